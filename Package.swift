@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+// RaftStep: a Raft core you can step through one message at a time, its storage, a REPL and a log inspector.
+// Layers (lowest first; a layer never imports one above it) are described in docs/ and DESIGN.md §1.
+import PackageDescription
+
+let package = Package(
+    name: "RaftStep",
+    products: [
+        .library(name: "RaftCore", targets: ["RaftCore"]),
+        .library(name: "RaftStorage", targets: ["RaftStorage"]),
+        .library(name: "RaftSim", targets: ["RaftSim"]),
+        .executable(name: "raftstep", targets: ["raftstep"]),
+        .executable(name: "logdump", targets: ["logdump"]),
+        .executable(name: "raftbench", targets: ["raftbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Pure Raft state machine: Swift stdlib only.
+        .target(name: "RaftCore"),
+        // On-disk log, hard state, recovery scan, FileSystem seam.
+        .target(name: "RaftStorage", dependencies: ["RaftCore"]),
+        // In-process cluster, simulated network and disks, invariant checker.
+        .target(name: "RaftSim", dependencies: ["RaftCore", "RaftStorage"]),
+        // GNU readline, as a system library.
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        // Prompt, history and completion on top of readline; plain lines when stdin is not a TTY.
+        .target(name: "LineEditor", dependencies: ["CReadline"]),
+        // REPL command language, rendering and script runner, testable without a terminal.
+        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftStorage", "LineEditor"]),
+        .executableTarget(name: "raftstep", dependencies: [
+            "RaftStepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "logdump", dependencies: [
+            "RaftStorage", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Benchmarks of the core (and later storage) against in-run baselines.
+        .executableTarget(name: "raftbench", dependencies: [
+            "RaftCore", "RaftStorage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
+        .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import CReadline
+public enum LineEditorPlaceholder {}

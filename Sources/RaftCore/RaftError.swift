@@ -1,0 +1,40 @@
+/// Why the node refused a request from its host (a proposal, a read, a transfer).
+public enum RaftError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Only the leader accepts this; `leader` is the leader this node knows of, or `.none`.
+    case notLeader(leader: NodeID)
+    /// A leadership transfer is under way; proposals wait until it ends.
+    case transferInProgress(to: NodeID)
+    /// The node is not a voting member of the current configuration.
+    case notAVoter(NodeID)
+    /// The request names this node itself where another node is needed.
+    case isSelf
+    /// A read with this context is already pending.
+    case duplicateReadContext(UInt64)
+
+    /// One line for a person.
+    public var description: String {
+        switch self {
+        case .notLeader(let leader):
+            return leader == .none ? "not the leader, and no leader is known"
+                                   : "not the leader; the leader is n\(leader)"
+        case .transferInProgress(let to): return "leadership transfer to n\(to) in progress"
+        case .notAVoter(let id): return "n\(id) is not a voter in the current configuration"
+        case .isSelf: return "the target is this node itself"
+        case .duplicateReadContext(let context): return "a read with context \(context) is already pending"
+        }
+    }
+}
+
+/// What `step(_:)` did with a message.
+public enum StepResult: Equatable, Sendable {
+    /// The message was processed.
+    case handled
+    /// The message was dropped; `reason` says why (stale term, invalid fields, wrong role…).
+    case ignored(reason: String)
+
+    /// The reason, when ignored.
+    public var ignoredReason: String? {
+        if case .ignored(let reason) = self { return reason }
+        return nil
+    }
+}

@@ -1,0 +1,153 @@
+/// A node's in-memory view of its log: what is stored, what is stable on disk, what is committed
+/// and what is applied. The host persists through `Ready`; the log never does I/O.
+struct RaftLog {
+    /// The entries after the compaction point.
+    /// - Invariant: `entries[i].index == offset + 1 + i`; terms never decrease.
+    private(set) var entries: [Entry]
+    /// Index of the last entry dropped by compaction (0 while nothing is compacted).
+    private(set) var offset: UInt64 = 0
+    /// Term of the entry at `offset` (0 while nothing is compacted).
+    private(set) var offsetTerm: UInt64 = 0
+    /// Entries through this index are known to be on stable storage.
+    /// - Invariant: `stableIndex <= lastIndex`.
+    private(set) var stableIndex: UInt64
+    /// The highest index known to be committed.
+    /// - Invariant: `committed <= lastIndex`; never decreases.
+    private(set) var committed: UInt64
+    /// The highest index handed to the state machine.
+    /// - Invariant: `applied <= committed`.
+    private(set) var applied: UInt64
+
+    /// A log recovered from storage: everything given is stable; `commit` comes from the hard state.
+    init(entries: [Entry], commit: UInt64) {
+        precondition(RaftLog.isContiguous(entries, after: 0), "stored entries must start at 1 and be contiguous")
+        self.entries = entries
+        self.stableIndex = UInt64(entries.count)
+        // A commit index beyond the stored log can only come from a damaged or mismatched hard
+        // state; never claim more than we hold.
+        self.committed = min(commit, UInt64(entries.count))
+        self.applied = 0
+    }
+
+    static func isContiguous(_ entries: [Entry], after index: UInt64) -> Bool {
+        var expected = index + 1
+        var lastTerm: UInt64 = 0
+        for entry in entries {
+            if entry.index != expected || entry.term < lastTerm || entry.term == 0 { return false }
+            expected += 1
+            lastTerm = entry.term
+        }
+        return true
+    }
+
+    var firstIndex: UInt64 { offset + 1 }
+    var lastIndex: UInt64 { offset + UInt64(entries.count) }
+    var lastTerm: UInt64 { entries.last?.term ?? offsetTerm }
+
+    /// The term of the entry at `index`: 0 for index 0, nil when compacted away or beyond the end.
+    @inline(__always)
+    func term(at index: UInt64) -> UInt64? {
+        if index == offset { return offsetTerm }
+        if index < offset || index > lastIndex { return nil }
+        return entries[Int(index - offset - 1)].term
+    }
+
+    func matchTerm(_ index: UInt64, _ term: UInt64) -> Bool { self.term(at: index) == term }
+
+    /// Whether a candidate whose log ends at (`index`, `term`) is at least as up to date (§5.4.1).
+    func isUpToDate(lastIndex index: UInt64, lastTerm term: UInt64) -> Bool {
+        term > lastTerm || (term == lastTerm && index >= lastIndex)
+    }
+
+    /// Entries in `from...through`, clamped to what is stored.
+    func entries(from: UInt64, through: UInt64) -> ArraySlice<Entry> {
+        let low = max(from, firstIndex)
+        let high = min(through, lastIndex)
+        if low > high { return [] }
+        return entries[Int(low - offset - 1)...Int(high - offset - 1)]
+    }
+
+    /// Entries from `from` on, at least one (when any), at most `maxBytes` of payload after the first.
+    func entries(from: UInt64, maxBytes: Int) -> [Entry] {
+        if from > lastIndex { return [] }
+        precondition(from >= firstIndex, "entries before the compaction point are gone")
+        let start = Int(from - offset - 1)
+        var end = start + 1
+        var sizeBytes = entries[start].data.count
+        while end < entries.count {
+            sizeBytes += entries[end].data.count
+            if sizeBytes > maxBytes { break }
+            end += 1
+        }
+        return Array(entries[start..<end])
+    }
+
+    /// Entries that are not yet known to be stable.
+    var unstableEntries: [Entry] {
+        if stableIndex >= lastIndex { return [] }
+        return Array(entries[Int(stableIndex - offset)...])
+    }
+
+    /// Appends entries; an entry whose index is at or below the last index replaces the suffix
+    /// from that index on.
+    mutating func append(_ new: ArraySlice<Entry>) {
+        guard let first = new.first else { return }
+        precondition(first.index > committed, "entry \(first.index) would overwrite a committed entry")
+        precondition(first.index <= lastIndex + 1, "gap before entry \(first.index)")
+        if first.index <= lastIndex {
+            entries.removeSubrange(Int(first.index - offset - 1)...)
+            stableIndex = min(stableIndex, first.index - 1)
+        }
+        entries.append(contentsOf: new)
+        assert(RaftLog.isContiguous(Array(entries.suffix(new.count + 1)), after: lastIndex - UInt64(min(entries.count, new.count + 1))))
+    }
+
+    /// The first index of `new` whose term differs from ours (or which we lack); nil when all match.
+    func firstConflict(in new: [Entry]) -> Int? {
+        for (position, entry) in new.enumerated() where !matchTerm(entry.index, entry.term) {
+            return position
+        }
+        return nil
+    }
+
+    /// The follower's side of AppendEntries: when our log holds (`prevIndex`, `prevTerm`), append
+    /// what is new and advance the commit index; returns the index of the last entry sent.
+    mutating func maybeAppend(prevIndex: UInt64, prevTerm: UInt64, leaderCommit: UInt64,
+                              entries new: [Entry]) -> UInt64? {
+        guard matchTerm(prevIndex, prevTerm) else { return nil }
+        let lastNewIndex = prevIndex + UInt64(new.count)
+        if let position = firstConflict(in: new) {
+            append(new[position...])
+        }
+        commit(to: min(leaderCommit, lastNewIndex))
+        return lastNewIndex
+    }
+
+    /// The largest index at or below `index` whose term is at most `term`, with its term: the
+    /// fast-backtracking hint (the leader can skip every entry of a conflicting term at once).
+    func conflictHint(atOrBelow index: UInt64, term: UInt64) -> (index: UInt64, term: UInt64) {
+        var i = min(index, lastIndex)
+        while i > offset, let t = self.term(at: i), t > term { i -= 1 }
+        return (i, self.term(at: i) ?? 0)
+    }
+
+    /// Raises the commit index (never lowers it).
+    mutating func commit(to index: UInt64) {
+        guard index > committed else { return }
+        precondition(index <= lastIndex, "commit \(index) beyond last index \(lastIndex)")
+        committed = index
+    }
+
+    /// Records that entries through `index` (whose term is `term`) reached stable storage. Ignored
+    /// when the log changed since (the entry at `index` now has another term).
+    mutating func stable(to index: UInt64, term: UInt64) {
+        guard matchTerm(index, term), index > stableIndex else { return }
+        stableIndex = index
+    }
+
+    /// Records that the state machine applied entries through `index`.
+    mutating func applied(to index: UInt64) {
+        precondition(index <= committed, "applied \(index) beyond commit \(committed)")
+        if index > applied { applied = index }
+    }
+}

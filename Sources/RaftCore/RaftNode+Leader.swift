@@ -1,0 +1,235 @@
+/// The leader's work: proposals, replication with per-follower progress, the commit rule,
+/// ReadIndex reads and leadership transfer.
+extension RaftNode {
+    /// Appends a client command to the leader's log; returns its index.
+    /// Throws `notLeader` (naming the known leader) on any other node.
+    @discardableResult
+    public mutating func propose(_ data: [UInt8]) throws(RaftError) -> UInt64 {
+        try propose(batch: CollectionOfOne(data))
+    }
+
+    /// Appends several client commands at once (one append message per follower); returns the
+    /// index of the last.
+    @discardableResult
+    public mutating func propose<Commands: Collection>(batch commands: Commands) throws(RaftError) -> UInt64
+    where Commands.Element == [UInt8] {
+        guard role == .leader else { throw .notLeader(leader: leader) }
+        guard leadTransferee == .none else { throw .transferInProgress(to: leadTransferee) }
+        var new: [Entry] = []
+        new.reserveCapacity(commands.count)
+        for data in commands { new.append(Entry(term: term, index: 0, kind: .normal, data: data)) }
+        appendLocal(new)
+        isBroadcastPending = true
+        assertInvariants()
+        return log.lastIndex
+    }
+
+    /// Asks for a linearizable read: once confirmed, a `ReadState` with the commit index at the
+    /// time of the request appears in a `Ready`; serve the read after applying through it.
+    public mutating func readIndex(_ context: UInt64) throws(RaftError) {
+        guard role == .leader else { throw .notLeader(leader: leader) }
+        if pendingReads.contains(where: { $0.context == context }) || readsAwaitingCommit.contains(context) {
+            throw .duplicateReadContext(context)
+        }
+        if log.term(at: log.committed) != term {
+            // Until an entry of its own term commits, the leader does not know the true commit
+            // index (dissertation §6.4); the read waits for it.
+            readsAwaitingCommit.append(context)
+            return
+        }
+        startRead(context)
+    }
+
+    /// Hands leadership to `target`: brings its log up to date, then tells it to campaign now.
+    public mutating func transferLeadership(to target: NodeID) throws(RaftError) {
+        guard role == .leader else { throw .notLeader(leader: leader) }
+        guard target != id else { throw .isSelf }
+        guard configuration.isVoter(target), let index = progressIndex(of: target) else { throw .notAVoter(target) }
+        if leadTransferee == target { return }
+        leadTransferee = target
+        // The transfer must finish within an election timeout or it is abandoned (tickLeader).
+        electionElapsed = 0
+        if progress[index].match == log.lastIndex {
+            send(.timeoutNow(TimeoutNow(from: id, to: target, term: term)))
+        } else {
+            _ = sendAppend(to: index, evenIfEmpty: true)
+        }
+        assertInvariants()
+    }
+
+    // MARK: Replication
+
+    mutating func appendLocal(_ new: [Entry]) {
+        precondition(role == .leader)
+        var numbered = new
+        var index = log.lastIndex
+        for i in numbered.indices {
+            index += 1
+            numbered[i].index = index
+            numbered[i].term = term
+        }
+        log.append(numbered[...])
+        if let me = progressIndex(of: id) { _ = progress[me].maybeUpdate(log.lastIndex) }
+        // A cluster of one commits on its own.
+        maybeCommit()
+    }
+
+    /// Sends what each follower lacks (an empty append when it lacks nothing, to carry the commit).
+    mutating func broadcastAppend() {
+        isBroadcastPending = false
+        for i in progress.indices where progress[i].id != id {
+            _ = sendAppend(to: i, evenIfEmpty: true)
+        }
+    }
+
+    /// Sends the appends that proposals made owed.
+    mutating func flushBroadcast() {
+        guard isBroadcastPending else { return }
+        isBroadcastPending = false
+        for i in progress.indices where progress[i].id != id {
+            while sendAppend(to: i, evenIfEmpty: false) {}
+        }
+    }
+
+    /// Sends one append to the follower at `progress[i]` unless it is paused; returns whether it did.
+    mutating func sendAppend(to i: Int, evenIfEmpty: Bool) -> Bool {
+        if progress[i].isPaused { return false }
+        let next = progress[i].next
+        let prevIndex = next - 1
+        guard let prevTerm = log.term(at: prevIndex) else {
+            preconditionFailure("n\(progress[i].id) needs entries before the compaction point: snapshots are not implemented yet")
+        }
+        let entries = log.entries(from: next, maxBytes: config.maxAppendBytes)
+        if entries.isEmpty && !evenIfEmpty { return false }
+        if let last = entries.last {
+            switch progress[i].state {
+            case .replicate:
+                progress[i].next = last.index + 1
+                progress[i].inflights.add(last.index)
+            case .probe:
+                progress[i].isProbeSent = true
+            }
+        }
+        send(.append(AppendEntries(from: id, to: progress[i].id, term: term, prevLogIndex: prevIndex,
+                                   prevLogTerm: prevTerm, entries: entries, leaderCommit: log.committed)))
+        return true
+    }
+
+    mutating func broadcastHeartbeat(readContext: UInt64?) {
+        for p in progress where p.id != id {
+            // Never tell a follower to commit beyond what it is known to hold.
+            send(.heartbeat(Heartbeat(from: id, to: p.id, term: term, commit: min(p.match, log.committed),
+                                      readContext: readContext)))
+        }
+    }
+
+    /// The commit rule of Figure 8: an index commits when a quorum holds it AND it is of this
+    /// leader's term; earlier entries commit only with it. Returns whether the commit moved.
+    @discardableResult
+    mutating func maybeCommit() -> Bool {
+        let held = progress
+        let quorumIndex = Quorum.committedIndex(configuration) { id in
+            held.first(where: { $0.id == id })?.match ?? 0
+        }
+        guard quorumIndex > log.committed, quorumIndex <= log.lastIndex else { return false }
+        if log.term(at: quorumIndex) != term && !config.unsafe.contains(.commitOldTerms) { return false }
+        let wasCurrentTermCommitted = log.term(at: log.committed) == term
+        log.commit(to: quorumIndex)
+        if !wasCurrentTermCommitted && log.term(at: log.committed) == term {
+            releaseReadsAwaitingCommit()
+        }
+        return true
+    }
+
+    mutating func stepLeader(_ message: Message) -> StepResult {
+        switch message {
+        case .appendResponse(let response):
+            handleAppendResponse(response)
+        case .heartbeatResponse(let response):
+            handleHeartbeatResponse(response)
+        case .append, .heartbeat:
+            return .ignored(reason: "n\(message.from) claims leadership of term \(message.term), which n\(id) leads")
+        case .voteResponse, .timeoutNow, .vote:
+            return .ignored(reason: "a leader does not act on \(message.kindName)")
+        }
+        return .handled
+    }
+
+    mutating func handleAppendResponse(_ response: AppendResponse) {
+        guard let i = progressIndex(of: response.from) else { return }
+        progress[i].isRecentActive = true
+        if response.isRejected {
+            var hint = response.rejectHintIndex
+            if response.rejectHintTerm > 0 {
+                // Skip every entry of ours whose term is above the follower's term at the hint.
+                hint = log.conflictHint(atOrBelow: response.rejectHintIndex, term: response.rejectHintTerm).index
+            }
+            if progress[i].maybeDecrease(rejected: response.index, hint: hint) {
+                if progress[i].state == .replicate { progress[i].becomeProbe() }
+                _ = sendAppend(to: i, evenIfEmpty: true)
+            }
+            return
+        }
+        let wasPaused = progress[i].isPaused
+        guard progress[i].maybeUpdate(response.index) else { return }
+        switch progress[i].state {
+        case .probe: progress[i].becomeReplicate()
+        case .replicate: progress[i].inflights.free(through: response.index)
+        }
+        if maybeCommit() {
+            // Tell every follower about the new commit index at once (as etcd does).
+            broadcastAppend()
+        } else if wasPaused {
+            _ = sendAppend(to: i, evenIfEmpty: true)
+        }
+        while sendAppend(to: i, evenIfEmpty: false) {}
+        if response.from == leadTransferee && progress[i].match == log.lastIndex {
+            send(.timeoutNow(TimeoutNow(from: id, to: response.from, term: term)))
+        }
+    }
+
+    mutating func handleHeartbeatResponse(_ response: HeartbeatResponse) {
+        guard let i = progressIndex(of: response.from) else { return }
+        progress[i].isRecentActive = true
+        progress[i].isProbeSent = false
+        if progress[i].state == .replicate && progress[i].inflights.isFull {
+            progress[i].inflights.freeFirst()
+        }
+        if progress[i].match < log.lastIndex {
+            _ = sendAppend(to: i, evenIfEmpty: true)
+        }
+        if let context = response.readContext {
+            acknowledgeRead(context, from: response.from)
+        }
+    }
+
+    // MARK: ReadIndex
+
+    mutating func startRead(_ context: UInt64) {
+        if Quorum.voteResult(configuration, votes: { $0 == id ? true : nil }) == .won {
+            // A cluster of one confirms itself.
+            readStates.append(ReadState(index: log.committed, context: context))
+            return
+        }
+        pendingReads.append(PendingRead(context: context, index: log.committed, acks: [id]))
+        broadcastHeartbeat(readContext: context)
+    }
+
+    mutating func releaseReadsAwaitingCommit() {
+        let waiting = readsAwaitingCommit
+        readsAwaitingCommit.removeAll()
+        for context in waiting { startRead(context) }
+    }
+
+    mutating func acknowledgeRead(_ context: UInt64, from voter: NodeID) {
+        guard let position = pendingReads.firstIndex(where: { $0.context == context }) else { return }
+        if !pendingReads[position].acks.contains(voter) { pendingReads[position].acks.append(voter) }
+        let acks = pendingReads[position].acks
+        guard Quorum.voteResult(configuration, votes: { acks.contains($0) ? true : nil }) == .won else { return }
+        // A quorum confirmed leadership after this read (and every earlier one) arrived.
+        for read in pendingReads[...position] {
+            readStates.append(ReadState(index: read.index, context: read.context))
+        }
+        pendingReads.removeSubrange(...position)
+    }
+}

@@ -1,0 +1,163 @@
+/// `step`: terms first, then votes, then the role's own handling (etcd's layout).
+extension RaftNode {
+    mutating func stepValidated(_ message: Message) -> StepResult {
+        if message.term > term {
+            if let ignored = stepHigherTerm(message) { return ignored }
+        } else if message.term < term {
+            return stepLowerTerm(message)
+        }
+        if case .vote(let request) = message {
+            return handleVoteRequest(request)
+        }
+        switch role {
+        case .follower: return stepFollower(message)
+        case .preCandidate, .candidate: return stepCandidate(message)
+        case .leader: return stepLeader(message)
+        }
+    }
+
+    /// A message from a later term. Returns a reason when the message is to be ignored.
+    mutating func stepHigherTerm(_ message: Message) -> StepResult? {
+        switch message {
+        case .vote(let request):
+            // Leader lease (§4.2.3, and §9.6 for pre-votes): a node that heard from a leader
+            // within the minimum election timeout does not help anyone unseat it. A transfer
+            // is the leader's own wish and overrides the lease.
+            let isLeaseHeld = leader != .none && electionElapsed < config.electionTicks
+            if !request.isTransfer && isLeaseHeld && (config.checkQuorum || request.isPreVote) {
+                return .ignored(reason: "n\(leader) is leader and was heard from \(electionElapsed) ticks ago; ignoring \(message.kindName) for term \(request.term)")
+            }
+            // A pre-vote never changes the receiver's term.
+            if request.isPreVote { return nil }
+            becomeFollower(term: message.term, leader: .none)
+        case .voteResponse(let response) where response.isPreVote && response.isGranted:
+            // A granted pre-vote carries the term we would campaign in; it is not a newer term.
+            return nil
+        case .append, .heartbeat:
+            becomeFollower(term: message.term, leader: message.from)
+        case .appendResponse, .voteResponse, .heartbeatResponse, .timeoutNow:
+            becomeFollower(term: message.term, leader: .none)
+        }
+        return nil
+    }
+
+    /// A message from an earlier term: answer so the stale sender learns the term, or ignore.
+    mutating func stepLowerTerm(_ message: Message) -> StepResult {
+        switch message {
+        case .append(let append) where config.unsafe.contains(.ignoreStaleTerm):
+            // UNSAFE teaching knob: treat a deposed leader's append as if it were current.
+            handleAppend(append)
+            return .handled
+        case .append, .heartbeat:
+            // Tell a deposed leader about the newer term. Without this a partitioned node that
+            // raised its term could never rejoin (its pre-votes are refused, and it would ignore
+            // the leader forever); etcd answers the same way.
+            if config.checkQuorum || config.preVote {
+                send(.appendResponse(AppendResponse(from: id, to: message.from, term: term, index: 0)))
+                return .handled
+            }
+        case .vote(let request) where request.isPreVote:
+            send(.voteResponse(VoteResponse(from: id, to: request.from, term: term, isGranted: false, isPreVote: true)))
+            return .handled
+        default:
+            break
+        }
+        return .ignored(reason: "stale term \(message.term) < \(term)")
+    }
+
+    mutating func handleVoteRequest(_ request: RequestVote) -> StepResult {
+        // We can vote for the candidate we already voted for, for anyone when we have neither voted
+        // nor know a leader in this term, and pre-vote for a later term.
+        let canVote = vote == request.from
+            || (vote == .none && leader == .none)
+            || (request.isPreVote && request.term > term)
+        let isUpToDate = config.unsafe.contains(.voteWithoutLogCheck)
+            || log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
+        if canVote && isUpToDate {
+            send(.voteResponse(VoteResponse(from: id, to: request.from, term: request.term, isGranted: true,
+                                            isPreVote: request.isPreVote)))
+            if !request.isPreVote {
+                electionElapsed = 0
+                vote = request.from
+            }
+        } else {
+            send(.voteResponse(VoteResponse(from: id, to: request.from, term: term, isGranted: false,
+                                            isPreVote: request.isPreVote)))
+        }
+        return .handled
+    }
+
+    mutating func stepFollower(_ message: Message) -> StepResult {
+        switch message {
+        case .append(let append):
+            electionElapsed = 0
+            leader = append.from
+            handleAppend(append)
+        case .heartbeat(let heartbeat):
+            electionElapsed = 0
+            leader = heartbeat.from
+            handleHeartbeat(heartbeat)
+        case .timeoutNow:
+            guard configuration.isVoter(id) else { return .ignored(reason: "a non-voter cannot campaign") }
+            hup(transfer: true)
+        case .appendResponse, .heartbeatResponse, .voteResponse, .vote:
+            return .ignored(reason: "a follower does not act on \(message.kindName)")
+        }
+        return .handled
+    }
+
+    mutating func stepCandidate(_ message: Message) -> StepResult {
+        switch message {
+        case .append(let append):
+            becomeFollower(term: term, leader: append.from)
+            handleAppend(append)
+        case .heartbeat(let heartbeat):
+            becomeFollower(term: term, leader: heartbeat.from)
+            handleHeartbeat(heartbeat)
+        case .voteResponse(let response):
+            guard response.isPreVote == (role == .preCandidate) else {
+                return .ignored(reason: "\(message.kindName) does not match a \(role.rawValue)'s election")
+            }
+            switch poll(response.from, granted: response.isGranted) {
+            case .won:
+                if role == .preCandidate {
+                    campaign(preVote: false, transfer: false)
+                } else {
+                    becomeLeader()
+                    broadcastAppend()
+                }
+            case .lost:
+                becomeFollower(term: term, leader: .none)
+            case .pending:
+                break
+            }
+        case .timeoutNow, .appendResponse, .heartbeatResponse, .vote:
+            return .ignored(reason: "a \(role.rawValue) does not act on \(message.kindName)")
+        }
+        return .handled
+    }
+
+    /// The follower's side of AppendEntries.
+    mutating func handleAppend(_ append: AppendEntries) {
+        if append.prevLogIndex < log.committed {
+            // Everything through our commit index is settled; tell the leader where we stand.
+            send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: log.committed)))
+            return
+        }
+        if let lastNew = log.maybeAppend(prevIndex: append.prevLogIndex, prevTerm: append.prevLogTerm,
+                                         leaderCommit: append.leaderCommit, entries: append.entries) {
+            send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: lastNew)))
+            return
+        }
+        let hint = log.conflictHint(atOrBelow: append.prevLogIndex, term: append.prevLogTerm)
+        send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: append.prevLogIndex,
+                                            isRejected: true, rejectHintIndex: hint.index, rejectHintTerm: hint.term)))
+    }
+
+    mutating func handleHeartbeat(_ heartbeat: Heartbeat) {
+        // The leader never sends a commit beyond what it knows we hold (validation checked our end).
+        log.commit(to: min(heartbeat.commit, log.lastIndex))
+        send(.heartbeatResponse(HeartbeatResponse(from: id, to: heartbeat.from, term: term,
+                                                  readContext: heartbeat.readContext)))
+    }
+}

@@ -1,0 +1,343 @@
+/// One Raft node as a pure, deterministic state machine (in the style of etcd's raft).
+///
+/// Inputs are `tick()`, `step(_:)`, `propose(_:)`, `campaign()`, `transferLeadership(to:)` and
+/// `readIndex(_:)`. Outputs are collected in a `Ready` that the host takes with `ready()`,
+/// handles in order (persist, send, apply) and acknowledges with `advance(_:)`. The node never
+/// does I/O, reads no clock and draws randomness only from its seeded generator.
+public struct RaftNode: Sendable {
+    /// The node's configuration (timing, features, knobs).
+    public let config: Config
+    /// This node's id.
+    public var id: NodeID { config.id }
+    /// The cluster membership this node currently acts on.
+    public internal(set) var configuration: Configuration
+    /// The current role.
+    public internal(set) var role: Role = .follower
+    /// The current term.
+    /// - Invariant: never decreases.
+    public internal(set) var term: UInt64
+    /// The vote cast in `term`, or `.none`.
+    /// - Invariant: at most one vote per term; changes only together with a term change or
+    ///   from `.none`.
+    public internal(set) var vote: NodeID
+    /// The leader of `term` as far as this node knows, or `.none`.
+    public internal(set) var leader: NodeID = .none
+
+    var log: RaftLog
+    var generator: SeededGenerator
+    /// Ticks since the last election timeout reset (followers, candidates) or since the last
+    /// check-quorum round (leaders).
+    var electionElapsed = 0
+    /// Ticks since the last heartbeat (leaders).
+    var heartbeatElapsed = 0
+    /// This term's election timeout, drawn from `electionTicks ..< 2 * electionTicks`.
+    var randomizedElectionTimeout = 0
+    /// Votes received in the current (pre-)election: `true` granted, `false` refused.
+    var votes: [(id: NodeID, granted: Bool)] = []
+    /// Leader only: one entry per member, sorted by id.
+    var progress: [Progress] = []
+    /// Leader only: the target of a leadership transfer in progress, or `.none`.
+    var leadTransferee: NodeID = .none
+    /// Leader only: reads waiting for a heartbeat quorum, oldest first.
+    var pendingReads: [PendingRead] = []
+    /// Leader only: reads that arrived before the leader committed an entry of its term.
+    var readsAwaitingCommit: [UInt64] = []
+    /// Leader only: appends owed to followers, sent when the host takes the next `Ready`
+    /// (so a burst of proposals leaves as one message per follower).
+    var isBroadcastPending = false
+
+    var outbox: [Message] = []
+    var readStates: [ReadState] = []
+    var lastHardState: HardState
+    var lastSoftState: SoftState
+
+    /// A read waiting for a quorum of heartbeat answers.
+    struct PendingRead {
+        var context: UInt64
+        var index: UInt64
+        var acks: [NodeID]
+    }
+
+    /// Starts a node from what its storage recovered (nothing, for a new node).
+    /// - Parameters:
+    ///   - config: identity, timing, features; must pass `Config.validationError()`.
+    ///   - configuration: the membership to start with.
+    ///   - hardState: the persisted term, vote and commit.
+    ///   - entries: the persisted log, starting at index 1.
+    public init(config: Config, configuration: Configuration, hardState: HardState = .empty, entries: [Entry] = []) {
+        precondition(config.validationError() == nil, config.validationError() ?? "")
+        precondition(entries.last.map { $0.term <= hardState.term } ?? true,
+                     "the hard state's term must be at least the last entry's term")
+        self.config = config
+        self.configuration = configuration
+        self.term = hardState.term
+        self.vote = hardState.vote
+        self.log = RaftLog(entries: entries, commit: hardState.commit)
+        self.generator = SeededGenerator(seed: config.seed ^ (config.id &* 0x9E37_79B9_7F4A_7C15))
+        self.lastHardState = HardState(term: hardState.term, vote: hardState.vote, commit: log.committed)
+        self.lastSoftState = SoftState(role: .follower, leader: .none)
+        becomeFollower(term: hardState.term, leader: .none)
+    }
+
+    // MARK: Read-only views for hosts and tests
+
+    /// The highest committed index.
+    public var commitIndex: UInt64 { log.committed }
+    /// The highest index handed to the state machine (after `advance`).
+    public var appliedIndex: UInt64 { log.applied }
+    /// Index of the last entry.
+    public var lastIndex: UInt64 { log.lastIndex }
+    /// Term of the last entry (0 for an empty log).
+    public var lastTerm: UInt64 { log.lastTerm }
+    /// The hard state as it is now (persisted or not).
+    public var hardState: HardState { HardState(term: term, vote: vote, commit: log.committed) }
+    /// Every entry in memory, oldest first.
+    public var entries: [Entry] { log.entries }
+    /// The term of the entry at `index`, or nil when the log does not hold it.
+    public func term(at index: UInt64) -> UInt64? { log.term(at: index) }
+    /// The current election timeout in ticks (randomized per term).
+    public var electionTimeoutTicks: Int { randomizedElectionTimeout }
+    /// Ticks since the last reset of the election timer.
+    public var electionElapsedTicks: Int { electionElapsed }
+    /// The target of a leadership transfer in progress, or `.none`.
+    public var transferTarget: NodeID { leadTransferee }
+    /// Whether this node is the leader.
+    public var isLeader: Bool { role == .leader }
+
+    /// The leader's view of a follower's log, for display.
+    public struct FollowerProgress: Equatable, Sendable {
+        /// The follower.
+        public var id: NodeID
+        /// Highest index known replicated there.
+        public var match: UInt64
+        /// Next index to send.
+        public var next: UInt64
+        /// `probe` or `replicate`.
+        public var state: String
+        /// Appends in flight.
+        public var inflightCount: Int
+    }
+
+    /// Per-follower progress when this node is the leader; empty otherwise.
+    public var followerProgress: [FollowerProgress] {
+        guard role == .leader else { return [] }
+        return progress.filter { $0.id != id }.map {
+            FollowerProgress(id: $0.id, match: $0.match, next: $0.next,
+                             state: $0.state == .probe ? "probe" : "replicate", inflightCount: $0.inflights.count)
+        }
+    }
+
+    // MARK: Inputs
+
+    /// Advances logical time by one tick.
+    public mutating func tick() {
+        switch role {
+        case .leader: tickLeader()
+        case .follower, .preCandidate, .candidate: tickElection()
+        }
+        assertInvariants()
+    }
+
+    /// Makes the election timeout fire now (used by hosts, lessons and tests).
+    public mutating func campaign() {
+        hup(transfer: false)
+        assertInvariants()
+    }
+
+    /// Handles a message from another node. Invalid or stale messages are dropped with a reason.
+    @discardableResult
+    public mutating func step(_ message: Message) -> StepResult {
+        if let problem = validationProblem(message) {
+            return .ignored(reason: problem)
+        }
+        let result = stepValidated(message)
+        assertInvariants()
+        return result
+    }
+
+    // MARK: Output
+
+    /// Whether `ready()` would return anything.
+    public var hasReady: Bool {
+        isBroadcastPending || !outbox.isEmpty || !readStates.isEmpty || hardState != lastHardState
+            || SoftState(role: role, leader: leader) != lastSoftState
+            || log.stableIndex < log.lastIndex || log.applied < log.committed
+    }
+
+    /// Collects what the host must do now. Call `advance(_:)` with the result before the next input.
+    public mutating func ready() -> Ready {
+        flushBroadcast()
+        var ready = Ready()
+        let hard = hardState
+        if hard != lastHardState { ready.hardState = hard }
+        let soft = SoftState(role: role, leader: leader)
+        if soft != lastSoftState { ready.softState = soft }
+        ready.entries = log.unstableEntries
+        ready.mustSync = !ready.entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
+        swap(&ready.messages, &outbox)
+        if log.applied < log.committed {
+            ready.committedEntries = Array(log.entries(from: log.applied + 1, through: log.committed))
+        }
+        swap(&ready.readStates, &readStates)
+        return ready
+    }
+
+    /// Tells the node that the host has handled `ready` (persisted, sent and applied it).
+    public mutating func advance(_ ready: Ready) {
+        if let hard = ready.hardState { lastHardState = hard }
+        if let soft = ready.softState { lastSoftState = soft }
+        if let last = ready.entries.last { log.stable(to: last.index, term: last.term) }
+        if let last = ready.committedEntries.last { log.applied(to: last.index) }
+    }
+
+    // MARK: Role changes
+
+    mutating func reset(term newTerm: UInt64) {
+        if newTerm != term {
+            precondition(newTerm > term, "terms never decrease")
+            term = newTerm
+            vote = .none
+        }
+        leader = .none
+        electionElapsed = 0
+        heartbeatElapsed = 0
+        randomizedElectionTimeout = config.electionTicks + generator.next(in: 0..<config.electionTicks)
+        votes.removeAll()
+        progress.removeAll()
+        leadTransferee = .none
+        pendingReads.removeAll()
+        readsAwaitingCommit.removeAll()
+        isBroadcastPending = false
+    }
+
+    mutating func becomeFollower(term newTerm: UInt64, leader newLeader: NodeID) {
+        reset(term: newTerm)
+        role = .follower
+        leader = newLeader
+    }
+
+    mutating func becomePreCandidate() {
+        precondition(role != .leader, "a leader does not pre-campaign")
+        // A pre-candidate changes neither term nor vote (§9.6): losing costs nobody anything.
+        votes.removeAll()
+        role = .preCandidate
+        leader = .none
+    }
+
+    mutating func becomeCandidate() {
+        precondition(role != .leader, "a leader does not campaign")
+        reset(term: term + 1)
+        vote = id
+        role = .candidate
+    }
+
+    mutating func becomeLeader() {
+        precondition(role == .candidate, "only a candidate becomes leader")
+        reset(term: term)
+        role = .leader
+        leader = id
+        let next = log.lastIndex + 1
+        progress = configuration.members.map { Progress(id: $0, next: next, maxInflight: config.maxInflightAppends) }
+        if let me = progressIndex(of: id) {
+            progress[me].match = log.lastIndex
+            progress[me].becomeReplicate()
+            progress[me].isRecentActive = true
+        }
+        if config.leaderNoop {
+            appendLocal([Entry(term: term, index: 0, kind: .noop)])
+        }
+    }
+
+    /// The election timeout fired (or the host asked for an election).
+    mutating func hup(transfer: Bool) {
+        guard role != .leader, configuration.isVoter(id) else { return }
+        if config.preVote && !transfer {
+            campaign(preVote: true, transfer: false)
+        } else {
+            campaign(preVote: false, transfer: transfer)
+        }
+    }
+
+    mutating func campaign(preVote: Bool, transfer: Bool) {
+        let voteTerm: UInt64
+        if preVote {
+            becomePreCandidate()
+            voteTerm = term + 1
+        } else {
+            becomeCandidate()
+            voteTerm = term
+        }
+        if poll(id, granted: true) == .won {
+            // A cluster of one wins at once.
+            if preVote { campaign(preVote: false, transfer: false) } else { becomeLeader() }
+            return
+        }
+        for voter in configuration.members where voter != id && configuration.isVoter(voter) {
+            send(.vote(RequestVote(from: id, to: voter, term: voteTerm, lastLogIndex: log.lastIndex,
+                                   lastLogTerm: log.lastTerm, isPreVote: preVote, isTransfer: transfer)))
+        }
+    }
+
+    /// Records a vote answer (the first from each voter counts) and returns the tally.
+    mutating func poll(_ voter: NodeID, granted: Bool) -> VoteResult {
+        if !votes.contains(where: { $0.id == voter }) { votes.append((voter, granted)) }
+        let cast = votes
+        return Quorum.voteResult(configuration) { id in cast.first(where: { $0.id == id })?.granted }
+    }
+
+    // MARK: Time
+
+    mutating func tickElection() {
+        electionElapsed += 1
+        if configuration.isVoter(id) && electionElapsed >= randomizedElectionTimeout {
+            electionElapsed = 0
+            hup(transfer: false)
+        }
+    }
+
+    mutating func tickLeader() {
+        heartbeatElapsed += 1
+        electionElapsed += 1
+        if electionElapsed >= config.electionTicks {
+            electionElapsed = 0
+            if config.checkQuorum && !isQuorumActive() {
+                becomeFollower(term: term, leader: .none)
+                return
+            }
+            // A transfer that has not finished within an election timeout is abandoned, so the
+            // leader accepts proposals again.
+            leadTransferee = .none
+        }
+        if heartbeatElapsed >= config.heartbeatTicks {
+            heartbeatElapsed = 0
+            broadcastHeartbeat(readContext: nil)
+        }
+    }
+
+    /// Whether a quorum answered during the last election timeout; resets the flags for the next.
+    mutating func isQuorumActive() -> Bool {
+        let active = progress.filter { $0.isRecentActive || $0.id == id }.map(\.id)
+        for i in progress.indices where progress[i].id != id { progress[i].isRecentActive = false }
+        return Quorum.voteResult(configuration) { active.contains($0) } == .won
+    }
+
+    // MARK: Helpers
+
+    mutating func send(_ message: Message) {
+        assert(message.from == id && message.to != id, "a node only sends its own messages to others")
+        outbox.append(message)
+    }
+
+    func progressIndex(of node: NodeID) -> Int? {
+        progress.firstIndex { $0.id == node }
+    }
+
+    /// Checks the invariants documented on the fields; debug builds only (they cost time).
+    func assertInvariants() {
+        assert(log.committed <= log.lastIndex, "commit beyond the log")
+        assert(log.applied <= log.committed, "applied beyond commit")
+        assert(log.lastTerm <= term, "an entry from the future")
+        assert(role != .leader || (leader == id && vote == id), "a leader votes for itself and leads")
+        assert(role != .candidate || vote == id, "a candidate votes for itself")
+    }
+}

@@ -1,0 +1,66 @@
+/// A node's role.
+public enum Role: String, Sendable, Equatable, CaseIterable {
+    /// Follows a leader (or waits for one).
+    case follower
+    /// Asking for pre-votes without having raised its term (§9.6).
+    case preCandidate = "pre-candidate"
+    /// Asking for votes in a new term.
+    case candidate
+    /// Replicating its log.
+    case leader
+}
+
+/// The volatile state a host may want to show; it is not persisted.
+public struct SoftState: Equatable, Sendable {
+    /// The node's role.
+    public var role: Role
+    /// The leader this node knows of, or `.none`.
+    public var leader: NodeID
+}
+
+/// A linearizable read that the leader has confirmed: once the state machine has applied
+/// through `index`, the read may be served.
+public struct ReadState: Equatable, Sendable {
+    /// The commit index at the time the read was requested.
+    public var index: UInt64
+    /// The caller's request id, as given to `readIndex(_:)`.
+    public var context: UInt64
+}
+
+/// A message the node refused, with the reason; hosts show it, nobody acts on it.
+public struct DroppedMessage: Equatable, Sendable {
+    /// The refused message.
+    public var message: Message
+    /// Why, in words.
+    public var reason: String
+}
+
+/// Everything a node asks its host to do, in the order the host must do it:
+/// 1. persist `hardState` and append `entries` (fsync first when `mustSync`),
+/// 2. send `messages`,
+/// 3. apply `committedEntries` and answer `readStates`,
+/// then call `advance(_:)` with this value.
+public struct Ready: Equatable, Sendable {
+    /// The hard state to persist, when it changed since the last `advance`.
+    public var hardState: HardState?
+    /// Entries to append to stable storage. An entry whose index is at or below the stored last
+    /// index supersedes the stored suffix from that index on.
+    /// - Invariant: consecutive indexes.
+    public var entries: [Entry] = []
+    /// Whether the host must sync before sending: true when entries, term or vote changed.
+    public var mustSync: Bool = false
+    /// Messages to send after persisting.
+    public var messages: [Message] = []
+    /// Committed entries to apply to the state machine, in order.
+    public var committedEntries: [Entry] = []
+    /// Confirmed reads.
+    public var readStates: [ReadState] = []
+    /// Role and leader, when they changed since the last `advance`.
+    public var softState: SoftState?
+
+    /// Whether there is nothing to do.
+    public var isEmpty: Bool {
+        hardState == nil && entries.isEmpty && messages.isEmpty && committedEntries.isEmpty
+            && readStates.isEmpty && softState == nil
+    }
+}

@@ -1,0 +1,45 @@
+/// Validation of messages as they enter the node: everything a peer sends is untrusted input.
+extension RaftNode {
+    /// Why `message` must be dropped, or nil when it is well formed.
+    func validationProblem(_ message: Message) -> String? {
+        if message.to != id { return "addressed to n\(message.to), not n\(id)" }
+        if message.from == id { return "a message from itself" }
+        if !configuration.contains(message.from) { return "unknown sender n\(message.from)" }
+        if message.term == 0 { return "term 0 is not a valid term" }
+        switch message {
+        case .append(let append):
+            return appendProblem(append)
+        case .appendResponse(let response):
+            if !response.isRejected && role == .leader && message.term == term && response.index > log.lastIndex {
+                return "claims to match through \(response.index), beyond the leader's last index \(log.lastIndex)"
+            }
+            if response.isRejected && response.rejectHintTerm > message.term {
+                return "reject hint term \(response.rejectHintTerm) exceeds the message term"
+            }
+        case .vote(let request):
+            if request.lastLogTerm > request.term { return "last log term \(request.lastLogTerm) exceeds term \(request.term)" }
+            if request.lastLogTerm == 0 && request.lastLogIndex != 0 { return "a non-empty log with last term 0" }
+        case .heartbeat, .voteResponse, .heartbeatResponse, .timeoutNow:
+            // A heartbeat's commit beyond our log is clamped on receipt: a follower that lost
+            // unsynced entries in a crash must still answer its leader.
+            break
+        }
+        return nil
+    }
+
+    private func appendProblem(_ append: AppendEntries) -> String? {
+        if append.prevLogTerm > append.term { return "prev log term \(append.prevLogTerm) exceeds term \(append.term)" }
+        if append.prevLogTerm == 0 && append.prevLogIndex != 0 { return "prev log index \(append.prevLogIndex) with term 0" }
+        if append.prevLogIndex > UInt64.max / 2 { return "prev log index \(append.prevLogIndex) is absurd" }
+        var expected = append.prevLogIndex + 1
+        var lastTerm = append.prevLogTerm
+        for entry in append.entries {
+            if entry.index != expected { return "entry index \(entry.index) where \(expected) was expected" }
+            if entry.term < lastTerm { return "entry \(entry.index) has term \(entry.term) below the previous \(lastTerm)" }
+            if entry.term > append.term { return "entry \(entry.index) has term \(entry.term) above the leader's \(append.term)" }
+            expected += 1
+            lastTerm = entry.term
+        }
+        return nil
+    }
+}

@@ -1,0 +1,3 @@
+import RaftCore
+import RaftStorage
+public enum RaftSimPlaceholder {}

@@ -1,0 +1,2 @@
+import RaftCore
+public enum RaftStoragePlaceholder {}

@@ -1,0 +1,1 @@
+print("logdump: arrives with RaftStorage")

@@ -1,0 +1,1 @@
+print("raftbench: benchmarks arrive with the core")

@@ -1,0 +1,2 @@
+import RaftStepCLI
+print("raftstep: the REPL arrives with RaftSim")
