@@ -78,8 +78,7 @@ public struct LoopbackCluster: Sendable {
     /// Handles node `id`'s Ready in production order: persist, send, apply, advance.
     public mutating func handleReady(_ id: NodeID) {
         let i = Int(id) - 1
-        guard isUp[i], nodes[i].hasReady else { return }
-        let ready = nodes[i].ready()
+        guard isUp[i], let ready = LoopbackCluster.takeReady(&nodes[i]) else { return }
         if let hard = ready.hardState { storedHardStates[i] = hard }
         if let first = ready.entries.first {
             let keep = Int(first.index) - 1
@@ -90,6 +89,12 @@ public struct LoopbackCluster: Sendable {
         if isRecordingApplied { applied[i].append(contentsOf: ready.committedEntries) }
         readStates[i].append(contentsOf: ready.readStates)
         nodes[i].advance(ready)
+    }
+
+    /// Takes the node's Ready, if any, through an inout access (reading `hasReady` through the
+    /// array's getter would copy the whole node).
+    private static func takeReady(_ node: inout RaftNode) -> Ready? {
+        node.hasReady ? node.ready() : nil
     }
 
     /// Ticks node `id` `count` times, handling its Ready after each.

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Heap allocations per committed proposal in the core benchmark, counted by valgrind.
+# Two runs that differ only in the number of proposals; the difference divided by the extra
+# proposals removes the cost of start-up and the election.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "core-allocs: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+swift build -c release --product raftbench >/dev/null
+bin=.build/release/raftbench
+allocs() {
+    valgrind --tool=memcheck --leak-check=no "$bin" core --mode "$1" --proposals "$2" --repeats 1 2>&1 \
+        | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
+}
+for mode in unbatched batched; do
+    small=$(allocs "$mode" 640)
+    large=$(allocs "$mode" 1920)
+    python3 -c "print(f'$mode: {($large - $small) / 1280:.1f} allocations per committed proposal')"
+done
