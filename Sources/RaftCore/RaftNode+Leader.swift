@@ -158,6 +158,16 @@ extension RaftNode {
     mutating func handleAppendResponse(_ response: AppendResponse) {
         guard let i = progressIndex(of: response.from) else { return }
         progress[i].isRecentActive = true
+        if response.isRejected && response.index == progress[i].match && response.rejectHintIndex < progress[i].match {
+            // The follower no longer holds entries it acknowledged: it lost unsynced writes in a
+            // crash (possible only with sync off, as in the durability lesson). Forget what it
+            // acknowledged and probe again instead of waiting forever for a stale rejection.
+            progress[i].match = 0
+            progress[i].becomeProbe()
+            progress[i].next = max(1, min(response.index, response.rejectHintIndex + 1))
+            _ = sendAppend(to: i, evenIfEmpty: true)
+            return
+        }
         if response.isRejected {
             var hint = response.rejectHintIndex
             if response.rejectHintTerm > 0 {

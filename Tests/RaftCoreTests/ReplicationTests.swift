@@ -216,3 +216,27 @@ struct Figure8 {
 }
 
 enum Figure8Error: Error { case setupFailed(String) }
+
+@Suite("Lost acknowledged writes")
+struct LostWritesTests {
+    @Test("a follower that lost entries it acknowledged (sync off) is brought back, not stuck")
+    func followerLostAcknowledgedEntries() throws {
+        var cluster = LoopbackCluster(count: 3)
+        cluster.elect(1)
+        for k in 0..<5 { try cluster.propose(1, bytes("v\(k)")) }
+        cluster.stabilize()
+        #expect(cluster.node(3).lastIndex == 6)
+        // n3 crashes and its disk kept only the first two entries (the rest was never synced).
+        cluster.crash(3)
+        cluster.setStoredState(3, hardState: HardState(term: 1, vote: 1, commit: 2),
+                               entries: Array(cluster.storedEntries[2].prefix(2)))
+        cluster.restart(3)
+        try cluster.propose(1, bytes("after"))
+        cluster.stabilize()
+        cluster.tickAll()
+        cluster.stabilize()
+        #expect(cluster.logTerms(3) == cluster.logTerms(1))
+        #expect(cluster.node(3).commitIndex == 7)
+        #expect(cluster.appliedTexts(3) == ["v0", "v1", "v2", "v3", "v4", "after"])
+    }
+}
