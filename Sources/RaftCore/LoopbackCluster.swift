@@ -30,18 +30,19 @@ public struct LoopbackCluster: Sendable {
     private let configs: [Config]
     private let configuration: Configuration
 
-    /// Creates `count` nodes n1…nN that all start as followers in term 0.
-    public init(count: Int, seed: UInt64 = 1, configure: (inout Config) -> Void = { _ in }) {
+    /// Creates `count` nodes n1…nN that all start as followers in term 0. The starting
+    /// configuration has `voters` (default: all of them); the others wait to be added.
+    public init(count: Int, voters: [NodeID]? = nil, seed: UInt64 = 1, configure: (inout Config) -> Void = { _ in }) {
         precondition(count >= 1)
         let ids = (1...count).map { NodeID($0) }
-        configuration = Configuration(voters: ids)
+        configuration = Configuration(voters: voters ?? ids)
         configs = ids.map { id in
             var config = Config(id: id)
             config.seed = seed
             configure(&config)
             return config
         }
-        nodes = configs.map { RaftNode(config: $0, configuration: Configuration(voters: ids)) }
+        nodes = configs.map { [configuration] in RaftNode(config: $0, configuration: configuration) }
         storedHardStates = Array(repeating: .empty, count: count)
         storedEntries = Array(repeating: [], count: count)
         applied = Array(repeating: [], count: count)

@@ -10,6 +10,12 @@ public enum RaftError: Error, Equatable, Sendable, CustomStringConvertible {
     case isSelf
     /// A read with this context is already pending.
     case duplicateReadContext(UInt64)
+    /// A membership change is still in progress (its configuration entry is at `index`).
+    case configChangeInProgress(index: UInt64)
+    /// The leader has not yet committed an entry of its own term.
+    case noCommitInTerm
+    /// The membership change makes no sense for the current configuration.
+    case invalidConfigChange(String)
 
     /// One line for a person.
     public var description: String {
@@ -21,6 +27,11 @@ public enum RaftError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAVoter(let id): return "n\(id) is not a voter in the current configuration"
         case .isSelf: return "the target is this node itself"
         case .duplicateReadContext(let context): return "a read with context \(context) is already pending"
+        case .configChangeInProgress(let index):
+            return "a membership change (entry \(index)) is still in progress; wait until it commits"
+        case .noCommitInTerm:
+            return "the leader has not committed an entry of its term yet; a membership change must wait"
+        case .invalidConfigChange(let reason): return reason
         }
     }
 }

@@ -14,6 +14,8 @@ struct RaftLog {
     /// The highest index known to be committed.
     /// - Invariant: `committed <= lastIndex`; never decreases.
     private(set) var committed: UInt64
+    /// Indexes of the configuration entries in `entries`, ascending (the latest one is in effect).
+    private(set) var configIndexes: [UInt64] = []
     /// The highest index handed to the state machine.
     /// - Invariant: `applied <= committed`.
     private(set) var applied: UInt64
@@ -27,6 +29,7 @@ struct RaftLog {
         // state; never claim more than we hold.
         self.committed = min(commit, UInt64(entries.count))
         self.applied = 0
+        self.configIndexes = entries.filter { $0.kind == .config }.map(\.index)
     }
 
     static func isContiguous(_ entries: [Entry], after index: UInt64) -> Bool {
@@ -97,8 +100,10 @@ struct RaftLog {
         if first.index <= lastIndex {
             entries.removeSubrange(Int(first.index - offset - 1)...)
             stableIndex = min(stableIndex, first.index - 1)
+            while let last = configIndexes.last, last >= first.index { configIndexes.removeLast() }
         }
         entries.append(contentsOf: new)
+        for entry in new where entry.kind == .config { configIndexes.append(entry.index) }
         assert(RaftLog.isContiguous(Array(entries.suffix(new.count + 1)), after: lastIndex - UInt64(min(entries.count, new.count + 1))))
     }
 

@@ -69,6 +69,7 @@ extension RaftNode {
             numbered[i].term = term
         }
         log.append(numbered[...])
+        syncConfiguration()
         if let me = progressIndex(of: id) { _ = progress[me].maybeUpdate(log.lastIndex) }
         // A cluster of one commits on its own.
         maybeCommit()
@@ -138,6 +139,7 @@ extension RaftNode {
         if !wasCurrentTermCommitted && log.term(at: log.committed) == term {
             releaseReadsAwaitingCommit()
         }
+        leaveJointIfCommitted()
         return true
     }
 
@@ -189,11 +191,14 @@ extension RaftNode {
         if maybeCommit() {
             // Tell every follower about the new commit index at once (as etcd does).
             broadcastAppend()
+            if stepDownIfRemoved() { return }
         } else if wasPaused {
             _ = sendAppend(to: i, evenIfEmpty: true)
         }
-        while sendAppend(to: i, evenIfEmpty: false) {}
-        if response.from == leadTransferee && progress[i].match == log.lastIndex {
+        // A committed configuration change may have reshaped `progress`; look the follower up again.
+        guard let current = progressIndex(of: response.from) else { return }
+        while sendAppend(to: current, evenIfEmpty: false) {}
+        if response.from == leadTransferee && progress[current].match == log.lastIndex {
             send(.timeoutNow(TimeoutNow(from: id, to: response.from, term: term)))
         }
     }

@@ -146,6 +146,7 @@ extension RaftNode {
         }
         if let lastNew = log.maybeAppend(prevIndex: append.prevLogIndex, prevTerm: append.prevLogTerm,
                                          leaderCommit: append.leaderCommit, entries: append.entries) {
+            syncConfiguration()
             send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: lastNew)))
             return
         }

@@ -9,8 +9,17 @@ public struct RaftNode: Sendable {
     public let config: Config
     /// This node's id.
     public var id: NodeID { config.id }
-    /// The cluster membership this node currently acts on.
+    /// The cluster membership this node currently acts on: that of the latest configuration
+    /// entry in its log, committed or not (dissertation §4.1), else the one it started with.
     public internal(set) var configuration: Configuration
+    /// Index of the configuration entry in effect (0: the starting configuration).
+    public internal(set) var configurationIndex: UInt64 = 0
+    /// The configuration the node started with, in effect while its log holds no config entry.
+    let baseConfiguration: Configuration
+    /// Every node that was a member of a configuration this node has put in effect, sorted:
+    /// messages from others are dropped as coming from an unknown sender. A removed leader
+    /// stays known, so its last commit notice for the change that removed it is accepted.
+    var knownMembers: [NodeID]
     /// The current role.
     public internal(set) var role: Role = .follower
     /// The current term.
@@ -70,6 +79,8 @@ public struct RaftNode: Sendable {
                      "the hard state's term must be at least the last entry's term")
         self.config = config
         self.configuration = configuration
+        self.baseConfiguration = configuration
+        self.knownMembers = configuration.members.sorted()
         self.term = hardState.term
         self.vote = hardState.vote
         self.log = RaftLog(entries: entries, commit: hardState.commit)
@@ -77,6 +88,14 @@ public struct RaftNode: Sendable {
         self.lastHardState = HardState(term: hardState.term, vote: hardState.vote, commit: log.committed)
         self.lastSoftState = SoftState(role: .follower, leader: .none)
         becomeFollower(term: hardState.term, leader: .none)
+        syncConfiguration()
+        for index in log.configIndexes {
+            let data = log.entries(from: index, through: index).first?.data ?? []
+            for member in ConfigurationCodec.decode(data)?.members ?? [] where !knownMembers.contains(member) {
+                knownMembers.append(member)
+            }
+        }
+        knownMembers.sort()
     }
 
     // MARK: Read-only views for hosts and tests

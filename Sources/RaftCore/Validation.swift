@@ -4,7 +4,9 @@ extension RaftNode {
     func validationProblem(_ message: Message) -> String? {
         if message.to != id { return "addressed to n\(message.to), not n\(id)" }
         if message.from == id { return "a message from itself" }
-        if !configuration.contains(message.from) { return "unknown sender n\(message.from)" }
+        if !configuration.contains(message.from) && !knownMembers.contains(message.from) {
+            return "unknown sender n\(message.from)"
+        }
         if message.term == 0 { return "term 0 is not a valid term" }
         switch message {
         case .append(let append):
@@ -37,6 +39,9 @@ extension RaftNode {
             if entry.index != expected { return "entry index \(entry.index) where \(expected) was expected" }
             if entry.term < lastTerm { return "entry \(entry.index) has term \(entry.term) below the previous \(lastTerm)" }
             if entry.term > append.term { return "entry \(entry.index) has term \(entry.term) above the leader's \(append.term)" }
+            if entry.kind == .config && ConfigurationCodec.decode(entry.data) == nil {
+                return "entry \(entry.index) is a configuration entry that does not decode"
+            }
             expected += 1
             lastTerm = entry.term
         }

@@ -1,0 +1,90 @@
+/// Membership changes by joint consensus (dissertation §4.3, as Rafter did): the leader appends
+/// C_old,new; while it is in effect, elections and commitment need majorities of both; once it
+/// commits the leader appends C_new; a leader that is not in C_new steps down once C_new commits.
+extension RaftNode {
+    /// Proposes one membership change; returns the index of its configuration entry.
+    @discardableResult
+    public mutating func proposeConfigChange(_ change: ConfigChange) throws(RaftError) -> UInt64 {
+        try proposeConfigChange([change])
+    }
+
+    /// Proposes membership changes applied together in one joint step (e.g. 3 → 5 voters);
+    /// returns the index of the configuration entry.
+    @discardableResult
+    public mutating func proposeConfigChange(_ changes: [ConfigChange]) throws(RaftError) -> UInt64 {
+        guard role == .leader else { throw .notLeader(leader: leader) }
+        guard leadTransferee == .none else { throw .transferInProgress(to: leadTransferee) }
+        // One change at a time: a change is in progress until its final configuration commits.
+        if configuration.isJoint || configurationIndex > log.committed {
+            throw .configChangeInProgress(index: configurationIndex)
+        }
+        // A new leader may hold an uncommitted change of an earlier leader in its log without
+        // knowing it; committing an entry of its own term first settles that (dissertation §4.1).
+        if log.term(at: log.committed) != term { throw .noCommitInTerm }
+        let next: Configuration
+        switch configuration.applying(changes) {
+        case .success(let configuration): next = configuration
+        case .failure(let rejection): throw .invalidConfigChange(rejection.description)
+        }
+        appendLocal([Entry(term: term, index: 0, kind: .config, data: ConfigurationCodec.encode(next))])
+        isBroadcastPending = true
+        assertInvariants()
+        return log.lastIndex
+    }
+
+    /// Puts the configuration of the latest config entry in the log (or the starting one) in effect.
+    mutating func syncConfiguration() {
+        let index = log.configIndexes.last ?? 0
+        guard index != configurationIndex || (index == 0 && configuration != baseConfiguration) else { return }
+        configurationIndex = index
+        if index == 0 {
+            configuration = baseConfiguration
+        } else {
+            let data = log.entries(from: index, through: index).first!.data
+            // Config entries are validated where they enter (the leader encodes them; followers
+            // check them in `validationProblem`), so a stored one that does not decode is a bug.
+            guard let decoded = ConfigurationCodec.decode(data) else {
+                preconditionFailure("configuration entry \(index) does not decode")
+            }
+            configuration = decoded
+        }
+        for member in configuration.members where !knownMembers.contains(member) { knownMembers.append(member) }
+        knownMembers.sort()
+        if role == .leader { syncProgress() }
+        if (role == .candidate || role == .preCandidate) && !configuration.isVoter(id) {
+            becomeFollower(term: term, leader: .none)
+        }
+    }
+
+    /// Gives every member a progress entry and drops those of departed members.
+    mutating func syncProgress() {
+        let members = configuration.members
+        progress.removeAll { !members.contains($0.id) }
+        for member in members where progressIndex(of: member) == nil {
+            var fresh = Progress(id: member, next: log.lastIndex + 1, maxInflight: config.maxInflightAppends)
+            if member == id {
+                fresh.match = log.lastIndex
+                fresh.becomeReplicate()
+            }
+            progress.append(fresh)
+        }
+        progress.sort { $0.id < $1.id }
+    }
+
+    /// Leader: once C_old,new is committed, append C_new.
+    mutating func leaveJointIfCommitted() {
+        guard role == .leader, configuration.isJoint, configurationIndex <= log.committed else { return }
+        appendLocal([Entry(term: term, index: 0, kind: .config,
+                           data: ConfigurationCodec.encode(configuration.leavingJoint))])
+        isBroadcastPending = true
+    }
+
+    /// Leader: once a C_new that excludes it is committed, step down. Returns whether it did.
+    mutating func stepDownIfRemoved() -> Bool {
+        guard role == .leader, !configuration.isJoint, !configuration.isVoter(id),
+              configurationIndex <= log.committed else { return false }
+        flushBroadcast()
+        becomeFollower(term: term, leader: .none)
+        return true
+    }
+}
