@@ -1,0 +1,774 @@
+import RaftCore
+
+/// How a simulated cluster is built.
+public struct ClusterOptions: Sendable, Equatable {
+    /// Number of nodes, named n1…nN.
+    public var nodeCount: Int = 3
+    /// Seeds every random choice: election timeouts and torn writes at crashes.
+    public var seed: UInt64 = 1
+    /// Pre-vote (§9.6).
+    public var preVote: Bool = true
+    /// Check-quorum and leader leases.
+    public var checkQuorum: Bool = true
+    /// A new leader appends a no-op entry.
+    public var leaderNoop: Bool = true
+    /// Teaching knobs that break one rule each.
+    public var unsafe: UnsafeKnobs = []
+    /// Base election timeout in ticks.
+    public var electionTicks: Int = 10
+    /// Heartbeat interval in ticks.
+    public var heartbeatTicks: Int = 1
+    /// When set, every node keeps real files in `DIR/nK` instead of a simulated disk.
+    public var dataDirectory: String?
+
+    /// The largest cluster the simulator builds.
+    public static let maxNodes = 25
+
+    /// Default options.
+    public init() {}
+
+    /// Why these options cannot build a cluster, or nil.
+    public func validationError() -> String? {
+        if nodeCount < 1 || nodeCount > ClusterOptions.maxNodes { return "a cluster has 1 to \(ClusterOptions.maxNodes) nodes" }
+        if heartbeatTicks < 1 { return "heartbeat ticks must be at least 1" }
+        if electionTicks <= heartbeatTicks { return "election ticks must exceed heartbeat ticks" }
+        if electionTicks > 10_000 { return "election ticks must be at most 10000" }
+        return nil
+    }
+}
+
+/// A cluster of real `RaftNode`s on one simulated network, each with its own disk.
+///
+/// Every message a node emits gets an increasing id and waits until it is delivered or dropped.
+/// After each input (a delivery, a tick, a proposal, a restart) the node's Ready is handled at
+/// once in the production order: persist, send, apply, advance. The invariant checker runs after
+/// every step. Methods that change the cluster validate their arguments first and throw
+/// `SimError` without changing anything when they are wrong.
+public final class Cluster {
+    /// The options the cluster was built with (settings changed since are in `settings`).
+    public let options: ClusterOptions
+    /// The current settings, used for nodes that start from now on.
+    public private(set) var settings: ClusterOptions
+    /// The node ids, 1…N.
+    public let ids: [NodeID]
+    private var nodes: [RaftNode?]
+    private var disks: [NodeDisk]
+    private var machines: [KeyValueStore]
+    private var persistedLast: [UInt64]
+    private var configuration: Configuration
+    /// Messages in flight, oldest (lowest id) first.
+    public private(set) var inFlight: [InFlightMessage] = []
+    /// The id the next message gets.
+    public private(set) var nextMessageID = 1
+    /// `isCut[from-1][to-1]`: messages on this link are lost on delivery.
+    private var isCut: [[Bool]]
+    /// The groups of the current partition (empty when healed).
+    public private(set) var partitionGroups: [[NodeID]] = []
+    private var generator: SeededGenerator
+    private var checker: InvariantChecker
+    /// Every violation found so far, oldest first.
+    public private(set) var violations: [InvariantViolation] = []
+    /// Inputs handled so far (deliveries, ticks, proposals…).
+    public private(set) var stepCount = 0
+    /// Whether to narrate (the benchmark and long stabilizes turn it off).
+    public var isNarrating = true
+    private var lines: [String] = []
+
+    /// Builds the cluster: every node a follower in term 0 with an empty disk.
+    public init(options: ClusterOptions) throws(SimError) {
+        if let problem = options.validationError() { throw SimError(problem) }
+        self.options = options
+        self.settings = options
+        ids = (1...options.nodeCount).map { NodeID($0) }
+        configuration = Configuration(voters: ids)
+        generator = SeededGenerator(seed: options.seed ^ 0x5EED_0F_D15C)
+        checker = InvariantChecker(count: options.nodeCount)
+        isCut = Array(repeating: Array(repeating: false, count: options.nodeCount), count: options.nodeCount)
+        machines = Array(repeating: KeyValueStore(), count: options.nodeCount)
+        persistedLast = Array(repeating: 0, count: options.nodeCount)
+        nodes = []
+        disks = []
+        for id in ids {
+            disks.append(try Cluster.makeDisk(id: id, options: options))
+        }
+        for id in ids {
+            let recovered = try disks[Int(id) - 1].recover()
+            guard recovered.entries.isEmpty && recovered.hardState == .empty else {
+                throw SimError("\(Describe.n(id))'s data directory is not empty (\(disks[Int(id) - 1].location)); use a fresh --data-dir")
+            }
+            nodes.append(RaftNode(config: nodeConfig(id), configuration: configuration))
+        }
+    }
+
+    private static func makeDisk(id: NodeID, options: ClusterOptions) throws(SimError) -> NodeDisk {
+        try StorageDisk(name: Describe.n(id), realDirectory: options.dataDirectory)
+    }
+
+    private func nodeConfig(_ id: NodeID) -> Config {
+        var config = Config(id: id)
+        config.seed = settings.seed
+        config.preVote = settings.preVote
+        config.checkQuorum = settings.checkQuorum
+        config.leaderNoop = settings.leaderNoop
+        config.unsafe = settings.unsafe
+        config.electionTicks = settings.electionTicks
+        config.heartbeatTicks = settings.heartbeatTicks
+        return config
+    }
+
+    // MARK: Reading the state
+
+    /// The node, or nil when it is crashed.
+    public func node(_ id: NodeID) -> RaftNode? { nodes[Int(id) - 1] }
+    /// Whether the node runs.
+    public func isUp(_ id: NodeID) -> Bool { nodes[Int(id) - 1] != nil }
+    /// The node's key-value store (empty while crashed).
+    public func store(_ id: NodeID) -> KeyValueStore { machines[Int(id) - 1] }
+    /// Whether the node syncs each Ready.
+    public func isSyncOn(_ id: NodeID) -> Bool { disks[Int(id) - 1].isSyncOn }
+    /// Where the node's files live.
+    public func diskLocation(_ id: NodeID) -> String { disks[Int(id) - 1].location }
+    /// The nodes that run.
+    public var upNodes: [NodeID] { ids.filter { isUp($0) } }
+    /// The leader of the highest term among running nodes, if any.
+    public var leader: NodeID? {
+        var best: RaftNode?
+        for case let node? in nodes where node.role == .leader {
+            if best == nil || node.term > best!.term { best = node }
+        }
+        return best?.id
+    }
+    /// Whether the link from → to loses messages.
+    public func isLinkCut(from: NodeID, to: NodeID) -> Bool { isCut[Int(from) - 1][Int(to) - 1] }
+    /// The in-flight message with this id.
+    public func message(id: Int) -> InFlightMessage? {
+        guard let position = position(ofMessage: id) else { return nil }
+        return inFlight[position]
+    }
+    /// Why the message would be lost if delivered now, or nil.
+    public func lossReason(_ message: Message) -> String? {
+        if !isUp(message.to) { return "\(Describe.n(message.to)) is down" }
+        if isLinkCut(from: message.from, to: message.to) {
+            return "the link \(Describe.n(message.from))->\(Describe.n(message.to)) is cut"
+        }
+        return nil
+    }
+
+    private func position(ofMessage id: Int) -> Int? {
+        // Ids increase along the array: binary search.
+        var low = 0
+        var high = inFlight.count
+        while low < high {
+            let mid = (low + high) / 2
+            if inFlight[mid].id < id { low = mid + 1 } else { high = mid }
+        }
+        return low < inFlight.count && inFlight[low].id == id ? low : nil
+    }
+
+    /// Checks that `id` names a node of this cluster.
+    public func validate(_ id: NodeID) throws(SimError) {
+        guard id >= 1 && id <= UInt64(ids.count) else {
+            throw SimError("no node \(Describe.n(id)): this cluster has n1…n\(ids.count)")
+        }
+    }
+
+    private func requireUp(_ id: NodeID) throws(SimError) {
+        try validate(id)
+        guard isUp(id) else { throw SimError("\(Describe.n(id)) is down (restart it first)") }
+    }
+
+    // MARK: Steps
+
+    private func begin() { lines.removeAll(keepingCapacity: true) }
+
+    private func finish() -> [String] {
+        let result = lines
+        lines.removeAll()
+        return result
+    }
+
+    private func say(_ text: @autoclosure () -> String) {
+        if isNarrating { lines.append(text()) }
+    }
+
+    private struct Snapshot {
+        var role: Role
+        var term: UInt64
+        var vote: NodeID
+        var leader: NodeID
+        var commit: UInt64
+    }
+
+    private func snapshot(_ i: Int) -> Snapshot? {
+        guard let node = nodes[i] else { return nil }
+        return Snapshot(role: node.role, term: node.term, vote: node.vote, leader: node.leader, commit: node.commitIndex)
+    }
+
+    /// Handles node `i`'s Ready (repeatedly, while it has one), narrating against `before`.
+    private func handleReady(_ i: Int, before: Snapshot?) {
+        var rounds = 0
+        var before = before
+        while let node = nodes[i], node.hasReady, rounds < 16 {
+            rounds += 1
+            let ready = nodes[i]!.ready()
+            let name = Describe.n(NodeID(i + 1))
+            if isNarrating, let before { narrateState(name, before: before, after: snapshot(i)!) }
+            // 1. Persist.
+            if ready.hardState != nil || !ready.entries.isEmpty {
+                if let first = ready.entries.first, first.index <= persistedLast[i] {
+                    checker.logTruncated(i, at: first.index)
+                }
+                do {
+                    try disks[i].save(hardState: ready.hardState, entries: ready.entries)
+                } catch {
+                    say("  \(name) cannot write its disk (\(error)); it crashes")
+                    crashNode(i)
+                    return
+                }
+                if let last = ready.entries.last { persistedLast[i] = last.index }
+                if isNarrating && (!ready.entries.isEmpty || (ready.hardState.map { $0.term != before?.term || $0.vote != before?.vote } ?? false)) {
+                    var what: [String] = []
+                    if !ready.entries.isEmpty { what.append(Describe.entryRange(ready.entries)) }
+                    if let hard = ready.hardState { what.append("term \(hard.term) vote \(Describe.n(hard.vote)) commit \(hard.commit)") }
+                    say("  \(name) persists \(what.joined(separator: ", "))\(disks[i].isSyncOn ? "" : " (not synced)")")
+                }
+            }
+            // 2. Send.
+            if !ready.messages.isEmpty {
+                var sent: [InFlightMessage] = []
+                sent.reserveCapacity(ready.messages.count)
+                for message in ready.messages {
+                    sent.append(InFlightMessage(id: nextMessageID, message: message))
+                    nextMessageID += 1
+                }
+                inFlight.append(contentsOf: sent)
+                if isNarrating { narrateSent(name, sent) }
+            }
+            // 3. Apply.
+            if !ready.committedEntries.isEmpty {
+                var results: [String] = []
+                for entry in ready.committedEntries {
+                    let result = machines[i].apply(entry)
+                    if isNarrating && results.count < 8 { results.append(result) }
+                }
+                if isNarrating {
+                    let first = ready.committedEntries.first!.index
+                    let last = ready.committedEntries.last!.index
+                    let range = first == last ? "entry \(first)" : "entries \(first)..\(last)"
+                    let more = ready.committedEntries.count > results.count ? ", …" : ""
+                    say("  \(name) applies \(range): \(results.joined(separator: ", "))\(more)")
+                }
+            }
+            nodes[i]!.advance(ready)
+            before = snapshot(i)
+        }
+    }
+
+    private func narrateState(_ name: String, before: Snapshot, after: Snapshot) {
+        var parts: [String] = []
+        if after.term != before.term { parts.append("moves to term \(after.term)") }
+        if after.role != before.role {
+            switch after.role {
+            case .leader: parts.append("becomes LEADER of term \(after.term)")
+            case .candidate: parts.append("becomes candidate for term \(after.term)")
+            case .preCandidate: parts.append("becomes pre-candidate (asks for term \(after.term + 1))")
+            case .follower: parts.append("becomes follower")
+            }
+        }
+        if after.vote != before.vote && after.vote != .none {
+            parts.append(after.vote == NodeID(Int(name.dropFirst()) ?? 0) ? "votes for itself" : "votes for \(Describe.n(after.vote))")
+        }
+        if after.leader != before.leader && after.leader != .none && after.role != .leader {
+            parts.append("follows leader \(Describe.n(after.leader))")
+        }
+        if after.commit > before.commit { parts.append("commits through \(after.commit)") }
+        if !parts.isEmpty { say("  \(name) \(parts.joined(separator: ", "))") }
+    }
+
+    private func narrateSent(_ name: String, _ sent: [InFlightMessage]) {
+        // Group messages that say the same thing to different receivers.
+        var groups: [(key: String, items: [InFlightMessage])] = []
+        for item in sent {
+            let key = "\(item.message.kindName) \(Describe.fields(item.message))"
+            if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].items.append(item) } else { groups.append((key, [item])) }
+        }
+        for group in groups {
+            let receivers = group.items.map { Describe.n($0.message.to) }
+            let sentence = Describe.sentence(group.items[0].message, to: Cluster.list(receivers))
+            say("  \(name) \(sentence) → \(group.items.map { "#\($0.id)" }.joined(separator: " "))")
+        }
+    }
+
+    static func list(_ names: [String]) -> String {
+        if names.count <= 1 { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
+
+    /// Runs the checker; records and narrates new violations.
+    private func checkInvariants() {
+        stepCount += 1
+        let found = checker.check(nodes)
+        if !found.isEmpty {
+            violations.append(contentsOf: found)
+            for violation in found { lines.append("  !! INVARIANT VIOLATED — \(violation)") }
+        }
+    }
+
+    // MARK: Delivery
+
+    /// Delivers one message by its position in `inFlight`.
+    private func deliver(at position: Int) {
+        let item = inFlight.remove(at: position)
+        let message = item.message
+        say(Describe.line(item))
+        if let reason = lossReason(message) {
+            say("  lost: \(reason)")
+            return
+        }
+        let r = Int(message.to) - 1
+        if let trap = overwriteOfCommitted(nodes[r]!, message) {
+            // The core would stop on a precondition here; that can only happen after safety was
+            // already broken, so report it and lose the message instead of crashing the REPL.
+            say("  lost: \(Describe.n(message.to)) refuses to overwrite committed entry \(trap.index) (term \(trap.ours)) with term \(trap.theirs)")
+            let violation = InvariantViolation(invariant: "State Machine Safety",
+                evidence: "\(Describe.n(message.from)) told \(Describe.n(message.to)) to replace its committed entry \(trap.index) (term \(trap.ours)) with one of term \(trap.theirs)")
+            violations.append(violation)
+            lines.append("  !! INVARIANT VIOLATED — \(violation)")
+            stepCount += 1
+            return
+        }
+        let before = snapshot(r)
+        let result = nodes[r]!.step(message)
+        if case .ignored(let reason) = result {
+            say("  \(Describe.n(message.to)) ignores it: \(reason)")
+        }
+        handleReady(r, before: before)
+        checkInvariants()
+    }
+
+    private func overwriteOfCommitted(_ node: RaftNode, _ message: Message) -> (index: UInt64, ours: UInt64, theirs: UInt64)? {
+        guard case .append(let append) = message else { return nil }
+        let processes = append.term > node.term || (append.term == node.term && node.role != .leader)
+            || node.config.unsafe.contains(.ignoreStaleTerm)
+        guard processes, append.prevLogIndex >= node.commitIndex,
+              node.term(at: append.prevLogIndex) == append.prevLogTerm else { return nil }
+        for entry in append.entries {
+            guard let ours = node.term(at: entry.index) else { return nil }
+            if ours != entry.term {
+                return entry.index <= node.commitIndex ? (entry.index, ours, entry.term) : nil
+            }
+        }
+        return nil
+    }
+
+    /// Which messages a `deliver`/`drop` selects.
+    public enum Selector: Equatable, Sendable {
+        /// The oldest message.
+        case oldest
+        /// These ids, in this order.
+        case ids([Int])
+        /// Every message from → to.
+        case link(from: NodeID, to: NodeID)
+        /// Every message to this node.
+        case to(NodeID)
+        /// Every message from this node.
+        case from(NodeID)
+        /// Everything in flight now.
+        case all
+    }
+
+    private func select(_ selector: Selector) throws(SimError) -> [Int] {
+        switch selector {
+        case .oldest:
+            guard let first = inFlight.first else { throw SimError("no message is in flight") }
+            return [first.id]
+        case .ids(let wanted):
+            var seen: [Int] = []
+            for id in wanted {
+                guard position(ofMessage: id) != nil else {
+                    throw SimError(id >= nextMessageID ? "no message #\(id) yet (the next id is #\(nextMessageID))" : "#\(id) is not in flight any more")
+                }
+                guard !seen.contains(id) else { throw SimError("#\(id) is named twice") }
+                seen.append(id)
+            }
+            return seen
+        case .link(let from, let to):
+            try validate(from)
+            try validate(to)
+            let chosen = inFlight.filter { $0.message.from == from && $0.message.to == to }.map(\.id)
+            if chosen.isEmpty { throw SimError("no message from \(Describe.n(from)) to \(Describe.n(to)) is in flight") }
+            return chosen
+        case .to(let to):
+            try validate(to)
+            let chosen = inFlight.filter { $0.message.to == to }.map(\.id)
+            if chosen.isEmpty { throw SimError("no message to \(Describe.n(to)) is in flight") }
+            return chosen
+        case .from(let from):
+            try validate(from)
+            let chosen = inFlight.filter { $0.message.from == from }.map(\.id)
+            if chosen.isEmpty { throw SimError("no message from \(Describe.n(from)) is in flight") }
+            return chosen
+        case .all:
+            if inFlight.isEmpty { throw SimError("no message is in flight") }
+            return inFlight.map(\.id)
+        }
+    }
+
+    /// Delivers the selected messages in order; messages they cause stay in flight.
+    @discardableResult
+    public func deliver(_ selector: Selector) throws(SimError) -> [String] {
+        let chosen = try select(selector)
+        begin()
+        for id in chosen {
+            if let position = position(ofMessage: id) { deliver(at: position) }
+        }
+        return finish()
+    }
+
+    /// Loses the selected messages.
+    @discardableResult
+    public func drop(_ selector: Selector) throws(SimError) -> [String] {
+        let chosen = try select(selector)
+        begin()
+        for id in chosen {
+            if let position = position(ofMessage: id) {
+                say("dropped \(Describe.line(inFlight[position]))")
+                inFlight.remove(at: position)
+            }
+        }
+        return finish()
+    }
+
+    /// The default bound of `stabilize`.
+    public static let defaultStabilizeLimit = 100_000
+
+    /// Delivers the oldest message until none is in flight, at most `limit` deliveries.
+    /// Narrates the first `narrationLimit` deliveries, then only counts.
+    @discardableResult
+    public func stabilize(limit: Int = Cluster.defaultStabilizeLimit, narrationLimit: Int = 200) throws(SimError) -> [String] {
+        guard limit >= 1 else { throw SimError("the limit must be at least 1") }
+        begin()
+        let wasNarrating = isNarrating
+        defer { isNarrating = wasNarrating }
+        var delivered = 0
+        while !inFlight.isEmpty && delivered < limit {
+            if delivered == narrationLimit && isNarrating {
+                isNarrating = false
+                lines.append("  … (narration stops here; the rest is summarised)")
+            }
+            deliver(at: 0)
+            delivered += 1
+        }
+        let remaining = inFlight.count
+        lines.append("stabilize: delivered \(delivered) message\(delivered == 1 ? "" : "s")" + (remaining > 0 ? "; \(remaining) still in flight (limit \(limit))" : "; nothing in flight"))
+        return finish()
+    }
+
+    // MARK: Time and elections
+
+    /// Ticks the given nodes (all running nodes when empty) `count` times, in id order.
+    @discardableResult
+    public func tick(_ which: [NodeID], count: Int) throws(SimError) -> [String] {
+        guard count >= 1 && count <= 10_000 else { throw SimError("the tick count must be between 1 and 10000") }
+        for id in which { try requireUp(id) }
+        let targets = which.isEmpty ? upNodes : which
+        if targets.isEmpty { throw SimError("every node is down") }
+        begin()
+        for _ in 0..<count {
+            for id in targets where isUp(id) {
+                let i = Int(id) - 1
+                let before = snapshot(i)
+                nodes[i]!.tick()
+                handleReady(i, before: before)
+                checkInvariants()
+            }
+        }
+        if lines.isEmpty {
+            say("ticked \(targets.map(Describe.n).joined(separator: " ")) \(count) time\(count == 1 ? "" : "s"); nothing happened")
+        }
+        return finish()
+    }
+
+    /// Makes the node's election timeout fire now.
+    @discardableResult
+    public func campaign(_ id: NodeID) throws(SimError) -> [String] {
+        try requireUp(id)
+        let i = Int(id) - 1
+        if nodes[i]!.role == .leader { throw SimError("\(Describe.n(id)) is already the leader of term \(nodes[i]!.term)") }
+        begin()
+        let before = snapshot(i)
+        nodes[i]!.campaign()
+        handleReady(i, before: before)
+        checkInvariants()
+        return finish()
+    }
+
+    /// Asks the leader to hand leadership to `target`.
+    @discardableResult
+    public func transfer(to target: NodeID) throws(SimError) -> [String] {
+        try requireUp(target)
+        guard let leaderID = leader else { throw SimError("there is no leader to transfer from") }
+        let i = Int(leaderID) - 1
+        var probe = nodes[i]!
+        do { try probe.transferLeadership(to: target) } catch { throw SimError("\(Describe.n(leaderID)): \(error)") }
+        begin()
+        let before = snapshot(i)
+        try? nodes[i]!.transferLeadership(to: target)
+        say("\(Describe.n(leaderID)) starts handing leadership to \(Describe.n(target))")
+        handleReady(i, before: before)
+        checkInvariants()
+        return finish()
+    }
+
+    /// Proposes a client command (`nil`: the current leader).
+    @discardableResult
+    public func propose(_ text: String, on target: NodeID? = nil) throws(SimError) -> [String] {
+        let id: NodeID
+        if let target {
+            try requireUp(target)
+            id = target
+        } else {
+            guard let leader else { throw SimError("there is no leader; name a node: propose NODE TEXT") }
+            id = leader
+        }
+        let i = Int(id) - 1
+        let index: UInt64
+        do {
+            index = try nodes[i]!.propose(Array(text.utf8))
+        } catch {
+            throw SimError("\(Describe.n(id)) refuses: \(error)")
+        }
+        begin()
+        say("\(Describe.n(id)) appends '\(text)' at index \(index) (term \(nodes[i]!.term))")
+        let before = snapshot(i)
+        handleReady(i, before: before)
+        checkInvariants()
+        return finish()
+    }
+
+    /// Proposes many commands at once on the leader (for benchmarks and bulk loads).
+    public func proposeBatch(_ commands: [[UInt8]], on id: NodeID) throws(SimError) {
+        try requireUp(id)
+        let i = Int(id) - 1
+        do { try nodes[i]!.propose(batch: commands) } catch { throw SimError("\(Describe.n(id)) refuses: \(error)") }
+        begin()
+        handleReady(i, before: snapshot(i))
+        checkInvariants()
+        _ = finish()
+    }
+
+    // MARK: Faults
+
+    private func crashNode(_ i: Int) {
+        disks[i].crash(generator: &generator)
+        nodes[i] = nil
+        machines[i] = KeyValueStore()
+    }
+
+    /// Loses the node's volatile state and its unsynced writes.
+    @discardableResult
+    public func crash(_ id: NodeID) throws(SimError) -> [String] {
+        try requireUp(id)
+        begin()
+        crashNode(Int(id) - 1)
+        say("\(Describe.n(id)) crashes: volatile state is gone\(disks[Int(id) - 1].isSyncOn ? "" : ", and so are its unsynced writes")")
+        checkInvariants()
+        return finish()
+    }
+
+    /// Rebuilds the node from its disk through storage recovery.
+    @discardableResult
+    public func restart(_ id: NodeID) throws(SimError) -> [String] {
+        try validate(id)
+        let i = Int(id) - 1
+        guard nodes[i] == nil else { throw SimError("\(Describe.n(id)) is already up (crash it first)") }
+        var recovered = try disks[i].recover()
+        var notes = recovered.notes
+        if let problem = Cluster.logProblem(recovered.entries) {
+            throw SimError("\(Describe.n(id)) cannot start: its disk holds \(problem)")
+        }
+        if let last = recovered.entries.last, last.term > recovered.hardState.term {
+            notes.append("the hard state's term \(recovered.hardState.term) is below the last entry's term \(last.term); starting in term \(last.term) with no vote")
+            recovered.hardState = HardState(term: last.term, vote: .none, commit: recovered.hardState.commit)
+        }
+        begin()
+        let node = RaftNode(config: nodeConfig(id), configuration: configuration,
+                            hardState: recovered.hardState, entries: recovered.entries)
+        nodes[i] = node
+        machines[i] = KeyValueStore()
+        persistedLast[i] = UInt64(recovered.entries.count)
+        checker.nodeRestarted(i, commit: node.commitIndex)
+        let hard = recovered.hardState
+        say("\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(node.commitIndex), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")")
+        for note in notes { say("  recovery: \(note)") }
+        handleReady(i, before: snapshot(i))
+        checkInvariants()
+        return finish()
+    }
+
+    static func logProblem(_ entries: [Entry]) -> String? {
+        var lastTerm: UInt64 = 0
+        for (offset, entry) in entries.enumerated() {
+            if entry.index != UInt64(offset + 1) { return "entry index \(entry.index) where \(offset + 1) was expected" }
+            if entry.term == 0 { return "entry \(entry.index) with term 0" }
+            if entry.term < lastTerm { return "entry \(entry.index) of term \(entry.term) after term \(lastTerm)" }
+            lastTerm = entry.term
+        }
+        return nil
+    }
+
+    /// Splits the cluster: messages between different groups are lost on delivery. Nodes not
+    /// named form one more group together. Replaces any earlier partition.
+    @discardableResult
+    public func partition(_ groups: [[NodeID]]) throws(SimError) -> [String] {
+        var named: [NodeID] = []
+        for group in groups {
+            if group.isEmpty { throw SimError("a group of the partition is empty") }
+            for id in group {
+                try validate(id)
+                if named.contains(id) { throw SimError("\(Describe.n(id)) is named twice") }
+                named.append(id)
+            }
+        }
+        var all = groups
+        let rest = ids.filter { !named.contains($0) }
+        if !rest.isEmpty { all.append(rest) }
+        if all.count < 2 { throw SimError("a partition needs at least two groups") }
+        begin()
+        for a in ids { for b in ids { isCut[Int(a) - 1][Int(b) - 1] = false } }
+        for (g, group) in all.enumerated() {
+            for (h, other) in all.enumerated() where g != h {
+                for a in group { for b in other { isCut[Int(a) - 1][Int(b) - 1] = true } }
+            }
+        }
+        partitionGroups = all
+        say("partition: " + all.map { $0.map(Describe.n).joined(separator: " ") }.joined(separator: " | "))
+        return finish()
+    }
+
+    /// Restores every link.
+    @discardableResult
+    public func heal() -> [String] {
+        begin()
+        for a in ids { for b in ids { isCut[Int(a) - 1][Int(b) - 1] = false } }
+        partitionGroups = []
+        say("every link is restored")
+        return finish()
+    }
+
+    /// Lays down a log of the given terms at indexes 1…k on a crashed node's disk, with hard
+    /// state term `term` (default: the last entry's term), no vote and commit 0.
+    @discardableResult
+    public func setLog(_ id: NodeID, terms: [UInt64], hardTerm: UInt64?) throws(SimError) -> [String] {
+        try validate(id)
+        let i = Int(id) - 1
+        guard nodes[i] == nil else { throw SimError("\(Describe.n(id)) is up; crash it first (setlog rewrites a crashed node's disk)") }
+        guard terms.count <= 100_000 else { throw SimError("at most 100000 entries") }
+        var last: UInt64 = 0
+        for term in terms {
+            guard term >= 1 else { throw SimError("terms start at 1") }
+            guard term >= last else { throw SimError("terms must not decrease along a log (\(term) after \(last))") }
+            last = term
+        }
+        let term = hardTerm ?? last
+        guard term >= last else { throw SimError("the hard-state term \(term) is below the last entry's term \(last)") }
+        let entries = terms.enumerated().map { Entry(term: $1, index: UInt64($0 + 1), kind: .normal, data: Array("setlog \($0 + 1)".utf8)) }
+        try disks[i].replace(hardState: HardState(term: term, vote: .none, commit: 0), entries: entries)
+        begin()
+        checker.nodeRewritten(i, term: term)
+        persistedLast[i] = UInt64(entries.count)
+        say("\(Describe.n(id))'s disk now holds \(entries.isEmpty ? "an empty log" : Describe.entryRange(entries)) and term \(term), no vote")
+        return finish()
+    }
+
+    // MARK: Settings
+
+    /// A protocol setting.
+    public enum Setting: String, CaseIterable, Sendable {
+        case preVote = "prevote"
+        case checkQuorum = "checkquorum"
+        case leaderNoop = "leader-noop"
+    }
+
+    /// Whether nothing has happened yet, so settings can apply to every node at once.
+    public var isPristine: Bool { stepCount == 0 && inFlight.isEmpty }
+
+    /// Changes a setting. On a pristine cluster every node restarts with it at once; otherwise
+    /// it applies to each node at its next restart.
+    @discardableResult
+    public func set(_ setting: Setting, _ on: Bool) -> [String] {
+        switch setting {
+        case .preVote: settings.preVote = on
+        case .checkQuorum: settings.checkQuorum = on
+        case .leaderNoop: settings.leaderNoop = on
+        }
+        return applySettings("\(setting.rawValue) \(on ? "on" : "off")")
+    }
+
+    /// Turns a teaching knob on or off.
+    @discardableResult
+    public func setUnsafe(_ knob: UnsafeKnobs, name: String, _ on: Bool) -> [String] {
+        if on { settings.unsafe.insert(knob) } else { settings.unsafe.remove(knob) }
+        return applySettings("unsafe \(name) \(on ? "on" : "off")")
+    }
+
+    /// Sets the election and heartbeat timing.
+    @discardableResult
+    public func setTiming(electionTicks: Int?, heartbeatTicks: Int?) throws(SimError) -> [String] {
+        var next = settings
+        if let electionTicks { next.electionTicks = electionTicks }
+        if let heartbeatTicks { next.heartbeatTicks = heartbeatTicks }
+        if let problem = next.validationError() { throw SimError(problem) }
+        settings = next
+        return applySettings("election \(settings.electionTicks) ticks, heartbeat \(settings.heartbeatTicks)")
+    }
+
+    private func applySettings(_ what: String) -> [String] {
+        begin()
+        if isPristine {
+            for id in ids where isUp(id) {
+                nodes[Int(id) - 1] = RaftNode(config: nodeConfig(id), configuration: configuration)
+            }
+            say("\(what): applies to every node now")
+        } else {
+            let running = upNodes.filter { nodes[Int($0) - 1]!.config != nodeConfig($0) }
+            say("\(what): applies to each node when it (re)starts" + (running.isEmpty ? "" : "; \(running.map(Describe.n).joined(separator: " ")) keep\(running.count == 1 ? "s" : "") the old setting until then"))
+        }
+        return finish()
+    }
+
+    /// Turns syncing of a node's disk on or off.
+    @discardableResult
+    public func setSync(_ id: NodeID, _ on: Bool) throws(SimError) -> [String] {
+        try validate(id)
+        begin()
+        disks[Int(id) - 1].isSyncOn = on
+        say("\(Describe.n(id)) \(on ? "syncs every Ready" : "no longer syncs: a crash loses what it wrote since its last sync")")
+        return finish()
+    }
+
+    /// Writes the node's files into a real directory that `logdump` reads.
+    @discardableResult
+    public func exportDisk(_ id: NodeID, to directory: String) throws(SimError) -> [String] {
+        try validate(id)
+        try disks[Int(id) - 1].export(to: directory)
+        return ["\(Describe.n(id))'s disk written to \(directory)"]
+    }
+
+    // MARK: For tests
+
+    /// A text that changes whenever anything observable about the cluster changes.
+    public var fingerprint: String {
+        var text = "next #\(nextMessageID) steps \(stepCount) violations \(violations.count) cut \(partitionGroups) settings \(settings.preVote) \(settings.checkQuorum) \(settings.leaderNoop) \(settings.unsafe.rawValue) \(settings.electionTicks) \(settings.heartbeatTicks)\n"
+        for id in ids {
+            let i = Int(id) - 1
+            if let node = nodes[i] {
+                text += "\(Describe.n(id)) \(node.role) t\(node.term) v\(node.vote) c\(node.commitIndex) a\(node.appliedIndex) l\(node.leader) e\(node.electionElapsedTicks)/\(node.electionTimeoutTicks) [\(Describe.terms(node.entries))] kv \(machines[i].contentsDescription) sync \(disks[i].isSyncOn)\n"
+            } else {
+                text += "\(Describe.n(id)) down sync \(disks[i].isSyncOn)\n"
+            }
+        }
+        for item in inFlight { text += Describe.line(item) + "\n" }
+        return text
+    }
+}

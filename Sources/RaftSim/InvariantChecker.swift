@@ -1,0 +1,240 @@
+import RaftCore
+
+/// A broken safety property, with the evidence that shows it.
+public struct InvariantViolation: Equatable, Sendable, CustomStringConvertible {
+    /// The property, as named in the Raft paper (Figure 3) or by the simulator.
+    public var invariant: String
+    /// Nodes, indexes and terms that show the violation.
+    public var evidence: String
+
+    public var description: String { "\(invariant): \(evidence)" }
+}
+
+/// Checks Raft's safety properties over the whole cluster after every step.
+///
+/// It keeps history (who led which term, who voted for whom, which entries committed), so it
+/// catches violations that no single snapshot shows: two leaders of one term at different times,
+/// a second vote in a term after a crash lost the first, a committed entry that a later leader lacks.
+/// Work per step is proportional to what changed, not to the length of the logs.
+struct InvariantChecker {
+    private let count: Int
+    /// Election Safety: the leader seen for each term.
+    private var leaderOfTerm: [UInt64: NodeID] = [:]
+    /// Term monotonicity (across restarts): the highest term each node has reported.
+    private var highestTerm: [UInt64]
+    /// Commit monotonicity (within one life of a node).
+    private var lastCommit: [UInt64]
+    /// One vote per term per node, across restarts.
+    private var votes: [[UInt64: NodeID]]
+    /// Every committed entry, by index - 1, with the node and term that committed it first.
+    private var committed: [Entry] = []
+    private var committedBy: [(node: NodeID, term: UInt64)] = []
+    /// Per node: its committed prefix has been compared with `committed` through this index.
+    private var commitVerified: [UInt64]
+    /// Per node while leader: (term, last index) at the previous check.
+    private var leaderLast: [(term: UInt64, lastIndex: UInt64)?]
+    /// Per node while leader: its log has been compared with `committed` through this index.
+    private var completenessVerified: [UInt64]
+    /// Per pair a < b: both logs are identical through this index.
+    private var pairVerified: [[UInt64]]
+    /// Per node: the lowest index at which its log changed (truncation) since the last check.
+    private var changedFrom: [UInt64?]
+    /// Keys of violations already reported, so one fault is reported once.
+    private var reportedKeys: Set<String> = []
+
+    init(count: Int) {
+        self.count = count
+        highestTerm = Array(repeating: 0, count: count)
+        lastCommit = Array(repeating: 0, count: count)
+        votes = Array(repeating: [:], count: count)
+        commitVerified = Array(repeating: 0, count: count)
+        leaderLast = Array(repeating: nil, count: count)
+        completenessVerified = Array(repeating: 0, count: count)
+        pairVerified = Array(repeating: Array(repeating: 0, count: count), count: count)
+        changedFrom = Array(repeating: nil, count: count)
+    }
+
+    /// Node `i`'s log was truncated at `index` (a later entry superseded the suffix).
+    mutating func logTruncated(_ i: Int, at index: UInt64) {
+        changedFrom[i] = min(changedFrom[i] ?? index, index)
+    }
+
+    /// Node `i` restarted from its disk: its log may differ from before, its commit starts over.
+    mutating func nodeRestarted(_ i: Int, commit: UInt64) {
+        changedFrom[i] = 1
+        commitVerified[i] = 0
+        lastCommit[i] = commit
+        leaderLast[i] = nil
+        completenessVerified[i] = 0
+    }
+
+    /// Node `i`'s disk was rewritten by hand (`setlog`): forget its history.
+    mutating func nodeRewritten(_ i: Int, term: UInt64) {
+        changedFrom[i] = 1
+        highestTerm[i] = term
+        votes[i] = [:]
+        commitVerified[i] = 0
+        lastCommit[i] = 0
+        leaderLast[i] = nil
+    }
+
+    /// Checks every property; returns violations not reported before.
+    mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
+        found.removeAll()
+        for i in 0..<count {
+            guard let node = nodes[i] else { continue }
+            let name = Describe.n(node.id)
+            // Term monotonicity, across restarts.
+            if node.term < highestTerm[i] {
+                report("\(i)", "Term Monotonicity", "\(name) is in term \(node.term) after having reached term \(highestTerm[i])")
+            }
+            highestTerm[i] = max(highestTerm[i], node.term)
+            // Commit monotonicity, within a life.
+            if node.commitIndex < lastCommit[i] {
+                report("\(i)", "Commit Monotonicity", "\(name)'s commit index fell from \(lastCommit[i]) to \(node.commitIndex)")
+            }
+            lastCommit[i] = node.commitIndex
+            // One vote per term, across restarts.
+            if node.vote != .none {
+                if let earlier = votes[i][node.term], earlier != node.vote {
+                    report("\(i)|\(node.term)", "Vote Uniqueness",
+                           "\(name) voted for \(Describe.n(earlier)) and then for \(Describe.n(node.vote)) in term \(node.term)")
+                } else {
+                    votes[i][node.term] = node.vote
+                }
+            }
+            // Election Safety.
+            if node.role == .leader {
+                if let other = leaderOfTerm[node.term], other != node.id {
+                    report("\(node.term)", "Election Safety",
+                           "\(Describe.n(other)) and \(name) were both elected leader of term \(node.term)")
+                } else {
+                    leaderOfTerm[node.term] = node.id
+                }
+            }
+        }
+        checkLeaderAppendOnly(nodes)
+        extendCommitted(nodes)
+        checkCommitted(nodes)
+        checkLeaderCompleteness(nodes)
+        checkLogMatching(nodes)
+        for i in 0..<count { changedFrom[i] = nil }
+        return found
+    }
+
+    private var found: [InvariantViolation] = []
+
+    private mutating func report(_ key: String, _ invariant: String, _ evidence: String) {
+        if reportedKeys.insert(invariant + "|" + key).inserted {
+            found.append(InvariantViolation(invariant: invariant, evidence: evidence))
+        }
+    }
+
+    private mutating func checkLeaderAppendOnly(_ nodes: [RaftNode?]) {
+        for i in 0..<count {
+            guard let node = nodes[i], node.role == .leader else { leaderLast[i] = nil; continue }
+            if let last = leaderLast[i], last.term == node.term {
+                if let cut = changedFrom[i], cut <= last.lastIndex {
+                    report("\(i)|\(node.term)", "Leader Append-Only",
+                           "\(Describe.n(node.id)), leader of term \(node.term), overwrote its log from index \(cut) (it held \(last.lastIndex) entries)")
+                } else if node.lastIndex < last.lastIndex {
+                    report("\(i)|\(node.term)", "Leader Append-Only",
+                           "\(Describe.n(node.id)), leader of term \(node.term), shrank its log from \(last.lastIndex) to \(node.lastIndex) entries")
+                }
+            } else {
+                completenessVerified[i] = 0
+            }
+            leaderLast[i] = (node.term, node.lastIndex)
+        }
+    }
+
+    /// Records newly committed entries (the first node to commit an index defines it).
+    private mutating func extendCommitted(_ nodes: [RaftNode?]) {
+        for i in 0..<count {
+            guard let node = nodes[i], node.commitIndex > UInt64(committed.count) else { continue }
+            let entries = node.entries
+            for index in (committed.count + 1)...Int(node.commitIndex) {
+                committed.append(entries[index - 1])
+                committedBy.append((node.id, node.term))
+            }
+        }
+    }
+
+    /// State Machine Safety: every node's committed (and so applied) entries agree with the record.
+    private mutating func checkCommitted(_ nodes: [RaftNode?]) {
+        for i in 0..<count {
+            guard let node = nodes[i] else { continue }
+            if node.commitIndex <= commitVerified[i] { continue }
+            let entries = node.entries
+            var index = commitVerified[i] + 1
+            while index <= node.commitIndex {
+                let mine = entries[Int(index) - 1]
+                let theirs = committed[Int(index) - 1]
+                if mine != theirs {
+                    let by = committedBy[Int(index) - 1]
+                    report("\(i)|\(index)", "State Machine Safety",
+                           "\(Describe.n(node.id)) committed index \(index) with term \(mine.term), but \(Describe.n(by.node)) had committed index \(index) with term \(theirs.term) (in term \(by.term))")
+                    break
+                }
+                index += 1
+            }
+            commitVerified[i] = index - 1
+        }
+    }
+
+    /// Leader Completeness: a leader holds every entry committed in an earlier term.
+    private mutating func checkLeaderCompleteness(_ nodes: [RaftNode?]) {
+        for i in 0..<count {
+            guard let node = nodes[i], node.role == .leader else { continue }
+            var index = completenessVerified[i] + 1
+            while index <= UInt64(committed.count) {
+                let record = committed[Int(index) - 1]
+                let by = committedBy[Int(index) - 1]
+                if by.term < node.term, node.term(at: index) != record.term {
+                    let held = node.term(at: index).map { "term \($0) there" } ?? "no entry there"
+                    report("\(i)|\(node.term)", "Leader Completeness",
+                           "\(Describe.n(node.id)) became leader of term \(node.term) without entry \(index) (term \(record.term)), committed by \(Describe.n(by.node)) in term \(by.term); it has \(held)")
+                    break
+                }
+                index += 1
+            }
+            completenessVerified[i] = index - 1
+        }
+    }
+
+    /// Log Matching: when two logs hold an entry with the same index and term, they are identical
+    /// up to there.
+    private mutating func checkLogMatching(_ nodes: [RaftNode?]) {
+        for a in 0..<count {
+            guard let nodeA = nodes[a] else { continue }
+            for b in (a + 1)..<max(a + 1, count) {
+                guard let nodeB = nodes[b] else { continue }
+                var verified = pairVerified[a][b]
+                if let cut = changedFrom[a] { verified = min(verified, cut - 1) }
+                if let cut = changedFrom[b] { verified = min(verified, cut - 1) }
+                let common = min(nodeA.lastIndex, nodeB.lastIndex)
+                verified = min(verified, common)
+                if verified == common {
+                    // Identical through the shorter log's end: nothing can disagree.
+                    pairVerified[a][b] = verified
+                    continue
+                }
+                let ea = nodeA.entries
+                let eb = nodeB.entries
+                var i = Int(verified)
+                let end = Int(common)
+                while i < end && ea[i] == eb[i] { i += 1 }
+                pairVerified[a][b] = UInt64(i)
+                var k = i
+                while k < end {
+                    if ea[k].term == eb[k].term {
+                        report("\(a)|\(b)", "Log Matching",
+                               "\(Describe.n(nodeA.id)) and \(Describe.n(nodeB.id)) both hold term \(ea[k].term) at index \(k + 1) but differ at index \(i + 1) (\(Describe.n(nodeA.id)): term \(ea[i].term) \(ea[i].kind), \(Describe.n(nodeB.id)): term \(eb[i].term) \(eb[i].kind))")
+                        break
+                    }
+                    k += 1
+                }
+            }
+        }
+    }
+}

@@ -1,3 +1,0 @@
-import RaftCore
-import RaftStorage
-public enum RaftSimPlaceholder {}

@@ -1,0 +1,67 @@
+import RaftCore
+import RaftSim
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func fwriteStderr(_ buffer: UnsafeBufferPointer<UInt8>) -> Int {
+    write(2, buffer.baseAddress, buffer.count)
+}
+
+extension Session {
+    /// Tab completion: commands first, then what fits the command (nodes, message ids, options).
+    public func completions(before: String, word: String) -> [String] {
+        let words = Session.tokenize(before)
+        let nodes = cluster.ids.map { "n\($0)" }
+        guard let command = words.first else {
+            return CommandTable.all.map(\.name) + ["exit"]
+        }
+        let ids = cluster.inFlight.map { "\($0.id)" }
+        let position = words.count
+        switch command {
+        case "deliver", "drop":
+            if words.last == "to" || words.last == "from" { return nodes }
+            var links: [String] = []
+            for item in cluster.inFlight {
+                let link = "n\(item.message.from)->n\(item.message.to)"
+                if !links.contains(link) { links.append(link) }
+            }
+            return ids + ["all", "to", "from"] + links
+        case "tick", "crash", "restart", "campaign", "transfer", "kv", "log", "partition":
+            return nodes
+        case "propose":
+            return position == 1 ? nodes + ["set", "del"] : (words.count == 2 && NodeName.parse(words[1]) != nil ? ["set", "del"] : [])
+        case "setlog":
+            return position == 1 ? nodes : ["term="]
+        case "set":
+            if position == 1 { return CommandTable.setOptions }
+            switch words[1] {
+            case "unsafe": return position == 2 ? UnsafeKnobs.named.map(\.name) : ["on", "off"]
+            case "sync": return position == 2 ? nodes : ["on", "off"]
+            case "on-violation": return ["stop", "continue"]
+            case "election-ticks", "heartbeat-ticks": return []
+            default: return ["on", "off"]
+            }
+        case "expect":
+            if position == 1 { return CommandTable.expectForms }
+            switch words[1] {
+            case "leader": return nodes + ["none"]
+            case "role": return position == 2 ? nodes + ["all"] : Role.allCases.map(\.rawValue) + ["down"]
+            case "invariants": return ["ok"]
+            case "voted": return nodes + (position == 2 ? ["all"] : ["none"])
+            case "violation": return ["Election", "Leader", "Log", "State", "Term", "Commit", "Vote"]
+            default: return position == 2 ? nodes + ["all"] : []
+            }
+        case "disk":
+            return position == 1 ? ["export"] : (position == 2 ? nodes : [])
+        case "help":
+            return CommandTable.all.map(\.name)
+        case "reset":
+            return ["nodes=", "seed="]
+        default:
+            return []
+        }
+    }
+}

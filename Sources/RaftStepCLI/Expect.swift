@@ -1,0 +1,142 @@
+import RaftCore
+import RaftSim
+
+/// `expect …`: assertions used by lessons and scripts.
+extension Session {
+    func expect(_ args: [String]) throws(UsageError) -> Outcome {
+        let name = "expect"
+        guard let form = args.first else { throw UsageError("say what to expect", command: name) }
+        let rest = Array(args.dropFirst())
+
+        func nodes(_ word: String?) throws(UsageError) -> [NodeID] {
+            guard let word else { throw UsageError("name a node or all", command: name) }
+            if word == "all" {
+                let up = cluster.upNodes
+                if up.isEmpty { throw UsageError("every node is down, so 'all' names nobody", command: name) }
+                return up
+            }
+            guard let id = NodeName.parse(word), id <= UInt64(cluster.ids.count) else {
+                throw UsageError("'\(word)' is not a node of this cluster (n1…n\(cluster.ids.count)) or all", command: name)
+            }
+            return [id]
+        }
+        func value(_ word: String?) throws(UsageError) -> UInt64 {
+            guard let word, word.count <= 20, let v = UInt64(word) else { throw UsageError("expected a number\(word.map { ", not '\($0)'" } ?? "")", command: name) }
+            return v
+        }
+        func upNode(_ id: NodeID) -> RaftNode? { cluster.node(id) }
+        var failures: [String] = []
+        var summary = ""
+
+        switch form {
+        case "leader":
+            guard rest.count == 1 else { throw UsageError("expected: expect leader NODE|none", command: name) }
+            let want: NodeID? = rest[0] == "none" ? nil : try nodes(rest[0]).first
+            let have = cluster.leader
+            if have != want { failures.append("leader is \(have.map { "n\($0)" } ?? "none"), expected \(want.map { "n\($0)" } ?? "none")") }
+            summary = "leader is \(want.map { "n\($0)" } ?? "none")"
+        case "role":
+            guard rest.count == 2 else { throw UsageError("expected: expect role NODE ROLE", command: name) }
+            let ids = try nodes(rest[0])
+            let wanted = rest[1] == "precandidate" ? "pre-candidate" : rest[1]
+            guard Role(rawValue: wanted) != nil || wanted == "down" else {
+                throw UsageError("'\(rest[1])' is not a role (follower, pre-candidate, candidate, leader, down)", command: name)
+            }
+            for id in ids {
+                let have = upNode(id).map { $0.role.rawValue } ?? "down"
+                if have != wanted { failures.append("n\(id) is \(have), expected \(wanted)") }
+            }
+            summary = "\(rest[0]) is \(wanted)"
+        case "term", "commit", "applied":
+            guard rest.count == 2 else { throw UsageError("expected: expect \(form) NODE|all N", command: name) }
+            let ids = try nodes(rest[0])
+            let want = try value(rest[1])
+            for id in ids {
+                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
+                let have: UInt64
+                switch form {
+                case "term": have = node.term
+                case "commit": have = node.commitIndex
+                default: have = cluster.store(id).lastApplied
+                }
+                if have != want { failures.append("\(form) of n\(id) is \(have), expected \(want)") }
+            }
+            summary = "\(form) of \(rest[0]) is \(want)"
+        case "log":
+            let ids = try nodes(rest.first)
+            var want: [UInt64] = []
+            for word in rest.dropFirst() { want.append(try value(word)) }
+            for id in ids {
+                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
+                let have = node.entries.map(\.term)
+                if have != want {
+                    failures.append("log of n\(id) has terms [\(have.map(String.init).joined(separator: " "))], expected [\(want.map(String.init).joined(separator: " "))]" + firstDifference(have, want))
+                }
+            }
+            summary = "log of \(rest[0]) has terms [\(want.map(String.init).joined(separator: " "))]"
+        case "kv":
+            let ids = try nodes(rest.first)
+            guard rest.count >= 2 else { throw UsageError("expected: expect kv NODE|all KEY=VALUE… (KEY= for absent)", command: name) }
+            var pairs: [(String, String?)] = []
+            for word in rest.dropFirst() {
+                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else { throw UsageError("'\(word)' is not KEY=VALUE", command: name) }
+                let v = String(word[word.index(after: eq)...])
+                pairs.append((String(word[..<eq]), v.isEmpty ? nil : v))
+            }
+            for id in ids {
+                guard upNode(id) != nil else { failures.append("n\(id) is down"); continue }
+                let store = cluster.store(id)
+                for (key, want) in pairs where store.values[key] != want {
+                    failures.append("n\(id) has \(key)=\(store.values[key] ?? "(absent)"), expected \(key)=\(want ?? "(absent)")")
+                }
+            }
+            summary = "kv of \(rest[0]): \(rest.dropFirst().joined(separator: " "))"
+        case "msgs":
+            guard rest.count == 1 else { throw UsageError("expected: expect msgs N", command: name) }
+            let want = try value(rest[0])
+            if UInt64(cluster.inFlight.count) != want { failures.append("\(cluster.inFlight.count) message\(cluster.inFlight.count == 1 ? " is" : "s are") in flight, expected \(want)") }
+            summary = "\(want) in flight"
+        case "voted":
+            guard rest.count == 2 else { throw UsageError("expected: expect voted NODE NODE|none", command: name) }
+            let ids = try nodes(rest[0])
+            let want: NodeID = rest[1] == "none" ? .none : try nodes(rest[1]).first!
+            for id in ids {
+                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
+                if node.vote != want { failures.append("n\(id) voted for \(node.vote == .none ? "nobody" : "n\(node.vote)") in term \(node.term), expected \(want == .none ? "nobody" : "n\(want)")") }
+            }
+            summary = "\(rest[0]) voted for \(rest[1])"
+        case "up", "down":
+            guard rest.count == 1 else { throw UsageError("expected: expect \(form) NODE", command: name) }
+            for id in try nodes(rest[0]) where cluster.isUp(id) != (form == "up") {
+                failures.append("n\(id) is \(cluster.isUp(id) ? "up" : "down")")
+            }
+            summary = "\(rest[0]) is \(form)"
+        case "invariants":
+            guard rest == ["ok"] else { throw UsageError("expected: expect invariants ok", command: name) }
+            for violation in cluster.violations { failures.append("\(violation)") }
+            summary = "invariants hold"
+        case "violation":
+            guard !rest.isEmpty else { throw UsageError("expected: expect violation NAME… (e.g. Leader Completeness)", command: name) }
+            let wanted = rest.joined(separator: " ").lowercased().replacingDashes()
+            if !cluster.violations.contains(where: { $0.invariant.lowercased().replacingDashes() == wanted }) {
+                let seen = cluster.violations.map(\.invariant)
+                failures.append("no \(rest.joined(separator: " ")) violation was found" + (seen.isEmpty ? " (none at all)" : " (found: \(seen.joined(separator: ", ")))"))
+            }
+            summary = "\(rest.joined(separator: " ")) was violated"
+        default:
+            throw UsageError("unknown expectation '\(form)' (\(CommandTable.expectForms.joined(separator: ", ")))", command: name)
+        }
+        if failures.isEmpty { return Outcome(lines: ["ok: \(summary)"]) }
+        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+    }
+
+    private func firstDifference(_ have: [UInt64], _ want: [UInt64]) -> String {
+        var i = 0
+        while i < have.count && i < want.count && have[i] == want[i] { i += 1 }
+        return "; first difference at index \(i + 1)"
+    }
+}
+
+extension String {
+    func replacingDashes() -> String { String(map { $0 == "-" || $0 == "_" ? " " : $0 }) }
+}
