@@ -20,7 +20,9 @@ let package = Package(
         // Pure Raft state machine: Swift stdlib only.
         .target(name: "RaftCore"),
         // On-disk log, hard state, recovery scan, FileSystem seam.
-        .target(name: "RaftStorage", dependencies: ["RaftCore"]),
+        .target(name: "RaftStorage", dependencies: ["RaftCore", "CCRC32C"]),
+        // CRC32C with the SSE4.2 instruction (runtime-detected) and a portable table fallback.
+        .target(name: "CCRC32C"),
         // In-process cluster, simulated network and disks, invariant checker.
         .target(name: "RaftSim", dependencies: ["RaftCore", "RaftStorage"]),
         // GNU readline, as a system library.

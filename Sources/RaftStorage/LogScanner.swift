@@ -1,0 +1,833 @@
+import RaftCore
+
+/// One physical record as the scanner read it. The payload is handed to the visitor separately,
+/// as bytes that are valid only during the call, so a scan copies nothing it is not asked to.
+public struct ScannedRecord: Sendable {
+    /// The segment file's name.
+    public var file: String
+    /// Position of the segment in the scan (0-based).
+    public var segmentOrdinal: Int
+    /// Byte offset of the record in the file.
+    public var offset: Int64
+    /// Bytes the record occupies (header, padded payload, trailer).
+    public var size: Int
+    /// Entry or batch marker.
+    public var kind: RecordKind
+    /// The entry type byte (`EntryKind.rawValue`; 0 for markers).
+    public var entryType: UInt8
+    /// Entry: its term. Marker: the term of the log's last entry after the batch.
+    public var term: UInt64
+    /// Entry: its index. Marker: the log's last index after the batch.
+    public var index: UInt64
+    /// Payload length in bytes.
+    public var payloadLength: Int
+    /// The record checksum stored in the trailer (equal to the computed one: only valid records are visited).
+    public var checksum: UInt32
+    /// The decoded marker, for batch records.
+    public var batch: BatchMarker?
+    /// True when a later entry with an index at or below this one's supersedes it (only computed
+    /// when the scan was asked to; otherwise false).
+    public var superseded: Bool
+
+    /// The entry kind, when the type byte is a known one.
+    public var entryKind: EntryKind? { kind == .entry ? EntryKind(rawValue: entryType) : nil }
+
+    /// Builds the entry (copies the payload).
+    public func entry(payload: UnsafeRawBufferPointer) -> Entry? {
+        guard kind == .entry, let k = entryKind else { return nil }
+        return Entry(term: term, index: index, kind: k, data: Array(payload))
+    }
+}
+
+/// What a segment looked like.
+public struct SegmentSummary: Sendable {
+    /// The file's name.
+    public var name: String
+    /// Its path.
+    public var path: String
+    /// Its size in bytes.
+    public var size: Int64
+    /// The decoded header, when it decodes.
+    public var header: SegmentHeader?
+    /// Valid entry records.
+    public var entryRecords: Int = 0
+    /// Valid batch markers.
+    public var batchRecords: Int = 0
+    /// Lowest and highest entry index seen in the segment.
+    public var minIndex: UInt64?
+    public var maxIndex: UInt64?
+    /// End of the last valid record (where an appender would continue).
+    public var validEnd: Int64 = 0
+}
+
+/// A proven torn tail: what to cut so the log ends at its last durable batch.
+public struct TornTail: Sendable, Equatable {
+    /// Path of the segment that holds it (always the last segment).
+    public var path: String
+    /// Its name.
+    public var file: String
+    /// Where the damage starts.
+    public var damageOffset: Int64
+    /// The file length after the cut: the end of the last batch marker in this segment (or of the header).
+    public var cutOffset: Int64
+    /// True when the segment's header itself is torn: the whole file goes.
+    public var removeFile: Bool
+    /// Bytes that would go.
+    public var bytesLost: Int64
+    /// Entry records after the last marker that were never acknowledged (they go too).
+    public var unacknowledgedEntries: Int
+}
+
+/// How a repair changes files.
+public enum RepairAction: Sendable, Equatable, CustomStringConvertible {
+    /// Cut a file to a length.
+    case truncate(path: String, toLength: Int64)
+    /// Delete a file.
+    case remove(path: String)
+
+    public var description: String {
+        switch self {
+        case .truncate(let path, let length): return "truncate \(path) to \(length) bytes"
+        case .remove(let path): return "remove \(path)"
+        }
+    }
+}
+
+/// The plan to make a log openable again.
+public struct RepairPlan: Sendable {
+    /// What to do, in order.
+    public var actions: [RepairAction]
+    /// True when the plan only cuts a proven torn tail (nothing acknowledged is lost).
+    public var onlyTornTail: Bool
+    /// Entry indexes that were acknowledged but would be lost (only with data loss accepted).
+    public var lostIndexes: ClosedRange<UInt64>?
+    /// Words for a person.
+    public var summary: [String]
+    /// Problems this plan cannot fix (inconsistencies, a damaged hard-state file…).
+    public var unfixable: [StorageProblem]
+
+    /// Carries out the plan: each cut is synced, then the directory.
+    public func apply(fileSystem: FileSystem) throws(StorageError) {
+        var directories: [String] = []
+        for action in actions {
+            switch action {
+            case .truncate(let path, let length):
+                let file = try fileSystem.openFile(atPath: path, create: false)
+                defer { file.close() }
+                try file.truncate(to: length)
+                try file.sync()
+                directories.append(Path.directory(of: path))
+            case .remove(let path):
+                try fileSystem.removeFile(atPath: path)
+                directories.append(Path.directory(of: path))
+            }
+        }
+        var seen = Set<String>()
+        for d in directories where seen.insert(d).inserted { try fileSystem.syncDirectory(atPath: d) }
+    }
+}
+
+/// The outcome of a scan: problems, totals, the torn tail if any, the hard state.
+public struct ScanResult: Sendable {
+    /// Every segment read, in log order.
+    public var segments: [SegmentSummary] = []
+    /// Every problem, in file order (hard-state problems last).
+    public var problems: [StorageProblem] = []
+    /// The log id of the first readable segment header.
+    public var logID: LogID?
+    /// The durable log's last index and term (through the last valid marker).
+    public var lastIndex: UInt64 = 0
+    public var lastTerm: UInt64 = 0
+    /// The last valid batch marker.
+    public var lastBatch: BatchMarker?
+    /// Counts of valid records.
+    public var entryRecords = 0
+    public var batchRecords = 0
+    /// Entry records superseded by a later conflict truncation (computed when asked).
+    public var supersededRecords = 0
+    /// Entry records by type byte.
+    public var entriesByType: [UInt8: Int] = [:]
+    /// Bytes read from segment files.
+    public var bytesScanned: Int64 = 0
+    /// Where a proven torn tail starts, when there is one.
+    public var tornTail: TornTail?
+    /// Both hard-state slots, when a hard-state file was given.
+    public var hardState: HardStateInspection?
+    /// The hard state recovery would use (commit clamped when the last save's log part was lost).
+    public var recoveredHardState: HardState?
+    /// The sequence number of that hard state.
+    public var hardStateSequence: UInt64 = 0
+    /// Lines for a person about decisions that are not problems (e.g. a clamped commit index).
+    public var notes: [String] = []
+    /// Names in the directory that are neither segments nor the hard-state file.
+    public var otherFiles: [String] = []
+
+    /// The worst class found, or nil when clean.
+    public var worst: StorageProblem.Class? { problems.map(\.class).max() }
+
+    /// The plan that makes the log openable: cut a proven torn tail; with `acceptDataLoss`, also
+    /// cut at the first corruption (losing what follows). Nil when there is nothing to do.
+    public func repairPlan(acceptDataLoss: Bool = false) -> RepairPlan? {
+        let corruptions = problems.filter { $0.class == .corruption }
+        let unfixable = problems.filter { $0.class == .inconsistency || ($0.class == .corruption && !isSegment($0.file)) }
+        if corruptions.isEmpty || !acceptDataLoss {
+            guard let tornTail, corruptions.isEmpty else {
+                if problems.isEmpty { return nil }
+                return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil,
+                                  summary: ["nothing can be cut without losing acknowledged entries; rerun with data loss accepted"],
+                                  unfixable: problems.filter { $0.class != .tornTail })
+            }
+            let action: RepairAction = tornTail.removeFile ? .remove(path: tornTail.path) : .truncate(path: tornTail.path, toLength: tornTail.cutOffset)
+            var summary = ["cut the torn tail of \(tornTail.file): \(tornTail.bytesLost) bytes from offset \(tornTail.cutOffset)"]
+            if tornTail.unacknowledgedEntries > 0 {
+                summary.append("\(tornTail.unacknowledgedEntries) entry record(s) after the last batch marker were never acknowledged and go with it")
+            }
+            return RepairPlan(actions: [action], onlyTornTail: true, lostIndexes: nil, summary: summary, unfixable: unfixable)
+        }
+        // Cut at the first corruption in a segment: that file is truncated, every later segment removed.
+        guard let first = corruptions.first(where: { isSegment($0.file) }),
+              let ordinal = segments.firstIndex(where: { $0.name == first.file }) else {
+            return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil, summary: ["no segment can be cut"], unfixable: unfixable)
+        }
+        var actions: [RepairAction] = []
+        let segment = segments[ordinal]
+        let keepBytes = cutPoint(segment: segment, damage: first.offset)
+        if keepBytes < Int64(StorageFormat.segmentHeaderSize) { actions.append(.remove(path: segment.path)) } else {
+            actions.append(.truncate(path: segment.path, toLength: keepBytes))
+        }
+        for later in segments[(ordinal + 1)...].reversed() { actions.append(.remove(path: later.path)) }
+        let lost: ClosedRange<UInt64>? = first.index.map { $0...max($0, maxIndexSeen) }
+        return RepairPlan(actions: actions, onlyTornTail: false, lostIndexes: lost,
+                          summary: ["cut \(segment.name) at offset \(keepBytes) and remove \(segments.count - ordinal - 1) later segment(s): acknowledged data is lost"],
+                          unfixable: unfixable)
+    }
+
+    private func isSegment(_ file: String) -> Bool { StorageFormat.segmentSequence(fileName: Path.name(of: file)) != nil }
+
+    /// Highest entry index seen in any segment.
+    public var maxIndexSeen: UInt64 { segments.compactMap(\.maxIndex).max() ?? 0 }
+
+    /// Where to cut a segment damaged at `damage`: the end of the last batch marker before it.
+    func cutPoint(segment: SegmentSummary, damage: Int64) -> Int64 {
+        batchEnds[segment.name].flatMap { ends in ends.last(where: { $0 <= damage }) } ?? Int64(StorageFormat.segmentHeaderSize)
+    }
+
+    /// End offsets of the batch markers of each segment (kept only for corrupted segments' repair planning).
+    var batchEnds: [String: [Int64]] = [:]
+}
+
+/// The one decoder of the on-disk format. Recovery (`LogStorage.open`) and `logdump` (dump,
+/// verify, repair, stats) both read through it.
+///
+/// Memory does not grow with the log: segment files are read through a window of `chunkSize`
+/// bytes (grown only for a record larger than it, which the format caps at 64 MiB plus framing and
+/// which must fit in the file).
+public final class LogScanner {
+    /// The data directory, when scanning one.
+    public let directory: String?
+    /// Segment files, in log order.
+    public let segmentPaths: [String]
+    /// The hard-state file, when there is one to check.
+    public let hardStatePath: String?
+    /// Names in the directory that are neither segments nor hard state.
+    public let otherFiles: [String]
+    /// Where the bytes come from.
+    public let fileSystem: FileSystem
+    /// Bytes read per system call.
+    public var chunkSize = 1 << 20
+
+    /// Scans a node's data directory: every `log-*.seg` file in name order and `hardstate`.
+    public init(directory: String, fileSystem: FileSystem) throws(StorageError) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        var segments: [String] = []
+        var others: [String] = []
+        var hardState: String?
+        for name in try fileSystem.contentsOfDirectory(atPath: directory) {
+            if StorageFormat.segmentSequence(fileName: name) != nil {
+                segments.append(Path.join(directory, name))
+            } else if name == StorageFormat.hardStateFileName {
+                hardState = Path.join(directory, name)
+            } else {
+                others.append(name)
+            }
+        }
+        self.segmentPaths = segments
+        self.hardStatePath = hardState
+        self.otherFiles = others
+    }
+
+    /// Scans the given segment files (in the order given) and, optionally, a hard-state file.
+    public init(segmentFiles: [String], hardStateFile: String?, fileSystem: FileSystem) {
+        self.directory = nil
+        self.segmentPaths = segmentFiles
+        self.hardStatePath = hardStateFile
+        self.otherFiles = []
+        self.fileSystem = fileSystem
+    }
+
+    /// Reads every segment, checks every record and the hard state, and calls `visit` for each
+    /// valid record in file order with its payload bytes (valid only during the call).
+    ///
+    /// With `computeSuperseded`, the segments are read twice: first to find conflict truncations,
+    /// then to mark each superseded entry record.
+    public func scan(computeSuperseded: Bool = false,
+                     visit: ((ScannedRecord, UnsafeRawBufferPointer) -> Void)? = nil) throws(StorageError) -> ScanResult {
+        var truncations: [(position: UInt64, index: UInt64)]? = nil
+        if computeSuperseded {
+            var first = ScanState(scanner: self, truncationsWanted: true, supersedeTable: nil)
+            try first.run(visit: nil)
+            truncations = first.truncationsAcknowledged
+        }
+        var table: [(position: UInt64, minIndex: UInt64)]? = nil
+        if let truncations {
+            var t: [(position: UInt64, minIndex: UInt64)] = Array(repeating: (0, 0), count: truncations.count)
+            var m = UInt64.max
+            for k in truncations.indices.reversed() {
+                m = min(m, truncations[k].index)
+                t[k] = (truncations[k].position, m)
+            }
+            table = t
+        }
+        var state = ScanState(scanner: self, truncationsWanted: false, supersedeTable: table)
+        try state.run(visit: visit)
+        var result = state.result
+        result.otherFiles = otherFiles
+        try checkHardState(&result, markerHardStateSequence: state.lastMarkerHardStateSequence)
+        return result
+    }
+
+    /// Verifies without visiting records (what `logdump verify` runs).
+    public func verify() throws(StorageError) -> ScanResult { try scan(computeSuperseded: false, visit: nil) }
+
+    // MARK: Hard state against the log
+
+    private func checkHardState(_ result: inout ScanResult, markerHardStateSequence: UInt64) throws(StorageError) {
+        guard let path = hardStatePath else {
+            if directory != nil && !segmentPaths.isEmpty {
+                result.problems.append(StorageProblem(.inconsistency, file: StorageFormat.hardStateFileName, offset: 0,
+                                                      message: "the hard-state file is missing but the log has segments"))
+            }
+            return
+        }
+        let name = Path.name(of: path)
+        let inspection = try HardStateInspection.inspect(path: path, fileSystem: fileSystem)
+        result.hardState = inspection
+        if inspection.fileSize != Int64(StorageFormat.hardStateFileSize) {
+            result.problems.append(StorageProblem(.corruption, file: name, offset: 0,
+                message: "the hard-state file is \(inspection.fileSize) bytes, expected \(StorageFormat.hardStateFileSize) (it is only ever replaced whole)"))
+        }
+        guard let chosen = inspection.chosen, let state = chosen.hardState, let sequence = chosen.sequence else {
+            for slot in inspection.slots where slot.status != .valid {
+                result.problems.append(StorageProblem(.corruption, file: name, offset: slot.offset,
+                    expectedChecksum: slot.status == .invalid ? slot.storedChecksum : nil,
+                    computedChecksum: slot.status == .invalid ? slot.computedChecksum : nil,
+                    message: "hard-state slot \(slot.slot) is \(slot.status == .empty ? "empty" : (slot.reason ?? "invalid")) and no slot is valid"))
+            }
+            if inspection.slots.isEmpty && inspection.fileSize == Int64(StorageFormat.hardStateFileSize) {
+                result.problems.append(StorageProblem(.corruption, file: name, offset: 0, message: "no hard-state slot is valid"))
+            }
+            return
+        }
+        result.hardStateSequence = sequence
+        let other = inspection.slots.first { $0.slot != chosen.slot }
+        if let other {
+            switch other.status {
+            case .valid:
+                let otherSequence = other.sequence!
+                if otherSequence + 1 != sequence {
+                    result.problems.append(StorageProblem(.inconsistency, file: name, offset: other.offset,
+                        message: "hard-state slots hold sequences \(otherSequence) and \(sequence); they must be consecutive"))
+                }
+                if other.logID != chosen.logID {
+                    result.problems.append(StorageProblem(.inconsistency, file: name, offset: other.offset,
+                        message: "hard-state slots belong to different logs (\(other.logID!) and \(chosen.logID!))"))
+                }
+            case .empty where sequence == 0:
+                break
+            case .empty, .invalid:
+                let what = other.status == .empty ? "is zeroed" : "does not read back (\(other.reason ?? "invalid"))"
+                if sequence >= markerHardStateSequence {
+                    result.problems.append(StorageProblem(.tornTail, file: name, offset: other.offset,
+                        expectedChecksum: other.storedChecksum, computedChecksum: other.computedChecksum,
+                        message: "hard-state slot \(other.slot) \(what): an interrupted hard-state write; slot \(chosen.slot) (sequence \(sequence)) holds the last durable state"))
+                } else {
+                    result.problems.append(StorageProblem(.corruption, file: name, offset: other.offset,
+                        expectedChecksum: other.storedChecksum, computedChecksum: other.computedChecksum,
+                        message: "hard-state slot \(other.slot) \(what), but the log's last batch marker proves hard-state sequence \(markerHardStateSequence) was durable"))
+                }
+            }
+        }
+        if let logID = result.logID, chosen.logID != logID {
+            result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
+                message: "the hard state belongs to log \(chosen.logID!), the segments to log \(logID)"))
+        }
+        if sequence < markerHardStateSequence && other?.status == .valid {
+            result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
+                message: "the hard state (sequence \(sequence)) is older than the log's last batch marker says (sequence \(markerHardStateSequence))"))
+        }
+        var recovered = state
+        if state.term < result.lastTerm {
+            result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset, term: state.term,
+                message: "the hard state's term \(state.term) is below the term \(result.lastTerm) of the log's last entry"))
+        }
+        if state.commit > result.lastIndex {
+            if sequence > markerHardStateSequence {
+                recovered.commit = result.lastIndex
+                result.notes.append("commit index \(state.commit) lowered to the last durable index \(result.lastIndex): the save that wrote it lost its entries to a crash")
+            } else {
+                result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset, index: state.commit,
+                    message: "the hard state's commit index \(state.commit) is past the log's last index \(result.lastIndex)"))
+            }
+        }
+        result.recoveredHardState = recovered
+    }
+}
+
+/// Reads a file through a sliding window.
+final class WindowReader {
+    let file: StorageFile
+    let size: Int64
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var windowStart: Int64 = 0
+    private var windowLength = 0
+    private let chunk: Int
+    private(set) var bytesRead: Int64 = 0
+
+    init(file: StorageFile, size: Int64, chunk: Int) {
+        self.file = file
+        self.size = size
+        self.chunk = max(chunk, 4096)
+        self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: self.chunk, alignment: 64)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The bytes `[offset, offset + count)`, or nil when they are not all inside the file.
+    @inline(__always)
+    func bytes(at offset: Int64, count: Int) throws(StorageError) -> UnsafeRawBufferPointer? {
+        guard offset >= 0, count >= 0, offset + Int64(count) <= size else { return nil }
+        let rel = offset - windowStart
+        if rel >= 0 && rel + Int64(count) <= Int64(windowLength) {
+            return UnsafeRawBufferPointer(start: buffer.baseAddress! + Int(rel), count: count)
+        }
+        try load(at: offset, count: count)
+        return UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count)
+    }
+
+    private func load(at offset: Int64, count: Int) throws(StorageError) {
+        if count > buffer.count {
+            buffer.deallocate()
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
+        }
+        let want = Int(min(Int64(max(count, chunk)), size - offset))
+        var filled = 0
+        while filled < want {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + filled, count: want - filled),
+                                  at: offset + Int64(filled))
+            if n == 0 { break }
+            filled += n
+        }
+        bytesRead += Int64(filled)
+        windowStart = offset
+        windowLength = filled
+        if filled < count { throw StorageError(.io, "file shrank while being read", path: nil) }
+    }
+
+    /// Smallest offset from which the file is all zero bytes (== size when the last byte is not zero).
+    func zeroSuffixStart() throws(StorageError) -> Int64 {
+        var end = size
+        while end > 0 {
+            let start = max(0, end - Int64(chunk))
+            guard let raw = try bytes(at: start, count: Int(end - start)) else { return end }
+            var i = raw.count
+            while i > 0 && raw[i - 1] == 0 { i -= 1 }
+            if i > 0 { return start + Int64(i) }
+            end = start
+        }
+        return 0
+    }
+}
+
+/// The state of one pass over the segments.
+struct ScanState {
+    let scanner: LogScanner
+    let truncationsWanted: Bool
+    let supersedeTable: [(position: UInt64, minIndex: UInt64)]?
+    var supersedeCursor = 0
+
+    var result = ScanResult()
+    // The effective log as replayed so far (including the batch in progress).
+    var lastIndex: UInt64 = 0
+    var lastTerm: UInt64 = 0
+    /// Start index and term of each run of equal terms, for term lookups on truncation.
+    var termRuns: [(start: UInt64, term: UInt64)] = []
+    // The batch in progress.
+    var batchFirstIndex: UInt64?
+    var batchEntries: UInt32 = 0
+    var batchTruncations: [(position: UInt64, index: UInt64)] = []
+    var truncationsAcknowledged: [(position: UInt64, index: UInt64)] = []
+    var expectedBatchSequence: UInt64 = 1
+    var lastMarkerHardStateSequence: UInt64 = 0
+    /// Once a record is lost to corruption, order checks would only repeat it; they stop.
+    var semanticsSuspended = false
+    var previousSegmentSequence: UInt64?
+
+    init(scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?) {
+        self.scanner = scanner
+        self.truncationsWanted = truncationsWanted
+        self.supersedeTable = supersedeTable
+    }
+
+    mutating func problem(_ c: StorageProblem.Class, _ file: String, _ offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
+                          expected: UInt32? = nil, computed: UInt32? = nil, _ message: String) {
+        result.problems.append(StorageProblem(c, file: file, offset: offset, index: index, term: term,
+                                              expectedChecksum: expected, computedChecksum: computed, message: message))
+    }
+
+    func termAt(_ index: UInt64) -> UInt64 {
+        // Last run starting at or before index.
+        var lo = 0, hi = termRuns.count - 1, found = 0 as UInt64
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if termRuns[mid].start <= index { found = termRuns[mid].term; lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return found
+    }
+
+    mutating func run(visit: ((ScannedRecord, UnsafeRawBufferPointer) -> Void)?) throws(StorageError) {
+        let paths = scanner.segmentPaths
+        for (ordinal, path) in paths.enumerated() {
+            try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, visit: visit)
+        }
+    }
+
+    // MARK: Segments
+
+    mutating func scanSegment(ordinal: Int, path: String, isLast: Bool,
+                              visit: ((ScannedRecord, UnsafeRawBufferPointer) -> Void)?) throws(StorageError) {
+        let name = Path.name(of: path)
+        let file = try scanner.fileSystem.openFile(atPath: path, create: false)
+        defer { file.close() }
+        let size = try file.size()
+        let reader = WindowReader(file: file, size: size, chunk: scanner.chunkSize)
+        defer { result.bytesScanned += reader.bytesRead }
+        var summary = SegmentSummary(name: name, path: path, size: size, header: nil)
+        summary.validEnd = min(size, Int64(StorageFormat.segmentHeaderSize))
+        defer { result.segments.append(summary) }
+        let nameSequence = StorageFormat.segmentSequence(fileName: name)
+
+        // Header.
+        let headerBytes = try reader.bytes(at: 0, count: Int(min(size, Int64(StorageFormat.segmentHeaderSize))))!
+        switch SegmentHeader.decode(headerBytes) {
+        case .success(let header):
+            summary.header = header
+            if let logID = result.logID, logID != header.logID {
+                problem(.inconsistency, name, 0, "segment belongs to log \(header.logID), the earlier segments to log \(logID)")
+                semanticsSuspended = true
+            }
+            if result.logID == nil { result.logID = header.logID }
+            if let nameSequence, nameSequence != header.sequence {
+                problem(.inconsistency, name, 32, "the header says segment \(header.sequence) but the file name says \(nameSequence)")
+            }
+            if ordinal == 0 && header.sequence != 1 {
+                problem(.inconsistency, name, 32, "the first segment is segment \(header.sequence): segment(s) 1...\(header.sequence - 1) are missing")
+                semanticsSuspended = true
+            } else if ordinal == 0 && header.firstIndex != 1 {
+                problem(.inconsistency, name, 40, index: header.firstIndex, "the first segment starts at index \(header.firstIndex), not 1")
+                semanticsSuspended = true
+            } else if let previous = previousSegmentSequence, header.sequence != previous + 1 {
+                if header.sequence > previous + 1 {
+                    let missing = header.sequence - previous - 1
+                    problem(.inconsistency, name, 32, "\(missing) segment(s) missing before this one (segment \(previous) is followed by \(header.sequence))")
+                } else {
+                    problem(.inconsistency, name, 32, "segment \(header.sequence) follows segment \(previous)")
+                }
+                semanticsSuspended = true
+            } else if !semanticsSuspended && header.firstIndex != lastIndex + 1 {
+                problem(.inconsistency, name, 40, index: header.firstIndex,
+                        "segment starts at index \(header.firstIndex) but the log before it ends at \(lastIndex)")
+                semanticsSuspended = true
+            }
+            previousSegmentSequence = header.sequence
+        case .failure(let failure):
+            previousSegmentSequence = nameSequence ?? previousSegmentSequence
+            let zeroFrom = try reader.zeroSuffixStart()
+            let interrupted = isLast && (size < Int64(StorageFormat.segmentHeaderSize) || zeroFrom < Int64(StorageFormat.segmentHeaderSize))
+                && zeroFrom <= Int64(StorageFormat.segmentHeaderSize)
+            if interrupted {
+                problem(.tornTail, name, 0, "the segment header is incomplete (\(size) bytes, zero from offset \(zeroFrom)): an interrupted segment creation")
+                result.tornTail = TornTail(path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
+                                           bytesLost: size, unacknowledgedEntries: 0)
+                return
+            }
+            switch failure {
+            case .short(let available):
+                problem(.corruption, name, 0, "the segment is \(available) bytes, shorter than its 64-byte header, and later segments exist")
+                semanticsSuspended = true
+                return
+            case .badMagic:
+                problem(.corruption, name, 0, "bad segment magic")
+            case .badChecksum(let stored, let computed):
+                problem(.corruption, name, 60, expected: stored, computed: computed, "segment header checksum mismatch")
+            case .unsupportedVersion(let v):
+                problem(.inconsistency, name, 8, "unsupported format version \(v)")
+            case .badField(let what):
+                problem(.corruption, name, 0, "segment header: \(what)")
+            }
+            semanticsSuspended = true
+        }
+
+        // Records.
+        var offset = Int64(StorageFormat.segmentHeaderSize)
+        var lastBatchEndHere: Int64?
+        var pendingEntriesHere = 0
+        var batchEnds: [Int64] = []
+        let position0 = UInt64(ordinal) << 40
+        while offset < size {
+            guard let header = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else {
+                try damage(reader: reader, name: name, path: path, at: offset, knownSize: nil, isLast: isLast,
+                           lastBatchEnd: lastBatchEndHere, pendingEntries: pendingEntriesHere,
+                           reason: "record header cut short by the end of the file", expected: nil, computed: nil, term: nil, index: nil)
+                if result.tornTail != nil { break }
+                guard let next = try resync(reader, from: offset + 8) else { break }
+                offset = next; continue
+            }
+            let storedHeaderCRC = header.u32(28)
+            let computedHeaderCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: header[0..<28]))
+            let length = Int(header.u32(0))
+            guard storedHeaderCRC == computedHeaderCRC else {
+                let allZero = header.allSatisfy { $0 == 0 }
+                try damage(reader: reader, name: name, path: path, at: offset, knownSize: nil, isLast: isLast,
+                           lastBatchEnd: lastBatchEndHere, pendingEntries: pendingEntriesHere,
+                           reason: allZero ? "zero bytes where a record header should be" : "record header checksum mismatch",
+                           expected: storedHeaderCRC, computed: computedHeaderCRC, term: nil, index: nil)
+                if result.tornTail != nil { break }
+                semanticsSuspended = true
+                guard let next = try resync(reader, from: offset + 8) else { break }
+                offset = next; continue
+            }
+            let kindByte = header[4]
+            let entryType = header[5]
+            let term = header.u64(8)
+            let index = header.u64(16)
+            let total = length <= StorageFormat.maxPayloadLength ? StorageFormat.recordSize(payloadLength: length) : -1
+            let structural: String? = length > StorageFormat.maxPayloadLength ? "payload length \(length) exceeds the format's limit of \(StorageFormat.maxPayloadLength)"
+                : header.u16(6) != 0 || header.u32(24) != 0 ? "reserved record header bytes are not zero"
+                : RecordKind(rawValue: kindByte) == nil ? "unknown record kind \(kindByte)" : nil
+            if let structural {
+                problem(.inconsistency, name, offset, index: index, term: term, "\(structural) (the header's checksum is right: written by another format version?)")
+                semanticsSuspended = true
+                if total > 0, offset + Int64(total) <= size { offset += Int64(total); continue }
+                guard let next = try resync(reader, from: offset + 8) else { break }
+                offset = next; continue
+            }
+            guard let record = try reader.bytes(at: offset, count: total) else {
+                try damage(reader: reader, name: name, path: path, at: offset, knownSize: total, isLast: isLast,
+                           lastBatchEnd: lastBatchEndHere, pendingEntries: pendingEntriesHere,
+                           reason: "record of \(total) bytes runs past the end of the file (\(size - offset) bytes left)",
+                           expected: nil, computed: nil, term: term, index: index)
+                if result.tornTail != nil { break }
+                semanticsSuspended = true
+                guard let next = try resync(reader, from: offset + 8) else { break }
+                offset = next; continue
+            }
+            let covered = total - StorageFormat.recordTrailerSize
+            let storedCRC = record.u32(covered)
+            let tag = record.u32(covered + 4)
+            let computedCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[0..<covered]))
+            guard storedCRC == computedCRC, tag == StorageFormat.recordEndTag else {
+                let reason = storedCRC != computedCRC ? "record checksum mismatch" : "record end tag is wrong"
+                try damage(reader: reader, name: name, path: path, at: offset, knownSize: total, isLast: isLast,
+                           lastBatchEnd: lastBatchEndHere, pendingEntries: pendingEntriesHere,
+                           reason: reason, expected: storedCRC, computed: computedCRC, term: term, index: index)
+                if result.tornTail != nil { break }
+                semanticsSuspended = true
+                // The header is sound, so the next record starts right after this one.
+                if try validRecord(reader, at: offset + Int64(total)) { offset += Int64(total); continue }
+                guard let next = try resync(reader, from: offset + 8) else { break }
+                offset = next; continue
+            }
+            let kind = RecordKind(rawValue: kindByte)!
+            let payload = UnsafeRawBufferPointer(rebasing: record[StorageFormat.recordHeaderSize..<(StorageFormat.recordHeaderSize + length)])
+            var scanned = ScannedRecord(file: name, segmentOrdinal: ordinal, offset: offset, size: total, kind: kind, entryType: entryType,
+                                        term: term, index: index, payloadLength: length, checksum: storedCRC, batch: nil, superseded: false)
+            let position = position0 | UInt64(offset)
+            if kind == .entry {
+                summary.entryRecords += 1
+                summary.minIndex = min(summary.minIndex ?? index, index)
+                summary.maxIndex = max(summary.maxIndex ?? index, index)
+                result.entryRecords += 1
+                result.entriesByType[entryType, default: 0] += 1
+                pendingEntriesHere += 1
+                checkEntry(name: name, offset: offset, position: position, entryType: entryType, term: term, index: index)
+                if let table = supersedeTable {
+                    while supersedeCursor < table.count && table[supersedeCursor].position <= position { supersedeCursor += 1 }
+                    if supersedeCursor < table.count && table[supersedeCursor].minIndex <= index {
+                        scanned.superseded = true
+                        result.supersededRecords += 1
+                    }
+                }
+            } else {
+                summary.batchRecords += 1
+                result.batchRecords += 1
+                if length != StorageFormat.batchPayloadSize || entryType != 0 {
+                    problem(.inconsistency, name, offset, index: index, term: term,
+                            "batch marker with a \(length)-byte payload and type \(entryType) (expected \(StorageFormat.batchPayloadSize) and 0)")
+                    semanticsSuspended = true
+                } else {
+                    let marker = BatchMarker(batchSequence: payload.u64(0), hardStateSequence: payload.u64(8),
+                                             firstIndex: payload.u64(16), entryCount: payload.u32(24))
+                    scanned.batch = marker
+                    checkBatch(name: name, offset: offset, marker: marker, term: term, index: index)
+                }
+                lastBatchEndHere = offset + Int64(total)
+                batchEnds.append(offset + Int64(total))
+                pendingEntriesHere = 0
+            }
+            visit?(scanned, payload)
+            offset += Int64(total)
+            summary.validEnd = offset
+        }
+        if result.tornTail == nil && pendingEntriesHere > 0 {
+            let cut = lastBatchEndHere ?? Int64(StorageFormat.segmentHeaderSize)
+            if isLast {
+                problem(.tornTail, name, cut, "\(pendingEntriesHere) entry record(s) after the last batch marker: a batch whose marker was never written")
+                result.tornTail = TornTail(path: path, file: name, damageOffset: cut, cutOffset: cut, removeFile: false,
+                                           bytesLost: size - cut, unacknowledgedEntries: pendingEntriesHere)
+            } else if !semanticsSuspended {
+                problem(.corruption, name, cut, "the segment ends inside a batch (\(pendingEntriesHere) entry record(s) after its last marker) but later segments exist")
+                semanticsSuspended = true
+            }
+        }
+        if result.problems.contains(where: { $0.file == name && $0.class == .corruption }) { result.batchEnds[name] = batchEnds }
+    }
+
+    // MARK: Damage
+
+    /// Classifies damage at `offset`: a torn tail when it is in the last segment, no valid record
+    /// follows it, and it has the shape of an interrupted append; corruption otherwise.
+    mutating func damage(reader: WindowReader, name: String, path: String, at offset: Int64, knownSize: Int?, isLast: Bool,
+                         lastBatchEnd: Int64?, pendingEntries: Int, reason: String,
+                         expected: UInt32?, computed: UInt32?, term: UInt64?, index: UInt64?) throws(StorageError) {
+        if isLast && !semanticsSuspended, try resync(reader, from: offset + 8) == nil {
+            let size = reader.size
+            var torn = false
+            let headerEnd = offset + Int64(StorageFormat.recordHeaderSize)
+            if headerEnd > size { torn = true }
+            else if let knownSize, offset + Int64(knownSize) > size { torn = true }
+            else {
+                let zeroFrom = try reader.zeroSuffixStart()
+                torn = zeroFrom < (knownSize.map { offset + Int64($0) } ?? headerEnd)
+            }
+            if torn {
+                let cut = lastBatchEnd ?? Int64(StorageFormat.segmentHeaderSize)
+                var message = "\(reason): the write was interrupted; nothing after offset \(cut) was acknowledged"
+                if pendingEntries > 0 { message += " (\(pendingEntries) complete entry record(s) of the unfinished batch go too)" }
+                problem(.tornTail, name, offset, index: index, term: term, expected: expected, computed: computed, message)
+                result.tornTail = TornTail(path: path, file: name, damageOffset: offset, cutOffset: cut, removeFile: false,
+                                           bytesLost: size - cut, unacknowledgedEntries: pendingEntries)
+                return
+            }
+        }
+        var message = reason
+        if isLast { message += "; valid data follows or the damage does not look like an interrupted write" } else { message += "; later segments exist" }
+        problem(.corruption, name, offset, index: index, term: term, expected: expected, computed: computed, message)
+    }
+
+    /// Whether a complete, checksum-valid record starts at `offset`.
+    func validRecord(_ reader: WindowReader, at offset: Int64) throws(StorageError) -> Bool {
+        guard let h = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else { return false }
+        guard h.u32(28) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: h[0..<28])) else { return false }
+        let length = Int(h.u32(0))
+        guard length <= StorageFormat.maxPayloadLength, RecordKind(rawValue: h[4]) != nil else { return false }
+        let total = StorageFormat.recordSize(payloadLength: length)
+        guard let r = try reader.bytes(at: offset, count: total) else { return false }
+        let covered = total - StorageFormat.recordTrailerSize
+        return r.u32(covered) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r[0..<covered]))
+            && r.u32(covered + 4) == StorageFormat.recordEndTag
+    }
+
+    /// The next 8-aligned offset at or after `from` where a valid record starts.
+    func resync(_ reader: WindowReader, from: Int64) throws(StorageError) -> Int64? {
+        var offset = (from + 7) & ~7
+        while offset + Int64(StorageFormat.recordHeaderSize + StorageFormat.recordTrailerSize) <= reader.size {
+            if try validRecord(reader, at: offset) { return offset }
+            offset += 8
+        }
+        return nil
+    }
+
+    // MARK: Order checks
+
+    mutating func checkEntry(name: String, offset: Int64, position: UInt64, entryType: UInt8, term: UInt64, index: UInt64) {
+        if batchFirstIndex == nil { batchFirstIndex = index }
+        batchEntries &+= 1
+        if EntryKind(rawValue: entryType) == nil {
+            problem(.inconsistency, name, offset, index: index, term: term, "unknown entry type \(entryType)")
+        }
+        guard !semanticsSuspended else { return }
+        if index == 0 || term == 0 {
+            problem(.inconsistency, name, offset, index: index, term: term, "entries have index and term of at least 1")
+            semanticsSuspended = true
+            return
+        }
+        if index > lastIndex + 1 {
+            problem(.inconsistency, name, offset, index: index, term: term, "gap: entry \(index) follows last index \(lastIndex)")
+            semanticsSuspended = true
+            return
+        }
+        if index <= lastIndex {
+            // Conflict truncation: this entry supersedes the suffix from `index` on.
+            let previousTerm = index > 1 ? termAt(index - 1) : 0
+            if term < previousTerm {
+                problem(.inconsistency, name, offset, index: index, term: term,
+                        "entry \(index) has term \(term), below the term \(previousTerm) of entry \(index - 1)")
+                semanticsSuspended = true
+                return
+            }
+            while let last = termRuns.last, last.start >= index { termRuns.removeLast() }
+            batchTruncations.append((position, index))
+        } else if term < lastTerm {
+            problem(.inconsistency, name, offset, index: index, term: term, "term goes down from \(lastTerm) to \(term)")
+            semanticsSuspended = true
+            return
+        }
+        lastIndex = index
+        if termRuns.last?.term != term { termRuns.append((index, term)) }
+        lastTerm = term
+    }
+
+    mutating func checkBatch(name: String, offset: Int64, marker: BatchMarker, term: UInt64, index: UInt64) {
+        defer {
+            batchFirstIndex = nil
+            batchEntries = 0
+            batchTruncations.removeAll(keepingCapacity: true)
+            expectedBatchSequence = marker.batchSequence &+ 1
+        }
+        if !semanticsSuspended {
+            var wrong: [String] = []
+            if marker.batchSequence != expectedBatchSequence { wrong.append("batch sequence \(marker.batchSequence), expected \(expectedBatchSequence)") }
+            if marker.entryCount != batchEntries { wrong.append("counts \(marker.entryCount) entries, \(batchEntries) precede it") }
+            if marker.entryCount == 0 { wrong.append("an empty batch") }
+            if let first = batchFirstIndex, marker.firstIndex != first { wrong.append("first index \(marker.firstIndex), the batch starts at \(first)") }
+            if index != lastIndex || term != lastTerm { wrong.append("says the log ends at \(index) (term \(term)), it ends at \(lastIndex) (term \(lastTerm))") }
+            if marker.hardStateSequence < lastMarkerHardStateSequence {
+                wrong.append("hard-state sequence \(marker.hardStateSequence) goes back from \(lastMarkerHardStateSequence)")
+            }
+            if !wrong.isEmpty {
+                problem(.inconsistency, name, offset, index: index, term: term, "batch marker " + wrong.joined(separator: "; "))
+                semanticsSuspended = true
+                return
+            }
+        } else {
+            return
+        }
+        // The batch is acknowledged: it becomes part of the durable log.
+        result.lastIndex = lastIndex
+        result.lastTerm = lastTerm
+        result.lastBatch = marker
+        lastMarkerHardStateSequence = marker.hardStateSequence
+        if truncationsWanted { truncationsAcknowledged.append(contentsOf: batchTruncations) }
+    }
+}

@@ -1,2 +1,0 @@
-import RaftCore
-public enum RaftStoragePlaceholder {}

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Real files through POSIX calls: `pread`/`pwrite`, `fdatasync` for files, `fsync` of the
+/// directory after a file is created, renamed or removed.
+public final class PosixFileSystem: FileSystem {
+    /// Creates the file system (it holds no state).
+    public init() {}
+
+    static func failure(_ what: String, _ path: String, _ code: Int32 = Glibc.errno) -> StorageError {
+        let text = String(cString: strerror(code))
+        return StorageError(code == ENOENT ? .notFound : .io, "\(what) \(path): \(text)", path: path, errno: code)
+    }
+
+    public func createDirectory(atPath path: String) throws(StorageError) {
+        let clean = Path.normalized(path)
+        if isDirectory(atPath: clean) { return }
+        let parent = Path.directory(of: clean)
+        if parent != clean && parent != "." && parent != "/" && !fileExists(atPath: parent) {
+            try createDirectory(atPath: parent)
+        }
+        if mkdir(clean, 0o755) != 0 && Glibc.errno != EEXIST { throw Self.failure("cannot create directory", clean) }
+        if parent != "." { try? syncDirectory(atPath: parent) }
+    }
+
+    public func contentsOfDirectory(atPath path: String) throws(StorageError) -> [String] {
+        guard let dir = opendir(path) else { throw Self.failure("cannot list", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    public func fileExists(atPath path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    public func isDirectory(atPath path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public func openFile(atPath path: String, create: Bool) throws(StorageError) -> StorageFile {
+        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
+        var fd = Glibc.open(path, flags, 0o644)
+        if fd < 0 && Glibc.errno == EACCES && !create { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 { throw Self.failure("cannot open", path) }
+        return PosixFile(fd: fd, path: path)
+    }
+
+    public func syncDirectory(atPath path: String) throws(StorageError) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw Self.failure("cannot open directory", path) }
+        defer { Glibc.close(fd) }
+        if fsync(fd) != 0 { throw Self.failure("cannot fsync directory", path) }
+    }
+
+    public func rename(from: String, to: String) throws(StorageError) {
+        if Glibc.rename(from, to) != 0 { throw Self.failure("cannot rename to \(to):", from) }
+    }
+
+    public func removeFile(atPath path: String) throws(StorageError) {
+        if unlink(path) != 0 { throw Self.failure("cannot remove", path) }
+    }
+
+    public func fileSize(atPath path: String) throws(StorageError) -> Int64 {
+        var info = stat()
+        if stat(path, &info) != 0 { throw Self.failure("cannot stat", path) }
+        return Int64(info.st_size)
+    }
+}
+
+/// A file opened by `PosixFileSystem`.
+public final class PosixFile: StorageFile {
+    /// The descriptor (valid until `close`).
+    public private(set) var fd: Int32
+    /// The path it was opened with.
+    public let path: String
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    public func size() throws(StorageError) -> Int64 {
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw PosixFileSystem.failure("cannot stat", path) }
+        return Int64(info.st_size)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(StorageError) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        while true {
+            let n = pread(fd, base, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if Glibc.errno != EINTR { throw PosixFileSystem.failure("cannot read", path) }
+        }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(StorageError) {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, base + done, bytes.count - done, off_t(offset + Int64(done)))
+            if n < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw PosixFileSystem.failure("cannot write", path)
+            }
+            done += n
+        }
+    }
+
+    public func truncate(to size: Int64) throws(StorageError) {
+        if ftruncate(fd, off_t(size)) != 0 { throw PosixFileSystem.failure("cannot truncate", path) }
+    }
+
+    public func sync() throws(StorageError) {
+        if fdatasync(fd) != 0 { throw PosixFileSystem.failure("cannot fdatasync", path) }
+    }
+
+    public func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+}
