@@ -15,8 +15,12 @@ extension RaftNode {
             if !response.isRejected && role == .leader && message.term == term && response.index > log.lastIndex {
                 return "claims to match through \(response.index), beyond the leader's last index \(log.lastIndex)"
             }
+            if response.index > UInt64.max / 2 { return "index \(response.index) is absurd" }
             if response.isRejected && response.rejectHintTerm > message.term {
                 return "reject hint term \(response.rejectHintTerm) exceeds the message term"
+            }
+            if response.isRejected && response.rejectHintIndex > response.index {
+                return "reject hint \(response.rejectHintIndex) is beyond the rejected index \(response.index)"
             }
         case .vote(let request):
             if request.lastLogTerm > request.term { return "last log term \(request.lastLogTerm) exceeds term \(request.term)" }

@@ -25,6 +25,9 @@ struct ValidationTests {
         (Message.vote(RequestVote(from: 3, to: 2, term: 2, lastLogIndex: 9, lastLogTerm: 0)), "last term 0"),
         (Message.appendResponse(AppendResponse(from: 3, to: 2, term: 1, index: 1, isRejected: true,
                                                rejectHintIndex: 1, rejectHintTerm: 4)), "hint term"),
+        (Message.appendResponse(AppendResponse(from: 3, to: 2, term: 1, index: 1, isRejected: true,
+                                               rejectHintIndex: UInt64.max, rejectHintTerm: 1)), "beyond the rejected index"),
+        (Message.appendResponse(AppendResponse(from: 3, to: 2, term: 1, index: UInt64.max)), "absurd"),
     ])
     func malformed(message: Message, reasonFragment: String) {
         var cluster = leaderCluster()
