@@ -8,6 +8,9 @@ extension RaftNode {
             return "unknown sender n\(message.from)"
         }
         if message.term == 0 { return "term 0 is not a valid term" }
+        // Terms grow by one per election: a term this large is garbage, and accepting it would
+        // overflow the next election's `term + 1`.
+        if message.term > UInt64.max / 2 { return "term \(message.term) is absurd" }
         switch message {
         case .append(let append):
             return appendProblem(append)
