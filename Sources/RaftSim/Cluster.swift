@@ -101,7 +101,7 @@ public final class Cluster {
     }
 
     private static func makeDisk(id: NodeID, options: ClusterOptions) throws(SimError) -> NodeDisk {
-        try StorageDisk(name: Describe.n(id), realDirectory: options.dataDirectory)
+        try StorageDisk(name: Describe.n(id), realDirectory: options.dataDirectory, seed: options.seed)
     }
 
     private func nodeConfig(_ id: NodeID) -> Config {
@@ -275,7 +275,7 @@ public final class Cluster {
             case .follower: parts.append("becomes follower")
             }
         }
-        if after.vote != before.vote && after.vote != .none {
+        if after.vote != .none && (after.vote != before.vote || after.term != before.term) {
             parts.append(after.vote == NodeID(Int(name.dropFirst()) ?? 0) ? "votes for itself" : "votes for \(Describe.n(after.vote))")
         }
         if after.leader != before.leader && after.leader != .none && after.role != .leader {
@@ -474,13 +474,17 @@ public final class Cluster {
         let targets = which.isEmpty ? upNodes : which
         if targets.isEmpty { throw SimError("every node is down") }
         begin()
-        for _ in 0..<count {
+        for round in 1...count {
+            let mark = lines.count
             for id in targets where isUp(id) {
                 let i = Int(id) - 1
                 let before = snapshot(i)
                 nodes[i]!.tick()
                 handleReady(i, before: before)
                 checkInvariants()
+            }
+            if isNarrating && lines.count > mark && count > 1 {
+                lines.insert("tick \(round) of \(count):", at: mark)
             }
         }
         if lines.isEmpty {
@@ -672,7 +676,15 @@ public final class Cluster {
         }
         let term = hardTerm ?? last
         guard term >= last else { throw SimError("the hard-state term \(term) is below the last entry's term \(last)") }
-        let entries = terms.enumerated().map { Entry(term: $1, index: UInt64($0 + 1), kind: .normal, data: Array("setlog \($0 + 1)".utf8)) }
+        // Where another running node holds an entry with the same index and term, copy it, so
+        // the fabricated log agrees with the real ones (Log Matching) wherever the terms do.
+        let entries = terms.enumerated().map { offset, term in
+            let index = UInt64(offset + 1)
+            for case let other? in nodes where other.term(at: index) == term {
+                return other.entries[offset]
+            }
+            return Entry(term: term, index: index, kind: .normal, data: Array("setlog \(index)".utf8))
+        }
         try disks[i].replace(hardState: HardState(term: term, vote: .none, commit: 0), entries: entries)
         begin()
         checker.nodeRewritten(i, term: term)

@@ -26,38 +26,3 @@ protocol NodeDisk: AnyObject {
     /// Where the node's files live, for messages.
     var location: String { get }
 }
-
-/// A stand-in disk that keeps a synced and an unsynced copy in memory.
-final class VolatileMemoryDisk: NodeDisk {
-    var isSyncOn = true
-    private var durable = (hardState: HardState.empty, entries: [Entry]())
-    private var current = (hardState: HardState.empty, entries: [Entry]())
-    let location: String
-
-    init(name: String) { location = "memory:\(name)" }
-
-    func save(hardState: HardState?, entries: [Entry]) throws(SimError) {
-        if let hardState { current.hardState = hardState }
-        if let first = entries.first {
-            let keep = Int(first.index) - 1
-            if keep < current.entries.count { current.entries.removeSubrange(keep...) }
-            current.entries.append(contentsOf: entries)
-        }
-        if isSyncOn { durable = current }
-    }
-
-    func crash(generator: inout SeededGenerator) { current = durable }
-
-    func recover() throws(SimError) -> RecoveredState {
-        RecoveredState(hardState: current.hardState, entries: current.entries, notes: [])
-    }
-
-    func replace(hardState: HardState, entries: [Entry]) throws(SimError) {
-        current = (hardState, entries)
-        durable = current
-    }
-
-    func export(to directory: String) throws(SimError) {
-        throw SimError("this build keeps disks in memory only; export needs RaftStorage")
-    }
-}

@@ -1,18 +1,111 @@
 import RaftCore
 import RaftStorage
 
-/// Placeholder until RaftStorage lands: the volatile in-memory disk.
+/// A node's disk: RaftStorage's `LogStorage` over a `MemoryFileSystem` (a simulated disk that
+/// loses unsynced writes at a crash and may tear the last one) or over real files (`--data-dir`).
 final class StorageDisk: NodeDisk {
-    private let inner: VolatileMemoryDisk
-    init(name: String, realDirectory: String?) throws(SimError) {
-        if realDirectory != nil { throw SimError("--data-dir needs RaftStorage, which this build lacks") }
-        inner = VolatileMemoryDisk(name: name)
+    private let fileSystem: FileSystem
+    private let memory: MemoryFileSystem?
+    private let directory: String
+    private var storage: LogStorage?
+    /// Draws log ids, so that the same seed writes the same bytes.
+    private var idGenerator: SeededGenerator
+    var isSyncOn = true {
+        didSet { storage?.syncPolicy = isSyncOn ? .everyBatch : .never }
     }
-    var isSyncOn: Bool { get { inner.isSyncOn } set { inner.isSyncOn = newValue } }
-    var location: String { inner.location }
-    func save(hardState: HardState?, entries: [Entry]) throws(SimError) { try inner.save(hardState: hardState, entries: entries) }
-    func crash(generator: inout SeededGenerator) { inner.crash(generator: &generator) }
-    func recover() throws(SimError) -> RecoveredState { try inner.recover() }
-    func replace(hardState: HardState, entries: [Entry]) throws(SimError) { try inner.replace(hardState: hardState, entries: entries) }
-    func export(to directory: String) throws(SimError) { try inner.export(to: directory) }
+
+    /// Opens (creating) the node's storage.
+    init(name: String, realDirectory: String?, seed: UInt64) throws(SimError) {
+        idGenerator = SeededGenerator(seed: seed ^ 0xD15C_1D5E_ED00_0000 ^ UInt64(name.hashValueStable))
+        if let realDirectory {
+            fileSystem = PosixFileSystem()
+            memory = nil
+            directory = Path.join(realDirectory, name)
+        } else {
+            let memoryFS = MemoryFileSystem()
+            fileSystem = memoryFS
+            memory = memoryFS
+            directory = "/" + name
+        }
+        storage = try open()
+    }
+
+    var location: String { memory == nil ? directory : "memory:\(directory)" }
+
+    private func open() throws(SimError) -> LogStorage {
+        let options = StorageOptions(segmentSizeBytes: 1 << 20, syncPolicy: isSyncOn ? .everyBatch : .never,
+                                     newLogID: LogID(generator: &idGenerator))
+        do {
+            return try LogStorage.open(directory: directory, fileSystem: fileSystem, options: options)
+        } catch {
+            throw SimError("recovery of \(location) failed: \(error)")
+        }
+    }
+
+    /// What the open storage holds (for the cluster's first check).
+    var openedState: (HardState, Int) { (storage?.hardState ?? .empty, storage?.entries.count ?? 0) }
+
+    func save(hardState: HardState?, entries: [Entry]) throws(SimError) {
+        guard let storage else { throw SimError("the disk is not open") }
+        do { try storage.save(hardState: hardState, entries: entries) } catch { throw SimError("\(error)") }
+    }
+
+    func crash(generator: inout SeededGenerator) {
+        storage?.close()
+        storage = nil
+        if let memory {
+            var tearing: SeededGenerator? = generator
+            memory.crash(tearingWith: &tearing)
+            if let tearing { generator = tearing }
+        }
+        // On real files a process crash keeps what the kernel has; nothing more to do.
+    }
+
+    func recover() throws(SimError) -> RecoveredState {
+        if storage == nil { storage = try open() }
+        let storage = storage!
+        var notes: [String] = []
+        for problem in storage.report.problems { notes.append("\(problem)") }
+        if storage.report.tornTailCut && storage.report.problems.isEmpty { notes.append("a torn tail was cut") }
+        return RecoveredState(hardState: storage.hardState, entries: storage.entries, notes: notes)
+    }
+
+    func replace(hardState: HardState, entries: [Entry]) throws(SimError) {
+        storage?.close()
+        storage = nil
+        do {
+            if fileSystem.isDirectory(atPath: directory) {
+                for name in try fileSystem.contentsOfDirectory(atPath: directory) {
+                    try fileSystem.removeFile(atPath: Path.join(directory, name))
+                }
+                try fileSystem.syncDirectory(atPath: directory)
+            }
+        } catch {
+            throw SimError("cannot clear \(location): \(error)")
+        }
+        let fresh = try open()
+        do {
+            fresh.syncPolicy = .everyBatch
+            try fresh.save(hardState: hardState, entries: entries)
+            if entries.isEmpty { try fresh.sync() }
+        } catch {
+            throw SimError("cannot write \(location): \(error)")
+        }
+        fresh.syncPolicy = isSyncOn ? .everyBatch : .never
+        fresh.close()
+    }
+
+    func export(to realDirectory: String) throws(SimError) {
+        guard let memory else { throw SimError("this node already keeps real files in \(directory)") }
+        do { try memory.export(directory: directory, to: realDirectory) } catch { throw SimError("\(error)") }
+    }
+}
+
+extension String {
+    /// A hash that does not change between runs (Swift's `hashValue` is seeded per process).
+    var hashValueStable: UInt32 {
+        var h: UInt32 = 2166136261
+        for byte in utf8 { h = (h ^ UInt32(byte)) &* 16777619 }
+        return h
+    }
 }

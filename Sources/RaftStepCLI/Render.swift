@@ -93,19 +93,20 @@ enum Render {
                 continue
             }
             var cells = ""
-            var index = first
-            while index <= last {
-                guard let term = node.term(at: index) else { break }
+            for index in first...last {
+                let separator = index == node.commitIndex + 1 ? "|" : " "
+                guard let term = node.term(at: index) else {
+                    cells += separator + String(repeating: " ", count: width - 1)
+                    continue
+                }
                 let committed = index <= node.commitIndex
                 let text = String(term).leftPadding(width - 1)
-                let separator = (index == node.commitIndex + 1 && index > first) ? "|" : " "
                 cells += separator + esc(committed ? "1;\(termColor(term))" : "2;\(termColor(term))", text, color)
-                index += 1
             }
-            if node.commitIndex == last && node.lastIndex >= last { cells += "|" }
+            cells += node.commitIndex == last ? "|" : " "
             row += cells
             let role = node.role == .leader ? "  leader" : ""
-            lines.append((row.trimmingTrailingSpaces() + "   commit \(node.commitIndex)\(role)"))
+            lines.append(row + "  commit \(node.commitIndex)\(role)")
         }
         if first > 1 || last < maxLast {
             lines.append("indexes \(first)…\(last) of \(maxLast); `log [NODE] FROM` shows from FROM")

@@ -52,6 +52,21 @@ public enum Runner {
         return code
     }
 
+    /// Runs lines as typed at the prompt (the REPL's behaviour with piped input): each line is
+    /// echoed after the prompt, errors do not stop anything. Returns 1 when any line failed.
+    public static func runPiped(lines: [String], session: Session, write: (String) -> Void) -> Int32 {
+        write(session.banner)
+        var sawError = false
+        for line in lines {
+            write("raftstep> " + line)
+            let result = session.execute(line)
+            for output in result.lines { write(output) }
+            if result.status == .error || result.status == .expectationFailed { sawError = true }
+            if result.status == .quit { break }
+        }
+        return sawError ? 1 : 0
+    }
+
     /// The REPL: readline at a terminal, echoed plain lines otherwise. Returns the exit code.
     public static func runInteractive(options: SessionOptions) -> Int32 {
         let session: Session
