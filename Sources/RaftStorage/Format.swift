@@ -89,7 +89,7 @@ public enum StorageFormat {
     /// Hard-state slot magic: `RSTPHST` + newline.
     public static let hardStateMagic: [UInt8] = Array("RSTPHST\n".utf8)
     /// Size of one slot.
-    public static let hardStateSlotSize = 80
+    public static let hardStateSlotSize = 96
     /// Byte distance between slot 0 and slot 1 (each in its own 512-byte sector).
     public static let hardStateSlotStride = 512
     /// Size of the whole hard-state file.
@@ -142,13 +142,17 @@ public struct BatchMarker: Equatable, Sendable {
     public var firstIndex: UInt64
     /// How many entry records the batch holds (all between the previous marker and this one).
     public var entryCount: UInt32
+    /// False when the batch was written under `SyncPolicy.never`: such a marker proves nothing
+    /// about durability (flag bit 0 of the marker's flags word is set).
+    public var synced: Bool
 
     /// Creates a marker payload.
-    public init(batchSequence: UInt64, hardStateSequence: UInt64, firstIndex: UInt64, entryCount: UInt32) {
+    public init(batchSequence: UInt64, hardStateSequence: UInt64, firstIndex: UInt64, entryCount: UInt32, synced: Bool = true) {
         self.batchSequence = batchSequence
         self.hardStateSequence = hardStateSequence
         self.firstIndex = firstIndex
         self.entryCount = entryCount
+        self.synced = synced
     }
 }
 
@@ -216,7 +220,7 @@ public enum RecordCodec {
         payload.put64(marker.hardStateSequence)
         payload.put64(marker.firstIndex)
         payload.put32(marker.entryCount)
-        payload.put32(0)
+        payload.put32(marker.synced ? 0 : 1)
         payload.withUnsafeBytes { raw in
             appendRecord(to: &buffer, kind: .batch, entryType: 0, term: lastTerm, index: lastIndex, payload: raw)
         }
@@ -239,7 +243,11 @@ public enum RecordCodec {
     }
 
     /// One 80-byte hard-state slot.
-    public static func hardStateSlot(_ state: HardState, sequence: UInt64, slot: Int, logID: LogID) -> [UInt8] {
+    /// `batchSequence` is the sequence of the last batch written before this slot, `segmentSequence`
+    /// the segment the log is being appended to; `synced` says
+    /// whether the slot is about to be synced (false under `SyncPolicy.never`).
+    public static func hardStateSlot(_ state: HardState, sequence: UInt64, slot: Int, logID: LogID,
+                                     batchSequence: UInt64 = 0, segmentSequence: UInt64 = 1, synced: Bool = true) -> [UInt8] {
         var b: [UInt8] = []
         b.reserveCapacity(StorageFormat.hardStateSlotSize)
         b.append(contentsOf: StorageFormat.hardStateMagic)
@@ -250,7 +258,11 @@ public enum RecordCodec {
         b.put64(state.term)
         b.put64(state.vote)
         b.put64(state.commit)
-        b.append(contentsOf: repeatElement(0, count: 12))
+        b.put64(batchSequence)
+        b.put64(segmentSequence)
+        b.put32(synced ? 0 : 1)
+        b.put32(0)
+        b.put32(0)
         b.put32(CRC32C.checksum(b))
         return b
     }

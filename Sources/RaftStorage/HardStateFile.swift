@@ -6,7 +6,7 @@ public struct HardStateSlot: Sendable, Equatable {
     public enum Status: String, Sendable {
         /// Magic, version, slot number and checksum are right.
         case valid
-        /// All 80 bytes are zero: never written.
+        /// All 96 bytes are zero: never written.
         case empty
         /// Anything else (torn or corrupted).
         case invalid
@@ -30,6 +30,12 @@ public struct HardStateSlot: Sendable, Equatable {
     public var hardState: HardState?
     /// The log the slot belongs to (valid slots).
     public var logID: LogID?
+    /// The sequence of the last batch marker written before this slot (valid slots).
+    public var batchSequence: UInt64?
+    /// The segment being appended to when the slot was written (valid slots).
+    public var segmentSequence: UInt64?
+    /// False when the slot was written under `SyncPolicy.never` (flag bit 0).
+    public var synced: Bool = true
 }
 
 /// Both slots of a hard-state file and which one wins.
@@ -67,8 +73,8 @@ public struct HardStateInspection: Sendable {
     }
 
     static func decodeSlot(_ raw: UnsafeRawBufferPointer, slot: Int, offset: Int64) -> HardStateSlot {
-        let stored = raw.u32(76)
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<76]))
+        let stored = raw.u32(92)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<92]))
         var result = HardStateSlot(slot: slot, offset: offset, status: .invalid, reason: nil, storedChecksum: stored,
                                    computedChecksum: computed, sequence: nil, hardState: nil, logID: nil)
         if raw.allSatisfy({ $0 == 0 }) {
@@ -85,8 +91,13 @@ public struct HardStateInspection: Sendable {
             result.reason = "slot number \(raw.u32(12)) in slot \(slot)"
         } else if raw.u64(32) % 2 != UInt64(slot) {
             result.reason = "sequence \(raw.u64(32)) does not belong in slot \(slot)"
+        } else if raw.u32(80) & ~1 != 0 || raw.u64(84) != 0 {
+            result.reason = "unknown flags \(raw.u32(80)) or reserved bytes not zero"
         } else {
             result.status = .valid
+            result.batchSequence = raw.u64(64)
+            result.segmentSequence = raw.u64(72)
+            result.synced = raw.u32(80) & 1 == 0
             result.sequence = raw.u64(32)
             result.logID = LogID(bytes: Array(raw[16..<32]))
             result.hardState = HardState(term: raw.u64(40), vote: raw.u64(48), commit: raw.u64(56))

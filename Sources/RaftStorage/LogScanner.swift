@@ -161,6 +161,8 @@ public struct ScanResult: Sendable {
     public var notes: [String] = []
     /// Names in the directory that are neither segments nor the hard-state file.
     public var otherFiles: [String] = []
+    /// Batches after the last synced marker that were written under `SyncPolicy.never`.
+    public var unsyncedBatchesAtEnd = 0
 
     /// The worst class found, or nil when clean.
     public var worst: StorageProblem.Class? { problems.map(\.class).max() }
@@ -355,6 +357,8 @@ public final class LogScanner {
                     result.problems.append(StorageProblem(.corruption, file: name, offset: other.offset,
                         expectedChecksum: other.storedChecksum, computedChecksum: other.computedChecksum,
                         message: "hard-state slot \(other.slot) \(what), but the log's last batch marker proves hard-state sequence \(markerHardStateSequence) was durable"))
+                    // The surviving slot is older than what was acknowledged: comparing it with the log says nothing more.
+                    return
                 }
             }
         }
@@ -362,17 +366,38 @@ public final class LogScanner {
             result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
                 message: "the hard state belongs to log \(chosen.logID!), the segments to log \(logID)"))
         }
+        // The comparisons below need a log whose durable end is known.
+        guard !result.problems.contains(where: { $0.class != .tornTail && $0.file != name }) else {
+            result.recoveredHardState = state
+            return
+        }
         if sequence < markerHardStateSequence && other?.status == .valid {
             result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
                 message: "the hard state (sequence \(sequence)) is older than the log's last batch marker says (sequence \(markerHardStateSequence))"))
         }
+        let lastBatchSequence = result.lastBatch?.batchSequence ?? 0
+        if chosen.synced, let written = chosen.batchSequence, written > lastBatchSequence {
+            result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
+                message: "the hard state was written after batch \(written), but the log ends at batch \(lastBatchSequence): synced batches or segments are missing"))
+        }
+        let lastSegmentSequence = result.segments.last(where: { $0.header != nil && !(result.tornTail?.removeFile == true && result.tornTail?.path == $0.path) })?.header?.sequence ?? 0
+        if chosen.synced, let written = chosen.segmentSequence, written > lastSegmentSequence {
+            result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
+                message: "the hard state was written while segment \(written) existed, but the log's last segment is \(lastSegmentSequence): segments are missing"))
+        }
         var recovered = state
         if state.term < result.lastTerm {
-            result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset, term: state.term,
-                message: "the hard state's term \(state.term) is below the term \(result.lastTerm) of the log's last entry"))
+            if result.unsyncedBatchesAtEnd > 0 {
+                recovered.term = result.lastTerm
+                recovered.vote = .none
+                result.notes.append("term raised from \(state.term) to \(result.lastTerm) (the term of the last entry) with no vote: the hard-state write was lost while unsynced batches survived (sync policy never)")
+            } else {
+                result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset, term: state.term,
+                    message: "the hard state's term \(state.term) is below the term \(result.lastTerm) of the log's last entry"))
+            }
         }
         if state.commit > result.lastIndex {
-            if sequence > markerHardStateSequence {
+            if sequence > markerHardStateSequence || result.unsyncedBatchesAtEnd > 0 {
                 recovered.commit = result.lastIndex
                 result.notes.append("commit index \(state.commit) lowered to the last durable index \(result.lastIndex): the save that wrote it lost its entries to a crash")
             } else {
@@ -468,7 +493,9 @@ struct ScanState {
     var batchTruncations: [(position: UInt64, index: UInt64)] = []
     var truncationsAcknowledged: [(position: UInt64, index: UInt64)] = []
     var expectedBatchSequence: UInt64 = 1
+    /// Hard-state sequence of the last marker written with a sync (the proof of durability).
     var lastMarkerHardStateSequence: UInt64 = 0
+    var lastMarkerHardStateSequenceSeen: UInt64 = 0
     /// Once a record is lost to corruption, order checks would only repeat it; they stop.
     var semanticsSuspended = false
     var previousSegmentSequence: UInt64?
@@ -676,8 +703,12 @@ struct ScanState {
                             "batch marker with a \(length)-byte payload and type \(entryType) (expected \(StorageFormat.batchPayloadSize) and 0)")
                     semanticsSuspended = true
                 } else {
+                    let flags = payload.u32(28)
                     let marker = BatchMarker(batchSequence: payload.u64(0), hardStateSequence: payload.u64(8),
-                                             firstIndex: payload.u64(16), entryCount: payload.u32(24))
+                                             firstIndex: payload.u64(16), entryCount: payload.u32(24), synced: flags & 1 == 0)
+                    if flags & ~1 != 0 {
+                        problem(.inconsistency, name, offset, index: index, term: term, "batch marker has unknown flags \(flags)")
+                    }
                     scanned.batch = marker
                     checkBatch(name: name, offset: offset, marker: marker, term: term, index: index)
                 }
@@ -689,13 +720,13 @@ struct ScanState {
             offset += Int64(total)
             summary.validEnd = offset
         }
-        if result.tornTail == nil && pendingEntriesHere > 0 {
+        if result.tornTail == nil && pendingEntriesHere > 0 && !semanticsSuspended {
             let cut = lastBatchEndHere ?? Int64(StorageFormat.segmentHeaderSize)
             if isLast {
                 problem(.tornTail, name, cut, "\(pendingEntriesHere) entry record(s) after the last batch marker: a batch whose marker was never written")
                 result.tornTail = TornTail(path: path, file: name, damageOffset: cut, cutOffset: cut, removeFile: false,
                                            bytesLost: size - cut, unacknowledgedEntries: pendingEntriesHere)
-            } else if !semanticsSuspended {
+            } else {
                 problem(.corruption, name, cut, "the segment ends inside a batch (\(pendingEntriesHere) entry record(s) after its last marker) but later segments exist")
                 semanticsSuspended = true
             }
@@ -812,8 +843,8 @@ struct ScanState {
             if marker.entryCount == 0 { wrong.append("an empty batch") }
             if let first = batchFirstIndex, marker.firstIndex != first { wrong.append("first index \(marker.firstIndex), the batch starts at \(first)") }
             if index != lastIndex || term != lastTerm { wrong.append("says the log ends at \(index) (term \(term)), it ends at \(lastIndex) (term \(lastTerm))") }
-            if marker.hardStateSequence < lastMarkerHardStateSequence {
-                wrong.append("hard-state sequence \(marker.hardStateSequence) goes back from \(lastMarkerHardStateSequence)")
+            if marker.hardStateSequence < lastMarkerHardStateSequenceSeen {
+                wrong.append("hard-state sequence \(marker.hardStateSequence) goes back from \(lastMarkerHardStateSequenceSeen)")
             }
             if !wrong.isEmpty {
                 problem(.inconsistency, name, offset, index: index, term: term, "batch marker " + wrong.joined(separator: "; "))
@@ -827,7 +858,13 @@ struct ScanState {
         result.lastIndex = lastIndex
         result.lastTerm = lastTerm
         result.lastBatch = marker
-        lastMarkerHardStateSequence = marker.hardStateSequence
+        lastMarkerHardStateSequenceSeen = marker.hardStateSequence
+        if marker.synced {
+            lastMarkerHardStateSequence = marker.hardStateSequence
+            result.unsyncedBatchesAtEnd = 0
+        } else {
+            result.unsyncedBatchesAtEnd += 1
+        }
         if truncationsWanted { truncationsAcknowledged.append(contentsOf: batchTruncations) }
     }
 }

@@ -85,6 +85,15 @@ public final class LogStorage {
         self.batchSequence = batchSequence
     }
 
+    private convenience init(rebuilding other: LogStorage, report: RecoveryReport) {
+        self.init(directory: other.directory, fileSystem: other.fileSystem, options: other.options, logID: other.logID,
+                  hardState: other.hardState, hardStateSequence: other.hardStateSequence, entries: other.entries, report: report,
+                  hardStateFile: other.hardStateFile!, segment: other.segment!, segmentSequence: other.segmentSequence,
+                  segmentOffset: other.segmentOffset, segmentHasRecords: other.segmentHasRecords, batchSequence: other.batchSequence)
+        other.hardStateFile = nil
+        other.segment = nil
+    }
+
     deinit { close() }
 
     // MARK: Open and recover
@@ -122,7 +131,7 @@ public final class LogStorage {
         } else {
             var bytes = [UInt8](repeating: 0, count: StorageFormat.hardStateFileSize)
             bytes.replaceSubrange(0..<StorageFormat.hardStateSlotSize,
-                                  with: RecordCodec.hardStateSlot(.empty, sequence: 0, slot: 0, logID: logID))
+                                  with: RecordCodec.hardStateSlot(.empty, sequence: 0, slot: 0, logID: logID, segmentSequence: 0))
             try fileSystem.writeFileAtomically(bytes, atPath: hardStatePath)
         }
         let segment = try createSegment(dir: dir, fileSystem: fileSystem, logID: logID, sequence: 1, firstIndex: 1, sync: true)
@@ -172,10 +181,22 @@ public final class LogStorage {
         }
         let serious = result.problems.filter { $0.class != .tornTail }
         if !serious.isEmpty {
-            let worst = result.worst!
+            let worst = serious[0].class
             throw StorageError(worst == .corruption ? .corruption : .inconsistency,
-                               "refusing to open \(dir): \(serious.count) problem(s) found (\(worst.rawValue)); run `logdump verify \(dir)` for the full report and `logdump repair \(dir)` for the options",
+                               "refusing to open \(dir): \(serious.count) problem(s) found, the first is \(worst.rawValue); run `logdump verify \(dir)` for the full report and `logdump repair \(dir)` for the options",
                                path: dir, problems: result.problems)
+        }
+        if let torn = result.tornTail, torn.removeFile, result.segments.count == 1 {
+            // The first segment's creation was interrupted: remove it and create the log again.
+            try result.repairPlan(acceptDataLoss: false)!.apply(fileSystem: fileSystem)
+            if let created = try createIfFresh(dir: dir, fileSystem: fileSystem, options: options,
+                                               hardStatePath: Path.join(dir, StorageFormat.hardStateFileName)) {
+                var report = created.report
+                report.problems = result.problems
+                report.tornTailCut = true
+                report.summary.insert("removed \(torn.file): its header was torn (an interrupted creation)", at: 0)
+                return LogStorage(rebuilding: created, report: report)
+            }
         }
         guard let logID = result.logID, let lastSegment = result.segments.last else {
             throw StorageError(.inconsistency, "refusing to open \(dir): no readable segment; run `logdump verify \(dir)`", path: dir, problems: result.problems)
@@ -266,20 +287,15 @@ public final class LogStorage {
                 expected += 1
                 term = e.term
             }
+            let hardTerm = (newHardState ?? hardState).term
+            guard term <= hardTerm else {
+                throw StorageError(.invalidArgument, "entry \(newEntries.last!.index) has term \(term), above the hard state's term \(hardTerm) (save the new term with it)")
+            }
         }
         do {
-            if let newHardState, newHardState != hardState || newEntries.isEmpty {
-                let sequence = hardStateSequence + 1
-                let slot = Int(sequence % 2)
-                let bytes = RecordCodec.hardStateSlot(newHardState, sequence: sequence, slot: slot, logID: logID)
-                try hardStateFile.write(bytes, at: Int64(slot * StorageFormat.hardStateSlotStride))
-                if syncPolicy == .everyBatch { try hardStateFile.sync() }
-                hardStateSequence = sequence
-                hardState = newHardState
-            }
-            guard let first = newEntries.first, let last = newEntries.last else { return }
+            // 1. Rotate first, so that a hard state written below names the segment its batch goes to.
             var file = segmentFile
-            if segmentHasRecords && segmentOffset >= Int64(options.segmentSizeBytes) {
+            if !newEntries.isEmpty && segmentHasRecords && segmentOffset >= Int64(options.segmentSizeBytes) {
                 if syncPolicy == .everyBatch { try file.sync() }
                 let next = try Self.createSegment(dir: directory, fileSystem: fileSystem, logID: logID, sequence: segmentSequence + 1,
                                                   firstIndex: lastIndex + 1, sync: syncPolicy == .everyBatch)
@@ -290,10 +306,25 @@ public final class LogStorage {
                 segmentOffset = Int64(StorageFormat.segmentHeaderSize)
                 segmentHasRecords = false
             }
+            // 2. The hard state, synced before any entry of this save can be.
+            if let newHardState, newHardState != hardState || newEntries.isEmpty {
+                let sequence = hardStateSequence + 1
+                let slot = Int(sequence % 2)
+                let bytes = RecordCodec.hardStateSlot(newHardState, sequence: sequence, slot: slot, logID: logID,
+                                                      batchSequence: batchSequence, segmentSequence: segmentSequence,
+                                                      synced: syncPolicy == .everyBatch)
+                try hardStateFile.write(bytes, at: Int64(slot * StorageFormat.hardStateSlotStride))
+                if syncPolicy == .everyBatch { try hardStateFile.sync() }
+                hardStateSequence = sequence
+                hardState = newHardState
+            }
+            // 3. The entries and the marker in one write, then one sync.
+            guard let first = newEntries.first, let last = newEntries.last else { return }
             buffer.removeAll(keepingCapacity: true)
             for e in newEntries { RecordCodec.appendEntry(e, to: &buffer) }
             let marker = BatchMarker(batchSequence: batchSequence + 1, hardStateSequence: hardStateSequence,
-                                     firstIndex: first.index, entryCount: UInt32(newEntries.count))
+                                     firstIndex: first.index, entryCount: UInt32(newEntries.count),
+                                     synced: syncPolicy == .everyBatch)
             RecordCodec.appendBatch(marker, lastTerm: last.term, lastIndex: last.index, to: &buffer)
             try file.write(buffer, at: segmentOffset)
             if syncPolicy == .everyBatch { try file.sync() }
