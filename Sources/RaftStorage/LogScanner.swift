@@ -499,6 +499,7 @@ struct ScanState {
     /// Once a record is lost to corruption, order checks would only repeat it; they stop.
     var semanticsSuspended = false
     var previousSegmentSequence: UInt64?
+    var typeCounts = [Int](repeating: 0, count: 256)
 
     init(scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?) {
         self.scanner = scanner
@@ -527,6 +528,7 @@ struct ScanState {
         for (ordinal, path) in paths.enumerated() {
             try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, visit: visit)
         }
+        for (type, count) in typeCounts.enumerated() where count > 0 { result.entriesByType[UInt8(type)] = count }
     }
 
     // MARK: Segments
@@ -685,7 +687,7 @@ struct ScanState {
                 summary.minIndex = min(summary.minIndex ?? index, index)
                 summary.maxIndex = max(summary.maxIndex ?? index, index)
                 result.entryRecords += 1
-                result.entriesByType[entryType, default: 0] += 1
+                typeCounts[Int(entryType)] += 1
                 pendingEntriesHere += 1
                 checkEntry(name: name, offset: offset, position: position, entryType: entryType, term: term, index: index)
                 if let table = supersedeTable {

@@ -1,0 +1,270 @@
+import ArgumentParser
+import RaftCore
+import RaftStorage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private func storageClock() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// RaftStorage against baselines measured in the same run:
+/// - append: `LogStorage.save` of batches (one fdatasync each) vs raw `pwrite`+`fdatasync` of the same bytes;
+/// - scan: `LogScanner.verify` of a large log on a warm page cache vs `cat` of the same files.
+struct StorageBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storage",
+        abstract: "RaftStorage append and scan throughput beside raw write+fdatasync and cat, in the same run.",
+        discussion: """
+            Append: LogStorage.save(hardState: nil, entries: batch) with SyncPolicy.everyBatch (one fdatasync \
+            per batch) against pwrite+fdatasync of the very bytes it wrote, batch by batch, to a fresh file. \
+            Rounds alternate (baseline, ours, baseline, …) and the median of each is reported. \
+            Scan: a log of --scan-megabytes is written once, read once to warm the page cache, then timed: \
+            `cat <segments> > /dev/null`, LogScanner.verify() (every checksum, every order check), and \
+            LogStorage.open (which also rebuilds the entries in memory) on a --open-megabytes prefix.
+            """)
+
+    @Option(help: "Directory for the benchmark's files (on the disk you want to measure).")
+    var directory: String = "/tmp/raftbench-storage"
+
+    @Option(help: "Entries per batch.")
+    var batchEntries: Int = 64
+
+    @Option(help: "Payload bytes per entry.")
+    var entryBytes: Int = 128
+
+    @Option(help: "Batches per append round.")
+    var batches: Int = 1000
+
+    @Option(help: "Append rounds of each kind (median reported).")
+    var rounds: Int = 3
+
+    @Option(help: "Size of the log that the scan measures, in MiB.")
+    var scanMegabytes: Int = 512
+
+    @Option(help: "Size of the log that LogStorage.open measures, in MiB.")
+    var openMegabytes: Int = 128
+
+    @Option(help: "Timed scan repetitions (median reported).")
+    var scanRepeats: Int = 5
+
+    @Flag(help: "Only the append benchmark.")
+    var appendOnly = false
+
+    @Flag(help: "Only the scan benchmark.")
+    var scanOnly = false
+
+    func validate() throws {
+        guard batchEntries >= 1, entryBytes >= 0, batches >= 1, rounds >= 1, scanMegabytes >= 1, scanRepeats >= 1, openMegabytes >= 1 else {
+            throw ValidationError("sizes and counts must be positive")
+        }
+    }
+
+    func run() throws {
+        let fs = PosixFileSystem()
+        try fs.createDirectory(atPath: directory)
+        print("raftbench storage: \(directory); CRC32C \(CRC32C.hardwareAvailable ? "SSE4.2 hardware" : "portable table")")
+        if !scanOnly { try appendBenchmark(fs) }
+        if !appendOnly { try scanBenchmark(fs) }
+    }
+
+    // MARK: Append
+
+    func makeBatches() -> [[Entry]] {
+        var g = SeededGenerator(seed: 42)
+        var result: [[Entry]] = []
+        var index: UInt64 = 1
+        for _ in 0..<batches {
+            var batch: [Entry] = []
+            for _ in 0..<batchEntries {
+                batch.append(Entry(term: 1, index: index, kind: .normal, data: (0..<entryBytes).map { _ in UInt8(truncatingIfNeeded: g.next()) }))
+                index += 1
+            }
+            result.append(batch)
+        }
+        return result
+    }
+
+    func clear(_ fs: PosixFileSystem, _ dir: String) throws {
+        if fs.isDirectory(atPath: dir) {
+            for name in try fs.contentsOfDirectory(atPath: dir) { try fs.removeFile(atPath: Path.join(dir, name)) }
+        }
+    }
+
+    func appendBenchmark(_ fs: PosixFileSystem) throws {
+        let batchList = makeBatches()
+        let ourDir = Path.join(directory, "append")
+        let baselinePath = Path.join(directory, "baseline.bin")
+        var ours: [Double] = [], baseline: [Double] = []
+        var batchBytes: [[UInt8]] = []
+        var totalBytes = 0
+        for round in 0...rounds {
+            // Ours: LogStorage.save, one fdatasync per batch.
+            try clear(fs, ourDir)
+            let log = try LogStorage.open(directory: ourDir, fileSystem: fs,
+                                          options: StorageOptions(segmentSizeBytes: 1 << 30, syncPolicy: .everyBatch))
+            try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: [])
+            let segment = Path.join(ourDir, StorageFormat.segmentFileName(sequence: 1))
+            let start = try fs.fileSize(atPath: segment)
+            let t0 = storageClock()
+            for batch in batchList { try log.save(hardState: nil, entries: batch) }
+            let t1 = storageClock()
+            log.close()
+            if round > 0 { ours.append(Double(t1 - t0)) }
+            if batchBytes.isEmpty {
+                // Split the segment's bytes back into what each save wrote, for the baseline.
+                let all = try fs.readFile(atPath: segment)
+                let perBatch = (all.count - Int(start)) / batchList.count
+                var at = Int(start)
+                for _ in batchList {
+                    batchBytes.append(Array(all[at..<(at + perBatch)]))
+                    at += perBatch
+                }
+                totalBytes = perBatch * batchList.count
+            }
+            // Baseline: the same bytes, pwrite + fdatasync per batch, to a fresh file.
+            _ = unlink(baselinePath)
+            let fd = open(baselinePath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw ValidationError("cannot create \(baselinePath)") }
+            var offset: off_t = 0
+            let b0 = storageClock()
+            for bytes in batchBytes {
+                let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) }
+                guard n == bytes.count, fdatasync(fd) == 0 else { throw ValidationError("baseline write failed") }
+                offset += off_t(n)
+            }
+            let b1 = storageClock()
+            close(fd)
+            if round > 0 { baseline.append(Double(b1 - b0)) }
+        }
+        try clear(fs, ourDir)
+        _ = unlink(baselinePath)
+        let oursNs = median(ours), baseNs = median(baseline)
+        let n = Double(batchList.count)
+        print("")
+        print("append: \(batchList.count) batches × \(batchEntries) entries × \(entryBytes) B, one fdatasync per batch, \(totalBytes / batchList.count) B written per batch; median of \(rounds) (after a warm-up round)")
+        print(pad("  LogStorage.save", 34) + rate(oursNs, n, totalBytes))
+        print(pad("  baseline pwrite+fdatasync", 34) + rate(baseNs, n, totalBytes))
+        print("  ratio (ours / baseline throughput): \(fmt(baseNs / oursNs, 3))  (target ≥ 0.8)")
+    }
+
+    func rate(_ ns: Double, _ batches: Double, _ bytes: Int) -> String {
+        let seconds = ns / 1e9
+        return "\(fmt(batches / seconds, 0)) batches/s  \(fmt(batches * Double(batchEntries) / seconds, 0)) entries/s  \(fmt(Double(bytes) / seconds / 1e6, 1)) MB/s  \(fmt(ns / batches / 1000, 1)) µs/batch"
+    }
+
+    // MARK: Scan
+
+    func writeLog(_ fs: PosixFileSystem, _ dir: String, megabytes: Int) throws -> [String] {
+        try clear(fs, dir)
+        let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(segmentSizeBytes: 64 << 20, syncPolicy: .never))
+        try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: [])
+        var g = SeededGenerator(seed: 7)
+        var index: UInt64 = 1
+        let target = megabytes << 20
+        var written = 0
+        let recordSize = StorageFormat.recordSize(payloadLength: entryBytes)
+        while written < target {
+            var batch: [Entry] = []
+            batch.reserveCapacity(batchEntries)
+            for _ in 0..<batchEntries {
+                var data = [UInt8](repeating: 0, count: entryBytes)
+                for i in stride(from: 0, to: entryBytes, by: 8) {
+                    let v = g.next()
+                    for k in 0..<min(8, entryBytes - i) { data[i + k] = UInt8(truncatingIfNeeded: v >> UInt64(8 * k)) }
+                }
+                batch.append(Entry(term: 1 + index / 100_000, index: index, kind: .normal, data: data))
+                index += 1
+            }
+            if batch.last!.term > log.hardState.term {
+                try log.save(hardState: HardState(term: batch.last!.term, vote: 1, commit: index - 1 - UInt64(batchEntries)), entries: batch)
+            } else {
+                try log.save(hardState: nil, entries: batch)
+            }
+            written += batchEntries * recordSize + StorageFormat.recordSize(payloadLength: StorageFormat.batchPayloadSize)
+        }
+        try log.sync()
+        log.close()
+        return try fs.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") }.map { Path.join(dir, $0) }
+    }
+
+    func scanBenchmark(_ fs: PosixFileSystem) throws {
+        let dir = Path.join(directory, "scan")
+        let t0 = storageClock()
+        let segments = try writeLog(fs, dir, megabytes: scanMegabytes)
+        let bytes = try segments.reduce(Int64(0)) { $0 + (try fs.fileSize(atPath: $1)) }
+        print("")
+        print("scan: \(segments.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, entries of \(entryBytes) B in batches of \(batchEntries) (written in \(fmt(Double(storageClock() - t0) / 1e9, 1)) s); warm page cache, median of \(scanRepeats)")
+        _ = try catFiles(segments)  // warm the cache
+        var catTimes: [Double] = [], verifyTimes: [Double] = []
+        var result: ScanResult?
+        for _ in 0..<scanRepeats {
+            catTimes.append(try catFiles(segments))
+            let v0 = storageClock()
+            let scanner = try LogScanner(directory: dir, fileSystem: fs)
+            result = try scanner.verify()
+            verifyTimes.append(Double(storageClock() - v0))
+        }
+        guard let result, result.problems.isEmpty else { throw ValidationError("the benchmark log does not verify: \(result?.problems ?? [])") }
+        let catNs = median(catTimes), verifyNs = median(verifyTimes)
+        print(pad("  cat > /dev/null", 34) + "\(fmt(Double(bytes) / catNs, 2)) GB/s  (\(fmt(catNs / 1e6, 1)) ms)")
+        print(pad("  LogScanner.verify", 34) + "\(fmt(Double(bytes) / verifyNs, 2)) GB/s  (\(fmt(verifyNs / 1e6, 1)) ms, \(result.entryRecords) entries, \(result.batchRecords) batches)")
+        print("  ratio (verify / cat): \(fmt(catNs / verifyNs, 3))  (target: verify ≥ 2 GB/s)")
+
+        // Recovery proper: LogStorage.open rebuilds every entry in memory, on a smaller log.
+        let openDir = Path.join(directory, "open")
+        let openSegments = try writeLog(fs, openDir, megabytes: min(openMegabytes, scanMegabytes))
+        let openBytes = try openSegments.reduce(Int64(0)) { $0 + (try fs.fileSize(atPath: $1)) }
+        _ = try catFiles(openSegments)
+        var openTimes: [Double] = [], openCat: [Double] = []
+        var count = 0
+        for _ in 0..<max(1, scanRepeats / 2) {
+            openCat.append(try catFiles(openSegments))
+            let o0 = storageClock()
+            let log = try LogStorage.open(directory: openDir, fileSystem: fs)
+            openTimes.append(Double(storageClock() - o0))
+            count = log.entries.count
+            log.close()
+        }
+        print(pad("  cat > /dev/null (open log)", 34) + "\(fmt(Double(openBytes) / median(openCat), 2)) GB/s  (\(fmt(Double(openBytes) / 1e6, 1)) MB)")
+        print(pad("  LogStorage.open", 34) + "\(fmt(Double(openBytes) / median(openTimes), 2)) GB/s  (\(fmt(median(openTimes) / 1e6, 1)) ms, \(count) entries rebuilt)")
+        try clear(fs, dir)
+        try clear(fs, openDir)
+    }
+
+    /// Runs `cat FILES > /dev/null` through posix_spawn and returns its wall time in ns.
+    func catFiles(_ files: [String]) throws -> Double {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = (["cat"] + files).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let t0 = storageClock()
+        let rc = posix_spawnp(&pid, "cat", &actions, nil, argv, environ)
+        guard rc == 0 else { throw ValidationError("cannot run cat: \(rc)") }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return Double(storageClock() - t0)
+    }
+}
+
+private func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.isEmpty ? 0 : s[s.count / 2]
+}
+
+private func fmt(_ x: Double, _ digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let r = (x * scale).rounded() / scale
+    var s = "\(r)"
+    if digits == 0, s.hasSuffix(".0") { s.removeLast(2) }
+    return s
+}
+
+private func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
