@@ -101,13 +101,15 @@ private func lineEditorGenerate(_ text: UnsafePointer<CChar>?, _ state: Int32) -
 /// Readline's global variables, reached through the dynamic linker: Swift 6 refuses direct access
 /// to mutable C globals, and readline is only ever used from the main thread here.
 enum ReadlineVariables {
+    /// `rl_completion_func_t *`: a plain C function pointer (the imported typedef is a Swift closure type).
+    typealias CompletionFunction = @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
     private static func variable<T>(_ name: String, _ type: T.Type) -> UnsafeMutablePointer<T> {
         let handle = dlopen(nil, RTLD_NOW)
         guard let address = dlsym(handle, name) else { fatalError("readline lacks \(name)") }
         return address.assumingMemoryBound(to: T.self)
     }
     nonisolated(unsafe) static let readlineName = variable("rl_readline_name", UnsafePointer<CChar>?.self)
-    nonisolated(unsafe) static let attemptedCompletionFunction = variable("rl_attempted_completion_function", rl_completion_func_t?.self)
+    nonisolated(unsafe) static let attemptedCompletionFunction = variable("rl_attempted_completion_function", CompletionFunction?.self)
     nonisolated(unsafe) static let basicWordBreakCharacters = variable("rl_basic_word_break_characters", UnsafePointer<CChar>?.self)
     nonisolated(unsafe) static let attemptedCompletionOver = variable("rl_attempted_completion_over", Int32.self)
     nonisolated(unsafe) static let lineBuffer = variable("rl_line_buffer", UnsafeMutablePointer<CChar>?.self)

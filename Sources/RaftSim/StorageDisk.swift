@@ -33,7 +33,7 @@ final class StorageDisk: NodeDisk {
     var location: String { memory == nil ? directory : "memory:\(directory)" }
 
     private func open() throws(SimError) -> LogStorage {
-        let options = StorageOptions(segmentSizeBytes: 1 << 20, syncPolicy: isSyncOn ? .everyBatch : .never,
+        let options = StorageOptions(segmentSizeBytes: memory == nil ? 64 << 20 : 64 << 10, syncPolicy: isSyncOn ? .everyBatch : .never,
                                      newLogID: LogID(generator: &idGenerator))
         do {
             return try LogStorage.open(directory: directory, fileSystem: fileSystem, options: options)
