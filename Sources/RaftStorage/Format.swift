@@ -184,25 +184,24 @@ public enum RecordCodec {
                                     payload: UnsafeRawBufferPointer) {
         let start = buffer.count
         let padded = (payload.count + 7) & ~7
-        buffer.reserveCapacity(start + StorageFormat.recordSize(payloadLength: payload.count))
-        buffer.put32(UInt32(payload.count))
-        buffer.append(kind.rawValue)
-        buffer.append(entryType)
-        buffer.put16(0)
-        buffer.put64(term)
-        buffer.put64(index)
-        buffer.put32(0)
-        let headerCRC = buffer.withUnsafeBytes { raw in
-            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[start..<(start + 28)]))
+        let total = StorageFormat.recordSize(payloadLength: payload.count)
+        // Zero-filled first: the reserved fields and the padding are zero.
+        buffer.append(contentsOf: repeatElement(0, count: total))
+        buffer.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress! + start
+            p.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 0, as: UInt32.self)
+            p.storeBytes(of: kind.rawValue, toByteOffset: 4, as: UInt8.self)
+            p.storeBytes(of: entryType, toByteOffset: 5, as: UInt8.self)
+            p.storeBytes(of: term.littleEndian, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: index.littleEndian, toByteOffset: 16, as: UInt64.self)
+            // One pass: the register after bytes 0..<28 is the header checksum and continues into the record's.
+            let register = CRC32C.update(0xFFFF_FFFF, UnsafeRawBufferPointer(start: p, count: 28))
+            p.storeBytes(of: (~register).littleEndian, toByteOffset: 28, as: UInt32.self)
+            if payload.count > 0 { (p + 32).copyMemory(from: payload.baseAddress!, byteCount: payload.count) }
+            let recordCRC = ~CRC32C.update(register, UnsafeRawBufferPointer(start: p + 28, count: 4 + padded))
+            p.storeBytes(of: recordCRC.littleEndian, toByteOffset: 32 + padded, as: UInt32.self)
+            p.storeBytes(of: StorageFormat.recordEndTag.littleEndian, toByteOffset: 36 + padded, as: UInt32.self)
         }
-        buffer.put32(headerCRC)
-        buffer.append(contentsOf: payload)
-        buffer.append(contentsOf: repeatElement(0, count: padded - payload.count))
-        let recordCRC = buffer.withUnsafeBytes { raw in
-            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[start..<(start + 32 + padded)]))
-        }
-        buffer.put32(recordCRC)
-        buffer.put32(StorageFormat.recordEndTag)
     }
 
     /// Appends an entry record.

@@ -623,7 +623,9 @@ struct ScanState {
                 offset = next; continue
             }
             let storedHeaderCRC = header.u32(28)
-            let computedHeaderCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: header[0..<28]))
+            // The register after bytes 0..<28 is the header checksum and continues into the record checksum.
+            let headerRegister = CRC32C.update(0xFFFF_FFFF, UnsafeRawBufferPointer(rebasing: header[0..<28]))
+            let computedHeaderCRC = ~headerRegister
             let length = Int(header.u32(0))
             guard storedHeaderCRC == computedHeaderCRC else {
                 let allZero = header.allSatisfy { $0 == 0 }
@@ -664,7 +666,7 @@ struct ScanState {
             let covered = total - StorageFormat.recordTrailerSize
             let storedCRC = record.u32(covered)
             let tag = record.u32(covered + 4)
-            let computedCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[0..<covered]))
+            let computedCRC = ~CRC32C.update(headerRegister, UnsafeRawBufferPointer(rebasing: record[28..<covered]))
             guard storedCRC == computedCRC, tag == StorageFormat.recordEndTag else {
                 let reason = storedCRC != computedCRC ? "record checksum mismatch" : "record end tag is wrong"
                 try damage(reader: reader, name: name, path: path, at: offset, knownSize: total, isLast: isLast,
@@ -679,8 +681,8 @@ struct ScanState {
             }
             let kind = RecordKind(rawValue: kindByte)!
             let payload = UnsafeRawBufferPointer(rebasing: record[StorageFormat.recordHeaderSize..<(StorageFormat.recordHeaderSize + length)])
-            var scanned = ScannedRecord(file: name, segmentOrdinal: ordinal, offset: offset, size: total, kind: kind, entryType: entryType,
-                                        term: term, index: index, payloadLength: length, checksum: storedCRC, batch: nil, superseded: false)
+            var superseded = false
+            var batchMarker: BatchMarker?
             let position = position0 | UInt64(offset)
             if kind == .entry {
                 summary.entryRecords += 1
@@ -693,7 +695,7 @@ struct ScanState {
                 if let table = supersedeTable {
                     while supersedeCursor < table.count && table[supersedeCursor].position <= position { supersedeCursor += 1 }
                     if supersedeCursor < table.count && table[supersedeCursor].minIndex <= index {
-                        scanned.superseded = true
+                        superseded = true
                         result.supersededRecords += 1
                     }
                 }
@@ -711,14 +713,18 @@ struct ScanState {
                     if flags & ~1 != 0 {
                         problem(.inconsistency, name, offset, index: index, term: term, "batch marker has unknown flags \(flags)")
                     }
-                    scanned.batch = marker
+                    batchMarker = marker
                     checkBatch(name: name, offset: offset, marker: marker, term: term, index: index)
                 }
                 lastBatchEndHere = offset + Int64(total)
                 batchEnds.append(offset + Int64(total))
                 pendingEntriesHere = 0
             }
-            visit?(scanned, payload)
+            if let visit {
+                visit(ScannedRecord(file: name, segmentOrdinal: ordinal, offset: offset, size: total, kind: kind, entryType: entryType,
+                                    term: term, index: index, payloadLength: length, checksum: storedCRC, batch: batchMarker,
+                                    superseded: superseded), payload)
+            }
             offset += Int64(total)
             summary.validEnd = offset
         }
