@@ -164,20 +164,37 @@ public final class LogStorage {
 
     private static func recover(dir: String, fileSystem: FileSystem, options: StorageOptions) throws(StorageError) -> LogStorage {
         let scanner = try LogScanner(directory: dir, fileSystem: fileSystem)
+        // Entries are applied as they are read; a batch whose marker never comes is rolled back at
+        // the end (its appends dropped, the acknowledged entries it superseded put back).
         var log: [Entry] = []
-        var pending: [Entry] = []
+        var acknowledged = 0                 // log.count at the last marker
+        var undoStart: Int?                  // first acknowledged position the open batch superseded
+        var undo: [Entry] = []               // the acknowledged entries it superseded, from undoStart on
         let result = try scanner.scan { record, payload in
             switch record.kind {
             case .entry:
-                if let entry = record.entry(payload: payload) { pending.append(entry) }
-            case .batch:
-                for entry in pending {
-                    let i = Int(entry.index)
-                    if i >= 1 && i <= log.count { log.removeSubrange((i - 1)...) }
-                    if i == log.count + 1 { log.append(entry) }
+                guard let kind = record.entryKind else { return }
+                let i = Int(record.index)
+                guard i >= 1 && i <= log.count + 1 else { return }  // the scan reports gaps; nothing to apply
+                if i <= log.count {
+                    let cut = i - 1
+                    let protectedEnd = undoStart ?? acknowledged
+                    if cut < protectedEnd {
+                        undo = Array(log[cut..<protectedEnd]) + undo
+                        undoStart = cut
+                    }
+                    log.removeSubrange(cut...)
                 }
-                pending.removeAll(keepingCapacity: true)
+                log.append(Entry(term: record.term, index: record.index, kind: kind, data: Array(payload)))
+            case .batch:
+                acknowledged = log.count
+                undoStart = nil
+                undo.removeAll()
             }
+        }
+        if log.count != acknowledged || undoStart != nil {
+            log.removeSubrange((undoStart ?? acknowledged)...)
+            log.append(contentsOf: undo)
         }
         let serious = result.problems.filter { $0.class != .tornTail }
         if !serious.isEmpty {
