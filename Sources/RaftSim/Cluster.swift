@@ -91,14 +91,21 @@ public final class Cluster {
         for id in ids {
             disks.append(try Cluster.makeDisk(id: id, options: options))
         }
+        nodes = Array(repeating: nil, count: options.nodeCount)
         for id in ids {
-            let recovered = try disks[Int(id) - 1].recover()
-            guard recovered.entries.isEmpty && recovered.hardState == .empty else {
-                throw SimError("\(Describe.n(id))'s data directory is not empty (\(disks[Int(id) - 1].location)); use a fresh --data-dir")
+            let i = Int(id) - 1
+            let recovered = try disks[i].recover()
+            if recovered.entries.isEmpty && recovered.hardState == .empty {
+                nodes[i] = RaftNode(config: nodeConfig(id), configuration: configuration)
+            } else {
+                // A data directory from an earlier run: the node comes back from it.
+                startupLines += try restart(id)
             }
-            nodes.append(RaftNode(config: nodeConfig(id), configuration: configuration))
         }
     }
+
+    /// What happened while the cluster started (nodes recovered from an existing --data-dir).
+    public private(set) var startupLines: [String] = []
 
     private static func makeDisk(id: NodeID, options: ClusterOptions) throws(SimError) -> NodeDisk {
         try StorageDisk(name: Describe.n(id), realDirectory: options.dataDirectory, seed: options.seed)

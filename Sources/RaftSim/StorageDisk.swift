@@ -65,7 +65,10 @@ final class StorageDisk: NodeDisk {
         if storage == nil { storage = try open() }
         let storage = storage!
         var notes: [String] = []
-        for problem in storage.report.problems { notes.append("\(problem)") }
+        // Class, place and meaning; checksums are left to `logdump verify`.
+        for problem in storage.report.problems {
+            notes.append("\(problem.class.rawValue): \(Path.name(of: problem.file)):\(problem.offset): \(problem.message)")
+        }
         if storage.report.tornTailCut && storage.report.problems.isEmpty { notes.append("a torn tail was cut") }
         return RecoveredState(hardState: storage.hardState, entries: storage.entries, notes: notes)
     }

@@ -61,6 +61,7 @@ public final class Session {
         let names = cluster.ids.map { "n\($0)" }.joined(separator: " ")
         var text = "raftstep: \(o.nodeCount) node\(o.nodeCount == 1 ? "" : "s") (\(names)), seed \(o.seed)"
         if let dir = o.dataDirectory { text += ", data in \(dir)" }
+        for line in cluster.startupLines { text += "\n" + line }
         return text
     }
 

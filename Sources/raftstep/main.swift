@@ -14,10 +14,26 @@ struct RaftStep: ParsableCommand {
         abstract: "Step a local cluster of real Raft nodes one message at a time.",
         discussion: """
         With no script, starts a REPL (GNU readline at a terminal; plain echoed lines when input \
-        is piped). Type `help` at the prompt for the command language.
+        is piped). Type `help` at the prompt for the command language. With --script FILE, prints \
+        a transcript and exits 1 at the first failed command, expectation or invariant, naming the line.
         """,
-        subcommands: [Run.self, Bench.self],
-        defaultSubcommand: Run.self)
+        subcommands: [Bench.self])
+
+    @OptionGroup var cluster: ClusterArguments
+
+    @Option(help: "Run the commands of FILE, print a transcript, exit non-zero at the first failure.")
+    var script: String?
+
+    func run() throws {
+        let options = cluster.sessionOptions()
+        let code: Int32
+        if let script {
+            code = Runner.runScript(path: script, options: options)
+        } else {
+            code = Runner.runInteractive(options: options)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
 }
 
 /// Options shared by the cluster-building subcommands.
@@ -48,28 +64,6 @@ struct ClusterArguments: ParsableArguments {
         let noColorEnv = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
         options.color = !noColor && !noColorEnv && isatty(STDOUT_FILENO) != 0
         return options
-    }
-}
-
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Start the REPL, or run a script (the default subcommand).")
-
-    @OptionGroup var cluster: ClusterArguments
-
-    @Option(help: "Run the commands of FILE, print a transcript, exit non-zero at the first failure.")
-    var script: String?
-
-    func run() throws {
-        let options = cluster.sessionOptions()
-        let code: Int32
-        if let script {
-            code = Runner.runScript(path: script, options: options)
-        } else {
-            code = Runner.runInteractive(options: options)
-        }
-        if code != 0 { throw ExitCode(code) }
     }
 }
 
