@@ -85,6 +85,9 @@ public final class Session {
         }
         if recorded { history.append(Session.normalized(words)) }
         var final = result
+        if color {
+            final.lines = final.lines.map { $0.hasPrefix("  !!") ? paint($0, Style.red) : $0 }
+        }
         if cluster.violations.count > violationsBefore && final.status == .ok {
             final.status = .violation
             let fresh = cluster.violations[violationsBefore...]
