@@ -58,6 +58,21 @@ public struct SegmentSummary: Sendable {
     public var maxIndex: UInt64?
     /// End of the last valid record (where an appender would continue).
     public var validEnd: Int64 = 0
+    /// The last valid batch marker before this segment (nil when there was none).
+    public var acknowledgedAtStart: AcknowledgedPoint?
+}
+
+/// A place in the log where a valid batch marker ends: what the log looked like there.
+public struct AcknowledgedPoint: Sendable, Equatable {
+    /// Offset just past the marker in its segment.
+    public var end: Int64
+    /// The marker's batch sequence.
+    public var batchSequence: UInt64
+    /// The marker's hard-state sequence.
+    public var hardStateSequence: UInt64
+    /// The log's last index and term after the batch.
+    public var lastIndex: UInt64
+    public var lastTerm: UInt64
 }
 
 /// A proven torn tail: what to cut so the log ends at its last durable batch.
@@ -84,11 +99,16 @@ public enum RepairAction: Sendable, Equatable, CustomStringConvertible {
     case truncate(path: String, toLength: Int64)
     /// Delete a file.
     case remove(path: String)
+    /// Replace the hard-state file (atomically) with both slots holding `state`, at sequences
+    /// `sequence` and `sequence + 1`.
+    case replaceHardState(path: String, state: HardState, sequence: UInt64, batchSequence: UInt64, segmentSequence: UInt64, logID: LogID)
 
     public var description: String {
         switch self {
         case .truncate(let path, let length): return "truncate \(path) to \(length) bytes"
         case .remove(let path): return "remove \(path)"
+        case .replaceHardState(let path, let state, let sequence, _, _, _):
+            return "rewrite \(path): term \(state.term), vote \(state.vote), commit \(state.commit) (sequence \(sequence + 1))"
         }
     }
 }
@@ -120,6 +140,16 @@ public struct RepairPlan: Sendable {
             case .remove(let path):
                 try fileSystem.removeFile(atPath: path)
                 directories.append(Path.directory(of: path))
+            case .replaceHardState(let path, let state, let sequence, let batchSequence, let segmentSequence, let logID):
+                var bytes = [UInt8](repeating: 0, count: StorageFormat.hardStateFileSize)
+                for s in [sequence, sequence + 1] {
+                    let slot = Int(s % 2)
+                    let encoded = RecordCodec.hardStateSlot(state, sequence: s, slot: slot, logID: logID,
+                                                            batchSequence: batchSequence, segmentSequence: segmentSequence)
+                    let at = slot * StorageFormat.hardStateSlotStride
+                    bytes.replaceSubrange(at..<(at + encoded.count), with: encoded)
+                }
+                try fileSystem.writeFileAtomically(bytes, atPath: path)
             }
         }
         var seen = Set<String>()
@@ -186,22 +216,56 @@ public struct ScanResult: Sendable {
             }
             return RepairPlan(actions: [action], onlyTornTail: true, lostIndexes: nil, summary: summary, unfixable: unfixable)
         }
-        // Cut at the first corruption in a segment: that file is truncated, every later segment removed.
-        guard let first = corruptions.first(where: { isSegment($0.file) }),
-              let ordinal = segments.firstIndex(where: { $0.name == first.file }) else {
-            return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil, summary: ["no segment can be cut"], unfixable: unfixable)
-        }
+        // Cut at the first corruption in a segment: that file is cut back to its last good marker,
+        // every later segment removed, and the hard state rewritten to match what is left.
         var actions: [RepairAction] = []
-        let segment = segments[ordinal]
-        let keepBytes = cutPoint(segment: segment, damage: first.offset)
-        if keepBytes < Int64(StorageFormat.segmentHeaderSize) { actions.append(.remove(path: segment.path)) } else {
-            actions.append(.truncate(path: segment.path, toLength: keepBytes))
+        var summary: [String] = []
+        var lost: ClosedRange<UInt64>?
+        var point = lastAcknowledged
+        var lastSegment = segments.last(where: { $0.header != nil })
+        if let first = corruptions.first(where: { isSegment($0.file) }),
+           let ordinal = segments.firstIndex(where: { $0.name == first.file }) {
+            let segment = segments[ordinal]
+            if segment.header == nil && ordinal == 0 {
+                return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil,
+                                  summary: ["the first segment's header is damaged: the log cannot be cut back to a readable state"],
+                                  unfixable: problems.filter { $0.class != .tornTail })
+            }
+            let cut = segment.header == nil ? nil : batchEnds[segment.name]?.last(where: { $0.end <= first.offset })
+            point = cut ?? segment.acknowledgedAtStart
+            if segment.header == nil {
+                actions.append(.remove(path: segment.path))
+                lastSegment = segments[..<ordinal].last
+            } else {
+                let keep = cut?.end ?? Int64(StorageFormat.segmentHeaderSize)
+                actions.append(.truncate(path: segment.path, toLength: keep))
+                lastSegment = segment
+                summary.append("cut \(segment.name) back to offset \(keep), the end of its last intact batch")
+            }
+            let later = segments[(ordinal + 1)...]
+            for s in later.reversed() { actions.append(.remove(path: s.path)) }
+            if !later.isEmpty { summary.append("remove \(later.count) later segment(s)") }
+            let keptIndex = point?.lastIndex ?? 0
+            if maxIndexSeen > keptIndex { lost = (keptIndex + 1)...maxIndexSeen }
+        } else if let tornTail {
+            actions.append(tornTail.removeFile ? .remove(path: tornTail.path) : .truncate(path: tornTail.path, toLength: tornTail.cutOffset))
+            summary.append("cut the torn tail of \(tornTail.file) at offset \(tornTail.cutOffset)")
+            if tornTail.removeFile { lastSegment = segments.last(where: { $0.header != nil && $0.path != tornTail.path }) }
         }
-        for later in segments[(ordinal + 1)...].reversed() { actions.append(.remove(path: later.path)) }
-        let lost: ClosedRange<UInt64>? = first.index.map { $0...max($0, maxIndexSeen) }
-        return RepairPlan(actions: actions, onlyTornTail: false, lostIndexes: lost,
-                          summary: ["cut \(segment.name) at offset \(keepBytes) and remove \(segments.count - ordinal - 1) later segment(s): acknowledged data is lost"],
-                          unfixable: unfixable)
+        if let path = hardState?.path, let logID = logID ?? hardState?.chosen?.logID {
+            let keptIndex = point?.lastIndex ?? 0
+            let keptTerm = point?.lastTerm ?? 0
+            var state = hardState?.chosen?.hardState ?? HardState(term: keptTerm)
+            state.term = max(state.term, keptTerm)
+            state.commit = min(state.commit, keptIndex)
+            let sequence = max(hardStateSequence, point?.hardStateSequence ?? 0) + 1
+            actions.append(.replaceHardState(path: path, state: state, sequence: sequence, batchSequence: point?.batchSequence ?? 0,
+                                             segmentSequence: lastSegment?.header?.sequence ?? 0, logID: logID))
+            summary.append("rewrite the hard state to match: term \(state.term), vote \(state.vote), commit \(state.commit)")
+        }
+        if let lost { summary.append("entries \(lost.lowerBound)…\(lost.upperBound) are lost, some of them acknowledged") }
+        return RepairPlan(actions: actions, onlyTornTail: false, lostIndexes: lost, summary: summary,
+                          unfixable: problems.filter { $0.class == .inconsistency })
     }
 
     private func isSegment(_ file: String) -> Bool { StorageFormat.segmentSequence(fileName: Path.name(of: file)) != nil }
@@ -209,13 +273,16 @@ public struct ScanResult: Sendable {
     /// Highest entry index seen in any segment.
     public var maxIndexSeen: UInt64 { segments.compactMap(\.maxIndex).max() ?? 0 }
 
-    /// Where to cut a segment damaged at `damage`: the end of the last batch marker before it.
-    func cutPoint(segment: SegmentSummary, damage: Int64) -> Int64 {
-        batchEnds[segment.name].flatMap { ends in ends.last(where: { $0 <= damage }) } ?? Int64(StorageFormat.segmentHeaderSize)
-    }
+    /// The batch markers of each segment that holds corruption (for repair planning).
+    var batchEnds: [String: [AcknowledgedPoint]] = [:]
+    /// The last valid batch marker read anywhere.
+    public var lastAcknowledged: AcknowledgedPoint?
 
-    /// End offsets of the batch markers of each segment (kept only for corrupted segments' repair planning).
-    var batchEnds: [String: [Int64]] = [:]
+    /// True when the record at `offset` of `file` lies in the torn tail (it will be cut).
+    public func isInTornTail(file: String, offset: Int64) -> Bool {
+        guard let tornTail, tornTail.file == file else { return false }
+        return tornTail.removeFile || offset >= tornTail.cutOffset
+    }
 }
 
 /// The one decoder of the on-disk format. Recovery (`LogStorage.open`) and `logdump` (dump,
@@ -611,7 +678,8 @@ struct ScanState {
         var offset = Int64(StorageFormat.segmentHeaderSize)
         var lastBatchEndHere: Int64?
         var pendingEntriesHere = 0
-        var batchEnds: [Int64] = []
+        var batchEnds: [AcknowledgedPoint] = []
+        summary.acknowledgedAtStart = result.lastAcknowledged
         let position0 = UInt64(ordinal) << 40
         while offset < size {
             guard let header = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else {
@@ -717,7 +785,12 @@ struct ScanState {
                     checkBatch(name: name, offset: offset, marker: marker, term: term, index: index)
                 }
                 lastBatchEndHere = offset + Int64(total)
-                batchEnds.append(offset + Int64(total))
+                if let batchMarker {
+                    let point = AcknowledgedPoint(end: offset + Int64(total), batchSequence: batchMarker.batchSequence,
+                                                  hardStateSequence: batchMarker.hardStateSequence, lastIndex: index, lastTerm: term)
+                    batchEnds.append(point)
+                    result.lastAcknowledged = point
+                }
                 pendingEntriesHere = 0
             }
             if let visit {
