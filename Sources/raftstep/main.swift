@@ -17,7 +17,7 @@ struct RaftStep: ParsableCommand {
         is piped). Type `help` at the prompt for the command language. With --script FILE, prints \
         a transcript and exits 1 at the first failed command, expectation or invariant, naming the line.
         """,
-        subcommands: [Bench.self])
+        subcommands: [Explore.self, Bench.self])
 
     @OptionGroup var cluster: ClusterArguments
 
@@ -77,6 +77,68 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         for line in Benchmark.run(nodes: nodes, entries: entries) { print(line) }
+    }
+}
+
+struct Explore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Run random schedules with the invariant checker on; write a replayable script for each violation.",
+        discussion: """
+        Each seed drives one run of deliveries (in order and reordered), drops, ticks, proposals, \
+        crashes, restarts, partitions, campaigns and transfers. A run that breaks an invariant is \
+        written to DIR/explore-SEED.txt; replay it with `raftstep --script`. Exits 1 when any run \
+        found a violation.
+        """)
+
+    @Option(help: "First seed.") var seed: UInt64 = 1
+    @Option(help: "Number of seeds (runs).") var runs: Int = 100
+    @Option(help: "Actions per run.") var steps: Int = 2000
+    @Option(help: "Cluster size.") var nodes: Int = 5
+    @Option(name: .customLong("unsafe"), help: "Switch on a teaching knob (\(Explorer.knobNames.joined(separator: ", "))); repeatable.")
+    var knobs: [String] = []
+    @Flag(help: "Let nodes run with sync off (a crash may then lose acknowledged writes).")
+    var allowSyncOff = false
+    @Option(help: "Where to write the scripts of failing runs.") var out: String = "."
+
+    func validate() throws {
+        if nodes < 1 || nodes > ClusterOptions.maxNodes { throw ValidationError("--nodes must be between 1 and \(ClusterOptions.maxNodes)") }
+        if runs < 1 || steps < 1 { throw ValidationError("--runs and --steps must be positive") }
+        var probe = Explorer.Options()
+        for name in knobs where !probe.enableKnob(named: name) {
+            throw ValidationError("no knob '\(name)' (knobs: \(Explorer.knobNames.joined(separator: ", ")))")
+        }
+    }
+
+    func run() throws {
+        var options = Explorer.Options()
+        options.nodes = nodes
+        options.steps = steps
+        options.allowSyncOff = allowSyncOff
+        for name in knobs { _ = options.enableKnob(named: name) }
+        var failures = 0
+        var totalSteps = 0
+        var maxCommit: UInt64 = 0
+        for offset in 0..<runs {
+            let runSeed = seed &+ UInt64(offset)
+            let result = Explorer.run(seed: runSeed, options: options)
+            totalSteps += result.steps
+            maxCommit = max(maxCommit, result.maxCommit)
+            guard let violation = result.violation else { continue }
+            failures += 1
+            let path = out + "/explore-\(runSeed)\(knobs.isEmpty ? "" : "-" + knobs.joined(separator: "-"))\(allowSyncOff ? "-syncoff" : "").txt"
+            let written = Explore.write(path, result.script.joined(separator: "\n") + "\n")
+            print("seed \(runSeed): \(violation) (after \(result.steps) steps; \(written ? "replay: raftstep --script \(path)" : "could not write \(path)"))")
+        }
+        print("explored \(runs) run\(runs == 1 ? "" : "s") of \(steps) actions (\(totalSteps) took effect; highest commit \(maxCommit)): \(failures) with a violation")
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    static func write(_ path: String, _ text: String) -> Bool {
+        guard let file = fopen(path, "wb") else { return false }
+        let bytes = Array(text.utf8)
+        let ok = fwrite(bytes, 1, bytes.count, file) == bytes.count
+        return fclose(file) == 0 && ok
     }
 }
 
