@@ -35,7 +35,17 @@ public struct ScannedRecord: Sendable {
     /// Builds the entry (copies the payload).
     public func entry(payload: UnsafeRawBufferPointer) -> Entry? {
         guard kind == .entry, let k = entryKind else { return nil }
-        return Entry(term: term, index: index, kind: k, data: Array(payload))
+        return Entry(term: term, index: index, kind: k, data: copyBytes(payload))
+    }
+}
+
+/// A byte array with the contents of `bytes` (one allocation and one memcpy).
+@inline(__always)
+func copyBytes(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return [] }
+    return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, initialized in
+        UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: base, byteCount: bytes.count)
+        initialized = bytes.count
     }
 }
 

@@ -56,6 +56,8 @@ public final class LogStorage {
     private var segmentHasRecords: Bool
     private var batchSequence: UInt64
     private var failed: StorageError?
+    /// The oldest segment written (or created) under `.never` since the last full sync.
+    private var unsyncedSince: UInt64?
     private var buffer: [UInt8] = []
 
     /// The last entry's index (0 when empty).
@@ -185,7 +187,7 @@ public final class LogStorage {
                     }
                     log.removeSubrange(cut...)
                 }
-                log.append(Entry(term: record.term, index: record.index, kind: kind, data: Array(payload)))
+                log.append(Entry(term: record.term, index: record.index, kind: kind, data: copyBytes(payload)))
             case .batch:
                 acknowledged = log.count
                 undoStart = nil
@@ -310,6 +312,10 @@ public final class LogStorage {
             }
         }
         do {
+            // 0. Switching from `.never` to `.everyBatch`: make what `.never` left behind durable first,
+            //    so that a synced batch never sits after (or in a segment named after) unsynced ones.
+            if syncPolicy == .everyBatch && unsyncedSince != nil { try syncEverything() }
+            if syncPolicy == .never { unsyncedSince = min(unsyncedSince ?? segmentSequence, segmentSequence) }
             // 1. Rotate first, so that a hard state written below names the segment its batch goes to.
             var file = segmentFile
             if !newEntries.isEmpty && segmentHasRecords && segmentOffset >= Int64(options.segmentSizeBytes) {
@@ -356,11 +362,31 @@ public final class LogStorage {
         }
     }
 
-    /// Syncs everything written so far (for a host running with `.never` that wants a checkpoint).
+    /// Syncs everything written so far (for a host running with `.never` that wants a checkpoint):
+    /// the hard state, every segment written since the last sync, and the directory.
     public func sync() throws(StorageError) {
-        guard let segment, let hardStateFile else { throw StorageError(.unusable, "storage is closed", path: directory) }
+        if let failed { throw StorageError(.unusable, "storage is unusable after an earlier failure: \(failed.message)", path: directory) }
+        guard segment != nil, hardStateFile != nil else { throw StorageError(.unusable, "storage is closed", path: directory) }
+        do { try syncEverything() } catch {
+            failed = error
+            throw error
+        }
+    }
+
+    private func syncEverything() throws(StorageError) {
+        guard let segment, let hardStateFile else { return }
         try hardStateFile.sync()
+        let from = unsyncedSince ?? segmentSequence
+        if from < segmentSequence {
+            for sequence in from..<segmentSequence {
+                let older = try fileSystem.openFile(atPath: Path.join(directory, StorageFormat.segmentFileName(sequence: sequence)), create: false)
+                defer { older.close() }
+                try older.sync()
+            }
+        }
         try segment.sync()
+        try fileSystem.syncDirectory(atPath: directory)
+        unsyncedSince = nil
     }
 
     /// Releases the files. Unsynced writes stay wherever the file system has them.

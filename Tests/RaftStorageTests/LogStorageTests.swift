@@ -99,6 +99,31 @@ import Testing
         #expect(reopened.hardState == HardState(term: 1, vote: 1, commit: 0))
     }
 
+    @Test func switchingBackToEveryBatchMakesEarlierUnsyncedWritesDurable() throws {
+        let fs = MemoryFileSystem()
+        let log = try openLog(fs, segmentSize: 300)
+        log.syncPolicy = .never
+        for b in 0..<6 as Range<UInt64> {
+            try log.save(hardState: HardState(term: 1, vote: 1, commit: b * 3), entries: makeEntries((b * 3 + 1)...(b * 3 + 3), term: 1))
+        }
+        #expect(log.currentSegmentSequence > 2)  // segments were created without a sync
+        log.syncPolicy = .everyBatch
+        try log.save(hardState: nil, entries: makeEntries(19...19, term: 1))
+        let expected = log.entries
+        log.close()
+        fs.crash()
+        let reopened = try openLog(fs, segmentSize: 300)
+        #expect(reopened.entries == expected)
+        #expect(reopened.report.problems.isEmpty)
+        // The explicit checkpoint does the same.
+        reopened.syncPolicy = .never
+        try reopened.save(hardState: nil, entries: makeEntries(20...25, term: 1))
+        try reopened.sync()
+        reopened.close()
+        fs.crash()
+        #expect(try openLog(fs, segmentSize: 300).lastIndex == 25)
+    }
+
     /// With `.never`, a crash may keep a later write and lose an earlier one; the log still opens.
     @Test func syncPolicyNeverCrashesAlwaysReopen() throws {
         for seed in 0..<200 as Range<UInt64> {
