@@ -215,6 +215,11 @@ public struct ScanResult: Sendable {
         if corruptions.isEmpty || !acceptDataLoss {
             guard let tornTail, corruptions.isEmpty else {
                 if problems.isEmpty { return nil }
+                if problems.allSatisfy({ $0.class == .tornTail }) {
+                    return RepairPlan(actions: [], onlyTornTail: true, lostIndexes: nil,
+                                      summary: ["nothing to cut: the torn hard-state slot is overwritten by the next hard-state write"],
+                                      unfixable: [])
+                }
                 return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil,
                                   summary: ["nothing can be cut without losing acknowledged entries; rerun with data loss accepted"],
                                   unfixable: problems.filter { $0.class != .tornTail })

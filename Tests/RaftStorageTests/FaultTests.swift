@@ -143,6 +143,8 @@ import Testing
             #expect(reopened.report.problems.first?.class == .tornTail)
             #expect(reopened.report.problems.first?.offset == newest.offset)
             reopened.close()
+            let plan = try #require(try LogScanner(directory: dir, fileSystem: fs).verify().repairPlan())
+            #expect(plan.onlyTornTail && plan.actions.isEmpty)
         }
     }
 
