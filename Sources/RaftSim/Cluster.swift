@@ -266,8 +266,43 @@ public final class Cluster {
                     say("  \(name) applies \(range): \(results.joined(separator: ", "))\(more)")
                 }
             }
+            // Reads: a confirmed read is served once the state machine has applied its index.
+            for state in ready.readStates {
+                if let position = pendingReads.firstIndex(where: { $0.context == state.context && $0.node == i }) {
+                    pendingReads[position].index = state.index
+                    say("  \(name) confirms read \(state.context) at read index \(state.index) (a quorum still follows it)")
+                }
+            }
+            serveReads(i)
             nodes[i]!.advance(ready)
             before = snapshot(i)
+        }
+    }
+
+    /// Linearizable reads waiting for confirmation or for the state machine to catch up.
+    private struct PendingRead {
+        var context: UInt64
+        var node: Int
+        var key: String
+        var index: UInt64?
+    }
+    private var pendingReads: [PendingRead] = []
+    private var nextReadContext: UInt64 = 1
+    /// Reads served so far, as `(context, key, value)`, oldest first.
+    public private(set) var servedReads: [(context: UInt64, key: String, value: String?)] = []
+
+    private func serveReads(_ i: Int) {
+        var position = 0
+        while position < pendingReads.count {
+            let read = pendingReads[position]
+            if read.node == i, let index = read.index, machines[i].lastApplied >= index {
+                let value = machines[i].values[read.key]
+                servedReads.append((read.context, read.key, value))
+                say("  \(Describe.n(NodeID(i + 1))) answers read \(read.context): \(read.key)=\(value ?? "(absent)")")
+                pendingReads.remove(at: position)
+            } else {
+                position += 1
+            }
         }
     }
 
@@ -557,6 +592,31 @@ public final class Cluster {
         return finish()
     }
 
+    /// Asks the leader (or `target`) for a linearizable read of `key` (ReadIndex): the leader
+    /// confirms with a heartbeat round that it still leads, then answers once it has applied
+    /// through the commit index it had when the read arrived.
+    @discardableResult
+    public func read(_ key: String, on target: NodeID? = nil) throws(SimError) -> [String] {
+        let id: NodeID
+        if let target {
+            try requireUp(target)
+            id = target
+        } else {
+            guard let leader else { throw SimError("there is no leader; name a node: read NODE KEY") }
+            id = leader
+        }
+        let i = Int(id) - 1
+        let context = nextReadContext
+        do { try nodes[i]!.readIndex(context) } catch { throw SimError("\(Describe.n(id)) refuses: \(error)") }
+        nextReadContext += 1
+        pendingReads.append(PendingRead(context: context, node: i, key: key, index: nil))
+        begin()
+        say("\(Describe.n(id)) starts read \(context) of \(key)")
+        handleReady(i, before: snapshot(i))
+        checkInvariants()
+        return finish()
+    }
+
     /// Proposes many commands at once on the leader (for benchmarks and bulk loads).
     public func proposeBatch(_ commands: [[UInt8]], on id: NodeID) throws(SimError) {
         try requireUp(id)
@@ -571,6 +631,7 @@ public final class Cluster {
     // MARK: Faults
 
     private func crashNode(_ i: Int) {
+        pendingReads.removeAll { $0.node == i }
         disks[i].crash(generator: &generator)
         nodes[i] = nil
         machines[i] = KeyValueStore()
@@ -788,6 +849,7 @@ public final class Cluster {
             }
         }
         for item in inFlight { text += Describe.line(item) + "\n" }
+        text += "reads \(nextReadContext) \(pendingReads.map { "\($0.context)@n\($0.node + 1)" }) served \(servedReads.count)\n"
         return text
     }
 }

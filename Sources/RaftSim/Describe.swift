@@ -81,7 +81,7 @@ public enum Describe {
             let what = m.isPreVote ? "pre-vote" : "vote"
             return m.isGranted ? "grants its \(what) to \(to) for term \(m.term)" : "refuses its \(what) to \(to) (term \(m.term))"
         case .heartbeat(let m):
-            return "sends \(to) a heartbeat (commit \(m.commit))"
+            return "sends \(to) a heartbeat (commit \(m.commit)\(m.readContext.map { ", confirming read \($0)" } ?? ""))"
         case .heartbeatResponse:
             return "answers \(to)'s heartbeat"
         case .timeoutNow:

@@ -28,6 +28,8 @@ public enum CommandTable {
                     summary: "make NODE's election timeout fire now"),
         CommandInfo(name: "transfer", usage: "transfer NODE",
                     summary: "ask the leader to hand leadership to NODE (TimeoutNow)"),
+        CommandInfo(name: "read", usage: "read [NODE] KEY",
+                    summary: "linearizable read (ReadIndex) on the leader or NODE: answered after a heartbeat round confirms leadership"),
         CommandInfo(name: "stabilize", usage: "stabilize [LIMIT]",
                     summary: "deliver the oldest message until none is in flight (at most LIMIT deliveries, default 100000)"),
         CommandInfo(name: "partition", usage: "partition NODE… | NODE… [| NODE…]",

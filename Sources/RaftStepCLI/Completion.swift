@@ -29,7 +29,7 @@ extension Session {
                 if !links.contains(link) { links.append(link) }
             }
             return ids + ["all", "to", "from"] + links
-        case "tick", "crash", "restart", "campaign", "transfer", "kv", "log", "partition":
+        case "tick", "crash", "restart", "campaign", "transfer", "kv", "log", "partition", "read":
             return nodes
         case "propose":
             return position == 1 ? nodes + ["set", "del"] : (words.count == 2 && NodeName.parse(words[1]) != nil ? ["set", "del"] : [])

@@ -211,6 +211,17 @@ public final class Session {
             guard text.utf8.count <= 4096 else { throw UsageError("a proposal is at most 4096 bytes", command: name) }
             let lines = try sim(name) { () throws(SimError) in try cluster.propose(text, on: target) }
             return Outcome(lines: lines, mutates: true)
+        case "read":
+            var rest = args
+            var target: NodeID?
+            if rest.count == 2 {
+                target = try node(rest[0], for: name)
+                rest.removeFirst()
+            }
+            guard rest.count == 1 else { throw UsageError(rest.isEmpty ? "name a key" : "expected [NODE] KEY", command: name) }
+            let key = rest[0]
+            let lines = try sim(name) { () throws(SimError) in try cluster.read(key, on: target) }
+            return Outcome(lines: lines, mutates: true)
         case "stabilize":
             guard args.count <= 1 else { throw UsageError("expected at most a limit", command: name) }
             let limit = try args.first.map { (w) throws(UsageError) in try number(w, "limit", for: name) } ?? Cluster.defaultStabilizeLimit
