@@ -106,7 +106,7 @@ enum Render {
             cells += node.commitIndex == last ? "|" : " "
             row += cells
             let role = node.role == .leader ? "  leader" : ""
-            lines.append(row + "  commit \(node.commitIndex)\(role)")
+            lines.append(row + "  last \(node.lastIndex) commit \(node.commitIndex)\(role)")
         }
         if first > 1 || last < maxLast {
             lines.append("indexes \(first)…\(last) of \(maxLast); `log [NODE] FROM` shows from FROM")
