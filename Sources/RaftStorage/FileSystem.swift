@@ -63,6 +63,8 @@ public protocol FileSystem: AnyObject {
     func isDirectory(atPath path: String) -> Bool
     /// Opens a file for reading and writing; creates an empty one when `create` is true and it is missing.
     func openFile(atPath path: String, create: Bool) throws(StorageError) -> StorageFile
+    /// Opens an existing file for reading only (scanners and `logdump` need no write permission).
+    func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile
     /// Makes the directory's entries (created, renamed, removed names) durable.
     func syncDirectory(atPath path: String) throws(StorageError)
     /// Atomically renames a file, replacing `to` when it exists.
@@ -74,9 +76,14 @@ public protocol FileSystem: AnyObject {
 }
 
 extension FileSystem {
+    /// Default: the read-write open of an existing file.
+    public func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile {
+        try openFile(atPath: path, create: false)
+    }
+
     /// The whole content of a file.
     public func readFile(atPath path: String) throws(StorageError) -> [UInt8] {
-        let file = try openFile(atPath: path, create: false)
+        let file = try openFileForReading(atPath: path)
         defer { file.close() }
         return try file.readAll()
     }

@@ -618,7 +618,7 @@ struct ScanState {
     mutating func scanSegment(ordinal: Int, path: String, isLast: Bool,
                               visit: ((ScannedRecord, UnsafeRawBufferPointer) -> Void)?) throws(StorageError) {
         let name = Path.name(of: path)
-        let file = try scanner.fileSystem.openFile(atPath: path, create: false)
+        let file = try scanner.fileSystem.openFileForReading(atPath: path)
         defer { file.close() }
         let size = try file.size()
         let reader = WindowReader(file: file, size: size, chunk: scanner.chunkSize)

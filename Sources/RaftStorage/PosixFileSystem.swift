@@ -57,6 +57,12 @@ public final class PosixFileSystem: FileSystem {
         return PosixFile(fd: fd, path: path)
     }
 
+    public func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw Self.failure("cannot open", path) }
+        return PosixFile(fd: fd, path: path)
+    }
+
     public func syncDirectory(atPath path: String) throws(StorageError) {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw Self.failure("cannot open directory", path) }

@@ -159,37 +159,63 @@ struct StorageBench: ParsableCommand {
 
     // MARK: Scan
 
+    /// Writes a log of about `megabytes` MiB in the storage format, batch by batch, without keeping
+    /// its entries in memory (so the peak memory reported afterwards belongs to the scan).
     func writeLog(_ fs: PosixFileSystem, _ dir: String, megabytes: Int) throws -> [String] {
         try clear(fs, dir)
-        let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(segmentSizeBytes: 64 << 20, syncPolicy: .never))
-        try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: [])
-        var g = SeededGenerator(seed: 7)
-        var index: UInt64 = 1
+        let created = try LogStorage.open(directory: dir, fileSystem: fs)
+        let logID = created.logID
+        created.close()
         let entryBytes = self.entryBytes, batchEntries = self.batchEntries  // option wrappers are slow to read
-        let target = megabytes << 20
-        var written = 0
-        let recordSize = StorageFormat.recordSize(payloadLength: entryBytes)
+        let segmentLimit: Int64 = 64 << 20
+        var sequence: UInt64 = 1
+        var file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: 1)), create: false)
+        var offset = Int64(StorageFormat.segmentHeaderSize)
+        var g = SeededGenerator(seed: 7)
+        var index: UInt64 = 1, term: UInt64 = 1, batch: UInt64 = 0
+        var written: Int64 = 0
+        let target = Int64(megabytes) << 20
+        var buffer: [UInt8] = []
+        var data = [UInt8](repeating: 0, count: entryBytes)
         while written < target {
-            var batch: [Entry] = []
-            batch.reserveCapacity(batchEntries)
+            if offset >= segmentLimit {
+                try file.sync()
+                file.close()
+                sequence += 1
+                file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: sequence)), create: true)
+                try file.write(RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: index), at: 0)
+                offset = Int64(StorageFormat.segmentHeaderSize)
+            }
+            if index % 100_000 == 1 && index > 1 { term += 1 }
+            buffer.removeAll(keepingCapacity: true)
+            let first = index
             for _ in 0..<batchEntries {
-                var data = [UInt8](repeating: 0, count: entryBytes)
                 for i in stride(from: 0, to: entryBytes, by: 8) {
                     let v = g.next()
                     for k in 0..<min(8, entryBytes - i) { data[i + k] = UInt8(truncatingIfNeeded: v >> UInt64(8 * k)) }
                 }
-                batch.append(Entry(term: 1 + index / 100_000, index: index, kind: .normal, data: data))
+                data.withUnsafeBytes { raw in
+                    RecordCodec.appendRecord(to: &buffer, kind: .entry, entryType: EntryKind.normal.rawValue, term: term, index: index, payload: raw)
+                }
                 index += 1
             }
-            if batch.last!.term > log.hardState.term {
-                try log.save(hardState: HardState(term: batch.last!.term, vote: 1, commit: index - 1 - UInt64(batchEntries)), entries: batch)
-            } else {
-                try log.save(hardState: nil, entries: batch)
-            }
-            written += batchEntries * recordSize + StorageFormat.recordSize(payloadLength: StorageFormat.batchPayloadSize)
+            batch += 1
+            RecordCodec.appendBatch(BatchMarker(batchSequence: batch, hardStateSequence: 1, firstIndex: first, entryCount: UInt32(batchEntries)),
+                                    lastTerm: term, lastIndex: index - 1, to: &buffer)
+            try file.write(buffer, at: offset)
+            offset += Int64(buffer.count)
+            written += Int64(buffer.count)
         }
-        try log.sync()
-        log.close()
+        try file.sync()
+        file.close()
+        // The hard state that goes with it: sequence 1 in slot 1.
+        let hardState = try fs.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
+        try hardState.write(RecordCodec.hardStateSlot(HardState(term: term, vote: 1, commit: index - 1), sequence: 1, slot: 1, logID: logID,
+                                                      batchSequence: batch, segmentSequence: sequence),
+                            at: Int64(StorageFormat.hardStateSlotStride))
+        try hardState.sync()
+        hardState.close()
+        try fs.syncDirectory(atPath: dir)
         return try fs.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") }.map { Path.join(dir, $0) }
     }
 
@@ -210,11 +236,13 @@ struct StorageBench: ParsableCommand {
             result = try scanner.verify()
             verifyTimes.append(Double(storageClock() - v0))
         }
+        let rssAfterVerify = maxResidentMegabytes()
         guard let result, result.problems.isEmpty else { throw ValidationError("the benchmark log does not verify: \(result?.problems ?? [])") }
         let catNs = median(catTimes), verifyNs = median(verifyTimes)
         print(pad("  cat > /dev/null", 34) + "\(fmt(Double(bytes) / catNs, 2)) GB/s  (\(fmt(catNs / 1e6, 1)) ms)")
         print(pad("  LogScanner.verify", 34) + "\(fmt(Double(bytes) / verifyNs, 2)) GB/s  (\(fmt(verifyNs / 1e6, 1)) ms, \(result.entryRecords) entries, \(result.batchRecords) batches)")
         print("  ratio (verify / cat): \(fmt(catNs / verifyNs, 3))  (target: verify ≥ 2 GB/s)")
+        print("  peak resident memory after writing and verifying: \(fmt(rssAfterVerify, 1)) MB (the log is \(fmt(Double(bytes) / 1e6, 1)) MB)")
 
         // Recovery proper: LogStorage.open rebuilds every entry in memory, on a smaller log.
         let openDir = Path.join(directory, "open")
@@ -265,6 +293,12 @@ struct StorageBench: ParsableCommand {
         waitpid(pid, &status, 0)
         return Double(storageClock() - t0)
     }
+}
+
+private func maxResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
 }
 
 private func median(_ xs: [Double]) -> Double {
