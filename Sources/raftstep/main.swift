@@ -72,11 +72,11 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Measure status, log, deliver and stabilize on a large cluster (build with -c release).")
 
-    @Option(help: "Nodes in the cluster.") var nodes: Int = 7
+    @Option(name: .customLong("bench-nodes"), help: "Nodes in the cluster.") var benchNodes: Int = 7
     @Option(help: "Entries to commit.") var entries: Int = 10_000
 
     func run() throws {
-        for line in Benchmark.run(nodes: nodes, entries: entries) { print(line) }
+        for line in Benchmark.run(nodes: benchNodes, entries: entries) { print(line) }
     }
 }
 
@@ -91,10 +91,10 @@ struct Explore: ParsableCommand {
         found a violation.
         """)
 
-    @Option(help: "First seed.") var seed: UInt64 = 1
-    @Option(help: "Number of seeds (runs).") var runs: Int = 100
+    /// Shared with the root command: `--seed` is the first seed, `--nodes` the cluster size.
+    @OptionGroup var cluster: ClusterArguments
+    @Option(help: "Number of seeds (runs), from --seed on.") var runs: Int = 100
     @Option(help: "Actions per run.") var steps: Int = 2000
-    @Option(help: "Cluster size.") var nodes: Int = 5
     @Option(name: .customLong("unsafe"), help: "Switch on a teaching knob (\(Explorer.knobNames.joined(separator: ", "))); repeatable.")
     var knobs: [String] = []
     @Flag(help: "Let nodes run with sync off (a crash may then lose acknowledged writes).")
@@ -102,7 +102,6 @@ struct Explore: ParsableCommand {
     @Option(help: "Where to write the scripts of failing runs.") var out: String = "."
 
     func validate() throws {
-        if nodes < 1 || nodes > ClusterOptions.maxNodes { throw ValidationError("--nodes must be between 1 and \(ClusterOptions.maxNodes)") }
         if runs < 1 || steps < 1 { throw ValidationError("--runs and --steps must be positive") }
         var probe = Explorer.Options()
         for name in knobs where !probe.enableKnob(named: name) {
@@ -112,7 +111,7 @@ struct Explore: ParsableCommand {
 
     func run() throws {
         var options = Explorer.Options()
-        options.nodes = nodes
+        options.nodes = cluster.nodes
         options.steps = steps
         options.allowSyncOff = allowSyncOff
         for name in knobs { _ = options.enableKnob(named: name) }
@@ -120,7 +119,7 @@ struct Explore: ParsableCommand {
         var totalSteps = 0
         var maxCommit: UInt64 = 0
         for offset in 0..<runs {
-            let runSeed = seed &+ UInt64(offset)
+            let runSeed = cluster.seed &+ UInt64(offset)
             let result = Explorer.run(seed: runSeed, options: options)
             totalSteps += result.steps
             maxCommit = max(maxCommit, result.maxCommit)
