@@ -936,8 +936,10 @@ struct ScanState {
             var wrong: [String] = []
             if marker.batchSequence != expectedBatchSequence { wrong.append("batch sequence \(marker.batchSequence), expected \(expectedBatchSequence)") }
             if marker.entryCount != batchEntries { wrong.append("counts \(marker.entryCount) entries, \(batchEntries) precede it") }
-            if marker.entryCount == 0 { wrong.append("an empty batch") }
             if let first = batchFirstIndex, marker.firstIndex != first { wrong.append("first index \(marker.firstIndex), the batch starts at \(first)") }
+            if batchFirstIndex == nil && marker.firstIndex != lastIndex + 1 {
+                wrong.append("first index \(marker.firstIndex) for a batch without entries, expected \(lastIndex + 1)")
+            }
             if index != lastIndex || term != lastTerm { wrong.append("says the log ends at \(index) (term \(term)), it ends at \(lastIndex) (term \(lastTerm))") }
             if marker.hardStateSequence < lastMarkerHardStateSequenceSeen {
                 wrong.append("hard-state sequence \(marker.hardStateSequence) goes back from \(lastMarkerHardStateSequenceSeen)")

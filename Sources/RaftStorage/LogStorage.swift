@@ -330,7 +330,9 @@ public final class LogStorage {
                 segmentHasRecords = false
             }
             // 2. The hard state, synced before any entry of this save can be.
+            var wroteHardState = false
             if let newHardState, newHardState != hardState || newEntries.isEmpty {
+                wroteHardState = true
                 let sequence = hardStateSequence + 1
                 let slot = Int(sequence % 2)
                 let bytes = RecordCodec.hardStateSlot(newHardState, sequence: sequence, slot: slot, logID: logID,
@@ -342,20 +344,25 @@ public final class LogStorage {
                 hardState = newHardState
             }
             // 3. The entries and the marker in one write, then one sync.
-            guard let first = newEntries.first, let last = newEntries.last else { return }
+            //    A hard-state-only save writes a marker with no entries: once synced, it vouches for
+            //    the slot, so damage to that slot later reads as corruption, not as a torn write.
+            guard !newEntries.isEmpty || wroteHardState else { return }
             buffer.removeAll(keepingCapacity: true)
             for e in newEntries { RecordCodec.appendEntry(e, to: &buffer) }
+            let lastAfter = newEntries.last.map { ($0.term, $0.index) } ?? (lastTerm, lastIndex)
             let marker = BatchMarker(batchSequence: batchSequence + 1, hardStateSequence: hardStateSequence,
-                                     firstIndex: first.index, entryCount: UInt32(newEntries.count),
+                                     firstIndex: newEntries.first?.index ?? lastIndex + 1, entryCount: UInt32(newEntries.count),
                                      synced: syncPolicy == .everyBatch)
-            RecordCodec.appendBatch(marker, lastTerm: last.term, lastIndex: last.index, to: &buffer)
+            RecordCodec.appendBatch(marker, lastTerm: lastAfter.0, lastIndex: lastAfter.1, to: &buffer)
             try file.write(buffer, at: segmentOffset)
             if syncPolicy == .everyBatch { try file.sync() }
             segmentOffset += Int64(buffer.count)
             segmentHasRecords = true
             batchSequence += 1
-            if first.index <= lastIndex { entries.removeSubrange(Int(first.index - 1)...) }
-            entries.append(contentsOf: newEntries)
+            if let first = newEntries.first {
+                if first.index <= lastIndex { entries.removeSubrange(Int(first.index - 1)...) }
+                entries.append(contentsOf: newEntries)
+            }
         } catch {
             failed = error
             throw error

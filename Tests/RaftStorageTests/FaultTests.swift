@@ -122,11 +122,21 @@ import Testing
     @Test func tornHardStateSlotFallsBackToTheOtherSlot() throws {
         let fs = MemoryFileSystem()
         _ = try buildLog(fs)
+        let segmentBefore = fs.contents(atPath: segmentPath(1))!
         let log = try openLog(fs)
-        // A vote with no entries: no batch marker refers to it.
+        // A vote with no entries; it is followed by a marker without entries that names it.
         try log.save(hardState: HardState(term: 3, vote: 2, commit: 6), entries: [])
         log.close()
         let good = fs.contents(atPath: hardStatePath())!
+        #expect(fs.contents(atPath: segmentPath(1))!.count == segmentBefore.count + StorageFormat.recordSize(payloadLength: 32))
+        // Once that marker is durable, damage to the slot is corruption…
+        var damaged = good
+        damaged[Int(try HardStateInspection.inspect(path: hardStatePath(), fileSystem: fs).chosen!.offset) + 50] ^= 0x40
+        fs.replaceContents(atPath: hardStatePath(), with: damaged)
+        #expect(openError(fs)?.kind == .corruption)
+        // …while a crash between the slot write and the marker leaves a torn write: the marker is not there.
+        fs.replaceContents(atPath: segmentPath(1), with: segmentBefore)
+        fs.replaceContents(atPath: hardStatePath(), with: good)
         let inspection = try HardStateInspection.inspect(path: hardStatePath(), fileSystem: fs)
         let newest = try #require(inspection.chosen)
         #expect(newest.hardState == HardState(term: 3, vote: 2, commit: 6))
