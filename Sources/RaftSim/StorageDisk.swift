@@ -65,11 +65,17 @@ final class StorageDisk: NodeDisk {
         if storage == nil { storage = try open() }
         let storage = storage!
         var notes: [String] = []
-        // Class, place and meaning; checksums are left to `logdump verify`.
-        for problem in storage.report.problems {
-            notes.append("\(problem.class.rawValue): \(Path.name(of: problem.file)):\(problem.offset): \(problem.message)")
+        // Only the kind of problem: files, offsets and checksums are `logdump verify`'s job (and
+        // change whenever the storage format's write pattern does).
+        var kinds: [String] = []
+        for problem in storage.report.problems where !kinds.contains(problem.class.rawValue) {
+            kinds.append(problem.class.rawValue)
         }
-        if storage.report.tornTailCut && storage.report.problems.isEmpty { notes.append("a torn tail was cut") }
+        if !kinds.isEmpty {
+            notes.append("found \(kinds.joined(separator: ", ")) (\(storage.report.problems.count) problem\(storage.report.problems.count == 1 ? "" : "s"))" + (storage.report.tornTailCut ? "; the torn tail was cut" : ""))
+        } else if storage.report.tornTailCut {
+            notes.append("a torn tail was cut")
+        }
         return RecoveredState(hardState: storage.hardState, entries: storage.entries, notes: notes)
     }
 
