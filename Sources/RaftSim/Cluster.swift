@@ -521,7 +521,16 @@ public final class Cluster {
             for id in targets where isUp(id) {
                 let i = Int(id) - 1
                 let before = snapshot(i)
+                let timeout = nodes[i]!.electionTimeoutTicks
                 nodes[i]!.tick()
+                if isNarrating, let before, let after = nodes[i] {
+                    if before.role != .leader && (after.role == .preCandidate || after.role == .candidate)
+                        && (after.role != before.role || after.term != before.term) {
+                        say("  \(Describe.n(id))'s election timeout (\(timeout) ticks) fires")
+                    } else if before.role == .leader && after.role != .leader {
+                        say("  \(Describe.n(id)) has not heard from a quorum for an election timeout: it steps down (check-quorum)")
+                    }
+                }
                 handleReady(i, before: before)
                 checkInvariants()
             }

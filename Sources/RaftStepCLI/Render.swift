@@ -16,16 +16,17 @@ enum Render {
 
     /// The node table.
     static func status(_ cluster: Cluster, color: Bool) -> [String] {
-        let header = ["node", "role", "term", "vote", "commit", "applied", "last", "leader", "disk"]
+        let header = ["node", "role", "term", "vote", "commit", "applied", "last", "leader", "timer", "disk"]
         var rows: [[String]] = []
         for id in cluster.ids {
             let sync = cluster.isSyncOn(id) ? "sync" : "NO SYNC"
             guard let node = cluster.node(id) else {
-                rows.append([name(id), "DOWN", "", "", "", "", "", "", sync])
+                rows.append([name(id), "DOWN", "", "", "", "", "", "", "", sync])
                 continue
             }
             rows.append([name(id), node.role.rawValue, "\(node.term)", name(node.vote), "\(node.commitIndex)",
-                         "\(cluster.store(id).lastApplied)", "\(node.lastIndex)@\(node.lastTerm)", name(node.leader), sync])
+                         "\(cluster.store(id).lastApplied)", "\(node.lastIndex)@\(node.lastTerm)", name(node.leader),
+                         node.role == .leader ? "-" : "\(node.electionElapsedTicks)/\(node.electionTimeoutTicks)", sync])
         }
         let numeric: Set<Int> = [2, 4, 5]
         var widths = header.map(\.count)
