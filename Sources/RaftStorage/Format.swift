@@ -81,6 +81,9 @@ public enum StorageFormat {
     public static let recordEndTag: UInt32 = 0x4443_4552
     /// Largest payload a record may declare.
     public static let maxPayloadLength = 64 << 20
+    /// Sequence numbers, indexes and terms at or above this are rejected as implausible (no log
+    /// reaches them), which keeps every `+ 1` on values read from disk free of overflow.
+    public static let plausibleLimit: UInt64 = 1 << 62
     /// Size of a batch marker's payload.
     public static let batchPayloadSize = 32
 
@@ -300,7 +303,8 @@ public struct SegmentHeader: Equatable, Sendable {
         guard h.u32(12) == UInt32(StorageFormat.segmentHeaderSize) else { return .failure(.badField("header size \(h.u32(12))")) }
         guard h.u64(48) == 0, h.u32(56) == 0 else { return .failure(.badField("reserved bytes are not zero")) }
         let first = h.u64(40)
-        guard first >= 1 else { return .failure(.badField("first index 0")) }
+        guard first >= 1 && first < StorageFormat.plausibleLimit else { return .failure(.badField("first index \(first)")) }
+        guard h.u64(32) >= 1 && h.u64(32) < StorageFormat.plausibleLimit else { return .failure(.badField("sequence \(h.u64(32))")) }
         return .success(SegmentHeader(version: version, logID: LogID(bytes: Array(h[16..<32])), sequence: h.u64(32), firstIndex: first))
     }
 }

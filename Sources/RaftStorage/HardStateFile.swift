@@ -91,6 +91,10 @@ public struct HardStateInspection: Sendable {
             result.reason = "slot number \(raw.u32(12)) in slot \(slot)"
         } else if raw.u64(32) % 2 != UInt64(slot) {
             result.reason = "sequence \(raw.u64(32)) does not belong in slot \(slot)"
+        } else if raw.u64(32) >= StorageFormat.plausibleLimit || raw.u64(64) >= StorageFormat.plausibleLimit
+                    || raw.u64(72) >= StorageFormat.plausibleLimit || raw.u64(40) >= StorageFormat.plausibleLimit
+                    || raw.u64(56) >= StorageFormat.plausibleLimit {
+            result.reason = "implausible sequence, term or commit"
         } else if raw.u32(80) & ~1 != 0 || raw.u64(84) != 0 {
             result.reason = "unknown flags \(raw.u32(80)) or reserved bytes not zero"
         } else {

@@ -793,10 +793,16 @@ struct ScanState {
                     let flags = payload.u32(28)
                     let marker = BatchMarker(batchSequence: payload.u64(0), hardStateSequence: payload.u64(8),
                                              firstIndex: payload.u64(16), entryCount: payload.u32(24), synced: flags & 1 == 0)
+                    if marker.batchSequence >= StorageFormat.plausibleLimit || marker.hardStateSequence >= StorageFormat.plausibleLimit
+                        || marker.firstIndex >= StorageFormat.plausibleLimit || index >= StorageFormat.plausibleLimit {
+                        problem(.inconsistency, name, offset, index: index, term: term, "batch marker with implausible sequence or index")
+                        semanticsSuspended = true
+                    } else {
+                        batchMarker = marker
+                    }
                     if flags & ~1 != 0 {
                         problem(.inconsistency, name, offset, index: index, term: term, "batch marker has unknown flags \(flags)")
                     }
-                    batchMarker = marker
                     checkBatch(name: name, offset: offset, marker: marker, term: term, index: index)
                 }
                 lastBatchEndHere = offset + Int64(total)
@@ -894,8 +900,8 @@ struct ScanState {
             problem(.inconsistency, name, offset, index: index, term: term, "unknown entry type \(entryType)")
         }
         guard !semanticsSuspended else { return }
-        if index == 0 || term == 0 {
-            problem(.inconsistency, name, offset, index: index, term: term, "entries have index and term of at least 1")
+        if index == 0 || term == 0 || index >= StorageFormat.plausibleLimit || term >= StorageFormat.plausibleLimit {
+            problem(.inconsistency, name, offset, index: index, term: term, "entries have index and term of at least 1 (and below 2^62)")
             semanticsSuspended = true
             return
         }

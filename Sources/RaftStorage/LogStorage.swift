@@ -175,9 +175,10 @@ public final class LogStorage {
         let result = try scanner.scan { record, payload in
             switch record.kind {
             case .entry:
-                guard let kind = record.entryKind else { return }
+                guard let kind = record.entryKind, record.index >= 1, record.index <= UInt64(log.count) + 1 else {
+                    return  // the scan reports unknown types and gaps; nothing to apply
+                }
                 let i = Int(record.index)
-                guard i >= 1 && i <= log.count + 1 else { return }  // the scan reports gaps; nothing to apply
                 if i <= log.count {
                     let cut = i - 1
                     let protectedEnd = undoStart ?? acknowledged

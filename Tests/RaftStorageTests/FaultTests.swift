@@ -306,6 +306,51 @@ import Testing
     }
 }
 
+/// Records, headers and slots whose checksums are right but whose numbers are extreme.
+@Suite struct ExtremeValueTests {
+    @Test func extremeNumbersWithRightChecksumsAreRefusedWithoutATrap() throws {
+        let max = UInt64.max
+        var cases: [(String, (MemoryFileSystem) throws -> Void)] = []
+        cases.append(("entry index max", { fs in
+            var bytes = fs.contents(atPath: segmentPath(1))!
+            RecordCodec.appendEntry(Entry(term: 2, index: max, data: [1]), to: &bytes)
+            RecordCodec.appendBatch(BatchMarker(batchSequence: 4, hardStateSequence: 3, firstIndex: max, entryCount: 1), lastTerm: 2, lastIndex: max, to: &bytes)
+            fs.replaceContents(atPath: segmentPath(1), with: bytes)
+        }))
+        cases.append(("entry term max", { fs in
+            var bytes = fs.contents(atPath: segmentPath(1))!
+            RecordCodec.appendEntry(Entry(term: max, index: 11, data: [1]), to: &bytes)
+            RecordCodec.appendBatch(BatchMarker(batchSequence: 4, hardStateSequence: 3, firstIndex: 11, entryCount: 1), lastTerm: max, lastIndex: 11, to: &bytes)
+            fs.replaceContents(atPath: segmentPath(1), with: bytes)
+        }))
+        cases.append(("marker sequences max", { fs in
+            var bytes = fs.contents(atPath: segmentPath(1))!
+            RecordCodec.appendEntry(Entry(term: 2, index: 11, data: [1]), to: &bytes)
+            RecordCodec.appendBatch(BatchMarker(batchSequence: max, hardStateSequence: max, firstIndex: 11, entryCount: 1), lastTerm: 2, lastIndex: 11, to: &bytes)
+            fs.replaceContents(atPath: segmentPath(1), with: bytes)
+        }))
+        cases.append(("segment sequence max", { fs in
+            fs.replaceContents(atPath: segmentPath(2), with: RecordCodec.segmentHeader(logID: fixedLogID, sequence: max, firstIndex: max))
+        }))
+        cases.append(("hard-state sequence max", { fs in
+            var bytes = fs.contents(atPath: hardStatePath())!
+            let slot = RecordCodec.hardStateSlot(HardState(term: max, vote: max, commit: max), sequence: max, slot: 1, logID: fixedLogID,
+                                                 batchSequence: max, segmentSequence: max)
+            bytes.replaceSubrange(512..<(512 + slot.count), with: slot)
+            fs.replaceContents(atPath: hardStatePath(), with: bytes)
+        }))
+        for (name, damage) in cases {
+            let fs = MemoryFileSystem()
+            _ = try buildLog(fs)
+            try damage(fs)
+            let scan = try LogScanner(directory: dir, fileSystem: fs).scan(computeSuperseded: true) { _, _ in }
+            #expect(!scan.problems.isEmpty, "\(name)")
+            _ = scan.repairPlan(acceptDataLoss: true)
+            #expect(openError(fs) != nil, "\(name)")
+        }
+    }
+}
+
 @Suite struct MemoryFileSystemTests {
     @Test func unsyncedWritesAreLostOnCrash() throws {
         let fs = MemoryFileSystem()
