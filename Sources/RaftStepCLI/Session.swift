@@ -46,6 +46,9 @@ public final class Session {
     public private(set) var stopsOnViolation = true
     /// Commands that changed the state, in order (what `undo` replays and `save` writes).
     public private(set) var history: [String] = []
+    /// How many lines of `history` each top-level command added (a `load` adds many; `undo`
+    /// takes back one group).
+    private var historyGroups: [Int] = []
     private var loadDepth = 0
 
     /// Starts a session; fails when the cluster options are invalid or the data directory is not empty.
@@ -73,6 +76,10 @@ public final class Session {
         guard let name = words.first else { return CommandResult(lines: [], status: .ok) }
         let args = Array(words.dropFirst())
         let violationsBefore = cluster.violations.count
+        let historyBefore = history.count
+        defer {
+            if loadDepth == 0 && history.count > historyBefore { historyGroups.append(history.count - historyBefore) }
+        }
         var recorded = false
         let result: CommandResult
         do {
@@ -386,15 +393,17 @@ public final class Session {
     private func rebuild(replaying lines: [String]) throws(UsageError) {
         let fresh: Cluster
         do { fresh = try Cluster(options: initialOptions.cluster) } catch { throw UsageError(error.message) }
-        let saved = (cluster, history, stopsOnViolation)
+        let saved = (cluster, history, stopsOnViolation, historyGroups)
         cluster = fresh
         history = []
         stopsOnViolation = true
         cluster.isNarrating = false
+        loadDepth += 1
+        defer { loadDepth -= 1 }
         for line in lines {
             let result = execute(line)
             if result.status == .error {
-                (cluster, history, stopsOnViolation) = saved
+                (cluster, history, stopsOnViolation, historyGroups) = saved
                 throw UsageError("replay failed at '\(line)': \(result.lines.first ?? "")")
             }
         }
@@ -402,10 +411,14 @@ public final class Session {
     }
 
     private func undo() throws(UsageError) -> Outcome {
-        guard let last = history.last else { throw UsageError("nothing to undo", command: "undo") }
+        guard let group = historyGroups.last, group <= history.count else { throw UsageError("nothing to undo", command: "undo") }
         if initialOptions.cluster.dataDirectory != nil { throw UsageError("undo replays the session from the start, which needs simulated disks (not --data-dir)", command: "undo") }
-        try rebuild(replaying: Array(history.dropLast()))
-        return Outcome(lines: ["undid '\(last)' (replayed \(history.count) command\(history.count == 1 ? "" : "s"))"])
+        let undone = history.suffix(group)
+        let groups = Array(historyGroups.dropLast())
+        try rebuild(replaying: Array(history.dropLast(group)))
+        historyGroups = groups
+        let what = group == 1 ? "'\(undone.first!)'" : "\(group) commands ('\(undone.first!)' … '\(undone.last!)')"
+        return Outcome(lines: ["undid \(what) (replayed \(history.count) command\(history.count == 1 ? "" : "s"))"])
     }
 
     /// The session as a script that replays to the same state.
@@ -415,7 +428,7 @@ public final class Session {
         text += "reset nodes=\(o.nodeCount) seed=\(o.seed)\n"
         if o.electionTicks != ClusterOptions().electionTicks { text += "set election-ticks \(o.electionTicks)\n" }
         if o.heartbeatTicks != ClusterOptions().heartbeatTicks { text += "set heartbeat-ticks \(o.heartbeatTicks)\n" }
-        for line in history where !line.hasPrefix("reset") || true { text += line + "\n" }
+        for line in history { text += line + "\n" }
         return text
     }
 

@@ -49,6 +49,24 @@ import Testing
         #expect(session.cluster.fingerprint == afterTick)
     }
 
+    @Test func undoTakesBackAWholeLoad() throws {
+        let source = Support.session()
+        Support.run(source, ["campaign n1", "stabilize", "propose set a 1", "stabilize"])
+        let path = "/tmp/raftstep-test-undo-load-\(UInt32.random(in: 0...UInt32.max)).txt"
+        #expect(source.execute("save \(path)").status == .ok)
+        let session = Support.session()
+        Support.run(session, ["tick n2"])
+        let before = session.cluster.fingerprint
+        #expect(session.execute("load \(path)").status == .ok)
+        #expect(session.cluster.fingerprint == source.cluster.fingerprint)
+        let undo = session.execute("undo")
+        #expect(undo.status == .ok, "\(undo.lines)")
+        #expect(session.cluster.fingerprint == before)
+        #expect(session.history == ["tick n2"])
+        #expect(session.execute("undo").status == .ok)
+        #expect(session.execute("undo").status == .error)
+    }
+
     @Test func saveThenLoadReplaysToTheSameState() throws {
         let session = Support.session()
         Support.run(session, Self.randomSession(seed: 12, lines: 80))
