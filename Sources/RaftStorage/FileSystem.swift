@@ -13,9 +13,16 @@ public protocol StorageFile: AnyObject {
     func sync() throws(StorageError)
     /// Releases the file. Further calls are programming errors.
     func close()
+    /// A read-only view of the file's first `size()` bytes (`mmap`), when the file system offers one;
+    /// nil otherwise. Valid until `close`. Reading it after another process cut the file would
+    /// fault, so scanners use it only when asked to (`LogScanner.memoryMap`).
+    func mapForReading() -> UnsafeRawBufferPointer?
 }
 
 extension StorageFile {
+    /// Default: no mapping; readers fall back to `read(into:at:)`.
+    public func mapForReading() -> UnsafeRawBufferPointer? { nil }
+
     /// Writes all of `bytes` at `offset`.
     public func write(_ bytes: [UInt8], at offset: Int64) throws(StorageError) {
         var failure: StorageError?

@@ -92,12 +92,23 @@ public final class PosixFile: StorageFile {
     /// The path it was opened with.
     public let path: String
 
+    private var mapping: UnsafeRawBufferPointer?
+
     init(fd: Int32, path: String) {
         self.fd = fd
         self.path = path
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit { close() }
+
+    public func mapForReading() -> UnsafeRawBufferPointer? {
+        if let mapping { return mapping }
+        guard fd >= 0, let size = try? size(), size > 0, size <= Int64(Int.max) else { return nil }
+        guard let base = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return nil }
+        _ = madvise(base, Int(size), MADV_SEQUENTIAL)
+        mapping = UnsafeRawBufferPointer(start: base, count: Int(size))
+        return mapping
+    }
 
     public func size() throws(StorageError) -> Int64 {
         var info = stat()
@@ -136,6 +147,10 @@ public final class PosixFile: StorageFile {
     }
 
     public func close() {
+        if let mapping {
+            munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress!), mapping.count)
+            self.mapping = nil
+        }
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }

@@ -166,6 +166,17 @@ import Testing
         #expect(reopened.hardState == expectedHardState)
         #expect(reopened.report.problems.isEmpty)
         reopened.close()
+        // The scanner reads the same through a mapping.
+        let plain = try LogScanner(directory: directory, fileSystem: fs).scan(computeSuperseded: true)
+        let mappedScanner = try LogScanner(directory: directory, fileSystem: fs)
+        mappedScanner.memoryMap = true
+        var mappedEntries: [Entry] = []
+        let mapped = try mappedScanner.scan(computeSuperseded: true) { record, payload in
+            if !record.superseded, let e = record.entry(payload: payload) { mappedEntries.append(e) }
+        }
+        #expect(mapped.problems.isEmpty && plain.problems.isEmpty)
+        #expect(mapped.entryRecords == plain.entryRecords)
+        #expect(mappedEntries == expected)
         // The same bytes through the in-memory file system after an export round trip.
         let memory = MemoryFileSystem()
         try memory.createDirectory(atPath: dir)
