@@ -32,9 +32,15 @@ public final class LineEditor {
         ReadlineVariables.readlineName.pointee = UnsafePointer(LineEditorState.readlineName)
         ReadlineVariables.attemptedCompletionFunction.pointee = lineEditorComplete
         ReadlineVariables.basicWordBreakCharacters.pointee = UnsafePointer(LineEditorState.wordBreaks)
+        // Ctrl-C abandons the line being typed (as in a shell) instead of ending the session.
+        signal(SIGINT, lineEditorInterrupt)
         using_history()
         stifle_history(1000)
-        if let historyFile { _ = read_history(historyFile) }
+        if let historyFile, read_history(historyFile) != 0 {
+            // No history yet: create the file, so each line can be appended as it is typed
+            // (and survives a session that ends abruptly).
+            _ = write_history(historyFile)
+        }
     }
 
     /// Reads one line; nil at end of input.
@@ -88,6 +94,14 @@ private func lineEditorComplete(_ text: UnsafePointer<CChar>?, _ start: Int32, _
     LineEditorState.matches = LineEditorState.completer(before, word).filter { $0.hasPrefix(word) }
     LineEditorState.next = 0
     return rl_completion_matches(text, lineEditorGenerate)
+}
+
+private func lineEditorInterrupt(_ signal: Int32) {
+    let newline: [UInt8] = [10]
+    _ = newline.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, 1) }
+    rl_on_new_line()
+    rl_replace_line("", 0)
+    rl_redisplay()
 }
 
 private func lineEditorGenerate(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeMutablePointer<CChar>? {
