@@ -856,7 +856,15 @@ struct ScanState {
     mutating func damage(reader: WindowReader, name: String, path: String, at offset: Int64, knownSize: Int?, isLast: Bool,
                          lastBatchEnd: Int64?, pendingEntries: Int, reason: String,
                          expected: UInt32?, computed: UInt32?, term: UInt64?, index: UInt64?) throws(StorageError) {
-        if isLast && !semanticsSuspended, try resync(reader, from: offset + 8) == nil {
+        let why: String
+        if !isLast {
+            why = "later segments exist, so this was acknowledged"
+        } else if semanticsSuspended {
+            why = "it follows earlier damage"
+        } else if let next = try resync(reader, from: offset + 8) {
+            why = "a valid record follows at offset \(next), so this is not the end of the written data"
+        } else {
+            why = "the record is complete (the file goes on past it and its last bytes are not zero), so this is not an interrupted write"
             let size = reader.size
             var torn = false
             let headerEnd = offset + Int64(StorageFormat.recordHeaderSize)
@@ -876,9 +884,7 @@ struct ScanState {
                 return
             }
         }
-        var message = reason
-        if isLast { message += "; valid data follows or the damage does not look like an interrupted write" } else { message += "; later segments exist" }
-        problem(.corruption, name, offset, index: index, term: term, expected: expected, computed: computed, message)
+        problem(.corruption, name, offset, index: index, term: term, expected: expected, computed: computed, "\(reason): \(why)")
     }
 
     /// Whether a complete, checksum-valid record starts at `offset`.
