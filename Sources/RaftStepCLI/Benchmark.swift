@@ -56,8 +56,34 @@ public enum Benchmark {
         }
         report.append("status: \(fmt(status)) ms; log: \(fmt(log)) ms; log n2: \(fmt(logNode)) ms; msgs: \(fmt(msgs)) ms (best of 5)")
         report.append("deliver (slowest of \(count) single deliveries after one more proposal): \(fmt(deliver)) ms")
+        report.append(contentsOf: deliverOneByOne(nodes: nodes, entries: entries))
         report.append("invariant violations: \(session.cluster.violations.count)")
         return report
+    }
+
+    /// The same load delivered one `deliver` command at a time: the slowest and the mean delivery,
+    /// including the ones that carry thousands of entries to a follower.
+    static func deliverOneByOne(nodes: Int, entries: Int) -> [String] {
+        var options = SessionOptions()
+        options.cluster.nodeCount = nodes
+        options.cluster.seed = 7
+        guard let session = try? Session(options: options) else { return [] }
+        _ = session.execute("campaign n1")
+        _ = session.execute("stabilize")
+        for i in 0..<entries { _ = session.execute("propose set k\(i % 100) \(i)") }
+        var slowest = 0.0
+        var total = 0.0
+        var count = 0
+        var slowestLine = ""
+        while !session.cluster.inFlight.isEmpty && count < 200_000 {
+            let head = session.cluster.inFlight.first.map { "#\($0.id) \($0.message.kindName) n\($0.message.from)->n\($0.message.to)" } ?? ""
+            let ms = measure { _ = session.execute("deliver") }
+            total += ms
+            count += 1
+            if ms > slowest { slowest = ms; slowestLine = head }
+        }
+        let commit = session.cluster.node(1)?.commitIndex ?? 0
+        return ["deliver one at a time until nothing is in flight: \(count) deliveries, mean \(fmt(total / Double(max(count, 1)))) ms, slowest \(fmt(slowest)) ms (\(slowestLine)); commit \(commit)"]
     }
 
     static func best(_ body: () -> Void) -> Double {
@@ -67,7 +93,8 @@ public enum Benchmark {
     }
 
     static func fmt(_ ms: Double) -> String {
-        let tenths = Int((ms * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+        let hundredths = Int((ms * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }
