@@ -31,6 +31,7 @@ extension RaftNode {
         case .installSnapshot(let install):
             let metadata = install.snapshot.metadata
             if metadata.index == 0 || metadata.term == 0 { return "a snapshot must cover index and term at least 1" }
+            if metadata.index > UInt64.max / 2 { return "snapshot index \(metadata.index) is absurd" }
             if metadata.term > install.term { return "snapshot term \(metadata.term) exceeds the message term \(install.term)" }
             if metadata.configuration.voters.isEmpty { return "a snapshot whose configuration has no voters" }
         case .heartbeat, .voteResponse, .heartbeatResponse, .timeoutNow:
