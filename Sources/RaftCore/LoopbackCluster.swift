@@ -10,8 +10,13 @@ public struct LoopbackCluster: Sendable {
     public var nodes: [RaftNode]
     /// Persisted hard state per node (index `id - 1`).
     public private(set) var storedHardStates: [HardState]
-    /// Persisted log per node (index `id - 1`).
+    /// Persisted log per node (index `id - 1`): the entries after the stored snapshot.
     public private(set) var storedEntries: [[Entry]]
+    /// Persisted snapshot per node (index `id - 1`).
+    public private(set) var storedSnapshots: [Snapshot?]
+    /// The snapshot each node's state machine was last restored from (index `id - 1`); `applied`
+    /// then lists only the entries applied after it.
+    public private(set) var restoredSnapshots: [Snapshot?]
     /// Entries each node applied, in order (index `id - 1`).
     public private(set) var applied: [[Entry]]
     /// Reads each node's host received (index `id - 1`).
@@ -45,6 +50,8 @@ public struct LoopbackCluster: Sendable {
         nodes = configs.map { [configuration] in RaftNode(config: $0, configuration: configuration) }
         storedHardStates = Array(repeating: .empty, count: count)
         storedEntries = Array(repeating: [], count: count)
+        storedSnapshots = Array(repeating: nil, count: count)
+        restoredSnapshots = Array(repeating: nil, count: count)
         applied = Array(repeating: [], count: count)
         readStates = Array(repeating: [], count: count)
         isUp = Array(repeating: true, count: count)
@@ -80,13 +87,21 @@ public struct LoopbackCluster: Sendable {
     public mutating func handleReady(_ id: NodeID) {
         let i = Int(id) - 1
         guard isUp[i], let ready = LoopbackCluster.takeReady(&nodes[i]) else { return }
+        if let received = ready.snapshot {
+            storedSnapshots[i] = received
+            storedEntries[i] = []
+        }
         if let hard = ready.hardState { storedHardStates[i] = hard }
         if let first = ready.entries.first {
-            let keep = Int(first.index) - 1
+            let keep = Int(first.index - 1 - (storedSnapshots[i]?.metadata.index ?? 0))
             if keep < storedEntries[i].count { storedEntries[i].removeSubrange(keep...) }
             storedEntries[i].append(contentsOf: ready.entries)
         }
         queue.append(contentsOf: ready.messages)
+        if let received = ready.snapshot {
+            restoredSnapshots[i] = received
+            applied[i] = []
+        }
         if isRecordingApplied { applied[i].append(contentsOf: ready.committedEntries) }
         readStates[i].append(contentsOf: ready.readStates)
         nodes[i].advance(ready)
@@ -201,6 +216,16 @@ public struct LoopbackCluster: Sendable {
     /// Puts a message (back) at the end of the queue.
     public mutating func enqueue(_ message: Message) { queue.append(message) }
 
+    /// Compacts node `id`'s log through `index` with `data` as the state machine's snapshot, and
+    /// persists the snapshot and the shortened log.
+    public mutating func compact(_ id: NodeID, through index: UInt64, data: [UInt8]) throws(RaftError) {
+        let i = Int(id) - 1
+        let taken = try nodes[i].compact(through: index, data: data)
+        let dropped = Int(index - (storedSnapshots[i]?.metadata.index ?? 0))
+        storedEntries[i].removeFirst(min(dropped, storedEntries[i].count))
+        storedSnapshots[i] = taken
+    }
+
     // MARK: Faults
 
     /// Loses node `id`'s volatile state; its persisted state stays.
@@ -212,8 +237,9 @@ public struct LoopbackCluster: Sendable {
     public mutating func restart(_ id: NodeID) {
         let i = Int(id) - 1
         nodes[i] = RaftNode(config: configs[i], configuration: configuration,
-                            hardState: storedHardStates[i], entries: storedEntries[i])
+                            hardState: storedHardStates[i], entries: storedEntries[i], snapshot: storedSnapshots[i])
         applied[i] = []
+        restoredSnapshots[i] = storedSnapshots[i]
         isUp[i] = true
         handleReady(id)
     }

@@ -15,6 +15,8 @@ public enum Message: Equatable, Sendable {
     case heartbeatResponse(HeartbeatResponse)
     /// Leader → transfer target: start an election now, skipping pre-vote and leases (§3.10).
     case timeoutNow(TimeoutNow)
+    /// Leader → follower: a snapshot that replaces the follower's log through its index (§5).
+    case installSnapshot(InstallSnapshot)
 
     /// The sender.
     public var from: NodeID {
@@ -26,6 +28,7 @@ public enum Message: Equatable, Sendable {
         case .heartbeat(let m): return m.from
         case .heartbeatResponse(let m): return m.from
         case .timeoutNow(let m): return m.from
+        case .installSnapshot(let m): return m.from
         }
     }
 
@@ -39,6 +42,7 @@ public enum Message: Equatable, Sendable {
         case .heartbeat(let m): return m.to
         case .heartbeatResponse(let m): return m.to
         case .timeoutNow(let m): return m.to
+        case .installSnapshot(let m): return m.to
         }
     }
 
@@ -52,6 +56,7 @@ public enum Message: Equatable, Sendable {
         case .heartbeat(let m): return m.term
         case .heartbeatResponse(let m): return m.term
         case .timeoutNow(let m): return m.term
+        case .installSnapshot(let m): return m.term
         }
     }
 
@@ -65,6 +70,7 @@ public enum Message: Equatable, Sendable {
         case .heartbeat: return "Heartbeat"
         case .heartbeatResponse: return "HeartbeatResp"
         case .timeoutNow: return "TimeoutNow"
+        case .installSnapshot: return "Snapshot"
         }
     }
 }

@@ -6,6 +6,8 @@ struct Progress {
         case probe
         /// Logs match through `match`: stream appends optimistically, up to the in-flight bound.
         case replicate
+        /// A snapshot through `pending` is on its way; send nothing until the follower answers.
+        case snapshot(pending: UInt64)
     }
 
     /// The follower.
@@ -30,11 +32,21 @@ struct Progress {
         self.inflights = Inflights(capacity: maxInflight)
     }
 
+    /// The state's name for display.
+    var stateName: String {
+        switch state {
+        case .probe: return "probe"
+        case .replicate: return "replicate"
+        case .snapshot(let pending): return "snapshot(\(pending))"
+        }
+    }
+
     /// Whether the leader should hold back appends to this follower.
     var isPaused: Bool {
         switch state {
         case .probe: return isProbeSent
         case .replicate: return inflights.isFull
+        case .snapshot: return true
         }
     }
 
@@ -48,6 +60,12 @@ struct Progress {
     mutating func becomeReplicate() {
         state = .replicate
         next = match + 1
+        isProbeSent = false
+        inflights.removeAll()
+    }
+
+    mutating func becomeSnapshot(pending index: UInt64) {
+        state = .snapshot(pending: index)
         isProbeSent = false
         inflights.removeAll()
     }

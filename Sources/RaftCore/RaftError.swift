@@ -16,6 +16,8 @@ public enum RaftError: Error, Equatable, Sendable, CustomStringConvertible {
     case noCommitInTerm
     /// The membership change makes no sense for the current configuration.
     case invalidConfigChange(String)
+    /// Compaction must stop at or below the applied index and beyond the current snapshot.
+    case invalidCompaction(index: UInt64, snapshotIndex: UInt64, appliedIndex: UInt64)
 
     /// One line for a person.
     public var description: String {
@@ -32,6 +34,8 @@ public enum RaftError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCommitInTerm:
             return "the leader has not committed an entry of its term yet; a membership change must wait"
         case .invalidConfigChange(let reason): return reason
+        case .invalidCompaction(let index, let snapshotIndex, let appliedIndex):
+            return "cannot compact through \(index): it must be above the snapshot index \(snapshotIndex) and at most the applied index \(appliedIndex)"
         }
     }
 }

@@ -20,21 +20,27 @@ struct RaftLog {
     /// - Invariant: `applied <= committed`.
     private(set) var applied: UInt64
 
-    /// A log recovered from storage: everything given is stable; `commit` comes from the hard state.
-    init(entries: [Entry], commit: UInt64) {
-        precondition(RaftLog.isContiguous(entries, after: 0), "stored entries must start at 1 and be contiguous")
+    /// A log recovered from storage: an optional snapshot and the entries after it, all stable;
+    /// `commit` comes from the hard state. The state machine starts from the snapshot.
+    init(snapshot: SnapshotMetadata?, entries: [Entry], commit: UInt64) {
+        let offset = snapshot?.index ?? 0
+        let offsetTerm = snapshot?.term ?? 0
+        precondition(RaftLog.isContiguous(entries, after: offset, term: offsetTerm),
+                     "stored entries must follow the snapshot (or start at 1) and be contiguous")
         self.entries = entries
-        self.stableIndex = UInt64(entries.count)
+        self.offset = offset
+        self.offsetTerm = offsetTerm
+        self.stableIndex = offset + UInt64(entries.count)
         // A commit index beyond the stored log can only come from a damaged or mismatched hard
-        // state; never claim more than we hold.
-        self.committed = min(commit, UInt64(entries.count))
-        self.applied = 0
+        // state; never claim more than we hold. The snapshot itself is committed.
+        self.committed = max(offset, min(commit, offset + UInt64(entries.count)))
+        self.applied = offset
         self.configIndexes = entries.filter { $0.kind == .config }.map(\.index)
     }
 
-    static func isContiguous(_ entries: [Entry], after index: UInt64) -> Bool {
+    static func isContiguous(_ entries: [Entry], after index: UInt64, term: UInt64 = 0) -> Bool {
         var expected = index + 1
-        var lastTerm: UInt64 = 0
+        var lastTerm: UInt64 = term
         for entry in entries {
             if entry.index != expected || entry.term < lastTerm || entry.term == 0 { return false }
             expected += 1
@@ -148,6 +154,28 @@ struct RaftLog {
     mutating func stable(to index: UInt64, term: UInt64) {
         guard matchTerm(index, term), index > stableIndex else { return }
         stableIndex = index
+    }
+
+    /// Drops the entries through `index` (already applied and captured by a snapshot).
+    mutating func compact(through index: UInt64) {
+        precondition(index > offset && index <= applied, "compact only applied entries after the current snapshot")
+        let term = self.term(at: index)!
+        entries.removeFirst(Int(index - offset))
+        offset = index
+        offsetTerm = term
+        configIndexes.removeAll { $0 <= index }
+    }
+
+    /// Replaces the whole log by a snapshot received from the leader.
+    mutating func restore(_ snapshot: SnapshotMetadata) {
+        precondition(snapshot.index > committed, "a snapshot must be newer than the commit index")
+        entries.removeAll()
+        configIndexes.removeAll()
+        offset = snapshot.index
+        offsetTerm = snapshot.term
+        committed = snapshot.index
+        // The snapshot goes to disk through the Ready that carries it; nothing after it is unstable.
+        stableIndex = snapshot.index
     }
 
     /// Records that the state machine applied entries through `index`.

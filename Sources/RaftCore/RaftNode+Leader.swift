@@ -98,7 +98,7 @@ extension RaftNode {
         let next = progress[i].next
         let prevIndex = next - 1
         guard let prevTerm = log.term(at: prevIndex) else {
-            preconditionFailure("n\(progress[i].id) needs entries before the compaction point: snapshots are not implemented yet")
+            return sendSnapshot(to: i)
         }
         let entries = log.entries(from: next, maxBytes: config.maxAppendBytes)
         if entries.isEmpty && !evenIfEmpty { return false }
@@ -109,10 +109,22 @@ extension RaftNode {
                 progress[i].inflights.add(last.index)
             case .probe:
                 progress[i].isProbeSent = true
+            case .snapshot:
+                preconditionFailure("a paused follower is never sent entries")
             }
         }
         send(.append(AppendEntries(from: id, to: progress[i].id, term: term, prevLogIndex: prevIndex,
                                    prevLogTerm: prevTerm, entries: entries, leaderCommit: log.committed)))
+        return true
+    }
+
+    /// The follower needs entries the leader has compacted: send the latest snapshot instead.
+    mutating func sendSnapshot(to i: Int) -> Bool {
+        guard let snapshot else {
+            preconditionFailure("entries before index \(log.firstIndex) are gone but there is no snapshot")
+        }
+        progress[i].becomeSnapshot(pending: snapshot.metadata.index)
+        send(.installSnapshot(InstallSnapshot(from: id, to: progress[i].id, term: term, snapshot: snapshot)))
         return true
     }
 
@@ -149,7 +161,7 @@ extension RaftNode {
             handleAppendResponse(response)
         case .heartbeatResponse(let response):
             handleHeartbeatResponse(response)
-        case .append, .heartbeat:
+        case .append, .heartbeat, .installSnapshot:
             return .ignored(reason: "n\(message.from) claims leadership of term \(message.term), which n\(id) leads")
         case .voteResponse, .timeoutNow, .vote:
             return .ignored(reason: "a leader does not act on \(message.kindName)")
@@ -187,6 +199,9 @@ extension RaftNode {
         switch progress[i].state {
         case .probe: progress[i].becomeReplicate()
         case .replicate: progress[i].inflights.free(through: response.index)
+        case .snapshot(let pending):
+            // The follower installed the snapshot (or already had its entries): stream again.
+            if progress[i].match >= pending { progress[i].becomeReplicate() }
         }
         if maybeCommit() {
             // Tell every follower about the new commit index at once (as etcd does).
@@ -207,6 +222,11 @@ extension RaftNode {
         guard let i = progressIndex(of: response.from) else { return }
         progress[i].isRecentActive = true
         progress[i].isProbeSent = false
+        if case .snapshot = progress[i].state {
+            // The follower is alive but has not confirmed the snapshot (it may have been lost):
+            // probe again, which resends it if it is still needed.
+            progress[i].becomeProbe()
+        }
         if progress[i].state == .replicate && progress[i].inflights.isFull {
             progress[i].inflights.freeFirst()
         }

@@ -33,7 +33,7 @@ extension RaftNode {
         case .voteResponse(let response) where response.isPreVote && response.isGranted:
             // A granted pre-vote carries the term we would campaign in; it is not a newer term.
             return nil
-        case .append, .heartbeat:
+        case .append, .heartbeat, .installSnapshot:
             becomeFollower(term: message.term, leader: message.from)
         case .appendResponse, .voteResponse, .heartbeatResponse, .timeoutNow:
             becomeFollower(term: message.term, leader: .none)
@@ -48,7 +48,7 @@ extension RaftNode {
             // UNSAFE teaching knob: treat a deposed leader's append as if it were current.
             handleAppend(append)
             return .handled
-        case .append, .heartbeat:
+        case .append, .heartbeat, .installSnapshot:
             // Tell a deposed leader about the newer term. Without this a partitioned node that
             // raised its term could never rejoin (its pre-votes are refused, and it would ignore
             // the leader forever); etcd answers the same way.
@@ -97,6 +97,10 @@ extension RaftNode {
             electionElapsed = 0
             leader = heartbeat.from
             handleHeartbeat(heartbeat)
+        case .installSnapshot(let install):
+            electionElapsed = 0
+            leader = install.from
+            handleSnapshot(install)
         case .timeoutNow:
             guard configuration.isVoter(id) else { return .ignored(reason: "a non-voter cannot campaign") }
             hup(transfer: true)
@@ -114,6 +118,9 @@ extension RaftNode {
         case .heartbeat(let heartbeat):
             becomeFollower(term: term, leader: heartbeat.from)
             handleHeartbeat(heartbeat)
+        case .installSnapshot(let install):
+            becomeFollower(term: term, leader: install.from)
+            handleSnapshot(install)
         case .voteResponse(let response):
             guard response.isPreVote == (role == .preCandidate) else {
                 return .ignored(reason: "\(message.kindName) does not match a \(role.rawValue)'s election")
@@ -153,6 +160,28 @@ extension RaftNode {
         let hint = log.conflictHint(atOrBelow: append.prevLogIndex, term: append.prevLogTerm)
         send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: append.prevLogIndex,
                                             isRejected: true, rejectHintIndex: hint.index, rejectHintTerm: hint.term)))
+    }
+
+    /// The follower's side of InstallSnapshot.
+    mutating func handleSnapshot(_ install: InstallSnapshot) {
+        let metadata = install.snapshot.metadata
+        if metadata.index <= log.committed {
+            // We already hold (and committed) everything it covers.
+            send(.appendResponse(AppendResponse(from: id, to: install.from, term: term, index: log.committed)))
+            return
+        }
+        if log.matchTerm(metadata.index, metadata.term) {
+            // Our log already contains the snapshot's last entry: it is committed, keep the rest.
+            log.commit(to: metadata.index)
+            send(.appendResponse(AppendResponse(from: id, to: install.from, term: term, index: log.lastIndex)))
+            return
+        }
+        log.restore(metadata)
+        snapshot = install.snapshot
+        pendingSnapshot = install.snapshot
+        baseConfiguration = metadata.configuration
+        syncConfiguration()
+        send(.appendResponse(AppendResponse(from: id, to: install.from, term: term, index: metadata.index)))
     }
 
     mutating func handleHeartbeat(_ heartbeat: Heartbeat) {

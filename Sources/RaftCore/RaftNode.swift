@@ -14,8 +14,9 @@ public struct RaftNode: Sendable {
     public internal(set) var configuration: Configuration
     /// Index of the configuration entry in effect (0: the starting configuration).
     public internal(set) var configurationIndex: UInt64 = 0
-    /// The configuration the node started with, in effect while its log holds no config entry.
-    let baseConfiguration: Configuration
+    /// The configuration in effect while the log holds no config entry: the one the node started
+    /// with, or that of its latest snapshot.
+    var baseConfiguration: Configuration
     /// Every node that was a member of a configuration this node has put in effect, sorted:
     /// messages from others are dropped as coming from an unknown sender. A removed leader
     /// stays known, so its last commit notice for the change that removed it is accepted.
@@ -55,6 +56,12 @@ public struct RaftNode: Sendable {
     /// (so a burst of proposals leaves as one message per follower).
     var isBroadcastPending = false
 
+    /// The latest snapshot this node has (taken or received); sent to followers that lag behind
+    /// the compaction point.
+    var snapshot: Snapshot?
+    /// A snapshot received from the leader that the host has not yet persisted and restored.
+    var pendingSnapshot: Snapshot?
+
     var outbox: [Message] = []
     var readStates: [ReadState] = []
     var lastHardState: HardState
@@ -72,18 +79,22 @@ public struct RaftNode: Sendable {
     ///   - config: identity, timing, features; must pass `Config.validationError()`.
     ///   - configuration: the membership to start with.
     ///   - hardState: the persisted term, vote and commit.
-    ///   - entries: the persisted log, starting at index 1.
-    public init(config: Config, configuration: Configuration, hardState: HardState = .empty, entries: [Entry] = []) {
+    ///   - entries: the persisted log, starting at index 1 (or right after the snapshot).
+    ///   - snapshot: the persisted snapshot, if any; the host restores its state machine from it.
+    public init(config: Config, configuration: Configuration, hardState: HardState = .empty, entries: [Entry] = [],
+                snapshot: Snapshot? = nil) {
         precondition(config.validationError() == nil, config.validationError() ?? "")
-        precondition(entries.last.map { $0.term <= hardState.term } ?? true,
+        precondition((entries.last?.term ?? snapshot?.metadata.term ?? 0) <= hardState.term,
                      "the hard state's term must be at least the last entry's term")
+        let configuration = snapshot?.metadata.configuration ?? configuration
         self.config = config
         self.configuration = configuration
         self.baseConfiguration = configuration
+        self.snapshot = snapshot
         self.knownMembers = configuration.members.sorted()
         self.term = hardState.term
         self.vote = hardState.vote
-        self.log = RaftLog(entries: entries, commit: hardState.commit)
+        self.log = RaftLog(snapshot: snapshot?.metadata, entries: entries, commit: hardState.commit)
         self.generator = SeededGenerator(seed: config.seed ^ (config.id &* 0x9E37_79B9_7F4A_7C15))
         self.lastHardState = HardState(term: hardState.term, vote: hardState.vote, commit: log.committed)
         self.lastSoftState = SoftState(role: .follower, leader: .none)
@@ -110,8 +121,12 @@ public struct RaftNode: Sendable {
     public var lastTerm: UInt64 { log.lastTerm }
     /// The hard state as it is now (persisted or not).
     public var hardState: HardState { HardState(term: term, vote: vote, commit: log.committed) }
-    /// Every entry in memory, oldest first.
+    /// Every entry in memory, oldest first (those after the latest snapshot).
     public var entries: [Entry] { log.entries }
+    /// Index of the first entry in memory (1 unless the log was compacted).
+    public var firstIndex: UInt64 { log.firstIndex }
+    /// The latest snapshot this node has taken or received.
+    public var latestSnapshot: Snapshot? { snapshot }
     /// The term of the entry at `index`, or nil when the log does not hold it.
     public func term(at index: UInt64) -> UInt64? { log.term(at: index) }
     /// The current election timeout in ticks (randomized per term).
@@ -131,7 +146,7 @@ public struct RaftNode: Sendable {
         public var match: UInt64
         /// Next index to send.
         public var next: UInt64
-        /// `probe` or `replicate`.
+        /// `probe`, `replicate` or `snapshot(INDEX)`.
         public var state: String
         /// Appends in flight.
         public var inflightCount: Int
@@ -142,7 +157,7 @@ public struct RaftNode: Sendable {
         guard role == .leader else { return [] }
         return progress.filter { $0.id != id }.map {
             FollowerProgress(id: $0.id, match: $0.match, next: $0.next,
-                             state: $0.state == .probe ? "probe" : "replicate", inflightCount: $0.inflights.count)
+                             state: $0.stateName, inflightCount: $0.inflights.count)
         }
     }
 
@@ -178,7 +193,7 @@ public struct RaftNode: Sendable {
 
     /// Whether `ready()` would return anything.
     public var hasReady: Bool {
-        isBroadcastPending || !outbox.isEmpty || !readStates.isEmpty || hardState != lastHardState
+        isBroadcastPending || pendingSnapshot != nil || !outbox.isEmpty || !readStates.isEmpty || hardState != lastHardState
             || SoftState(role: role, leader: leader) != lastSoftState
             || log.stableIndex < log.lastIndex || log.applied < log.committed
     }
@@ -191,8 +206,9 @@ public struct RaftNode: Sendable {
         if hard != lastHardState { ready.hardState = hard }
         let soft = SoftState(role: role, leader: leader)
         if soft != lastSoftState { ready.softState = soft }
+        ready.snapshot = pendingSnapshot
         ready.entries = log.unstableEntries
-        ready.mustSync = !ready.entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
+        ready.mustSync = ready.snapshot != nil || !ready.entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
         swap(&ready.messages, &outbox)
         if log.applied < log.committed {
             ready.committedEntries = Array(log.entries(from: log.applied + 1, through: log.committed))
@@ -205,6 +221,10 @@ public struct RaftNode: Sendable {
     public mutating func advance(_ ready: Ready) {
         if let hard = ready.hardState { lastHardState = hard }
         if let soft = ready.softState { lastSoftState = soft }
+        if let received = ready.snapshot {
+            log.applied(to: received.metadata.index)
+            if pendingSnapshot == received { pendingSnapshot = nil }
+        }
         if let last = ready.entries.last { log.stable(to: last.index, term: last.term) }
         if let last = ready.committedEntries.last { log.applied(to: last.index) }
     }

@@ -36,13 +36,17 @@ public struct DroppedMessage: Equatable, Sendable {
 }
 
 /// Everything a node asks its host to do, in the order the host must do it:
-/// 1. persist `hardState` and append `entries` (fsync first when `mustSync`),
+/// 1. persist `snapshot` (replacing the log through its index), `hardState` and `entries`
+///    (fsync first when `mustSync`),
 /// 2. send `messages`,
-/// 3. apply `committedEntries` and answer `readStates`,
+/// 3. restore the state machine from `snapshot`, apply `committedEntries`, answer `readStates`,
 /// then call `advance(_:)` with this value.
 public struct Ready: Equatable, Sendable {
     /// The hard state to persist, when it changed since the last `advance`.
     public var hardState: HardState?
+    /// A snapshot received from the leader, replacing the log and the state machine through its
+    /// index. Persist it before `entries` and restore the state machine from it before applying.
+    public var snapshot: Snapshot?
     /// Entries to append to stable storage. An entry whose index is at or below the stored last
     /// index supersedes the stored suffix from that index on.
     /// - Invariant: consecutive indexes.
@@ -60,7 +64,7 @@ public struct Ready: Equatable, Sendable {
 
     /// Whether there is nothing to do.
     public var isEmpty: Bool {
-        hardState == nil && entries.isEmpty && messages.isEmpty && committedEntries.isEmpty
+        hardState == nil && snapshot == nil && entries.isEmpty && messages.isEmpty && committedEntries.isEmpty
             && readStates.isEmpty && softState == nil
     }
 }

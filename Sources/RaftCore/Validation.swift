@@ -28,6 +28,12 @@ extension RaftNode {
         case .vote(let request):
             if request.lastLogTerm > request.term { return "last log term \(request.lastLogTerm) exceeds term \(request.term)" }
             if request.lastLogTerm == 0 && request.lastLogIndex != 0 { return "a non-empty log with last term 0" }
+        case .installSnapshot(let install):
+            let metadata = install.snapshot.metadata
+            if metadata.index == 0 || metadata.term == 0 { return "a snapshot must cover index and term at least 1" }
+            if metadata.index > UInt64.max / 2 { return "snapshot index \(metadata.index) is absurd" }
+            if metadata.term > install.term { return "snapshot term \(metadata.term) exceeds the message term \(install.term)" }
+            if metadata.configuration.voters.isEmpty { return "a snapshot whose configuration has no voters" }
         case .heartbeat, .voteResponse, .heartbeatResponse, .timeoutNow:
             // A heartbeat's commit beyond our log is clamped on receipt: a follower that lost
             // unsynced entries in a crash must still answer its leader.

@@ -28,7 +28,10 @@ struct RandomMessageTests {
         mutating func message(to: NodeID) -> Message {
             let from = node()
             let term = self.term()
-            switch random.next(below: 7) {
+            switch random.next(below: 8) {
+            case 6:
+                let metadata = SnapshotMetadata(index: index(), term: self.term(), configuration: Configuration(voters: [1, 2, 3]))
+                return .installSnapshot(InstallSnapshot(from: from, to: to, term: term, snapshot: Snapshot(metadata: metadata, data: [1])))
             case 0:
                 let prev = index()
                 return .append(AppendEntries(from: from, to: to, term: term, prevLogIndex: prev, prevLogTerm: self.term(),
@@ -63,6 +66,9 @@ struct RandomMessageTests {
             case 1: cluster.campaign(target)
             case 2: _ = try? cluster.propose(target, [UInt8(step & 0xff)])
             case 3: cluster.stabilize(limit: 50)
+            case 4:
+                let node = cluster.node(target)
+                if node.appliedIndex > node.firstIndex { try? cluster.compact(target, through: node.appliedIndex - 1, data: [9]) }
             default:
                 cluster.enqueue(generator.message(to: target))
                 cluster.deliverOne()
