@@ -56,6 +56,9 @@ public enum Describe {
             return "term \(m.term)\(m.readContext.map { " read \($0)" } ?? "")"
         case .timeoutNow(let m):
             return "term \(m.term)"
+        case .installSnapshot(let m):
+            let meta = m.snapshot.metadata
+            return "term \(m.term) snapshot through \(at(meta.index, meta.term)) (\(m.snapshot.data.count) bytes)"
         }
     }
 
@@ -86,6 +89,9 @@ public enum Describe {
             return "answers \(to)'s heartbeat"
         case .timeoutNow:
             return "tells \(to) to campaign now (TimeoutNow)"
+        case .installSnapshot(let m):
+            let meta = m.snapshot.metadata
+            return "sends \(to) a snapshot through \(at(meta.index, meta.term))"
         }
     }
 }
