@@ -271,6 +271,13 @@ public final class Cluster {
                 if let position = pendingReads.firstIndex(where: { $0.context == state.context && $0.node == i }) {
                     pendingReads[position].index = state.index
                     say("  \(name) confirms read \(state.context) at read index \(state.index) (a quorum still follows it)")
+                    let floor = pendingReads[position].committedAtStart
+                    if state.index < floor {
+                        let violation = InvariantViolation(invariant: "Linearizable Reads",
+                            evidence: "\(name) confirmed read \(state.context) at index \(state.index), but index \(floor) was committed before the read was asked")
+                        violations.append(violation)
+                        lines.append("  !! INVARIANT VIOLATED — \(violation)")
+                    }
                 }
             }
             serveReads(i)
@@ -285,6 +292,9 @@ public final class Cluster {
         var node: Int
         var key: String
         var index: UInt64?
+        /// The highest index committed anywhere when the read was asked: a linearizable read
+        /// must reflect at least that much.
+        var committedAtStart: UInt64
     }
     private var pendingReads: [PendingRead] = []
     private var nextReadContext: UInt64 = 1
@@ -481,6 +491,21 @@ public final class Cluster {
         return finish()
     }
 
+    /// Puts a copy of each selected message in flight under a new id (the network delivers it twice).
+    @discardableResult
+    public func duplicate(_ selector: Selector) throws(SimError) -> [String] {
+        let chosen = try select(selector)
+        begin()
+        for id in chosen {
+            guard let position = position(ofMessage: id) else { continue }
+            let copy = InFlightMessage(id: nextMessageID, message: inFlight[position].message)
+            nextMessageID += 1
+            inFlight.append(copy)
+            say("#\(id) duplicated as #\(copy.id)")
+        }
+        return finish()
+    }
+
     /// The default bound of `stabilize`.
     public static let defaultStabilizeLimit = 100_000
 
@@ -618,7 +643,7 @@ public final class Cluster {
         let context = nextReadContext
         do { try nodes[i]!.readIndex(context) } catch { throw SimError("\(Describe.n(id)) refuses: \(error)") }
         nextReadContext += 1
-        pendingReads.append(PendingRead(context: context, node: i, key: key, index: nil))
+        pendingReads.append(PendingRead(context: context, node: i, key: key, index: nil, committedAtStart: checker.committedIndex))
         begin()
         say("\(Describe.n(id)) starts read \(context) of \(key)")
         handleReady(i, before: snapshot(i))

@@ -113,6 +113,13 @@ public enum Explorer {
                 if (try? cluster.campaign(node)) != nil { line = "campaign \(Describe.n(node))" }
             case 870..<880:
                 if (try? cluster.transfer(to: node)) != nil { line = "transfer \(Describe.n(node))" }
+            case 900..<915:
+                if cluster.inFlight.isEmpty { break }
+                let item = cluster.inFlight[Int(rng.next(below: UInt64(cluster.inFlight.count)))]
+                if (try? cluster.duplicate(.ids([item.id]))) != nil { line = "duplicate \(item.id)" }
+            case 915..<935:
+                let key = "k\(rng.next(below: 5))"
+                if let leader = cluster.leader, (try? cluster.read(key, on: leader)) != nil { line = "read \(key)" }
             case 880..<900:
                 guard options.allowSyncOff else { break }
                 let on = rng.next(below: 2) == 0

@@ -28,6 +28,8 @@ struct InvariantChecker {
     private var votes: [[UInt64: NodeID]]
     /// Every committed entry, by index - 1, with the node and term that committed it first.
     private var committed: [Entry] = []
+    /// The highest index known committed anywhere (for the read check).
+    var committedIndex: UInt64 { UInt64(committed.count) }
     private var committedBy: [(node: NodeID, term: UInt64)] = []
     /// Per node: its committed prefix has been compared with `committed` through this index.
     private var commitVerified: [UInt64]

@@ -16,6 +16,8 @@ public enum CommandTable {
                     summary: "deliver the oldest message / these ids / all from FROM to TO / all to or from NODE / everything now in flight"),
         CommandInfo(name: "drop", usage: "drop [ID…|FROM->TO|to NODE|from NODE|all]",
                     summary: "lose messages (same selectors as deliver)"),
+        CommandInfo(name: "duplicate", usage: "duplicate [ID…|FROM->TO|to NODE|from NODE|all]",
+                    summary: "put a copy of messages in flight under new ids (the network delivers them twice)"),
         CommandInfo(name: "tick", usage: "tick [NODE…] [COUNT]",
                     summary: "advance logical time on the named nodes (all running nodes when none is named)"),
         CommandInfo(name: "crash", usage: "crash NODE",

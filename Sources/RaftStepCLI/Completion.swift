@@ -21,7 +21,7 @@ extension Session {
         let ids = cluster.inFlight.map { "\($0.id)" }
         let position = words.count
         switch command {
-        case "deliver", "drop":
+        case "deliver", "drop", "duplicate":
             if words.last == "to" || words.last == "from" { return nodes }
             var links: [String] = []
             for item in cluster.inFlight {

@@ -178,10 +178,14 @@ public final class Session {
 
     private func run(_ name: String, _ args: [String], line: String) throws(UsageError) -> Outcome {
         switch name {
-        case "deliver", "drop":
+        case "deliver", "drop", "duplicate":
             let selector = try parseSelector(args, for: name)
             let lines = try sim(name) { () throws(SimError) in
-                name == "deliver" ? try cluster.deliver(selector) : try cluster.drop(selector)
+                switch name {
+                case "deliver": return try cluster.deliver(selector)
+                case "drop": return try cluster.drop(selector)
+                default: return try cluster.duplicate(selector)
+                }
             }
             return Outcome(lines: lines, mutates: true)
         case "tick":

@@ -9,7 +9,7 @@ import Testing
     /// Words the generator draws from: commands, real and bogus arguments, punctuation, junk.
     static let commands = ["deliver", "drop", "tick", "crash", "restart", "propose", "campaign", "transfer", "stabilize",
                            "partition", "heal", "status", "log", "msgs", "kv", "setlog", "expect", "violations", "set",
-                           "help", "reset", "undo", "disk", "save", "load", "read"]
+                           "help", "reset", "undo", "disk", "save", "load", "read", "duplicate"]
     static let arguments = ["n1", "n2", "n3", "n4", "n0", "n99", "N2", "all", "to", "from", "|", "->", "n1->n2", "n2->n1",
                             "n3->n3", "0", "1", "2", "3", "5", "12", "-1", "#3", "#", "99999999999999999999", "x", "set", "del",
                             "on", "off", "prevote", "checkquorum", "leader-noop", "unsafe", "sync", "commit-old-terms",
