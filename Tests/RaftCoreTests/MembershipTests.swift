@@ -119,11 +119,8 @@ struct JointConsensusTests {
         #expect(cluster.node(2).configuration == Configuration(voters: [2, 3]))
         #expect(cluster.node(2).commitIndex == 3)
         // n1 no longer campaigns; n2 or n3 takes over.
-        for _ in 0..<40 where cluster.leader == nil {
-            cluster.tickAll()
-            cluster.stabilize()
-        }
-        let leader = try #require(cluster.leader)
+        let leaderFound = cluster.tickUntilLeader(limit: 40)
+        let leader = try #require(leaderFound)
         #expect(leader != 1)
         try cluster.propose(leader, bytes("after"))
         cluster.stabilize()

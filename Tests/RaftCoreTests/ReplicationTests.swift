@@ -53,13 +53,8 @@ struct ReplicationTests {
         try cluster.propose(1, bytes("lost"))
         cluster.dropAll()
         cluster.crash(1)
-        var ticks = 0
-        while cluster.leader == nil && ticks < 100 {
-            cluster.tickAll()
-            cluster.stabilize()
-            ticks += 1
-        }
-        let newLeader = try #require(cluster.leader)
+        let newLeaderFound = cluster.tickUntilLeader()
+        let newLeader = try #require(newLeaderFound)
         #expect(newLeader != 1)
         try cluster.propose(newLeader, bytes("kept"))
         cluster.stabilize()

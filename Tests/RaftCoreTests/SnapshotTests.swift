@@ -90,11 +90,8 @@ struct SnapshotTests {
         #expect(cluster.restoredSnapshots[0]?.metadata.index == 8)
         #expect(cluster.appliedTexts(1) == ["set k7 7", "set k8 8", "set k9 9"])
         // It can still lead: a new election and a new entry everywhere.
-        for _ in 0..<40 where cluster.leader == nil {
-            cluster.tickAll()
-            cluster.stabilize()
-        }
-        let leader = try #require(cluster.leader)
+        let leaderFound = cluster.tickUntilLeader(limit: 40)
+        let leader = try #require(leaderFound)
         try cluster.propose(leader, bytes("after"))
         cluster.stabilize()
         #expect((1...3).allSatisfy { cluster.node(NodeID($0)).commitIndex == cluster.node(leader).lastIndex })

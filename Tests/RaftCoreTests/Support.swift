@@ -8,6 +8,21 @@ extension LoopbackCluster {
         stabilize()
     }
 
+    /// Ticks every up node (delivering everything after each tick) until one of `candidates`
+    /// leads, at most `limit` times; returns that leader.
+    @discardableResult
+    mutating func tickUntilLeader(among candidates: [NodeID]? = nil, limit: Int = 100) -> NodeID? {
+        func current(_ cluster: LoopbackCluster) -> NodeID? {
+            let ids = candidates ?? cluster.nodes.indices.map { NodeID($0 + 1) }
+            return ids.first { cluster.isUp[Int($0) - 1] && cluster.node($0).role == .leader }
+        }
+        for _ in 0..<limit where current(self) == nil {
+            tickAll()
+            stabilize()
+        }
+        return current(self)
+    }
+
     /// The terms of node `id`'s log, in index order.
     func logTerms(_ id: NodeID) -> [UInt64] { node(id).entries.map(\.term) }
 

@@ -63,13 +63,8 @@ struct TransferAndReadTests {
         var cluster = LoopbackCluster(count: 5) { $0.checkQuorum = false }
         cluster.elect(1)
         cluster.partition([1, 2], [3, 4, 5])
-        var ticks = 0
-        while ![3, 4, 5].contains(where: { cluster.node($0).role == .leader }) && ticks < 100 {
-            cluster.tickAll()
-            cluster.stabilize()
-            ticks += 1
-        }
-        let majorityLeader = try #require([NodeID(3), 4, 5].first { cluster.node($0).role == .leader })
+        let majorityLeaderFound = cluster.tickUntilLeader(among: [3, 4, 5])
+        let majorityLeader = try #require(majorityLeaderFound)
         try cluster.propose(majorityLeader, bytes("set x 2"))
         cluster.stabilize()
         #expect(cluster.node(1).role == .leader, "the minority leader does not know it was deposed")
