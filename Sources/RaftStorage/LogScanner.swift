@@ -359,11 +359,21 @@ public final class LogScanner {
     /// With `computeSuperseded`, the segments are read twice: first to find conflict truncations,
     /// then to mark each superseded entry record.
     public func scan(computeSuperseded: Bool = false,
-                     visit: ((ScannedRecord, UnsafeRawBufferPointer) -> Void)? = nil) throws(StorageError) -> ScanResult {
+                     visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> ScanResult {
+        try scan(computeSuperseded: computeSuperseded, wantsRecords: true, visit: visit)
+    }
+
+    /// Reads and checks everything without visiting records.
+    public func scan(computeSuperseded: Bool = false) throws(StorageError) -> ScanResult {
+        try scan(computeSuperseded: computeSuperseded, wantsRecords: false, visit: { _, _ in })
+    }
+
+    private func scan(computeSuperseded: Bool, wantsRecords: Bool,
+                      visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> ScanResult {
         var truncations: [(position: UInt64, index: UInt64)]? = nil
         if computeSuperseded {
             var first = ScanState(scanner: self, truncationsWanted: true, supersedeTable: nil)
-            try first.run(visit: nil)
+            try first.run(wantsRecords: false, visit: { _, _ in })
             truncations = first.truncationsAcknowledged
         }
         var table: [(position: UInt64, minIndex: UInt64)]? = nil
@@ -377,7 +387,7 @@ public final class LogScanner {
             table = t
         }
         var state = ScanState(scanner: self, truncationsWanted: false, supersedeTable: table)
-        try state.run(visit: visit)
+        try state.run(wantsRecords: wantsRecords, visit: visit)
         var result = state.result
         result.otherFiles = otherFiles
         try checkHardState(&result, markerHardStateSequence: state.lastMarkerHardStateSequence)
@@ -385,7 +395,7 @@ public final class LogScanner {
     }
 
     /// Verifies without visiting records (what `logdump verify` runs).
-    public func verify() throws(StorageError) -> ScanResult { try scan(computeSuperseded: false, visit: nil) }
+    public func verify() throws(StorageError) -> ScanResult { try scan(computeSuperseded: false) }
 
     // MARK: Hard state against the log
 
@@ -618,18 +628,18 @@ struct ScanState {
         return found
     }
 
-    mutating func run(visit: ((ScannedRecord, UnsafeRawBufferPointer) -> Void)?) throws(StorageError) {
+    mutating func run(wantsRecords: Bool, visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) {
         let paths = scanner.segmentPaths
         for (ordinal, path) in paths.enumerated() {
-            try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, visit: visit)
+            try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, wantsRecords: wantsRecords, visit: visit)
         }
         for (type, count) in typeCounts.enumerated() where count > 0 { result.entriesByType[UInt8(type)] = count }
     }
 
     // MARK: Segments
 
-    mutating func scanSegment(ordinal: Int, path: String, isLast: Bool,
-                              visit: ((ScannedRecord, UnsafeRawBufferPointer) -> Void)?) throws(StorageError) {
+    mutating func scanSegment(ordinal: Int, path: String, isLast: Bool, wantsRecords: Bool,
+                              visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) {
         let name = Path.name(of: path)
         let file = try scanner.fileSystem.openFileForReading(atPath: path)
         defer { file.close() }
@@ -827,7 +837,7 @@ struct ScanState {
                 }
                 pendingEntriesHere = 0
             }
-            if let visit {
+            if wantsRecords {
                 visit(ScannedRecord(file: name, segmentOrdinal: ordinal, offset: offset, size: total, kind: kind, entryType: entryType,
                                     term: term, index: index, payloadLength: length, checksum: storedCRC, batch: batchMarker,
                                     superseded: superseded), payload)
