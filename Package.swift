@@ -34,16 +34,19 @@ let package = Package(
         .executableTarget(name: "raftstep", dependencies: [
             "RaftStepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // logdump's subcommands, rendering, filters and repair driver — a library so tests can drive it.
+        .target(name: "LogdumpKit", dependencies: ["RaftStorage", "RaftCore"]),
         .executableTarget(name: "logdump", dependencies: [
-            "RaftStorage", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LogdumpKit", "RaftStorage", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmarks of the core (and later storage) against in-run baselines.
         .executableTarget(name: "raftbench", dependencies: [
-            "RaftCore", "RaftStorage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RaftCore", "RaftStorage", "LogdumpKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI"]),
+        .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,125 @@
+import RaftCore
+import RaftStorage
+
+/// Streams the entries of the log that recovery would rebuild (no superseded entries, no torn
+/// tail), in index order, after a verify pass. Returns that verify pass's result.
+func scanEffectiveEntries(_ scanner: LogScanner, pre known: ScanResult? = nil,
+                          _ visit: @escaping (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(LogdumpError) -> ScanResult {
+    let pre: ScanResult
+    if let known { pre = known } else { pre = try LogInput.run { () throws(StorageError) in try scanner.verify() } }
+    _ = try LogInput.run { () throws(StorageError) in
+        try scanner.scan(computeSuperseded: pre.mayHaveSupersededEntries) { r, payload in
+            guard r.kind == .entry, pre.isEffective(r) else { return }
+            visit(r, payload)
+        }
+    }
+    return pre
+}
+
+/// `logdump diff A B`: the first index where two nodes' logs diverge, with both sides shown.
+///
+/// Memory stays small: a first pass over each log keeps one fingerprint per 4096 indexes; a second
+/// pass keeps the entries of the first chunk that differs.
+public struct LogDiff {
+    public let a: LogInput
+    public let b: LogInput
+    public let fileSystem: FileSystem
+    public var maxBytes = 128
+    static let chunk: UInt64 = 4096
+
+    public init(a: LogInput, b: LogInput, fileSystem: FileSystem, maxBytes: Int = 128) {
+        self.a = a
+        self.b = b
+        self.fileSystem = fileSystem
+        self.maxBytes = maxBytes
+    }
+
+    struct Fingerprint: Equatable { var hash: UInt64 = 0xcbf2_9ce4_8422_2325; var count = 0 }
+    struct Item { var index: UInt64; var term: UInt64; var type: UInt8; var crc: UInt32; var length: Int; var prefix: [UInt8] }
+
+    func fingerprints(_ scanner: LogScanner) throws(LogdumpError) -> (ScanResult, [Fingerprint], last: UInt64, lastTerm: UInt64) {
+        var prints: [Fingerprint] = []
+        var last: UInt64 = 0, lastTerm: UInt64 = 0
+        let pre = try scanEffectiveEntries(scanner) { r, _ in
+            let c = Int((r.index &- 1) / Self.chunk)
+            while prints.count <= c { prints.append(Fingerprint()) }
+            prints[c].hash = (prints[c].hash ^ (UInt64(r.checksum) | r.index << 32)) &* 0x100_0000_01b3
+            prints[c].count += 1
+            last = r.index
+            lastTerm = r.term
+        }
+        return (pre, prints, last, lastTerm)
+    }
+
+    func items(_ scanner: LogScanner, pre: ScanResult, chunk c: Int) throws(LogdumpError) -> [Item] {
+        var out: [Item] = []
+        let lo = UInt64(c) * Self.chunk + 1, hi = lo + Self.chunk - 1
+        let keep = maxBytes == 0 ? 4096 : maxBytes
+        _ = try scanEffectiveEntries(scanner, pre: pre) { r, payload in
+            guard r.index >= lo && r.index <= hi else { return }
+            out.append(Item(index: r.index, term: r.term, type: r.entryType, crc: r.checksum, length: r.payloadLength,
+                            prefix: Array(payload.prefix(keep))))
+        }
+        return out
+    }
+
+    public func run(out: Output, err: Output) throws(LogdumpError) -> LogdumpExit {
+        let sa = try a.scanner(fileSystem: fileSystem), sb = try b.scanner(fileSystem: fileSystem)
+        let (preA, fa, lastA, termA) = try fingerprints(sa)
+        let (preB, fb, lastB, termB) = try fingerprints(sb)
+        let nameA = a.directory ?? a.segmentFiles.joined(separator: " ")
+        let nameB = b.directory ?? b.segmentFiles.joined(separator: " ")
+        out.line("diff")
+        out.line("  A  \(nameA): last index \(lastA) (term \(termA))")
+        out.line("  B  \(nameB): last index \(lastB) (term \(termB))")
+        var status = LogdumpExit.clean
+        if let c = (0..<min(fa.count, fb.count)).first(where: { fa[$0] != fb[$0] }) ?? (fa.count != fb.count ? min(fa.count, fb.count) : nil) {
+            status = .differ
+            let ia = c < fa.count ? try items(sa, pre: preA, chunk: c) : []
+            let ib = c < fb.count ? try items(sb, pre: preB, chunk: c) : []
+            var k = 0
+            while k < ia.count && k < ib.count && ia[k].index == ib[k].index && ia[k].crc == ib[k].crc { k += 1 }
+            let same = k < ia.count ? ia[k].index - 1 : (k < ib.count ? ib[k].index - 1 : UInt64(c) * Self.chunk + UInt64(k))
+            out.line("  identical through index \(same)" + (same == 0 ? " (nothing in common)" : ""))
+            if k < ia.count && k < ib.count {
+                out.line("  first divergence at index \(min(ia[k].index, ib[k].index)):")
+                show("A", ia[k], out)
+                show("B", ib[k], out)
+                if ia[k].term != ib[k].term {
+                    out.line("  the terms differ (\(ia[k].term) vs \(ib[k].term)): Raft keeps the entry of the higher term when the leader of that term replicates it")
+                }
+            } else if k < ia.count {
+                out.line("  B ends at index \(lastB); A continues:")
+                show("A", ia[k], out)
+            } else if k < ib.count {
+                out.line("  A ends at index \(lastA); B continues:")
+                show("B", ib[k], out)
+            }
+        } else {
+            out.line("  identical: \(lastA) entries with the same index, term, type and payload")
+        }
+        out.flush()
+        let wa = warnProblems(preA, command: "diff (A)", to: err)
+        let wb = warnProblems(preB, command: "diff (B)", to: err)
+        let worst = max(wa.rawValue, wb.rawValue)
+        if worst > 0 { status = LogdumpExit(rawValue: worst)! }
+        return status
+    }
+
+    func show(_ side: String, _ item: Item, _ out: Output) {
+        out.write("    \(side) ")
+        out.decimal(item.index, width: 10)
+        out.decimal(item.term, width: 7)
+        out.spaces(2)
+        out.write(pad(typeName(item.type), 7))
+        item.prefix.withUnsafeBytes { raw in
+            if item.type == EntryKind.config.rawValue, item.prefix.count == item.length, let c = configDescription(raw) {
+                out.write(c)
+            } else {
+                out.command(raw, limit: 0)
+                if item.prefix.count < item.length { out.write("…(+\(item.length - item.prefix.count) bytes)") }
+            }
+        }
+        out.write("   crc \(formatChecksumText(item.crc))\n")
+    }
+}

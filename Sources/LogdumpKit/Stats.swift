@@ -1,0 +1,141 @@
+import RaftCore
+import RaftStorage
+
+/// Counts in power-of-two buckets: 0, 1, 2–3, 4–7, …
+struct Log2Histogram {
+    var buckets = [Int](repeating: 0, count: 66)
+    var count = 0
+    var sum: UInt64 = 0
+    var minValue = UInt64.max
+    var maxValue: UInt64 = 0
+
+    @inline(__always)
+    mutating func add(_ v: UInt64) {
+        let b = v == 0 ? 0 : 65 - v.leadingZeroBitCount
+        buckets[b] += 1
+        count += 1
+        sum &+= v
+        if v < minValue { minValue = v }
+        if v > maxValue { maxValue = v }
+    }
+
+    static func label(_ b: Int) -> String {
+        if b == 0 { return "0" }
+        if b == 1 { return "1" }
+        let lo = UInt64(1) << UInt64(b - 1)
+        return "\(lo)–\(lo * 2 - 1)"
+    }
+
+    func lines(unit: String) -> [String] {
+        guard count > 0 else { return ["    (none)"] }
+        var out = ["    min \(minValue) \(unit), mean \(fixed(Double(sum) / Double(count), 1)) \(unit), max \(maxValue) \(unit)"]
+        let widest = buckets.max() ?? 1
+        for (b, n) in buckets.enumerated() where n > 0 {
+            let bar = String(repeating: "#", count: max(1, n * 40 / max(widest, 1)))
+            out.append("    " + padLeft(Self.label(b), 15) + " " + padLeft(grouped(n), 12) + "  " + padLeft(fixed(100 * Double(n) / Double(count), 1), 5) + "%  " + bar)
+        }
+        return out
+    }
+}
+
+/// `logdump stats`: counts and bytes per entry type, per term (a timeline of leaderships), per
+/// segment; the payload size distribution; batch sizes. One streaming pass after the verify pass.
+public struct StatsReport {
+    public let input: LogInput
+    public let fileSystem: FileSystem
+
+    public init(input: LogInput, fileSystem: FileSystem) {
+        self.input = input
+        self.fileSystem = fileSystem
+    }
+
+    struct TermRun { var term: UInt64; var first: UInt64; var last: UInt64; var count: Int; var bytes: Int64 }
+    struct TypeCount { var count = 0; var payloadBytes: Int64 = 0; var recordBytes: Int64 = 0 }
+
+    public func run(out: Output, err: Output) throws(LogdumpError) -> LogdumpExit {
+        let scanner = try input.scanner(fileSystem: fileSystem)
+        let pre = try LogInput.run { () throws(StorageError) in try scanner.verify() }
+        var types = [TypeCount](repeating: TypeCount(), count: 256)
+        var terms: [TermRun] = []
+        var payloads = Log2Histogram()
+        var batchEntries = Log2Histogram()
+        var batchBytes = Log2Histogram()
+        var perSegmentEffective = [Int](repeating: 0, count: pre.segments.count)
+        var superseded = 0, torn = 0, tornBytes: Int64 = 0, markerBytes: Int64 = 0, batches = 0, unsynced = 0
+        var bytesSinceMarker: Int64 = 0
+        let result = try LogInput.run { () throws(StorageError) in
+            try scanner.scan(computeSuperseded: pre.mayHaveSupersededEntries) { r, _ in
+                if pre.isInTornTail(file: r.file, offset: r.offset) {
+                    torn += 1
+                    tornBytes += Int64(r.size)
+                    return
+                }
+                if r.kind == .batch {
+                    batches += 1
+                    markerBytes += Int64(r.size)
+                    if let b = r.batch {
+                        batchEntries.add(UInt64(b.entryCount))
+                        if !b.synced { unsynced += 1 }
+                    }
+                    batchBytes.add(UInt64(bytesSinceMarker + Int64(r.size)))
+                    bytesSinceMarker = 0
+                    return
+                }
+                bytesSinceMarker += Int64(r.size)
+                if r.superseded { superseded += 1; return }
+                types[Int(r.entryType)].count += 1
+                types[Int(r.entryType)].payloadBytes += Int64(r.payloadLength)
+                types[Int(r.entryType)].recordBytes += Int64(r.size)
+                payloads.add(UInt64(r.payloadLength))
+                if r.segmentOrdinal < perSegmentEffective.count { perSegmentEffective[r.segmentOrdinal] += 1 }
+                if let last = terms.last, last.term == r.term, r.index == last.last + 1 {
+                    terms[terms.count - 1].last = r.index
+                    terms[terms.count - 1].count += 1
+                    terms[terms.count - 1].bytes += Int64(r.payloadLength)
+                } else {
+                    terms.append(TermRun(term: r.term, first: r.index, last: r.index, count: 1, bytes: Int64(r.payloadLength)))
+                }
+            }
+        }
+        _ = result
+        let effective = types.reduce(0) { $0 + $1.count }
+        let totalBytes = pre.segments.reduce(Int64(0)) { $0 + $1.size }
+        out.line("stats \(input.directory ?? input.segmentFiles.joined(separator: " "))")
+        out.line("  \(grouped(effective)) entries in the log (last index \(pre.lastIndex), term \(pre.lastTerm)), \(grouped(batches)) batches\(unsynced > 0 ? " (\(unsynced) unsynced)" : ""), \(pre.segments.count) segment(s), \(grouped(totalBytes)) bytes")
+        if superseded > 0 { out.line("  \(grouped(superseded)) superseded entry record(s) (replaced by a later conflict truncation)") }
+        if torn > 0 { out.line("  \(grouped(torn)) record(s), \(grouped(tornBytes)) bytes in the torn tail (not part of the log)") }
+        out.line("")
+        out.line("by type" + padLeft("entries", 18) + padLeft("payload bytes", 18) + padLeft("record bytes", 16))
+        for (t, c) in types.enumerated() where c.count > 0 {
+            out.line("  " + pad(typeName(UInt8(t)), 8) + padLeft(grouped(c.count), 15) + padLeft(grouped(c.payloadBytes), 18) + padLeft(grouped(c.recordBytes), 16))
+        }
+        out.line("  " + pad("markers", 8) + padLeft(grouped(batches), 15) + padLeft("-", 18) + padLeft(grouped(markerBytes), 16))
+        out.line("")
+        out.line("by term (a timeline of leaderships)")
+        out.line("  " + padLeft("term", 8) + padLeft("first", 12) + padLeft("last", 12) + padLeft("entries", 12) + padLeft("payload bytes", 16))
+        let shownTerms = terms.count <= 200 ? terms[...] : terms[..<100] + terms[(terms.count - 100)...]
+        for (k, run) in shownTerms.enumerated() {
+            if terms.count > 200 && k == 100 { out.line("  … \(terms.count - 200) more term run(s) …") }
+            out.line("  " + padLeft(String(run.term), 8) + padLeft(String(run.first), 12) + padLeft(String(run.last), 12) + padLeft(grouped(run.count), 12) + padLeft(grouped(run.bytes), 16))
+        }
+        if terms.isEmpty { out.line("    (no entries)") }
+        out.line("")
+        out.line("by segment")
+        out.line("  " + pad("file", 26) + padLeft("bytes", 14) + padLeft("records", 10) + padLeft("markers", 9) + padLeft("in log", 9) + "  indexes")
+        for (k, s) in pre.segments.enumerated() {
+            let range = s.minIndex.map { "\($0)…\(s.maxIndex!)" } ?? "-"
+            out.line("  " + pad(s.name, 26) + padLeft(grouped(s.size), 14) + padLeft(grouped(s.entryRecords), 10) + padLeft(grouped(s.batchRecords), 9) + padLeft(grouped(perSegmentEffective[k]), 9) + "  " + range + (s.header == nil ? " (header does not decode)" : ""))
+        }
+        out.line("")
+        out.line("payload sizes (bytes)")
+        for l in payloads.lines(unit: "B") { out.line(l) }
+        out.line("")
+        out.line("batch sizes (entries per batch)")
+        for l in batchEntries.lines(unit: "entries") { out.line(l) }
+        out.line("")
+        out.line("batch sizes (bytes written per batch, marker included)")
+        for l in batchBytes.lines(unit: "B") { out.line(l) }
+        out.flush()
+        return warnProblems(pre, command: "stats", to: err)
+    }
+}
