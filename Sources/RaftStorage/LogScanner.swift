@@ -201,6 +201,8 @@ public struct ScanResult: Sendable {
     public var notes: [String] = []
     /// Names in the directory that are neither segments nor the hard-state file.
     public var otherFiles: [String] = []
+    /// Problems found beyond `LogScanner.maxProblems` (counted, not listed).
+    public var problemsNotListed = 0
     /// Batches after the last synced marker that were written under `SyncPolicy.never`.
     public var unsyncedBatchesAtEnd = 0
 
@@ -319,6 +321,9 @@ public final class LogScanner {
     public let fileSystem: FileSystem
     /// Bytes read per system call.
     public var chunkSize = 1 << 20
+    /// At most this many problems are listed in a `ScanResult` (the rest are counted in
+    /// `problemsNotListed`), so a log damaged everywhere cannot exhaust memory.
+    public var maxProblems = 10_000
     /// Read segments through `mmap` when the file system offers it (faster: no copy). Off by
     /// default: if another process cut a segment while it is mapped, reading it would fault.
     public var memoryMap = false
@@ -614,6 +619,11 @@ struct ScanState {
 
     mutating func problem(_ c: StorageProblem.Class, _ file: String, _ offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
                           expected: UInt32? = nil, computed: UInt32? = nil, _ message: String) {
+        // Keep memory bounded on a log that is damaged everywhere; the count is kept.
+        if result.problems.count >= scanner.maxProblems && c != .tornTail {
+            result.problemsNotListed += 1
+            return
+        }
         result.problems.append(StorageProblem(c, file: file, offset: offset, index: index, term: term,
                                               expectedChecksum: expected, computedChecksum: computed, message: message))
     }
@@ -780,8 +790,9 @@ struct ScanState {
                            reason: reason, expected: storedCRC, computed: computedCRC, term: term, index: index)
                 if result.tornTail != nil { break }
                 semanticsSuspended = true
-                // The header is sound, so the next record starts right after this one.
-                if try validRecord(reader, at: offset + Int64(total)) { offset += Int64(total); continue }
+                // The header is sound, so the next record starts right after this one (damaged or not:
+                // the next turn of the loop checks it).
+                if offset + Int64(total) + Int64(StorageFormat.recordHeaderSize) <= size { offset += Int64(total); continue }
                 guard let next = try resync(reader, from: offset + 8) else { break }
                 offset = next; continue
             }

@@ -96,6 +96,20 @@ import Testing
         #expect(scan.entryRecords == records.filter { $0.kind == .entry }.count - 1)
     }
 
+    @Test func problemListIsBounded() throws {
+        let fs = MemoryFileSystem()
+        _ = try buildLog(fs)
+        var bytes = fs.contents(atPath: segmentPath(1))!
+        for record in try recordOffsets(fs) { bytes[Int(record.offset) + 33] ^= 1 }  // every record damaged
+        fs.replaceContents(atPath: segmentPath(1), with: bytes)
+        let scanner = try LogScanner(directory: dir, fileSystem: fs)
+        scanner.maxProblems = 3
+        let result = try scanner.verify()
+        #expect(result.problems.count == 3)
+        #expect(result.problemsNotListed > 0)
+        #expect(result.worst == .corruption)
+    }
+
     @Test func zeroedSectorInTheMiddleIsCorruption() throws {
         let fs = MemoryFileSystem()
         let log = try openLog(fs)
