@@ -74,6 +74,9 @@ public protocol FileSystem: AnyObject {
     func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile
     /// Makes the directory's entries (created, renamed, removed names) durable.
     func syncDirectory(atPath path: String) throws(StorageError)
+    /// Takes an exclusive lock on a directory for as long as the returned object lives (nil when the
+    /// file system has no locks). Fails when another holder has it.
+    func lockDirectory(atPath path: String) throws(StorageError) -> DirectoryLock?
     /// Atomically renames a file, replacing `to` when it exists.
     func rename(from: String, to: String) throws(StorageError)
     /// Removes a file.
@@ -82,7 +85,16 @@ public protocol FileSystem: AnyObject {
     func fileSize(atPath path: String) throws(StorageError) -> Int64
 }
 
+/// An exclusive hold on a data directory; released by `release()` or when it is deallocated.
+public protocol DirectoryLock: AnyObject {
+    /// Gives the lock up.
+    func release()
+}
+
 extension FileSystem {
+    /// Default: no locking.
+    public func lockDirectory(atPath path: String) throws(StorageError) -> DirectoryLock? { nil }
+
     /// Default: the read-write open of an existing file.
     public func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile {
         try openFile(atPath: path, create: false)

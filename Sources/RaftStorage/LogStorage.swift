@@ -56,6 +56,7 @@ public final class LogStorage {
     private var segmentHasRecords: Bool
     private var batchSequence: UInt64
     private var failed: StorageError?
+    private var directoryLock: DirectoryLock?
     /// The oldest segment written (or created) under `.never` since the last full sync.
     private var unsyncedSince: UInt64?
     private var buffer: [UInt8] = []
@@ -106,6 +107,8 @@ public final class LogStorage {
         guard options.segmentSizeBytes > 0 else { throw StorageError(.invalidArgument, "segment size must be positive") }
         let dir = Path.normalized(directory)
         try fileSystem.createDirectory(atPath: dir)
+        // One writer per directory: held until `close` (released if opening fails).
+        let lock = try fileSystem.lockDirectory(atPath: dir)
         let names = try fileSystem.contentsOfDirectory(atPath: dir)
         let hardStatePath = Path.join(dir, StorageFormat.hardStateFileName)
         let hasSegments = names.contains { StorageFormat.segmentSequence(fileName: $0) != nil }
@@ -113,12 +116,14 @@ public final class LogStorage {
             // A temporary file is only ever renamed after it was synced; one still here was never used.
             try fileSystem.removeFile(atPath: Path.join(dir, name))
         }
-        if !hasSegments {
-            if let created = try createIfFresh(dir: dir, fileSystem: fileSystem, options: options, hardStatePath: hardStatePath) {
-                return created
-            }
+        let storage: LogStorage
+        if !hasSegments, let created = try createIfFresh(dir: dir, fileSystem: fileSystem, options: options, hardStatePath: hardStatePath) {
+            storage = created
+        } else {
+            storage = try recover(dir: dir, fileSystem: fileSystem, options: options)
         }
-        return try recover(dir: dir, fileSystem: fileSystem, options: options)
+        storage.directoryLock = lock
+        return storage
     }
 
     /// A new log, when the directory holds no segment and no hard state that was ever saved.
@@ -399,6 +404,8 @@ public final class LogStorage {
 
     /// Releases the files. Unsynced writes stay wherever the file system has them.
     public func close() {
+        directoryLock?.release()
+        directoryLock = nil
         segment?.close()
         segment = nil
         hardStateFile?.close()

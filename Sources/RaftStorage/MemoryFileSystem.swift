@@ -80,6 +80,20 @@ public final class MemoryFileSystem: FileSystem {
         return MemoryFile(fileSystem: self, node: node, path: p)
     }
 
+    private var locked: Set<String> = []
+
+    /// An in-process lock, so two storages on one simulated directory are caught too.
+    public func lockDirectory(atPath path: String) throws(StorageError) -> DirectoryLock? {
+        let dir = normalize(path)
+        guard !locked.contains(dir) else {
+            throw StorageError(.unusable, "\(dir) is in use (its lock is held)", path: dir)
+        }
+        locked.insert(dir)
+        return MemoryDirectoryLock(fileSystem: self, path: dir)
+    }
+
+    fileprivate func unlock(_ dir: String) { locked.remove(dir) }
+
     public func syncDirectory(atPath path: String) throws(StorageError) {
         let dir = normalize(path)
         guard directories.contains(dir) else { throw StorageError(.notFound, "cannot sync \(dir): no such directory", path: dir) }
@@ -250,4 +264,22 @@ final class MemoryFile: StorageFile {
     func sync() throws(StorageError) { fileSystem.noteSync(node) }
 
     func close() { closed = true }
+}
+
+final class MemoryDirectoryLock: DirectoryLock {
+    private weak var fileSystem: MemoryFileSystem?
+    private let path: String
+    private var held = true
+
+    init(fileSystem: MemoryFileSystem, path: String) {
+        self.fileSystem = fileSystem
+        self.path = path
+    }
+
+    deinit { release() }
+
+    func release() {
+        if held { fileSystem?.unlock(path) }
+        held = false
+    }
 }

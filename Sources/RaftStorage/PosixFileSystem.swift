@@ -63,6 +63,21 @@ public final class PosixFileSystem: FileSystem {
         return PosixFile(fd: fd, path: path)
     }
 
+    /// `flock(LOCK_EX | LOCK_NB)` on the directory itself (no lock file is created).
+    public func lockDirectory(atPath path: String) throws(StorageError) -> DirectoryLock? {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw Self.failure("cannot open directory", path) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = Glibc.errno
+            Glibc.close(fd)
+            if code == EWOULDBLOCK {
+                throw StorageError(.unusable, "\(path) is in use by another process (its lock is held)", path: path, errno: code)
+            }
+            throw Self.failure("cannot lock", path, code)
+        }
+        return PosixDirectoryLock(fd: fd)
+    }
+
     public func syncDirectory(atPath path: String) throws(StorageError) {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw Self.failure("cannot open directory", path) }
@@ -152,6 +167,23 @@ public final class PosixFile: StorageFile {
             self.mapping = nil
         }
         if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+}
+
+/// A `flock` held on an open directory descriptor.
+final class PosixDirectoryLock: DirectoryLock {
+    private var fd: Int32
+
+    init(fd: Int32) { self.fd = fd }
+
+    deinit { release() }
+
+    func release() {
+        if fd >= 0 {
+            _ = flock(fd, LOCK_UN)
+            Glibc.close(fd)
+        }
         fd = -1
     }
 }

@@ -148,6 +148,24 @@ import Testing
         }
     }
 
+    @Test func oneWriterPerDirectory() throws {
+        let memory = MemoryFileSystem()
+        let first = try openLog(memory)
+        #expect(throws: StorageError.self) { _ = try openLog(memory) }
+        first.close()
+        try openLog(memory).close()
+
+        let posix = PosixFileSystem()
+        let directory = "/tmp/raftstorage-lock-\(UInt64.random(in: 0...UInt64.max))"
+        let a = try openLog(posix, directory)
+        let error = openError(posix, directory)
+        #expect(error?.kind == .unusable)
+        #expect(error?.message.contains("in use") == true)
+        a.close()
+        try openLog(posix, directory).close()
+        for name in try posix.contentsOfDirectory(atPath: directory) { try posix.removeFile(atPath: Path.join(directory, name)) }
+    }
+
     @Test func posixRoundTripInTemporaryDirectory() throws {
         let fs = PosixFileSystem()
         let base = "/tmp/raftstorage-test-\(UInt64.random(in: 0...UInt64.max))"
