@@ -132,7 +132,7 @@ extension ScanResult {
 
 /// Renders one problem on one line: class, file:offset, index/term, checksums, message.
 func problemLine(_ p: StorageProblem) -> String {
-    var s = pad(p.class.rawValue, 13) + "\(p.file):\(p.offset)"
+    var s = pad(p.class.rawValue, 14) + "\(p.file):\(p.offset)"
     var at: [String] = []
     if let index = p.index { at.append("index \(index)") }
     if let term = p.term { at.append("term \(term)") }

@@ -199,25 +199,28 @@ public struct Repairer {
         }
         guard let point else {
             var hint: [String] = []
-            if let below { hint.append("\(below)") }
+            hint.append("\(below ?? 1)")
             if let above { hint.append("\(above)") }
             throw LogdumpError("--cut-at \(cutAt) is not a batch boundary before the first damage: the log can only be cut where a batch marker ends it"
                 + (hint.isEmpty ? "" : " (nearest: --cut-at \(hint.joined(separator: " or ")))"))
+        }
+        var maxLostIndex: UInt64 = 0, minLostIndex = UInt64.max
+        var lowestAfter = UInt64.max  // the lowest index written after the cut point: below it, the kept log is the later log
+        _ = try LogInput.run { () throws(StorageError) in
+            try scanner.scan(computeSuperseded: true) { r, _ in
+                if r.kind == .entry, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end) { lowestAfter = min(lowestAfter, r.index) }
+                guard r.kind == .entry, !r.superseded, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end),
+                      !pre.isInTornTail(file: r.file, offset: r.offset) else { return }
+                appendRun(&runs, term: r.term, index: r.index)
+                maxLostIndex = max(maxLostIndex, r.index)
+                minLostIndex = min(minLostIndex, r.index)
+            }
         }
         let segment = pre.segments[point.ordinal]
         var actions: [RepairAction] = []
         if segment.size > point.end { actions.append(.truncate(path: segment.path, toLength: point.end)) }
         let later = pre.segments[(point.ordinal + 1)...]
         for s in later.reversed() { actions.append(.remove(path: s.path)) }
-        var maxLostIndex: UInt64 = 0
-        _ = try LogInput.run { () throws(StorageError) in
-            try scanner.scan(computeSuperseded: true) { r, _ in
-                guard r.kind == .entry, r.index >= cutAt, !r.superseded, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end),
-                      !pre.isInTornTail(file: r.file, offset: r.offset) else { return }
-                appendRun(&runs, term: r.term, index: r.index)
-                maxLostIndex = max(maxLostIndex, r.index)
-            }
-        }
         var summary: [String] = []
         if segment.size > point.end { summary.append("cut \(segment.name) at offset \(point.end), the end of batch \(point.marker?.batchSequence ?? 0) (\(segment.size - point.end) bytes go)") }
         if !later.isEmpty { summary.append("remove \(later.count) later segment(s): \(later.map(\.name).joined(separator: ", "))") }
@@ -225,21 +228,23 @@ public struct Repairer {
         var state = chosen?.hardState ?? HardState(term: point.lastTerm)
         if point.lastTerm > state.term { state = HardState(term: point.lastTerm, vote: .none, commit: state.commit) }
         let oldCommit = state.commit
-        state.commit = min(state.commit, point.lastIndex)
+        // Entries the kept log shares with the log that was committed: up to its end, and below any
+        // index rewritten after the cut point (a kept entry that a later leader replaced was not the committed one).
+        state.commit = min(state.commit, point.lastIndex, lowestAfter == UInt64.max ? UInt64.max : lowestAfter - 1)
         let logID = firstHeader.logID
         let sequence = max(pre.hardStateSequence, point.marker?.hardStateSequence ?? 0) + 1
         let hsPath = pre.hardState?.path ?? Path.join(directory, StorageFormat.hardStateFileName)
         actions.append(.replaceHardState(path: hsPath, state: state, sequence: sequence, batchSequence: point.marker?.batchSequence ?? 0,
                                          segmentSequence: segment.header?.sequence ?? firstHeader.sequence, logID: logID))
         summary.append("rewrite the hard state: term \(state.term), vote \(state.vote), commit \(state.commit) (sequence \(sequence + 1))")
-        let lost: ClosedRange<UInt64>? = maxLostIndex >= cutAt ? cutAt...maxLostIndex : nil
-        let committed: ClosedRange<UInt64>? = oldCommit >= cutAt ? cutAt...oldCommit : nil
-        var explanation = ["this is NOT safe: entries at or above index \(cutAt) that were acknowledged as durable are lost"]
+        let lost: ClosedRange<UInt64>? = maxLostIndex >= minLostIndex ? minLostIndex...maxLostIndex : nil
+        let committed: ClosedRange<UInt64>? = oldCommit > state.commit ? (state.commit + 1)...oldCommit : nil
+        var explanation = ["this is NOT safe: entries that were acknowledged as durable are lost" + (lost.map { " (indexes \($0.lowerBound)…\($0.upperBound) of the current log)" } ?? "")]
         if let committed {
             explanation.append("committed entries \(committed.lowerBound)…\(committed.upperBound) are lost: the cluster considers them permanent; restore this node from a peer instead if you can")
         }
         let unreadable = pre.problems.filter { $0.class != .tornTail && ordinals[$0.file] != nil }
-        if !unreadable.isEmpty { explanation.append("records that do not read back at \(unreadable.map { "\($0.file):\($0.offset)" }.joined(separator: ", ")) go too; their contents are unknown") }
+        if !unreadable.isEmpty { explanation.append("records that do not read back at \(unreadable.map { "\($0.file):\($0.offset)" }.joined(separator: ", ")) go too; their contents are unknown (one of them may have rewritten kept entries: check the commit index against a peer)") }
         let plan = RepairPlan(actions: actions, onlyTornTail: false, lostIndexes: lost, summary: summary)
         return Planned(plan: plan, explanation: explanation, lostRuns: runs, committedLost: committed)
     }
@@ -428,9 +433,9 @@ public func utcTimestamp() -> String {
 }
 
 /// An exclusive `flock` on the data directory, held while a repair or restore writes.
-final class DirectoryLock {
+public final class DirectoryLock {
     private var fd: Int32
-    init(_ directory: String) throws(LogdumpError) {
+    public init(_ directory: String) throws(LogdumpError) {
         fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw LogdumpError("cannot open \(directory) to lock it: \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -441,7 +446,7 @@ final class DirectoryLock {
                                                 : "cannot lock \(directory): \(String(cString: strerror(e)))")
         }
     }
-    func release() {
+    public func release() {
         if fd >= 0 { flock(fd, LOCK_UN); close(fd); fd = -1 }
     }
     deinit { release() }

@@ -11,7 +11,7 @@ struct Log2Histogram {
 
     @inline(__always)
     mutating func add(_ v: UInt64) {
-        let b = v == 0 ? 0 : 65 - v.leadingZeroBitCount
+        let b = 64 - v.leadingZeroBitCount
         buckets[b] += 1
         count += 1
         sum &+= v
