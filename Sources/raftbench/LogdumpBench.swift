@@ -1,0 +1,238 @@
+import ArgumentParser
+import LogdumpKit
+import RaftCore
+import RaftStorage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// `raftbench logdump`: logdump verify and dump on a large log (warm page cache), beside `cat` of the
+/// same files in the same run; peak RSS of each, measured in a child process, for two log sizes.
+struct LogdumpBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logdump",
+        abstract: "logdump verify (GB/s) and dump text to /dev/null (entries/s) beside cat, with peak RSS at two log sizes.",
+        discussion: """
+            The logs are written once under --directory (reused by later runs) with entries of --entry-bytes in \
+            batches of --batch-entries. Each figure is the median of --repeats runs after one warm-up read. \
+            Peak resident memory is read with wait4/getrusage from a child process that runs only that command, \
+            so the two log sizes can be compared.
+            """)
+
+    @Option(help: "Directory for the benchmark logs (not the repository).")
+    var directory: String = "/tmp/raftbench-logdump"
+
+    @Option(help: "Size of the large log, in MiB.")
+    var megabytes: Int = 512
+
+    @Option(help: "Size of the small log for the memory comparison, in MiB.")
+    var smallMegabytes: Int = 128
+
+    @Option(help: "Payload bytes per entry.")
+    var entryBytes: Int = 128
+
+    @Option(help: "Entries per batch.")
+    var batchEntries: Int = 64
+
+    @Option(help: "Payloads: text (printable commands) or random (bytes, dumped as hex).")
+    var payload: String = "text"
+
+    @Option(help: "Timed repetitions (median reported).")
+    var repeats: Int = 5
+
+    @Option(help: .hidden)
+    var child: String?
+
+    func validate() throws {
+        guard megabytes >= 1, smallMegabytes >= 1, entryBytes >= 0, batchEntries >= 1, repeats >= 1 else {
+            throw ValidationError("sizes and counts must be positive")
+        }
+        guard payload == "text" || payload == "random" else { throw ValidationError("--payload is text or random") }
+    }
+
+    func logDirectory(_ mb: Int) -> String { Path.join(directory, "\(payload)-\(entryBytes)B-\(mb)MiB") }
+
+    func run() throws {
+        let fs = PosixFileSystem()
+        if let child {
+            // A child run: one command on one log, output to /dev/null (the parent reads our peak RSS).
+            let parts = child.split(separator: ":")
+            let dir = logDirectory(Int(parts[1])!)
+            let null = Output(fd: open("/dev/null", O_WRONLY))
+            let input = try LogInput.directoryInput(dir, fileSystem: fs)
+            switch parts[0] {
+            case "verify": _ = try Verifier(input: input, fileSystem: fs).run(out: null)
+            default: _ = try Dumper(input: input, options: DumpOptions(), fileSystem: fs).run(out: null, err: null)
+            }
+            return
+        }
+        try fs.createDirectory(atPath: directory)
+        let big = try ensureLog(fs, megabytes)
+        let small = try ensureLog(fs, smallMegabytes)
+        let files = try fs.contentsOfDirectory(atPath: big).filter { $0.hasSuffix(".seg") }.map { Path.join(big, $0) }
+        let bytes = try files.reduce(Int64(0)) { $0 + (try fs.fileSize(atPath: $1)) }
+        let input = try LogInput.directoryInput(big, fileSystem: fs)
+        let nullFD = open("/dev/null", O_WRONLY)
+        defer { close(nullFD) }
+
+        _ = try catTime(files)  // warm the page cache
+        var cat: [Double] = [], verify: [Double] = [], dump: [Double] = [], jsonl: [Double] = []
+        var entries = 0
+        for _ in 0..<repeats {
+            cat.append(try catTime(files))
+            let v0 = now()
+            let status = try Verifier(input: input, fileSystem: fs).run(out: Output(fd: nullFD))
+            verify.append(Double(now() - v0))
+            guard status == .clean else { throw ValidationError("the benchmark log does not verify clean") }
+            let d0 = now()
+            _ = try Dumper(input: input, options: DumpOptions(), fileSystem: fs).run(out: Output(fd: nullFD), err: Output(fd: 2))
+            dump.append(Double(now() - d0))
+            var o = DumpOptions()
+            o.format = .jsonl
+            let j0 = now()
+            _ = try Dumper(input: input, options: o, fileSystem: fs).run(out: Output(fd: nullFD), err: Output(fd: 2))
+            jsonl.append(Double(now() - j0))
+        }
+        entries = try LogScanner(directory: big, fileSystem: fs).verify().entryRecords
+        let c = median(cat), v = median(verify), d = median(dump), j = median(jsonl)
+        print("logdump on \(files.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, \(entries) entries of \(entryBytes) B (\(payload)) in batches of \(batchEntries); warm page cache; median of \(repeats)")
+        print(pad("  cat > /dev/null", 36) + "\(fmt(Double(bytes) / c, 2)) GB/s   \(fmt(Double(entries) / c * 1e3, 2)) M entries/s  (\(fmt(c / 1e6, 1)) ms)")
+        print(pad("  logdump verify", 36) + "\(fmt(Double(bytes) / v, 2)) GB/s   \(fmt(Double(entries) / v * 1e3, 2)) M entries/s  (\(fmt(v / 1e6, 1)) ms)  target ≥ 2.5 GB/s")
+        print(pad("  logdump dump (text > /dev/null)", 36) + "\(fmt(Double(bytes) / d, 2)) GB/s   \(fmt(Double(entries) / d * 1e3, 2)) M entries/s  (\(fmt(d / 1e6, 1)) ms)  target ≥ 2 M entries/s")
+        print(pad("  logdump dump --format jsonl", 36) + "\(fmt(Double(bytes) / j, 2)) GB/s   \(fmt(Double(entries) / j * 1e3, 2)) M entries/s  (\(fmt(j / 1e6, 1)) ms)")
+        print("  ratios to cat: verify \(fmt(c / v, 3)), dump \(fmt(c / d, 3))")
+        // Peak memory per command, in a child process each, for both sizes.
+        for mode in ["verify", "dump"] {
+            var line = pad("  peak RSS, \(mode)", 36)
+            for mb in [smallMegabytes, megabytes] {
+                line += "\(mb) MiB log: \(fmt(try childPeakRSS(mode: mode, mb: mb), 1)) MB   "
+            }
+            print(line)
+        }
+        _ = small
+    }
+
+    /// Writes a log of about `mb` MiB (once; reused when present and complete).
+    func ensureLog(_ fs: PosixFileSystem, _ mb: Int) throws -> String {
+        let dir = logDirectory(mb)
+        let done = dir + ".complete"
+        if fs.fileExists(atPath: done) { return dir }
+        if fs.fileExists(atPath: dir) {
+            for name in try fs.contentsOfDirectory(atPath: dir) { try fs.removeFile(atPath: Path.join(dir, name)) }
+        }
+        let t0 = now()
+        let created = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(newLogID: LogID(bytes: Array(1...16))))
+        let logID = created.logID
+        created.close()
+        let segmentLimit: Int64 = 64 << 20
+        var sequence: UInt64 = 1
+        var file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: 1)), create: false)
+        var offset = Int64(StorageFormat.segmentHeaderSize)
+        var g = SeededGenerator(seed: 11)
+        var index: UInt64 = 1, term: UInt64 = 1, batch: UInt64 = 0
+        var written: Int64 = 0
+        let target = Int64(mb) << 20
+        var buffer: [UInt8] = []
+        var data = [UInt8](repeating: 0, count: entryBytes)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        while written < target {
+            if offset >= segmentLimit {
+                try file.sync()
+                file.close()
+                sequence += 1
+                file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: sequence)), create: true)
+                try file.write(RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: index), at: 0)
+                offset = Int64(StorageFormat.segmentHeaderSize)
+            }
+            if index % 100_000 == 1 && index > 1 { term += 1 }
+            buffer.removeAll(keepingCapacity: true)
+            let first = index
+            for _ in 0..<batchEntries {
+                if payload == "text" {
+                    let prefix = Array("set key\(index % 100_000) ".utf8)
+                    for i in 0..<entryBytes {
+                        data[i] = i < prefix.count ? prefix[i] : letters[Int(g.next() % UInt64(letters.count))]
+                    }
+                } else {
+                    for i in 0..<entryBytes { data[i] = UInt8(truncatingIfNeeded: g.next()) }
+                }
+                data.withUnsafeBytes { raw in
+                    RecordCodec.appendRecord(to: &buffer, kind: .entry, entryType: EntryKind.normal.rawValue, term: term, index: index, payload: raw)
+                }
+                index += 1
+            }
+            batch += 1
+            RecordCodec.appendBatch(BatchMarker(batchSequence: batch, hardStateSequence: 1, firstIndex: first, entryCount: UInt32(batchEntries)),
+                                    lastTerm: term, lastIndex: index - 1, to: &buffer)
+            try file.write(buffer, at: offset)
+            offset += Int64(buffer.count)
+            written += Int64(buffer.count)
+        }
+        try file.sync()
+        file.close()
+        let hardState = try fs.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
+        try hardState.write(RecordCodec.hardStateSlot(HardState(term: term, vote: 1, commit: index - 1), sequence: 1, slot: 1, logID: logID,
+                                                      batchSequence: batch, segmentSequence: sequence),
+                            at: Int64(StorageFormat.hardStateSlotStride))
+        try hardState.sync()
+        hardState.close()
+        try fs.syncDirectory(atPath: dir)
+        let marker = try fs.openFile(atPath: done, create: true)
+        marker.close()
+        print("(wrote \(dir): \(index - 1) entries in \(fmt(Double(now() - t0) / 1e9, 1)) s)")
+        return dir
+    }
+
+    /// Wall time of `cat FILES > /dev/null`, in ns.
+    func catTime(_ files: [String]) throws -> Double {
+        let t0 = now()
+        _ = try spawn("cat", files, peak: false)
+        return Double(now() - t0)
+    }
+
+    /// Peak RSS (MB) of `raftbench logdump --child MODE:MB`.
+    func childPeakRSS(mode: String, mb: Int) throws -> Double {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let exe = String(decoding: buffer[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return try spawn(exe, ["logdump", "--directory", directory, "--entry-bytes", String(entryBytes), "--payload", payload,
+                               "--child", "\(mode):\(mb)"], peak: true)
+    }
+
+    /// Runs a program with stdout on /dev/null; returns its peak RSS in MB (when asked).
+    func spawn(_ program: String, _ args: [String], peak: Bool) throws -> Double {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + args).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, program, &actions, nil, argv, environ) == 0 else { throw ValidationError("cannot run \(program)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        guard status == 0 else { throw ValidationError("\(program) \(args.joined(separator: " ")) exited with status \(status)") }
+        return peak ? Double(usage.ru_maxrss) / 1024 : 0
+    }
+}
+
+private func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+private func fmt(_ x: Double, _ digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let r = (x * scale).rounded()
+    let whole = Int(r / scale)
+    var frac = String(Int(r) - whole * Int(scale))
+    while frac.count < digits { frac = "0" + frac }
+    return digits > 0 ? "\(whole).\(frac)" : "\(whole)"
+}
+
+private func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
