@@ -60,6 +60,15 @@ public struct HardStateReport {
     }
 
     public func run(out: Output) throws(LogdumpError) -> LogdumpExit {
+        // A hard-state file is 1024 bytes; do not read a large file named in its place.
+        let size = try LogInput.run { () throws(StorageError) in try fileSystem.fileSize(atPath: path) }
+        if size > 1 << 16 {
+            out.line("hardstate \(path) (\(size) bytes)")
+            out.line("  ! the file is \(size) bytes, expected \(StorageFormat.hardStateFileSize): not a hard-state file")
+            out.line("verdict: corruption (exit 3)")
+            out.flush()
+            return .corruption
+        }
         let inspection = try LogInput.run { () throws(StorageError) in try HardStateInspection.inspect(path: path, fileSystem: fileSystem) }
         let (status, findings) = Self.status(inspection)
         if json {

@@ -58,7 +58,7 @@ public struct Repairer {
         try options.validate()
         if let restore = options.restore { return try runRestore(backup: restore, out: out) }
         _ = try LogInput.directoryInput(directory, fileSystem: fileSystem)
-        let lock = options.apply ? try DirectoryLock(directory) : nil
+        let lock = options.apply ? try lockDirectory() : nil
         defer { lock?.release() }
         let scanner = try LogInput.run { () throws(StorageError) in try LogScanner(directory: directory, fileSystem: fileSystem) }
         let pre = try LogInput.run { () throws(StorageError) in try scanner.verify() }
@@ -126,6 +126,14 @@ public struct Repairer {
         out.line("undo with: logdump repair \(directory) --restore \(Path.name(of: backup))")
         out.flush()
         return afterStatus
+    }
+
+    /// The lock a node (`LogStorage`) holds while it has the directory open: a repair never writes
+    /// under a running node or another repair.
+    func lockDirectory() throws(LogdumpError) -> DirectoryLock? {
+        do { return try fileSystem.lockDirectory(atPath: directory) } catch {
+            throw LogdumpError("cannot lock \(directory): \(error.message); stop the node (or the other repair) using it first")
+        }
     }
 
     // MARK: Plans
@@ -382,8 +390,8 @@ public struct Repairer {
             files.append((name, size, String(parts[1])))
         }
         guard text.hasPrefix("logdump-backup 1\n") else { throw LogdumpError("\(manifestPath): not a logdump backup manifest") }
-        let lock = try DirectoryLock(directory)
-        defer { lock.release() }
+        let lock = try lockDirectory()
+        defer { lock?.release() }
         out.line("restore \(directory) from \(folder)")
         for f in files {
             let copy = Path.join(folder, f.name)
@@ -430,24 +438,4 @@ public func utcTimestamp() -> String {
     gmtime_r(&t, &parts)
     func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
     return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
-}
-
-/// An exclusive `flock` on the data directory, held while a repair or restore writes.
-public final class DirectoryLock {
-    private var fd: Int32
-    public init(_ directory: String) throws(LogdumpError) {
-        fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw LogdumpError("cannot open \(directory) to lock it: \(String(cString: strerror(errno)))") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let e = errno
-            close(fd)
-            fd = -1
-            throw LogdumpError(e == EWOULDBLOCK ? "\(directory) is locked by another process (another repair?); try again later"
-                                                : "cannot lock \(directory): \(String(cString: strerror(e)))")
-        }
-    }
-    public func release() {
-        if fd >= 0 { flock(fd, LOCK_UN); close(fd); fd = -1 }
-    }
-    deinit { release() }
 }

@@ -70,8 +70,9 @@ public struct Verifier {
             var counts: [StorageProblem.Class: Int] = [:]
             for p in r.problems { counts[p.class, default: 0] += 1 }
             let parts = StorageProblem.Class.allCases.compactMap { c in counts[c].map { "\($0) \(c.rawValue)" } }
-            out.line("problems: \(r.problems.count) (\(parts.joined(separator: ", ")))")
+            out.line("problems: \(r.problems.count + r.problemsNotListed) (\(parts.joined(separator: ", ")))")
             for p in r.problems { out.line("  " + problemLine(p)) }
+            if r.problemsNotListed > 0 { out.line("  … and \(r.problemsNotListed) more problem(s) not listed (the scanner keeps at most \(r.problems.count))") }
             if let t = r.tornTail {
                 out.line(t.removeFile
                          ? "  torn tail: \(t.file) was being created; removing it loses nothing acknowledged (`logdump repair` shows the plan)"
@@ -122,7 +123,7 @@ public struct Verifier {
         for (i, n) in r.notes.enumerated() { if i > 0 { out.write(",") }; out.jsonString(n) }
         out.write("],\"problems\":[")
         for (i, p) in r.problems.enumerated() { if i > 0 { out.write(",") }; out.jsonProblem(p) }
-        out.write("]")
+        out.write("],\"problems_not_listed\":"); out.decimal(UInt64(r.problemsNotListed))
         if let t = r.tornTail {
             out.write(",\"torn_tail\":{\"file\":")
             out.jsonString(t.file)

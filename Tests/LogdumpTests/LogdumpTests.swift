@@ -307,14 +307,25 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
     @Test func lockIsExclusive() throws {
         let dir = try Fixture.tornTail()
         defer { removeTree(dir) }
-        let (status, _, _) = capture(dir) { out, err throws(LogdumpError) in
-            let held = try DirectoryLock(dir)
-            defer { held.release() }
-            var r = Repairer(directory: dir, fileSystem: fs, options: { var o = RepairOptions(); o.apply = true; return o }())
-            r.now = { "x" }
-            return try r.run(out: out, err: err)
+        func applyRepair() -> (LogdumpExit, String, String) { repair(dir) { $0.apply = true } }
+        // Another repair (or anything holding the directory lock)…
+        do {
+            let held = try fs.lockDirectory(atPath: dir)
+            defer { held?.release() }
+            let (status, _, err) = applyRepair()
+            #expect(status == .usageOrIO)
+            #expect(err.contains("cannot lock"))
         }
-        #expect(status == .usageOrIO)
+        // …and a running node: LogStorage holds the same lock while open.
+        do {
+            let clean = try Fixture.sample()
+            defer { removeTree(clean) }
+            let node = try LogStorage.open(directory: clean, fileSystem: fs)
+            defer { node.close() }
+            let (status, _, _) = repair(clean) { $0.apply = true; $0.acceptDataLoss = true; $0.cutAt = 4 }
+            #expect(status == .usageOrIO)
+        }
         #expect(verify(dir).0 == .tornTail, "nothing was cut while locked")
+        #expect(applyRepair().0 == .clean)
     }
 }
