@@ -278,6 +278,8 @@ struct Diff: ParsableCommand {
     }
 }
 
+// Memory must not grow with the log (see pinAllocatorMmapThreshold).
+pinAllocatorMmapThreshold()
 // Usage errors exit 1 (not ArgumentParser's 64); --help exits 0.
 do {
     var command = try Logdump.parseAsRoot()

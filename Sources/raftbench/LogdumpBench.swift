@@ -21,7 +21,7 @@ struct LogdumpBench: ParsableCommand {
         discussion: """
             The logs are written once under --directory (reused by later runs) with entries of --entry-bytes in \
             batches of --batch-entries. Each figure is the median of --repeats runs after one warm-up read. \
-            Peak resident memory is read with wait4/getrusage from a child process that runs only that command, \
+            Peak resident memory is the VmHWM of a child process that runs only that command (scan = LogScanner.verify alone), \
             so the two log sizes can be compared.
             """)
 
@@ -60,6 +60,7 @@ struct LogdumpBench: ParsableCommand {
 
     func run() throws {
         let fs = PosixFileSystem()
+        pinAllocatorMmapThreshold()  // as logdump's main does
         if let child {
             // A child run: one command on one log, output to /dev/null (the parent reads our peak RSS).
             let parts = child.split(separator: ":")
@@ -68,8 +69,12 @@ struct LogdumpBench: ParsableCommand {
             let input = try LogInput.directoryInput(dir, fileSystem: fs)
             switch parts[0] {
             case "verify": _ = try Verifier(input: input, fileSystem: fs).run(out: null)
+            case "scan": _ = try LogScanner(directory: dir, fileSystem: fs).verify()
             default: _ = try Dumper(input: input, options: DumpOptions(), fileSystem: fs).run(out: null, err: null)
             }
+            // The high-water mark of this process image (ru_maxrss would include the parent's pages
+            // from before exec), for the parent to read.
+            print(highWaterMarkKB(), to: &standardError)
             return
         }
         try fs.createDirectory(atPath: directory)
@@ -108,7 +113,7 @@ struct LogdumpBench: ParsableCommand {
         print(pad("  logdump dump --format jsonl", 36) + "\(fmt(Double(bytes) / j, 2)) GB/s   \(fmt(Double(entries) / j * 1e3, 2)) M entries/s  (\(fmt(j / 1e6, 1)) ms)")
         print("  ratios to cat: verify \(fmt(c / v, 3)), dump \(fmt(c / d, 3))")
         // Peak memory per command, in a child process each, for both sizes.
-        for mode in ["verify", "dump"] {
+        for mode in ["scan", "verify", "dump"] {
             var line = pad("  peak RSS, \(mode)", 36)
             for mb in [smallMegabytes, megabytes] {
                 line += "\(mb) MiB log: \(fmt(try childPeakRSS(mode: mode, mb: mb), 1)) MB   "
@@ -192,7 +197,7 @@ struct LogdumpBench: ParsableCommand {
     /// Wall time of `cat FILES > /dev/null`, in ns.
     func catTime(_ files: [String]) throws -> Double {
         let t0 = now()
-        _ = try spawn("cat", files, peak: false)
+        _ = try spawn("cat", files, stderrTo: nil)
         return Double(now() - t0)
     }
 
@@ -201,27 +206,54 @@ struct LogdumpBench: ParsableCommand {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let exe = String(decoding: buffer[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return try spawn(exe, ["logdump", "--directory", directory, "--entry-bytes", String(entryBytes), "--payload", payload,
-                               "--child", "\(mode):\(mb)"], peak: true)
+        let report = Path.join(directory, "child-rss")
+        _ = try spawn(exe, ["logdump", "--directory", directory, "--entry-bytes", String(entryBytes), "--payload", payload,
+                            "--child", "\(mode):\(mb)"], stderrTo: report)
+        let text = String(decoding: try PosixFileSystem().readFile(atPath: report), as: UTF8.self)
+        guard let kb = Double(text.split(separator: "\n").last ?? "") else { throw ValidationError("child reported '\(text)'") }
+        return kb / 1024
     }
 
-    /// Runs a program with stdout on /dev/null; returns its peak RSS in MB (when asked).
-    func spawn(_ program: String, _ args: [String], peak: Bool) throws -> Double {
+    /// Runs a program with stdout on /dev/null (and stderr into a file, when given).
+    func spawn(_ program: String, _ args: [String], stderrTo: String?) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        if let stderrTo { posix_spawn_file_actions_addopen(&actions, 2, stderrTo, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
         let argv: [UnsafeMutablePointer<CChar>?] = ([program] + args).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
         guard posix_spawnp(&pid, program, &actions, nil, argv, environ) == 0 else { throw ValidationError("cannot run \(program)") }
         var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
+        waitpid(pid, &status, 0)
         guard status == 0 else { throw ValidationError("\(program) \(args.joined(separator: " ")) exited with status \(status)") }
-        return peak ? Double(usage.ru_maxrss) / 1024 : 0
     }
 }
+
+/// VmHWM of /proc/self/status, in KiB.
+private func highWaterMarkKB() -> Int {
+    // /proc files report size 0: read until the end.
+    let fd = open("/proc/self/status", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
+    }
+    return 0
+}
+
+private struct StandardError: TextOutputStream {
+    mutating func write(_ s: String) { _ = s.withCString { Glibc.write(2, $0, strlen($0)) } }
+}
+nonisolated(unsafe) private var standardError = StandardError()
 
 private func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
