@@ -3,7 +3,7 @@ import RaftStorage
 
 /// How an entry's payload is shown.
 public enum PayloadEncoding: String, Sendable {
-    /// Printable ASCII, shown as is.
+    /// UTF-8 text without control characters, shown as is.
     case text
     /// Valid UTF-8 with a few control characters: shown quoted, with `\n`, `\t`, `\xNN` escapes.
     case escaped
@@ -11,9 +11,9 @@ public enum PayloadEncoding: String, Sendable {
     case hex
 }
 
-/// Picks how a payload is shown: as is when every byte is printable ASCII (and it cannot be
-/// mistaken for one of the other spellings), escaped when it is UTF-8 text with few control
-/// characters, hex otherwise.
+/// Picks how a payload is shown: as is when it is UTF-8 text without control characters (and it
+/// cannot be mistaken for one of the other spellings), escaped when it is UTF-8 text with few
+/// control characters, hex otherwise.
 @inline(__always)
 func classify(_ p: UnsafeRawBufferPointer) -> PayloadEncoding {
     var controls = 0
@@ -22,7 +22,7 @@ func classify(_ p: UnsafeRawBufferPointer) -> PayloadEncoding {
         if b >= 0x20 && b < 0x7F { continue }
         if b >= 0x80 { high = true } else { controls += 1 }
     }
-    if controls == 0 && !high {
+    if controls == 0 && (!high || isValidUTF8(p)) {
         // "0x…", a leading quote or a lone "-" would read as another spelling.
         if let first = p.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: " ") { return .escaped }
         if p.count >= 2 && p[0] == UInt8(ascii: "0") && p[1] == UInt8(ascii: "x") { return .escaped }

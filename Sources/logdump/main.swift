@@ -51,7 +51,7 @@ struct Dump: ParsableCommand {
         discussion: """
             Shows the log that recovery would rebuild: entries replaced by a later conflict truncation and \
             entries of an unfinished batch (torn tail) are left out unless --physical. A command is printed as \
-            text when it is printable ASCII, quoted with \\n \\t \\xNN escapes when it is UTF-8 with a few control \
+            text when it is UTF-8 without control characters, quoted with \\n \\t \\xNN escapes when it is UTF-8 with a few control \
             characters, and as 0x-prefixed hex otherwise; configuration entries are decoded.
 
             \(exitCodesHelp) Problems found while reading are summarised on stderr and set the exit code.
