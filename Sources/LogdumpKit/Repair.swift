@@ -224,6 +224,9 @@ public struct Repairer {
                 minLostIndex = min(minLostIndex, r.index)
             }
         }
+        if let d = firstDamage, (point.ordinal, point.end) > d {
+            throw LogdumpError("the damage starts at \(pre.segments[d.0].name):\(d.1), inside the part of the log a cut would keep: no cut can repair it")
+        }
         let segment = pre.segments[point.ordinal]
         var actions: [RepairAction] = []
         if segment.size > point.end { actions.append(.truncate(path: segment.path, toLength: point.end)) }

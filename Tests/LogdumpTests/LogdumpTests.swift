@@ -32,6 +32,14 @@ enum Fixture {
         return dir
     }
 
+    /// The sample log plus a third segment whose header write was interrupted (20 bytes).
+    static func tornSegmentHeader() throws -> String {
+        let dir = try sample()
+        let header = RecordCodec.segmentHeader(logID: fixedLogID, sequence: 3, firstIndex: 12)
+        try writeBytes(segmentPath(dir, 3), Array(header[0..<20]))
+        return dir
+    }
+
     /// The sample log without its first segment.
     static func missingSegment() throws -> String {
         let dir = try sample()
@@ -230,6 +238,8 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         #expect(try DumpOptions.parseTypes("noop, config").types == [EntryKind.noop.rawValue, EntryKind.config.rawValue])
         #expect(repair(clean) { $0.cutAt = 3 }.0 == .usageOrIO)
         #expect(repair(missing).0 == .inconsistency)
+        let noCut = repair(missing) { $0.acceptDataLoss = true; $0.cutAt = 1 }
+        #expect(noCut.0 == .usageOrIO && noCut.2.contains("no cut can repair it"))
     }
 
     static let rawValues = LogdumpExit.allCases.map(\.rawValue)
@@ -264,7 +274,7 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
     }
 
     @Test func restoreReturnsTheExactOriginalBytes() throws {
-        for make in [Fixture.tornTail, Fixture.bitFlip, Fixture.tornHardStateSlot] {
+        for make in [Fixture.tornTail, Fixture.bitFlip, Fixture.tornHardStateSlot, Fixture.tornSegmentHeader] {
             let dir = try make()
             defer { removeTree(dir) }
             let before = try snapshot(dir)
