@@ -220,6 +220,10 @@ public final class Cluster {
             let ready = nodes[i]!.ready()
             let name = Describe.n(NodeID(i + 1))
             if isNarrating, let before { narrateState(name, before: before, after: snapshot(i)!) }
+            if let snapshot = ready.snapshot {
+                // The simulator never compacts, so no leader sends snapshots; say so if one appears.
+                say("  \(name) received a snapshot through \(snapshot.metadata.index)@\(snapshot.metadata.term), which the simulator does not persist yet")
+            }
             // 1. Persist.
             if ready.hardState != nil || !ready.entries.isEmpty {
                 if let first = ready.entries.first, first.index <= persistedLast[i] {
