@@ -18,7 +18,22 @@ public enum PayloadEncoding: String, Sendable {
 func classify(_ p: UnsafeRawBufferPointer) -> PayloadEncoding {
     var controls = 0
     var high = false
-    for b in p {
+    // Fast path, 8 bytes at a time: plain printable ASCII has no byte below 0x20, none equal to
+    // 0x7F and none with the high bit set. The first word that fails goes to the byte loop.
+    var i = 0
+    let n = p.count
+    if let base = p.baseAddress {
+        while i + 8 <= n {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let high8 = w & 0x8080_8080_8080_8080
+            let below20 = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
+            let x = w ^ 0x7F7F_7F7F_7F7F_7F7F
+            let del = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if high8 | below20 | del != 0 { break }
+            i += 8
+        }
+    }
+    for b in UnsafeRawBufferPointer(rebasing: p[i...]) {
         if b >= 0x20 && b < 0x7F { continue }
         if b >= 0x80 { high = true } else { controls += 1 }
     }
