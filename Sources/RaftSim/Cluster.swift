@@ -681,7 +681,11 @@ public final class Cluster {
         try requireUp(id)
         begin()
         crashNode(Int(id) - 1)
-        say("\(Describe.n(id)) crashes: volatile state is gone\(disks[Int(id) - 1].isSyncOn ? "" : ", and so are its unsynced writes")")
+        let disk = disks[Int(id) - 1]
+        let unsynced = disk.isSyncOn ? "" : disk.location.hasPrefix("memory:")
+            ? ", and so are its unsynced writes"
+            : " (its unsynced writes survive: on real files only a power loss would lose them)"
+        say("\(Describe.n(id)) crashes: volatile state is gone\(unsynced)")
         checkInvariants()
         return finish()
     }
