@@ -205,6 +205,16 @@ public struct ScanResult: Sendable {
     public var problemsNotListed = 0
     /// Batches after the last synced marker that were written under `SyncPolicy.never`.
     public var unsyncedBatchesAtEnd = 0
+    /// The snapshot the log starts from: the newest snapshot file that reads back (nil when there is none).
+    /// Its `metadata` holds index, term and configuration; `dataLength`, `checksumStatus`, `path` the rest.
+    public var snapshot: SnapshotFileInfo?
+    /// Every snapshot file found, newest (highest index) first, valid or not.
+    public var snapshotFiles: [SnapshotFileInfo] = []
+    /// Segment files whose sequence is below the snapshot's first segment: wholly covered by the
+    /// snapshot, not scanned, and removed by `LogStorage.open` (an interrupted `saveSnapshot` leaves them).
+    public var obsoleteSegments: [String] = []
+    /// The first index of the log after the snapshot (`snapshot index + 1`; 1 without a snapshot).
+    public var firstIndex: UInt64 { (snapshot?.index ?? 0) + 1 }
 
     /// The worst class found, or nil when clean.
     public var worst: StorageProblem.Class? { problems.map(\.class).max() }
@@ -315,8 +325,10 @@ public final class LogScanner {
     public let segmentPaths: [String]
     /// The hard-state file, when there is one to check.
     public let hardStatePath: String?
-    /// Names in the directory that are neither segments nor hard state.
+    /// Names in the directory that are neither segments nor hard state nor snapshots.
     public let otherFiles: [String]
+    /// Snapshot files (`snap-*.snap`), in name (= index) order.
+    public let snapshotPaths: [String]
     /// Where the bytes come from.
     public let fileSystem: FileSystem
     /// Bytes read per system call.
@@ -334,10 +346,13 @@ public final class LogScanner {
         self.fileSystem = fileSystem
         var segments: [String] = []
         var others: [String] = []
+        var snapshots: [String] = []
         var hardState: String?
         for name in try fileSystem.contentsOfDirectory(atPath: directory) {
             if StorageFormat.segmentSequence(fileName: name) != nil {
                 segments.append(Path.join(directory, name))
+            } else if SnapshotFormat.index(fileName: name) != nil {
+                snapshots.append(Path.join(directory, name))
             } else if name == StorageFormat.hardStateFileName {
                 hardState = Path.join(directory, name)
             } else {
@@ -347,15 +362,43 @@ public final class LogScanner {
         self.segmentPaths = segments
         self.hardStatePath = hardState
         self.otherFiles = others
+        self.snapshotPaths = snapshots
     }
 
     /// Scans the given segment files (in the order given) and, optionally, a hard-state file.
-    public init(segmentFiles: [String], hardStateFile: String?, fileSystem: FileSystem) {
+    public convenience init(segmentFiles: [String], hardStateFile: String?, fileSystem: FileSystem) {
+        self.init(segmentFiles: segmentFiles, hardStateFile: hardStateFile, snapshotFiles: [], fileSystem: fileSystem)
+    }
+
+    /// Scans the given segment files (in the order given), optionally a hard-state file, and the
+    /// given snapshot files (the newest valid one is the log's start, as in a directory).
+    public init(segmentFiles: [String], hardStateFile: String?, snapshotFiles: [String], fileSystem: FileSystem) {
         self.directory = nil
         self.segmentPaths = segmentFiles
         self.hardStatePath = hardStateFile
         self.otherFiles = []
+        self.snapshotPaths = snapshotFiles
         self.fileSystem = fileSystem
+    }
+
+    /// Reads every snapshot file (newest first) and picks the newest valid one. Invalid files newer
+    /// than it are problems (row P1–P4); invalid older ones, which nothing needs, are notes.
+    func inspectSnapshots() throws(StorageError) -> (chosen: SnapshotFileInfo?, all: [SnapshotFileInfo], problems: [StorageProblem], notes: [String]) {
+        let ordered = snapshotPaths.sorted { Path.name(of: $0).utf8.lexicographicallyPrecedes(Path.name(of: $1).utf8) }.reversed()
+        var all: [SnapshotFileInfo] = []
+        var chosen: SnapshotFileInfo?
+        var problems: [StorageProblem] = []
+        var notes: [String] = []
+        for path in ordered {
+            let info = try SnapshotFileInfo.inspect(path: path, fileSystem: fileSystem, chunkSize: chunkSize)
+            all.append(info)
+            if chosen == nil, info.isValid {
+                chosen = info
+            } else if let problem = info.problem {
+                if chosen == nil { problems.append(problem) } else { notes.append("an older snapshot file is not used and does not read back: \(problem)") }
+            }
+        }
+        return (chosen, all, problems, notes)
     }
 
     /// Reads every segment, checks every record and the hard state, and calls `visit` for each
@@ -375,9 +418,22 @@ public final class LogScanner {
 
     private func scan(computeSuperseded: Bool, wantsRecords: Bool,
                       visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> ScanResult {
+        let snapshots = try inspectSnapshots()
+        var live: [String] = []
+        var obsolete: [String] = []
+        for path in segmentPaths {
+            if let snapshot = snapshots.chosen, let sequence = StorageFormat.segmentSequence(fileName: Path.name(of: path)),
+               sequence < snapshot.firstSegment! {
+                obsolete.append(path)
+            } else {
+                live.append(path)
+            }
+        }
+        let base = snapshots.chosen.map { SnapshotBase(index: $0.index!, term: $0.term!, firstSegment: $0.firstSegment!,
+                                                      batchSequence: $0.batchSequence!, logID: $0.logID!, file: $0.name) }
         var truncations: [(position: UInt64, index: UInt64)]? = nil
         if computeSuperseded {
-            var first = ScanState(scanner: self, truncationsWanted: true, supersedeTable: nil)
+            var first = ScanState(scanner: self, truncationsWanted: true, supersedeTable: nil, live: live, base: base)
             try first.run(wantsRecords: false, visit: { _, _ in })
             truncations = first.truncationsAcknowledged
         }
@@ -391,10 +447,18 @@ public final class LogScanner {
             }
             table = t
         }
-        var state = ScanState(scanner: self, truncationsWanted: false, supersedeTable: table)
+        var state = ScanState(scanner: self, truncationsWanted: false, supersedeTable: table, live: live, base: base)
+        state.result.problems = snapshots.problems
         try state.run(wantsRecords: wantsRecords, visit: visit)
         var result = state.result
         result.otherFiles = otherFiles
+        result.snapshot = snapshots.chosen
+        result.snapshotFiles = snapshots.all
+        result.obsoleteSegments = obsolete
+        result.notes.append(contentsOf: snapshots.notes)
+        if !obsolete.isEmpty {
+            result.notes.append("\(obsolete.count) segment(s) below segment \(base!.firstSegment) are wholly covered by the snapshot at index \(base!.index) (an interrupted compaction): not read; opening removes them")
+        }
         try checkHardState(&result, markerHardStateSequence: state.lastMarkerHardStateSequence)
         return result
     }
@@ -475,12 +539,13 @@ public final class LogScanner {
             result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
                 message: "the hard state (sequence \(sequence)) is older than the log's last batch marker says (sequence \(markerHardStateSequence))"))
         }
-        let lastBatchSequence = result.lastBatch?.batchSequence ?? 0
+        let lastBatchSequence = max(result.lastBatch?.batchSequence ?? 0, result.snapshot?.batchSequence ?? 0)
         if chosen.synced, let written = chosen.batchSequence, written > lastBatchSequence {
             result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
                 message: "the hard state was written after batch \(written), but the log ends at batch \(lastBatchSequence): synced batches or segments are missing"))
         }
-        let lastSegmentSequence = result.segments.last(where: { $0.header != nil && !(result.tornTail?.removeFile == true && result.tornTail?.path == $0.path) })?.header?.sequence ?? 0
+        let lastSegmentSequence = result.segments.last(where: { $0.header != nil && !(result.tornTail?.removeFile == true && result.tornTail?.path == $0.path) })?.header?.sequence
+            ?? (result.snapshot?.firstSegment).map { $0 - 1 } ?? 0
         if chosen.synced, let written = chosen.segmentSequence, written > lastSegmentSequence {
             result.problems.append(StorageProblem(.inconsistency, file: name, offset: chosen.offset,
                 message: "the hard state was written while segment \(written) existed, but the log's last segment is \(lastSegmentSequence): segments are missing"))
@@ -584,9 +649,25 @@ final class WindowReader {
     }
 }
 
+/// What the chosen snapshot file says about where the log starts.
+struct SnapshotBase {
+    var index: UInt64
+    var term: UInt64
+    var firstSegment: UInt64
+    var batchSequence: UInt64
+    var logID: LogID
+    var file: String
+}
+
 /// The state of one pass over the segments.
 struct ScanState {
     let scanner: LogScanner
+    /// The segments to read (those the snapshot does not make obsolete), in log order.
+    let live: [String]
+    /// The snapshot the log starts from.
+    let base: SnapshotBase?
+    /// The term of the entry at the snapshot's index, in the log as acknowledged (when the live segments hold it).
+    var termAtSnapshotIndex: UInt64?
     let truncationsWanted: Bool
     let supersedeTable: [(position: UInt64, minIndex: UInt64)]?
     var supersedeCursor = 0
@@ -611,8 +692,21 @@ struct ScanState {
     var previousSegmentSequence: UInt64?
     var typeCounts = [Int](repeating: 0, count: 256)
 
-    init(scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?) {
+    init(scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?,
+         live: [String], base: SnapshotBase?) {
         self.scanner = scanner
+        self.live = live
+        self.base = base
+        if let base {
+            // Without a live segment the log is the snapshot alone; the first segment's header refines this.
+            lastIndex = base.index
+            lastTerm = base.term
+            termRuns = [(base.index, base.term)]
+            expectedBatchSequence = base.batchSequence + 1
+            result.lastIndex = base.index
+            result.lastTerm = base.term
+            result.logID = base.logID
+        }
         self.truncationsWanted = truncationsWanted
         self.supersedeTable = supersedeTable
     }
@@ -639,9 +733,18 @@ struct ScanState {
     }
 
     mutating func run(wantsRecords: Bool, visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) {
-        let paths = scanner.segmentPaths
+        let paths = live
         for (ordinal, path) in paths.enumerated() {
             try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, wantsRecords: wantsRecords, visit: visit)
+        }
+        if let base, !semanticsSuspended && !result.problems.contains(where: { $0.class != .tornTail }) {
+            if result.lastIndex < base.index {
+                problem(.inconsistency, live.first.map { Path.name(of: $0) } ?? base.file, 0, index: result.lastIndex,
+                        "the log ends at index \(result.lastIndex), below the snapshot's index \(base.index), although its first segment starts inside the snapshot")
+            } else if let t = termAtSnapshotIndex, t != base.term {
+                problem(.inconsistency, base.file, 40, index: base.index, term: base.term,
+                        "the log holds entry \(base.index) with term \(t) but the snapshot says term \(base.term)")
+            }
         }
         for (type, count) in typeCounts.enumerated() where count > 0 { result.entriesByType[UInt8(type)] = count }
     }
@@ -667,18 +770,41 @@ struct ScanState {
         case .success(let header):
             summary.header = header
             if let logID = result.logID, logID != header.logID {
-                problem(.inconsistency, name, 0, "segment belongs to log \(header.logID), the earlier segments to log \(logID)")
+                problem(.inconsistency, name, 0, ordinal == 0 && base != nil
+                        ? "segment belongs to log \(header.logID), the snapshot \(base!.file) to log \(logID)"
+                        : "segment belongs to log \(header.logID), the earlier segments to log \(logID)")
                 semanticsSuspended = true
             }
             if result.logID == nil { result.logID = header.logID }
             if let nameSequence, nameSequence != header.sequence {
                 problem(.inconsistency, name, 32, "the header says segment \(header.sequence) but the file name says \(nameSequence)")
             }
-            if ordinal == 0 && header.sequence != 1 {
+            if ordinal == 0, let base {
+                if header.sequence != base.firstSegment {
+                    problem(.inconsistency, name, 32, header.sequence > base.firstSegment
+                            ? "the snapshot at index \(base.index) says the log continues in segment \(base.firstSegment), but the first segment is \(header.sequence): segment(s) \(base.firstSegment)...\(header.sequence - 1) are missing"
+                            : "segment \(header.sequence) is below the snapshot's first segment \(base.firstSegment)")
+                    semanticsSuspended = true
+                } else if header.firstIndex > base.index + 1 {
+                    problem(.inconsistency, name, 40, index: header.firstIndex,
+                            "gap: the first segment starts at index \(header.firstIndex) but the snapshot covers only through \(base.index)")
+                    semanticsSuspended = true
+                } else {
+                    // The log before the segment is covered by the snapshot; its terms are known only at the snapshot's index.
+                    lastIndex = header.firstIndex - 1
+                    result.lastIndex = lastIndex
+                    if lastIndex < base.index {
+                        lastTerm = 0
+                        termRuns = []
+                        result.lastTerm = 0
+                    }
+                }
+            } else if ordinal == 0 && header.sequence != 1 {
                 problem(.inconsistency, name, 32, "the first segment is segment \(header.sequence): segment(s) 1...\(header.sequence - 1) are missing")
                 semanticsSuspended = true
             } else if ordinal == 0 && header.firstIndex != 1 {
-                problem(.inconsistency, name, 40, index: header.firstIndex, "the first segment starts at index \(header.firstIndex), not 1")
+                problem(.inconsistency, name, 40, index: header.firstIndex,
+                        "gap: the first segment starts at index \(header.firstIndex), not 1, and no snapshot covers 1...\(header.firstIndex - 1)")
                 semanticsSuspended = true
             } else if let previous = previousSegmentSequence, header.sequence != previous + 1 {
                 if header.sequence > previous + 1 {
@@ -1001,6 +1127,7 @@ struct ScanState {
         // The batch is acknowledged: it becomes part of the durable log.
         result.lastIndex = lastIndex
         result.lastTerm = lastTerm
+        if let base, lastIndex >= base.index, !termRuns.isEmpty, termRuns[0].start <= base.index { termAtSnapshotIndex = termAt(base.index) }
         result.lastBatch = marker
         lastMarkerHardStateSequenceSeen = marker.hardStateSequence
         if marker.synced {

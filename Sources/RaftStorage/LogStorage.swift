@@ -41,7 +41,11 @@ public final class LogStorage {
     public let logID: LogID
     /// Current hard state (recovered, then as saved).
     public private(set) var hardState: HardState
-    /// The effective log, index 1 first.
+    /// The snapshot the log starts from (recovered by `open`, then as saved by `saveSnapshot`); nil
+    /// when the log was never compacted.
+    public private(set) var snapshot: Snapshot?
+    /// The effective log after the snapshot: `entries[0].index == firstIndex` (index 1 first without a snapshot).
+    /// - Invariant: indexes are consecutive from `firstIndex`; terms never decrease and are at least the snapshot's term.
     public private(set) var entries: [Entry]
     /// What recovery found.
     public let report: RecoveryReport
@@ -60,18 +64,45 @@ public final class LogStorage {
     /// The oldest segment written (or created) under `.never` since the last full sync.
     private var unsyncedSince: UInt64?
     private var buffer: [UInt8] = []
+    /// The live segments (those the snapshot does not make obsolete), oldest first: sequence, the
+    /// first index in the header, and the batch sequence of the last marker written before it.
+    private var segmentStarts: [SegmentStart]
 
-    /// The last entry's index (0 when empty).
-    public var lastIndex: UInt64 { UInt64(entries.count) }
-    /// The last entry's term (0 when empty).
-    public var lastTerm: UInt64 { entries.last?.term ?? 0 }
+    struct SegmentStart: Equatable {
+        var sequence: UInt64
+        var firstIndex: UInt64
+        var batchSequenceBefore: UInt64
+    }
+
+    /// The snapshot's index (0 without a snapshot).
+    public var snapshotIndex: UInt64 { snapshot?.metadata.index ?? 0 }
+    /// The snapshot's term (0 without a snapshot).
+    public var snapshotTerm: UInt64 { snapshot?.metadata.term ?? 0 }
+    /// The index of `entries[0]` (the snapshot's index + 1; 1 without a snapshot).
+    public var firstIndex: UInt64 { snapshotIndex + 1 }
+    /// The last index of the log: that of the last entry, or the snapshot's when no entry follows it (0 when empty).
+    public var lastIndex: UInt64 { snapshotIndex + UInt64(entries.count) }
+    /// The last entry's term, or the snapshot's when no entry follows it (0 when empty).
+    public var lastTerm: UInt64 { entries.last?.term ?? snapshotTerm }
+    /// The sequence numbers of the live segment files, oldest first.
+    public var segmentSequences: [UInt64] { segmentStarts.map(\.sequence) }
+
+    /// The term of the entry at `index`: the snapshot's term at its index, nil below it or past the end.
+    public func term(at index: UInt64) -> UInt64? {
+        if index == snapshotIndex { return snapshot == nil ? nil : snapshotTerm }
+        guard index > snapshotIndex, index <= lastIndex else { return nil }
+        return entries[Int(index - snapshotIndex - 1)].term
+    }
     /// The current segment's sequence number.
     public var currentSegmentSequence: UInt64 { segmentSequence }
 
     private init(directory: String, fileSystem: FileSystem, options: StorageOptions, logID: LogID, hardState: HardState,
                  hardStateSequence: UInt64, entries: [Entry], report: RecoveryReport, hardStateFile: StorageFile,
-                 segment: StorageFile, segmentSequence: UInt64, segmentOffset: Int64, segmentHasRecords: Bool, batchSequence: UInt64) {
+                 segment: StorageFile, segmentSequence: UInt64, segmentOffset: Int64, segmentHasRecords: Bool, batchSequence: UInt64,
+                 snapshot: Snapshot? = nil, segmentStarts: [SegmentStart]? = nil) {
         self.directory = directory
+        self.snapshot = snapshot
+        self.segmentStarts = segmentStarts ?? [SegmentStart(sequence: segmentSequence, firstIndex: 1, batchSequenceBefore: 0)]
         self.fileSystem = fileSystem
         self.options = options
         self.logID = logID
@@ -92,7 +123,8 @@ public final class LogStorage {
         self.init(directory: other.directory, fileSystem: other.fileSystem, options: other.options, logID: other.logID,
                   hardState: other.hardState, hardStateSequence: other.hardStateSequence, entries: other.entries, report: report,
                   hardStateFile: other.hardStateFile!, segment: other.segment!, segmentSequence: other.segmentSequence,
-                  segmentOffset: other.segmentOffset, segmentHasRecords: other.segmentHasRecords, batchSequence: other.batchSequence)
+                  segmentOffset: other.segmentOffset, segmentHasRecords: other.segmentHasRecords, batchSequence: other.batchSequence,
+                  snapshot: other.snapshot, segmentStarts: other.segmentStarts)
         other.hardStateFile = nil
         other.segment = nil
     }
@@ -111,7 +143,7 @@ public final class LogStorage {
         let lock = try fileSystem.lockDirectory(atPath: dir)
         let names = try fileSystem.contentsOfDirectory(atPath: dir)
         let hardStatePath = Path.join(dir, StorageFormat.hardStateFileName)
-        let hasSegments = names.contains { StorageFormat.segmentSequence(fileName: $0) != nil }
+        let hasSegments = names.contains { StorageFormat.segmentSequence(fileName: $0) != nil || SnapshotFormat.index(fileName: $0) != nil }
         for name in names where name.hasSuffix(".tmp") {
             // A temporary file is only ever renamed after it was synced; one still here was never used.
             try fileSystem.removeFile(atPath: Path.join(dir, name))
@@ -173,17 +205,23 @@ public final class LogStorage {
         let scanner = try LogScanner(directory: dir, fileSystem: fileSystem)
         // Entries are applied as they are read; a batch whose marker never comes is rolled back at
         // the end (its appends dropped, the acknowledged entries it superseded put back).
+        // `log[0]` has index `start`: the first live segment may begin after index 1 (a snapshot covers
+        // what is before it), and only entries after the snapshot are kept at the end.
         var log: [Entry] = []
+        var start: UInt64 = 1
         var acknowledged = 0                 // log.count at the last marker
         var undoStart: Int?                  // first acknowledged position the open batch superseded
         var undo: [Entry] = []               // the acknowledged entries it superseded, from undoStart on
         let result = try scanner.scan { record, payload in
             switch record.kind {
             case .entry:
-                guard let kind = record.entryKind, record.index >= 1, record.index <= UInt64(log.count) + 1 else {
+                guard let kind = record.entryKind, record.index >= 1 else { return }
+                if log.isEmpty && undoStart == nil && acknowledged == 0 { start = record.index }
+                guard record.index <= start + UInt64(log.count) else {
                     return  // the scan reports unknown types and gaps; nothing to apply
                 }
-                let i = Int(record.index)
+                let i = record.index < start ? 1 : Int(record.index - start) + 1
+                if record.index < start { start = record.index }
                 if i <= log.count {
                     let cut = i - 1
                     let protectedEnd = undoStart ?? acknowledged
@@ -204,6 +242,7 @@ public final class LogStorage {
             log.removeSubrange((undoStart ?? acknowledged)...)
             log.append(contentsOf: undo)
         }
+        if let first = log.first { start = first.index }
         let serious = result.problems.filter { $0.class != .tornTail }
         if !serious.isEmpty {
             let worst = serious[0].class
@@ -211,7 +250,7 @@ public final class LogStorage {
                                "refusing to open \(dir): \(serious.count) problem(s) found, the first is \(worst.rawValue); run `logdump verify \(dir)` for the full report and `logdump repair \(dir)` for the options",
                                path: dir, problems: result.problems)
         }
-        if let torn = result.tornTail, torn.removeFile, result.segments.count == 1 {
+        if let torn = result.tornTail, torn.removeFile, result.segments.count == 1, result.snapshot == nil {
             // The first segment's creation was interrupted: remove it and create the log again.
             try result.repairPlan(acceptDataLoss: false)!.apply(fileSystem: fileSystem)
             if let created = try createIfFresh(dir: dir, fileSystem: fileSystem, options: options,
@@ -223,17 +262,48 @@ public final class LogStorage {
                 return LogStorage(rebuilding: created, report: report)
             }
         }
-        guard let logID = result.logID, let lastSegment = result.segments.last else {
+        guard let logID = result.logID, result.snapshot != nil || !result.segments.isEmpty else {
             throw StorageError(.inconsistency, "refusing to open \(dir): no readable segment; run `logdump verify \(dir)`", path: dir, problems: result.problems)
         }
-        precondition(UInt64(log.count) == result.lastIndex, "replayed log and scan disagree")
+        // The snapshot (read again, with its data) and the entries after it.
+        var snapshot: Snapshot?
+        if let info = result.snapshot {
+            let loaded = try SnapshotFileInfo.load(path: info.path, fileSystem: fileSystem)
+            guard let s = loaded.snapshot, s.metadata == info.metadata else {
+                throw StorageError(.corruption, "refusing to open \(dir): the snapshot file \(info.name) changed while it was read; run `logdump verify \(dir)`",
+                                   path: info.path, problems: loaded.info.problem.map { [$0] } ?? [])
+            }
+            snapshot = s
+            let keep = log.firstIndex { $0.index > s.metadata.index } ?? log.count
+            log.removeSubrange(0..<keep)
+        }
+        let snapshotIndex = snapshot?.metadata.index ?? 0
+        precondition(snapshotIndex + UInt64(log.count) == result.lastIndex && (log.first.map { $0.index == snapshotIndex + 1 } ?? true),
+                     "replayed log and scan disagree")
         var summary: [String] = []
         summary.append("read \(result.segments.count) segment(s), \(result.entryRecords) entry record(s), \(result.batchRecords) batch(es); log \(logID)")
+        if let s = snapshot {
+            summary.append("snapshot at index \(s.metadata.index), term \(s.metadata.term) (\(s.data.count) bytes of data); the log continues at index \(s.metadata.index + 1)")
+        }
+        if !result.obsoleteSegments.isEmpty {
+            // An interrupted saveSnapshot: the snapshot is durable, the segments it covers were not all removed yet.
+            for path in result.obsoleteSegments { try fileSystem.removeFile(atPath: path) }
+            try fileSystem.syncDirectory(atPath: dir)
+            summary.append("removed \(result.obsoleteSegments.count) segment(s) wholly covered by the snapshot (an interrupted compaction)")
+        }
+        let baseBatchSequence = result.snapshot?.batchSequence ?? 0
+        var starts: [SegmentStart] = []
+        for s in result.segments {
+            guard let header = s.header else { continue }
+            starts.append(SegmentStart(sequence: header.sequence, firstIndex: header.firstIndex,
+                                       batchSequenceBefore: s.acknowledgedAtStart?.batchSequence ?? baseBatchSequence))
+        }
         var tornCut = false
-        var segmentPath = lastSegment.path
-        var segmentSequence = lastSegment.header?.sequence ?? 1
-        var segmentOffset = lastSegment.validEnd
-        var hasRecords = lastSegment.entryRecords + lastSegment.batchRecords > 0
+        let lastSegment = result.segments.last
+        var segmentPath = lastSegment?.path ?? ""
+        var segmentSequence = lastSegment?.header?.sequence ?? 1
+        var segmentOffset = lastSegment?.validEnd ?? Int64(StorageFormat.segmentHeaderSize)
+        var hasRecords = (lastSegment?.entryRecords ?? 0) + (lastSegment?.batchRecords ?? 0) > 0
         if let torn = result.tornTail {
             let plan = result.repairPlan(acceptDataLoss: false)!
             try plan.apply(fileSystem: fileSystem)
@@ -241,6 +311,7 @@ public final class LogStorage {
             tornCut = true
             if torn.removeFile {
                 // The last segment's creation was interrupted: continue in the one before, or start over.
+                starts.removeAll { $0.sequence >= segmentSequence }
                 if result.segments.count >= 2 {
                     let previous = result.segments[result.segments.count - 2]
                     segmentPath = previous.path
@@ -262,10 +333,16 @@ public final class LogStorage {
 
         let segment: StorageFile
         if segmentPath.isEmpty {
-            segment = try createSegment(dir: dir, fileSystem: fileSystem, logID: logID, sequence: 1, firstIndex: 1, sync: true)
-            segmentSequence = 1
+            // No live segment: the log starts (after the snapshot, if any) in a new one. A received
+            // snapshot whose new segment was not created yet leaves this too.
+            let sequence = result.snapshot?.firstSegment ?? 1
+            segment = try createSegment(dir: dir, fileSystem: fileSystem, logID: logID, sequence: sequence,
+                                        firstIndex: snapshotIndex + 1, sync: true)
+            segmentSequence = sequence
             segmentOffset = Int64(StorageFormat.segmentHeaderSize)
             hasRecords = false
+            starts = [SegmentStart(sequence: sequence, firstIndex: snapshotIndex + 1, batchSequenceBefore: baseBatchSequence)]
+            summary.append("created segment \(sequence) starting at index \(snapshotIndex + 1)")
         } else {
             segment = try fileSystem.openFile(atPath: segmentPath, create: false)
             if try segment.size() != segmentOffset {
@@ -280,7 +357,8 @@ public final class LogStorage {
         return LogStorage(directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: hardState,
                           hardStateSequence: result.hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
                           segment: segment, segmentSequence: segmentSequence, segmentOffset: segmentOffset,
-                          segmentHasRecords: hasRecords, batchSequence: result.lastBatch?.batchSequence ?? 0)
+                          segmentHasRecords: hasRecords, batchSequence: result.lastBatch?.batchSequence ?? baseBatchSequence,
+                          snapshot: snapshot, segmentStarts: starts)
     }
 
     // MARK: Save
@@ -296,10 +374,12 @@ public final class LogStorage {
         guard let segmentFile = segment, let hardStateFile else { throw StorageError(.unusable, "storage is closed", path: directory) }
         // Validate before touching the disk.
         if let first = newEntries.first {
-            guard first.index >= 1 && first.index <= lastIndex + 1 else {
-                throw StorageError(.invalidArgument, "entries start at index \(first.index) but the log ends at \(lastIndex)")
+            guard first.index >= firstIndex && first.index <= lastIndex + 1 else {
+                throw StorageError(.invalidArgument, first.index < firstIndex
+                                   ? "entries start at index \(first.index) but the snapshot covers the log through \(snapshotIndex)"
+                                   : "entries start at index \(first.index) but the log ends at \(lastIndex)")
             }
-            let previousTerm = first.index > 1 ? entries[Int(first.index) - 2].term : 0
+            let previousTerm = term(at: first.index - 1) ?? 0
             var expected = first.index, term = previousTerm
             for e in newEntries {
                 guard e.index == expected else { throw StorageError(.invalidArgument, "entries are not consecutive at index \(e.index)") }
@@ -334,20 +414,13 @@ public final class LogStorage {
                 segmentSequence += 1
                 segmentOffset = Int64(StorageFormat.segmentHeaderSize)
                 segmentHasRecords = false
+                segmentStarts.append(SegmentStart(sequence: segmentSequence, firstIndex: lastIndex + 1, batchSequenceBefore: batchSequence))
             }
             // 2. The hard state, synced before any entry of this save can be.
             var wroteHardState = false
             if let newHardState, newHardState != hardState || newEntries.isEmpty {
                 wroteHardState = true
-                let sequence = hardStateSequence + 1
-                let slot = Int(sequence % 2)
-                let bytes = RecordCodec.hardStateSlot(newHardState, sequence: sequence, slot: slot, logID: logID,
-                                                      batchSequence: batchSequence, segmentSequence: segmentSequence,
-                                                      synced: syncPolicy == .everyBatch)
-                try hardStateFile.write(bytes, at: Int64(slot * StorageFormat.hardStateSlotStride))
-                if syncPolicy == .everyBatch { try hardStateFile.sync() }
-                hardStateSequence = sequence
-                hardState = newHardState
+                try writeHardState(newHardState, to: hardStateFile, sync: syncPolicy == .everyBatch)
             }
             // 3. The entries and the marker in one write, then one sync.
             //    A hard-state-only save writes a marker with no entries: once synced, it vouches for
@@ -366,9 +439,135 @@ public final class LogStorage {
             segmentHasRecords = true
             batchSequence += 1
             if let first = newEntries.first {
-                if first.index <= lastIndex { entries.removeSubrange(Int(first.index - 1)...) }
+                if first.index <= lastIndex { entries.removeSubrange(Int(first.index - firstIndex)...) }
                 entries.append(contentsOf: newEntries)
             }
+        } catch {
+            failed = error
+            throw error
+        }
+    }
+
+    /// Writes the next hard-state slot (and syncs it when asked).
+    private func writeHardState(_ newHardState: HardState, to file: StorageFile, sync: Bool) throws(StorageError) {
+        let sequence = hardStateSequence + 1
+        let slot = Int(sequence % 2)
+        let bytes = RecordCodec.hardStateSlot(newHardState, sequence: sequence, slot: slot, logID: logID,
+                                              batchSequence: batchSequence, segmentSequence: segmentSequence, synced: sync)
+        try file.write(bytes, at: Int64(slot * StorageFormat.hardStateSlotStride))
+        if sync { try file.sync() }
+        hardStateSequence = sequence
+        hardState = newHardState
+    }
+
+    // MARK: Snapshots
+
+    /// How `saveSnapshot` treats the entries the log holds.
+    public enum SnapshotSaveMode: Sendable, Equatable {
+        /// `.compaction` when the log holds the snapshot's last entry (same index and term), else `.received`.
+        case automatic
+        /// Local compaction (`RaftNode.compact`): the log holds entries through the snapshot's index,
+        /// with the snapshot's term at it. The entries after the snapshot are kept.
+        case compaction
+        /// A snapshot received from the leader (`Ready.snapshot`): it replaces the whole log through its
+        /// index, whatever the log held (shorter, longer or conflicting); afterwards the log is empty
+        /// after the snapshot and its next index is `snapshot.index + 1`.
+        case received
+    }
+
+    /// Stores a snapshot and drops the log it covers: compaction after apply, or a snapshot received
+    /// from the leader (see `SnapshotSaveMode`; the default decides by the log's term at the index).
+    ///
+    /// Always durable, whatever the sync policy: anything written unsynced before is synced first;
+    /// `hardState`, when given and different, is written and synced next (its term must be at least
+    /// the snapshot's); then the snapshot file is written atomically (temp file, fsync, rename,
+    /// directory fsync). Only then is the log changed: a received snapshot starts a new segment at
+    /// `snapshot.index + 1` (header and directory synced); the segments the snapshot makes obsolete
+    /// are removed, and snapshot files older than the newest two. No synced byte is rewritten. A crash
+    /// at any point recovers either the old snapshot and log or the new snapshot and the log after it
+    /// (docs/storage-format.md §4.6).
+    ///
+    /// For a Ready with a snapshot: `saveSnapshot(ready.snapshot!, hardState: ready.hardState, mode: .received)`,
+    /// then `save(hardState: ready.hardState, entries: ready.entries)` as usual.
+    public func saveSnapshot(_ snapshot: Snapshot, hardState newHardState: HardState? = nil,
+                             mode: SnapshotSaveMode = .automatic) throws(StorageError) {
+        if let failed { throw StorageError(.unusable, "storage is unusable after an earlier failure: \(failed.message)", path: directory) }
+        guard let segmentFile = segment, let hardStateFile else { throw StorageError(.unusable, "storage is closed", path: directory) }
+        let index = snapshot.metadata.index, term = snapshot.metadata.term
+        if let current = self.snapshot, current == snapshot, newHardState == nil || newHardState == hardState { return }
+        guard index >= 1, term >= 1, index < StorageFormat.plausibleLimit, term < StorageFormat.plausibleLimit else {
+            throw StorageError(.invalidArgument, "a snapshot has index and term of at least 1 (and below 2^62); got index \(index), term \(term)")
+        }
+        guard index > snapshotIndex else {
+            throw StorageError(.invalidArgument, "the snapshot at index \(index) is not newer than the stored one at \(snapshotIndex)")
+        }
+        let stateTerm = (newHardState ?? hardState).term
+        guard term <= stateTerm else {
+            throw StorageError(.invalidArgument, "the snapshot's term \(term) is above the hard state's term \(stateTerm) (pass the new hard state with it)")
+        }
+        let holdsIt = self.term(at: index) == term
+        let compaction: Bool
+        switch mode {
+        case .automatic: compaction = holdsIt
+        case .compaction:
+            guard holdsIt else {
+                throw StorageError(.invalidArgument, "cannot compact through \(index) (term \(term)): the log holds \(self.term(at: index).map { "term \($0) there" } ?? "no entry there") (last index \(lastIndex))")
+            }
+            compaction = true
+        case .received: compaction = false
+        }
+        // Where the log after the snapshot starts. Compaction: the last live segment whose first index is
+        // at most index + 1 — every entry after the snapshot was written into it or a later one (an entry
+        // at or past a segment's first index cannot predate the segment). Received: a new segment.
+        let firstSegment: SegmentStart
+        if compaction {
+            firstSegment = segmentStarts.last { $0.firstIndex <= index + 1 } ?? segmentStarts[0]
+        } else {
+            firstSegment = SegmentStart(sequence: segmentSequence + 1, firstIndex: index + 1, batchSequenceBefore: batchSequence)
+        }
+        do {
+            // 1. Nothing unsynced may sit below a durable snapshot.
+            if unsyncedSince != nil { try syncEverything() }
+            // 2. The hard state first: a snapshot's term never reaches the disk before a hard state that covers it.
+            if let newHardState, newHardState != hardState { try writeHardState(newHardState, to: hardStateFile, sync: true) }
+            // 3. The snapshot file, atomically. From the directory sync on, recovery starts from it.
+            let bytes = SnapshotFormat.encode(snapshot, logID: logID, firstSegment: firstSegment.sequence,
+                                              batchSequence: firstSegment.batchSequenceBefore)
+            try fileSystem.writeFileAtomically(bytes, atPath: Path.join(directory, SnapshotFormat.fileName(index: index)))
+            // 4. The log after it.
+            if compaction {
+                entries.removeSubrange(0..<Int(index - snapshotIndex))
+                segmentStarts.removeAll { $0.sequence < firstSegment.sequence }
+            } else {
+                let next = try Self.createSegment(dir: directory, fileSystem: fileSystem, logID: logID, sequence: firstSegment.sequence,
+                                                  firstIndex: firstSegment.firstIndex, sync: true)
+                segmentFile.close()
+                segment = next
+                segmentSequence = firstSegment.sequence
+                segmentOffset = Int64(StorageFormat.segmentHeaderSize)
+                segmentHasRecords = false
+                segmentStarts = [firstSegment]
+                entries.removeAll()
+            }
+            self.snapshot = snapshot
+            // 5. Garbage: obsolete segments, snapshot files older than the newest two.
+            var removed = false
+            let snapshotsKept = SnapshotFormat.filesKept
+            var snapshotNames: [String] = []
+            for name in try fileSystem.contentsOfDirectory(atPath: directory) {
+                if let sequence = StorageFormat.segmentSequence(fileName: name), sequence < firstSegment.sequence {
+                    try fileSystem.removeFile(atPath: Path.join(directory, name))
+                    removed = true
+                } else if let at = SnapshotFormat.index(fileName: name), at <= index {
+                    snapshotNames.append(name)
+                }
+            }
+            snapshotNames.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for name in snapshotNames.dropLast(snapshotsKept) {
+                try fileSystem.removeFile(atPath: Path.join(directory, name))
+                removed = true
+            }
+            if removed { try fileSystem.syncDirectory(atPath: directory) }
         } catch {
             failed = error
             throw error

@@ -1,0 +1,133 @@
+import RaftCore
+import Testing
+@testable import RaftStorage
+
+let threeVoters = Configuration(voters: [1, 2, 3])
+
+func makeSnapshot(index: UInt64, term: UInt64, size: Int = 100, configuration: Configuration = threeVoters) -> Snapshot {
+    Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: configuration),
+             data: (0..<size).map { UInt8(truncatingIfNeeded: Int(index) &* 13 &+ $0) })
+}
+
+func snapshotPath(_ index: UInt64, in directory: String = dir) -> String {
+    Path.join(directory, SnapshotFormat.fileName(index: index))
+}
+
+func fileNames(_ fs: FileSystem, _ directory: String = dir) throws -> [String] {
+    try fs.contentsOfDirectory(atPath: directory)
+}
+
+@Suite struct SnapshotStorageTests {
+    @Test func compactionKeepsTheEntriesAfterTheSnapshotAndReopens() throws {
+        let fs = MemoryFileSystem()
+        let (all, state) = try buildLog(fs, segmentSize: 200)
+        let log = try openLog(fs, segmentSize: 200)
+        let before = log.currentSegmentSequence
+        #expect(log.segmentSequences.count > 2)
+        let snap = makeSnapshot(index: 6, term: 1)
+        try log.saveSnapshot(snap)
+        #expect(log.snapshot == snap)
+        #expect(log.firstIndex == 7)
+        #expect(log.entries == Array(all[6...]))
+        #expect(log.lastIndex == 10 && log.lastTerm == 2)
+        #expect(log.currentSegmentSequence == before)
+        // Segments wholly covered are gone; the one holding index 7 stays.
+        let first = log.segmentSequences.first!
+        #expect(first > 1)
+        for s in 1..<first { #expect(!fs.fileExists(atPath: segmentPath(s))) }
+        try log.save(hardState: HardState(term: 2, vote: 2, commit: 9), entries: makeEntries(11...12, term: 2))
+        log.close()
+
+        let reopened = try openLog(fs, segmentSize: 200)
+        #expect(reopened.report.problems.isEmpty)
+        #expect(reopened.snapshot == snap)
+        #expect(reopened.entries == Array(all[6...]) + makeEntries(11...12, term: 2))
+        #expect(reopened.hardState == HardState(term: 2, vote: 2, commit: 9))
+        #expect(state.term == 2)
+        let result = try LogScanner(directory: dir, fileSystem: fs).verify()
+        #expect(result.worst == nil, "\(result.problems)")
+        #expect(result.snapshot?.index == 6 && result.snapshot?.term == 1)
+        #expect(result.snapshot?.configuration == threeVoters)
+        #expect(result.snapshot?.dataLength == 100 && result.snapshot?.checksumStatus == "ok")
+        #expect(result.firstIndex == 7 && result.lastIndex == 12)
+        reopened.close()
+    }
+
+    @Test func compactingEverythingAndAppendingAfterIt() throws {
+        let fs = MemoryFileSystem()
+        _ = try buildLog(fs)
+        let log = try openLog(fs)
+        try log.saveSnapshot(makeSnapshot(index: 10, term: 2), mode: .compaction)
+        #expect(log.entries.isEmpty && log.lastIndex == 10 && log.lastTerm == 2)
+        log.close()
+        let reopened = try openLog(fs)
+        #expect(reopened.entries.isEmpty && reopened.lastIndex == 10 && reopened.lastTerm == 2)
+        try reopened.save(hardState: HardState(term: 3, vote: 1, commit: 10), entries: makeEntries(11...11, term: 3))
+        try reopened.saveSnapshot(makeSnapshot(index: 11, term: 3))
+        reopened.close()
+        let again = try openLog(fs)
+        #expect(again.snapshot?.metadata.index == 11 && again.entries.isEmpty)
+        // Two snapshot files at most.
+        let names = try fileNames(fs).filter { SnapshotFormat.index(fileName: $0) != nil }
+        #expect(names == [SnapshotFormat.fileName(index: 10), SnapshotFormat.fileName(index: 11)])
+        try again.saveSnapshot(makeSnapshot(index: 11, term: 3))  // the same one again: nothing happens
+        again.close()
+    }
+
+    @Test(arguments: [3, 10, 15] as [UInt64])
+    func receivedSnapshotReplacesTheWholeLog(index: UInt64) throws {
+        // The log ends at 10 (terms 1 and 2); the snapshot is at 3 (conflicting term), 10 (conflicting), or 15 (beyond).
+        let fs = MemoryFileSystem()
+        _ = try buildLog(fs, segmentSize: 200)
+        let log = try openLog(fs, segmentSize: 200)
+        let oldSegments = log.segmentSequences
+        let snap = makeSnapshot(index: index, term: 5, size: 3000)
+        let state = HardState(term: 5, vote: 0, commit: index)
+        try log.saveSnapshot(snap, hardState: state, mode: .received)
+        #expect(log.entries.isEmpty && log.lastIndex == index && log.lastTerm == 5 && log.hardState == state)
+        for s in oldSegments { #expect(!fs.fileExists(atPath: segmentPath(s))) }
+        #expect(log.segmentSequences == [oldSegments.last! + 1])
+        try log.save(hardState: state, entries: makeEntries((index + 1)...(index + 3), term: 5))
+        log.close()
+        let reopened = try openLog(fs, segmentSize: 200)
+        #expect(reopened.report.problems.isEmpty)
+        #expect(reopened.snapshot == snap)
+        #expect(reopened.entries == makeEntries((index + 1)...(index + 3), term: 5))
+        #expect(reopened.hardState == state)
+        reopened.close()
+    }
+
+    @Test func automaticModeKeepsAMatchingLogAndReplacesAConflictingOne() throws {
+        let fs = MemoryFileSystem()
+        let (all, _) = try buildLog(fs)
+        let log = try openLog(fs)
+        try log.saveSnapshot(makeSnapshot(index: 8, term: 2))        // the log holds (8, 2): compaction
+        #expect(log.entries == Array(all[8...]))
+        try log.saveSnapshot(makeSnapshot(index: 9, term: 3), hardState: HardState(term: 3, vote: 0, commit: 9))  // (9, 3) conflicts
+        #expect(log.entries.isEmpty && log.lastIndex == 9 && log.lastTerm == 3)
+        log.close()
+        let reopened = try openLog(fs)
+        #expect(reopened.entries.isEmpty && reopened.lastIndex == 9)
+        reopened.close()
+    }
+
+    @Test func invalidSnapshotsAreRefusedWithoutTouchingTheDisk() throws {
+        let fs = MemoryFileSystem()
+        _ = try buildLog(fs)
+        let log = try openLog(fs)
+        defer { log.close() }
+        let before = try fileNames(fs)
+        // Compaction of entries the log does not hold, a term above the hard state's, an index 0.
+        #expect(throws: StorageError.self) { try log.saveSnapshot(makeSnapshot(index: 12, term: 2), mode: .compaction) }
+        #expect(throws: StorageError.self) { try log.saveSnapshot(makeSnapshot(index: 5, term: 2), mode: .compaction) }
+        #expect(throws: StorageError.self) { try log.saveSnapshot(makeSnapshot(index: 12, term: 9)) }
+        #expect(throws: StorageError.self) { try log.saveSnapshot(makeSnapshot(index: 0, term: 1)) }
+        #expect(try fileNames(fs) == before)
+        try log.saveSnapshot(makeSnapshot(index: 5, term: 1))
+        #expect(throws: StorageError.self) { try log.saveSnapshot(makeSnapshot(index: 4, term: 1)) }
+        // Entries below the snapshot are refused; the log is still usable.
+        #expect(throws: StorageError.self) { try log.save(hardState: nil, entries: makeEntries(5...6, term: 2)) }
+        try log.save(hardState: nil, entries: makeEntries(6...6, term: 2))
+        #expect(log.lastIndex == 6)
+    }
+}
