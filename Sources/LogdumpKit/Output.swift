@@ -145,11 +145,10 @@ public final class Output {
     public func hex(_ raw: UnsafeRawBufferPointer) {
         guard raw.count > 0 else { return }
         reserve(2 * raw.count)
-        var p = buffer + count
-        for b in raw {
-            p[0] = hexDigits[Int(b >> 4)]
-            p[1] = hexDigits[Int(b & 15)]
-            p += 2
+        let out = UnsafeMutableRawPointer(buffer + count)
+        let pairs = hexPairs
+        for (k, b) in raw.enumerated() {
+            out.storeBytes(of: pairs[Int(b)], toByteOffset: 2 * k, as: UInt16.self)
         }
         count += 2 * raw.count
     }
@@ -161,6 +160,16 @@ public final class Output {
 }
 
 @usableFromInline let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// The two hex digits of every byte, as the 16-bit word to store (memory order: high digit first).
+nonisolated(unsafe) let hexPairs: UnsafeMutablePointer<UInt16> = {
+    let p = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
+    for b in 0..<256 {
+        let hi = UInt16(hexDigits[b >> 4]), lo = UInt16(hexDigits[b & 15])
+        p[b] = (hi | lo << 8).littleEndian
+    }
+    return p
+}()
 
 /// `0x` + 8 upper-case hex digits.
 public func formatChecksumText(_ v: UInt32) -> String {
