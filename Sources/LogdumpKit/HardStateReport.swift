@@ -18,6 +18,7 @@ public struct HardStateReport {
         } else {
             self.path = t
         }
+        try requireRegularFile(self.path)
         self.fileSystem = fileSystem
         self.json = json
     }

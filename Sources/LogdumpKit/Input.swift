@@ -1,5 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RaftCore
 import RaftStorage
+
+/// Opening a FIFO or a device would block or never end: only regular files are read.
+func requireRegularFile(_ path: String) throws(LogdumpError) {
+    var st = stat()
+    guard stat(path, &st) == 0 else { throw LogdumpError("\(path): \(String(cString: strerror(errno)))") }
+    guard (st.st_mode & S_IFMT) == S_IFREG else { throw LogdumpError("\(path) is not a regular file") }
+}
 
 /// logdump's exit codes (documented in `--help` and docs/logdump.md).
 public enum LogdumpExit: Int32, Sendable, CaseIterable {
@@ -66,6 +78,7 @@ public struct LogInput: Sendable {
             if fileSystem.isDirectory(atPath: path) {
                 throw LogdumpError("\(path) is a directory: name one data directory, or segment files only")
             }
+            try requireRegularFile(path)
             if Path.name(of: path) == StorageFormat.hardStateFileName {
                 if hardState != nil { throw LogdumpError("more than one hard-state file named") }
                 hardState = path
@@ -94,6 +107,7 @@ public struct LogInput: Sendable {
             throw LogdumpError("\(dir) is not a RaftStep data directory: no log-*.seg segment and no hardstate file"
                 + (names.isEmpty ? " (it is empty)" : " (it holds \(names.count) other name(s): \(shown))"))
         }
+        for name in segments + (hasHardState ? [StorageFormat.hardStateFileName] : []) { try requireRegularFile(Path.join(dir, name)) }
         return LogInput(directory: dir, segmentFiles: segments.map { Path.join(dir, $0) },
                         hardStateFile: hasHardState ? Path.join(dir, StorageFormat.hardStateFileName) : nil)
     }

@@ -154,6 +154,16 @@ import Testing
         #expect(verify(dir).0 == .usageOrIO)
         try reset(dir)
         #expect(verify(dir).0 == .usageOrIO)
+        // A FIFO named like a segment, or named directly: refused, not waited on.
+        try reset(dir)
+        #expect(mkfifo(segmentPath(dir, 1), 0o644) == 0)
+        #expect(verify(dir).0 == .usageOrIO)
+        #expect(verify(dir).2.contains("not a regular file"))
+        let (fifoStatus, _, _) = capture(dir) { out, err throws(LogdumpError) in
+            try Dumper(input: try LogInput.resolve([segmentPath(dir, 1)], fileSystem: fs), options: DumpOptions(), fileSystem: fs).run(out: out, err: err)
+        }
+        #expect(fifoStatus == .usageOrIO)
+        try reset(dir)
         // Files named directly, one of them random.
         try writeBytes(Path.join(dir, "random.bin"), (0..<777).map { UInt8(truncatingIfNeeded: $0 &* 37) })
         let (status, _, _) = capture(dir) { out, err throws(LogdumpError) in
