@@ -305,7 +305,19 @@ public final class Cluster {
     /// Reads served so far, as `(context, key, value)`, oldest first.
     public private(set) var servedReads: [(context: UInt64, key: String, value: String?)] = []
 
+    /// The contexts of the reads node `id` has started and not yet answered or abandoned.
+    public func pendingReads(on id: NodeID) -> [UInt64] {
+        pendingReads.filter { $0.node == Int(id) - 1 }.map(\.context)
+    }
+
     private func serveReads(_ i: Int) {
+        if let node = nodes[i], node.role != .leader, pendingReads.contains(where: { $0.node == i && $0.index == nil }) {
+            // The core forgets unconfirmed reads when it stops leading; the client gets no answer.
+            for read in pendingReads where read.node == i && read.index == nil {
+                say("  \(Describe.n(NodeID(i + 1))) abandons read \(read.context): it is no longer leader")
+            }
+            pendingReads.removeAll { $0.node == i && $0.index == nil }
+        }
         var position = 0
         while position < pendingReads.count {
             let read = pendingReads[position]

@@ -105,6 +105,15 @@ extension Session {
                 if node.vote != want { failures.append("n\(id) voted for \(node.vote == .none ? "nobody" : "n\(node.vote)") in term \(node.term), expected \(want == .none ? "nobody" : "n\(want)")") }
             }
             summary = "\(rest[0]) voted for \(rest[1])"
+        case "reads":
+            guard rest.count == 2 else { throw UsageError("expected: expect reads NODE N (reads started there and not yet answered)", command: name) }
+            let ids = try nodes(rest[0])
+            let want = try value(rest[1])
+            for id in ids {
+                let have = cluster.pendingReads(on: id).count
+                if UInt64(have) != want { failures.append("n\(id) has \(have) pending read\(have == 1 ? "" : "s"), expected \(want)") }
+            }
+            summary = "\(rest[0]) has \(want) pending read\(want == 1 ? "" : "s")"
         case "up", "down":
             guard rest.count == 1 else { throw UsageError("expected: expect \(form) NODE", command: name) }
             for id in try nodes(rest[0]) where cluster.isUp(id) != (form == "up") {

@@ -17,7 +17,7 @@ struct RaftStep: ParsableCommand {
         is piped). Type `help` at the prompt for the command language. With --script FILE, prints \
         a transcript and exits 1 at the first failed command, expectation or invariant, naming the line.
         """,
-        subcommands: [Explore.self, Bench.self])
+        subcommands: [LessonCommand.self, Explore.self, Bench.self])
 
     @OptionGroup var cluster: ClusterArguments
 

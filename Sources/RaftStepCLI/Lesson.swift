@@ -1,0 +1,132 @@
+/// A guided lesson: a Markdown file in `lessons/` with a front matter, narrative text, and fenced
+/// `raftstep` blocks. Each block is one step: its command lines are what the learner is asked to
+/// type, its `expect` lines are what must hold before the lesson moves on.
+public struct Lesson: Sendable, Equatable {
+    /// One step: the text before its block, the suggested commands and the checks.
+    public struct Step: Sendable, Equatable {
+        /// Narrative shown before the step.
+        public var text: String
+        /// Commands the learner is asked to type, in order.
+        public var commands: [String]
+        /// `expect …` lines that must hold for the step to be done.
+        public var expectations: [String]
+        /// 1-based line in the file where the block starts (for error messages).
+        public var line: Int
+    }
+
+    /// File name without `.md`, e.g. `01-first-election`.
+    public var slug: String
+    /// The number at the start of the file name.
+    public var number: Int
+    /// Title from the front matter.
+    public var title: String
+    /// One-line summary for the list.
+    public var summary: String
+    /// Rules the lesson teaches.
+    public var teaches: String
+    /// The consensus property at stake.
+    public var property: String
+    /// Cluster size to start with.
+    public var nodes: Int
+    /// Seed to start with.
+    public var seed: UInt64
+    /// The steps in order.
+    public var steps: [Step]
+    /// Text after the last step.
+    public var conclusion: String
+
+    /// Why a lesson file could not be read.
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        /// What is wrong, with the file and line.
+        public var description: String
+    }
+
+    /// Parses a lesson file's text; `slug` is its file name without `.md`.
+    public static func parse(_ text: String, slug: String) throws(ParseError) -> Lesson {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var front: [String: String] = [:]
+        var position = 0
+        if lines.first == "---" {
+            position = 1
+            while position < lines.count && lines[position] != "---" {
+                let line = lines[position]
+                if let colon = line.firstIndex(of: ":") {
+                    let key = String(line[..<colon]).trimmingSpaces()
+                    front[key] = String(line[line.index(after: colon)...]).trimmingSpaces()
+                }
+                position += 1
+            }
+            guard position < lines.count else { throw ParseError(description: "\(slug).md: the front matter is not closed by ---") }
+            position += 1
+        }
+        guard let title = front["title"], !title.isEmpty else { throw ParseError(description: "\(slug).md: no title in the front matter") }
+        let nodes = Int(front["nodes"] ?? "3") ?? 0
+        guard (1...25).contains(nodes) else { throw ParseError(description: "\(slug).md: nodes must be a number from 1 to 25") }
+        guard let seed = UInt64(front["seed"] ?? "1") else { throw ParseError(description: "\(slug).md: seed must be a number") }
+
+        var steps: [Step] = []
+        var text: [String] = []
+        var block: [String]?
+        var blockLine = 0
+        for (offset, line) in lines[position...].enumerated() {
+            let number = position + offset + 1
+            if var current = block {
+                let trimmed = line.trimmingSpaces()
+                if !trimmed.isEmpty && !trimmed.hasPrefix("#") && !trimmed.hasPrefix("expect ") && !trimmed.hasPrefix("```"),
+                   current.contains(where: { $0.trimmingSpaces().hasPrefix("expect ") }) {
+                    // A step's expectations describe the state when the step is done; a command
+                    // after them would make the interactive and the checked runs disagree.
+                    throw ParseError(description: "\(slug).md:\(number): a command after the step's expect lines; start a new block")
+                }
+                if line.hasPrefix("```") {
+                    steps.append(makeStep(text: text, block: current, line: blockLine))
+                    text = []
+                    block = nil
+                } else {
+                    current.append(line)
+                    block = current
+                }
+            } else if line.hasPrefix("```raftstep") {
+                block = []
+                blockLine = number
+            } else {
+                text.append(line)
+            }
+        }
+        if block != nil { throw ParseError(description: "\(slug).md:\(blockLine): a raftstep block is not closed") }
+        guard !steps.isEmpty else { throw ParseError(description: "\(slug).md: no raftstep blocks") }
+        let number = Int(slug.prefix(while: { $0.isNumber })) ?? 0
+        return Lesson(slug: slug, number: number, title: title, summary: front["summary"] ?? "",
+                      teaches: front["teaches"] ?? "", property: front["property"] ?? "", nodes: nodes, seed: seed,
+                      steps: steps, conclusion: trimmedParagraphs(text))
+    }
+
+    private static func makeStep(text: [String], block: [String], line: Int) -> Step {
+        var commands: [String] = []
+        var expectations: [String] = []
+        for raw in block {
+            let command = raw.trimmingSpaces()
+            if command.isEmpty || command.hasPrefix("#") { continue }
+            if command.hasPrefix("expect ") { expectations.append(command) } else { commands.append(command) }
+        }
+        return Step(text: trimmedParagraphs(text), commands: commands, expectations: expectations, line: line)
+    }
+
+    /// Drops leading and trailing blank lines.
+    private static func trimmedParagraphs(_ lines: [String]) -> String {
+        var slice = lines[...]
+        while let first = slice.first, first.trimmingSpaces().isEmpty { slice = slice.dropFirst() }
+        while let last = slice.last, last.trimmingSpaces().isEmpty { slice = slice.dropLast() }
+        return slice.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces and tabs.
+    func trimmingSpaces() -> String {
+        var chars = Substring(self)
+        while let first = chars.first, first == " " || first == "\t" { chars = chars.dropFirst() }
+        while let last = chars.last, last == " " || last == "\t" || last == "\r" { chars = chars.dropLast() }
+        return String(chars)
+    }
+}
