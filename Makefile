@@ -17,6 +17,7 @@ run: setup
 
 test: setup
 	$(SWIFT) build --build-tests
+	.build/debug/raftstep lesson --check-all
 	$(SWIFT) test
 
 # Benchmarks against baselines measured in the same run (see Benchmarks.md). Not part of `test`.
