@@ -272,7 +272,7 @@ public struct ScanResult: Sendable {
             let later = segments[(ordinal + 1)...]
             for s in later.reversed() { actions.append(.remove(path: s.path)) }
             if !later.isEmpty { summary.append("remove \(later.count) later segment(s)") }
-            let keptIndex = point?.lastIndex ?? 0
+            let keptIndex = max(point?.lastIndex ?? 0, snapshot?.index ?? 0)
             if maxIndexSeen > keptIndex { lost = (keptIndex + 1)...maxIndexSeen }
         } else if let tornTail {
             actions.append(tornTail.removeFile ? .remove(path: tornTail.path) : .truncate(path: tornTail.path, toLength: tornTail.cutOffset))
@@ -280,8 +280,8 @@ public struct ScanResult: Sendable {
             if tornTail.removeFile { lastSegment = segments.last(where: { $0.header != nil && $0.path != tornTail.path }) }
         }
         if let path = hardState?.path, let logID = logID ?? hardState?.chosen?.logID {
-            let keptIndex = point?.lastIndex ?? 0
-            let keptTerm = point?.lastTerm ?? 0
+            let keptIndex = max(point?.lastIndex ?? 0, snapshot?.index ?? 0)
+            let keptTerm = max(point?.lastTerm ?? 0, snapshot?.term ?? 0)
             var state = hardState?.chosen?.hardState ?? HardState(term: keptTerm)
             state.term = max(state.term, keptTerm)
             state.commit = min(state.commit, keptIndex)
@@ -470,9 +470,10 @@ public final class LogScanner {
 
     private func checkHardState(_ result: inout ScanResult, markerHardStateSequence: UInt64) throws(StorageError) {
         guard let path = hardStatePath else {
-            if directory != nil && !segmentPaths.isEmpty {
+            if directory != nil && (!segmentPaths.isEmpty || !snapshotPaths.isEmpty) {
                 result.problems.append(StorageProblem(.inconsistency, file: StorageFormat.hardStateFileName, offset: 0,
-                                                      message: "the hard-state file is missing but the log has segments"))
+                                                      message: segmentPaths.isEmpty ? "the hard-state file is missing but the log has a snapshot"
+                                                                                    : "the hard-state file is missing but the log has segments"))
             }
             return
         }

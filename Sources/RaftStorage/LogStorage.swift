@@ -485,7 +485,7 @@ public final class LogStorage {
     /// `snapshot.index + 1` (header and directory synced); the segments the snapshot makes obsolete
     /// are removed, and snapshot files older than the newest two. No synced byte is rewritten. A crash
     /// at any point recovers either the old snapshot and log or the new snapshot and the log after it
-    /// (docs/storage-format.md §4.6).
+    /// (docs/storage-format.md §4.3–§4.4).
     ///
     /// For a Ready with a snapshot: `saveSnapshot(ready.snapshot!, hardState: ready.hardState, mode: .received)`,
     /// then `save(hardState: ready.hardState, entries: ready.entries)` as usual.

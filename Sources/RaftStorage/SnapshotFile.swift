@@ -1,6 +1,6 @@
 import RaftCore
 
-/// The snapshot file of a data directory (docs/storage-format.md §5): a state-machine snapshot with
+/// The snapshot file of a data directory (docs/storage-format.md §4): a state-machine snapshot with
 /// its index, term and configuration, and the place in the segment sequence where the log after it
 /// starts.
 ///
