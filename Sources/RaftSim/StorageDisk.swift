@@ -105,8 +105,30 @@ final class StorageDisk: NodeDisk {
     }
 
     func export(to realDirectory: String) throws(SimError) {
-        guard let memory else { throw SimError("this node already keeps real files in \(directory)") }
-        do { try memory.export(directory: directory, to: realDirectory) } catch { throw SimError("\(error)") }
+        do {
+            if let memory {
+                try memory.export(directory: directory, to: realDirectory)
+                return
+            }
+            // Real files already: copy them (a snapshot of what the files hold right now).
+            guard Path.normalized(realDirectory) != Path.normalized(directory) else {
+                throw SimError("\(realDirectory) is the node's own data directory")
+            }
+            try fileSystem.createDirectory(atPath: realDirectory)
+            for name in try fileSystem.contentsOfDirectory(atPath: directory) where !fileSystem.isDirectory(atPath: Path.join(directory, name)) {
+                let bytes = try fileSystem.readFile(atPath: Path.join(directory, name))
+                let target = try fileSystem.openFile(atPath: Path.join(realDirectory, name), create: true)
+                defer { target.close() }
+                try target.truncate(to: 0)
+                try target.write(bytes, at: 0)
+                try target.sync()
+            }
+            try fileSystem.syncDirectory(atPath: realDirectory)
+        } catch let error as SimError {
+            throw error
+        } catch {
+            throw SimError("\(error)")
+        }
     }
 }
 
