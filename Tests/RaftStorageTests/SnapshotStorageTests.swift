@@ -130,4 +130,63 @@ func fileNames(_ fs: FileSystem, _ directory: String = dir) throws -> [String] {
         try log.save(hardState: nil, entries: makeEntries(6...6, term: 2))
         #expect(log.lastIndex == 6)
     }
+
+    @Test func posixRoundTripWithBothKindsOfSnapshot() throws {
+        let fs = PosixFileSystem()
+        let directory = "/tmp/raftstorage-snap-\(UInt64.random(in: 0...UInt64.max))/node"
+        defer {
+            if let names = try? fs.contentsOfDirectory(atPath: directory) {
+                for name in names { try? fs.removeFile(atPath: Path.join(directory, name)) }
+            }
+        }
+        let log = try openLog(fs, directory, segmentSize: 512)
+        for b in 0..<6 as Range<UInt64> {
+            try log.save(hardState: HardState(term: 1, vote: 1, commit: b * 3), entries: makeEntries((b * 3 + 1)...(b * 3 + 3), term: 1, size: 80))
+        }
+        try log.saveSnapshot(makeSnapshot(index: 12, term: 1, size: 5000), mode: .compaction)
+        let received = makeSnapshot(index: 30, term: 4, size: 7000)
+        try log.saveSnapshot(received, hardState: HardState(term: 4, vote: 0, commit: 30), mode: .received)
+        try log.save(hardState: nil, entries: makeEntries(31...33, term: 4))
+        log.close()
+        let reopened = try openLog(fs, directory, segmentSize: 512)
+        #expect(reopened.report.problems.isEmpty)
+        #expect(reopened.snapshot == received)
+        #expect(reopened.entries == makeEntries(31...33, term: 4))
+        let names = try fs.contentsOfDirectory(atPath: directory)
+        #expect(names.filter { $0.hasSuffix(".snap") } == [SnapshotFormat.fileName(index: 12), SnapshotFormat.fileName(index: 30)])
+        #expect(names.filter { $0.hasSuffix(".seg") } == [StorageFormat.segmentFileName(sequence: reopened.currentSegmentSequence)])
+        reopened.close()
+    }
+
+    /// Under `SyncPolicy.never` a snapshot save still makes everything before it durable.
+    @Test func aSnapshotSaveIsDurableUnderSyncPolicyNever() throws {
+        let fs = MemoryFileSystem()
+        let log = try openLog(fs, segmentSize: 200, policy: .never)
+        try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: makeEntries(1...8, term: 1))
+        try log.save(hardState: HardState(term: 1, vote: 1, commit: 8), entries: makeEntries(9...12, term: 1))
+        try log.saveSnapshot(makeSnapshot(index: 8, term: 1))
+        let expected = log.entries
+        log.close()
+        fs.crash()
+        let reopened = try openLog(fs, segmentSize: 200)
+        #expect(reopened.snapshot?.metadata.index == 8)
+        #expect(reopened.entries == expected)
+        reopened.close()
+    }
+
+    /// Snapshot data larger than the read window is checksummed piecewise and loads whole.
+    @Test func largeSnapshotDataIsReadThroughAWindow() throws {
+        let fs = MemoryFileSystem()
+        _ = try buildLog(fs)
+        let log = try openLog(fs)
+        let big = makeSnapshot(index: 5, term: 1, size: 70_001)
+        try log.saveSnapshot(big)
+        log.close()
+        let info = try SnapshotFileInfo.inspect(path: snapshotPath(5), fileSystem: fs, chunkSize: 4096)
+        #expect(info.isValid && info.checksumStatus == "ok" && info.dataLength == 70_001)
+        #expect(try SnapshotFileInfo.load(path: snapshotPath(5), fileSystem: fs).snapshot == big)
+        let reopened = try openLog(fs)
+        #expect(reopened.snapshot == big)
+        reopened.close()
+    }
 }
