@@ -544,6 +544,14 @@ public final class Cluster {
         }
         let remaining = inFlight.count
         lines.append("stabilize: delivered \(delivered) message\(delivered == 1 ? "" : "s")" + (remaining > 0 ? "; \(remaining) still in flight (limit \(limit))" : "; nothing in flight"))
+        if wasNarrating && delivered > narrationLimit {
+            // The narration was cut short: say where things ended up.
+            let state = ids.map { id -> String in
+                guard let node = nodes[Int(id) - 1] else { return "\(Describe.n(id)) down" }
+                return "\(Describe.n(id)) \(node.role == .leader ? "leader " : "")t\(node.term) commit \(node.commitIndex)"
+            }
+            lines.append("now: " + state.joined(separator: ", "))
+        }
         return finish()
     }
 
