@@ -41,7 +41,7 @@ public enum Benchmark {
         let stabilize = measure { stabilizeLines = session.execute("stabilize").lines }
         let commit = session.cluster.node(1)?.commitIndex ?? 0
         report.append("cluster: \(nodes) nodes; \(entries) proposals (one `propose` command each) took \(fmt(proposeTime)) ms, leaving \(inFlight) messages in flight")
-        report.append("stabilize of \(entries) proposals: \(fmt(stabilize)) ms (\(stabilizeLines.last ?? "")); commit index now \(commit)")
+        report.append("stabilize of \(entries) proposals: \(fmt(stabilize)) ms (\(stabilizeLines.last { $0.hasPrefix("stabilize:") } ?? "")); commit index now \(commit)")
         report.append("status on an empty cluster (baseline): \(fmt(baseline)) ms")
         let status = best { _ = session.execute("status") }
         let log = best { _ = session.execute("log") }
