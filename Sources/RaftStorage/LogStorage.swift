@@ -30,6 +30,11 @@ public struct StorageOptions: Sendable {
 /// `save` persists one Ready's worth: the hard state first (its slot is synced), then the
 /// entries and a batch marker in one write, then one sync of the segment. A log that a crash left
 /// with a torn tail is cut back to its last marker when opened; any other damage refuses to open.
+///
+/// A log may start from a snapshot (`snapshot`, kept in a `snap-*.snap` file): `entries` then hold
+/// only the entries after it. `saveSnapshot` stores one — after local compaction, or received from
+/// the leader — and drops the segments it makes obsolete. A host restarts a node with
+/// `RaftNode(config:configuration:hardState: storage.hardState, entries: storage.entries, snapshot: storage.snapshot)`.
 public final class LogStorage {
     /// The directory.
     public let directory: String
