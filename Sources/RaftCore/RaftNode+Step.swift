@@ -25,6 +25,9 @@ extension RaftNode {
             // is the leader's own wish and overrides the lease.
             let isLeaseHeld = leader != .none && electionElapsed < config.electionTicks
             if !request.isTransfer && isLeaseHeld && (config.checkQuorum || request.isPreVote) {
+                if leader == id {
+                    return .ignored(reason: "n\(id) leads term \(term) under a leader lease; ignoring \(message.kindName) for term \(request.term)")
+                }
                 return .ignored(reason: "n\(leader) is leader and was heard from \(electionElapsed) ticks ago; ignoring \(message.kindName) for term \(request.term)")
             }
             // A pre-vote never changes the receiver's term.
