@@ -30,7 +30,7 @@ let package = Package(
         // Prompt, history and completion on top of readline; plain lines when stdin is not a TTY.
         .target(name: "LineEditor", dependencies: ["CReadline"]),
         // REPL command language, rendering and script runner, testable without a terminal.
-        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftStorage", "LineEditor"]),
+        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftStorage", "LineEditor", "LogdumpKit"]),
         .executableTarget(name: "raftstep", dependencies: [
             "RaftStepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -47,6 +47,8 @@ let package = Package(
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI"]),
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"]),
+        // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
+        .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
     ],
     swiftLanguageModes: [.v6]
 )

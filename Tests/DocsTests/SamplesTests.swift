@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import RaftStepCLI
+
+/// samples/README.md's table says what `logdump verify` reports for each sample data directory;
+/// each row is checked against the directory (through the same LogdumpKit code as the program).
+@Suite struct SamplesTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let samples = packageRoot.appendingPathComponent("samples")
+
+    struct Row: Sendable, CustomStringConvertible {
+        var name: String
+        var verdict: String
+        var exitCode: Int32
+        var description: String { name }
+    }
+
+    /// The rows of the table: `| \`name\` | how | what | class | exit |`.
+    static let rows: [Row] = {
+        guard let text = try? String(contentsOf: samples.appendingPathComponent("README.md"), encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line -> Row? in
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            // "", name, how, what, class, exit, ""
+            guard cells.count == 7, cells[1].hasPrefix("`"), cells[1].hasSuffix("`"),
+                  let code = Int32(cells[5]) else { return nil }
+            return Row(name: String(cells[1].dropFirst().dropLast()), verdict: cells[4], exitCode: code)
+        }
+    }()
+
+    @Test func theTableCoversEveryKindOfDamage() {
+        #expect(Set(Self.rows.map(\.name)) == ["healthy", "torn-tail", "bit-flip", "torn-hardstate", "missing-middle-segment", "two-logs-mixed"])
+        #expect(Set(Self.rows.map(\.exitCode)) == [0, 2, 3, 4])
+    }
+
+    @Test func everySampleDirectoryIsInTheTable() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.samples.path).filter {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: Self.samples.appendingPathComponent($0).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue && $0 != "scripts"
+        }
+        #expect(Set(names) == Set(Self.rows.map(\.name)))
+    }
+
+    @Test(arguments: SamplesTests.rows)
+    func verifyReportsWhatTheTableSays(_ row: Row) {
+        let result = LogdumpInProcess.run(["verify", Self.samples.appendingPathComponent(row.name).path])
+        #expect(result.exitCode == row.exitCode, "\(row.name):\n\(result.lines.joined(separator: "\n"))")
+        #expect(result.lines.last == "verdict: \(row.verdict) (exit \(row.exitCode))", "\(row.name):\n\(result.lines.joined(separator: "\n"))")
+    }
+
+    @Test func samplesAreSmall() throws {
+        for row in Self.rows {
+            let dir = Self.samples.appendingPathComponent(row.name)
+            var total = 0
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+                total += (try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.size] as? Int) ?? 0
+            }
+            #expect(total < 96 * 1024, "\(row.name) holds \(total) bytes")
+        }
+    }
+}
