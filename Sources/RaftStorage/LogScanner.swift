@@ -449,6 +449,7 @@ public final class LogScanner {
         }
         var state = ScanState(scanner: self, truncationsWanted: false, supersedeTable: table, live: live, base: base)
         state.result.problems = snapshots.problems
+        state.damagedSnapshotFiles = Set(snapshots.problems.map(\.file))
         try state.run(wantsRecords: wantsRecords, visit: visit)
         var result = state.result
         result.otherFiles = otherFiles
@@ -532,7 +533,9 @@ public final class LogScanner {
                 message: "the hard state belongs to log \(chosen.logID!), the segments to log \(logID)"))
         }
         // The comparisons below need a log whose durable end is known.
-        guard !result.problems.contains(where: { $0.class != .tornTail && $0.file != name }) else {
+        // (A damaged snapshot file does not hide it: the log was read from the older snapshot, row P5.)
+        let damagedSnapshots = Set(result.snapshotFiles.filter { !$0.isValid }.map(\.name))
+        guard !result.problems.contains(where: { $0.class != .tornTail && $0.file != name && !damagedSnapshots.contains($0.file) }) else {
             result.recoveredHardState = state
             return
         }
@@ -669,6 +672,8 @@ struct ScanState {
     let base: SnapshotBase?
     /// The term of the entry at the snapshot's index, in the log as acknowledged (when the live segments hold it).
     var termAtSnapshotIndex: UInt64?
+    /// Names of snapshot files that do not read back (their problems are already listed).
+    var damagedSnapshotFiles: Set<String> = []
     let truncationsWanted: Bool
     let supersedeTable: [(position: UInt64, minIndex: UInt64)]?
     var supersedeCursor = 0
@@ -738,7 +743,7 @@ struct ScanState {
         for (ordinal, path) in paths.enumerated() {
             try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, wantsRecords: wantsRecords, visit: visit)
         }
-        if let base, !semanticsSuspended && !result.problems.contains(where: { $0.class != .tornTail }) {
+        if let base, !semanticsSuspended && !result.problems.contains(where: { $0.class != .tornTail && !damagedSnapshotFiles.contains($0.file) }) {
             if result.lastIndex < base.index {
                 problem(.inconsistency, live.first.map { Path.name(of: $0) } ?? base.file, 0, index: result.lastIndex,
                         "the log ends at index \(result.lastIndex), below the snapshot's index \(base.index), although its first segment starts inside the snapshot")

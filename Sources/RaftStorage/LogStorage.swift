@@ -248,7 +248,16 @@ public final class LogStorage {
             log.append(contentsOf: undo)
         }
         if let first = log.first { start = first.index }
-        let serious = result.problems.filter { $0.class != .tornTail }
+        var serious = result.problems.filter { $0.class != .tornTail }
+        // A damaged snapshot file newer than the one the scan fell back to (row P5): when it is the
+        // only problem and live segments remain, the older snapshot and the log still hold everything
+        // (compaction keeps the segments the older snapshot needs until a newer one is durable, and
+        // the hard state's commit index, which bounds every compaction, passed H13). It is moved aside.
+        let damagedNames = Set(result.snapshotFiles.filter { !$0.isValid }.map(\.name))
+        let damagedSnapshots = serious.filter { damagedNames.contains($0.file) && $0.class == .corruption }
+        if !damagedSnapshots.isEmpty && damagedSnapshots.count == serious.count && !result.segments.isEmpty {
+            serious = []
+        }
         if !serious.isEmpty {
             let worst = serious[0].class
             throw StorageError(worst == .corruption ? .corruption : .inconsistency,
@@ -286,6 +295,14 @@ public final class LogStorage {
         precondition(snapshotIndex + UInt64(log.count) == result.lastIndex && (log.first.map { $0.index == snapshotIndex + 1 } ?? true),
                      "replayed log and scan disagree")
         var summary: [String] = []
+        if !damagedSnapshots.isEmpty {
+            for problem in damagedSnapshots {
+                let path = Path.join(dir, problem.file)
+                try fileSystem.rename(from: path, to: path + ".damaged")
+                summary.append("\(problem.description); recovered from \(result.snapshot.map { "the older snapshot \($0.name)" } ?? "the log alone"), which the log still completes; the damaged file is kept as \(problem.file).damaged")
+            }
+            try fileSystem.syncDirectory(atPath: dir)
+        }
         summary.append("read \(result.segments.count) segment(s), \(result.entryRecords) entry record(s), \(result.batchRecords) batch(es); log \(logID)")
         if let s = snapshot {
             summary.append("snapshot at index \(s.metadata.index), term \(s.metadata.term) (\(s.data.count) bytes of data); the log continues at index \(s.metadata.index + 1)")

@@ -69,7 +69,8 @@ public struct StorageProblem: Sendable, Equatable, CustomStringConvertible {
 
 /// What `LogStorage.open` found and did.
 public struct RecoveryReport: Sendable {
-    /// Every problem found (only torn tails when the log opened).
+    /// Every problem found (when the log opened: only torn tails, and damaged snapshot files an older
+    /// snapshot and the log replaced — docs/storage-format.md row P5).
     public var problems: [StorageProblem]
     /// True when a torn tail was cut off while opening.
     public var tornTailCut: Bool

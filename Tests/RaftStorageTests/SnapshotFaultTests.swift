@@ -147,6 +147,39 @@ import Testing
         #expect(openError(fs)?.kind == .corruption)
     }
 
+    /// When the newest snapshot file is damaged but the log still holds everything after the older
+    /// snapshot (both compactions stayed inside one segment), open falls back to it (row P5): the
+    /// damaged file is moved aside, nothing acknowledged is lost. With no older snapshot, the log alone.
+    @Test(arguments: [false, true])
+    func aDamagedNewestSnapshotFallsBackWhenTheLogIsComplete(withOlder: Bool) throws {
+        let fs = MemoryFileSystem()
+        let (all, _) = try buildLog(fs)  // one segment
+        let log = try openLog(fs)
+        var older: Snapshot?
+        if withOlder {
+            older = makeSnapshot(index: 4, term: 1)
+            try log.saveSnapshot(older!)
+        }
+        try log.saveSnapshot(makeSnapshot(index: 6, term: 1))
+        log.close()
+        let path = snapshotPath(6)
+        var bad = fs.contents(atPath: path)!
+        bad[bad.count - 7] ^= 0x01
+        fs.replaceContents(atPath: path, with: bad)
+        let verified = try Self.verify(fs)
+        #expect(verified.worst == .corruption && verified.problems.count == 1, "\(verified.problems)")
+        let reopened = try openLog(fs)
+        #expect(reopened.snapshot == older)
+        #expect(reopened.entries == Array(all[Int(older?.metadata.index ?? 0)...]))
+        #expect(reopened.report.problems.count == 1 && reopened.report.problems[0].class == .corruption)
+        #expect(fs.fileExists(atPath: path + ".damaged") && !fs.fileExists(atPath: path))
+        try reopened.saveSnapshot(makeSnapshot(index: 7, term: 1))
+        reopened.close()
+        let again = try openLog(fs)
+        #expect(again.report.problems.isEmpty && again.snapshot?.metadata.index == 7)
+        again.close()
+    }
+
     /// The log's start must be explained: a first segment after 1 without a snapshot, a snapshot
     /// that does not reach the first segment, a missing first live segment, a foreign snapshot, a
     /// snapshot whose term disagrees with the log: each an inconsistency.
