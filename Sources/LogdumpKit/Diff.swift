@@ -37,10 +37,11 @@ public struct LogDiff {
     struct Fingerprint: Equatable { var hash: UInt64 = 0xcbf2_9ce4_8422_2325; var count = 0 }
     struct Item { var index: UInt64; var term: UInt64; var type: UInt8; var crc: UInt32; var length: Int; var prefix: [UInt8] }
 
-    func fingerprints(_ scanner: LogScanner) throws(LogdumpError) -> (ScanResult, [Fingerprint], last: UInt64, lastTerm: UInt64) {
+    func fingerprints(_ scanner: LogScanner, pre: ScanResult, from start: UInt64) throws(LogdumpError) -> ([Fingerprint], last: UInt64, lastTerm: UInt64) {
         var prints: [Fingerprint] = []
-        var last: UInt64 = 0, lastTerm: UInt64 = 0
-        let pre = try scanEffectiveEntries(scanner) { r, _ in
+        var last = pre.snapshot?.index ?? 0, lastTerm = pre.snapshot?.term ?? 0
+        _ = try scanEffectiveEntries(scanner, pre: pre) { r, _ in
+            guard r.index >= start else { return }
             let c = Int((r.index &- 1) / Self.chunk)
             while prints.count <= c { prints.append(Fingerprint()) }
             prints[c].hash = (prints[c].hash ^ (UInt64(r.checksum) | r.index << 32)) &* 0x100_0000_01b3
@@ -48,12 +49,12 @@ public struct LogDiff {
             last = r.index
             lastTerm = r.term
         }
-        return (pre, prints, last, lastTerm)
+        return (prints, last, lastTerm)
     }
 
-    func items(_ scanner: LogScanner, pre: ScanResult, chunk c: Int) throws(LogdumpError) -> [Item] {
+    func items(_ scanner: LogScanner, pre: ScanResult, chunk c: Int, from start: UInt64) throws(LogdumpError) -> [Item] {
         var out: [Item] = []
-        let lo = UInt64(c) * Self.chunk + 1, hi = lo + Self.chunk - 1
+        let lo = max(UInt64(c) * Self.chunk + 1, start), hi = UInt64(c) * Self.chunk + Self.chunk
         let keep = maxBytes == 0 ? 4096 : maxBytes
         _ = try scanEffectiveEntries(scanner, pre: pre) { r, payload in
             guard r.index >= lo && r.index <= hi else { return }
@@ -65,21 +66,28 @@ public struct LogDiff {
 
     public func run(out: Output, err: Output) throws(LogdumpError) -> LogdumpExit {
         let sa = try a.scanner(fileSystem: fileSystem), sb = try b.scanner(fileSystem: fileSystem)
-        let (preA, fa, lastA, termA) = try fingerprints(sa)
-        let (preB, fb, lastB, termB) = try fingerprints(sb)
+        let preA = try LogInput.run { () throws(StorageError) in try sa.verify() }
+        let preB = try LogInput.run { () throws(StorageError) in try sb.verify() }
+        // With snapshots, only the indexes both logs still hold can be compared.
+        let start = max(preA.firstIndex, preB.firstIndex)
+        let (fa, lastA, termA) = try fingerprints(sa, pre: preA, from: start)
+        let (fb, lastB, termB) = try fingerprints(sb, pre: preB, from: start)
         let nameA = a.directory ?? a.segmentFiles.joined(separator: " ")
         let nameB = b.directory ?? b.segmentFiles.joined(separator: " ")
         out.line("diff")
         out.line("  A  \(nameA): last index \(lastA) (term \(termA))")
         out.line("  B  \(nameB): last index \(lastB) (term \(termB))")
+        if let w = preA.snapshotWords { out.line("  A starts after \(w)") }
+        if let w = preB.snapshotWords { out.line("  B starts after \(w)") }
+        if start > 1 { out.line("  compared from index \(start) (below it, a snapshot replaced the entries)") }
         var status = LogdumpExit.clean
         if let c = (0..<min(fa.count, fb.count)).first(where: { fa[$0] != fb[$0] }) ?? (fa.count != fb.count ? min(fa.count, fb.count) : nil) {
             status = .differ
-            let ia = c < fa.count ? try items(sa, pre: preA, chunk: c) : []
-            let ib = c < fb.count ? try items(sb, pre: preB, chunk: c) : []
+            let ia = c < fa.count ? try items(sa, pre: preA, chunk: c, from: start) : []
+            let ib = c < fb.count ? try items(sb, pre: preB, chunk: c, from: start) : []
             var k = 0
             while k < ia.count && k < ib.count && ia[k].index == ib[k].index && ia[k].crc == ib[k].crc { k += 1 }
-            let same = k < ia.count ? ia[k].index - 1 : (k < ib.count ? ib[k].index - 1 : UInt64(c) * Self.chunk + UInt64(k))
+            let same = k < ia.count ? ia[k].index - 1 : (k < ib.count ? ib[k].index - 1 : max(UInt64(c) * Self.chunk, start - 1) + UInt64(k))
             out.line("  identical through index \(same)" + (same == 0 ? " (nothing in common)" : ""))
             if k < ia.count && k < ib.count {
                 out.line("  first divergence at index \(min(ia[k].index, ib[k].index)):")
@@ -96,7 +104,7 @@ public struct LogDiff {
                 show("B", ib[k], out)
             }
         } else {
-            out.line("  identical: \(lastA) entries with the same index, term, type and payload")
+            out.line("  identical: entries \(start)…\(lastA) have the same index, term, type and payload")
         }
         out.flush()
         let wa = warnProblems(preA, command: "diff (A)", to: err)

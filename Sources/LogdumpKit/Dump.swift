@@ -129,7 +129,32 @@ public struct Dumper {
                 + "  " + pad("TYPE", 7) + pad("CRC", 12) + pad("STATUS", 22) + "COMMAND")
         } else if !physical && !json && o.header {
             out.line(padLeft("INDEX", 10) + padLeft("TERM", 7) + "  " + pad("TYPE", 7) + "COMMAND")
+            if let words = pre.snapshotWords { out.line("(the log starts after \(words))") }
         }
+        if physical {
+            for f in pre.snapshotFiles {
+                let used = f.path == pre.snapshot?.path
+                if json {
+                    out.write("{\"record\":\"snapshot\",\"file\":")
+                    out.jsonString(f.name)
+                    out.write(",\"size\":"); out.decimal(f.fileSize)
+                    if let i = f.index, let t = f.term { out.write(",\"index\":\(i),\"term\":\(t)") }
+                    if let c = f.configuration { out.write(",\"config\":"); out.jsonString(c.description) }
+                    out.write(",\"valid\":\(f.isValid),\"used\":\(used),\"checksum\":")
+                    out.jsonString(f.checksumStatus)
+                    out.write("}\n")
+                } else {
+                    var line = pad(f.name, 26) + padLeft("0", 10) + padLeft(String(f.fileSize), 7) + "  snap  "
+                    line += padLeft(f.index.map(String.init) ?? "-", 10) + padLeft(f.term.map(String.init) ?? "-", 7) + "  " + "-      "
+                    line += pad(f.storedChecksum.map(formatChecksumText) ?? "-", 12)
+                    line += pad(f.isValid ? (used ? "ok,log-starts-after" : "ok,older-unused") : "damaged", 22)
+                    line += "snapshot, checksum " + f.checksumStatus
+                    if let c = f.configuration { line += ", " + c.description }
+                    out.line(line)
+                }
+            }
+        }
+        let firstIndex = pre.firstIndex
 
         let result = try LogInput.run { () throws(StorageError) in
             try scanner.scan(computeSuperseded: computeSuperseded) { record, payload in
@@ -151,7 +176,8 @@ public struct Dumper {
                 guard record.index >= from && record.index <= to else { return }
                 if let term, record.term != term { return }
                 let torn = pre.isInTornTail(file: record.file, offset: record.offset)
-                if !physical && (record.superseded || torn) { return }
+                let compacted = isEntry && record.index < firstIndex
+                if !physical && (record.superseded || torn || compacted) { return }
                 guard printed < limit else { return }
                 printed += 1
                 let w = lineOut
@@ -197,6 +223,7 @@ public struct Dumper {
                     }
                     if physical {
                         if isEntry { w.write(record.superseded ? ",\"superseded\":true" : ",\"superseded\":false") }
+                        if compacted { w.write(",\"compacted\":true") }
                         w.write(torn ? ",\"torn_tail\":true" : ",\"torn_tail\":false")
                     }
                     w.write("}\n")
@@ -221,6 +248,7 @@ public struct Dumper {
                     w.spaces(2)
                     var status = "ok"
                     if record.superseded { status += ",superseded" }
+                    if compacted { status += ",compacted" }
                     if torn { status += ",torn-tail" }
                     w.write(pad(status, 22))
                     if isEntry {

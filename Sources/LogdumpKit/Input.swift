@@ -64,6 +64,8 @@ public struct LogInput: Sendable {
     public var segmentFiles: [String]
     /// The hard-state file, when one was named or found.
     public var hardStateFile: String?
+    /// Snapshot files (`snap-*.snap`), when named or found.
+    public var snapshotFiles: [String] = []
 
     /// Reads the arguments of `dump`/`stats`: one directory, or files.
     public static func resolve(_ paths: [String], fileSystem: FileSystem) throws(LogdumpError) -> LogInput {
@@ -72,6 +74,7 @@ public struct LogInput: Sendable {
             return try directoryInput(paths[0], fileSystem: fileSystem)
         }
         var segments: [String] = []
+        var snapshots: [String] = []
         var hardState: String?
         for path in paths {
             guard fileSystem.fileExists(atPath: path) else { throw LogdumpError("\(path): no such file or directory") }
@@ -82,6 +85,8 @@ public struct LogInput: Sendable {
             if Path.name(of: path) == StorageFormat.hardStateFileName {
                 if hardState != nil { throw LogdumpError("more than one hard-state file named") }
                 hardState = path
+            } else if SnapshotFormat.index(fileName: Path.name(of: path)) != nil {
+                snapshots.append(path)
             } else {
                 segments.append(path)
             }
@@ -90,7 +95,7 @@ public struct LogInput: Sendable {
         if segments.allSatisfy({ StorageFormat.segmentSequence(fileName: Path.name(of: $0)) != nil }) {
             segments.sort { Path.name(of: $0) < Path.name(of: $1) }
         }
-        return LogInput(directory: nil, segmentFiles: segments, hardStateFile: hardState)
+        return LogInput(directory: nil, segmentFiles: segments, hardStateFile: hardState, snapshotFiles: snapshots)
     }
 
     /// A data directory (which must hold segments or a hard-state file).
@@ -102,14 +107,16 @@ public struct LogInput: Sendable {
         do { names = try fileSystem.contentsOfDirectory(atPath: dir) } catch { throw LogdumpError(error) }
         let segments = names.filter { StorageFormat.segmentSequence(fileName: $0) != nil }
         let hasHardState = names.contains(StorageFormat.hardStateFileName)
-        if segments.isEmpty && !hasHardState {
+        let snapshots = names.filter { SnapshotFormat.index(fileName: $0) != nil }
+        if segments.isEmpty && !hasHardState && snapshots.isEmpty {
             let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
             throw LogdumpError("\(dir) is not a RaftStep data directory: no log-*.seg segment and no hardstate file"
                 + (names.isEmpty ? " (it is empty)" : " (it holds \(names.count) other name(s): \(shown))"))
         }
-        for name in segments + (hasHardState ? [StorageFormat.hardStateFileName] : []) { try requireRegularFile(Path.join(dir, name)) }
+        for name in segments + snapshots + (hasHardState ? [StorageFormat.hardStateFileName] : []) { try requireRegularFile(Path.join(dir, name)) }
         return LogInput(directory: dir, segmentFiles: segments.map { Path.join(dir, $0) },
-                        hardStateFile: hasHardState ? Path.join(dir, StorageFormat.hardStateFileName) : nil)
+                        hardStateFile: hasHardState ? Path.join(dir, StorageFormat.hardStateFileName) : nil,
+                        snapshotFiles: snapshots.map { Path.join(dir, $0) })
     }
 
     /// The scanner over these files.
@@ -117,7 +124,7 @@ public struct LogInput: Sendable {
         if let directory {
             do { return try LogScanner(directory: directory, fileSystem: fileSystem) } catch { throw LogdumpError(error) }
         }
-        return LogScanner(segmentFiles: segmentFiles, hardStateFile: hardStateFile, fileSystem: fileSystem)
+        return LogScanner(segmentFiles: segmentFiles, hardStateFile: hardStateFile, snapshotFiles: snapshotFiles, fileSystem: fileSystem)
     }
 
     /// Runs a scan, turning a storage error (I/O) into a logdump one.
@@ -140,7 +147,13 @@ extension ScanResult {
     /// Whether an entry record is part of the log recovery would rebuild.
     @inline(__always)
     func isEffective(_ record: ScannedRecord) -> Bool {
-        !record.superseded && !isInTornTail(file: record.file, offset: record.offset)
+        !record.superseded && record.index >= firstIndex && !isInTornTail(file: record.file, offset: record.offset)
+    }
+
+    /// "the snapshot at index N, term T (file)", when the log starts from one.
+    var snapshotWords: String? {
+        guard let s = snapshot, let index = s.index, let term = s.term else { return nil }
+        return "the snapshot at index \(index), term \(term) (\(s.name))"
     }
 }
 

@@ -187,7 +187,13 @@ public struct Repairer {
             throw LogdumpError("the first segment's header does not decode: no cut can leave a readable log")
         }
         struct Point { var ordinal: Int; var end: Int64; var marker: BatchMarker?; var lastIndex: UInt64; var lastTerm: UInt64 }
-        var point: Point? = cutAt == 1 ? Point(ordinal: 0, end: Int64(StorageFormat.segmentHeaderSize), marker: nil, lastIndex: 0, lastTerm: 0) : nil
+        // A compacted log starts after its snapshot: the earliest cut keeps nothing but the snapshot.
+        let firstIndex = pre.firstIndex
+        guard cutAt >= firstIndex else {
+            throw LogdumpError("--cut-at \(cutAt) is inside the snapshot (the log starts at index \(firstIndex)); the earliest cut is --cut-at \(firstIndex)")
+        }
+        var point: Point? = cutAt == firstIndex
+            ? Point(ordinal: 0, end: Int64(StorageFormat.segmentHeaderSize), marker: nil, lastIndex: firstIndex - 1, lastTerm: pre.snapshot?.term ?? 0) : nil
         var below: UInt64?, above: UInt64?
         var runs: [(term: UInt64, first: UInt64, last: UInt64)] = []
         // Pass 1: the cut point. Pass 2: what lies after it.
@@ -207,7 +213,7 @@ public struct Repairer {
         }
         guard let point else {
             var hint: [String] = []
-            hint.append("\(below ?? 1)")
+            hint.append("\(below ?? firstIndex)")
             if let above { hint.append("\(above)") }
             throw LogdumpError("--cut-at \(cutAt) is not a batch boundary before the first damage: the log can only be cut where a batch marker ends it"
                 + (hint.isEmpty ? "" : " (nearest: --cut-at \(hint.joined(separator: " or ")))"))
@@ -217,7 +223,7 @@ public struct Repairer {
         _ = try LogInput.run { () throws(StorageError) in
             try scanner.scan(computeSuperseded: true) { r, _ in
                 if r.kind == .entry, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end) { lowestAfter = min(lowestAfter, r.index) }
-                guard r.kind == .entry, !r.superseded, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end),
+                guard r.kind == .entry, !r.superseded, r.index >= firstIndex, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end),
                       !pre.isInTornTail(file: r.file, offset: r.offset) else { return }
                 appendRun(&runs, term: r.term, index: r.index)
                 maxLostIndex = max(maxLostIndex, r.index)
@@ -245,7 +251,7 @@ public struct Repairer {
         let logID = firstHeader.logID
         let sequence = max(pre.hardStateSequence, point.marker?.hardStateSequence ?? 0) + 1
         let hsPath = pre.hardState?.path ?? Path.join(directory, StorageFormat.hardStateFileName)
-        actions.append(.replaceHardState(path: hsPath, state: state, sequence: sequence, batchSequence: point.marker?.batchSequence ?? 0,
+        actions.append(.replaceHardState(path: hsPath, state: state, sequence: sequence, batchSequence: point.marker?.batchSequence ?? pre.snapshot?.batchSequence ?? 0,
                                          segmentSequence: segment.header?.sequence ?? firstHeader.sequence, logID: logID))
         summary.append("rewrite the hard state: term \(state.term), vote \(state.vote), commit \(state.commit) (sequence \(sequence + 1))")
         let lost: ClosedRange<UInt64>? = maxLostIndex >= minLostIndex ? minLostIndex...maxLostIndex : nil

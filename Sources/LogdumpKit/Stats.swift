@@ -61,7 +61,7 @@ public struct StatsReport {
         var batchEntries = Log2Histogram()
         var batchBytes = Log2Histogram()
         var perSegmentEffective = [Int](repeating: 0, count: pre.segments.count)
-        var superseded = 0, torn = 0, tornBytes: Int64 = 0, markerBytes: Int64 = 0, batches = 0, unsynced = 0
+        var superseded = 0, compacted = 0, torn = 0, tornBytes: Int64 = 0, markerBytes: Int64 = 0, batches = 0, unsynced = 0
         var bytesSinceMarker: Int64 = 0
         let result = try LogInput.run { () throws(StorageError) in
             try scanner.scan(computeSuperseded: pre.mayHaveSupersededEntries) { r, _ in
@@ -83,6 +83,7 @@ public struct StatsReport {
                 }
                 bytesSinceMarker += Int64(r.size)
                 if r.superseded { superseded += 1; return }
+                if r.index < pre.firstIndex { compacted += 1; return }
                 types[Int(r.entryType)].count += 1
                 types[Int(r.entryType)].payloadBytes += Int64(r.payloadLength)
                 types[Int(r.entryType)].recordBytes += Int64(r.size)
@@ -102,6 +103,8 @@ public struct StatsReport {
         let totalBytes = pre.segments.reduce(Int64(0)) { $0 + $1.size }
         out.line("stats \(input.directory ?? input.segmentFiles.joined(separator: " "))")
         out.line("  \(grouped(effective)) entries in the log (last index \(pre.lastIndex), term \(pre.lastTerm)), \(grouped(batches)) batches\(unsynced > 0 ? " (\(unsynced) unsynced)" : ""), \(pre.segments.count) segment(s), \(grouped(totalBytes)) bytes")
+        if let words = pre.snapshotWords { out.line("  the log starts after \(words)") }
+        if compacted > 0 { out.line("  \(grouped(compacted)) entry record(s) at or below the snapshot's index (compacted, not part of the log)") }
         if superseded > 0 { out.line("  \(grouped(superseded)) superseded entry record(s) (replaced by a later conflict truncation)") }
         if torn > 0 { out.line("  \(grouped(torn)) record(s), \(grouped(tornBytes)) bytes in the torn tail (not part of the log)") }
         out.line("")

@@ -40,6 +40,15 @@ public struct Verifier {
             }
             out.line(line)
         }
+        for f in r.snapshotFiles {
+            let used = f.path == r.snapshot?.path
+            var line = "  snapshot     \(f.name): "
+            if let i = f.index, let t = f.term { line += "index \(i), term \(t), " }
+            line += f.isValid ? (used ? "the log starts after it" : "older, not used") : "does not read back"
+            line += " (checksum \(f.checksumStatus))"
+            out.line(line)
+        }
+        if !r.obsoleteSegments.isEmpty { out.line("  obsolete     \(r.obsoleteSegments.joined(separator: ", ")) (covered by the snapshot; not read)") }
         out.line("  records      \(r.entryRecords) entries, \(r.batchRecords) batch markers")
         if let b = r.lastBatch {
             out.line("  durable log  last index \(r.lastIndex), term \(r.lastTerm) (batch \(b.batchSequence))")
@@ -110,6 +119,13 @@ public struct Verifier {
             out.write(",\"valid_end\":"); out.decimal(s.validEnd)
             out.write("}")
         }
+        out.write("]")
+        if let snap = r.snapshot, let i = snap.index, let t = snap.term {
+            out.write(",\"snapshot\":{\"file\":"); out.jsonString(snap.name); out.write(",\"index\":\(i),\"term\":\(t)}")
+        }
+        out.write(",\"first_index\":"); out.decimal(r.firstIndex)
+        out.write(",\"obsolete_segments\":[")
+        for (i, f) in r.obsoleteSegments.enumerated() { if i > 0 { out.write(",") }; out.jsonString(f) }
         out.write("],\"entries\":"); out.decimal(UInt64(r.entryRecords))
         out.write(",\"batches\":"); out.decimal(UInt64(r.batchRecords))
         out.write(",\"last_index\":"); out.decimal(r.lastIndex)
