@@ -234,6 +234,18 @@ import Testing
         }
     }
 
+    /// Explicit files (what `logdump` passes): with the snapshot file the compacted log is clean,
+    /// without it the segments read as a gap no snapshot covers.
+    @Test func explicitFilesNeedTheSnapshot() throws {
+        let fs = MemoryFileSystem()
+        let (snapshot, _) = try Self.compactedLog(fs)
+        let segments = try fileNames(fs).filter { StorageFormat.segmentSequence(fileName: $0) != nil }.map { Path.join(dir, $0) }
+        let with = try LogScanner(segmentFiles: segments, hardStateFile: hardStatePath(), snapshotFiles: [snapshotPath(6)], fileSystem: fs).verify()
+        #expect(with.worst == nil && with.snapshot?.metadata == snapshot.metadata && with.lastIndex == 10, "\(with.problems)")
+        let without = try LogScanner(segmentFiles: segments, hardStateFile: hardStatePath(), fileSystem: fs).verify()
+        #expect(without.worst == .inconsistency && without.snapshot == nil)
+    }
+
     /// Segments an interrupted compaction left behind are not read, are reported as obsolete, and
     /// are removed by open.
     @Test func obsoleteSegmentsAreRemovedOnOpen() throws {
