@@ -131,29 +131,7 @@ public struct Dumper {
             out.line(padLeft("INDEX", 10) + padLeft("TERM", 7) + "  " + pad("TYPE", 7) + "COMMAND")
             if let words = pre.snapshotWords { out.line("(the log starts after \(words))") }
         }
-        if physical {
-            for f in pre.snapshotFiles {
-                let used = f.path == pre.snapshot?.path
-                if json {
-                    out.write("{\"record\":\"snapshot\",\"file\":")
-                    out.jsonString(f.name)
-                    out.write(",\"size\":"); out.decimal(f.fileSize)
-                    if let i = f.index, let t = f.term { out.write(",\"index\":\(i),\"term\":\(t)") }
-                    if let c = f.configuration { out.write(",\"config\":"); out.jsonString(c.description) }
-                    out.write(",\"valid\":\(f.isValid),\"used\":\(used),\"checksum\":")
-                    out.jsonString(f.checksumStatus)
-                    out.write("}\n")
-                } else {
-                    var line = pad(f.name, 26) + padLeft("0", 10) + padLeft(String(f.fileSize), 7) + "  snap  "
-                    line += padLeft(f.index.map(String.init) ?? "-", 10) + padLeft(f.term.map(String.init) ?? "-", 7) + "  " + "-      "
-                    line += pad(f.storedChecksum.map(formatChecksumText) ?? "-", 12)
-                    line += pad(f.isValid ? (used ? "ok,log-starts-after" : "ok,older-unused") : "damaged", 22)
-                    line += "snapshot, checksum " + f.checksumStatus
-                    if let c = f.configuration { line += ", " + c.description }
-                    out.line(line)
-                }
-            }
-        }
+        if physical { printSnapshots(pre, json: json, out: out) }
         let firstIndex = pre.firstIndex
 
         let result = try LogInput.run { () throws(StorageError) in
@@ -286,6 +264,43 @@ public struct Dumper {
         out.flush()
         _ = result
         return warnProblems(pre, command: "dump", to: err)
+    }
+
+    /// The snapshot files of a physical dump, first.
+    func printSnapshots(_ pre: ScanResult, json: Bool, out: Output) {
+        var usedPath = ""
+        if let chosen = pre.snapshot { usedPath = chosen.path }
+        for k in 0..<pre.snapshotFiles.count {
+            let f = pre.snapshotFiles[k]
+            out.line(snapshotLine(f, used: f.path == usedPath, json: json))
+        }
+    }
+
+    func snapshotLine(_ f: SnapshotFileInfo, used: Bool, json: Bool) -> String {
+        var index = "-", term = "-", crc = "-", config = ""
+        if let i = f.index { index = String(i) }
+        if let t = f.term { term = String(t) }
+        if let c = f.storedChecksum { crc = formatChecksumText(c) }
+        if let c = f.configuration { config = c.description }
+        let valid = f.isValid
+        if json {
+            let o = Output()
+            o.write("{\"record\":\"snapshot\",\"file\":")
+            o.jsonString(f.name)
+            o.write(",\"size\":" + String(f.fileSize))
+            if index != "-" { o.write(",\"index\":" + index + ",\"term\":" + term) }
+            if !config.isEmpty { o.write(",\"config\":"); o.jsonString(config) }
+            o.write(",\"valid\":" + (valid ? "true" : "false") + ",\"used\":" + (used ? "true" : "false") + ",\"checksum\":")
+            o.jsonString(f.checksumStatus)
+            o.write("}")
+            return o.text
+        }
+        var line = pad(f.name, 26) + padLeft("0", 10) + padLeft(String(f.fileSize), 7) + "  snap  "
+        line += padLeft(index, 10) + padLeft(term, 7) + "  -      " + pad(crc, 12)
+        line += pad(valid ? (used ? "ok,log-starts-after" : "ok,older-unused") : "damaged", 22)
+        line += "snapshot, checksum " + f.checksumStatus
+        if !config.isEmpty { line += ", " + config }
+        return line
     }
 }
 
