@@ -44,7 +44,7 @@ public enum CommandTable {
         CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
                     summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),
-        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · up|down NODE · invariants ok · violation NAME…",
+        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · up|down NODE · exit N · invariants ok · violation NAME…",
                     summary: "assert something about the cluster; fails with what was found"),
         CommandInfo(name: "violations", usage: "violations", summary: "every invariant violation found so far"),
         CommandInfo(name: "undo", usage: "undo", summary: "restore the state before the last command (replays the session from its start)"),
@@ -53,7 +53,10 @@ public enum CommandTable {
         CommandInfo(name: "reset", usage: "reset [nodes=N] [seed=S]", summary: "start over with a fresh cluster"),
         CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
                     summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)"),
-        CommandInfo(name: "disk", usage: "disk export NODE DIR", summary: "write the node's disk as real files that logdump reads"),
+        CommandInfo(name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",
+                    summary: "write the node's disk as real files that logdump reads (replacing an earlier export in DIR); cut BYTES off the last segment of an exported DIR; flip a bit of one of its files"),
+        CommandInfo(name: "logdump", usage: "logdump dump|verify|repair|stats|hardstate|diff ARGS…",
+                    summary: "run logdump on exported files, as the logdump program (`expect exit N` checks its exit code)"),
         CommandInfo(name: "help", usage: "help [COMMAND]", summary: "list the commands, or explain one"),
         CommandInfo(name: "quit", usage: "quit", summary: "leave (also `exit` or end of input)"),
     ]
@@ -68,5 +71,5 @@ public enum CommandTable {
                                     "heartbeat-ticks", "on-violation", "color"]
     /// Forms of `expect`.
     public static let expectForms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
-                                     "up", "down", "invariants", "violation"]
+                                     "up", "down", "exit", "invariants", "violation"]
 }

@@ -55,7 +55,10 @@ extension Session {
             default: return position == 2 ? nodes + ["all"] : []
             }
         case "disk":
-            return position == 1 ? ["export"] : (position == 2 ? nodes : [])
+            if position == 1 { return ["export", "tear", "flip"] }
+            return words[1] == "export" && position == 2 ? nodes : []
+        case "logdump":
+            return position == 1 ? ["dump", "verify", "repair", "stats", "hardstate", "diff"] : []
         case "help":
             return CommandTable.all.map(\.name)
         case "reset":

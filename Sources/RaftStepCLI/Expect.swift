@@ -120,6 +120,14 @@ extension Session {
                 failures.append("n\(id) is \(cluster.isUp(id) ? "up" : "down")")
             }
             summary = "\(rest[0]) is \(form)"
+        case "exit":
+            guard rest.count == 1, let want = Int32(rest[0]) else { throw UsageError("expected: expect exit N (the exit code of the last logdump command)", command: name) }
+            if let have = lastLogdumpExit {
+                if have != want { failures.append("the last logdump command exited \(have), expected \(want)") }
+            } else {
+                failures.append("no logdump command has run yet")
+            }
+            summary = "logdump exit \(want)"
         case "invariants":
             guard rest == ["ok"] else { throw UsageError("expected: expect invariants ok", command: name) }
             for violation in cluster.violations { failures.append("\(violation)") }

@@ -175,7 +175,9 @@ public enum LessonRunner {
                 return false
             }
             let words = Session.tokenize(line)
-            guard let verb = words.first else { continue }
+            guard let first = words.first else { continue }
+            // A verb alone; `restart n2` is the cluster command, not the lesson's `restart`.
+            let verb = words.count == 1 ? first : ""
             switch verb {
             case "hint":
                 state.hint(write: write)

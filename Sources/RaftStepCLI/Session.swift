@@ -50,6 +50,8 @@ public final class Session {
     /// takes back one group).
     private var historyGroups: [Int] = []
     private var loadDepth = 0
+    /// The exit code of the last `logdump` command (`expect exit N`).
+    var lastLogdumpExit: Int32?
 
     /// Starts a session; fails when the cluster options are invalid or the data directory is not empty.
     public init(options: SessionOptions) throws(SimError) {
@@ -297,10 +299,9 @@ public final class Session {
         case "set":
             return try set(args)
         case "disk":
-            guard args.count == 3, args[0] == "export" else { throw UsageError("expected: disk export NODE DIR", command: name) }
-            let id = try node(args[1], for: name)
-            let lines = try sim(name) { () throws(SimError) in try cluster.exportDisk(id, to: args[2]) }
-            return Outcome(lines: lines)
+            return try diskCommand(args)
+        case "logdump":
+            return try logdumpCommand(args)
         case "undo":
             guard args.isEmpty else { throw UsageError("undo takes no arguments", command: name) }
             return try undo()
