@@ -46,11 +46,17 @@ import RaftStepCLI
         return result
     }
 
-    static func lessonTranscript(_ number: Int) throws -> [String] {
+    /// The lesson at its prompt, fed its suggested commands (`edit` may rewrite the lesson's text
+    /// first, e.g. to move its files elsewhere).
+    static func lessonTranscript(_ number: Int, edit: ((String) -> String)? = nil) throws -> [String] {
         let directory = packageRoot.appendingPathComponent("lessons").path
         guard case .success(let catalog) = LessonCatalog.load(directory: directory),
-              let lesson = catalog.lesson(named: String(number)) else {
+              var lesson = catalog.lesson(named: String(number)) else {
             throw TourError(message: "cannot load lesson \(number) from \(directory)")
+        }
+        if let edit {
+            let url = URL(fileURLWithPath: directory).appendingPathComponent(lesson.slug + ".md")
+            lesson = try Lesson.parse(edit(try String(contentsOf: url, encoding: .utf8)), slug: lesson.slug)
         }
         var input = lesson.steps.flatMap(\.commands)[...]
         var output: [String] = []

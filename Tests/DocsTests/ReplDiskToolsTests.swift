@@ -83,8 +83,15 @@ import RaftStepCLI
         #expect(FileManager.default.fileExists(atPath: "\(dir)/notes.txt"))
     }
 
+    /// Lesson 10 at its prompt (where a step whose expectations already hold waits for its
+    /// commands). Its files go to a folder of this test: LessonTests checks the lesson itself,
+    /// in /tmp/raftstep-lesson10, maybe at the same time.
     @Test func lessonTenFinishesAtItsPrompt() throws {
-        let transcript = try ReadmeTourTests.lessonTranscript(10)
-        #expect(transcript.contains("Lesson 10 done."))
+        defer { try? FileManager.default.removeItem(atPath: Self.root) }
+        let transcript = try ReadmeTourTests.lessonTranscript(10) {
+            $0.replacingOccurrences(of: "/tmp/raftstep-lesson10/", with: Self.root + "/lesson10/")
+        }
+        #expect(transcript.contains("Lesson 10 done."), "\(transcript.suffix(8).joined(separator: "\n"))")
+        #expect(transcript.contains { $0.contains(Self.root + "/lesson10/flip") })
     }
 }
