@@ -18,6 +18,9 @@ extension Session {
             guard let id = NodeName.parse(args[1]), id >= 1, id <= UInt64(cluster.ids.count) else {
                 throw UsageError("'\(args[1])' is not a node of this cluster (n1…n\(cluster.ids.count))", command: name)
             }
+            if let data = cluster.options.dataDirectory, DiskTools.isInside(args[2], data) {
+                throw UsageError("\(args[2]) is inside the cluster's data directory \(data); export somewhere else", command: name)
+            }
             var lines = try DiskTools.clearForExport(args[2])
             do {
                 lines += try cluster.exportDisk(id, to: args[2])
@@ -52,6 +55,26 @@ extension Session {
 
 enum DiskTools {
     static var fileSystem: PosixFileSystem { PosixFileSystem() }
+
+    /// Whether `path` is `directory` or inside it (symbolic links resolved where the paths exist).
+    static func isInside(_ path: String, _ directory: String) -> Bool {
+        func resolved(_ p: String) -> String {
+            // The deepest existing ancestor, resolved, plus the rest as written.
+            var head = Path.normalized(p), tail: [String] = []
+            while true {
+                if let real = realpath(head, nil) {
+                    defer { free(real) }
+                    return ([String(cString: real)] + tail.reversed()).joined(separator: "/")
+                }
+                let parent = Path.directory(of: head)
+                if parent == head || head.isEmpty { return Path.normalized(p) }
+                tail.append(Path.name(of: head))
+                head = parent
+            }
+        }
+        let a = resolved(path), b = resolved(directory)
+        return a == b || a.hasPrefix(b.hasSuffix("/") ? b : b + "/")
+    }
 
     /// Whether a name in a directory is one that RaftStorage or logdump writes there.
     static func isDataFile(_ name: String) -> Bool {

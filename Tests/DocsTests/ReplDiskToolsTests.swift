@@ -69,18 +69,35 @@ import RaftStepCLI
         let dir = "\(Self.root)/e"
         _ = run(s, "disk export n1 \(dir)")
         // Leftovers of an earlier export and repair: another segment and a backup folder.
-        FileManager.default.createFile(atPath: "\(dir)/log-0000000000000009.seg", contents: Data([1, 2, 3]))
+        #expect(FileManager.default.createFile(atPath: "\(dir)/log-0000000000000009.seg", contents: Data([1, 2, 3])))
         try FileManager.default.createDirectory(atPath: "\(dir)/logdump-backup-x", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(dir)/logdump-backup-x/MANIFEST", contents: Data())
+        #expect(FileManager.default.createFile(atPath: "\(dir)/logdump-backup-x/MANIFEST", contents: Data()))
         let again = run(s, "disk export n1 \(dir)")
         #expect(again.status == .ok, "\(again.lines)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["hardstate", "log-0000000000000001.seg"])
         _ = run(s, "logdump verify \(dir)")
         #expect(run(s, "expect exit 0").status == .ok)
         // A directory with anything else in it is not ours to clear.
-        FileManager.default.createFile(atPath: "\(dir)/notes.txt", contents: Data("keep".utf8))
+        #expect(FileManager.default.createFile(atPath: "\(dir)/notes.txt", contents: Data("keep".utf8)))
         #expect(run(s, "disk export n1 \(dir)").status == .error)
         #expect(FileManager.default.fileExists(atPath: "\(dir)/notes.txt"))
+    }
+
+    @Test func exportNeverClearsTheClustersOwnDataDirectory() throws {
+        defer { try? FileManager.default.removeItem(atPath: Self.root) }
+        let data = Self.root + "/data"
+        var options = SessionOptions()
+        options.cluster.dataDirectory = data
+        let s = try Session(options: options)
+        #expect(s.execute("campaign n1").status == .ok)
+        #expect(s.execute("stabilize").status == .ok)
+        for target in [data + "/n1", data + "/n1/", data + "/n2/../n1", data, data + "/n1/sub"] {
+            #expect(s.execute("disk export n1 \(target)").status == .error, "\(target)")
+        }
+        #expect(FileManager.default.fileExists(atPath: data + "/n1/log-0000000000000001.seg"))
+        #expect(s.execute("disk export n1 \(Self.root)/copy").status == .ok)
+        _ = s.execute("logdump verify \(Self.root)/copy")
+        #expect(s.execute("expect exit 0").status == .ok)
     }
 
     /// Lesson 10 at its prompt (where a step whose expectations already hold waits for its
