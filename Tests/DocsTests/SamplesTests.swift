@@ -61,3 +61,35 @@ import RaftStepCLI
         }
     }
 }
+
+/// samples/regenerate.sh still makes the committed bytes: its first raftstep script (the one
+/// behind every small sample) is run in process and the exported disks compared with the samples.
+@Suite struct SamplesRegenerateTests {
+    @Test func theSmallSamplesComeFromTheScript() throws {
+        let script = try String(contentsOf: SamplesTests.samples.appendingPathComponent("regenerate.sh"), encoding: .utf8)
+        let lines = script.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: "run small <<SCRIPT"),
+              let end = lines[start...].firstIndex(of: "SCRIPT") else {
+            Issue.record("regenerate.sh has no `run small <<SCRIPT` … `SCRIPT` block")
+            return
+        }
+        let work = "/tmp/raftstep-samples-test-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var options = SessionOptions()
+        options.color = false
+        let session = try Session(options: options)
+        for line in lines[(start + 1)..<end] {
+            let result = session.execute(line.replacingOccurrences(of: "$WORK", with: work))
+            #expect(result.status == .ok, "\(line): \(result.lines)")
+        }
+        func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+        let samples = SamplesTests.samples.path
+        let seg = "log-0000000000000001.seg"
+        #expect(bytes("\(work)/small-n1/\(seg)") == bytes("\(samples)/healthy/\(seg)"), "samples/healthy is stale: run samples/regenerate.sh")
+        #expect(bytes("\(work)/small-n1/hardstate") == bytes("\(samples)/healthy/hardstate"), "samples/healthy is stale: run samples/regenerate.sh")
+        #expect(bytes("\(work)/small-n2/hardstate") == bytes("\(samples)/two-logs-mixed/hardstate"), "samples/two-logs-mixed is stale")
+        let pending = bytes("\(work)/pending-n1/\(seg)") ?? Data()
+        let torn = bytes("\(samples)/torn-tail/\(seg)") ?? Data([0])
+        #expect(torn.count < pending.count && pending.prefix(torn.count) == torn, "samples/torn-tail is stale")
+    }
+}
