@@ -18,7 +18,7 @@ public struct HardStateReport {
         } else {
             self.path = t
         }
-        try requireRegularFile(self.path)
+        try requireRegularFile(self.path, fileSystem)
         self.fileSystem = fileSystem
         self.json = json
     }

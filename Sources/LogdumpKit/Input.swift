@@ -6,8 +6,10 @@ import Darwin
 import RaftCore
 import RaftStorage
 
-/// Opening a FIFO or a device would block or never end: only regular files are read.
-func requireRegularFile(_ path: String) throws(LogdumpError) {
+/// Opening a FIFO or a device would block or never end: only regular files are read (checked on
+/// real disks; other file systems hold only files).
+func requireRegularFile(_ path: String, _ fileSystem: FileSystem) throws(LogdumpError) {
+    guard fileSystem is PosixFileSystem else { return }
     var st = stat()
     guard stat(path, &st) == 0 else { throw LogdumpError("\(path): \(String(cString: strerror(errno)))") }
     guard (st.st_mode & S_IFMT) == S_IFREG else { throw LogdumpError("\(path) is not a regular file") }
@@ -81,7 +83,7 @@ public struct LogInput: Sendable {
             if fileSystem.isDirectory(atPath: path) {
                 throw LogdumpError("\(path) is a directory: name one data directory, or segment files only")
             }
-            try requireRegularFile(path)
+            try requireRegularFile(path, fileSystem)
             if Path.name(of: path) == StorageFormat.hardStateFileName {
                 if hardState != nil { throw LogdumpError("more than one hard-state file named") }
                 hardState = path
@@ -113,7 +115,7 @@ public struct LogInput: Sendable {
             throw LogdumpError("\(dir) is not a RaftStep data directory: no log-*.seg segment and no hardstate file"
                 + (names.isEmpty ? " (it is empty)" : " (it holds \(names.count) other name(s): \(shown))"))
         }
-        for name in segments + snapshots + (hasHardState ? [StorageFormat.hardStateFileName] : []) { try requireRegularFile(Path.join(dir, name)) }
+        for name in segments + snapshots + (hasHardState ? [StorageFormat.hardStateFileName] : []) { try requireRegularFile(Path.join(dir, name), fileSystem) }
         return LogInput(directory: dir, segmentFiles: segments.map { Path.join(dir, $0) },
                         hardStateFile: hasHardState ? Path.join(dir, StorageFormat.hardStateFileName) : nil,
                         snapshotFiles: snapshots.map { Path.join(dir, $0) })

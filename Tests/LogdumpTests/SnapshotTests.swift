@@ -46,3 +46,16 @@ func compactedSample() throws -> String {
         log.close()
     }
 }
+
+/// LogdumpKit works on any FileSystem: the simulator's in-memory disk too.
+@Test func worksOnTheInMemoryFileSystem() throws {
+    let memory = MemoryFileSystem()
+    let log = try LogStorage.open(directory: "/n1", fileSystem: memory, options: StorageOptions(newLogID: fixedLogID))
+    try log.save(hardState: HardState(term: 1, vote: 1, commit: 1), entries: [entry(1, 1, "set a 1"), entry(2, 1, "set b 2")])
+    log.close()
+    let out = Output(), err = Output()
+    let input = try LogInput.resolve(["/n1"], fileSystem: memory)
+    #expect(try Verifier(input: input, fileSystem: memory).run(out: out) == .clean)
+    #expect(try Dumper(input: input, options: DumpOptions(), fileSystem: memory).run(out: out, err: err) == .clean)
+    #expect(out.text.contains("set b 2"))
+}
