@@ -20,6 +20,12 @@ public struct ClusterOptions: Sendable, Equatable {
     public var heartbeatTicks: Int = 1
     /// When set, every node keeps real files in `DIR/nK` instead of a simulated disk.
     public var dataDirectory: String?
+    /// How many of the nodes (n1…nK) form the starting configuration; nil: all of them. The
+    /// others run but are not members until they are added (`add NODE`).
+    public var voterCount: Int?
+    /// Automatic compaction: a node compacts through its applied index once it holds this many
+    /// applied entries after its snapshot; 0 turns it off.
+    public var compactThreshold: Int = 0
 
     /// The largest cluster the simulator builds.
     public static let maxNodes = 25
@@ -33,6 +39,7 @@ public struct ClusterOptions: Sendable, Equatable {
         if heartbeatTicks < 1 { return "heartbeat ticks must be at least 1" }
         if electionTicks <= heartbeatTicks { return "election ticks must exceed heartbeat ticks" }
         if electionTicks > 10_000 { return "election ticks must be at most 10000" }
+        if let voterCount, voterCount < 1 || voterCount > nodeCount { return "voters must be between 1 and the node count (\(nodeCount))" }
         return nil
     }
 }
@@ -48,14 +55,14 @@ public final class Cluster {
     /// The options the cluster was built with (settings changed since are in `settings`).
     public let options: ClusterOptions
     /// The current settings, used for nodes that start from now on.
-    public private(set) var settings: ClusterOptions
+    public internal(set) var settings: ClusterOptions
     /// The node ids, 1…N.
     public let ids: [NodeID]
-    private var nodes: [RaftNode?]
-    private var disks: [NodeDisk]
-    private var machines: [KeyValueStore]
-    private var persistedLast: [UInt64]
-    private var configuration: Configuration
+    var nodes: [RaftNode?]
+    var disks: [NodeDisk]
+    var machines: [KeyValueStore]
+    var persistedLast: [UInt64]
+    var configuration: Configuration
     /// Messages in flight, oldest (lowest id) first.
     public private(set) var inFlight: [InFlightMessage] = []
     /// The id the next message gets.
@@ -65,7 +72,7 @@ public final class Cluster {
     /// The groups of the current partition (empty when healed).
     public private(set) var partitionGroups: [[NodeID]] = []
     private var generator: SeededGenerator
-    private var checker: InvariantChecker
+    var checker: InvariantChecker
     /// Every violation found so far, oldest first.
     public private(set) var violations: [InvariantViolation] = []
     /// Inputs handled so far (deliveries, ticks, proposals…).
@@ -80,7 +87,7 @@ public final class Cluster {
         self.options = options
         self.settings = options
         ids = (1...options.nodeCount).map { NodeID($0) }
-        configuration = Configuration(voters: ids)
+        configuration = Configuration(voters: Array(ids.prefix(options.voterCount ?? options.nodeCount)))
         generator = SeededGenerator(seed: options.seed ^ 0x5EED_0F_D15C)
         checker = InvariantChecker(count: options.nodeCount)
         isCut = Array(repeating: Array(repeating: false, count: options.nodeCount), count: options.nodeCount)
@@ -95,7 +102,7 @@ public final class Cluster {
         for id in ids {
             let i = Int(id) - 1
             let recovered = try disks[i].recover()
-            if recovered.entries.isEmpty && recovered.hardState == .empty {
+            if recovered.entries.isEmpty && recovered.hardState == .empty && recovered.snapshot == nil {
                 nodes[i] = RaftNode(config: nodeConfig(id), configuration: configuration)
             } else {
                 // A data directory from an earlier run: the node comes back from it.
@@ -179,26 +186,26 @@ public final class Cluster {
         }
     }
 
-    private func requireUp(_ id: NodeID) throws(SimError) {
+    func requireUp(_ id: NodeID) throws(SimError) {
         try validate(id)
         guard isUp(id) else { throw SimError("\(Describe.n(id)) is down (restart it first)") }
     }
 
     // MARK: Steps
 
-    private func begin() { lines.removeAll(keepingCapacity: true) }
+    func begin() { lines.removeAll(keepingCapacity: true) }
 
-    private func finish() -> [String] {
+    func finish() -> [String] {
         let result = lines
         lines.removeAll()
         return result
     }
 
-    private func say(_ text: @autoclosure () -> String) {
+    func say(_ text: @autoclosure () -> String) {
         if isNarrating { lines.append(text()) }
     }
 
-    private struct Snapshot {
+    struct Snapshot {
         var role: Role
         var term: UInt64
         var vote: NodeID
@@ -206,13 +213,13 @@ public final class Cluster {
         var commit: UInt64
     }
 
-    private func snapshot(_ i: Int) -> Snapshot? {
+    func snapshot(_ i: Int) -> Snapshot? {
         guard let node = nodes[i] else { return nil }
         return Snapshot(role: node.role, term: node.term, vote: node.vote, leader: node.leader, commit: node.commitIndex)
     }
 
     /// Handles node `i`'s Ready (repeatedly, while it has one), narrating against `before`.
-    private func handleReady(_ i: Int, before: Snapshot?) {
+    func handleReady(_ i: Int, before: Snapshot?) {
         var rounds = 0
         var before = before
         while let node = nodes[i], node.hasReady, rounds < 16 {
@@ -220,10 +227,7 @@ public final class Cluster {
             let ready = nodes[i]!.ready()
             let name = Describe.n(NodeID(i + 1))
             if isNarrating, let before { narrateState(name, before: before, after: snapshot(i)!) }
-            if let snapshot = ready.snapshot {
-                // The simulator never compacts, so no leader sends snapshots; say so if one appears.
-                say("  \(name) received a snapshot through \(snapshot.metadata.index)@\(snapshot.metadata.term), which the simulator does not persist yet")
-            }
+            if let snapshot = ready.snapshot, !installReceivedSnapshot(i, snapshot, hardState: ready.hardState) { return }
             // 1. Persist.
             if ready.hardState != nil || !ready.entries.isEmpty {
                 if let first = ready.entries.first, first.index <= persistedLast[i] {
@@ -237,6 +241,7 @@ public final class Cluster {
                     return
                 }
                 if let last = ready.entries.last { persistedLast[i] = last.index }
+                narrateConfigEntries(i, ready.entries)
                 if isNarrating && (!ready.entries.isEmpty || (ready.hardState.map { $0.term != before?.term || $0.vote != before?.vote } ?? false)) {
                     var what: [String] = []
                     if !ready.entries.isEmpty { what.append(Describe.entryRange(ready.entries)) }
@@ -286,6 +291,7 @@ public final class Cluster {
             }
             serveReads(i)
             nodes[i]!.advance(ready)
+            compactIfOverThreshold(i)
             before = snapshot(i)
         }
     }
@@ -373,7 +379,7 @@ public final class Cluster {
     }
 
     /// Runs the checker; records and narrates new violations.
-    private func checkInvariants() {
+    func checkInvariants() {
         stepCount += 1
         let found = checker.check(nodes)
         if !found.isEmpty {
@@ -688,7 +694,7 @@ public final class Cluster {
 
     // MARK: Faults
 
-    private func crashNode(_ i: Int) {
+    func crashNode(_ i: Int) {
         pendingReads.removeAll { $0.node == i }
         disks[i].crash(generator: &generator)
         nodes[i] = nil
@@ -718,7 +724,7 @@ public final class Cluster {
         guard nodes[i] == nil else { throw SimError("\(Describe.n(id)) is already up (crash it first)") }
         var recovered = try disks[i].recover()
         var notes = recovered.notes
-        if let problem = Cluster.logProblem(recovered.entries) {
+        if let problem = Cluster.logProblem(recovered.entries, after: recovered.snapshot?.metadata.index ?? 0) {
             throw SimError("\(Describe.n(id)) cannot start: its disk holds \(problem)")
         }
         if let last = recovered.entries.last, last.term > recovered.hardState.term {
@@ -727,23 +733,25 @@ public final class Cluster {
         }
         begin()
         let node = RaftNode(config: nodeConfig(id), configuration: configuration,
-                            hardState: recovered.hardState, entries: recovered.entries)
+                            hardState: recovered.hardState, entries: recovered.entries, snapshot: recovered.snapshot)
         nodes[i] = node
         machines[i] = KeyValueStore()
-        persistedLast[i] = UInt64(recovered.entries.count)
+        persistedLast[i] = (recovered.snapshot?.metadata.index ?? 0) + UInt64(recovered.entries.count)
+        if let snapshot = recovered.snapshot { restoreStore(i, from: snapshot) }
         checker.nodeRestarted(i, commit: node.commitIndex)
         let hard = recovered.hardState
         say("\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(node.commitIndex), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")")
+        if let snapshot = recovered.snapshot { say("  \(Describe.n(id)) restores its state machine from its snapshot through \(Describe.at(snapshot.metadata.index, snapshot.metadata.term)): \(machines[i].contentsDescription)") }
         for note in notes { say("  recovery: \(note)") }
         handleReady(i, before: snapshot(i))
         checkInvariants()
         return finish()
     }
 
-    static func logProblem(_ entries: [Entry]) -> String? {
+    static func logProblem(_ entries: [Entry], after start: UInt64 = 0) -> String? {
         var lastTerm: UInt64 = 0
         for (offset, entry) in entries.enumerated() {
-            if entry.index != UInt64(offset + 1) { return "entry index \(entry.index) where \(offset + 1) was expected" }
+            if entry.index != start + UInt64(offset + 1) { return "entry index \(entry.index) where \(start + UInt64(offset + 1)) was expected" }
             if entry.term == 0 { return "entry \(entry.index) with term 0" }
             if entry.term < lastTerm { return "entry \(entry.index) of term \(entry.term) after term \(lastTerm)" }
             lastTerm = entry.term
@@ -810,8 +818,8 @@ public final class Cluster {
         // the fabricated log agrees with the real ones (Log Matching) wherever the terms do.
         let entries = terms.enumerated().map { offset, term in
             let index = UInt64(offset + 1)
-            for case let other? in nodes where other.term(at: index) == term {
-                return other.entries[offset]
+            for case let other? in nodes where index >= other.firstIndex && other.term(at: index) == term {
+                return other.entries[Int(index - other.firstIndex)]
             }
             return Entry(term: term, index: index, kind: .normal, data: Array("setlog \(index)".utf8))
         }

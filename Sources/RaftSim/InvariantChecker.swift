@@ -126,6 +126,21 @@ struct InvariantChecker {
 
     private var found: [InvariantViolation] = []
 
+    /// The data of a placeholder for an entry known only by its term (compacted before it was seen).
+    static let compactedMark: [UInt8] = Array("(compacted)".utf8)
+
+    /// The node's entry at `index`, or nil when its log does not hold it (compacted or beyond its end).
+    static func entry(_ node: RaftNode, _ index: UInt64) -> Entry? {
+        guard index >= node.firstIndex, index <= node.lastIndex else { return nil }
+        return node.entries[Int(index - node.firstIndex)]
+    }
+
+    /// Equal entries; a placeholder (known by its term only) matches any entry of its term.
+    static func same(_ a: Entry, _ b: Entry) -> Bool {
+        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term }
+        return a == b
+    }
+
     private mutating func report(_ key: String, _ invariant: String, _ evidence: String) {
         if reportedKeys.insert(invariant + "|" + key).inserted {
             found.append(InvariantViolation(invariant: invariant, evidence: evidence))
@@ -154,9 +169,12 @@ struct InvariantChecker {
     private mutating func extendCommitted(_ nodes: [RaftNode?]) {
         for i in 0..<count {
             guard let node = nodes[i], node.commitIndex > UInt64(committed.count) else { continue }
-            let entries = node.entries
             for index in (committed.count + 1)...Int(node.commitIndex) {
-                committed.append(entries[index - 1])
+                // An entry already compacted away (committed and snapshotted in one step) is known
+                // by its term only: a placeholder that compares by term.
+                let entry = InvariantChecker.entry(node, UInt64(index))
+                    ?? Entry(term: node.term(at: UInt64(index)) ?? 0, index: UInt64(index), kind: .noop, data: InvariantChecker.compactedMark)
+                committed.append(entry)
                 committedBy.append((node.id, node.term))
             }
         }
@@ -167,12 +185,13 @@ struct InvariantChecker {
         for i in 0..<count {
             guard let node = nodes[i] else { continue }
             if node.commitIndex <= commitVerified[i] { continue }
-            let entries = node.entries
-            var index = commitVerified[i] + 1
+            // What a snapshot covers is compared by the snapshot's term at its last index only.
+            var index = max(commitVerified[i] + 1, node.firstIndex - 1, 1)
             while index <= node.commitIndex {
-                let mine = entries[Int(index) - 1]
                 let theirs = committed[Int(index) - 1]
-                if mine != theirs {
+                let mine = InvariantChecker.entry(node, index)
+                    ?? Entry(term: node.term(at: index) ?? 0, index: index, kind: .noop, data: InvariantChecker.compactedMark)
+                if !InvariantChecker.same(mine, theirs) {
                     let by = committedBy[Int(index) - 1]
                     report("\(i)|\(index)", "State Machine Safety",
                            "\(Describe.n(node.id)) committed index \(index) with term \(mine.term), but \(Describe.n(by.node)) had committed index \(index) with term \(theirs.term) (in term \(by.term))")
@@ -192,7 +211,7 @@ struct InvariantChecker {
             while index <= UInt64(committed.count) {
                 let record = committed[Int(index) - 1]
                 let by = committedBy[Int(index) - 1]
-                if by.term < node.term, node.term(at: index) != record.term {
+                if by.term < node.term, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
                     let held = node.term(at: index).map { "term \($0) there" } ?? "no entry there"
                     report("\(i)|\(node.term)", "Leader Completeness",
                            "\(Describe.n(node.id)) became leader of term \(node.term) without entry \(index) (term \(record.term)), committed by \(Describe.n(by.node)) in term \(by.term); it has \(held)")
@@ -216,6 +235,9 @@ struct InvariantChecker {
                 if let cut = changedFrom[b] { verified = min(verified, cut - 1) }
                 let common = min(nodeA.lastIndex, nodeB.lastIndex)
                 verified = min(verified, common)
+                // Entries compacted into a snapshot are no longer held: compare from where both logs have entries.
+                let start = max(nodeA.firstIndex, nodeB.firstIndex) - 1
+                verified = max(verified, min(start, common))
                 if verified == common {
                     // Identical through the shorter log's end: nothing can disagree.
                     pairVerified[a][b] = verified
@@ -223,15 +245,17 @@ struct InvariantChecker {
                 }
                 let ea = nodeA.entries
                 let eb = nodeB.entries
+                let oa = Int(nodeA.firstIndex) - 1
+                let ob = Int(nodeB.firstIndex) - 1
                 var i = Int(verified)
                 let end = Int(common)
-                while i < end && ea[i] == eb[i] { i += 1 }
+                while i < end && ea[i - oa] == eb[i - ob] { i += 1 }
                 pairVerified[a][b] = UInt64(i)
                 var k = i
                 while k < end {
-                    if ea[k].term == eb[k].term {
+                    if ea[k - oa].term == eb[k - ob].term {
                         report("\(a)|\(b)", "Log Matching",
-                               "\(Describe.n(nodeA.id)) and \(Describe.n(nodeB.id)) both hold term \(ea[k].term) at index \(k + 1) but differ at index \(i + 1) (\(Describe.n(nodeA.id)): term \(ea[i].term) \(ea[i].kind), \(Describe.n(nodeB.id)): term \(eb[i].term) \(eb[i].kind))")
+                               "\(Describe.n(nodeA.id)) and \(Describe.n(nodeB.id)) both hold term \(ea[k - oa].term) at index \(k + 1) but differ at index \(i + 1) (\(Describe.n(nodeA.id)): term \(ea[i - oa].term) \(ea[i - oa].kind), \(Describe.n(nodeB.id)): term \(eb[i - ob].term) \(eb[i - ob].kind))")
                         break
                     }
                     k += 1

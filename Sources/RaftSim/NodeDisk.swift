@@ -4,6 +4,8 @@ import RaftCore
 struct RecoveredState {
     var hardState: HardState
     var entries: [Entry]
+    /// The newest snapshot; `entries` follow it.
+    var snapshot: RaftCore.Snapshot? = nil
     /// What recovery found, in words (empty when nothing remarkable).
     var notes: [String]
 }
@@ -15,6 +17,8 @@ protocol NodeDisk: AnyObject {
     var isSyncOn: Bool { get set }
     /// Persists one Ready's hard state and entries (conflict truncation included).
     func save(hardState: HardState?, entries: [Entry]) throws(SimError)
+    /// Stores a snapshot and drops the log it covers (`received`: it replaces the whole log through its index).
+    func saveSnapshot(_ snapshot: RaftCore.Snapshot, hardState: HardState?, received: Bool) throws(SimError)
     /// Loses every unsynced write (and may tear the last one).
     func crash(generator: inout SeededGenerator)
     /// Reads the disk back as a restarting node does.

@@ -24,6 +24,9 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
 
     public mutating func apply(_ entry: Entry) -> String {
         lastApplied = entry.index
+        if entry.kind == .config, let configuration = ConfigurationCodec.decode(entry.data) {
+            return Describe.configEntry(configuration)
+        }
         guard entry.kind == .normal else { return entry.kind.description }
         commandCount += 1
         let text = String(decoding: entry.data, as: UTF8.self)
@@ -40,6 +43,58 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
             return "del \(key) (absent)"
         }
         return "'\(text)' (opaque)"
+    }
+
+    /// The store as bytes (a snapshot's data): `KV1`, last applied and command count (u64 LE),
+    /// the pair count (u32 LE), then per pair sorted by key: key and value, each u32 LE length + UTF-8.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = Array("KV1".utf8)
+        func u64(_ v: UInt64) { for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> UInt64(8 * k))) } }
+        func u32(_ v: Int) { for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: UInt32(v) >> UInt32(8 * k))) } }
+        u64(lastApplied)
+        u64(UInt64(commandCount))
+        let pairs = sortedPairs
+        u32(pairs.count)
+        for (key, value) in pairs {
+            u32(key.utf8.count); out.append(contentsOf: key.utf8)
+            u32(value.utf8.count); out.append(contentsOf: value.utf8)
+        }
+        return out
+    }
+
+    /// A store restored from `serialized()` bytes; nil when they are not a valid encoding.
+    public init?(serialized bytes: [UInt8]) {
+        guard bytes.count >= 23, Array(bytes[0..<3]) == Array("KV1".utf8) else { return nil }
+        var position = 3
+        func u64() -> UInt64? {
+            guard position + 8 <= bytes.count else { return nil }
+            var v: UInt64 = 0
+            for k in 0..<8 { v |= UInt64(bytes[position + k]) << UInt64(8 * k) }
+            position += 8
+            return v
+        }
+        func u32() -> Int? {
+            guard position + 4 <= bytes.count else { return nil }
+            var v = 0
+            for k in 0..<4 { v |= Int(bytes[position + k]) << (8 * k) }
+            position += 4
+            return v
+        }
+        func string() -> String? {
+            guard let count = u32(), count <= bytes.count - position else { return nil }
+            defer { position += count }
+            return String(decoding: bytes[position..<(position + count)], as: UTF8.self)
+        }
+        guard let applied = u64(), let commands = u64(), commands <= UInt64(Int.max), let count = u32() else { return nil }
+        var values: [String: String] = [:]
+        for _ in 0..<count {
+            guard let key = string(), let value = string() else { return nil }
+            values[key] = value
+        }
+        guard position == bytes.count else { return nil }
+        self.values = values
+        self.commandCount = Int(commands)
+        self.lastApplied = applied
     }
 
     /// Pairs sorted by key.

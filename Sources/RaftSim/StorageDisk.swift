@@ -50,6 +50,11 @@ final class StorageDisk: NodeDisk {
         do { try storage.save(hardState: hardState, entries: entries) } catch { throw SimError("\(error)") }
     }
 
+    func saveSnapshot(_ snapshot: RaftCore.Snapshot, hardState: HardState?, received: Bool) throws(SimError) {
+        guard let storage else { throw SimError("the disk is not open") }
+        do { try storage.saveSnapshot(snapshot, hardState: hardState, mode: received ? .received : .compaction) } catch { throw SimError("\(error)") }
+    }
+
     func crash(generator: inout SeededGenerator) {
         storage?.close()
         storage = nil
@@ -76,7 +81,7 @@ final class StorageDisk: NodeDisk {
         } else if storage.report.tornTailCut {
             notes.append("a torn tail was cut")
         }
-        return RecoveredState(hardState: storage.hardState, entries: storage.entries, notes: notes)
+        return RecoveredState(hardState: storage.hardState, entries: storage.entries, snapshot: storage.snapshot, notes: notes)
     }
 
     func replace(hardState: HardState, entries: [Entry]) throws(SimError) {

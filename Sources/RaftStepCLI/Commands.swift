@@ -32,6 +32,14 @@ public enum CommandTable {
                     summary: "ask the leader to hand leadership to NODE (TimeoutNow)"),
         CommandInfo(name: "read", usage: "read [NODE] KEY",
                     summary: "linearizable read (ReadIndex) on the leader or NODE: answered after a heartbeat round confirms leadership"),
+        CommandInfo(name: "add", usage: "add NODE… [learner]",
+                    summary: "the leader proposes the nodes as voters in one joint step (C_old,new, then C_new), or as learners"),
+        CommandInfo(name: "remove", usage: "remove NODE",
+                    summary: "the leader proposes removing NODE (a removed leader steps down once C_new commits)"),
+        CommandInfo(name: "promote", usage: "promote NODE",
+                    summary: "the leader proposes making the learner NODE a voter"),
+        CommandInfo(name: "compact", usage: "compact NODE [INDEX]",
+                    summary: "NODE snapshots its key-value store through INDEX (default: its applied index) and drops the log it covers"),
         CommandInfo(name: "stabilize", usage: "stabilize [LIMIT]",
                     summary: "deliver the oldest message until none is in flight (at most LIMIT deliveries, default 100000)"),
         CommandInfo(name: "partition", usage: "partition NODE… | NODE… [| NODE…]",
@@ -44,14 +52,14 @@ public enum CommandTable {
         CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
                     summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),
-        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · up|down NODE · exit N · invariants ok · violation NAME…",
+        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · up|down NODE · exit N · invariants ok · violation NAME…",
                     summary: "assert something about the cluster; fails with what was found"),
         CommandInfo(name: "violations", usage: "violations", summary: "every invariant violation found so far"),
         CommandInfo(name: "undo", usage: "undo", summary: "restore the state before the last command (replays the session from its start)"),
         CommandInfo(name: "save", usage: "save FILE", summary: "write the session as a script that replays to the same state"),
         CommandInfo(name: "load", usage: "load FILE", summary: "run the commands of a script file"),
-        CommandInfo(name: "reset", usage: "reset [nodes=N] [seed=S]", summary: "start over with a fresh cluster"),
-        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
+        CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster"),
+        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set compact-threshold N · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
                     summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)"),
         CommandInfo(name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",
                     summary: "write the node's disk as real files that logdump reads (replacing an earlier export in DIR); cut BYTES off the last segment of an exported DIR; flip a bit of one of its files"),
@@ -67,9 +75,9 @@ public enum CommandTable {
     }
 
     /// Options of `set`.
-    public static let setOptions = ["prevote", "checkquorum", "leader-noop", "unsafe", "sync", "election-ticks",
+    public static let setOptions = ["prevote", "checkquorum", "leader-noop", "unsafe", "sync", "compact-threshold", "election-ticks",
                                     "heartbeat-ticks", "on-violation", "color"]
     /// Forms of `expect`.
     public static let expectForms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
-                                     "up", "down", "exit", "invariants", "violation"]
+                                     "config", "up", "down", "exit", "invariants", "violation"]
 }

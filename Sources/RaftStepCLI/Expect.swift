@@ -120,6 +120,8 @@ extension Session {
                 failures.append("n\(id) is \(cluster.isUp(id) ? "up" : "down")")
             }
             summary = "\(rest[0]) is \(form)"
+        case "config":
+            return try expectConfig(rest)
         case "exit":
             guard rest.count == 1, let want = Int32(rest[0]) else { throw UsageError("expected: expect exit N (the exit code of the last logdump command)", command: name) }
             if let have = lastLogdumpExit {

@@ -47,6 +47,7 @@ enum Render {
             let progress = leader.followerProgress.map { "n\($0.id) match \($0.match) next \($0.next) \($0.state)\($0.inflightCount > 0 ? " inflight \($0.inflightCount)" : "")" }
             if !progress.isEmpty { lines.append("progress at n\(leaderID): " + progress.joined(separator: "; ")) }
         }
+        lines.append(contentsOf: membershipLines(cluster))
         lines.append(footer(cluster))
         return lines
     }
@@ -83,7 +84,8 @@ enum Render {
         let last = min(maxLast, first + UInt64(gridColumns) - 1)
         var maxTerm: UInt64 = 0
         for id in shown { if let n = cluster.node(id) { maxTerm = max(maxTerm, n.lastTerm) } }
-        let width = max(String(last).count, String(maxTerm).count) + 1
+        let marks = gridMarks(cluster, shown, first: first, last: last)
+        let width = max(String(last).count, String(maxTerm).count + (marks.any ? 1 : 0)) + 1
         var header = "index".padding(6)
         for index in first...last { header += String(index).leftPadding(width) }
         lines.append(header.trimmingTrailingSpaces())
@@ -96,30 +98,36 @@ enum Render {
             var cells = ""
             for index in first...last {
                 let separator = index == node.commitIndex + 1 ? "|" : " "
+                if index < node.firstIndex {
+                    cells += separator + "s".leftPadding(width - 1)
+                    continue
+                }
                 guard let term = node.term(at: index) else {
                     cells += separator + String(repeating: " ", count: width - 1)
                     continue
                 }
                 let committed = index <= node.commitIndex
-                let text = String(term).leftPadding(width - 1)
+                let text = (String(term) + (marks.isConfig(node, index) ? "c" : "")).leftPadding(width - 1)
                 cells += separator + esc(committed ? "1;\(termColor(term))" : "2;\(termColor(term))", text, color)
             }
             cells += node.commitIndex == last ? "|" : " "
             row += cells
             let role = node.role == .leader ? "  leader" : ""
-            lines.append(row + "  last \(node.lastIndex) commit \(node.commitIndex)\(role)")
+            let snap = node.latestSnapshot.map { "  snapshot \($0.metadata.index)@\($0.metadata.term)" } ?? ""
+            lines.append(row + "  last \(node.lastIndex) commit \(node.commitIndex)\(role)\(snap)")
         }
+        if let legend = marks.legend { lines.append(legend) }
         if first > 1 || last < maxLast {
             lines.append("indexes \(first)…\(last) of \(maxLast); `log [NODE] FROM` shows from FROM")
         }
         if let only, let node = cluster.node(only) {
-            let start = from ?? (node.lastIndex > 10 ? node.lastIndex - 9 : 1)
+            let start = max(node.firstIndex, from ?? (node.lastIndex > 10 ? node.lastIndex - 9 : 1))
             let end = min(node.lastIndex, start + 19)
             if start <= end {
                 for index in start...end {
-                    let entry = node.entries[Int(index) - 1]
+                    let entry = node.entries[Int(index - node.firstIndex)]
                     let state = index <= cluster.store(only).lastApplied ? "applied" : (index <= node.commitIndex ? "committed" : "")
-                    let data = entry.kind == .normal ? String(decoding: entry.data, as: UTF8.self) : ""
+                    let data = entry.kind == .normal ? String(decoding: entry.data, as: UTF8.self) : configText(entry)
                     lines.append("  \(String(index).leftPadding(String(end).count))  term \(entry.term)  \(entry.kind)  \(data)  \(state)".trimmingTrailingSpaces())
                 }
             }

@@ -65,6 +65,7 @@ public final class Session {
         let o = cluster.options
         let names = cluster.ids.map { "n\($0)" }.joined(separator: " ")
         var text = "raftstep: \(o.nodeCount) node\(o.nodeCount == 1 ? "" : "s") (\(names)), seed \(o.seed)"
+        if let voters = o.voterCount, voters < o.nodeCount { text += ", voters n1…n\(voters)" }
         if let dir = o.dataDirectory { text += ", data in \(dir)" }
         for line in cluster.startupLines { text += "\n" + line }
         return text
@@ -290,6 +291,8 @@ public final class Session {
             }
             let lines = try sim(name) { () throws(SimError) in try cluster.setLog(id, terms: terms, hardTerm: hardTerm) }
             return Outcome(lines: lines, mutates: true)
+        case "add", "remove", "promote", "compact":
+            return try runMembership(name, args)
         case "expect":
             return try expect(args)
         case "violations":
@@ -380,6 +383,8 @@ public final class Session {
                     : try cluster.setTiming(electionTicks: nil, heartbeatTicks: value)
             }
             return Outcome(lines: lines, mutates: true)
+        case "compact-threshold":
+            return try setCompactThreshold(args)
         case "on-violation":
             guard args.count == 2, args[1] == "stop" || args[1] == "continue" else { throw UsageError("expected: set on-violation stop|continue", command: name) }
             stopsOnViolation = args[1] == "stop"
@@ -430,7 +435,7 @@ public final class Session {
     public func script() -> String {
         let o = initialOptions.cluster
         var text = "# raftstep session: replay with `raftstep --script FILE` or `load FILE`\n"
-        text += "reset nodes=\(o.nodeCount) seed=\(o.seed)\n"
+        text += "reset nodes=\(o.nodeCount)\(o.voterCount.map { " voters=\($0)" } ?? "") seed=\(o.seed)\n"
         if o.electionTicks != ClusterOptions().electionTicks { text += "set election-ticks \(o.electionTicks)\n" }
         if o.heartbeatTicks != ClusterOptions().heartbeatTicks { text += "set heartbeat-ticks \(o.heartbeatTicks)\n" }
         for line in history { text += line + "\n" }
@@ -467,19 +472,21 @@ public final class Session {
     private func reset(_ args: [String]) throws(UsageError) -> Outcome {
         if initialOptions.cluster.dataDirectory != nil { throw UsageError("reset needs simulated disks (not --data-dir)", command: "reset") }
         var options = initialOptions.cluster
+        options.voterCount = nil
         var seen: [String] = []
         for word in args {
-            guard let eq = word.firstIndex(of: "=") else { throw UsageError("expected nodes=N or seed=S, not '\(word)'", command: "reset") }
+            guard let eq = word.firstIndex(of: "=") else { throw UsageError("expected nodes=N, voters=K or seed=S, not '\(word)'", command: "reset") }
             let key = String(word[..<eq])
             let value = String(word[word.index(after: eq)...])
             guard !seen.contains(key) else { throw UsageError("\(key)= given twice", command: "reset") }
             seen.append(key)
             switch key {
             case "nodes": options.nodeCount = try number(value, "node count", for: "reset")
+            case "voters": options.voterCount = try number(value, "voter count", for: "reset")
             case "seed":
                 guard value.count <= 20, let seed = UInt64(value) else { throw UsageError("'\(value)' is not a seed", command: "reset") }
                 options.seed = seed
-            default: throw UsageError("expected nodes=N or seed=S, not '\(word)'", command: "reset")
+            default: throw UsageError("expected nodes=N, voters=K or seed=S, not '\(word)'", command: "reset")
             }
         }
         let fresh: Cluster

@@ -44,6 +44,9 @@ struct ClusterArguments: ParsableArguments {
     @Option(help: "Number of nodes, n1…nN (1–\(ClusterOptions.maxNodes)).")
     var nodes: Int = 3
 
+    @Option(help: "Voters at the start: n1…nK form the configuration; the other nodes run but are not members until added (default: all).")
+    var voters: Int?
+
     @Option(name: .customLong("data-dir"), help: "Keep every node's files under DIR/nK on the real file system.")
     var dataDir: String?
 
@@ -54,11 +57,15 @@ struct ClusterArguments: ParsableArguments {
         if nodes < 1 || nodes > ClusterOptions.maxNodes {
             throw ValidationError("--nodes must be between 1 and \(ClusterOptions.maxNodes)")
         }
+        if let voters, voters < 1 || voters > nodes {
+            throw ValidationError("--voters must be between 1 and --nodes (\(nodes))")
+        }
     }
 
     func sessionOptions() -> SessionOptions {
         var options = SessionOptions()
         options.cluster.nodeCount = nodes
+        options.cluster.voterCount = voters
         options.cluster.seed = seed
         options.cluster.dataDirectory = dataDir
         let noColorEnv = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
