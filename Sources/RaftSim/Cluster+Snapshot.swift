@@ -55,7 +55,7 @@ extension Cluster {
             return
         }
         let meta = taken.metadata
-        say("\(prefix)\(name) compacts its log: a snapshot through \(Describe.at(meta.index, meta.term)) (\(taken.data.count) bytes, \(Describe.configEntry(meta.configuration))) replaces entries \(first)..\(meta.index); its log now starts at \(meta.index + 1)")
+        say("\(prefix)\(name) compacts its log: a snapshot through \(Describe.at(meta.index, meta.term)) (\(taken.data.count) bytes, \(Describe.configuration(meta.configuration))) replaces entries \(first)..\(meta.index); its log now starts at \(meta.index + 1)")
     }
 
     /// After a Ready: compact when the automatic threshold is reached.
