@@ -3,7 +3,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench explore explore-mutants clean
 
 setup:
 	@bash .ci/setup
@@ -24,6 +24,23 @@ test: setup
 bench: setup
 	$(SWIFT) build -c release --product raftbench
 	.build/release/raftbench $(ARGS)
+
+# The long fault campaign (issue 7): every safe fault, liveness phase on, release build.
+# Failing runs are shortened and written to ./explore-SEED.txt. Override EXPLORE_SEEDS/STEPS/NODES.
+EXPLORE_SEEDS ?= 1..10000
+EXPLORE_STEPS ?= 5000
+EXPLORE_NODES ?= 5
+explore: setup
+	$(SWIFT) build -c release --product raftstep
+	.build/release/raftstep explore --seeds $(EXPLORE_SEEDS) --steps $(EXPLORE_STEPS) --nodes $(EXPLORE_NODES) --out . $(ARGS)
+
+# The mutation campaign: each unsafe knob and the sync-off shortcut must be caught (exit 1 = found).
+explore-mutants: setup
+	$(SWIFT) build -c release --product raftstep
+	for knob in vote-without-log-check ignore-stale-term; do \
+		! .build/release/raftstep explore --seeds 1..200 --steps 1500 --unsafe $$knob --stop-on-failure || exit 1; done
+	! .build/release/raftstep explore --seeds 1..5000 --steps 1500 --nodes 3 --unsafe commit-old-terms --leader-noop off --stop-on-failure
+	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,sync-off --stop-on-failure
 
 clean:
 	rm -rf .build

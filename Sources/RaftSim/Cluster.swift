@@ -282,6 +282,7 @@ public final class Cluster {
                     say("  \(name) confirms read \(state.context) at read index \(state.index) (a quorum still follows it)")
                     let floor = pendingReads[position].committedAtStart
                     if state.index < floor {
+                        pendingReads[position].reported = true
                         let violation = InvariantViolation(invariant: "Linearizable Reads",
                             evidence: "\(name) confirmed read \(state.context) at index \(state.index), but index \(floor) was committed before the read was asked")
                         violations.append(violation)
@@ -305,8 +306,12 @@ public final class Cluster {
         /// The highest index committed anywhere when the read was asked: a linearizable read
         /// must reflect at least that much.
         var committedAtStart: UInt64
+        /// Already reported as stale (its value is not checked again).
+        var reported = false
     }
     private var pendingReads: [PendingRead] = []
+    /// Reads answered since the last check: their values are compared with the committed history.
+    private var unverifiedReads: [(node: Int, context: UInt64, key: String, value: String?, applied: UInt64)] = []
     private var nextReadContext: UInt64 = 1
     /// Reads served so far, as `(context, key, value)`, oldest first.
     public private(set) var servedReads: [(context: UInt64, key: String, value: String?)] = []
@@ -330,6 +335,7 @@ public final class Cluster {
             if read.node == i, let index = read.index, machines[i].lastApplied >= index {
                 let value = machines[i].values[read.key]
                 servedReads.append((read.context, read.key, value))
+                if !read.reported { unverifiedReads.append((i, read.context, read.key, value, machines[i].lastApplied)) }
                 say("  \(Describe.n(NodeID(i + 1))) answers read \(read.context): \(read.key)=\(value ?? "(absent)")")
                 pendingReads.remove(at: position)
             } else {
@@ -381,11 +387,28 @@ public final class Cluster {
     /// Runs the checker; records and narrates new violations.
     func checkInvariants() {
         stepCount += 1
-        let found = checker.check(nodes)
+        var found = checker.check(nodes)
+        if !unverifiedReads.isEmpty { found += verifyReads() }
         if !found.isEmpty {
             violations.append(contentsOf: found)
             for violation in found { lines.append("  !! INVARIANT VIOLATED — \(violation)") }
         }
+    }
+
+    /// Linearizable Reads, client-visible: an answered value is the value the committed history
+    /// holds at the index the answering node had applied (which is at least the read index).
+    private func verifyReads() -> [InvariantViolation] {
+        var found: [InvariantViolation] = []
+        var kept: [(node: Int, context: UInt64, key: String, value: String?, applied: UInt64)] = []
+        for read in unverifiedReads {
+            guard let expected = checker.committedValue(of: read.key, through: read.applied) else { kept.append(read); continue }
+            if expected != read.value {
+                found.append(InvariantViolation(invariant: "Linearizable Reads",
+                    evidence: "\(Describe.n(NodeID(read.node + 1))) answered read \(read.context) with \(read.key)=\(read.value ?? "(absent)"), but the committed history holds \(read.key)=\(expected ?? "(absent)") through index \(read.applied)"))
+            }
+        }
+        unverifiedReads = kept
+        return found
     }
 
     // MARK: Delivery

@@ -1,27 +1,89 @@
 import RaftCore
 
-/// Random schedules over a simulated cluster with the invariant checker on: deliveries, drops,
-/// duplicated-by-delay reorderings, ticks, proposals, crashes, restarts, partitions, campaigns.
+/// A kind of fault (or client activity) the explorer may inject; `--faults` names them.
+public enum Fault: String, CaseIterable, Sendable {
+    case reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections
+    case syncOff = "sync-off"
+
+    /// What the fault does, for `--help`.
+    public var help: String {
+        switch self {
+        case .reorder: return "deliver a random in-flight message instead of the oldest (delay and reordering)"
+        case .drop: return "lose a random in-flight message"
+        case .duplicate: return "put a copy of a random in-flight message in flight (delivered twice)"
+        case .partition: return "cut a node off, or the links between two nodes, and heal again later"
+        case .crash: return "crash a node, half the time the leader (volatile state lost), and restart it from its disk later"
+        case .torn: return "crash a follower in the middle of writing: it handles an append of its own term without syncing, the crash tears the write, nothing it sent leaves"
+        case .proposals: return "client proposals (set kN V) on the leader; a proposal is acknowledged when the leader applies it"
+        case .reads: return "client ReadIndex reads on the leader; each answer is checked against the committed history"
+        case .elections: return "force campaigns and leadership transfers"
+        case .syncOff: return "UNSAFE storage shortcut: nodes acknowledge writes before syncing them (a crash loses them); off unless named"
+        }
+    }
+
+    /// Every fault except the unsafe one.
+    public static let safe: [Fault] = allCases.filter { $0 != .syncOff }
+
+    /// Parses `reorder,drop,…`; `all` (every safe fault) and `none` are accepted too.
+    public static func parseList(_ text: String) -> Result<[Fault], FaultListError> {
+        var faults: [Fault] = []
+        for word in text.split(separator: ",", omittingEmptySubsequences: true).map({ String($0).lowercased() }) {
+            if word == "all" { faults += safe; continue }
+            if word == "none" { continue }
+            guard let fault = Fault(rawValue: word) else { return .failure(FaultListError(word: word)) }
+            faults.append(fault)
+        }
+        return .success(Fault.allCases.filter { faults.contains($0) })
+    }
+
+    /// An unknown name in a fault list.
+    public struct FaultListError: Error, CustomStringConvertible {
+        public var word: String
+        public var description: String { "no fault '\(word)' (faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")), all, none)" }
+    }
+}
+
+/// Random schedules over a simulated cluster with the invariant checker on: deliveries (in order
+/// and reordered), drops, duplicates, ticks, proposals, reads, crashes (clean and torn), restarts,
+/// partitions, campaigns and transfers; then a liveness phase (faults stop, the network heals,
+/// every node comes up) that must elect a leader and apply every acknowledged proposal everywhere.
 ///
-/// Every random choice comes from one `SeededGenerator`, so a seed reproduces a run exactly; the
-/// run is recorded as a `raftstep` script that replays it (`raftstep --script FILE`).
+/// Every random choice comes from one `SeededGenerator`, so a seed reproduces a run exactly. The
+/// run is kept as a list of actions, not text, so a run costs no string building; a failing run
+/// is shortened by delta debugging and rendered as a `raftstep` script that replays it.
 public enum Explorer {
     /// What to explore.
     public struct Options: Sendable {
         /// Cluster size.
         public var nodes = 5
-        /// Actions per run.
+        /// Actions per run (before the liveness phase).
         public var steps = 2000
+        /// The faults to inject.
+        public var faults: [Fault] = Fault.safe
         /// Teaching knobs to switch on (each breaks one rule; the checker should catch it).
         public var unsafe: UnsafeKnobs = []
-        /// Whether nodes may run with sync off (a crash then loses acknowledged writes — unsafe).
-        public var allowSyncOff = false
         /// Pre-vote, check-quorum and leader no-op are drawn per run when nil.
         public var preVote: Bool?
         public var checkQuorum: Bool?
         public var leaderNoop: Bool?
+        /// Tick rounds the liveness phase may take (each: one tick of every node, then deliver
+        /// until nothing is in flight).
+        public var livenessRounds = 200
+        /// Whether to run the liveness phase at all.
+        public var liveness = true
+        /// Replays the shortening of a failing run may take.
+        public var shrinkBudget = 600
         /// Defaults.
         public init() {}
+
+        /// Whether nodes may run with sync off (a crash then loses acknowledged writes — unsafe).
+        public var allowSyncOff: Bool {
+            get { faults.contains(.syncOff) }
+            set {
+                faults.removeAll { $0 == .syncOff }
+                if newValue { faults.append(.syncOff) }
+            }
+        }
 
         /// Switches on the knob with this name; false when there is none.
         public mutating func enableKnob(named name: String) -> Bool {
@@ -34,13 +96,31 @@ public enum Explorer {
     /// The names of the teaching knobs.
     public static var knobNames: [String] { UnsafeKnobs.named.map(\.name) }
 
+    /// Counts of what a run did.
+    public struct Stats: Sendable, Equatable {
+        /// Actions that took effect.
+        public var actions = 0
+        /// Simulated events: inputs the nodes handled (deliveries, node ticks, proposals, reads…).
+        public var events = 0
+        /// Faults injected (reorderings, drops, duplicates, partitions, crashes, torn writes, sync-offs).
+        public var faults = 0
+        /// Proposals acknowledged to the client.
+        public var acknowledged = 0
+        /// Reads answered.
+        public var reads = 0
+        /// Tick rounds the liveness phase took.
+        public var livenessRounds = 0
+        public init() {}
+    }
+
     /// The outcome of one run.
     public struct Result: Sendable {
         /// The seed.
         public var seed: UInt64
-        /// The first violation found, if any.
+        /// The first violation found (a safety invariant, `Liveness` or `Acknowledged Write Lost`).
         public var violation: InvariantViolation?
-        /// The run as a script (through the step that found the violation).
+        /// The run as a `raftstep` script: empty after `run` (rendering replays the run, so it is
+        /// done on request: `Explorer.script(for:options:)`, `shrink`, `fullScript`).
         public var script: [String]
         /// Actions that took effect.
         public var steps: Int
@@ -48,7 +128,42 @@ public enum Explorer {
         public var maxCommit: UInt64
         /// The highest term any node reached.
         public var maxTerm: UInt64
+        /// What the run did.
+        public var stats: Stats
+        /// The actions of the run (for shortening).
+        var actions: [Action]
+        /// The cluster options of the run.
+        var clusterOptions: ClusterOptions
     }
+
+    /// One step of a schedule. Messages are named by link and position among the messages in
+    /// flight on that link, so a schedule stays meaningful when earlier steps are removed.
+    enum Action: Sendable, Equatable {
+        case deliverOldest
+        case deliver(MessageRef)
+        case drop(MessageRef)
+        case duplicate(MessageRef)
+        case torn(MessageRef)
+        case tick
+        case propose(key: UInt8, value: Int)
+        case read(key: UInt8)
+        case crash(NodeID)
+        case restart(NodeID)
+        case partition(NodeID, NodeID)
+        case heal
+        case campaign(NodeID)
+        case transfer(NodeID)
+        case sync(NodeID, Bool)
+        case stabilize
+    }
+
+    struct MessageRef: Sendable, Equatable {
+        var from: NodeID
+        var to: NodeID
+        var ordinal: Int
+    }
+
+    // MARK: Running
 
     /// Runs one seed.
     public static func run(seed: UInt64, options: Options) -> Result {
@@ -61,85 +176,118 @@ public enum Explorer {
         clusterOptions.checkQuorum = coin(options.checkQuorum)
         clusterOptions.leaderNoop = coin(options.leaderNoop)
         clusterOptions.unsafe = options.unsafe
-        var script = ["# raftstep explore: seed \(seed), \(options.steps) steps", "reset nodes=\(options.nodes) seed=\(seed)"]
+        guard let cluster = try? Cluster(options: clusterOptions) else {
+            return Result(seed: seed, violation: nil, script: [], steps: 0, maxCommit: 0, maxTerm: 0,
+                          stats: Stats(), actions: [], clusterOptions: clusterOptions)
+        }
+        cluster.isNarrating = false
+        var driver = Driver(cluster: cluster, record: false)
+        var generator = Generator(options: options)
+        // Vary the load per run: one run in three proposes sparsely.
+        if rng.next(below: 3) == 0 { generator.sparseness = 12 }
+        var actions: [Action] = []
+        actions.reserveCapacity(options.steps)
+        for _ in 0..<options.steps {
+            let action = generator.next(&rng, cluster)
+            guard let action else { continue }
+            if driver.apply(action) { actions.append(action) }
+            if !cluster.violations.isEmpty { break }
+        }
+        if cluster.violations.isEmpty && options.liveness { driver.liveness(rounds: options.livenessRounds) }
+        var result = Result(seed: seed, violation: driver.failure, script: [], steps: actions.count,
+                            maxCommit: maxCommit(cluster), maxTerm: maxTerm(cluster),
+                            stats: driver.stats, actions: actions, clusterOptions: clusterOptions)
+        result.stats.events = cluster.stepCount
+        return result
+    }
+
+    /// The run as a script (replays the recorded actions; for a failing run, the shortened one
+    /// comes from `shrink`).
+    public static func script(for result: Result, options: Options) -> [String] {
+        render(seed: result.seed, clusterOptions: result.clusterOptions, actions: result.actions, options: options).script
+    }
+
+    /// Shortens a failing run as far as it still fails with the same invariant: delta debugging
+    /// over the actions (remove chunks, halving their size), within `options.shrinkBudget` replays.
+    /// Returns the result with the shorter schedule and its script.
+    public static func shrink(_ result: Result, options: Options) -> Result {
+        guard let violation = result.violation else { return result }
+        var best = result.actions
+        var replays = 0
+        func fails(_ candidate: [Action]) -> [Action]? {
+            replays += 1
+            let outcome = replay(clusterOptions: result.clusterOptions, actions: candidate, options: options, record: false)
+            return outcome.failure?.invariant == violation.invariant ? outcome.applied : nil
+        }
+        var chunk = max(1, best.count / 2)
+        while replays < options.shrinkBudget {
+            var removedAny = false
+            var start = 0
+            while start < best.count && replays < options.shrinkBudget {
+                var candidate = best
+                candidate.removeSubrange(start..<min(best.count, start + chunk))
+                if let kept = fails(candidate) {
+                    best = kept
+                    removedAny = true
+                } else {
+                    start += chunk
+                }
+            }
+            if chunk == 1 && !removedAny { break }
+            if !removedAny || chunk > 1 { chunk = max(1, chunk / 2) }
+        }
+        let rendered = render(seed: result.seed, clusterOptions: result.clusterOptions, actions: best, options: options)
+        var shorter = result
+        shorter.actions = best
+        shorter.steps = best.count
+        shorter.violation = rendered.failure ?? violation
+        shorter.script = rendered.script
+        return shorter
+    }
+
+    /// Renders a failing run's script without shortening it.
+    public static func fullScript(_ result: Result, options: Options) -> Result {
+        var copy = result
+        let rendered = render(seed: result.seed, clusterOptions: result.clusterOptions, actions: result.actions, options: options)
+        copy.script = rendered.script
+        if let failure = rendered.failure { copy.violation = failure }
+        return copy
+    }
+
+    struct Outcome {
+        var failure: InvariantViolation?
+        var applied: [Action]
+        var lines: [String]
+    }
+
+    static func replay(clusterOptions: ClusterOptions, actions: [Action], options: Options, record: Bool) -> Outcome {
+        guard let cluster = try? Cluster(options: clusterOptions) else { return Outcome(failure: nil, applied: [], lines: []) }
+        cluster.isNarrating = false
+        var driver = Driver(cluster: cluster, record: record)
+        var applied: [Action] = []
+        for action in actions {
+            if driver.apply(action) { applied.append(action) }
+            if !cluster.violations.isEmpty { break }
+        }
+        if cluster.violations.isEmpty && options.liveness { driver.liveness(rounds: options.livenessRounds) }
+        return Outcome(failure: driver.failure, applied: applied, lines: driver.lines)
+    }
+
+    static func render(seed: UInt64, clusterOptions: ClusterOptions, actions: [Action], options: Options) -> (script: [String], failure: InvariantViolation?) {
+        let outcome = replay(clusterOptions: clusterOptions, actions: actions, options: options, record: true)
+        var script = ["# raftstep explore: seed \(seed), \(options.nodes) nodes, \(options.steps) steps, faults \(options.faults.map(\.rawValue).joined(separator: ","))",
+                      "reset nodes=\(clusterOptions.nodeCount) seed=\(seed)"]
         if !clusterOptions.preVote { script.append("set prevote off") }
         if !clusterOptions.checkQuorum { script.append("set checkquorum off") }
         if !clusterOptions.leaderNoop { script.append("set leader-noop off") }
-        for (name, knob) in UnsafeKnobs.named where options.unsafe.contains(knob) { script.append("set unsafe \(name) on") }
-        guard let cluster = try? Cluster(options: clusterOptions) else {
-            return Result(seed: seed, violation: nil, script: script, steps: 0, maxCommit: 0, maxTerm: 0)
+        for (name, knob) in UnsafeKnobs.named where clusterOptions.unsafe.contains(knob) { script.append("set unsafe \(name) on") }
+        script += outcome.lines
+        if let failure = outcome.failure {
+            script.append("# \(failure)")
+        } else {
+            script.append("expect invariants ok")
         }
-        cluster.isNarrating = false
-        let n = UInt64(options.nodes)
-        var steps = 0
-        var proposals = 0
-        for _ in 0..<options.steps {
-            let node = NodeID(1 + rng.next(below: n))
-            let roll = rng.next(below: 1000)
-            var line: String?
-            switch roll {
-            case 0..<380:
-                // Mostly the oldest message, sometimes a random one (reordering).
-                if cluster.inFlight.isEmpty { break }
-                if rng.next(below: 4) == 0 {
-                    let item = cluster.inFlight[Int(rng.next(below: UInt64(cluster.inFlight.count)))]
-                    if (try? cluster.deliver(.ids([item.id]))) != nil { line = "deliver \(item.id)" }
-                } else if (try? cluster.deliver(.oldest)) != nil {
-                    line = "deliver"
-                }
-            case 380..<440:
-                if cluster.inFlight.isEmpty { break }
-                let item = cluster.inFlight[Int(rng.next(below: UInt64(cluster.inFlight.count)))]
-                if (try? cluster.drop(.ids([item.id]))) != nil { line = "drop \(item.id)" }
-            case 440..<600:
-                if (try? cluster.tick([], count: 1)) != nil { line = "tick" }
-            case 600..<680:
-                proposals += 1
-                let text = "set k\(rng.next(below: 5)) \(proposals)"
-                if let leader = cluster.leader, (try? cluster.propose(text, on: leader)) != nil { line = "propose \(text)" }
-            case 680..<715:
-                if (try? cluster.crash(node)) != nil { line = "crash \(Describe.n(node))" }
-            case 715..<790:
-                if (try? cluster.restart(node)) != nil { line = "restart \(Describe.n(node))" }
-            case 790..<810:
-                let other = NodeID(1 + rng.next(below: n))
-                if (try? cluster.partition(other == node ? [[node]] : [[node], [other]])) != nil {
-                    line = other == node ? "partition \(Describe.n(node))" : "partition \(Describe.n(node)) | \(Describe.n(other))"
-                }
-            case 810..<840:
-                cluster.heal()
-                line = "heal"
-            case 840..<870:
-                if (try? cluster.campaign(node)) != nil { line = "campaign \(Describe.n(node))" }
-            case 870..<880:
-                if (try? cluster.transfer(to: node)) != nil { line = "transfer \(Describe.n(node))" }
-            case 900..<915:
-                if cluster.inFlight.isEmpty { break }
-                let item = cluster.inFlight[Int(rng.next(below: UInt64(cluster.inFlight.count)))]
-                if (try? cluster.duplicate(.ids([item.id]))) != nil { line = "duplicate \(item.id)" }
-            case 915..<935:
-                let key = "k\(rng.next(below: 5))"
-                if let leader = cluster.leader, (try? cluster.read(key, on: leader)) != nil { line = "read \(key)" }
-            case 880..<900:
-                guard options.allowSyncOff else { break }
-                let on = rng.next(below: 2) == 0
-                if (try? cluster.setSync(node, on)) != nil { line = "set sync \(Describe.n(node)) \(on ? "on" : "off")" }
-            default:
-                if (try? cluster.stabilize(limit: 30)) != nil { line = "stabilize 30" }
-            }
-            if let line {
-                script.append(line)
-                steps += 1
-            }
-            if let violation = cluster.violations.first {
-                script.append("# \(violation)")
-                script.append("expect violation \(violation.invariant)")
-                return Result(seed: seed, violation: violation, script: script, steps: steps,
-                              maxCommit: maxCommit(cluster), maxTerm: maxTerm(cluster))
-            }
-        }
-        script.append("expect invariants ok")
-        return Result(seed: seed, violation: nil, script: script, steps: steps, maxCommit: maxCommit(cluster), maxTerm: maxTerm(cluster))
+        return (script, outcome.failure)
     }
 
     static func maxCommit(_ cluster: Cluster) -> UInt64 {

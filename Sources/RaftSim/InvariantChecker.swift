@@ -31,6 +31,9 @@ struct InvariantChecker {
     /// The highest index known committed anywhere (for the read check).
     var committedIndex: UInt64 { UInt64(committed.count) }
     private var committedBy: [(node: NodeID, term: UInt64)] = []
+    /// Per key of the key-value store: the committed writes to it, `(index, value)` in index
+    /// order (`nil` value: deleted), so a served read can be checked against the committed history.
+    private var writes: [String: [(index: UInt64, value: String?)]] = [:]
     /// Per node: its committed prefix has been compared with `committed` through this index.
     private var commitVerified: [UInt64]
     /// Per node while leader: (term, last index) at the previous check.
@@ -78,6 +81,21 @@ struct InvariantChecker {
         commitVerified[i] = 0
         lastCommit[i] = 0
         leaderLast[i] = nil
+    }
+
+    /// The value of `key` in the committed history after index `index` (nil: absent), or nil
+    /// when the history does not reach `index` yet.
+    func committedValue(of key: String, through index: UInt64) -> String?? {
+        guard index <= UInt64(committed.count) else { return nil }
+        guard let list = writes[key] else { return .some(nil) }
+        // The last write at or below `index` (binary search).
+        var low = 0
+        var high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if list[mid].index <= index { low = mid + 1 } else { high = mid }
+        }
+        return .some(low == 0 ? nil : list[low - 1].value)
     }
 
     /// Checks every property; returns violations not reported before.
@@ -176,6 +194,11 @@ struct InvariantChecker {
                     ?? Entry(term: node.term(at: UInt64(index)) ?? 0, index: UInt64(index), kind: .noop, data: InvariantChecker.compactedMark)
                 committed.append(entry)
                 committedBy.append((node.id, node.term))
+                // (An entry compacted before it was recorded is a placeholder: its write, if
+                // any, is unknown here, so reads are checked on uncompacted histories only.)
+                if entry.kind == .normal, let (key, value) = KeyValueStore.write(in: entry.data) {
+                    writes[key, default: []].append((entry.index, value))
+                }
             }
         }
     }

@@ -1,50 +1,148 @@
+import RaftCore
 import RaftSim
 import Testing
 @testable import RaftStepCLI
 
-/// The randomized explorer: safe runs stay clean; a broken rule is found, and the recorded script
-/// replays through the REPL to the same violation.
+/// The randomized explorer: safe runs stay clean (including the liveness phase and the
+/// client-visible checks); a run is a function of its seed; a broken rule is found, shortened,
+/// and the script replays through the REPL to the same violation.
 @Suite struct ExplorerTests {
-    static func options(steps: Int, knob: String? = nil) -> Explorer.Options {
+    static func options(nodes: Int = 5, steps: Int, knob: String? = nil) -> Explorer.Options {
         var options = Explorer.Options()
-        options.nodes = 5
+        options.nodes = nodes
         options.steps = steps
         if let knob { _ = options.enableKnob(named: knob) }
         return options
     }
 
-    @Test func safeRunsFindNothing() {
+    static func describe(_ result: Explorer.Result, _ options: Explorer.Options) -> String {
+        guard let violation = result.violation else { return "" }
+        let shortened = Explorer.shrink(result, options: options)
+        return "seed \(result.seed): \(violation)\n" + shortened.script.joined(separator: "\n")
+    }
+
+    @Test func safeRunsFindNothingAndPassTheLivenessPhase() {
+        let options = Self.options(steps: 800)
         for seed in 1...16 as ClosedRange<UInt64> {
-            let result = Explorer.run(seed: seed, options: Self.options(steps: 800))
-            #expect(result.violation == nil, "seed \(seed): \(result.violation.map(String.init(describing:)) ?? "")\n\(result.script.joined(separator: "\n"))")
+            let result = Explorer.run(seed: seed, options: options)
+            #expect(result.violation == nil, "\(Self.describe(result, options))")
             #expect(result.steps > 300)
         }
+    }
+
+    /// The test suite's short campaign: 200 seeds on 3, 5 and 7 nodes, every safe fault.
+    @Test func shortCampaign() {
+        var events = 0
+        var acknowledged = 0
+        var reads = 0
+        var faults = 0
+        for seed in 1...200 as ClosedRange<UInt64> {
+            let options = Self.options(nodes: [3, 5, 7][Int(seed % 3)], steps: 250)
+            let result = Explorer.run(seed: 1000 + seed, options: options)
+            #expect(result.violation == nil, "\(Self.describe(result, options))")
+            events += result.stats.events
+            acknowledged += result.stats.acknowledged
+            reads += result.stats.reads
+            faults += result.stats.faults
+        }
+        #expect(events > 50_000)
+        #expect(acknowledged > 200, "clients should see acknowledged proposals (got \(acknowledged))")
+        #expect(reads > 100)
+        #expect(faults > 5_000)
     }
 
     @Test func runsMakeProgress() {
         let result = Explorer.run(seed: 3, options: Self.options(steps: 1500))
         #expect(result.maxCommit > 5, "the explorer should commit entries (got \(result.maxCommit))")
         #expect(result.maxTerm > 1)
-    }
-
-    @Test func voteWithoutLogCheckIsFoundAndTheScriptReplays() {
-        var found: Explorer.Result?
-        for seed in 1...10 as ClosedRange<UInt64> {
-            let result = Explorer.run(seed: seed, options: Self.options(steps: 1000, knob: "vote-without-log-check"))
-            if result.violation != nil { found = result; break }
-        }
-        guard let found, let violation = found.violation else {
-            Issue.record("no violation with vote-without-log-check in 10 seeds")
-            return
-        }
-        let transcript = Support.transcript(of: found.script, repl: false, name: "explore-\(found.seed)")
-        #expect(transcript.code == 1)
-        #expect(transcript.text.contains("INVARIANT VIOLATED — \(violation)"), "seed \(found.seed) did not replay to \(violation)")
+        #expect(result.stats.acknowledged > 0)
+        #expect(result.stats.livenessRounds > 0)
     }
 
     @Test func sameSeedSameRun() {
-        let a = Explorer.run(seed: 21, options: Self.options(steps: 600))
-        let b = Explorer.run(seed: 21, options: Self.options(steps: 600))
-        #expect(a.script == b.script)
+        let options = Self.options(steps: 600)
+        let a = Explorer.run(seed: 21, options: options)
+        let b = Explorer.run(seed: 21, options: options)
+        #expect(Explorer.script(for: a, options: options) == Explorer.script(for: b, options: options))
+        #expect(a.stats == b.stats)
+        var unsafe = options
+        unsafe.allowSyncOff = true
+        let c = Explorer.shrink(Explorer.run(seed: 1, options: unsafe), options: unsafe)
+        let d = Explorer.shrink(Explorer.run(seed: 1, options: unsafe), options: unsafe)
+        #expect(c.violation != nil)
+        #expect(c.script == d.script)
+    }
+
+    @Test func faultListsParse() throws {
+        #expect(try Fault.parseList("all").get() == Fault.safe)
+        #expect(try Fault.parseList("drop,reorder").get() == [.reorder, .drop])
+        #expect(try Fault.parseList("all,sync-off").get() == Fault.allCases)
+        #expect(try Fault.parseList("none").get() == [])
+        if case .success = Fault.parseList("drop,frobnicate") { Issue.record("an unknown fault was accepted") }
+    }
+
+    @Test func faultsNotNamedAreNotInjected() {
+        var options = Self.options(steps: 800)
+        options.faults = [.proposals]
+        let result = Explorer.run(seed: 5, options: options)
+        #expect(result.violation == nil)
+        #expect(result.stats.faults == 0)
+        let script = Explorer.script(for: result, options: options)
+        let schedule = script.prefix { !$0.hasPrefix("# liveness") }
+        #expect(schedule.count < script.count, "the liveness phase is missing")
+        for line in schedule {
+            for word in ["crash", "drop", "duplicate", "partition", "campaign", "transfer", "read "] {
+                #expect(!line.hasPrefix(word), "'\(line)' with faults = proposals")
+            }
+        }
+    }
+
+    /// Mutation check: each unsafe knob, and acknowledging before sync, is caught within a bounded
+    /// number of seeds; the shortened script replays to the same violation in the REPL.
+    ///
+    /// The seeds are searched from 1 (no hand-picked seed) — except for commit-old-terms. That
+    /// rule only matters when a new leader has no entry of its own term, so the run must have the
+    /// leader's no-op off (the explorer draws it per run; here it is fixed off) and even then
+    /// uniform random schedules hit it rarely: on 3 nodes, 1500 steps, about 1 run in 400
+    /// (`raftstep explore --seeds 1..5000 --nodes 3 --steps 1500 --unsafe commit-old-terms
+    /// --leader-noop off` finds seeds 549, 643, 719, 1085, 1304). The test starts at seed 540, a
+    /// window chosen from that search, so it stays fast; the search itself is `make explore-mutants`.
+    @Test(arguments: ["vote-without-log-check", "ignore-stale-term", "commit-old-terms", "sync-off"])
+    func mutationIsCaughtAndTheShortScriptReplays(mutation: String) {
+        var options = Self.options(steps: 1500)
+        var first: UInt64 = 1
+        if mutation == "sync-off" { options.allowSyncOff = true } else { _ = options.enableKnob(named: mutation) }
+        if mutation == "commit-old-terms" {
+            options.nodes = 3
+            options.leaderNoop = false
+            first = 540
+        }
+        var found: Explorer.Result?
+        let bound: UInt64 = 60
+        for seed in first..<(first + bound) {
+            let result = Explorer.run(seed: seed, options: options)
+            if result.violation != nil { found = result; break }
+        }
+        guard let found, let violation = found.violation else {
+            Issue.record("no violation with \(mutation) in \(bound) seeds")
+            return
+        }
+        let short = Explorer.shrink(found, options: options)
+        #expect(short.violation?.invariant == violation.invariant)
+        #expect(short.steps <= found.steps)
+        let transcript = Support.transcript(of: short.script, repl: false, name: "explore-\(found.seed)")
+        #expect(transcript.code == 1, "\(mutation), seed \(found.seed): the script did not fail\n\(short.script.joined(separator: "\n"))")
+        if !["Liveness", "Acknowledged Write Lost"].contains(violation.invariant) {
+            #expect(transcript.text.contains("INVARIANT VIOLATED — \(violation.invariant)"),
+                    "\(mutation), seed \(found.seed) did not replay to \(violation)\n\(transcript.text)")
+        }
+    }
+
+    /// With the knobs off, the same settings that expose them find nothing.
+    @Test func knobsAreOffByDefault() {
+        let options = Explorer.Options()
+        #expect(options.unsafe.isEmpty)
+        #expect(!options.allowSyncOff)
+        #expect(!options.faults.contains(.syncOff))
     }
 }

@@ -1,0 +1,317 @@
+import RaftCore
+
+extension Explorer {
+    /// Draws the next action from the seed, given what the cluster looks like now.
+    struct Generator {
+        let nodes: UInt64
+        let reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, syncOff: Bool
+        /// Drawn per run: in a sparse run only one proposal draw in `sparseness` takes effect,
+        /// so new leaders often have no entry of their own term for a while (the Figure 8
+        /// situation that the leader's no-op otherwise hides).
+        var sparseness: UInt64 = 1
+
+        init(options: Options) {
+            nodes = UInt64(options.nodes)
+            let f = options.faults
+            reorder = f.contains(.reorder); drop = f.contains(.drop); duplicate = f.contains(.duplicate)
+            partition = f.contains(.partition); crash = f.contains(.crash); torn = f.contains(.torn)
+            proposals = f.contains(.proposals); reads = f.contains(.reads); elections = f.contains(.elections)
+            syncOff = f.contains(.syncOff)
+        }
+
+        /// A random in-flight message, named by link and position on it.
+        private func randomMessage(_ rng: inout SeededGenerator, _ cluster: Cluster) -> MessageRef? {
+            let inFlight = cluster.inFlight
+            if inFlight.isEmpty { return nil }
+            let position = Int(rng.next(below: UInt64(inFlight.count)))
+            let chosen = inFlight[position].message
+            var ordinal = 0
+            for k in 0..<position where inFlight[k].message.from == chosen.from && inFlight[k].message.to == chosen.to { ordinal += 1 }
+            return MessageRef(from: chosen.from, to: chosen.to, ordinal: ordinal)
+        }
+
+        func next(_ rng: inout SeededGenerator, _ cluster: Cluster) -> Action? {
+            let node = NodeID(1 + rng.next(below: nodes))
+            let roll = rng.next(below: 1000)
+            switch roll {
+            case 0..<380:
+                if cluster.inFlight.isEmpty { return nil }
+                if reorder && rng.next(below: 4) == 0 { return randomMessage(&rng, cluster).map(Action.deliver) }
+                return .deliverOldest
+            case 380..<440:
+                return drop ? randomMessage(&rng, cluster).map(Action.drop) : nil
+            case 440..<600:
+                return .tick
+            case 600..<680:
+                guard proposals, sparseness == 1 || rng.next(below: sparseness) == 0 else { return nil }
+                return .propose(key: UInt8(rng.next(below: 5)), value: Int(rng.next(below: 1_000_000)))
+            case 680..<715:
+                guard crash else { return nil }
+                // Half the crashes hit the leader (the fault that matters most).
+                if rng.next(below: 2) == 0, let leader = cluster.leader { return .crash(leader) }
+                return .crash(node)
+            case 715..<790:
+                return crash || torn ? .restart(node) : nil
+            case 790..<810:
+                guard partition else { return nil }
+                return .partition(node, NodeID(1 + rng.next(below: nodes)))
+            case 810..<840:
+                return partition ? .heal : nil
+            case 840..<870:
+                return elections ? .campaign(node) : nil
+            case 870..<880:
+                return elections ? .transfer(node) : nil
+            case 880..<900:
+                return syncOff ? .sync(node, rng.next(below: 2) == 0) : nil
+            case 900..<915:
+                return duplicate ? randomMessage(&rng, cluster).map(Action.duplicate) : nil
+            case 915..<935:
+                return reads ? .read(key: UInt8(rng.next(below: 5))) : nil
+            case 935..<950:
+                return torn ? randomMessage(&rng, cluster).map(Action.torn) : nil
+            default:
+                return .stabilize
+            }
+        }
+    }
+
+    /// Applies actions to a cluster, tracks what clients were told, and (when recording) writes
+    /// each action that took effect as `raftstep` script lines.
+    struct Driver {
+        let cluster: Cluster
+        let record: Bool
+        var lines: [String] = []
+        var stats = Stats()
+        /// A failure the checker cannot see: liveness, or an acknowledged write lost.
+        var extra: InvariantViolation?
+        /// Proposals not yet acknowledged: the leader that took them, their index and term.
+        private var pending: [(node: NodeID, index: UInt64, term: UInt64)] = []
+        /// Acknowledged proposals: index and term.
+        private var acknowledged: [(index: UInt64, term: UInt64)] = []
+        private var maxAcknowledged: UInt64 = 0
+
+        init(cluster: Cluster, record: Bool) {
+            self.cluster = cluster
+            self.record = record
+        }
+
+        /// The first failure: the checker's, else the driver's.
+        var failure: InvariantViolation? { cluster.violations.first ?? extra }
+
+        private mutating func line(_ text: @autoclosure () -> String) {
+            if record { lines.append(text()) }
+        }
+
+        private func resolve(_ ref: MessageRef) -> Int? {
+            var ordinal = 0
+            for item in cluster.inFlight where item.message.from == ref.from && item.message.to == ref.to {
+                if ordinal == ref.ordinal { return item.id }
+                ordinal += 1
+            }
+            return nil
+        }
+
+        /// Applies one action; false when it could not take effect (nothing changed).
+        mutating func apply(_ action: Action) -> Bool {
+            let ok = perform(action)
+            if ok {
+                stats.actions += 1
+                if !pending.isEmpty { updateAcknowledgements() }
+            }
+            return ok
+        }
+
+        private mutating func perform(_ action: Action) -> Bool {
+            let cluster = self.cluster
+            switch action {
+            case .deliverOldest:
+                guard (try? cluster.deliver(.oldest)) != nil else { return false }
+                line("deliver")
+            case .deliver(let ref):
+                guard let id = resolve(ref), (try? cluster.deliver(.ids([id]))) != nil else { return false }
+                stats.faults += 1
+                line("deliver \(id)")
+            case .drop(let ref):
+                guard let id = resolve(ref), (try? cluster.drop(.ids([id]))) != nil else { return false }
+                stats.faults += 1
+                line("drop \(id)")
+            case .duplicate(let ref):
+                guard let id = resolve(ref), (try? cluster.duplicate(.ids([id]))) != nil else { return false }
+                stats.faults += 1
+                line("duplicate \(id)")
+            case .torn(let ref):
+                // Crash in the middle of a write: the node handles the message without syncing,
+                // the crash tears its unsynced write, and nothing it sent meanwhile leaves.
+                // Only an append from the leader of the follower's own term: it changes no term
+                // or vote, so losing it changes nothing anyone was told (the checker would
+                // otherwise see a term or vote that no disk and no message ever held).
+                guard let id = resolve(ref), let receiver = cluster.node(ref.to), receiver.role == .follower,
+                      let item = cluster.message(id: id), cluster.lossReason(item.message) == nil,
+                      case .append(let append) = item.message, append.term == receiver.term else { return false }
+                let target = ref.to
+                let wasSyncing = cluster.isSyncOn(target)
+                let mark = cluster.nextMessageID
+                _ = try? cluster.setSync(target, false)
+                guard (try? cluster.deliver(.ids([id]))) != nil else {
+                    _ = try? cluster.setSync(target, wasSyncing)
+                    return false
+                }
+                if cluster.isUp(target) { _ = try? cluster.crash(target) }
+                let sent = cluster.inFlight.filter { $0.id >= mark && $0.message.from == target }.map(\.id)
+                if !sent.isEmpty { _ = try? cluster.drop(.ids(sent)) }
+                _ = try? cluster.setSync(target, wasSyncing)
+                stats.faults += 1
+                line("# torn write: \(Describe.n(target)) crashes while writing what #\(id) makes it write")
+                line("set sync \(Describe.n(target)) off")
+                line("deliver \(id)")
+                line("crash \(Describe.n(target))")
+                if !sent.isEmpty { line("drop \(sent.map(String.init).joined(separator: " "))") }
+                line("set sync \(Describe.n(target)) \(wasSyncing ? "on" : "off")")
+            case .tick:
+                guard (try? cluster.tick([], count: 1)) != nil else { return false }
+                line("tick")
+            case .propose(let key, let value):
+                guard let leader = cluster.leader else { return false }
+                let text = "set k\(key) \(value)"
+                guard (try? cluster.propose(text, on: leader)) != nil, let node = cluster.node(leader) else { return false }
+                pending.append((leader, node.lastIndex, node.term))
+                line("propose \(text)")
+            case .read(let key):
+                guard let leader = cluster.leader, (try? cluster.read("k\(key)", on: leader)) != nil else { return false }
+                stats.reads += 1
+                line("read k\(key)")
+            case .crash(let id):
+                guard (try? cluster.crash(id)) != nil else { return false }
+                stats.faults += 1
+                line("crash \(Describe.n(id))")
+            case .restart(let id):
+                guard (try? cluster.restart(id)) != nil else { return false }
+                line("restart \(Describe.n(id))")
+            case .partition(let a, let b):
+                guard (try? cluster.partition(a == b ? [[a]] : [[a], [b]])) != nil else { return false }
+                stats.faults += 1
+                line(a == b ? "partition \(Describe.n(a))" : "partition \(Describe.n(a)) | \(Describe.n(b))")
+            case .heal:
+                guard !cluster.partitionGroups.isEmpty else { return false }
+                cluster.heal()
+                line("heal")
+            case .campaign(let id):
+                guard (try? cluster.campaign(id)) != nil else { return false }
+                line("campaign \(Describe.n(id))")
+            case .transfer(let id):
+                guard (try? cluster.transfer(to: id)) != nil else { return false }
+                line("transfer \(Describe.n(id))")
+            case .sync(let id, let on):
+                guard cluster.isSyncOn(id) != on, (try? cluster.setSync(id, on)) != nil else { return false }
+                if !on { stats.faults += 1 }
+                line("set sync \(Describe.n(id)) \(on ? "on" : "off")")
+            case .stabilize:
+                guard !cluster.inFlight.isEmpty, (try? cluster.stabilize(limit: 30)) != nil else { return false }
+                line("stabilize 30")
+            }
+            return true
+        }
+
+        /// A proposal is acknowledged once the leader that took it applies it (still in its term).
+        private mutating func updateAcknowledgements() {
+            var k = 0
+            while k < pending.count {
+                let p = pending[k]
+                guard let node = cluster.node(p.node), node.term(at: p.index) == p.term else {
+                    pending.remove(at: k)
+                    continue
+                }
+                if cluster.store(p.node).lastApplied >= p.index {
+                    acknowledged.append((p.index, p.term))
+                    maxAcknowledged = max(maxAcknowledged, p.index)
+                    stats.acknowledged += 1
+                    pending.remove(at: k)
+                    continue
+                }
+                k += 1
+            }
+        }
+
+        private func livenessMet() -> Bool {
+            guard cluster.leader != nil else { return false }
+            for id in cluster.ids {
+                guard cluster.isUp(id), cluster.store(id).lastApplied >= maxAcknowledged else { return false }
+            }
+            return true
+        }
+
+        /// Faults stop, the network heals, every node restarts from its disk with sync on; then
+        /// within `rounds` rounds of one tick and a full delivery, a leader must exist and every
+        /// acknowledged proposal must be applied on every node, unchanged.
+        mutating func liveness(rounds: Int) {
+            let cluster = self.cluster
+            line("# liveness: faults stop, the network heals, every node restarts")
+            if !cluster.partitionGroups.isEmpty { cluster.heal(); line("heal") }
+            for id in cluster.ids where !cluster.isSyncOn(id) {
+                _ = try? cluster.setSync(id, true)
+                line("set sync \(Describe.n(id)) on")
+            }
+            for id in cluster.ids {
+                if cluster.isUp(id) {
+                    _ = try? cluster.crash(id)
+                    line("crash \(Describe.n(id))")
+                }
+                do {
+                    try cluster.restart(id)
+                    line("restart \(Describe.n(id))")
+                } catch {
+                    extra = InvariantViolation(invariant: "Liveness", evidence: "\(Describe.n(id)) cannot restart from its disk: \(error)")
+                    line("restart \(Describe.n(id))")
+                    return
+                }
+                if !cluster.violations.isEmpty { return }
+            }
+            var round = 0
+            while round < rounds && !livenessMet() {
+                round += 1
+                // A leader commits earlier terms' entries only with one of its own (Figure 8);
+                // without the leader's no-op, a client proposal gives it one.
+                if let leader = cluster.leader, let node = cluster.node(leader), node.term(at: node.lastIndex) != node.term,
+                   (try? cluster.propose("live", on: leader)) != nil {
+                    line("propose live")
+                }
+                _ = try? cluster.tick([], count: 1)
+                line("tick")
+                if !cluster.inFlight.isEmpty {
+                    _ = try? cluster.stabilize(limit: 10_000)
+                    line("stabilize 10000")
+                }
+                if !pending.isEmpty { updateAcknowledgements() }
+                if !cluster.violations.isEmpty { return }
+            }
+            stats.livenessRounds = round
+            guard livenessMet() else {
+                if cluster.leader == nil {
+                    let roles = cluster.ids.map { id in cluster.node(id).map { "\(Describe.n(id)) \($0.role) t\($0.term)" } ?? "\(Describe.n(id)) down" }
+                    let failure = InvariantViolation(invariant: "Liveness", evidence: "no leader after \(round) tick rounds with every node up and the network healed (\(roles.joined(separator: ", ")))")
+                    extra = failure
+                    line("# \(failure): the next line fails and shows every role")
+                    line("expect role all leader")
+                } else {
+                    let behind = cluster.ids.filter { cluster.store($0).lastApplied < maxAcknowledged }
+                    let list = behind.map { "\(Describe.n($0)) through \(cluster.store($0).lastApplied)" }
+                    extra = InvariantViolation(invariant: "Liveness", evidence: "after \(round) tick rounds the acknowledged entries through \(maxAcknowledged) are not applied everywhere: \(list.joined(separator: ", "))")
+                    let target = maxAcknowledged
+                    for id in behind { line("expect applied \(Describe.n(id)) \(target)") }
+                }
+                return
+            }
+            // No acknowledged proposal is lost: every node holds each one, with its term.
+            for (index, term) in acknowledged {
+                for id in cluster.ids {
+                    guard let node = cluster.node(id), let held = node.term(at: index), held != term else { continue }
+                    let failure = InvariantViolation(invariant: "Acknowledged Write Lost",
+                        evidence: "the proposal acknowledged at index \(index) in term \(term) is gone: \(Describe.n(id)) holds term \(held) there")
+                    extra = failure
+                    line("# \(failure)")
+                    return
+                }
+            }
+        }
+    }
+}

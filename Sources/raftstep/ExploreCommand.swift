@@ -1,0 +1,226 @@
+import ArgumentParser
+import RaftCore
+import RaftSim
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct Explore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Run random fault schedules with the invariant checker on; shorten and write out any failure as a script.",
+        discussion: """
+        Each seed drives one run of --steps random actions on a simulated cluster, drawing only \
+        from the faults named in --faults; every random choice comes from the seed, so the same \
+        seed gives the same run, byte for byte. The invariant checker runs after every step. Each \
+        run then ends with a liveness phase: faults stop, the network heals, every node restarts \
+        from its disk, and within --liveness-rounds rounds (one tick of every node, then delivery \
+        of everything in flight) a leader must exist and every acknowledged proposal must be \
+        applied on every node, unchanged. Reads are checked against the committed history.
+
+        Faults (--faults, comma-separated; 'all' = every safe one, the default):
+        \(Fault.allCases.map { "  \($0.rawValue): \($0.help)" }.joined(separator: "\n"))
+
+        Pre-vote, check-quorum and the leader's no-op are drawn per run (so rules that only \
+        matter without one of them are exercised too).
+
+        A failing run prints its seed, the property and the evidence. It is shortened by delta \
+        debugging (as far as it still fails the same way) and written as a `raftstep` script: \
+        to --emit-script FILE (the first failure), and for every failure to \
+        DIR/explore-SEED.txt when --out DIR is given. Replay with `raftstep --script FILE`.
+        Exits 1 when any run failed. A progress line goes to stderr when it is a terminal; \
+        --json prints a summary object on stdout instead of the text summary.
+        """)
+
+    /// `--nodes` (cluster size) and `--seed` (the first seed, with --runs) are shared with the root command.
+    @OptionGroup var cluster: ClusterArguments
+    @Option(help: "Seeds to run: A..B (inclusive), or one seed A.") var seeds: String?
+    @Option(help: "Random actions per run (before the liveness phase).") var steps: Int = 2000
+    @Option(help: "Faults to inject, comma-separated (see below); 'all' for every safe fault.") var faults: String = "all"
+    @Option(name: .customLong("unsafe"), help: "Switch on a teaching knob (\(Explorer.knobNames.joined(separator: ", "))); repeatable.")
+    var knobs: [String] = []
+    @Flag(help: "Same as adding sync-off to --faults (nodes may acknowledge before syncing).")
+    var allowSyncOff = false
+    @Option(name: .customLong("emit-script"), help: "Write the first failing run, shortened, to FILE.") var emitScript: String?
+    @Option(help: "Write every failing run, shortened, to DIR/explore-SEED.txt.") var out: String?
+    @Flag(help: "Write failing runs unshortened.") var noShrink = false
+    @Option(help: "Tick rounds the liveness phase may take.") var livenessRounds: Int = 200
+    @Flag(help: "Skip the liveness phase.") var noLiveness = false
+    @Option(help: "Pre-vote in every run: on, off, or random (drawn per run).") var prevote: String = "random"
+    @Option(help: "Check-quorum in every run: on, off, or random.") var checkquorum: String = "random"
+    @Option(name: .customLong("leader-noop"), help: "The leader's no-op entry in every run: on, off, or random.") var leaderNoop: String = "random"
+    @Flag(help: "Print a JSON summary on stdout.") var json = false
+    @Flag(help: "Stop at the first failing run.") var stopOnFailure = false
+    @Option(help: "Without --seeds: the number of seeds from --seed on (default 100).") var runs: Int?
+
+    var nodes: Int { cluster.nodes }
+
+    func seedRange() throws -> ClosedRange<UInt64> {
+        if let seeds {
+            let parts = seeds.split(separator: ".", omittingEmptySubsequences: true)
+            if seeds.contains(".."), parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b {
+                return a...b
+            }
+            if !seeds.contains("."), let a = UInt64(seeds) { return a...a }
+            throw ValidationError("--seeds takes A..B with A <= B, or one seed (got '\(seeds)')")
+        }
+        let first = cluster.seed
+        let count = UInt64(runs ?? 100)
+        return first...(first + count - 1)
+    }
+
+    func validate() throws {
+        _ = try seedRange()
+        if steps < 0 { throw ValidationError("--steps must not be negative") }
+        if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
+        if nodes < 1 || nodes > ClusterOptions.maxNodes { throw ValidationError("--nodes must be between 1 and \(ClusterOptions.maxNodes)") }
+        for (name, value) in [("prevote", prevote), ("checkquorum", checkquorum), ("leader-noop", leaderNoop)] where !["on", "off", "random"].contains(value) {
+            throw ValidationError("--\(name) takes on, off or random (got '\(value)')")
+        }
+        if livenessRounds < 1 { throw ValidationError("--liveness-rounds must be positive") }
+        if case .failure(let error) = Fault.parseList(faults) { throw ValidationError(error.description) }
+        var probe = Explorer.Options()
+        for name in knobs where !probe.enableKnob(named: name) {
+            throw ValidationError("no knob '\(name)' (knobs: \(Explorer.knobNames.joined(separator: ", ")))")
+        }
+    }
+
+    func run() throws {
+        var options = Explorer.Options()
+        options.nodes = nodes
+        options.steps = steps
+        if case .success(let list) = Fault.parseList(faults) { options.faults = list }
+        if allowSyncOff { options.allowSyncOff = true }
+        options.livenessRounds = livenessRounds
+        func setting(_ value: String) -> Bool? { value == "random" ? nil : value == "on" }
+        options.preVote = setting(prevote)
+        options.checkQuorum = setting(checkquorum)
+        options.leaderNoop = setting(leaderNoop)
+        options.liveness = !noLiveness
+        for name in knobs { _ = options.enableKnob(named: name) }
+        let range = try seedRange()
+        let total = range.upperBound - range.lowerBound + 1
+
+        let progress = isatty(STDERR_FILENO) != 0
+        let start = Clock.now()
+        var lastDraw = start
+        var done: UInt64 = 0
+        var totals = Explorer.Stats()
+        var failures: [(seed: UInt64, violation: InvariantViolation, script: String?)] = []
+        var emitted = false
+        var maxCommit: UInt64 = 0
+
+        func drawProgress(final: Bool) {
+            let elapsed = max(Clock.now() - start, 1e-9)
+            let text = "seeds \(done)/\(total)  events \(totals.events) (\(Int(Double(totals.events) / elapsed))/s)  actions/s \(Int(Double(totals.actions) / elapsed))  faults \(totals.faults)  failures \(failures.count)  \(format1(elapsed))s"
+            writeErr("\r\u{1B}[K" + text + (final ? "\n" : ""))
+        }
+
+        for runSeed in range {
+            let result = Explorer.run(seed: runSeed, options: options)
+            done += 1
+            totals.actions += result.stats.actions
+            totals.events += result.stats.events
+            totals.faults += result.stats.faults
+            totals.acknowledged += result.stats.acknowledged
+            totals.reads += result.stats.reads
+            maxCommit = max(maxCommit, result.maxCommit)
+            if result.violation != nil {
+                let final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
+                let violation = final.violation ?? result.violation!
+                let text = final.script.joined(separator: "\n") + "\n"
+                var where_: String?
+                if let emitScript, !emitted {
+                    emitted = true
+                    where_ = Explore.write(emitScript, text) ? emitScript : nil
+                    if where_ == nil { writeErr("could not write \(emitScript)\n") }
+                }
+                if let out {
+                    let path = out + "/explore-\(runSeed).txt"
+                    if Explore.write(path, text) { where_ = where_ ?? path } else { writeErr("could not write \(path)\n") }
+                }
+                failures.append((runSeed, violation, where_))
+                if progress { writeErr("\r\u{1B}[K") }
+                if !json {
+                    print("seed \(runSeed): \(violation)")
+                    print("  found after \(result.steps) actions; shortened to \(final.steps)" + (where_.map { "; replay: raftstep --script \($0)" } ?? ""))
+                }
+                if stopOnFailure { break }
+            }
+            if progress {
+                let now = Clock.now()
+                if now - lastDraw > 0.25 { lastDraw = now; drawProgress(final: false) }
+            }
+        }
+        let elapsed = Clock.now() - start
+        if progress { drawProgress(final: true) }
+        if json {
+            var fields: [String] = []
+            fields.append("\"seeds\": {\"first\": \(range.lowerBound), \"last\": \(range.upperBound), \"run\": \(done)}")
+            fields.append("\"nodes\": \(nodes)")
+            fields.append("\"steps\": \(steps)")
+            fields.append("\"faults\": [\(options.faults.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]")
+            fields.append("\"unsafe\": [\(options.unsafe.names.map { "\"\($0)\"" }.joined(separator: ", "))]")
+            fields.append("\"actions\": \(totals.actions)")
+            fields.append("\"events\": \(totals.events)")
+            fields.append("\"faultsInjected\": \(totals.faults)")
+            fields.append("\"acknowledgedProposals\": \(totals.acknowledged)")
+            fields.append("\"reads\": \(totals.reads)")
+            fields.append("\"highestCommit\": \(maxCommit)")
+            fields.append("\"elapsedSeconds\": \(format1(elapsed))")
+            fields.append("\"eventsPerSecond\": \(Int(Double(totals.events) / max(elapsed, 1e-9)))")
+            let list = failures.map { f in
+                "{\"seed\": \(f.seed), \"invariant\": \(jsonString(f.violation.invariant)), \"evidence\": \(jsonString(f.violation.evidence))" + (f.script.map { ", \"script\": \(jsonString($0))" } ?? "") + "}"
+            }
+            fields.append("\"failures\": [\(list.joined(separator: ", "))]")
+            print("{" + fields.joined(separator: ", ") + "}")
+        } else {
+            print("explored seeds \(range.lowerBound)..\(range.lowerBound + done - 1) (\(done) run\(done == 1 ? "" : "s") of \(steps) actions on \(nodes) nodes, faults \(options.faults.map(\.rawValue).joined(separator: ","))\(options.unsafe.isEmpty ? "" : ", unsafe " + options.unsafe.names.joined(separator: ","))): \(totals.actions) actions took effect, \(totals.events) events, \(totals.faults) faults injected, \(totals.acknowledged) proposals acknowledged, \(totals.reads) reads; highest commit \(maxCommit); \(failures.count) failing run\(failures.count == 1 ? "" : "s")")
+        }
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    static func write(_ path: String, _ text: String) -> Bool {
+        guard let file = fopen(path, "wb") else { return false }
+        let bytes = Array(text.utf8)
+        let ok = fwrite(bytes, 1, bytes.count, file) == bytes.count
+        return fclose(file) == 0 && ok
+    }
+}
+
+private func format1(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+}
+
+private func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
+}
+
+/// Wall-clock seconds (only for the progress line and the summary's rate, never in a run).
+enum Clock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// Writes text to standard error (unbuffered).
+private func writeErr(_ text: String) {
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
