@@ -101,6 +101,7 @@ struct InvariantChecker {
     /// Checks every property; returns violations not reported before.
     mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
+        var newlyCommitted: [Int] = []
         for i in 0..<count {
             guard let node = nodes[i] else { continue }
             let name = Describe.n(node.id)
@@ -113,6 +114,7 @@ struct InvariantChecker {
             if node.commitIndex < lastCommit[i] {
                 report("\(i)", "Commit Monotonicity", "\(name)'s commit index fell from \(lastCommit[i]) to \(node.commitIndex)")
             }
+            if node.role == .leader && node.commitIndex > lastCommit[i] { newlyCommitted.append(i) }
             lastCommit[i] = node.commitIndex
             // One vote per term, across restarts.
             if node.vote != .none {
@@ -138,11 +140,35 @@ struct InvariantChecker {
         checkCommitted(nodes)
         checkLeaderCompleteness(nodes)
         checkLogMatching(nodes)
+        for i in newlyCommitted { checkCommitQuorum(nodes[i]!, nodes) }
         for i in 0..<count { changedFrom[i] = nil }
         return found
     }
 
     private var found: [InvariantViolation] = []
+
+    /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
+    /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
+    /// and non-members do not count. A node that is down counts as storing it (its disk is not
+    /// looked at), and so does one whose snapshot covers the index.
+    private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [RaftNode?]) {
+        let index = leader.commitIndex
+        guard let term = leader.term(at: index) else { return }
+        func holds(_ id: NodeID) -> Bool {
+            guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1] else { return true }
+            return index < node.firstIndex || node.term(at: index) == term
+        }
+        let configuration = leader.configuration
+        for (half, voters) in [("C_new", configuration.voters), ("C_old", configuration.outgoingVoters)] where !voters.isEmpty {
+            let holders = voters.filter(holds)
+            if holders.count < voters.count / 2 + 1 {
+                let which = configuration.isJoint ? "\(half) of \(Describe.configEntry(configuration))" : "voters (\(voters.map(Describe.n).joined(separator: ",")))"
+                report("\(leader.id)|\(index)", "Commit Quorum",
+                       "\(Describe.n(leader.id)), leader of term \(leader.term), committed index \(index) (term \(term)) but only \(holders.isEmpty ? "no node" : holders.map(Describe.n).joined(separator: ", ")) of \(which) store\(holders.count == 1 ? "s" : "") it\(holders.contains { nodes[Int($0) - 1] == nil } ? " (counting nodes that are down)" : "")")
+                return
+            }
+        }
+    }
 
     /// The data of a placeholder for an entry known only by its term (compacted before it was seen).
     static let compactedMark: [UInt8] = Array("(compacted)".utf8)
