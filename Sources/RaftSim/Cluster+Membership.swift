@@ -27,6 +27,12 @@ extension Cluster {
         return finish()
     }
 
+    /// Says why a leader stepped down when it is no longer a voter (C_new without it committed).
+    func narrateRemoval(_ i: Int, wasLeader: Bool) {
+        guard wasLeader, let node = nodes[i], node.role != .leader, !node.configuration.isVoter(node.id) else { return }
+        say("  \(Describe.n(node.id)) is not in \(Describe.configEntry(node.configuration)), which has committed: it steps down")
+    }
+
     /// Narrates configuration entries that a leader appends (its own Ready's entries are its appends).
     func narrateConfigEntries(_ i: Int, _ entries: [Entry]) {
         guard isNarrating, let node = nodes[i], node.role == .leader else { return }

@@ -179,9 +179,11 @@ struct InvariantChecker {
         return node.entries[Int(index - node.firstIndex)]
     }
 
-    /// Equal entries; a placeholder (known by its term only) matches any entry of its term.
+    /// Equal entries; a placeholder (known by its term only) matches any entry of its term, or any
+    /// entry at all when its term is unknown (0).
     static func same(_ a: Entry, _ b: Entry) -> Bool {
-        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term }
+        // Term 0: below a snapshot's last index, where not even the term is known.
+        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term || a.term == 0 || b.term == 0 }
         return a == b
     }
 
@@ -260,7 +262,7 @@ struct InvariantChecker {
             while index <= UInt64(committed.count) {
                 let record = committed[Int(index) - 1]
                 let by = committedBy[Int(index) - 1]
-                if by.term < node.term, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
+                if by.term < node.term, record.term != 0, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
                     let held = node.term(at: index).map { "term \($0) there" } ?? "no entry there"
                     report("\(i)|\(node.term)", "Leader Completeness",
                            "\(Describe.n(node.id)) became leader of term \(node.term) without entry \(index) (term \(record.term)), committed by \(Describe.n(by.node)) in term \(by.term); it has \(held)")

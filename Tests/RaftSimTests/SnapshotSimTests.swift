@@ -66,6 +66,34 @@ import Testing
         #expect(refusal(session, "set compact-threshold x").contains("usage: set"))
     }
 
+    @Test func aDataDirectoryResumesFromItsSnapshot() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raftstep-snapshot-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = ClusterOptions()
+        options.dataDirectory = dir
+        let cluster = try Cluster(options: options)
+        try cluster.campaign(1)
+        try cluster.stabilize()
+        try cluster.propose("set x 1")
+        try cluster.stabilize()
+        try cluster.compact(1, through: nil)
+        try cluster.propose("set y 2")
+        try cluster.stabilize()
+        for id in cluster.ids { try cluster.crash(id) }
+        let again = try Cluster(options: options)
+        #expect(again.node(1)?.latestSnapshot?.metadata.index == 2)
+        #expect(again.node(1)?.firstIndex == 3)
+        #expect(again.startupLines.contains { $0.contains("n1 restores its state machine from its snapshot through 2@1: x=1") })
+        #expect(again.store(1).values["x"] == "1")
+        try again.campaign(2)
+        try again.stabilize()
+        try again.propose("set z 3")
+        try again.stabilize()
+        #expect(again.leader == 2)
+        #expect(again.store(1).values == ["x": "1", "y": "2", "z": "3"])
+        #expect(again.violations.isEmpty, "\(again.violations)")
+    }
+
     /// Mutation check on compacted logs: with every node compacting after each apply, the checker
     /// still catches the broken vote rule (the committed entry the new leader lacks is compacted
     /// everywhere it exists).
