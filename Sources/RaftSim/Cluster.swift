@@ -226,7 +226,7 @@ public final class Cluster {
             rounds += 1
             let ready = nodes[i]!.ready()
             let name = Describe.n(NodeID(i + 1))
-            if isNarrating, let before { narrateState(name, before: before, after: snapshot(i)!) }
+            if isNarrating, let before { narrateState(name, before: before, after: snapshot(i)!); narrateRemoval(i, wasLeader: before.role == .leader) }
             if let snapshot = ready.snapshot, !installReceivedSnapshot(i, snapshot, hardState: ready.hardState) { return }
             // 1. Persist.
             if ready.hardState != nil || !ready.entries.isEmpty {

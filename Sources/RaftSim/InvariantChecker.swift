@@ -101,6 +101,7 @@ struct InvariantChecker {
     /// Checks every property; returns violations not reported before.
     mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
+        var newlyCommitted: [Int] = []
         for i in 0..<count {
             // Read the few fields the checks need in place: binding a whole RaftNode copies it
             // (every array and table it holds retained and released), which was most of the cost.
@@ -116,6 +117,7 @@ struct InvariantChecker {
             if node.commitIndex < lastCommit[i] {
                 report("\(i)", "Commit Monotonicity", "\(name)'s commit index fell from \(lastCommit[i]) to \(node.commitIndex)")
             }
+            if node.role == .leader && node.commitIndex > lastCommit[i] { newlyCommitted.append(i) }
             lastCommit[i] = node.commitIndex
             // One vote per term, across restarts.
             if node.vote != .none {
@@ -141,11 +143,35 @@ struct InvariantChecker {
         checkCommitted(nodes)
         checkLeaderCompleteness(nodes)
         checkLogMatching(nodes)
+        for i in newlyCommitted { checkCommitQuorum(nodes[i]!, nodes) }
         for i in 0..<count { changedFrom[i] = nil }
         return found
     }
 
     private var found: [InvariantViolation] = []
+
+    /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
+    /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
+    /// and non-members do not count. A node that is down counts as storing it (its disk is not
+    /// looked at), and so does one whose snapshot covers the index.
+    private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [RaftNode?]) {
+        let index = leader.commitIndex
+        guard let term = leader.term(at: index) else { return }
+        func holds(_ id: NodeID) -> Bool {
+            guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1] else { return true }
+            return index < node.firstIndex || node.term(at: index) == term
+        }
+        let configuration = leader.configuration
+        for (half, voters) in [("C_new", configuration.voters), ("C_old", configuration.outgoingVoters)] where !voters.isEmpty {
+            let holders = voters.filter(holds)
+            if holders.count < voters.count / 2 + 1 {
+                let which = configuration.isJoint ? "\(half) of \(Describe.configEntry(configuration))" : "voters (\(voters.map(Describe.n).joined(separator: ",")))"
+                report("\(leader.id)|\(index)", "Commit Quorum",
+                       "\(Describe.n(leader.id)), leader of term \(leader.term), committed index \(index) (term \(term)) but only \(holders.isEmpty ? "no node" : holders.map(Describe.n).joined(separator: ", ")) of \(which) store\(holders.count == 1 ? "s" : "") it\(holders.contains { nodes[Int($0) - 1] == nil } ? " (counting nodes that are down)" : "")")
+                return
+            }
+        }
+    }
 
     /// The data of a placeholder for an entry known only by its term (compacted before it was seen).
     static let compactedMark: [UInt8] = Array("(compacted)".utf8)
@@ -156,9 +182,11 @@ struct InvariantChecker {
         return node.entries[Int(index - node.firstIndex)]
     }
 
-    /// Equal entries; a placeholder (known by its term only) matches any entry of its term.
+    /// Equal entries; a placeholder (known by its term only) matches any entry of its term, or any
+    /// entry at all when its term is unknown (0).
     static func same(_ a: Entry, _ b: Entry) -> Bool {
-        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term }
+        // Term 0: below a snapshot's last index, where not even the term is known.
+        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term || a.term == 0 || b.term == 0 }
         return a == b
     }
 
@@ -236,7 +264,7 @@ struct InvariantChecker {
             while index <= UInt64(committed.count) {
                 let record = committed[Int(index) - 1]
                 let by = committedBy[Int(index) - 1]
-                if by.term < node.term, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
+                if by.term < node.term, record.term != 0, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
                     let held = node.term(at: index).map { "term \($0) there" } ?? "no entry there"
                     report("\(i)|\(node.term)", "Leader Completeness",
                            "\(Describe.n(node.id)) became leader of term \(node.term) without entry \(index) (term \(record.term)), committed by \(Describe.n(by.node)) in term \(by.term); it has \(held)")
