@@ -71,6 +71,21 @@ func refusal(_ session: Session, _ line: String, sourceLocation: SourceLocation 
         #expect(grid.contains { $0.hasPrefix("n1") && $0.contains("1c") })
     }
 
+    @Test func electionsNeedMajoritiesOfBothConfigurationsWhileJoint() {
+        // Only n1, n4 and n5 hold C_old,new; n1 crashes. n4 with n5's vote has a majority of
+        // neither C_old (n1,n2,n3) nor C_new (3 of 5): no leader.
+        runLines(Self.start + [
+            "partition n1 n4 n5 | n2 n3", "add n4 n5", "propose set x 1", "stabilize",
+            "crash n1", "campaign n4", "stabilize",
+            "expect leader none", "expect role n4 candidate",
+            // n2 and n3 never saw C_old,new: under C_old they are a majority and elect n2; the
+            // uncommitted change is abandoned, safely.
+            "heal", "campaign n2", "stabilize", "expect leader n2", "expect config n2 voters=n1,n2,n3",
+            "expect config n4 old=n1,n2,n3 voters=n1,n2,n3,n4,n5",
+            "propose set y 2", "stabilize", "expect commit n3 3", "expect invariants ok",
+        ])
+    }
+
     @Test func oneChangeAtATime() {
         let (session, _) = runLines(Self.start + ["add n4"])
         let error = refusal(session, "add n5")
