@@ -35,13 +35,19 @@ extension Session {
             return position == 1 ? nodes + ["set", "del"] : (words.count == 2 && NodeName.parse(words[1]) != nil ? ["set", "del"] : [])
         case "setlog":
             return position == 1 ? nodes : ["term="]
+        case "add":
+            return nodes + (position > 1 ? ["learner"] : [])
+        case "remove", "promote":
+            return position == 1 ? nodes : []
+        case "compact":
+            return position == 1 ? nodes : []
         case "set":
             if position == 1 { return CommandTable.setOptions }
             switch words[1] {
             case "unsafe": return position == 2 ? UnsafeKnobs.named.map(\.name) : ["on", "off"]
             case "sync": return position == 2 ? nodes : ["on", "off"]
             case "on-violation": return ["stop", "continue"]
-            case "election-ticks", "heartbeat-ticks": return []
+            case "election-ticks", "heartbeat-ticks", "compact-threshold": return []
             default: return ["on", "off"]
             }
         case "expect":
@@ -52,6 +58,7 @@ extension Session {
             case "invariants": return ["ok"]
             case "voted": return nodes + (position == 2 ? ["all"] : ["none"])
             case "violation": return ["Election", "Leader", "Log", "State", "Term", "Commit", "Vote"]
+            case "config": return position == 2 ? nodes + ["all"] : ["voters=", "old=", "learners="]
             default: return position == 2 ? nodes + ["all"] : []
             }
         case "disk":
@@ -62,7 +69,7 @@ extension Session {
         case "help":
             return CommandTable.all.map(\.name)
         case "reset":
-            return ["nodes=", "seed="]
+            return ["nodes=", "voters=", "seed="]
         default:
             return []
         }

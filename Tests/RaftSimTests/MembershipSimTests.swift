@@ -141,6 +141,15 @@ func refusal(_ session: Session, _ line: String, sourceLocation: SourceLocation 
         #expect(refusal(session, "remove").contains("usage: remove NODE"))
     }
 
+    @Test func tabCompletionKnowsTheNewCommands() {
+        let session = Support.session()
+        #expect(session.completions(before: "add n3 ", word: "").contains("learner"))
+        #expect(session.completions(before: "promote ", word: "") == ["n1", "n2", "n3"])
+        #expect(session.completions(before: "reset ", word: "").contains("voters="))
+        #expect(session.completions(before: "expect config n1 ", word: "").contains("old="))
+        #expect(session.completions(before: "set ", word: "").contains("compact-threshold"))
+    }
+
     @Test func sessionScriptKeepsTheVoterCount() {
         let (session, _) = runLines(["reset nodes=5 voters=3"])
         #expect(session.banner.contains("voters n1…n3"))
