@@ -30,6 +30,8 @@ public struct Lesson: Sendable, Equatable {
     public var nodes: Int
     /// Seed to start with.
     public var seed: UInt64
+    /// Voters at the start (n1…nK, front matter `voters:`); nil: every node.
+    public var voters: Int? = nil
     /// The steps in order.
     public var steps: [Step]
     /// Text after the last step.
@@ -63,6 +65,8 @@ public struct Lesson: Sendable, Equatable {
         let nodes = Int(front["nodes"] ?? "3") ?? 0
         guard (1...25).contains(nodes) else { throw ParseError(description: "\(slug).md: nodes must be a number from 1 to 25") }
         guard let seed = UInt64(front["seed"] ?? "1") else { throw ParseError(description: "\(slug).md: seed must be a number") }
+        let voters = front["voters"].map { Int($0) ?? 0 }
+        if let voters, !(1...nodes).contains(voters) { throw ParseError(description: "\(slug).md: voters must be a number from 1 to nodes") }
 
         var steps: [Step] = []
         var text: [String] = []
@@ -96,9 +100,11 @@ public struct Lesson: Sendable, Equatable {
         if block != nil { throw ParseError(description: "\(slug).md:\(blockLine): a raftstep block is not closed") }
         guard !steps.isEmpty else { throw ParseError(description: "\(slug).md: no raftstep blocks") }
         let number = Int(slug.prefix(while: { $0.isNumber })) ?? 0
-        return Lesson(slug: slug, number: number, title: title, summary: front["summary"] ?? "",
+        var lesson = Lesson(slug: slug, number: number, title: title, summary: front["summary"] ?? "",
                       teaches: front["teaches"] ?? "", property: front["property"] ?? "", nodes: nodes, seed: seed,
                       steps: steps, conclusion: trimmedParagraphs(text))
+        lesson.voters = voters
+        return lesson
     }
 
     private static func makeStep(text: [String], block: [String], line: Int) -> Step {

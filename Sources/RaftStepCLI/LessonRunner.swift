@@ -123,6 +123,7 @@ public enum LessonRunner {
         var options = SessionOptions()
         options.cluster.nodeCount = lesson.nodes
         options.cluster.seed = lesson.seed
+        options.cluster.voterCount = lesson.voters
         return try Session(options: options)
     }
 

@@ -141,6 +141,16 @@ func refusal(_ session: Session, _ line: String, sourceLocation: SourceLocation 
         #expect(refusal(session, "remove").contains("usage: remove NODE"))
     }
 
+    @Test func lessonElevenStartsWithThreeVotersOfFive() throws {
+        guard case .success(let catalog) = LessonCatalog.load(directory: LessonTests.lessonsDirectory) else {
+            Issue.record("lessons do not load")
+            return
+        }
+        let lesson = try #require(catalog.lesson(named: "11"))
+        #expect(lesson.nodes == 5 && lesson.voters == 3)
+        #expect(catalog.lesson(named: "12")?.voters == nil)
+    }
+
     @Test func tabCompletionKnowsTheNewCommands() {
         let session = Support.session()
         #expect(session.completions(before: "add n3 ", word: "").contains("learner"))
