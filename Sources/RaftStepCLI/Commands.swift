@@ -52,7 +52,7 @@ public enum CommandTable {
         CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
                     summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),
-        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · up|down NODE · exit N · invariants ok · violation NAME…",
+        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · snapshot NODE|all INDEX[@TERM]|none · up|down NODE · exit N · invariants ok · violation NAME…",
                     summary: "assert something about the cluster; fails with what was found"),
         CommandInfo(name: "violations", usage: "violations", summary: "every invariant violation found so far"),
         CommandInfo(name: "undo", usage: "undo", summary: "restore the state before the last command (replays the session from its start)"),
@@ -79,5 +79,5 @@ public enum CommandTable {
                                     "heartbeat-ticks", "on-violation", "color"]
     /// Forms of `expect`.
     public static let expectForms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
-                                     "config", "up", "down", "exit", "invariants", "violation"]
+                                     "config", "snapshot", "up", "down", "exit", "invariants", "violation"]
 }

@@ -126,6 +126,8 @@ extension Session {
             summary = "\(rest[0]) is \(form)"
         case "config":
             return try expectConfig(rest)
+        case "snapshot":
+            return try expectSnapshot(rest)
         case "exit":
             guard rest.count == 1, let want = Int32(rest[0]) else { throw UsageError("expected: expect exit N (the exit code of the last logdump command)", command: name) }
             if let have = lastLogdumpExit {

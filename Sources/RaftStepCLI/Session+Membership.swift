@@ -57,6 +57,41 @@ extension Session {
         do { return Outcome(lines: try cluster.setCompactThreshold(value), mutates: true) } catch { throw UsageError(error.message, command: "set") }
     }
 
+    /// `expect snapshot NODE|all INDEX[@TERM]|none`: the node's latest snapshot ends at INDEX (of TERM).
+    func expectSnapshot(_ rest: [String]) throws(UsageError) -> Outcome {
+        let name = "expect"
+        let usage = "expected: expect snapshot NODE|all INDEX[@TERM]|none"
+        guard rest.count == 2 else { throw UsageError(usage, command: name) }
+        var ids: [NodeID]
+        if rest[0] == "all" {
+            ids = cluster.upNodes
+            if ids.isEmpty { throw UsageError("every node is down, so 'all' names nobody", command: name) }
+        } else {
+            ids = [try memberNode(rest[0], for: name)]
+        }
+        var wantIndex: UInt64?
+        var wantTerm: UInt64?
+        if rest[1] != "none" {
+            let parts = rest[1].split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count <= 2, parts[0].count <= 20, let index = UInt64(parts[0]), index >= 1 else { throw UsageError(usage, command: name) }
+            wantIndex = index
+            if parts.count == 2 {
+                guard parts[1].count <= 20, let term = UInt64(parts[1]) else { throw UsageError(usage, command: name) }
+                wantTerm = term
+            }
+        }
+        var failures: [String] = []
+        for id in ids {
+            guard let node = cluster.node(id) else { failures.append("n\(id) is down"); continue }
+            let have = node.latestSnapshot?.metadata
+            let haveText = have.map { "a snapshot through \($0.index)@\($0.term)" } ?? "no snapshot"
+            let ok = wantIndex == nil ? have == nil : (have?.index == wantIndex && (wantTerm == nil || have?.term == wantTerm))
+            if !ok { failures.append("n\(id) has \(haveText), expected \(wantIndex == nil ? "none" : "one through \(rest[1])")") }
+        }
+        if failures.isEmpty { return Outcome(lines: ["ok: \(rest[0]) has \(wantIndex == nil ? "no snapshot" : "a snapshot through \(rest[1])")"]) }
+        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+    }
+
     /// `expect config NODE|all voters=n1,n2,n3 [old=n1,n2,n3] [learners=n4]`: the configuration in
     /// effect at each node; `old=` names C_old of a joint configuration (without it: not joint).
     func expectConfig(_ rest: [String]) throws(UsageError) -> Outcome {

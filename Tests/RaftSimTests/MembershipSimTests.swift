@@ -11,7 +11,8 @@ func runLines(_ lines: [String], seed: UInt64 = 1, sourceLocation: SourceLocatio
     let session = Support.session(seed: seed)
     var output: [String: String] = [:]
     for line in lines {
-        let result = session.execute(line)
+        // A line starting with `!` is expected to fail; its output is kept under the whole line.
+        let result = session.execute(line.hasPrefix("!") ? String(line.dropFirst()) : line)
         let text = result.lines.joined(separator: "\n")
         output[line, default: ""] += text
         if line.hasPrefix("!") { continue }

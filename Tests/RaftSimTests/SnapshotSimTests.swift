@@ -16,8 +16,14 @@ import Testing
         let (session, output) = runLines(Self.lagging + [
             "heal", "tick n1", "stabilize",
             "expect kv n3 x=3 y=2", "expect commit all 4", "expect log n3 1 1 1 1", "expect invariants ok",
+            "expect snapshot n3 3@1", "expect snapshot n2 4", "!expect snapshot all 3",
+            "!expect snapshot n1 none", "!expect snapshot n1 3@2", "!expect snapshot n1 x",
         ])
         #expect(output["compact n1 3"]?.contains("n1 compacts its log: a snapshot through 3@1") == true)
+        #expect(output["!expect snapshot n1 none"] == "expect failed: n1 has a snapshot through 3@1, expected none")
+        #expect(output["!expect snapshot n1 3@2"] == "expect failed: n1 has a snapshot through 3@1, expected one through 3@2")
+        #expect(output["!expect snapshot n1 x"]?.contains("usage: expect") == true)
+        #expect(output["!expect snapshot all 3"] == "expect failed: n2 has a snapshot through 4@1, expected one through 3")
         let stabilize = output["stabilize"] ?? ""
         #expect(stabilize.contains("n1 sends n3 a snapshot through 3@1"))
         #expect(stabilize.contains("n3 installs the snapshot through 3@1"))
