@@ -96,7 +96,7 @@ extension Cluster {
             return false
         }
         restoreStore(i, from: snapshot)
-        say("  \(name) installs the snapshot through \(Describe.at(meta.index, meta.term)): persists it in place of its log through \(meta.index) and restores its store (\(machines[i].contentsDescription))")
+        say("  \(name) installs the snapshot through \(Describe.at(meta.index, meta.term)): persists it in place of its log through \(meta.index) and restores its store from it: \(machines[i].contentsDescription)")
         return true
     }
 }
