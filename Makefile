@@ -3,7 +3,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test bench explore explore-mutants clean
+.PHONY: setup build run test bench explore explore-mutants fuzz clean
 
 setup:
 	@bash .ci/setup
@@ -41,6 +41,11 @@ explore-mutants: setup
 		! .build/release/raftstep explore --seeds 1..200 --steps 1500 --unsafe $$knob --stop-on-failure || exit 1; done
 	! .build/release/raftstep explore --seeds 1..5000 --steps 1500 --nodes 3 --unsafe commit-old-terms --leader-noop off --stop-on-failure
 	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,sync-off --stop-on-failure
+
+# libFuzzer targets (Fuzz/README.md): record decoder, hard-state decoder, message validation.
+FUZZ_SECONDS ?= 20
+fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build
