@@ -283,7 +283,9 @@ public enum Explorer {
         for (name, knob) in UnsafeKnobs.named where clusterOptions.unsafe.contains(knob) { script.append("set unsafe \(name) on") }
         script += outcome.lines
         if let failure = outcome.failure {
-            script.append("# \(failure)")
+            if !(script.last?.hasPrefix("# \(failure)") ?? false) && !(script.dropLast().last?.hasPrefix("# \(failure)") ?? false) {
+                script.append("# \(failure)")
+            }
         } else {
             script.append("expect invariants ok")
         }

@@ -138,6 +138,20 @@ import Testing
         }
     }
 
+    /// A liveness failure is reported like a violation, and its script fails where the REPL can
+    /// see it (here: two tick rounds are too few to elect anyone).
+    @Test func livenessFailureIsReportedAndItsScriptFails() {
+        var options = Self.options(nodes: 3, steps: 200)
+        options.livenessRounds = 2
+        let result = Explorer.run(seed: 1, options: options)
+        #expect(result.violation?.invariant == "Liveness", "\(String(describing: result.violation))")
+        let short = Explorer.shrink(result, options: options)
+        #expect(short.steps == 0, "no fault is needed for this one")
+        let transcript = Support.transcript(of: short.script, repl: false, name: "liveness")
+        #expect(transcript.code == 1)
+        #expect(transcript.text.contains("expect failed: n1 is follower, expected leader"), "\(transcript.text)")
+    }
+
     /// With the knobs off, the same settings that expose them find nothing.
     @Test func knobsAreOffByDefault() {
         let options = Explorer.Options()
