@@ -48,8 +48,6 @@ extension RaftNode {
             }
             configuration = decoded
         }
-        for member in configuration.members where !knownMembers.contains(member) { knownMembers.append(member) }
-        knownMembers.sort()
         if role == .leader { syncProgress() }
         if (role == .candidate || role == .preCandidate) && !configuration.isVoter(id) {
             becomeFollower(term: term, leader: .none)

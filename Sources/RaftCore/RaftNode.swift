@@ -17,10 +17,6 @@ public struct RaftNode: Sendable {
     /// The configuration in effect while the log holds no config entry: the one the node started
     /// with, or that of its latest snapshot.
     var baseConfiguration: Configuration
-    /// Every node that was a member of a configuration this node has put in effect, sorted:
-    /// messages from others are dropped as coming from an unknown sender. A removed leader
-    /// stays known, so its last commit notice for the change that removed it is accepted.
-    var knownMembers: [NodeID]
     /// The current role.
     public internal(set) var role: Role = .follower
     /// The current term.
@@ -91,7 +87,6 @@ public struct RaftNode: Sendable {
         self.configuration = configuration
         self.baseConfiguration = configuration
         self.snapshot = snapshot
-        self.knownMembers = configuration.members.sorted()
         self.term = hardState.term
         self.vote = hardState.vote
         self.log = RaftLog(snapshot: snapshot?.metadata, entries: entries, commit: hardState.commit)
@@ -100,13 +95,6 @@ public struct RaftNode: Sendable {
         self.lastSoftState = SoftState(role: .follower, leader: .none)
         becomeFollower(term: hardState.term, leader: .none)
         syncConfiguration()
-        for index in log.configIndexes {
-            let data = log.entries(from: index, through: index).first?.data ?? []
-            for member in ConfigurationCodec.decode(data)?.members ?? [] where !knownMembers.contains(member) {
-                knownMembers.append(member)
-            }
-        }
-        knownMembers.sort()
     }
 
     // MARK: Read-only views for hosts and tests

@@ -4,7 +4,17 @@ extension RaftNode {
     func validationProblem(_ message: Message) -> String? {
         if message.to != id { return "addressed to n\(message.to), not n\(id)" }
         if message.from == id { return "a message from itself" }
-        if !configuration.contains(message.from) && !knownMembers.contains(message.from) {
+        // Requests that carry a candidate's or a leader's authority are handled whoever sends
+        // them: Raft does not consult the configuration there (dissertation §4.1), and a server
+        // added by a change we have not seen yet may need our vote, or may lead us into that
+        // change. The leader lease keeps removed servers from disrupting. Answers and TimeoutNow
+        // only make sense from members, so those from strangers are dropped.
+        let isRequest: Bool
+        switch message {
+        case .vote, .append, .heartbeat, .installSnapshot: isRequest = true
+        case .appendResponse, .voteResponse, .heartbeatResponse, .timeoutNow: isRequest = false
+        }
+        if !isRequest && !configuration.contains(message.from) {
             return "unknown sender n\(message.from)"
         }
         if message.term == 0 { return "term 0 is not a valid term" }

@@ -218,3 +218,37 @@ struct JointConsensusTests {
         #expect(cluster.node(3).configuration.learners.isEmpty)
     }
 }
+
+@Suite("Membership: votes for servers we do not know yet")
+struct UnknownCandidateTests {
+    @Test("a new server holding the only copy of C_old,new can still win C_old's votes (§4.1)")
+    func newServerCanFinishTheChange() throws {
+        var cluster = LoopbackCluster(count: 5, voters: [1, 2, 3]) { $0.preVote = false; $0.checkQuorum = false }
+        cluster.elect(1)
+        cluster.partition([1, 4, 5], [2, 3])
+        try cluster.nodes[0].proposeConfigChange([.addVoter(4), .addVoter(5)])
+        cluster.handleReady(1)
+        try cluster.propose(1, bytes("x"))
+        cluster.stabilize()
+        #expect(cluster.node(4).configuration.isJoint)
+        #expect(cluster.node(2).configuration == Configuration(voters: [1, 2, 3]), "n2 never saw the change")
+        cluster.crash(1)
+        cluster.heal()
+        cluster.elect(4)
+        // n4 needs a majority of C_old = {1,2,3}: n2 and n3 must answer a node they do not know.
+        #expect(cluster.leader == 4)
+        #expect(!cluster.ignored.contains { $0.reason.contains("unknown sender n4") })
+        cluster.stabilize()
+        #expect(cluster.node(2).configuration == Configuration(voters: [1, 2, 3, 4, 5]), "the change finished")
+    }
+
+    @Test("answers and TimeoutNow from an unknown sender are dropped; requests are handled")
+    func othersDropped() {
+        var node = RaftNode(config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3]))
+        let result = node.step(.heartbeatResponse(HeartbeatResponse(from: 9, to: 2, term: 1)))
+        #expect(result.ignoredReason == "unknown sender n9")
+        #expect(node.step(.timeoutNow(TimeoutNow(from: 9, to: 2, term: 1))).ignoredReason == "unknown sender n9")
+        let vote = node.step(.vote(RequestVote(from: 9, to: 2, term: 1, lastLogIndex: 0, lastLogTerm: 0)))
+        #expect(vote == .handled)
+    }
+}

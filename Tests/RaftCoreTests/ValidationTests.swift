@@ -11,7 +11,7 @@ struct ValidationTests {
 
     @Test("malformed messages are dropped with a reason and change nothing", arguments: [
         (Message.append(AppendEntries(from: 1, to: 2, term: 0, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)), "term 0"),
-        (Message.append(AppendEntries(from: 9, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)), "unknown sender"),
+        (Message.appendResponse(AppendResponse(from: 9, to: 2, term: 1, index: 0)), "unknown sender"),
         (Message.append(AppendEntries(from: 1, to: 3, term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)), "addressed to"),
         (Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1,
                                       entries: [Entry(term: 1, index: 5)], leaderCommit: 0)), "expected"),
