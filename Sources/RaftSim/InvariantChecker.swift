@@ -101,12 +101,22 @@ struct InvariantChecker {
     /// Checks every property; returns violations not reported before.
     mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
+        // The few fields the checks read, copied out once per node: reading them through
+        // `nodes[i]!` copies the whole RaftNode each time, which was most of the checker's cost.
+        facts.removeAll(keepingCapacity: true)
+        for i in 0..<count {
+            if let node = nodes[i] {
+                facts.append(Facts(id: node.id, term: node.term, vote: node.vote, role: node.role, commitIndex: node.commitIndex,
+                                   firstIndex: node.firstIndex, lastIndex: node.lastIndex))
+            } else {
+                facts.append(nil)
+            }
+        }
         var newlyCommitted: [Int] = []
         for i in 0..<count {
             // Read the few fields the checks need in place: binding a whole RaftNode copies it
             // (every array and table it holds retained and released), which was most of the cost.
-            guard nodes[i] != nil else { continue }
-            let node = (id: nodes[i]!.id, term: nodes[i]!.term, vote: nodes[i]!.vote, role: nodes[i]!.role, commitIndex: nodes[i]!.commitIndex)
+            guard let node = facts[i] else { continue }
             var name: String { Describe.n(node.id) }
             // Term monotonicity, across restarts.
             if node.term < highestTerm[i] {
@@ -154,6 +164,18 @@ struct InvariantChecker {
     /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
     /// and non-members do not count. A node that is down counts as storing it (its disk is not
     /// looked at), and so does one whose snapshot covers the index.
+    /// What `check` reads of each running node (nil: down).
+    private struct Facts {
+        var id: NodeID
+        var term: UInt64
+        var vote: NodeID
+        var role: Role
+        var commitIndex: UInt64
+        var firstIndex: UInt64
+        var lastIndex: UInt64
+    }
+    private var facts: [Facts?] = []
+
     private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [RaftNode?]) {
         let index = leader.commitIndex
         guard let term = leader.term(at: index) else { return }
@@ -198,7 +220,7 @@ struct InvariantChecker {
 
     private mutating func checkLeaderAppendOnly(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard nodes[i]?.role == .leader, let node = nodes[i] else { leaderLast[i] = nil; continue }
+            guard let node = facts[i], node.role == .leader else { leaderLast[i] = nil; continue }
             if let last = leaderLast[i], last.term == node.term {
                 if let cut = changedFrom[i], cut <= last.lastIndex {
                     report("\(i)|\(node.term)", "Leader Append-Only",
@@ -217,7 +239,7 @@ struct InvariantChecker {
     /// Records newly committed entries (the first node to commit an index defines it).
     private mutating func extendCommitted(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard (nodes[i]?.commitIndex ?? 0) > UInt64(committed.count), let node = nodes[i] else { continue }
+            guard (facts[i]?.commitIndex ?? 0) > UInt64(committed.count), let node = nodes[i] else { continue }
             for index in (committed.count + 1)...Int(node.commitIndex) {
                 // An entry already compacted away (committed and snapshotted in one step) is known
                 // by its term only: a placeholder that compares by term.
@@ -237,7 +259,7 @@ struct InvariantChecker {
     /// State Machine Safety: every node's committed (and so applied) entries agree with the record.
     private mutating func checkCommitted(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard (nodes[i]?.commitIndex ?? 0) > commitVerified[i], let node = nodes[i] else { continue }
+            guard (facts[i]?.commitIndex ?? 0) > commitVerified[i], let node = nodes[i] else { continue }
             // What a snapshot covers is compared by the snapshot's term at its last index only.
             var index = max(commitVerified[i] + 1, node.firstIndex - 1, 1)
             while index <= node.commitIndex {
@@ -259,7 +281,7 @@ struct InvariantChecker {
     /// Leader Completeness: a leader holds every entry committed in an earlier term.
     private mutating func checkLeaderCompleteness(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard nodes[i]?.role == .leader, let node = nodes[i] else { continue }
+            guard facts[i]?.role == .leader, let node = nodes[i] else { continue }
             var index = completenessVerified[i] + 1
             while index <= UInt64(committed.count) {
                 let record = committed[Int(index) - 1]
@@ -280,16 +302,16 @@ struct InvariantChecker {
     /// up to there.
     private mutating func checkLogMatching(_ nodes: [RaftNode?]) {
         for a in 0..<count {
-            guard nodes[a] != nil else { continue }
+            guard let factsA = facts[a] else { continue }
             for b in (a + 1)..<max(a + 1, count) {
-                guard nodes[b] != nil else { continue }
+                guard let factsB = facts[b] else { continue }
                 var verified = pairVerified[a][b]
                 if let cut = changedFrom[a] { verified = min(verified, cut - 1) }
                 if let cut = changedFrom[b] { verified = min(verified, cut - 1) }
-                let common = min(nodes[a]!.lastIndex, nodes[b]!.lastIndex)
+                let common = min(factsA.lastIndex, factsB.lastIndex)
                 verified = min(verified, common)
                 // Entries compacted into a snapshot are no longer held: compare from where both logs have entries.
-                let start = max(nodes[a]!.firstIndex, nodes[b]!.firstIndex) - 1
+                let start = max(factsA.firstIndex, factsB.firstIndex) - 1
                 verified = max(verified, min(start, common))
                 if verified == common {
                     // Identical through the shorter log's end: nothing can disagree.
