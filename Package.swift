@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI"]),
-        .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"]),
+        .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
     ],

@@ -5,8 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "core-allocs: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-swift build -c release --product raftbench >/dev/null
-bin=.build/release/raftbench
+swift build -c release --product raftbench ${SCRATCH:+--scratch-path "$SCRATCH"} >/dev/null
+# valgrind cannot read the debug info of some toolchains' release binaries; a stripped copy
+# counts the same allocations.
+bin=$(mktemp /tmp/raftbench-allocs.XXXXXX)
+trap 'rm -f "$bin"' EXIT
+strip -o "$bin" "${SCRATCH:-.build}/release/raftbench"
 allocs() {
     valgrind --tool=memcheck --leak-check=no "$bin" core --mode "$1" --proposals "$2" --repeats 1 2>&1 \
         | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
