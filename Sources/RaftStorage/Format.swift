@@ -103,10 +103,16 @@ public enum StorageFormat {
 
     /// The sequence encoded in a segment file name, or nil when the name is not a segment's.
     public static func segmentSequence(fileName: String) -> UInt64? {
+        hex16Number(in: fileName, prefix: "log-", suffix: ".seg")
+    }
+
+    /// The number in a name of the form PREFIX + 16 lower-case hex digits + SUFFIX, or nil.
+    static func hex16Number(in fileName: String, prefix: String, suffix: String) -> UInt64? {
         let u = Array(fileName.utf8)
-        guard u.count == 24, fileName.hasPrefix("log-"), fileName.hasSuffix(".seg") else { return nil }
+        let start = prefix.utf8.count
+        guard u.count == start + 16 + suffix.utf8.count, fileName.hasPrefix(prefix), fileName.hasSuffix(suffix) else { return nil }
         var v: UInt64 = 0
-        for c in u[4..<20] {
+        for c in u[start..<(start + 16)] {
             let d: UInt64
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt64(c - UInt8(ascii: "0"))

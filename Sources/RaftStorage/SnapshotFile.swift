@@ -27,19 +27,7 @@ public enum SnapshotFormat {
 
     /// The index encoded in a snapshot file name, or nil when the name is not a snapshot's.
     public static func index(fileName: String) -> UInt64? {
-        let u = Array(fileName.utf8)
-        guard u.count == 26, fileName.hasPrefix("snap-"), fileName.hasSuffix(".snap") else { return nil }
-        var v: UInt64 = 0
-        for c in u[5..<21] {
-            let d: UInt64
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt64(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt64(c - UInt8(ascii: "a") + 10)
-            default: return nil
-            }
-            v = v << 4 | d
-        }
-        return v
+        StorageFormat.hex16Number(in: fileName, prefix: "snap-", suffix: ".snap")
     }
 
     /// The whole file for `snapshot`.
