@@ -64,7 +64,7 @@ struct RaftLog {
     func matchTerm(_ index: UInt64, _ term: UInt64) -> Bool { self.term(at: index) == term }
 
     /// Whether a candidate whose log ends at (`index`, `term`) is at least as up to date (§5.4.1).
-    func isUpToDate(lastIndex index: UInt64, lastTerm term: UInt64) -> Bool {
+    func isAtLeastAsRecent(lastIndex index: UInt64, lastTerm term: UInt64) -> Bool {
         term > lastTerm || (term == lastTerm && index >= lastIndex)
     }
 

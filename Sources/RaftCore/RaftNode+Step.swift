@@ -75,7 +75,7 @@ extension RaftNode {
             || (vote == .none && leader == .none)
             || (request.isPreVote && request.term > term)
         let isUpToDate = config.unsafe.contains(.voteWithoutLogCheck)
-            || log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
+            || log.isAtLeastAsRecent(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
         if canVote && isUpToDate {
             send(.voteResponse(VoteResponse(from: id, to: request.from, term: request.term, isGranted: true,
                                             isPreVote: request.isPreVote)))
