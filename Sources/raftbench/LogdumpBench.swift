@@ -6,11 +6,6 @@ import RaftStorage
 import Glibc
 #endif
 
-private func now() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
 
 /// `raftbench logdump`: logdump verify and dump on a large log (warm page cache), beside `cat` of the
 /// same files in the same run; peak RSS of each, measured in a child process, for two log sizes.
@@ -91,18 +86,18 @@ struct LogdumpBench: ParsableCommand {
         var entries = 0
         for _ in 0..<repeats {
             cat.append(try catTime(files))
-            let v0 = now()
+            let v0 = nowNanoseconds()
             let status = try Verifier(input: input, fileSystem: fs).run(out: Output(fd: nullFD))
-            verify.append(Double(now() - v0))
+            verify.append(Double(nowNanoseconds() - v0))
             guard status == .clean else { throw ValidationError("the benchmark log does not verify clean") }
-            let d0 = now()
+            let d0 = nowNanoseconds()
             _ = try Dumper(input: input, options: DumpOptions(), fileSystem: fs).run(out: Output(fd: nullFD), err: Output(fd: 2))
-            dump.append(Double(now() - d0))
+            dump.append(Double(nowNanoseconds() - d0))
             var o = DumpOptions()
             o.format = .jsonl
-            let j0 = now()
+            let j0 = nowNanoseconds()
             _ = try Dumper(input: input, options: o, fileSystem: fs).run(out: Output(fd: nullFD), err: Output(fd: 2))
-            jsonl.append(Double(now() - j0))
+            jsonl.append(Double(nowNanoseconds() - j0))
         }
         entries = try LogScanner(directory: big, fileSystem: fs).verify().entryRecords
         let c = median(cat), v = median(verify), d = median(dump), j = median(jsonl)
@@ -131,74 +126,34 @@ struct LogdumpBench: ParsableCommand {
         if fs.fileExists(atPath: dir) {
             for name in try fs.contentsOfDirectory(atPath: dir) { try fs.removeFile(atPath: Path.join(dir, name)) }
         }
-        let t0 = now()
+        let t0 = nowNanoseconds()
         let created = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(newLogID: LogID(bytes: Array(1...16))))
         let logID = created.logID
         created.close()
-        let segmentLimit: Int64 = 64 << 20
-        var sequence: UInt64 = 1
-        var file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: 1)), create: false)
-        var offset = Int64(StorageFormat.segmentHeaderSize)
-        var g = SeededGenerator(seed: 11)
-        var index: UInt64 = 1, term: UInt64 = 1, batch: UInt64 = 0
-        var written: Int64 = 0
-        let target = Int64(mb) << 20
-        var buffer: [UInt8] = []
-        var data = [UInt8](repeating: 0, count: entryBytes)
         let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
-        while written < target {
-            if offset >= segmentLimit {
-                try file.sync()
-                file.close()
-                sequence += 1
-                file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: sequence)), create: true)
-                try file.write(RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: index), at: 0)
-                offset = Int64(StorageFormat.segmentHeaderSize)
-            }
-            if index % 100_000 == 1 && index > 1 { term += 1 }
-            buffer.removeAll(keepingCapacity: true)
-            let first = index
-            for _ in 0..<batchEntries {
-                if payload == "text" {
-                    let prefix = Array("set key\(index % 100_000) ".utf8)
-                    for i in 0..<entryBytes {
-                        data[i] = i < prefix.count ? prefix[i] : letters[Int(g.next() % UInt64(letters.count))]
-                    }
-                } else {
-                    for i in 0..<entryBytes { data[i] = UInt8(truncatingIfNeeded: g.next()) }
+        let isText = payload == "text", entryBytes = self.entryBytes
+        let last = try SyntheticLog.write(directory: dir, fileSystem: fs, logID: logID, megabytes: mb,
+                                          entryBytes: entryBytes, batchEntries: batchEntries, seed: 11) { data, index, g in
+            if isText {
+                let prefix = Array("set key\(index % 100_000) ".utf8)
+                for i in 0..<entryBytes {
+                    data[i] = i < prefix.count ? prefix[i] : letters[Int(g.next() % UInt64(letters.count))]
                 }
-                data.withUnsafeBytes { raw in
-                    RecordCodec.appendRecord(to: &buffer, kind: .entry, entryType: EntryKind.normal.rawValue, term: term, index: index, payload: raw)
-                }
-                index += 1
+            } else {
+                for i in 0..<entryBytes { data[i] = UInt8(truncatingIfNeeded: g.next()) }
             }
-            batch += 1
-            RecordCodec.appendBatch(BatchMarker(batchSequence: batch, hardStateSequence: 1, firstIndex: first, entryCount: UInt32(batchEntries)),
-                                    lastTerm: term, lastIndex: index - 1, to: &buffer)
-            try file.write(buffer, at: offset)
-            offset += Int64(buffer.count)
-            written += Int64(buffer.count)
         }
-        try file.sync()
-        file.close()
-        let hardState = try fs.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
-        try hardState.write(RecordCodec.hardStateSlot(HardState(term: term, vote: 1, commit: index - 1), sequence: 1, slot: 1, logID: logID,
-                                                      batchSequence: batch, segmentSequence: sequence),
-                            at: Int64(StorageFormat.hardStateSlotStride))
-        try hardState.sync()
-        hardState.close()
-        try fs.syncDirectory(atPath: dir)
         let marker = try fs.openFile(atPath: done, create: true)
         marker.close()
-        print("(wrote \(dir): \(index - 1) entries in \(fmt(Double(now() - t0) / 1e9, 1)) s)")
+        print("(wrote \(dir): \(last) entries in \(fmt(Double(nowNanoseconds() - t0) / 1e9, 1)) s)")
         return dir
     }
 
     /// Wall time of `cat FILES > /dev/null`, in ns.
     func catTime(_ files: [String]) throws -> Double {
-        let t0 = now()
+        let t0 = nowNanoseconds()
         _ = try spawn("cat", files, stderrTo: nil)
-        return Double(now() - t0)
+        return Double(nowNanoseconds() - t0)
     }
 
     /// Peak RSS (MB) of `raftbench logdump --child MODE:MB`.

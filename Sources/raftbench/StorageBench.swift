@@ -5,11 +5,6 @@ import RaftStorage
 import Glibc
 #endif
 
-private func storageClock() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
 
 /// RaftStorage against baselines measured in the same run:
 /// - append: `LogStorage.save` of batches (one fdatasync each) vs raw `pwrite`+`fdatasync` of the same bytes;
@@ -111,9 +106,9 @@ struct StorageBench: ParsableCommand {
             try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: [])
             let segment = Path.join(ourDir, StorageFormat.segmentFileName(sequence: 1))
             let start = try fs.fileSize(atPath: segment)
-            let t0 = storageClock()
+            let t0 = nowNanoseconds()
             for batch in batchList { try log.save(hardState: nil, entries: batch) }
-            let t1 = storageClock()
+            let t1 = nowNanoseconds()
             log.close()
             if batchBytes.isEmpty {
                 // Split the segment's bytes back into what each save wrote, for the baseline.
@@ -136,13 +131,13 @@ struct StorageBench: ParsableCommand {
             guard fd >= 0 else { throw ValidationError("cannot create \(baselinePath)") }
             defer { close(fd) }
             var offset: off_t = 0
-            let b0 = storageClock()
+            let b0 = nowNanoseconds()
             for bytes in batchBytes {
                 let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) }
                 guard n == bytes.count, !sync || fdatasync(fd) == 0 else { throw ValidationError("baseline write failed") }
                 offset += off_t(n)
             }
-            return Double(storageClock() - b0)
+            return Double(nowNanoseconds() - b0)
         }
 
         _ = try runOurs(.everyBatch)  // warm-up, and the bytes for the baseline
@@ -191,82 +186,40 @@ struct StorageBench: ParsableCommand {
         let logID = created.logID
         created.close()
         let entryBytes = self.entryBytes, batchEntries = self.batchEntries  // option wrappers are slow to read
-        let segmentLimit: Int64 = 64 << 20
-        var sequence: UInt64 = 1
-        var file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: 1)), create: false)
-        var offset = Int64(StorageFormat.segmentHeaderSize)
-        var g = SeededGenerator(seed: 7)
-        var index: UInt64 = 1, term: UInt64 = 1, batch: UInt64 = 0
-        var written: Int64 = 0
-        let target = Int64(megabytes) << 20
-        var buffer: [UInt8] = []
-        var data = [UInt8](repeating: 0, count: entryBytes)
-        while written < target {
-            if offset >= segmentLimit {
-                try file.sync()
-                file.close()
-                sequence += 1
-                file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: sequence)), create: true)
-                try file.write(RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: index), at: 0)
-                offset = Int64(StorageFormat.segmentHeaderSize)
+        _ = try SyntheticLog.write(directory: dir, fileSystem: fs, logID: logID, megabytes: megabytes,
+                                   entryBytes: entryBytes, batchEntries: batchEntries, seed: 7) { data, _, g in
+            for i in stride(from: 0, to: entryBytes, by: 8) {
+                let v = g.next()
+                for k in 0..<min(8, entryBytes - i) { data[i + k] = UInt8(truncatingIfNeeded: v >> UInt64(8 * k)) }
             }
-            if index % 100_000 == 1 && index > 1 { term += 1 }
-            buffer.removeAll(keepingCapacity: true)
-            let first = index
-            for _ in 0..<batchEntries {
-                for i in stride(from: 0, to: entryBytes, by: 8) {
-                    let v = g.next()
-                    for k in 0..<min(8, entryBytes - i) { data[i + k] = UInt8(truncatingIfNeeded: v >> UInt64(8 * k)) }
-                }
-                data.withUnsafeBytes { raw in
-                    RecordCodec.appendRecord(to: &buffer, kind: .entry, entryType: EntryKind.normal.rawValue, term: term, index: index, payload: raw)
-                }
-                index += 1
-            }
-            batch += 1
-            RecordCodec.appendBatch(BatchMarker(batchSequence: batch, hardStateSequence: 1, firstIndex: first, entryCount: UInt32(batchEntries)),
-                                    lastTerm: term, lastIndex: index - 1, to: &buffer)
-            try file.write(buffer, at: offset)
-            offset += Int64(buffer.count)
-            written += Int64(buffer.count)
         }
-        try file.sync()
-        file.close()
-        // The hard state that goes with it: sequence 1 in slot 1.
-        let hardState = try fs.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
-        try hardState.write(RecordCodec.hardStateSlot(HardState(term: term, vote: 1, commit: index - 1), sequence: 1, slot: 1, logID: logID,
-                                                      batchSequence: batch, segmentSequence: sequence),
-                            at: Int64(StorageFormat.hardStateSlotStride))
-        try hardState.sync()
-        hardState.close()
-        try fs.syncDirectory(atPath: dir)
         return try fs.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") }.map { Path.join(dir, $0) }
     }
 
     func scanBenchmark(_ fs: PosixFileSystem) throws {
         let dir = Path.join(directory, "scan")
-        let t0 = storageClock()
+        let t0 = nowNanoseconds()
         let segments = try writeLog(fs, dir, megabytes: scanMegabytes)
         let bytes = try segments.reduce(Int64(0)) { $0 + (try fs.fileSize(atPath: $1)) }
         print("")
-        print("scan: \(segments.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, entries of \(entryBytes) B in batches of \(batchEntries) (written in \(fmt(Double(storageClock() - t0) / 1e9, 1)) s); warm page cache, median of \(scanRepeats)")
+        print("scan: \(segments.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, entries of \(entryBytes) B in batches of \(batchEntries) (written in \(fmt(Double(nowNanoseconds() - t0) / 1e9, 1)) s); warm page cache, median of \(scanRepeats)")
         _ = try catFiles(segments)  // warm the cache
         var catTimes: [Double] = [], verifyTimes: [Double] = [], mappedTimes: [Double] = []
         var result: ScanResult?
         for _ in 0..<scanRepeats {
             catTimes.append(try catFiles(segments))
-            let v0 = storageClock()
+            let v0 = nowNanoseconds()
             let scanner = try LogScanner(directory: dir, fileSystem: fs)
             result = try scanner.verify()
-            verifyTimes.append(Double(storageClock() - v0))
+            verifyTimes.append(Double(nowNanoseconds() - v0))
         }
         let rssAfterVerify = maxResidentMegabytes()
         for _ in 0..<scanRepeats {
-            let m0 = storageClock()
+            let m0 = nowNanoseconds()
             let mappedScanner = try LogScanner(directory: dir, fileSystem: fs)
             mappedScanner.memoryMap = true
             let mappedResult = try mappedScanner.verify()
-            mappedTimes.append(Double(storageClock() - m0))
+            mappedTimes.append(Double(nowNanoseconds() - m0))
             guard mappedResult.entryRecords == result?.entryRecords, mappedResult.problems.isEmpty else {
                 throw ValidationError("the mapped scan disagrees with the read scan")
             }
@@ -289,9 +242,9 @@ struct StorageBench: ParsableCommand {
         var count = 0
         for _ in 0..<scanRepeats {
             openCat.append(try catFiles(openSegments))
-            let o0 = storageClock()
+            let o0 = nowNanoseconds()
             let log = try LogStorage.open(directory: openDir, fileSystem: fs)
-            openTimes.append(Double(storageClock() - o0))
+            openTimes.append(Double(nowNanoseconds() - o0))
             count = log.entries.count
             log.close()
         }
@@ -299,11 +252,11 @@ struct StorageBench: ParsableCommand {
         var visitTimes: [Double] = []
         for _ in 0..<scanRepeats {
             var entries: [Entry] = []
-            let v0 = storageClock()
+            let v0 = nowNanoseconds()
             _ = try LogScanner(directory: openDir, fileSystem: fs).scan { record, payload in
                 if let e = record.entry(payload: payload) { entries.append(e) }
             }
-            visitTimes.append(Double(storageClock() - v0))
+            visitTimes.append(Double(nowNanoseconds() - v0))
             count = entries.count
         }
         print(pad("  scan building [Entry]", 34) + "\(fmt(Double(openBytes) / median(visitTimes), 2)) GB/s  (\(fmt(median(visitTimes) / 1e6, 1)) ms)")
@@ -322,12 +275,12 @@ struct StorageBench: ParsableCommand {
         let argv: [UnsafeMutablePointer<CChar>?] = (["cat"] + files).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
-        let t0 = storageClock()
+        let t0 = nowNanoseconds()
         let rc = posix_spawnp(&pid, "cat", &actions, nil, argv, environ)
         guard rc == 0 else { throw ValidationError("cannot run cat: \(rc)") }
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        return Double(storageClock() - t0)
+        return Double(nowNanoseconds() - t0)
     }
 }
 
