@@ -46,20 +46,20 @@ extension Cluster {
 extension Describe {
     /// A configuration in effect: `joint (n1,n2,n3)&(n1,n2,n3,n4,n5)` or `voters (n1,n2,n3)`, with learners.
     public static func configuration(_ configuration: Configuration) -> String {
-        func list(_ ids: [NodeID]) -> String { "(" + ids.map(n).joined(separator: ",") + ")" }
-        var text = configuration.isJoint
-            ? "joint \(list(configuration.outgoingVoters))&\(list(configuration.voters))"
-            : "voters \(list(configuration.voters))"
-        if !configuration.learners.isEmpty { text += " learners \(list(configuration.learners))" }
-        return text
+        members(configuration, joint: "joint", simple: "voters")
     }
 
     /// `C_old,new (n1,n2,n3)&(n1,n2,n3,n4,n5)` or `C_new (n1,n2,n3,n4,n5)`, with learners.
     public static func configEntry(_ configuration: Configuration) -> String {
+        members(configuration, joint: "C_old,new", simple: "C_new")
+    }
+
+    /// The voter sets (outgoing & incoming while joint) after a label, then the learners.
+    private static func members(_ configuration: Configuration, joint: String, simple: String) -> String {
         func list(_ ids: [NodeID]) -> String { "(" + ids.map(n).joined(separator: ",") + ")" }
         var text = configuration.isJoint
-            ? "C_old,new \(list(configuration.outgoingVoters))&\(list(configuration.voters))"
-            : "C_new \(list(configuration.voters))"
+            ? "\(joint) \(list(configuration.outgoingVoters))&\(list(configuration.voters))"
+            : "\(simple) \(list(configuration.voters))"
         if !configuration.learners.isEmpty { text += " learners \(list(configuration.learners))" }
         return text
     }

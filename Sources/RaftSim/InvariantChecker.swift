@@ -160,10 +160,6 @@ struct InvariantChecker {
 
     private var found: [InvariantViolation] = []
 
-    /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
-    /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
-    /// and non-members do not count. A node that is down counts as storing it (its disk is not
-    /// looked at), and so does one whose snapshot covers the index.
     /// What `check` reads of each running node (nil: down).
     private struct Facts {
         var id: NodeID
@@ -176,6 +172,10 @@ struct InvariantChecker {
     }
     private var facts: [Facts?] = []
 
+    /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
+    /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
+    /// and non-members do not count. A node that is down counts as storing it (its disk is not
+    /// looked at), and so does one whose snapshot covers the index.
     private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [RaftNode?]) {
         let index = leader.commitIndex
         guard let term = leader.term(at: index) else { return }
