@@ -100,3 +100,9 @@ extension Cluster {
         return true
     }
 }
+
+extension Cluster {
+    /// The term of the entry committed at `index` in the cluster's history (the checker's record,
+    /// kept across compaction), or nil when nothing has committed there yet.
+    public func committedTerm(at index: UInt64) -> UInt64? { checker.committedTerm(at: index) }
+}

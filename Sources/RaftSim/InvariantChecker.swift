@@ -98,6 +98,12 @@ struct InvariantChecker {
         return .some(low == 0 ? nil : list[low - 1].value)
     }
 
+    /// The term of the committed entry at `index`, or nil when nothing has committed there yet.
+    func committedTerm(at index: UInt64) -> UInt64? {
+        guard index >= 1 && index <= UInt64(committed.count) else { return nil }
+        return committed[Int(index - 1)].term
+    }
+
     /// Checks every property; returns violations not reported before.
     mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
