@@ -104,11 +104,18 @@ struct InvariantChecker {
         return committed[Int(index - 1)].term
     }
 
-    /// Checks every property; returns violations not reported before.
-    mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
-        found.removeAll()
-        // The few fields the checks read, copied out once per node: reading them through
-        // `nodes[i]!` copies the whole RaftNode each time, which was most of the checker's cost.
+    /// Records what the nodes have committed so far in the committed history. The cluster calls
+    /// this before a compaction drops entries from a log: an entry committed and compacted within
+    /// one step would otherwise be known by its term only, and the read check and the explorer's
+    /// acknowledgements need its contents.
+    mutating func recordCommitted(_ nodes: [RaftNode?]) {
+        refreshFacts(nodes)
+        extendCommitted(nodes)
+    }
+
+    /// The few fields the checks read, copied out once per node: reading them through
+    /// `nodes[i]!` copies the whole RaftNode each time, which was most of the checker's cost.
+    private mutating func refreshFacts(_ nodes: [RaftNode?]) {
         facts.removeAll(keepingCapacity: true)
         for i in 0..<count {
             if let node = nodes[i] {
@@ -118,6 +125,12 @@ struct InvariantChecker {
                 facts.append(nil)
             }
         }
+    }
+
+    /// Checks every property; returns violations not reported before.
+    mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
+        found.removeAll()
+        refreshFacts(nodes)
         var newlyCommitted: [Int] = []
         for i in 0..<count {
             // Read the few fields the checks need in place: binding a whole RaftNode copies it
@@ -247,14 +260,13 @@ struct InvariantChecker {
         for i in 0..<count {
             guard (facts[i]?.commitIndex ?? 0) > UInt64(committed.count), let node = nodes[i] else { continue }
             for index in (committed.count + 1)...Int(node.commitIndex) {
-                // An entry already compacted away (committed and snapshotted in one step) is known
-                // by its term only: a placeholder that compares by term.
+                // An entry no log holds any more is known by its term only: a placeholder that
+                // compares by term. (The cluster records before it compacts, so this is a fallback.)
                 let entry = InvariantChecker.entry(node, UInt64(index))
                     ?? Entry(term: node.term(at: UInt64(index)) ?? 0, index: UInt64(index), kind: .noop, data: InvariantChecker.compactedMark)
                 committed.append(entry)
                 committedBy.append((node.id, node.term))
-                // (An entry compacted before it was recorded is a placeholder: its write, if
-                // any, is unknown here, so reads are checked on uncompacted histories only.)
+                // (A placeholder's write, if any, is unknown here.)
                 if entry.kind == .normal, let (key, value) = KeyValueStore.write(in: entry.data) {
                     writes[key, default: []].append((entry.index, value))
                 }
