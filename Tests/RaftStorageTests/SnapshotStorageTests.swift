@@ -97,6 +97,38 @@ func fileNames(_ fs: FileSystem, _ directory: String = dir) throws -> [String] {
         reopened.close()
     }
 
+    /// Found by the explorer: a follower receives a snapshot (its new segment opens with an empty
+    /// batch marker that names the snapshot's index and term as the log's end), appends one entry,
+    /// then compacts through that entry. The segment now starts inside what the newer snapshot
+    /// covers, where terms are unknown, and recovery refused the marker's term as inconsistent.
+    @Test(arguments: [false, true])
+    func compactingAfterAReceivedSnapshotReopens(emptyLogBefore: Bool) throws {
+        let fs = MemoryFileSystem()
+        if !emptyLogBefore { _ = try buildLog(fs) }
+        let at: UInt64 = emptyLogBefore ? 1 : 11
+        let log = try openLog(fs)
+        if emptyLogBefore { try log.save(hardState: HardState(term: 5, vote: 2, commit: 0), entries: []) }
+        let state = HardState(term: 5, vote: 0, commit: at + 1)
+        try log.saveSnapshot(makeSnapshot(index: at, term: 4), hardState: HardState(term: 5, vote: 0, commit: at), mode: .received)
+        // The same Ready's hard state, saved again: an empty batch marker naming (at, term 4) as the end.
+        try log.save(hardState: HardState(term: 5, vote: 0, commit: at), entries: [])
+        try log.save(hardState: state, entries: makeEntries((at + 1)...(at + 1), term: 5))
+        try log.saveSnapshot(makeSnapshot(index: at + 1, term: 5), mode: .compaction)
+        log.close()
+        let reopened = try openLog(fs)
+        #expect(reopened.report.problems.isEmpty, "\(reopened.report.problems)")
+        #expect(reopened.snapshot?.metadata.index == at + 1 && reopened.entries.isEmpty)
+        #expect(reopened.lastIndex == at + 1 && reopened.lastTerm == 5)
+        try reopened.save(hardState: state, entries: makeEntries((at + 2)...(at + 3), term: 5))
+        reopened.close()
+        let again = try openLog(fs)
+        #expect(again.report.problems.isEmpty, "\(again.report.problems)")
+        #expect(again.entries == makeEntries((at + 2)...(at + 3), term: 5))
+        let result = try LogScanner(directory: dir, fileSystem: fs).verify()
+        #expect(result.worst == nil, "\(result.problems)")
+        again.close()
+    }
+
     @Test func automaticModeKeepsAMatchingLogAndReplacesAConflictingOne() throws {
         let fs = MemoryFileSystem()
         let (all, _) = try buildLog(fs)
