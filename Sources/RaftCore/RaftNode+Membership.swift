@@ -49,9 +49,37 @@ extension RaftNode {
             configuration = decoded
         }
         if role == .leader { syncProgress() }
-        if (role == .candidate || role == .preCandidate) && !configuration.isVoter(id) {
+        if (role == .candidate || role == .preCandidate) && !mayCampaign {
             becomeFollower(term: term, leader: .none)
         }
+    }
+
+    /// Whether this node may stand for election: it votes in the configuration in effect, or
+    /// that configuration's entry is not known to be committed and the node votes in the one
+    /// before it.
+    ///
+    /// The second case is a removal in flight. A leader that appends a C_new without some server
+    /// S and crashes may leave that entry on S alone: S's log is then ahead of every voter of
+    /// C_new, and those voters (still joint, or needing S in their older configuration) cannot
+    /// win without S's vote, which S refuses. If S could not campaign either, no leader could
+    /// ever be elected. S counts votes in its latest configuration like any candidate (its own
+    /// vote does not count there), so Election Safety holds; once S knows the entry committed
+    /// it stays quiet, as a removed server must (§4.2.3).
+    var mayCampaign: Bool {
+        if configuration.isVoter(id) { return true }
+        guard configurationIndex > log.committed else { return false }
+        return previousConfiguration.isVoter(id)
+    }
+
+    /// The configuration before the latest config entry: the one of the config entry before
+    /// it, or the starting (or snapshot's) configuration.
+    var previousConfiguration: Configuration {
+        let indexes = log.configIndexes
+        guard indexes.count >= 2 else { return baseConfiguration }
+        let index = indexes[indexes.count - 2]
+        guard index >= log.firstIndex, let data = log.entries(from: index, through: index).first?.data,
+              let decoded = ConfigurationCodec.decode(data) else { return baseConfiguration }
+        return decoded
     }
 
     /// Gives every member a progress entry and drops those of departed members.

@@ -277,7 +277,7 @@ public struct RaftNode: Sendable {
 
     /// The election timeout fired (or the host asked for an election).
     mutating func hup(transfer: Bool) {
-        guard role != .leader, configuration.isVoter(id) else { return }
+        guard role != .leader, mayCampaign else { return }
         if config.preVote && !transfer {
             campaign(preVote: true, transfer: false)
         } else {
@@ -316,7 +316,7 @@ public struct RaftNode: Sendable {
 
     mutating func tickElection() {
         electionElapsed += 1
-        if configuration.isVoter(id) && electionElapsed >= randomizedElectionTimeout {
+        if electionElapsed >= randomizedElectionTimeout && mayCampaign {
             electionElapsed = 0
             hup(transfer: false)
         }

@@ -127,6 +127,44 @@ struct JointConsensusTests {
         #expect(cluster.node(2).commitIndex == cluster.node(3).commitIndex)
     }
 
+    /// Found by the explorer (seed 662, 3 nodes): n3 leads C_new (n2,n3), proposes removing
+    /// itself, commits C_old,new (n2,n3)&(n2), appends C_new (n2) and crashes before n2 gets it.
+    /// n2 is joint and needs n3's vote, which n3 refuses (its log is longer); if n3, a non-voter
+    /// of its latest configuration, could not campaign either, no leader would ever be elected.
+    @Test("a server whose removal is not yet committed can still win, and then steps down")
+    func removalInFlightDoesNotBlockElections() throws {
+        var cluster = LoopbackCluster(count: 3)
+        cluster.elect(3)
+        try cluster.nodes[2].proposeConfigChange(.remove(1))
+        cluster.handleReady(3)
+        cluster.stabilize()
+        #expect(cluster.node(3).configuration == Configuration(voters: [2, 3]))
+        try cluster.nodes[2].proposeConfigChange(.remove(3))
+        cluster.handleReady(3)
+        // C_old,new commits on n2's answer; n3 appends C_new (n2) and is cut off before it leaves.
+        cluster.deliver { $0.node(3).configuration == Configuration(voters: [2]) }
+        cluster.isolate(3)
+        cluster.stabilize()
+        cluster.crash(3)
+        cluster.restart(3)
+        cluster.heal()
+        #expect(cluster.node(2).configuration == Configuration(voters: [2], outgoingVoters: [2, 3]))
+        #expect(cluster.node(3).configuration == Configuration(voters: [2]))
+        #expect(cluster.node(3).lastIndex > cluster.node(2).lastIndex)
+        #expect(cluster.node(3).mayCampaign, "C_new is not known committed and n3 voted before it")
+        // Only n3 can win (n2 needs its vote). It leads a configuration without itself until
+        // C_new commits on n2 alone, then steps down; n2, sole voter, takes over.
+        var n3Led = false
+        for _ in 0..<60 where cluster.leader != 2 {
+            cluster.tickAll()
+            while cluster.deliverOne() { n3Led = n3Led || cluster.node(3).role == .leader }
+        }
+        #expect(n3Led, "n3 must be able to win while its removal is not known committed")
+        #expect(cluster.leader == 2)
+        #expect(cluster.node(3).role == .follower && !cluster.node(3).mayCampaign)
+        #expect(cluster.node(2).configuration == Configuration(voters: [2]))
+    }
+
     @Test("a removed server does not disrupt the cluster")
     func removedServerDoesNotDisrupt() throws {
         var cluster = LoopbackCluster(count: 3) { $0.preVote = false }
