@@ -2,7 +2,7 @@ import RaftCore
 
 /// A kind of fault (or client activity) the explorer may inject; `--faults` names them.
 public enum Fault: String, CaseIterable, Sendable {
-    case reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections
+    case reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, membership, compaction
     case syncOff = "sync-off"
 
     /// What the fault does, for `--help`.
@@ -17,6 +17,8 @@ public enum Fault: String, CaseIterable, Sendable {
         case .proposals: return "client proposals (set kN V) on the leader; a proposal is acknowledged when the leader applies it"
         case .reads: return "client ReadIndex reads on the leader; each answer is checked against the committed history"
         case .elections: return "force campaigns and leadership transfers"
+        case .membership: return "the leader proposes adding a voter or a learner, promoting a learner, or removing a member (the leader too); some runs start with spare nodes outside the configuration"
+        case .compaction: return "a node snapshots its store through an applied index and drops the log before it; some runs compact automatically (lagging followers then catch up by InstallSnapshot)"
         case .syncOff: return "UNSAFE storage shortcut: nodes acknowledge writes before syncing them (a crash loses them); off unless named"
         }
     }
@@ -24,14 +26,16 @@ public enum Fault: String, CaseIterable, Sendable {
     /// Every fault except the unsafe one.
     public static let safe: [Fault] = allCases.filter { $0 != .syncOff }
 
-    /// Parses `reorder,drop,…`; `all` (every safe fault) and `none` are accepted too.
+    /// Parses `reorder,drop,…`; `all` (every safe fault) and `none` are accepted too, and `-NAME`
+    /// takes a fault out of what the words before it named (`all,-membership`).
     public static func parseList(_ text: String) -> Result<[Fault], FaultListError> {
         var faults: [Fault] = []
         for word in text.split(separator: ",", omittingEmptySubsequences: true).map({ String($0).lowercased() }) {
             if word == "all" { faults += safe; continue }
             if word == "none" { continue }
-            guard let fault = Fault(rawValue: word) else { return .failure(FaultListError(word: word)) }
-            faults.append(fault)
+            let name = word.hasPrefix("-") ? String(word.dropFirst()) : word
+            guard let fault = Fault(rawValue: name) else { return .failure(FaultListError(word: word)) }
+            if word.hasPrefix("-") { faults.removeAll { $0 == fault } } else { faults.append(fault) }
         }
         return .success(Fault.allCases.filter { faults.contains($0) })
     }
@@ -39,7 +43,7 @@ public enum Fault: String, CaseIterable, Sendable {
     /// An unknown name in a fault list.
     public struct FaultListError: Error, CustomStringConvertible {
         public var word: String
-        public var description: String { "no fault '\(word)' (faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")), all, none)" }
+        public var description: String { "no fault '\(word)' (faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")), all, none; -NAME leaves one out)" }
     }
 }
 
@@ -108,6 +112,10 @@ public enum Explorer {
         public var acknowledged = 0
         /// Reads answered.
         public var reads = 0
+        /// Membership changes the leader accepted.
+        public var configChanges = 0
+        /// Compactions asked for by the schedule (automatic ones are not counted).
+        public var compactions = 0
         /// Tick rounds the liveness phase took.
         public var livenessRounds = 0
         public init() {}
@@ -155,6 +163,10 @@ public enum Explorer {
         case transfer(NodeID)
         case sync(NodeID, Bool)
         case stabilize
+        /// A membership change proposed on the leader.
+        case member(ConfigChange)
+        /// Compact the node's log through its applied index minus `back` (at least its first index).
+        case compact(NodeID, back: UInt64)
     }
 
     struct MessageRef: Sendable, Equatable {
@@ -176,6 +188,14 @@ public enum Explorer {
         clusterOptions.checkQuorum = coin(options.checkQuorum)
         clusterOptions.leaderNoop = coin(options.leaderNoop)
         clusterOptions.unsafe = options.unsafe
+        // Spare nodes outside the starting configuration give `add` something to add.
+        if options.faults.contains(.membership), options.nodes > 1, rng.next(below: 2) == 0 {
+            clusterOptions.voterCount = options.nodes - 1 - Int(rng.next(below: UInt64(min(2, options.nodes - 1))))
+        }
+        // Automatic compaction in some runs: small thresholds make InstallSnapshot common.
+        if options.faults.contains(.compaction) {
+            clusterOptions.compactThreshold = [0, 0, 3, 10][Int(rng.next(below: 4))]
+        }
         guard let cluster = try? Cluster(options: clusterOptions) else {
             return Result(seed: seed, violation: nil, script: [], steps: 0, maxCommit: 0, maxTerm: 0,
                           stats: Stats(), actions: [], clusterOptions: clusterOptions)
@@ -275,8 +295,10 @@ public enum Explorer {
 
     static func render(seed: UInt64, clusterOptions: ClusterOptions, actions: [Action], options: Options) -> (script: [String], failure: InvariantViolation?) {
         let outcome = replay(clusterOptions: clusterOptions, actions: actions, options: options, record: true)
+        let voters = clusterOptions.voterCount.map { " voters=\($0)" } ?? ""
         var script = ["# raftstep explore: seed \(seed), \(options.nodes) nodes, \(options.steps) steps, faults \(options.faults.map(\.rawValue).joined(separator: ","))",
-                      "reset nodes=\(clusterOptions.nodeCount) seed=\(seed)"]
+                      "reset nodes=\(clusterOptions.nodeCount)\(voters) seed=\(seed)"]
+        if clusterOptions.compactThreshold > 0 { script.append("set compact-threshold \(clusterOptions.compactThreshold)") }
         if !clusterOptions.preVote { script.append("set prevote off") }
         if !clusterOptions.checkQuorum { script.append("set checkquorum off") }
         if !clusterOptions.leaderNoop { script.append("set leader-noop off") }

@@ -4,7 +4,7 @@ extension Explorer {
     /// Draws the next action from the seed, given what the cluster looks like now.
     struct Generator {
         let nodes: UInt64
-        let reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, syncOff: Bool
+        let reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, membership, compaction, syncOff: Bool
         /// Drawn per run: in a sparse run only one proposal draw in `sparseness` takes effect,
         /// so new leaders often have no entry of their own term for a while (the Figure 8
         /// situation that the leader's no-op otherwise hides).
@@ -16,6 +16,7 @@ extension Explorer {
             reorder = f.contains(.reorder); drop = f.contains(.drop); duplicate = f.contains(.duplicate)
             partition = f.contains(.partition); crash = f.contains(.crash); torn = f.contains(.torn)
             proposals = f.contains(.proposals); reads = f.contains(.reads); elections = f.contains(.elections)
+            membership = f.contains(.membership); compaction = f.contains(.compaction)
             syncOff = f.contains(.syncOff)
         }
 
@@ -30,6 +31,17 @@ extension Explorer {
             return MessageRef(from: chosen.from, to: chosen.to, ordinal: ordinal)
         }
 
+        /// A change the leader's configuration allows for `node`: add it when it is not a member
+        /// (as a learner one time in three), promote or remove a learner, remove a voter half the
+        /// time (so that configurations stay mostly full). The core still refuses what is not
+        /// allowed now (a change in progress, no commit yet in the term, the last voter).
+        private func memberChange(_ rng: inout SeededGenerator, _ cluster: Cluster, _ node: NodeID) -> Action? {
+            guard let leader = cluster.leader, let configuration = cluster.configuration(of: leader), !configuration.isJoint else { return nil }
+            if configuration.isVoter(node) { return rng.next(below: 2) == 0 ? .member(.remove(node)) : nil }
+            if configuration.learners.contains(node) { return .member(rng.next(below: 3) == 0 ? .remove(node) : .promote(node)) }
+            return .member(rng.next(below: 3) == 0 ? .addLearner(node) : .addVoter(node))
+        }
+
         func next(_ rng: inout SeededGenerator, _ cluster: Cluster) -> Action? {
             let node = NodeID(1 + rng.next(below: nodes))
             let roll = rng.next(below: 1000)
@@ -40,8 +52,12 @@ extension Explorer {
                 return .deliverOldest
             case 380..<440:
                 return drop ? randomMessage(&rng, cluster).map(Action.drop) : nil
-            case 440..<600:
+            case 440..<570:
                 return .tick
+            case 570..<590:
+                return membership ? memberChange(&rng, cluster, node) : nil
+            case 590..<600:
+                return compaction ? .compact(node, back: rng.next(below: 2) == 0 ? 0 : rng.next(below: 8)) : nil
             case 600..<680:
                 guard proposals, sparseness == 1 || rng.next(below: sparseness) == 0 else { return nil }
                 return .propose(key: UInt8(rng.next(below: 5)), value: Int(rng.next(below: 1_000_000)))
@@ -208,23 +224,43 @@ extension Explorer {
             case .stabilize:
                 guard !cluster.inFlight.isEmpty, (try? cluster.stabilize(limit: 30)) != nil else { return false }
                 line("stabilize 30")
+            case .member(let change):
+                guard (try? cluster.changeMembership([change])) != nil else { return false }
+                stats.configChanges += 1
+                line(change.description)
+            case .compact(let id, let back):
+                guard let node = cluster.node(id), node.appliedIndex >= node.firstIndex else { return false }
+                let index = max(node.firstIndex, node.appliedIndex - min(back, node.appliedIndex))
+                guard (try? cluster.compact(id, through: index)) != nil else { return false }
+                stats.compactions += 1
+                line("compact \(Describe.n(id)) \(index)")
             }
             return true
         }
 
-        /// A proposal is acknowledged once the leader that took it applies it (still in its term).
+        /// A proposal is acknowledged once the leader that took it applies it and the committed
+        /// entry at its index is of its term (one leader per term: it is the proposal). The
+        /// committed history, not the leader's log, says so: compaction may already have dropped
+        /// the entry from the log by the time the driver looks. A proposal whose leader crashed,
+        /// or whose index now holds another term, is never acknowledged.
         private mutating func updateAcknowledgements() {
             var k = 0
             while k < pending.count {
                 let p = pending[k]
-                guard let node = cluster.node(p.node), node.term(at: p.index) == p.term else {
+                guard let node = cluster.node(p.node) else {
                     pending.remove(at: k)
                     continue
                 }
                 if cluster.store(p.node).lastApplied >= p.index {
-                    acknowledged.append((p.index, p.term))
-                    maxAcknowledged = max(maxAcknowledged, p.index)
-                    stats.acknowledged += 1
+                    if cluster.committedTerm(at: p.index) == p.term {
+                        acknowledged.append((p.index, p.term))
+                        maxAcknowledged = max(maxAcknowledged, p.index)
+                        stats.acknowledged += 1
+                    }
+                    pending.remove(at: k)
+                    continue
+                }
+                if let held = node.term(at: p.index), held != p.term {
                     pending.remove(at: k)
                     continue
                 }
@@ -232,9 +268,16 @@ extension Explorer {
             }
         }
 
+        /// The nodes the liveness phase waits for: the members of the leader's configuration
+        /// (a removed node gets no more entries; a spare node never got any).
+        private func members() -> [NodeID] {
+            guard let leader = cluster.leader, let configuration = cluster.configuration(of: leader) else { return cluster.ids }
+            return cluster.ids.filter { configuration.contains($0) }
+        }
+
         private func livenessMet() -> Bool {
             guard cluster.leader != nil else { return false }
-            for id in cluster.ids {
+            for id in members() {
                 guard cluster.isUp(id), cluster.store(id).lastApplied >= maxAcknowledged else { return false }
             }
             return true
@@ -293,7 +336,7 @@ extension Explorer {
                     line("# \(failure): the next line fails and shows every role")
                     line("expect role all leader")
                 } else {
-                    let behind = cluster.ids.filter { cluster.store($0).lastApplied < maxAcknowledged }
+                    let behind = members().filter { cluster.store($0).lastApplied < maxAcknowledged }
                     let list = behind.map { "\(Describe.n($0)) through \(cluster.store($0).lastApplied)" }
                     extra = InvariantViolation(invariant: "Liveness", evidence: "after \(round) tick rounds the acknowledged entries through \(maxAcknowledged) are not applied everywhere: \(list.joined(separator: ", "))")
                     let target = maxAcknowledged
@@ -301,9 +344,11 @@ extension Explorer {
                 }
                 return
             }
-            // No acknowledged proposal is lost: every node holds each one, with its term.
+            // No acknowledged proposal is lost: every member holds each one, with its term (or
+            // has compacted it into a snapshot).
+            let final = members()
             for (index, term) in acknowledged {
-                for id in cluster.ids {
+                for id in final {
                     guard let node = cluster.node(id), let held = node.term(at: index), held != term else { continue }
                     let failure = InvariantViolation(invariant: "Acknowledged Write Lost",
                         evidence: "the proposal acknowledged at index \(index) in term \(term) is gone: \(Describe.n(id)) holds term \(held) there")

@@ -38,7 +38,7 @@ struct Explore: ParsableCommand {
     @OptionGroup var cluster: ClusterArguments
     @Option(help: "Seeds to run: A..B (inclusive), or one seed A.") var seeds: String?
     @Option(help: "Random actions per run (before the liveness phase).") var steps: Int = 2000
-    @Option(help: "Faults to inject, comma-separated (see below); 'all' for every safe fault.") var faults: String = "all"
+    @Option(help: "Faults to inject, comma-separated (see below); 'all' for every safe fault; '-NAME' leaves one out ('all,-membership').") var faults: String = "all"
     @Option(name: .customLong("unsafe"), help: "Switch on a teaching knob (\(Explorer.knobNames.joined(separator: ", "))); repeatable.")
     var knobs: [String] = []
     @Flag(help: "Same as adding sync-off to --faults (nodes may acknowledge before syncing).")
@@ -126,6 +126,8 @@ struct Explore: ParsableCommand {
             totals.faults += result.stats.faults
             totals.acknowledged += result.stats.acknowledged
             totals.reads += result.stats.reads
+            totals.configChanges += result.stats.configChanges
+            totals.compactions += result.stats.compactions
             maxCommit = max(maxCommit, result.maxCommit)
             if result.violation != nil {
                 let final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
@@ -168,6 +170,8 @@ struct Explore: ParsableCommand {
             fields.append("\"faultsInjected\": \(totals.faults)")
             fields.append("\"acknowledgedProposals\": \(totals.acknowledged)")
             fields.append("\"reads\": \(totals.reads)")
+            fields.append("\"configChanges\": \(totals.configChanges)")
+            fields.append("\"compactions\": \(totals.compactions)")
             fields.append("\"highestCommit\": \(maxCommit)")
             fields.append("\"elapsedSeconds\": \(format1(elapsed))")
             fields.append("\"eventsPerSecond\": \(Int(Double(totals.events) / max(elapsed, 1e-9)))")
@@ -177,7 +181,7 @@ struct Explore: ParsableCommand {
             fields.append("\"failures\": [\(list.joined(separator: ", "))]")
             print("{" + fields.joined(separator: ", ") + "}")
         } else {
-            print("explored seeds \(range.lowerBound)..\(range.lowerBound + done - 1) (\(done) run\(done == 1 ? "" : "s") of \(steps) actions on \(nodes) nodes, faults \(options.faults.map(\.rawValue).joined(separator: ","))\(options.unsafe.isEmpty ? "" : ", unsafe " + options.unsafe.names.joined(separator: ","))): \(totals.actions) actions took effect, \(totals.events) events, \(totals.faults) faults injected, \(totals.acknowledged) proposals acknowledged, \(totals.reads) reads; highest commit \(maxCommit); \(failures.count) failing run\(failures.count == 1 ? "" : "s")")
+            print("explored seeds \(range.lowerBound)..\(range.lowerBound + done - 1) (\(done) run\(done == 1 ? "" : "s") of \(steps) actions on \(nodes) nodes, faults \(options.faults.map(\.rawValue).joined(separator: ","))\(options.unsafe.isEmpty ? "" : ", unsafe " + options.unsafe.names.joined(separator: ","))): \(totals.actions) actions took effect, \(totals.events) events, \(totals.faults) faults injected, \(totals.acknowledged) proposals acknowledged, \(totals.reads) reads, \(totals.configChanges) membership changes, \(totals.compactions) compactions; highest commit \(maxCommit); \(failures.count) failing run\(failures.count == 1 ? "" : "s")")
         }
         if !failures.isEmpty { throw ExitCode(1) }
     }

@@ -26,7 +26,7 @@ import Testing
         for seed in 1...16 as ClosedRange<UInt64> {
             let result = Explorer.run(seed: seed, options: options)
             #expect(result.violation == nil, "\(Self.describe(result, options))")
-            #expect(result.steps > 300)
+            #expect(result.steps > 200, "the schedule should mostly take effect")
         }
     }
 
@@ -36,6 +36,8 @@ import Testing
         var acknowledged = 0
         var reads = 0
         var faults = 0
+        var configChanges = 0
+        var compactions = 0
         for seed in 1...200 as ClosedRange<UInt64> {
             let options = Self.options(nodes: [3, 5, 7][Int(seed % 3)], steps: 250)
             let result = Explorer.run(seed: 1000 + seed, options: options)
@@ -44,11 +46,15 @@ import Testing
             acknowledged += result.stats.acknowledged
             reads += result.stats.reads
             faults += result.stats.faults
+            configChanges += result.stats.configChanges
+            compactions += result.stats.compactions
         }
         #expect(events > 50_000)
         #expect(acknowledged > 200, "clients should see acknowledged proposals (got \(acknowledged))")
         #expect(reads > 100)
-        #expect(faults > 5_000)
+        #expect(faults > 4_000)
+        #expect(configChanges > 20, "membership changes belong in the schedules (got \(configChanges))")
+        #expect(compactions > 50, "compactions belong in the schedules (got \(compactions))")
     }
 
     @Test func runsMakeProgress() {
@@ -78,6 +84,9 @@ import Testing
         #expect(try Fault.parseList("drop,reorder").get() == [.reorder, .drop])
         #expect(try Fault.parseList("all,sync-off").get() == Fault.allCases)
         #expect(try Fault.parseList("none").get() == [])
+        #expect(try Fault.parseList("all,-membership,-compaction").get() == Fault.safe.filter { $0 != .membership && $0 != .compaction })
+        #expect(try Fault.parseList("drop,-drop").get() == [])
+        if case .success = Fault.parseList("all,-frobnicate") { Issue.record("an unknown fault was accepted after -") }
         if case .success = Fault.parseList("drop,frobnicate") { Issue.record("an unknown fault was accepted") }
     }
 
@@ -91,7 +100,7 @@ import Testing
         let schedule = script.prefix { !$0.hasPrefix("# liveness") }
         #expect(schedule.count < script.count, "the liveness phase is missing")
         for line in schedule {
-            for word in ["crash", "drop", "duplicate", "partition", "campaign", "transfer", "read "] {
+            for word in ["crash", "drop", "duplicate", "partition", "campaign", "transfer", "read ", "add ", "remove ", "promote ", "compact "] {
                 #expect(!line.hasPrefix(word), "'\(line)' with faults = proposals")
             }
         }
@@ -100,22 +109,30 @@ import Testing
     /// Mutation check: each unsafe knob, and acknowledging before sync, is caught within a bounded
     /// number of seeds; the shortened script replays to the same violation in the REPL.
     ///
-    /// The seeds are searched from 1 (no hand-picked seed) — except for commit-old-terms. That
-    /// rule only matters when a new leader has no entry of its own term, so the run must have the
-    /// leader's no-op off (the explorer draws it per run; here it is fixed off) and even then
-    /// uniform random schedules hit it rarely: on 3 nodes, 1500 steps, about 1 run in 400
-    /// (`raftstep explore --seeds 1..5000 --nodes 3 --steps 1500 --unsafe commit-old-terms
-    /// --leader-noop off` finds seeds 549, 643, 719, 1085, 1304). The test starts at seed 540, a
-    /// window chosen from that search, so it stays fast; the search itself is `make explore-mutants`.
+    /// vote-without-log-check and sync-off are searched from seed 1 with every fault. The other
+    /// two rules only matter in rarer schedules, so their searches start in a window found by a
+    /// longer search (`make explore-mutants` runs those searches), and they leave out membership
+    /// changes and compaction, which shrink clusters and fold the offending entries into
+    /// snapshots: with them, commit-old-terms was found in 0 of 2,000 seeds; without them:
+    /// - ignore-stale-term, 3 nodes, 1500 steps: about 1 run in 200 (`raftstep explore --seeds
+    ///   1..1500 --steps 1500 --unsafe ignore-stale-term --faults all,-membership,-compaction`
+    ///   finds 159, 374, 414, 794, 824, …); the test starts at 150.
+    /// - commit-old-terms needs a new leader without an entry of its own term, so the leader's
+    ///   no-op is off (the explorer draws it per run; here it is fixed): 3 nodes, 1500 steps,
+    ///   about 1 run in 600 (seeds 362, 717, 719, 829, 2283 of 1..3000); the test starts at 700.
     @Test(arguments: ["vote-without-log-check", "ignore-stale-term", "commit-old-terms", "sync-off"])
     func mutationIsCaughtAndTheShortScriptReplays(mutation: String) {
         var options = Self.options(steps: 1500)
         var first: UInt64 = 1
         if mutation == "sync-off" { options.allowSyncOff = true } else { _ = options.enableKnob(named: mutation) }
-        if mutation == "commit-old-terms" {
+        if mutation == "ignore-stale-term" || mutation == "commit-old-terms" {
+            options.faults = Fault.safe.filter { $0 != .membership && $0 != .compaction }
             options.nodes = 3
+            first = 150
+        }
+        if mutation == "commit-old-terms" {
             options.leaderNoop = false
-            first = 540
+            first = 700
         }
         var found: Explorer.Result?
         let bound: UInt64 = 60
