@@ -34,13 +34,14 @@ explore: setup
 	$(SWIFT) build -c release --product raftstep
 	.build/release/raftstep explore --seeds $(EXPLORE_SEEDS) --steps $(EXPLORE_STEPS) --nodes $(EXPLORE_NODES) --out . $(ARGS)
 
-# The mutation campaign: each unsafe knob and the sync-off shortcut must be caught (exit 1 = found).
+# The mutation campaign: each unsafe knob and the sync-off and local-reads shortcuts must be caught (exit 1 = found).
 explore-mutants: setup
 	$(SWIFT) build -c release --product raftstep
 	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --unsafe vote-without-log-check --stop-on-failure
 	! .build/release/raftstep explore --seeds 1..2000 --steps 1500 --unsafe ignore-stale-term --stop-on-failure
 	! .build/release/raftstep explore --seeds 1..5000 --steps 1500 --nodes 3 --unsafe commit-old-terms --leader-noop off --faults all,-membership,-compaction --stop-on-failure
 	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,sync-off --stop-on-failure
+	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,local-reads --stop-on-failure
 
 # libFuzzer targets (Fuzz/README.md): record decoder, hard-state decoder, message validation.
 FUZZ_SECONDS ?= 20

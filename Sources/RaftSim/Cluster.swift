@@ -313,6 +313,8 @@ public final class Cluster {
     /// Reads answered since the last check: their values are compared with the committed history.
     private var unverifiedReads: [(node: Int, context: UInt64, key: String, value: String?, applied: UInt64)] = []
     private var nextReadContext: UInt64 = 1
+    /// The unsafe `local-reads` shortcut (`setLocalReads`): reads skip ReadIndex.
+    public private(set) var isLocalReadsOn = false
     /// Reads served so far, as `(context, key, value)`, oldest first.
     public private(set) var servedReads: [(context: UInt64, key: String, value: String?)] = []
 
@@ -335,7 +337,16 @@ public final class Cluster {
             if read.node == i, let index = read.index, machines[i].lastApplied >= index {
                 let value = machines[i].values[read.key]
                 servedReads.append((read.context, read.key, value))
-                if !read.reported { unverifiedReads.append((i, read.context, read.key, value, machines[i].lastApplied)) }
+                let applied = machines[i].lastApplied
+                if !read.reported && applied < read.committedAtStart {
+                    // Linearizability, at the answer: it must reflect every write committed before the read was asked.
+                    let violation = InvariantViolation(invariant: "Linearizable Reads",
+                        evidence: "\(Describe.n(NodeID(i + 1))) answered read \(read.context) from applied index \(applied), but index \(read.committedAtStart) was committed before the read was asked")
+                    violations.append(violation)
+                    lines.append("  !! INVARIANT VIOLATED — \(violation)")
+                } else if !read.reported {
+                    unverifiedReads.append((i, read.context, read.key, value, applied))
+                }
                 say("  \(Describe.n(NodeID(i + 1))) answers read \(read.context): \(read.key)=\(value ?? "(absent)")")
                 pendingReads.remove(at: position)
             } else {
@@ -694,6 +705,7 @@ public final class Cluster {
         }
         let i = Int(id) - 1
         let context = nextReadContext
+        if isLocalReadsOn { return readLocally(key, on: i, context: context) }
         do { try nodes[i]!.readIndex(context) } catch { throw SimError("\(Describe.n(id)) refuses: \(error)") }
         nextReadContext += 1
         pendingReads.append(PendingRead(context: context, node: i, key: key, index: nil, committedAtStart: checker.committedIndex))
@@ -701,6 +713,35 @@ public final class Cluster {
         say("\(Describe.n(id)) starts read \(context) of \(key)")
         handleReady(i, before: snapshot(i))
         checkInvariants()
+        return finish()
+    }
+
+    /// Queues an answer for the read value check as if node `id` had served it now (tests only:
+    /// it shows the comparison with the committed history catches a wrong value).
+    func recordServedReadForTesting(node id: NodeID, key: String, value: String?) {
+        let i = Int(id) - 1
+        unverifiedReads.append((i, nextReadContext, key, value, machines[i].lastApplied))
+        nextReadContext += 1
+    }
+
+    /// The unsafe `local-reads` shortcut: the node answers from its own state at once, as if it
+    /// were sure to lead and to have applied everything committed (no ReadIndex round).
+    private func readLocally(_ key: String, on i: Int, context: UInt64) -> [String] {
+        nextReadContext += 1
+        pendingReads.append(PendingRead(context: context, node: i, key: key, index: machines[i].lastApplied, committedAtStart: checker.committedIndex))
+        begin()
+        say("\(Describe.n(NodeID(i + 1))) answers read \(context) of \(key) from its own state, without confirming that it leads (unsafe local-reads)")
+        serveReads(i)
+        checkInvariants()
+        return finish()
+    }
+
+    /// Switches the unsafe `local-reads` shortcut on or off.
+    public func setLocalReads(_ on: Bool) -> [String] {
+        begin()
+        isLocalReadsOn = on
+        say(on ? "UNSAFE: reads are answered from the asked node's own state, without ReadIndex (a stale leader answers stale values)"
+               : "reads go through ReadIndex again")
         return finish()
     }
 

@@ -4,6 +4,7 @@ import RaftCore
 public enum Fault: String, CaseIterable, Sendable {
     case reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, membership, compaction
     case syncOff = "sync-off"
+    case localReads = "local-reads"
 
     /// What the fault does, for `--help`.
     public var help: String {
@@ -20,11 +21,15 @@ public enum Fault: String, CaseIterable, Sendable {
         case .membership: return "the leader proposes adding a voter or a learner, promoting a learner, or removing a member (the leader too); some runs start with spare nodes outside the configuration"
         case .compaction: return "a node snapshots its store through an applied index and drops the log before it; some runs compact automatically (lagging followers then catch up by InstallSnapshot)"
         case .syncOff: return "UNSAFE storage shortcut: nodes acknowledge writes before syncing them (a crash loses them); off unless named"
+        case .localReads: return "UNSAFE read shortcut: the leader answers reads from its own state at once, without ReadIndex; off unless named"
         }
     }
 
-    /// Every fault except the unsafe one.
-    public static let safe: [Fault] = allCases.filter { $0 != .syncOff }
+    /// Whether the fault is an unsafe shortcut (it breaks a guarantee; the checker should notice).
+    public var isUnsafe: Bool { self == .syncOff || self == .localReads }
+
+    /// Every fault except the unsafe ones.
+    public static let safe: [Fault] = allCases.filter { !$0.isUnsafe }
 
     /// Parses `reorder,drop,…`; `all` (every safe fault) and `none` are accepted too, and `-NAME`
     /// takes a fault out of what the words before it named (`all,-membership`).
@@ -201,6 +206,7 @@ public enum Explorer {
                           stats: Stats(), actions: [], clusterOptions: clusterOptions)
         }
         cluster.isNarrating = false
+        if options.faults.contains(.localReads) { _ = cluster.setLocalReads(true) }
         var driver = Driver(cluster: cluster, record: false)
         var generator = Generator(options: options)
         // Vary the load per run: one run in three proposes sparsely.
@@ -283,6 +289,7 @@ public enum Explorer {
     static func replay(clusterOptions: ClusterOptions, actions: [Action], options: Options, record: Bool) -> Outcome {
         guard let cluster = try? Cluster(options: clusterOptions) else { return Outcome(failure: nil, applied: [], lines: []) }
         cluster.isNarrating = false
+        if options.faults.contains(.localReads) { _ = cluster.setLocalReads(true) }
         var driver = Driver(cluster: cluster, record: record)
         var applied: [Action] = []
         for action in actions {
@@ -303,6 +310,7 @@ public enum Explorer {
         if !clusterOptions.checkQuorum { script.append("set checkquorum off") }
         if !clusterOptions.leaderNoop { script.append("set leader-noop off") }
         for (name, knob) in UnsafeKnobs.named where clusterOptions.unsafe.contains(knob) { script.append("set unsafe \(name) on") }
+        if options.faults.contains(.localReads) { script.append("set local-reads on") }
         script += outcome.lines
         if let failure = outcome.failure {
             if !(script.last?.hasPrefix("# \(failure)") ?? false) && !(script.dropLast().last?.hasPrefix("# \(failure)") ?? false) {

@@ -344,8 +344,13 @@ extension Explorer {
                 }
                 return
             }
-            // No acknowledged proposal is lost: every member holds each one, with its term (or
-            // has compacted it into a snapshot).
+            checkAcknowledgedWrites()
+        }
+
+        /// No acknowledged proposal is lost: every member holds each one, with its term (or has
+        /// compacted it into a snapshot). A client-visible check beside the checker's: it looks
+        /// at what the client was told, not at what the nodes say is committed.
+        mutating func checkAcknowledgedWrites() {
             let final = members()
             for (index, term) in acknowledged {
                 for id in final {

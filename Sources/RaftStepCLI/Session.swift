@@ -385,6 +385,9 @@ public final class Session {
             return Outcome(lines: lines, mutates: true)
         case "compact-threshold":
             return try setCompactThreshold(args)
+        case "local-reads":
+            guard args.count == 2 else { throw UsageError("expected: set local-reads on|off", command: name) }
+            return Outcome(lines: cluster.setLocalReads(try onOff(args[1], for: name)), mutates: true)
         case "on-violation":
             guard args.count == 2, args[1] == "stop" || args[1] == "continue" else { throw UsageError("expected: set on-violation stop|continue", command: name) }
             stopsOnViolation = args[1] == "stop"

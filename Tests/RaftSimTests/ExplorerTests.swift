@@ -1,5 +1,5 @@
 import RaftCore
-import RaftSim
+@testable import RaftSim
 import Testing
 @testable import RaftStepCLI
 
@@ -82,7 +82,8 @@ import Testing
     @Test func faultListsParse() throws {
         #expect(try Fault.parseList("all").get() == Fault.safe)
         #expect(try Fault.parseList("drop,reorder").get() == [.reorder, .drop])
-        #expect(try Fault.parseList("all,sync-off").get() == Fault.allCases)
+        #expect(try Fault.parseList("all,sync-off,local-reads").get() == Fault.allCases)
+        #expect(try Fault.parseList("all,sync-off").get() == Fault.safe + [.syncOff])
         #expect(try Fault.parseList("none").get() == [])
         #expect(try Fault.parseList("all,-membership,-compaction").get() == Fault.safe.filter { $0 != .membership && $0 != .compaction })
         #expect(try Fault.parseList("drop,-drop").get() == [])
@@ -106,10 +107,12 @@ import Testing
         }
     }
 
-    /// Mutation check: each unsafe knob, and acknowledging before sync, is caught within a bounded
+    /// Mutation check: each unsafe knob, acknowledging before sync, and answering reads without
+    /// ReadIndex (caught as Linearizable Reads: a new leader answers before it knows what is
+    /// committed) are caught within a bounded
     /// number of seeds; the shortened script replays to the same violation in the REPL.
     ///
-    /// vote-without-log-check and sync-off are searched from seed 1 with every fault. The other
+    /// vote-without-log-check, sync-off and local-reads are searched from seed 1 with every fault. The other
     /// two rules only matter in rarer schedules, so their searches start in a window found by a
     /// longer search (`make explore-mutants` runs those searches), and they leave out membership
     /// changes and compaction, which shrink clusters and fold the offending entries into
@@ -120,11 +123,17 @@ import Testing
     /// - commit-old-terms needs a new leader without an entry of its own term, so the leader's
     ///   no-op is off (the explorer draws it per run; here it is fixed): 3 nodes, 1500 steps,
     ///   about 1 run in 600 (seeds 362, 717, 719, 829, 2283 of 1..3000); the test starts at 700.
-    @Test(arguments: ["vote-without-log-check", "ignore-stale-term", "commit-old-terms", "sync-off"])
+    @Test(arguments: ["vote-without-log-check", "ignore-stale-term", "commit-old-terms", "sync-off", "local-reads"])
     func mutationIsCaughtAndTheShortScriptReplays(mutation: String) {
         var options = Self.options(steps: 1500)
         var first: UInt64 = 1
-        if mutation == "sync-off" { options.allowSyncOff = true } else { _ = options.enableKnob(named: mutation) }
+        if mutation == "sync-off" {
+            options.allowSyncOff = true
+        } else if mutation == "local-reads" {
+            options.faults.append(.localReads)
+        } else {
+            _ = options.enableKnob(named: mutation)
+        }
         if mutation == "ignore-stale-term" || mutation == "commit-old-terms" {
             options.faults = Fault.safe.filter { $0 != .membership && $0 != .compaction }
             options.nodes = 3
@@ -167,6 +176,52 @@ import Testing
         let transcript = Support.transcript(of: short.script, repl: false, name: "liveness")
         #expect(transcript.code == 1)
         #expect(transcript.text.contains("expect failed: n1 is follower, expected leader"), "\(transcript.text)")
+    }
+
+    /// The client-visible check has teeth of its own: an acknowledged write that a member's disk
+    /// no longer holds (here n3's log is rewritten by hand so index 2 has another term) is reported
+    /// as Acknowledged Write Lost while the checker has nothing to say yet (n3 committed nothing).
+    @Test func lostAcknowledgedWriteIsReported() throws {
+        var options = ClusterOptions()
+        options.seed = 4
+        let cluster = try Cluster(options: options)
+        cluster.isNarrating = false
+        var driver = Explorer.Driver(cluster: cluster, record: false)
+        func settle() { while !cluster.inFlight.isEmpty { _ = driver.apply(.stabilize) } }
+        let campaigned = driver.apply(.campaign(1))
+        settle()
+        let proposed = driver.apply(.propose(key: 1, value: 7))
+        settle()
+        #expect(campaigned && proposed)
+        #expect(driver.stats.acknowledged == 1)
+        driver.checkAcknowledgedWrites()
+        #expect(driver.failure == nil, "nothing is lost yet")
+        _ = try cluster.crash(3)
+        _ = try cluster.setLog(3, terms: [1, 2], hardTerm: nil)
+        _ = try cluster.restart(3)
+        #expect(cluster.violations.isEmpty)
+        driver.checkAcknowledgedWrites()
+        #expect(driver.failure?.invariant == "Acknowledged Write Lost")
+        #expect(driver.failure?.evidence.contains("index 2 in term 1 is gone: n3 holds term 2 there") == true, "\(String(describing: driver.failure))")
+    }
+
+    /// The read check's value comparison: a value that the committed history does not hold at the
+    /// answering node's applied index is reported (here the answer is forged after the fact).
+    @Test func readAnsweredWithAValueTheHistoryDoesNotHoldIsReported() throws {
+        let cluster = try Cluster(options: ClusterOptions())
+        cluster.isNarrating = false
+        _ = try cluster.campaign(1)
+        _ = try cluster.stabilize(limit: 1000)
+        _ = try cluster.propose("set k1 7", on: 1)
+        _ = try cluster.stabilize(limit: 1000)
+        _ = try cluster.read("k1", on: 1)
+        _ = try cluster.stabilize(limit: 1000)
+        #expect(cluster.violations.isEmpty)
+        #expect(cluster.servedReads.last?.value == "7")
+        cluster.recordServedReadForTesting(node: 1, key: "k1", value: "8")
+        _ = try cluster.tick([], count: 1)
+        #expect(cluster.violations.first?.invariant == "Linearizable Reads", "\(cluster.violations)")
+        #expect(cluster.violations.first?.evidence.contains("k1=8, but the committed history holds k1=7") == true)
     }
 
     /// With the knobs off, the same settings that expose them find nothing.
