@@ -80,6 +80,11 @@ struct Explore: ParsableCommand {
             throw ValidationError("--\(name) takes on, off or random (got '\(value)')")
         }
         if livenessRounds < 1 { throw ValidationError("--liveness-rounds must be positive") }
+        // Shared root options that a campaign cannot honour: refuse them rather than ignore them.
+        if cluster.dataDir != nil { throw ValidationError("explore runs on simulated disks only; --data-dir is for the REPL") }
+        if cluster.voters != nil {
+            throw ValidationError("explore draws the starting configuration per run (spare nodes when membership is among the faults); --voters is for the REPL")
+        }
         if case .failure(let error) = Fault.parseList(faults) { throw ValidationError(error.description) }
         var probe = Explorer.Options()
         for name in knobs where !probe.enableKnob(named: name) {
