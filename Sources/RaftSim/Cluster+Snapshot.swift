@@ -42,7 +42,7 @@ extension Cluster {
     func compactNode(_ i: Int, through index: UInt64, prefix: String) {
         let name = Describe.n(NodeID(i + 1))
         let first = nodes[i]!.firstIndex
-        checker.recordCommitted(nodes)
+        report(checker.recordCommitted(nodes))
         let data = store(i, at: index).serialized()
         let taken: RaftCore.Snapshot
         do { taken = try nodes[i]!.compact(through: index, data: data) } catch {

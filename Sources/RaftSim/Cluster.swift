@@ -400,10 +400,14 @@ public final class Cluster {
         stepCount += 1
         var found = checker.check(nodes)
         if !unverifiedReads.isEmpty { found += verifyReads() }
-        if !found.isEmpty {
-            violations.append(contentsOf: found)
-            for violation in found { lines.append("  !! INVARIANT VIOLATED — \(violation)") }
-        }
+        report(found)
+    }
+
+    /// Records violations and says so in the output.
+    func report(_ found: [InvariantViolation]) {
+        guard !found.isEmpty else { return }
+        violations.append(contentsOf: found)
+        for violation in found { lines.append("  !! INVARIANT VIOLATED — \(violation)") }
     }
 
     /// Linearizable Reads, client-visible: an answered value is the value the committed history

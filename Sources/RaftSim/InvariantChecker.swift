@@ -104,13 +104,18 @@ struct InvariantChecker {
         return committed[Int(index - 1)].term
     }
 
-    /// Records what the nodes have committed so far in the committed history. The cluster calls
-    /// this before a compaction drops entries from a log: an entry committed and compacted within
-    /// one step would otherwise be known by its term only, and the read check and the explorer's
-    /// acknowledgements need its contents.
-    mutating func recordCommitted(_ nodes: [RaftNode?]) {
+    /// Records what the nodes have committed so far in the committed history and compares their
+    /// committed entries with it (State Machine Safety); returns violations not reported before.
+    /// The cluster calls this before a compaction drops entries from a log: an entry committed
+    /// and compacted within one step would otherwise be known by its term only (the read check
+    /// and the explorer's acknowledgements need its contents), and a committed entry that
+    /// disagrees with the history would be folded into a snapshot unseen.
+    mutating func recordCommitted(_ nodes: [RaftNode?]) -> [InvariantViolation] {
+        found.removeAll()
         refreshFacts(nodes)
         extendCommitted(nodes)
+        checkCommitted(nodes)
+        return found
     }
 
     /// The few fields the checks read, copied out once per node: reading them through
