@@ -278,7 +278,11 @@ public struct RaftNode: Sendable {
     /// The election timeout fired (or the host asked for an election).
     mutating func hup(transfer: Bool) {
         guard role != .leader, mayCampaign else { return }
-        if config.preVote && !transfer {
+        // A server outside its latest configuration (a removal in flight, see `mayCampaign`)
+        // always asks with pre-vote first, even when pre-vote is off: its campaign is speculative,
+        // and a real one would spend its vote in every term it raises to, which can starve a
+        // voter that needs exactly that vote (the explorer found two such servers in lockstep forever).
+        if (config.preVote || !configuration.isVoter(id)) && !transfer {
             campaign(preVote: true, transfer: false)
         } else {
             campaign(preVote: false, transfer: transfer)

@@ -165,6 +165,41 @@ struct JointConsensusTests {
         #expect(cluster.node(2).configuration == Configuration(voters: [2]))
     }
 
+    /// Found by the explorer (seed 2465): with pre-vote off, a server whose removal is in flight
+    /// campaigned for real, spending its vote in each term it raised to, and a voter that needed
+    /// that vote reached each term just after it — no leader, ever. Such a server asks with
+    /// pre-vote first: a hopeless campaign costs neither its term nor its vote.
+    @Test("a server outside its latest configuration campaigns with pre-vote even when pre-vote is off")
+    func removalInFlightCampaignsWithPreVote() throws {
+        var cluster = LoopbackCluster(count: 3) { $0.preVote = false }
+        cluster.elect(3)
+        try cluster.nodes[2].proposeConfigChange(.remove(1))
+        cluster.handleReady(3)
+        cluster.stabilize()
+        try cluster.nodes[2].proposeConfigChange(.remove(3))
+        cluster.handleReady(3)
+        cluster.deliver { $0.node(3).configuration == Configuration(voters: [2]) }
+        cluster.isolate(3)
+        cluster.stabilize()
+        cluster.crash(3)
+        cluster.restart(3)
+        let (term, vote) = (cluster.node(3).term, cluster.node(3).vote)
+        cluster.nodes[2].campaign()
+        cluster.handleReady(3)
+        #expect(cluster.node(3).role == .preCandidate)
+        #expect(cluster.node(3).term == term && cluster.node(3).vote == vote, "a pre-vote spends neither term nor vote")
+        let requests = cluster.take { if case .vote = $0 { return $0.from == 3 } else { return false } }
+        #expect(!requests.isEmpty)
+        for request in requests {
+            guard case .vote(let vote) = request else { continue }
+            #expect(vote.isPreVote && vote.to == 2)
+        }
+        // A voter still joins a normal vote request at once (pre-vote stays off for voters).
+        cluster.nodes[1].campaign()
+        cluster.handleReady(2)
+        #expect(cluster.node(2).role == .candidate)
+    }
+
     @Test("a removed server does not disrupt the cluster")
     func removedServerDoesNotDisrupt() throws {
         var cluster = LoopbackCluster(count: 3) { $0.preVote = false }
