@@ -52,13 +52,15 @@ extension RaftNode {
             handleAppend(append)
             return .handled
         case .append, .heartbeat, .installSnapshot:
-            // Tell a deposed leader about the newer term. Without this a partitioned node that
-            // raised its term could never rejoin (its pre-votes are refused, and it would ignore
-            // the leader forever); etcd answers the same way.
-            if config.checkQuorum || config.preVote {
-                send(.appendResponse(AppendResponse(from: id, to: message.from, term: term, index: 0)))
-                return .handled
-            }
+            // Tell a deposed leader about the newer term (Figure 2: the reply carries currentTerm
+            // "for leader to update itself"). Without this a node whose term was raised could never
+            // rejoin: with pre-vote its pre-votes are refused; and a learner, or a server whose
+            // configuration does not let it campaign, sends no vote request that would carry the
+            // term to the leader — the explorer found a learner whose term a removed server had
+            // raised, ignoring its leader forever. (etcd answers only with check-quorum or pre-vote
+            // and otherwise relies on vote requests, which such a node never sends.)
+            send(.appendResponse(AppendResponse(from: id, to: message.from, term: term, index: 0)))
+            return .handled
         case .vote(let request) where request.isPreVote:
             send(.voteResponse(VoteResponse(from: id, to: request.from, term: term, isGranted: false, isPreVote: true)))
             return .handled

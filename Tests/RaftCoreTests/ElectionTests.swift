@@ -108,6 +108,35 @@ struct ElectionTests {
         }
     }
 
+    /// Found by the explorer (seed 7197): with pre-vote and check-quorum off, a removed server's
+    /// vote requests raised a learner's term; the learner ignored its leader's appends as stale,
+    /// said nothing, and never sent a vote request of its own — it stayed behind forever. A node
+    /// answers a stale append with its term (Figure 2), so the leader learns it and steps up.
+    @Test("a stale append is answered with the newer term, whatever the pre-vote and check-quorum settings",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func staleAppendIsAnsweredWithTheTerm(preVote: Bool, checkQuorum: Bool) throws {
+        var cluster = LoopbackCluster(count: 3) {
+            $0.preVote = preVote
+            $0.checkQuorum = checkQuorum
+        }
+        cluster.elect(1)
+        var follower = cluster.node(2)
+        // Something raises n2's term (here a heartbeat of a later term; in the explorer's run,
+        // a removed server's vote requests).
+        _ = follower.step(.heartbeat(Heartbeat(from: 3, to: 2, term: 9, commit: 0)))
+        _ = follower.ready()
+        #expect(follower.term == 9)
+        let result = follower.step(.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: [], leaderCommit: 1)))
+        #expect(result.ignoredReason == nil)
+        let answers = follower.ready().messages
+        let answer = try #require(answers.first)
+        guard case .appendResponse(let response) = answer else {
+            Issue.record("expected an append response, got \(answer)")
+            return
+        }
+        #expect(response.term == 9 && response.to == 1)
+    }
+
     @Test("check-quorum: an isolated leader steps down after an election timeout")
     func checkQuorum() {
         for checkQuorum in [true, false] {
