@@ -57,6 +57,19 @@ import Testing
         #expect(compactions > 50, "compactions belong in the schedules (got \(compactions))")
     }
 
+    /// Seeds that failed once membership and compaction joined the schedules, each for a bug since
+    /// fixed (the unit test that keeps each rule is named): 1209, 2465 — servers whose removal was
+    /// in flight campaigned in lockstep with a voter that needed their vote
+    /// (`removalInFlightCampaignsWithPreVote`); 890, 1728, 7197 — a node whose term a removed
+    /// server had raised ignored its leader's stale-term appends without answering
+    /// (`staleAppendIsAnsweredWithTheTerm`). Their schedules change whenever the generator does.
+    @Test(arguments: [(890, 3), (1209, 3), (1728, 3), (2465, 3), (7197, 5)] as [(UInt64, Int)])
+    func seedsThatOnceFailedStayClean(seed: UInt64, nodes: Int) {
+        let options = Self.options(nodes: nodes, steps: 5000)
+        let result = Explorer.run(seed: seed, options: options)
+        #expect(result.violation == nil, "\(Self.describe(result, options))")
+    }
+
     @Test func runsMakeProgress() {
         let result = Explorer.run(seed: 3, options: Self.options(steps: 1500))
         #expect(result.maxCommit > 5, "the explorer should commit entries (got \(result.maxCommit))")
