@@ -18,6 +18,7 @@ swiftc "${FLAGS[@]}" -module-name RaftCore -emit-module -emit-module-path "$B/Ra
 swiftc "${FLAGS[@]}" -module-name RaftStorage -emit-module -emit-module-path "$B/RaftStorage.swiftmodule" \
   -Xcc -fmodule-map-file="$B/module.modulemap" -I Sources/CCRC32C/include \
   -emit-library -static -o "$B/libRaftStorage.a" Sources/RaftStorage/*.swift
+failed=()
 for t in $TARGETS; do
   case $t in segment) src=FuzzSegment;; hardstate) src=FuzzHardState;; message) src=FuzzMessage;; *) echo "no target $t"; exit 2;; esac
   # The harness itself at -Onone: swiftc 6 crashes (signal 11 in ARCSequenceOpts) optimizing fuzzSegment.
@@ -25,5 +26,15 @@ for t in $TARGETS; do
     Fuzz/$src.swift "$B/libRaftStorage.a" "$B/libRaftCore.a" "$B/ccrc32c.o" -o "$B/fuzz-$t"
   mkdir -p "Fuzz/.out/$t/corpus"
   echo "fuzzing $t for ${SECONDS_EACH}s…"
-  (cd "Fuzz/.out/$t" && "../build/fuzz-$t" -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1 corpus 2>&1 | tail -4)
+  # SWIFT_BACKTRACE=enable=no: otherwise the Swift runtime's backtracer takes a trap's signal first
+  # and exits, and libFuzzer never writes the crash-* input.
+  if (cd "Fuzz/.out/$t" && SWIFT_BACKTRACE=enable=no "../build/fuzz-$t" -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1 \
+        corpus > log 2>&1); then
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "Fuzz/.out/$t/log"
+  else
+    grep -E '^==[0-9]+==|Fatal error|Precondition failed|Assertion failed|SUMMARY|Test unit written' "Fuzz/.out/$t/log" | head -8 || true
+    echo "fuzz-$t FAILED: the input is in Fuzz/.out/$t/ (crash-*, timeout-*, oom-*), the whole output in Fuzz/.out/$t/log"
+    failed+=("$t")
+  fi
 done
+if [ ${#failed[@]} -gt 0 ]; then echo "failed: ${failed[*]}"; exit 1; fi
