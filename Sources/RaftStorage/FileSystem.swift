@@ -135,6 +135,10 @@ public enum Path {
 
     /// The directory part of a path (`.` when there is none).
     public static func directory(of path: String) -> String {
+        if let slash = asciiLastSlash(path) {
+            guard let slash = slash else { return "." }
+            return slash == 0 ? "/" : String(decoding: path.utf8.prefix(slash), as: UTF8.self)
+        }
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
@@ -142,12 +146,34 @@ public enum Path {
 
     /// The last component of a path.
     public static func name(of path: String) -> String {
+        if let slash = asciiLastSlash(path) {
+            guard let slash = slash else { return path }
+            return String(decoding: path.utf8.dropFirst(slash + 1), as: UTF8.self)
+        }
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
 
+    /// For an ASCII path, the byte offset of its last `/` (`.some(nil)` when it has none); nil for
+    /// any other path. In ASCII every byte is a Character, so the offset is where the Character
+    /// search would stop; the byte search skips grapheme breaking, which was most of the
+    /// simulator's directory listing. Other paths keep the Character search.
+    private static func asciiLastSlash(_ path: String) -> Int?? {
+        var path = path
+        return path.withUTF8 { bytes -> Int?? in
+            var last: Int?
+            for (offset, byte) in bytes.enumerated() {
+                if byte >= 0x80 { return nil }
+                if byte == UInt8(ascii: "/") { last = offset }
+            }
+            return .some(last)
+        }
+    }
+
     /// The path without trailing slashes (except the root).
     public static func normalized(_ path: String) -> String {
+        // Most paths end without a slash: nothing to do (and no Character count).
+        if path.utf8.last != UInt8(ascii: "/") { return path }
         var p = path
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p

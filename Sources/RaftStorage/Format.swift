@@ -34,25 +34,39 @@ public struct LogID: Hashable, Sendable, CustomStringConvertible {
 
     /// The UUID spelling, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
     public var description: String {
-        var s = ""
-        for (i, byte) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { s += "-" }
-            s += hex2(byte)
+        // Written as bytes into one string (recovery names the log in its report at every open).
+        String(unsafeUninitializedCapacity: 36) { out in
+            var n = 0
+            for (i, byte) in bytes.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { out[n] = UInt8(ascii: "-"); n += 1 }
+                out[n] = hexDigit(byte >> 4)
+                out[n + 1] = hexDigit(byte & 15)
+                n += 2
+            }
+            return n
         }
-        return s
     }
 }
 
+/// The lower-case hex digit of a value below 16, as an ASCII byte.
+@inline(__always) func hexDigit(_ v: UInt8) -> UInt8 {
+    v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
+}
+
 @inline(__always) func hex2(_ b: UInt8) -> String {
-    let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-    return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+    String(unsafeUninitializedCapacity: 2) { out in
+        out[0] = hexDigit(b >> 4)
+        out[1] = hexDigit(b & 15)
+        return 2
+    }
 }
 
 /// `0x`-less, zero-padded lower-case hex of a 64-bit value (16 digits).
 func hex16(_ v: UInt64) -> String {
-    var s = ""
-    for i in stride(from: 56, through: 0, by: -8) { s += hex2(UInt8(truncatingIfNeeded: v >> UInt64(i))) }
-    return s
+    String(unsafeUninitializedCapacity: 16) { out in
+        for k in 0..<16 { out[k] = hexDigit(UInt8(truncatingIfNeeded: v >> UInt64(60 - 4 * k)) & 15) }
+        return 16
+    }
 }
 
 /// `0x` + 8 hex digits, as checksums are printed.
@@ -108,20 +122,27 @@ public enum StorageFormat {
 
     /// The number in a name of the form PREFIX + 16 lower-case hex digits + SUFFIX, or nil.
     static func hex16Number(in fileName: String, prefix: String, suffix: String) -> UInt64? {
-        let u = Array(fileName.utf8)
-        let start = prefix.utf8.count
-        guard u.count == start + 16 + suffix.utf8.count, fileName.hasPrefix(prefix), fileName.hasSuffix(suffix) else { return nil }
-        var v: UInt64 = 0
-        for c in u[start..<(start + 16)] {
-            let d: UInt64
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt64(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt64(c - UInt8(ascii: "a") + 10)
-            default: return nil
+        // Compared as bytes (every directory listing asks this of every name): the prefixes and
+        // suffixes are ASCII with no canonical equivalents, and ASCII hex digits sit between them,
+        // so a byte match is exactly a String (Character) match.
+        var name = fileName
+        return name.withUTF8 { u -> UInt64? in
+            let start = prefix.utf8.count
+            let end = start + 16
+            guard u.count == end + suffix.utf8.count, u.prefix(start).elementsEqual(prefix.utf8),
+                  u.suffix(from: end).elementsEqual(suffix.utf8) else { return nil }
+            var v: UInt64 = 0
+            for c in u[start..<end] {
+                let d: UInt64
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt64(c - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt64(c - UInt8(ascii: "a") + 10)
+                default: return nil
+                }
+                v = v << 4 | d
             }
-            v = v << 4 | d
+            return v
         }
-        return v
     }
 
     /// Total on-disk size of a record with a payload of `payloadLength` bytes.

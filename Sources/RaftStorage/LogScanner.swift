@@ -210,6 +210,8 @@ public struct ScanResult: Sendable {
     public var snapshot: SnapshotFileInfo?
     /// Every snapshot file found, newest (highest index) first, valid or not.
     public var snapshotFiles: [SnapshotFileInfo] = []
+    /// The chosen snapshot with its data, when the scanner was asked to keep it (`keepsSnapshotData`).
+    var loadedSnapshot: Snapshot?
     /// Segment files whose sequence is below the snapshot's first segment: wholly covered by the
     /// snapshot, not scanned, and removed by `LogStorage.open` (an interrupted `saveSnapshot` leaves them).
     public var obsoleteSegments: [String] = []
@@ -339,16 +341,25 @@ public final class LogScanner {
     /// Read segments through `mmap` when the file system offers it (faster: no copy). Off by
     /// default: if another process cut a segment while it is mapped, reading it would fault.
     public var memoryMap = false
+    /// Keep the chosen snapshot's data (`ScanResult.loadedSnapshot`): opening storage needs it, and
+    /// reading the file once saves a second read. Off for verification, whose memory stays bounded.
+    var keepsSnapshotData = false
 
     /// Scans a node's data directory: every `log-*.seg` file in name order and `hardstate`.
-    public init(directory: String, fileSystem: FileSystem) throws(StorageError) {
+    public convenience init(directory: String, fileSystem: FileSystem) throws(StorageError) {
+        self.init(directory: directory, fileSystem: fileSystem, names: try fileSystem.contentsOfDirectory(atPath: directory))
+    }
+
+    /// Scans a data directory whose listing (`FileSystem.contentsOfDirectory`) the caller has
+    /// just read (opening storage lists it anyway; once is enough).
+    init(directory: String, fileSystem: FileSystem, names: [String]) {
         self.directory = directory
         self.fileSystem = fileSystem
         var segments: [String] = []
         var others: [String] = []
         var snapshots: [String] = []
         var hardState: String?
-        for name in try fileSystem.contentsOfDirectory(atPath: directory) {
+        for name in names {
             if StorageFormat.segmentSequence(fileName: name) != nil {
                 segments.append(Path.join(directory, name))
             } else if SnapshotFormat.index(fileName: name) != nil {
@@ -383,22 +394,26 @@ public final class LogScanner {
 
     /// Reads every snapshot file (newest first) and picks the newest valid one. Invalid files newer
     /// than it are problems (row P1–P4); invalid older ones, which nothing needs, are notes.
-    func inspectSnapshots() throws(StorageError) -> (chosen: SnapshotFileInfo?, all: [SnapshotFileInfo], problems: [StorageProblem], notes: [String]) {
+    func inspectSnapshots() throws(StorageError) -> (chosen: SnapshotFileInfo?, all: [SnapshotFileInfo], problems: [StorageProblem], notes: [String], loaded: Snapshot?) {
         let ordered = snapshotPaths.sorted { Path.name(of: $0).utf8.lexicographicallyPrecedes(Path.name(of: $1).utf8) }.reversed()
         var all: [SnapshotFileInfo] = []
         var chosen: SnapshotFileInfo?
+        var loaded: Snapshot?
         var problems: [StorageProblem] = []
         var notes: [String] = []
         for path in ordered {
-            let info = try SnapshotFileInfo.inspect(path: path, fileSystem: fileSystem, chunkSize: chunkSize)
+            // Until one is chosen, each candidate may be it: read its data too when asked to keep it.
+            let (info, snapshot) = try SnapshotFileInfo.read(path: path, fileSystem: fileSystem, chunkSize: chunkSize,
+                                                             keepData: keepsSnapshotData && chosen == nil)
             all.append(info)
             if chosen == nil, info.isValid {
                 chosen = info
+                loaded = snapshot
             } else if let problem = info.problem {
                 if chosen == nil { problems.append(problem) } else { notes.append("an older snapshot file is not used and does not read back: \(problem)") }
             }
         }
-        return (chosen, all, problems, notes)
+        return (chosen, all, problems, notes, loaded)
     }
 
     /// Reads every segment, checks every record and the hard state, and calls `visit` for each
@@ -454,6 +469,7 @@ public final class LogScanner {
         var result = state.result
         result.otherFiles = otherFiles
         result.snapshot = snapshots.chosen
+        result.loadedSnapshot = snapshots.loaded
         result.snapshotFiles = snapshots.all
         result.obsoleteSegments = obsolete
         result.notes.append(contentsOf: snapshots.notes)

@@ -157,7 +157,9 @@ public final class LogStorage {
         if !hasSegments, let created = try createIfFresh(dir: dir, fileSystem: fileSystem, options: options, hardStatePath: hardStatePath) {
             storage = created
         } else {
-            storage = try recover(dir: dir, fileSystem: fileSystem, options: options)
+            // The listing less the temporary files just removed (a `createIfFresh` that returns nil wrote nothing).
+            let remaining = names.filter { !$0.hasSuffix(".tmp") }
+            storage = try recover(dir: dir, fileSystem: fileSystem, options: options, names: remaining)
         }
         storage.directoryLock = lock
         return storage
@@ -206,8 +208,9 @@ public final class LogStorage {
         return file
     }
 
-    private static func recover(dir: String, fileSystem: FileSystem, options: StorageOptions) throws(StorageError) -> LogStorage {
-        let scanner = try LogScanner(directory: dir, fileSystem: fileSystem)
+    private static func recover(dir: String, fileSystem: FileSystem, options: StorageOptions, names: [String]) throws(StorageError) -> LogStorage {
+        let scanner = LogScanner(directory: dir, fileSystem: fileSystem, names: names)
+        scanner.keepsSnapshotData = true
         // Entries are applied as they are read; a batch whose marker never comes is rolled back at
         // the end (its appends dropped, the acknowledged entries it superseded put back).
         // `log[0]` has index `start`: the first live segment may begin after index 1 (a snapshot covers
@@ -279,13 +282,11 @@ public final class LogStorage {
         guard let logID = result.logID, result.snapshot != nil || !result.segments.isEmpty else {
             throw StorageError(.inconsistency, "refusing to open \(dir): no readable segment; run `logdump verify \(dir)`", path: dir, problems: result.problems)
         }
-        // The snapshot (read again, with its data) and the entries after it.
+        // The snapshot (with its data, from the same read that checked it) and the entries after it.
         var snapshot: Snapshot?
         if let info = result.snapshot {
-            let loaded = try SnapshotFileInfo.load(path: info.path, fileSystem: fileSystem)
-            guard let s = loaded.snapshot, s.metadata == info.metadata else {
-                throw StorageError(.corruption, "refusing to open \(dir): the snapshot file \(info.name) changed while it was read; run `logdump verify \(dir)`",
-                                   path: info.path, problems: loaded.info.problem.map { [$0] } ?? [])
+            guard let s = result.loadedSnapshot, s.metadata == info.metadata else {
+                preconditionFailure("the scan chose snapshot \(info.name) without keeping its data")
             }
             snapshot = s
             let keep = log.firstIndex { $0.index > s.metadata.index } ?? log.count
