@@ -29,20 +29,85 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
         }
         guard entry.kind == .normal else { return entry.kind.description }
         commandCount += 1
-        let text = String(decoding: entry.data, as: UTF8.self)
-        let words = text.split(separator: " ", omittingEmptySubsequences: true)
-        if words.count >= 3, words[0] == "set" {
-            let key = String(words[1])
-            let value = words[2...].joined(separator: " ")
+        switch KeyValueStore.command(in: entry.data) {
+        case .set(let key, let value):
             values[key] = value
             return "\(key)=\(value)"
-        }
-        if words.count == 2, words[0] == "del" {
-            let key = String(words[1])
+        case .del(let key):
             if values.removeValue(forKey: key) != nil { return "del \(key)" }
             return "del \(key) (absent)"
+        case .opaque:
+            return "'\(String(decoding: entry.data, as: UTF8.self))' (opaque)"
         }
-        return "'\(text)' (opaque)"
+    }
+
+    /// `apply` of each entry in order, without the descriptions: the same change to the store,
+    /// for hosts that do not narrate (the explorer re-applies whole logs at every restart;
+    /// building the text was most of that cost).
+    mutating func applyQuietly(_ entries: [Entry]) {
+        for entry in entries {
+            lastApplied = entry.index
+            guard entry.kind == .normal else { continue }
+            commandCount += 1
+            switch KeyValueStore.command(in: entry.data) {
+            case .set(let key, let value): values[key] = value
+            case .del(let key): values.removeValue(forKey: key)
+            case .opaque: break
+            }
+        }
+    }
+
+    /// What a command does to the store.
+    enum Command {
+        case set(key: String, value: String)
+        case del(key: String)
+        /// Any other text: counted, changes no key.
+        case opaque
+    }
+
+    /// The command in an entry's bytes: the text split on spaces (empty words dropped); `set KEY
+    /// VALUE...` (the value is the remaining words joined by one space) or `del KEY`.
+    static func command(in data: [UInt8]) -> Command {
+        // ASCII (every command the tools write) is split as bytes: there each byte is one
+        // Character and no grapheme cluster holds a space, so the words are the same as the
+        // String split's. Other text goes through the String split, whose grapheme rules decide.
+        if data.allSatisfy({ $0 < 0x80 }) {
+            return data.withUnsafeBufferPointer { asciiCommand($0) }
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        if words.count >= 3, words[0] == "set" { return .set(key: String(words[1]), value: words[2...].joined(separator: " ")) }
+        if words.count == 2, words[0] == "del" { return .del(key: String(words[1])) }
+        return .opaque
+    }
+
+    /// `command(in:)` for ASCII bytes, without building the words.
+    private static func asciiCommand(_ bytes: UnsafeBufferPointer<UInt8>) -> Command {
+        let space = UInt8(ascii: " ")
+        var position = 0
+        func nextWord() -> UnsafeBufferPointer<UInt8>? {
+            while position < bytes.count && bytes[position] == space { position += 1 }
+            guard position < bytes.count else { return nil }
+            let start = position
+            while position < bytes.count && bytes[position] != space { position += 1 }
+            return UnsafeBufferPointer(rebasing: bytes[start..<position])
+        }
+        func string(_ word: UnsafeBufferPointer<UInt8>) -> String { String(decoding: word, as: UTF8.self) }
+        guard let verb = nextWord(), let key = nextWord() else { return .opaque }
+        let isSet = verb.elementsEqual("set".utf8), isDel = verb.elementsEqual("del".utf8)
+        let first = nextWord()
+        if isDel && first == nil { return .del(key: string(key)) }
+        guard isSet, let first else { return .opaque }
+        guard let second = nextWord() else { return .set(key: string(key), value: string(first)) }
+        // Several value words: joined by one space, as the String split's `joined` does.
+        var value = Array(first)
+        var word: UnsafeBufferPointer<UInt8>? = second
+        while let next = word {
+            value.append(space)
+            value.append(contentsOf: next)
+            word = nextWord()
+        }
+        return .set(key: string(key), value: String(decoding: value, as: UTF8.self))
     }
 
     /// The store as bytes (a snapshot's data): `KV1`, last applied and command count (u64 LE),
