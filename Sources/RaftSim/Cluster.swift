@@ -213,87 +213,112 @@ public final class Cluster {
         var commit: UInt64
     }
 
+    /// The state narration compares with after a step; nil when the node is down, and when
+    /// nobody narrates (only narration compares with it, and every step takes one).
     func snapshot(_ i: Int) -> Snapshot? {
-        guard let node = nodes[i] else { return nil }
-        return Snapshot(role: node.role, term: node.term, vote: node.vote, leader: node.leader, commit: node.commitIndex)
+        guard isNarrating else { return nil }
+        return nodes[i].peek { Snapshot(role: $0.role, term: $0.term, vote: $0.vote, leader: $0.leader, commit: $0.commitIndex) }
     }
 
     /// Handles node `i`'s Ready (repeatedly, while it has one), narrating against `before`.
     func handleReady(_ i: Int, before: Snapshot?) {
+        // Read once: only `stabilize` and hosts switch it, between steps (every access to a
+        // property of this class is checked for exclusivity at run time).
+        let narrating = isNarrating
         var rounds = 0
         var before = before
-        while let node = nodes[i], node.hasReady, rounds < 16 {
+        while nodes[i].peek({ $0.hasReady }) == true, rounds < 16 {
             rounds += 1
             let ready = nodes[i]!.ready()
-            let name = Describe.n(NodeID(i + 1))
-            if isNarrating, let before { narrateState(name, before: before, after: snapshot(i)!); narrateRemoval(i, wasLeader: before.role == .leader) }
+            if narrating, let before { narrateState(Describe.n(NodeID(i + 1)), before: before, after: snapshot(i)!); narrateRemoval(i, wasLeader: before.role == .leader) }
             if let snapshot = ready.snapshot, !installReceivedSnapshot(i, snapshot, hardState: ready.hardState) { return }
-            // 1. Persist.
-            if ready.hardState != nil || !ready.entries.isEmpty {
-                if let first = ready.entries.first, first.index <= persistedLast[i] {
-                    checker.logTruncated(i, at: first.index)
-                }
-                do {
-                    try disks[i].save(hardState: ready.hardState, entries: ready.entries)
-                } catch {
-                    say("  \(name) cannot write its disk (\(error)); it crashes")
-                    crashNode(i)
-                    return
-                }
-                if let last = ready.entries.last { persistedLast[i] = last.index }
-                narrateConfigEntries(i, ready.entries)
-                if isNarrating && (!ready.entries.isEmpty || (ready.hardState.map { $0.term != before?.term || $0.vote != before?.vote } ?? false)) {
-                    var what: [String] = []
-                    if !ready.entries.isEmpty { what.append(Describe.entryRange(ready.entries)) }
-                    if let hard = ready.hardState { what.append("term \(hard.term) vote \(Describe.n(hard.vote)) commit \(hard.commit)") }
-                    say("  \(name) persists \(what.joined(separator: ", "))\(disks[i].isSyncOn ? "" : " (not synced)")")
-                }
-            }
-            // 2. Send.
-            if !ready.messages.isEmpty {
-                var sent: [InFlightMessage] = []
-                sent.reserveCapacity(ready.messages.count)
-                for message in ready.messages {
-                    sent.append(InFlightMessage(id: nextMessageID, message: message))
-                    nextMessageID += 1
-                }
-                inFlight.append(contentsOf: sent)
-                if isNarrating { narrateSent(name, sent) }
-            }
-            // 3. Apply.
-            if !ready.committedEntries.isEmpty {
-                var results: [String] = []
-                for entry in ready.committedEntries {
-                    let result = machines[i].apply(entry)
-                    if isNarrating && results.count < 8 { results.append(result) }
-                }
-                if isNarrating {
-                    let first = ready.committedEntries.first!.index
-                    let last = ready.committedEntries.last!.index
-                    let range = first == last ? "entry \(first)" : "entries \(first)..\(last)"
-                    let more = ready.committedEntries.count > results.count ? ", …" : ""
-                    say("  \(name) applies \(range): \(results.joined(separator: ", "))\(more)")
-                }
-            }
-            // Reads: a confirmed read is served once the state machine has applied its index.
-            for state in ready.readStates {
-                if let position = pendingReads.firstIndex(where: { $0.context == state.context && $0.node == i }) {
-                    pendingReads[position].index = state.index
-                    say("  \(name) confirms read \(state.context) at read index \(state.index) (a quorum still follows it)")
-                    let floor = pendingReads[position].committedAtStart
-                    if state.index < floor {
-                        pendingReads[position].reported = true
-                        let violation = InvariantViolation(invariant: "Linearizable Reads",
-                            evidence: "\(name) confirmed read \(state.context) at index \(state.index), but index \(floor) was committed before the read was asked")
-                        violations.append(violation)
-                        lines.append("  !! INVARIANT VIOLATED — \(violation)")
-                    }
-                }
-            }
+            guard persist(i, ready, before: before, narrating: narrating) else { return }
+            send(i, ready.messages, narrating: narrating)
+            apply(i, ready.committedEntries, narrating: narrating)
+            confirmReads(i, ready.readStates)
             serveReads(i)
             nodes[i]!.advance(ready)
             compactIfOverThreshold(i)
             before = snapshot(i)
+        }
+    }
+
+    /// 1. Persist: the Ready's hard state and entries. False when the disk failed (the node crashed).
+    private func persist(_ i: Int, _ ready: Ready, before: Snapshot?, narrating: Bool) -> Bool {
+        guard ready.hardState != nil || !ready.entries.isEmpty else { return true }
+        var name: String { Describe.n(NodeID(i + 1)) }
+        if let first = ready.entries.first, first.index <= persistedLast[i] {
+            checker.logTruncated(i, at: first.index)
+        }
+        do {
+            try disks[i].save(hardState: ready.hardState, entries: ready.entries)
+        } catch {
+            say("  \(name) cannot write its disk (\(error)); it crashes")
+            crashNode(i)
+            return false
+        }
+        if let last = ready.entries.last { persistedLast[i] = last.index }
+        guard narrating else { return true }
+        narrateConfigEntries(i, ready.entries)
+        if !ready.entries.isEmpty || (ready.hardState.map { $0.term != before?.term || $0.vote != before?.vote } ?? false) {
+            var what: [String] = []
+            if !ready.entries.isEmpty { what.append(Describe.entryRange(ready.entries)) }
+            if let hard = ready.hardState { what.append("term \(hard.term) vote \(Describe.n(hard.vote)) commit \(hard.commit)") }
+            say("  \(name) persists \(what.joined(separator: ", "))\(disks[i].isSyncOn ? "" : " (not synced)")")
+        }
+        return true
+    }
+
+    /// 2. Send: the Ready's messages go in flight under the next ids.
+    private func send(_ i: Int, _ messages: [Message], narrating: Bool) {
+        guard !messages.isEmpty else { return }
+        let firstID = nextMessageID
+        nextMessageID += messages.count
+        var sent: [InFlightMessage] = []
+        sent.reserveCapacity(messages.count)
+        for (offset, message) in messages.enumerated() {
+            sent.append(InFlightMessage(id: firstID + offset, message: message))
+        }
+        inFlight.append(contentsOf: sent)
+        if narrating { narrateSent(Describe.n(NodeID(i + 1)), sent) }
+    }
+
+    /// 3. Apply: the Ready's committed entries go to the node's state machine.
+    private func apply(_ i: Int, _ entries: [Entry], narrating: Bool) {
+        guard !entries.isEmpty else { return }
+        guard narrating else {
+            // Unnarrated (the explorer), the store changes the same way without describing it.
+            machines[i].applyQuietly(entries)
+            return
+        }
+        var results: [String] = []
+        for entry in entries {
+            let result = machines[i].apply(entry)
+            if results.count < 8 { results.append(result) }
+        }
+        let first = entries.first!.index
+        let last = entries.last!.index
+        let range = first == last ? "entry \(first)" : "entries \(first)..\(last)"
+        let more = entries.count > results.count ? ", …" : ""
+        say("  \(Describe.n(NodeID(i + 1))) applies \(range): \(results.joined(separator: ", "))\(more)")
+    }
+
+    /// Reads: a confirmed read is served once the state machine has applied its index.
+    private func confirmReads(_ i: Int, _ states: [ReadState]) {
+        var name: String { Describe.n(NodeID(i + 1)) }
+        for state in states {
+            if let position = pendingReads.firstIndex(where: { $0.context == state.context && $0.node == i }) {
+                pendingReads[position].index = state.index
+                say("  \(name) confirms read \(state.context) at read index \(state.index) (a quorum still follows it)")
+                let floor = pendingReads[position].committedAtStart
+                if state.index < floor {
+                    pendingReads[position].reported = true
+                    let violation = InvariantViolation(invariant: "Linearizable Reads",
+                        evidence: "\(name) confirmed read \(state.context) at index \(state.index), but index \(floor) was committed before the read was asked")
+                    violations.append(violation)
+                    lines.append("  !! INVARIANT VIOLATED — \(violation)")
+                }
+            }
         }
     }
 
@@ -324,7 +349,9 @@ public final class Cluster {
     }
 
     private func serveReads(_ i: Int) {
-        if let node = nodes[i], node.role != .leader, pendingReads.contains(where: { $0.node == i && $0.index == nil }) {
+        // Nothing pending, nothing to abandon or answer (the common case: skip the node's role).
+        guard !pendingReads.isEmpty else { return }
+        if let role = nodes[i].peek({ $0.role }), role != .leader, pendingReads.contains(where: { $0.node == i && $0.index == nil }) {
             // The core forgets unconfirmed reads when it stops leading; the client gets no answer.
             for read in pendingReads where read.node == i && read.index == nil {
                 say("  \(Describe.n(NodeID(i + 1))) abandons read \(read.context): it is no longer leader")
@@ -398,7 +425,7 @@ public final class Cluster {
     /// Runs the checker; records and narrates new violations.
     func checkInvariants() {
         stepCount += 1
-        var found = checker.check(nodes)
+        var found = checker.check(&nodes)
         if !unverifiedReads.isEmpty { found += verifyReads() }
         report(found)
     }
@@ -800,15 +827,15 @@ public final class Cluster {
             recovered.hardState = HardState(term: last.term, vote: .none, commit: recovered.hardState.commit)
         }
         begin()
-        let node = RaftNode(config: nodeConfig(id), configuration: configuration,
+        nodes[i] = RaftNode(config: nodeConfig(id), configuration: configuration,
                             hardState: recovered.hardState, entries: recovered.entries, snapshot: recovered.snapshot)
-        nodes[i] = node
+        let commit = nodes[i].peek { $0.commitIndex }!
         machines[i] = KeyValueStore()
         persistedLast[i] = (recovered.snapshot?.metadata.index ?? 0) + UInt64(recovered.entries.count)
         if let snapshot = recovered.snapshot { restoreStore(i, from: snapshot) }
-        checker.nodeRestarted(i, commit: node.commitIndex)
+        checker.nodeRestarted(i, commit: commit)
         let hard = recovered.hardState
-        say("\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(node.commitIndex), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")")
+        say("\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(commit), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")")
         if let snapshot = recovered.snapshot { say("  \(Describe.n(id)) restores its state machine from its snapshot through \(Describe.at(snapshot.metadata.index, snapshot.metadata.term)): \(machines[i].contentsDescription)") }
         for note in notes { say("  recovery: \(note)") }
         handleReady(i, before: snapshot(i))

@@ -40,12 +40,17 @@ struct InvariantChecker {
     private var leaderLast: [(term: UInt64, lastIndex: UInt64)?]
     /// Per node while leader: its log has been compared with `committed` through this index.
     private var completenessVerified: [UInt64]
-    /// Per pair a < b: both logs are identical through this index.
-    private var pairVerified: [[UInt64]]
+    /// Per pair a < b, at `a * count + b`: both logs are identical through this index. (One flat
+    /// array: this is read for every pair at every step.)
+    private var pairVerified: [UInt64]
     /// Per node: the lowest index at which its log changed (truncation) since the last check.
     private var changedFrom: [UInt64?]
     /// Keys of violations already reported, so one fault is reported once.
     private var reportedKeys: Set<String> = []
+    /// Per node: the (term, vote) the vote check last looked at (see `checkVote`).
+    private var voteChecked: [(term: UInt64, vote: NodeID)?]
+    /// Per node: the term it last led when the Election Safety check looked (see `checkElection`).
+    private var electionChecked: [UInt64?]
 
     init(count: Int) {
         self.count = count
@@ -55,8 +60,10 @@ struct InvariantChecker {
         commitVerified = Array(repeating: 0, count: count)
         leaderLast = Array(repeating: nil, count: count)
         completenessVerified = Array(repeating: 0, count: count)
-        pairVerified = Array(repeating: Array(repeating: 0, count: count), count: count)
+        pairVerified = Array(repeating: 0, count: count * count)
         changedFrom = Array(repeating: nil, count: count)
+        voteChecked = Array(repeating: nil, count: count)
+        electionChecked = Array(repeating: nil, count: count)
     }
 
     /// Node `i`'s log was truncated at `index` (a later entry superseded the suffix).
@@ -78,6 +85,7 @@ struct InvariantChecker {
         changedFrom[i] = 1
         highestTerm[i] = term
         votes[i] = [:]
+        voteChecked[i] = nil
         commitVerified[i] = 0
         lastCommit[i] = 0
         leaderLast[i] = nil
@@ -112,34 +120,20 @@ struct InvariantChecker {
     /// disagrees with the history would be folded into a snapshot unseen.
     mutating func recordCommitted(_ nodes: [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
-        refreshFacts(nodes)
+        facts.removeAll(keepingCapacity: true)
+        for i in 0..<count { facts.append(nodes[i].map { Facts($0) }) }
         extendCommitted(nodes)
         checkCommitted(nodes)
         return found
     }
 
-    /// The few fields the checks read, copied out once per node: reading them through
-    /// `nodes[i]!` copies the whole RaftNode each time, which was most of the checker's cost.
-    private mutating func refreshFacts(_ nodes: [RaftNode?]) {
-        facts.removeAll(keepingCapacity: true)
-        for i in 0..<count {
-            if let node = nodes[i] {
-                facts.append(Facts(id: node.id, term: node.term, vote: node.vote, role: node.role, commitIndex: node.commitIndex,
-                                   firstIndex: node.firstIndex, lastIndex: node.lastIndex))
-            } else {
-                facts.append(nil)
-            }
-        }
-    }
-
-    /// Checks every property; returns violations not reported before.
-    mutating func check(_ nodes: [RaftNode?]) -> [InvariantViolation] {
+    /// Checks every property; returns violations not reported before. (`nodes` is only read;
+    /// `inout` lets the checker read each node in place, see `peek`.)
+    mutating func check(_ nodes: inout [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
-        refreshFacts(nodes)
+        readFacts(&nodes)
         var newlyCommitted: [Int] = []
         for i in 0..<count {
-            // Read the few fields the checks need in place: binding a whole RaftNode copies it
-            // (every array and table it holds retained and released), which was most of the cost.
             guard let node = facts[i] else { continue }
             var name: String { Describe.n(node.id) }
             // Term monotonicity, across restarts.
@@ -153,36 +147,61 @@ struct InvariantChecker {
             }
             if node.role == .leader && node.commitIndex > lastCommit[i] { newlyCommitted.append(i) }
             lastCommit[i] = node.commitIndex
-            // One vote per term, across restarts.
-            if node.vote != .none {
-                if let earlier = votes[i][node.term], earlier != node.vote {
-                    report("\(i)|\(node.term)", "Vote Uniqueness",
-                           "\(name) voted for \(Describe.n(earlier)) and then for \(Describe.n(node.vote)) in term \(node.term)")
-                } else {
-                    votes[i][node.term] = node.vote
-                }
-            }
-            // Election Safety.
-            if node.role == .leader {
-                if let other = leaderOfTerm[node.term], other != node.id {
-                    report("\(node.term)", "Election Safety",
-                           "\(Describe.n(other)) and \(name) were both elected leader of term \(node.term)")
-                } else {
-                    leaderOfTerm[node.term] = node.id
-                }
-            }
+            checkVote(i, node)
+            checkElection(i, node)
         }
         checkLeaderAppendOnly(nodes)
         extendCommitted(nodes)
         checkCommitted(nodes)
         checkLeaderCompleteness(nodes)
-        checkLogMatching(nodes)
+        checkLogMatching(&nodes)
         for i in newlyCommitted { checkCommitQuorum(nodes[i]!, nodes) }
         for i in 0..<count { changedFrom[i] = nil }
         return found
     }
 
     private var found: [InvariantViolation] = []
+
+    /// Copies out the few fields the checks read of each running node, in place (binding a
+    /// whole RaftNode to read them copied it, which was most of the checker's cost).
+    private mutating func readFacts(_ nodes: inout [RaftNode?]) {
+        facts.removeAll(keepingCapacity: true)
+        for i in 0..<count { facts.append(nodes[i].peek { Facts($0) }) }
+    }
+
+    /// One vote per term, across restarts.
+    ///
+    /// A (term, vote) the last look at this node already saw is skipped: that look either recorded
+    /// it in `votes[i]` or reported its conflict, `votes[i]` only grows (`nodeRewritten` clears it
+    /// and `voteChecked` together), so looking again would record nothing and report only a key
+    /// already reported. Hashing two tables per node per step was a good part of the checker's cost.
+    private mutating func checkVote(_ i: Int, _ node: Facts) {
+        guard node.vote != .none else { return }
+        if let seen = voteChecked[i], seen.term == node.term, seen.vote == node.vote { return }
+        voteChecked[i] = (node.term, node.vote)
+        if let earlier = votes[i][node.term], earlier != node.vote {
+            report("\(i)|\(node.term)", "Vote Uniqueness",
+                   "\(Describe.n(node.id)) voted for \(Describe.n(earlier)) and then for \(Describe.n(node.vote)) in term \(node.term)")
+        } else {
+            votes[i][node.term] = node.vote
+        }
+    }
+
+    /// Election Safety.
+    ///
+    /// A node already seen leading this term is skipped: that look either recorded it in
+    /// `leaderOfTerm` or reported the other leader, and a term's leader is never replaced nor
+    /// forgotten, so looking again would record nothing and report only a key already reported.
+    private mutating func checkElection(_ i: Int, _ node: Facts) {
+        guard node.role == .leader, electionChecked[i] != node.term else { return }
+        electionChecked[i] = node.term
+        if let other = leaderOfTerm[node.term], other != node.id {
+            report("\(node.term)", "Election Safety",
+                   "\(Describe.n(other)) and \(Describe.n(node.id)) were both elected leader of term \(node.term)")
+        } else {
+            leaderOfTerm[node.term] = node.id
+        }
+    }
 
     /// What `check` reads of each running node (nil: down).
     private struct Facts {
@@ -193,6 +212,16 @@ struct InvariantChecker {
         var commitIndex: UInt64
         var firstIndex: UInt64
         var lastIndex: UInt64
+
+        init(_ node: borrowing RaftNode) {
+            id = node.id
+            term = node.term
+            vote = node.vote
+            role = node.role
+            commitIndex = node.commitIndex
+            firstIndex = node.firstIndex
+            lastIndex = node.lastIndex
+        }
     }
     private var facts: [Facts?] = []
 
@@ -304,7 +333,8 @@ struct InvariantChecker {
     /// Leader Completeness: a leader holds every entry committed in an earlier term.
     private mutating func checkLeaderCompleteness(_ nodes: [RaftNode?]) {
         for i in 0..<count {
-            guard facts[i]?.role == .leader, let node = nodes[i] else { continue }
+            // (Nothing committed past what was verified: nothing to compare, no node to bind.)
+            guard facts[i]?.role == .leader, completenessVerified[i] < UInt64(committed.count), let node = nodes[i] else { continue }
             var index = completenessVerified[i] + 1
             while index <= UInt64(committed.count) {
                 let record = committed[Int(index) - 1]
@@ -323,12 +353,13 @@ struct InvariantChecker {
 
     /// Log Matching: when two logs hold an entry with the same index and term, they are identical
     /// up to there.
-    private mutating func checkLogMatching(_ nodes: [RaftNode?]) {
+    private mutating func checkLogMatching(_ nodes: inout [RaftNode?]) {
         for a in 0..<count {
             guard let factsA = facts[a] else { continue }
             for b in (a + 1)..<max(a + 1, count) {
                 guard let factsB = facts[b] else { continue }
-                var verified = pairVerified[a][b]
+                let pair = a * count + b
+                var verified = pairVerified[pair]
                 if let cut = changedFrom[a] { verified = min(verified, cut - 1) }
                 if let cut = changedFrom[b] { verified = min(verified, cut - 1) }
                 let common = min(factsA.lastIndex, factsB.lastIndex)
@@ -338,29 +369,42 @@ struct InvariantChecker {
                 verified = max(verified, min(start, common))
                 if verified == common {
                     // Identical through the shorter log's end: nothing can disagree.
-                    pairVerified[a][b] = verified
+                    if pairVerified[pair] != verified { pairVerified[pair] = verified }
                     continue
                 }
-                let nodeA = nodes[a]!
-                let nodeB = nodes[b]!
-                let ea = nodeA.entries
-                let eb = nodeB.entries
-                let oa = Int(nodeA.firstIndex) - 1
-                let ob = Int(nodeB.firstIndex) - 1
+                // The entry arrays only (binding the nodes would copy them whole).
+                let ea = nodes[a].peek { $0.entries }!
+                let eb = nodes[b].peek { $0.entries }!
+                let oa = Int(factsA.firstIndex) - 1
+                let ob = Int(factsB.firstIndex) - 1
                 var i = Int(verified)
                 let end = Int(common)
                 while i < end && ea[i - oa] == eb[i - ob] { i += 1 }
-                pairVerified[a][b] = UInt64(i)
+                pairVerified[pair] = UInt64(i)
                 var k = i
                 while k < end {
                     if ea[k - oa].term == eb[k - ob].term {
                         report("\(a)|\(b)", "Log Matching",
-                               "\(Describe.n(nodeA.id)) and \(Describe.n(nodeB.id)) both hold term \(ea[k - oa].term) at index \(k + 1) but differ at index \(i + 1) (\(Describe.n(nodeA.id)): term \(ea[i - oa].term) \(ea[i - oa].kind), \(Describe.n(nodeB.id)): term \(eb[i - ob].term) \(eb[i - ob].kind))")
+                               "\(Describe.n(factsA.id)) and \(Describe.n(factsB.id)) both hold term \(ea[k - oa].term) at index \(k + 1) but differ at index \(i + 1) (\(Describe.n(factsA.id)): term \(ea[i - oa].term) \(ea[i - oa].kind), \(Describe.n(factsB.id)): term \(eb[i - ob].term) \(eb[i - ob].kind))")
                         break
                     }
                     k += 1
                 }
             }
         }
+    }
+}
+
+extension Optional where Wrapped == RaftNode {
+    /// What `read` finds in the node, or nil when there is none (the node is down).
+    ///
+    /// `mutating` although nothing is changed: on exclusive access the node is read where it
+    /// lies. A RaftCore getter called on `nodes[i]`, or on a binding of it, first copies the whole
+    /// RaftNode (some 460 bytes, every array and table in it retained and released), and the
+    /// simulator reads a few fields of every node at every step.
+    @inline(__always)
+    mutating func peek<T>(_ read: (inout RaftNode) -> T) -> T? {
+        guard self != nil else { return nil }
+        return read(&self!)
     }
 }
