@@ -120,6 +120,7 @@ struct InvariantChecker {
     /// disagrees with the history would be folded into a snapshot unseen.
     mutating func recordCommitted(_ nodes: [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
+        recordedSinceCheck = true
         facts.removeAll(keepingCapacity: true)
         for i in 0..<count { facts.append(nodes[i].map { Facts($0) }) }
         extendCommitted(nodes)
@@ -132,6 +133,11 @@ struct InvariantChecker {
     mutating func check(_ nodes: inout [RaftNode?]) -> [InvariantViolation] {
         found.removeAll()
         readFacts(&nodes)
+        defer {
+            swap(&facts, &checkedFacts)
+            recordedSinceCheck = false
+        }
+        if isUnchangedSinceLastCheck { return found }
         var newlyCommitted: [Int] = []
         for i in 0..<count {
             guard let node = facts[i] else { continue }
@@ -204,7 +210,7 @@ struct InvariantChecker {
     }
 
     /// What `check` reads of each running node (nil: down).
-    private struct Facts {
+    private struct Facts: Equatable {
         var id: NodeID
         var term: UInt64
         var vote: NodeID
@@ -224,6 +230,27 @@ struct InvariantChecker {
         }
     }
     private var facts: [Facts?] = []
+    /// `facts` as the last check saw them.
+    private var checkedFacts: [Facts?] = []
+    /// `recordCommitted` ran since the last check (the records moved without a full check).
+    private var recordedSinceCheck = false
+
+    /// Whether a check now would find exactly what the last one found, so it can be skipped.
+    ///
+    /// Every node has the same facts as at the last check (running or down, term, vote, role,
+    /// commit, first and last index), no log was cut or replaced since (`logTruncated`,
+    /// `nodeRestarted` and `nodeRewritten` all set `changedFrom`), and `recordCommitted` did not
+    /// run. A log then holds the same entries: it changes only by appending past its last index,
+    /// by a cut or replacement that sets `changedFrom`, or by compaction, which moves its first
+    /// index. Each check is a function of these facts, those entries and the checker's own
+    /// records, and after the last check with the same inputs its records are a fixed point:
+    /// monotonicity and leader bookkeeping store the same values, nothing newly commits or extends
+    /// the history, and what stopped at a mismatch (commit, completeness or log comparison) would
+    /// stop there again and report only a key already reported. So skipping loses nothing.
+    /// (Ticks and heartbeats mostly change no fact.)
+    private var isUnchangedSinceLastCheck: Bool {
+        !recordedSinceCheck && facts == checkedFacts && !changedFrom.contains { $0 != nil }
+    }
 
     /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
     /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
