@@ -154,20 +154,43 @@ public enum Path {
         return String(path[path.index(after: slash)...])
     }
 
+    /// Whether `path` is an entry of `directory`: `directory(of: path) == directory`, without
+    /// building the directory's string when both are ASCII (the simulated disk asks this of every
+    /// name at every listing and directory sync).
+    public static func isEntry(_ path: String, of directory: String) -> Bool {
+        var path = path, directory = directory
+        let fast = path.withUTF8 { p in
+            directory.withUTF8 { d -> Bool? in
+                guard let slash = asciiLastSlash(p), d.allSatisfy({ $0 < 0x80 }) else { return nil }
+                guard let slash else { return d.elementsEqual(".".utf8) }
+                return slash == 0 ? d.elementsEqual("/".utf8) : d.elementsEqual(p[..<slash])
+            }
+        }
+        return fast ?? (Path.directory(of: path) == directory)
+    }
+
+    /// Byte-wise order of two strings' UTF-8 (the order listings are sorted in).
+    public static func bytewisePrecedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } }
+    }
+
     /// For an ASCII path, the byte offset of its last `/` (`.some(nil)` when it has none); nil for
     /// any other path. In ASCII every byte is a Character, so the offset is where the Character
     /// search would stop; the byte search skips grapheme breaking, which was most of the
     /// simulator's directory listing. Other paths keep the Character search.
     private static func asciiLastSlash(_ path: String) -> Int?? {
         var path = path
-        return path.withUTF8 { bytes -> Int?? in
-            var last: Int?
-            for (offset, byte) in bytes.enumerated() {
-                if byte >= 0x80 { return nil }
-                if byte == UInt8(ascii: "/") { last = offset }
-            }
-            return .some(last)
+        return path.withUTF8 { asciiLastSlash($0) }
+    }
+
+    private static func asciiLastSlash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int?? {
+        var last: Int?
+        for (offset, byte) in bytes.enumerated() {
+            if byte >= 0x80 { return nil }
+            if byte == UInt8(ascii: "/") { last = offset }
         }
+        return .some(last)
     }
 
     /// The path without trailing slashes (except the root).

@@ -616,7 +616,9 @@ final class WindowReader {
             self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 64)
         } else {
             mapped = nil
-            self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: self.chunk, alignment: 64)
+            // No bigger than the file (`load` grows it for a longer read): a small segment does
+            // not take a whole chunk (a 1 MiB allocation at every simulated restart).
+            self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(min(Int64(self.chunk), max(size, 64))), alignment: 64)
         }
     }
 

@@ -56,9 +56,9 @@ public final class MemoryFileSystem: FileSystem {
         let dir = normalize(path)
         guard directories.contains(dir) else { throw StorageError(.notFound, "cannot list \(dir): no such directory", path: dir) }
         var result: [String] = []
-        for name in names.keys where Path.directory(of: name) == dir { result.append(Path.name(of: name)) }
-        for sub in directories where sub != dir && Path.directory(of: sub) == dir { result.append(Path.name(of: sub)) }
-        return result.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        for name in names.keys where Path.isEntry(name, of: dir) { result.append(Path.name(of: name)) }
+        for sub in directories where sub != dir && Path.isEntry(sub, of: dir) { result.append(Path.name(of: sub)) }
+        return result.sorted(by: Path.bytewisePrecedes)
     }
 
     public func fileExists(atPath path: String) -> Bool {
@@ -98,10 +98,10 @@ public final class MemoryFileSystem: FileSystem {
         let dir = normalize(path)
         guard directories.contains(dir) else { throw StorageError(.notFound, "cannot sync \(dir): no such directory", path: dir) }
         directorySyncCount += 1
-        for name in durableNames.keys where Path.directory(of: name) == dir && names[name] == nil {
+        for name in durableNames.keys where Path.isEntry(name, of: dir) && names[name] == nil {
             durableNames[name] = nil
         }
-        for (name, node) in names where Path.directory(of: name) == dir { durableNames[name] = node }
+        for (name, node) in names where Path.isEntry(name, of: dir) { durableNames[name] = node }
     }
 
     public func rename(from: String, to: String) throws(StorageError) {
