@@ -274,13 +274,8 @@ public final class Cluster {
         guard !messages.isEmpty else { return }
         let firstID = nextMessageID
         nextMessageID += messages.count
-        var sent: [InFlightMessage] = []
-        sent.reserveCapacity(messages.count)
-        for (offset, message) in messages.enumerated() {
-            sent.append(InFlightMessage(id: firstID + offset, message: message))
-        }
-        inFlight.append(contentsOf: sent)
-        if narrating { narrateSent(Describe.n(NodeID(i + 1)), sent) }
+        inFlight.append(contentsOf: messages.indices.lazy.map { InFlightMessage(id: firstID + $0, message: messages[$0]) })
+        if narrating { narrateSent(Describe.n(NodeID(i + 1)), Array(inFlight.suffix(messages.count))) }
     }
 
     /// 3. Apply: the Ready's committed entries go to the node's state machine.

@@ -129,7 +129,14 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
 
     /// A store restored from `serialized()` bytes; nil when they are not a valid encoding.
     public init?(serialized bytes: [UInt8]) {
-        guard bytes.count >= 23, Array(bytes[0..<3]) == Array("KV1".utf8) else { return nil }
+        // Decoded through the buffer (restarts and received snapshots decode whole stores).
+        guard let decoded = bytes.withUnsafeBufferPointer(KeyValueStore.decode) else { return nil }
+        (values, commandCount, lastApplied) = decoded
+    }
+
+    /// `init(serialized:)`'s parts: values, command count, last applied.
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> ([String: String], Int, UInt64)? {
+        guard bytes.count >= 23, bytes.prefix(3).elementsEqual("KV1".utf8) else { return nil }
         var position = 3
         func u64() -> UInt64? {
             guard position + 8 <= bytes.count else { return nil }
@@ -148,7 +155,7 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
         func string() -> String? {
             guard let count = u32(), count <= bytes.count - position else { return nil }
             defer { position += count }
-            return String(decoding: bytes[position..<(position + count)], as: UTF8.self)
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<(position + count)]), as: UTF8.self)
         }
         guard let applied = u64(), let commands = u64(), commands <= UInt64(Int.max), let count = u32() else { return nil }
         var values: [String: String] = [:]
@@ -157,9 +164,7 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
             values[key] = value
         }
         guard position == bytes.count else { return nil }
-        self.values = values
-        self.commandCount = Int(commands)
-        self.lastApplied = applied
+        return (values, Int(commands), applied)
     }
 
     /// Pairs sorted by key.
