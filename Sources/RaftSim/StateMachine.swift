@@ -58,7 +58,7 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
     }
 
     /// What a command does to the store.
-    enum Command {
+    enum Command: Equatable {
         case set(key: String, value: String)
         case del(key: String)
         /// Any other text: counted, changes no key.
