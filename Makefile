@@ -43,7 +43,7 @@ explore-mutants: setup
 	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,sync-off --stop-on-failure
 	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,local-reads --stop-on-failure
 
-# libFuzzer targets (Fuzz/README.md): record decoder, hard-state decoder, message validation.
+# libFuzzer targets (Fuzz/README.md): record decoder, hard-state decoder, message validation, REPL commands.
 FUZZ_SECONDS ?= 20
 fuzz:
 	Fuzz/run.sh $(FUZZ_SECONDS)
