@@ -61,8 +61,11 @@ extension RaftNode {
             // and otherwise relies on vote requests, which such a node never sends.)
             send(.appendResponse(AppendResponse(from: id, to: message.from, term: term, index: 0)))
             return .handled
-        case .vote(let request) where request.isPreVote:
-            send(.voteResponse(VoteResponse(from: id, to: request.from, term: term, isGranted: false, isPreVote: true)))
+        case .vote(let request):
+            // Refuse with our term (Figure 2), so a candidate stuck below it learns the term: the
+            // explorer found a candidate that alone could win, campaigning forever a few terms
+            // below a voter that never wrote to it (its configuration did not include it).
+            send(.voteResponse(VoteResponse(from: id, to: request.from, term: term, isGranted: false, isPreVote: request.isPreVote)))
             return .handled
         default:
             break

@@ -48,19 +48,25 @@ struct ValidationTests {
         #expect(cluster.node(1).commitIndex == 1)
     }
 
-    @Test("stale-term messages are ignored, and a stale leader learns the new term")
+    /// Found by the explorer (seed 3081): a candidate that alone could win campaigned forever a
+    /// few terms below a voter that ignored its stale requests and never wrote to it (its
+    /// configuration did not include the candidate). A stale request is refused with the term.
+    @Test("stale-term messages are refused with the newer term, so stale leaders and candidates learn it")
     func staleTerm() {
         var node = RaftNode(config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3]),
                             hardState: HardState(term: 5))
-        let vote = node.step(.vote(RequestVote(from: 3, to: 2, term: 3, lastLogIndex: 0, lastLogTerm: 0)))
-        #expect(vote == .ignored(reason: "stale term 3 < 5"))
+        let answer = node.step(.appendResponse(AppendResponse(from: 1, to: 2, term: 3, index: 0)))
+        #expect(answer == .ignored(reason: "stale term 3 < 5"))
         #expect(!node.hasReady)
+        let vote = node.step(.vote(RequestVote(from: 3, to: 2, term: 3, lastLogIndex: 0, lastLogTerm: 0)))
+        #expect(vote == .handled)
         let heartbeat = node.step(.heartbeat(Heartbeat(from: 1, to: 2, term: 3, commit: 0)))
         #expect(heartbeat == .handled)
         let preVote = node.step(.vote(RequestVote(from: 3, to: 2, term: 4, lastLogIndex: 0, lastLogTerm: 0, isPreVote: true)))
         #expect(preVote == .handled)
         let ready = node.ready()
         #expect(ready.messages == [
+            .voteResponse(VoteResponse(from: 2, to: 3, term: 5, isGranted: false)),
             .appendResponse(AppendResponse(from: 2, to: 1, term: 5, index: 0)),
             .voteResponse(VoteResponse(from: 2, to: 3, term: 5, isGranted: false, isPreVote: true)),
         ])
