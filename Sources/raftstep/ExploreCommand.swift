@@ -46,7 +46,7 @@ struct Explore: ParsableCommand {
     @Option(name: .customLong("emit-script"), help: "Write the first failing run, shortened, to FILE.") var emitScript: String?
     @Option(help: "Write every failing run, shortened, to DIR/explore-SEED.txt.") var out: String?
     @Flag(help: "Write failing runs unshortened.") var noShrink = false
-    @Option(help: "Tick rounds the liveness phase may take.") var livenessRounds: Int = 200
+    @Option(help: "Tick rounds the liveness phase may take.") var livenessRounds: Int = Explorer.Options().livenessRounds
     @Flag(help: "Skip the liveness phase.") var noLiveness = false
     @Option(help: "Pre-vote in every run: on, off, or random (drawn per run).") var prevote: String = "random"
     @Option(help: "Check-quorum in every run: on, off, or random.") var checkquorum: String = "random"
