@@ -127,13 +127,11 @@ struct JointConsensusTests {
         #expect(cluster.node(2).commitIndex == cluster.node(3).commitIndex)
     }
 
-    /// Found by the explorer (seed 662, 3 nodes): n3 leads C_new (n2,n3), proposes removing
-    /// itself, commits C_old,new (n2,n3)&(n2), appends C_new (n2) and crashes before n2 gets it.
-    /// n2 is joint and needs n3's vote, which n3 refuses (its log is longer); if n3, a non-voter
-    /// of its latest configuration, could not campaign either, no leader would ever be elected.
-    @Test("a server whose removal is not yet committed can still win, and then steps down")
-    func removalInFlightDoesNotBlockElections() throws {
-        var cluster = LoopbackCluster(count: 3)
+    /// Three nodes; n3 leads, removes n1, then itself: C_old,new (n2,n3)&(n2) commits on n2's
+    /// answer, n3 appends C_new (n2) and is cut off, crashes and restarts before it leaves.
+    /// n3 is left isolated (heal to reconnect it).
+    static func removalInFlight(preVote: Bool) throws -> LoopbackCluster {
+        var cluster = LoopbackCluster(count: 3) { $0.preVote = preVote }
         cluster.elect(3)
         try cluster.nodes[2].proposeConfigChange(.remove(1))
         cluster.handleReady(3)
@@ -141,12 +139,21 @@ struct JointConsensusTests {
         #expect(cluster.node(3).configuration == Configuration(voters: [2, 3]))
         try cluster.nodes[2].proposeConfigChange(.remove(3))
         cluster.handleReady(3)
-        // C_old,new commits on n2's answer; n3 appends C_new (n2) and is cut off before it leaves.
         cluster.deliver { $0.node(3).configuration == Configuration(voters: [2]) }
         cluster.isolate(3)
         cluster.stabilize()
         cluster.crash(3)
         cluster.restart(3)
+        return cluster
+    }
+
+    /// Found by the explorer (seed 662, 3 nodes): n3 leads C_new (n2,n3), proposes removing
+    /// itself, commits C_old,new (n2,n3)&(n2), appends C_new (n2) and crashes before n2 gets it.
+    /// n2 is joint and needs n3's vote, which n3 refuses (its log is longer); if n3, a non-voter
+    /// of its latest configuration, could not campaign either, no leader would ever be elected.
+    @Test("a server whose removal is not yet committed can still win, and then steps down")
+    func removalInFlightDoesNotBlockElections() throws {
+        var cluster = try Self.removalInFlight(preVote: true)
         cluster.heal()
         #expect(cluster.node(2).configuration == Configuration(voters: [2], outgoingVoters: [2, 3]))
         #expect(cluster.node(3).configuration == Configuration(voters: [2]))
@@ -171,18 +178,7 @@ struct JointConsensusTests {
     /// pre-vote first: a hopeless campaign costs neither its term nor its vote.
     @Test("a server outside its latest configuration campaigns with pre-vote even when pre-vote is off")
     func removalInFlightCampaignsWithPreVote() throws {
-        var cluster = LoopbackCluster(count: 3) { $0.preVote = false }
-        cluster.elect(3)
-        try cluster.nodes[2].proposeConfigChange(.remove(1))
-        cluster.handleReady(3)
-        cluster.stabilize()
-        try cluster.nodes[2].proposeConfigChange(.remove(3))
-        cluster.handleReady(3)
-        cluster.deliver { $0.node(3).configuration == Configuration(voters: [2]) }
-        cluster.isolate(3)
-        cluster.stabilize()
-        cluster.crash(3)
-        cluster.restart(3)
+        var cluster = try Self.removalInFlight(preVote: false)
         let (term, vote) = (cluster.node(3).term, cluster.node(3).vote)
         cluster.nodes[2].campaign()
         cluster.handleReady(3)
