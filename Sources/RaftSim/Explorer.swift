@@ -204,12 +204,10 @@ public enum Explorer {
         if options.faults.contains(.compaction) {
             clusterOptions.compactThreshold = [0, 0, 3, 10][Int(rng.next(below: 4))]
         }
-        guard let cluster = try? Cluster(options: clusterOptions) else {
+        guard let cluster = makeCluster(clusterOptions, options) else {
             return Result(seed: seed, violation: nil, script: [], steps: 0, maxCommit: 0, maxTerm: 0,
                           stats: Stats(), actions: [], clusterOptions: clusterOptions)
         }
-        cluster.isNarrating = false
-        if options.faults.contains(.localReads) { _ = cluster.setLocalReads(true) }
         var driver = Driver(cluster: cluster, record: false)
         var generator = Generator(options: options)
         // Vary the load per run: one run in three proposes sparsely.
@@ -289,10 +287,16 @@ public enum Explorer {
         var lines: [String]
     }
 
-    static func replay(clusterOptions: ClusterOptions, actions: [Action], options: Options, record: Bool) -> Outcome {
-        guard let cluster = try? Cluster(options: clusterOptions) else { return Outcome(failure: nil, applied: [], lines: []) }
+    /// A quiet cluster for one run (or its replay), with the run's read shortcut.
+    static func makeCluster(_ clusterOptions: ClusterOptions, _ options: Options) -> Cluster? {
+        guard let cluster = try? Cluster(options: clusterOptions) else { return nil }
         cluster.isNarrating = false
         if options.faults.contains(.localReads) { _ = cluster.setLocalReads(true) }
+        return cluster
+    }
+
+    static func replay(clusterOptions: ClusterOptions, actions: [Action], options: Options, record: Bool) -> Outcome {
+        guard let cluster = makeCluster(clusterOptions, options) else { return Outcome(failure: nil, applied: [], lines: []) }
         var driver = Driver(cluster: cluster, record: record)
         var applied: [Action] = []
         for action in actions {
