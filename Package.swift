@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "RaftCore", targets: ["RaftCore"]),
         .library(name: "RaftStorage", targets: ["RaftStorage"]),
+        .library(name: "RaftHost", targets: ["RaftHost"]),
         .library(name: "RaftSim", targets: ["RaftSim"]),
         .executable(name: "raftstep", targets: ["raftstep"]),
         .executable(name: "logdump", targets: ["logdump"]),
@@ -23,14 +24,16 @@ let package = Package(
         .target(name: "RaftStorage", dependencies: ["RaftCore", "CCRC32C"]),
         // CRC32C with the SSE4.2 instruction (runtime-detected) and a portable table fallback.
         .target(name: "CCRC32C"),
+        // The one Ready loop (NodeHost), the StateMachine and Transport protocols, the key-value store.
+        .target(name: "RaftHost", dependencies: ["RaftCore", "RaftStorage"]),
         // In-process cluster, simulated network and disks, invariant checker.
-        .target(name: "RaftSim", dependencies: ["RaftCore", "RaftStorage"]),
+        .target(name: "RaftSim", dependencies: ["RaftCore", "RaftStorage", "RaftHost"]),
         // GNU readline, as a system library.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         // Prompt, history and completion on top of readline; plain lines when stdin is not a TTY.
         .target(name: "LineEditor", dependencies: ["CReadline"]),
         // REPL command language, rendering and script runner, testable without a terminal.
-        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftStorage", "LineEditor", "LogdumpKit"]),
+        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftHost", "RaftStorage", "LineEditor", "LogdumpKit"]),
         .executableTarget(name: "raftstep", dependencies: [
             "RaftStepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -45,7 +48,8 @@ let package = Package(
         ]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
-        .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI"]),
+        .testTarget(name: "RaftHostTests", dependencies: ["RaftHost", "RaftCore", "RaftStorage"]),
+        .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost"]),
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
