@@ -46,6 +46,8 @@ let package = Package(
         .executableTarget(name: "raftbench", dependencies: [
             "RaftCore", "RaftStorage", "LogdumpKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // raftd's node: a NodeHost driven by ticks, peers and clients; the member directory; RESP commands.
+        .target(name: "RaftDaemon", dependencies: ["RaftCore", "RaftStorage", "RaftHost"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftHostTests", dependencies: ["RaftHost", "RaftCore", "RaftStorage"]),
