@@ -49,6 +49,7 @@ let package = Package(
         // raftd's node: a NodeHost driven by ticks, peers and clients; the member directory; RESP commands.
         .target(name: "RaftDaemon", dependencies: ["RaftCore", "RaftStorage", "RaftHost"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "RaftDaemonTests", dependencies: ["RaftDaemon", "RaftHost", "RaftCore", "RaftStorage"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftHostTests", dependencies: ["RaftHost", "RaftCore", "RaftStorage"]),
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost"]),
