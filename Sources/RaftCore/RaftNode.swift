@@ -345,7 +345,10 @@ public struct RaftNode: Sendable {
         }
         if heartbeatElapsed >= config.heartbeatTicks {
             heartbeatElapsed = 0
-            broadcastHeartbeat(readContext: nil)
+            // Every heartbeat carries the newest pending read's context (as etcd's leader does):
+            // a quorum of answers to any later round confirms that read and every older one
+            // (dissertation §6.4), so a read whose first round was lost is retried, not stuck.
+            broadcastHeartbeat(readContext: pendingReads.last?.context)
         }
     }
 

@@ -38,3 +38,22 @@ import Testing
         #expect(session.cluster.configuration(of: 2) == Configuration(voters: [1, 2, 3, 5]))
     }
 }
+
+extension CoreBugScriptTests {
+    /// §2 (liveness): the one heartbeat round of `read n1 x` is lost; later heartbeats retry it.
+    @Test func readWhoseHeartbeatRoundIsLostIsAnswered() {
+        let (session, output) = runLines([
+            "set prevote off", "set checkquorum off",
+            "campaign n1", "stabilize",
+            "propose set x 1", "stabilize",
+            "read n1 x",
+            "expect reads n1 1",
+            "drop all",
+            "tick n1", "stabilize", "tick n1", "stabilize",
+            "expect reads n1 0",
+            "expect invariants ok",
+        ])
+        #expect(output["stabilize"]?.contains("n1 answers read 1: x=1") == true)
+        #expect(session.cluster.servedReads.map(\.value) == ["1"])
+    }
+}
