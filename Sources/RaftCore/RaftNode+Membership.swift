@@ -33,10 +33,19 @@ extension RaftNode {
     }
 
     /// Puts the configuration of the latest config entry in the log (or the starting one) in effect.
+    ///
+    /// The entry in effect is named by index AND term: a follower may drop an uncommitted config
+    /// entry at index k and, in the same append, receive another leader's config entry at k. By
+    /// index alone nothing changed, and the node would keep counting votes and commits with the
+    /// configuration of the entry it dropped; dissertation §4.1 says a server always uses the
+    /// latest configuration in its log, so the replaced entry's configuration must go.
     mutating func syncConfiguration() {
         let index = log.configIndexes.last ?? 0
-        guard index != configurationIndex || (index == 0 && configuration != baseConfiguration) else { return }
+        let entryTerm = index == 0 ? 0 : (log.term(at: index) ?? 0)
+        let isSameEntry = index == configurationIndex && entryTerm == configurationTerm
+        guard !isSameEntry || (index == 0 && configuration != baseConfiguration) else { return }
         configurationIndex = index
+        configurationTerm = entryTerm
         if index == 0 {
             configuration = baseConfiguration
         } else {

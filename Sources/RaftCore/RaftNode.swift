@@ -14,6 +14,10 @@ public struct RaftNode: Sendable {
     public internal(set) var configuration: Configuration
     /// Index of the configuration entry in effect (0: the starting configuration).
     public internal(set) var configurationIndex: UInt64 = 0
+    /// Term of the configuration entry in effect (0 with `configurationIndex` 0). Index and term
+    /// together name one entry (Log Matching), so a config entry replaced at the same index by
+    /// one of another leader is seen as a change.
+    public internal(set) var configurationTerm: UInt64 = 0
     /// The configuration in effect while the log holds no config entry: the one the node started
     /// with, or that of its latest snapshot.
     var baseConfiguration: Configuration
@@ -341,7 +345,10 @@ public struct RaftNode: Sendable {
         }
         if heartbeatElapsed >= config.heartbeatTicks {
             heartbeatElapsed = 0
-            broadcastHeartbeat(readContext: nil)
+            // Every heartbeat carries the newest pending read's context (as etcd's leader does):
+            // a quorum of answers to any later round confirms that read and every older one
+            // (dissertation §6.4), so a read whose first round was lost is retried, not stuck.
+            broadcastHeartbeat(readContext: pendingReads.last?.context)
         }
     }
 
