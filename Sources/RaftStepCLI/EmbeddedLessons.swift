@@ -448,11 +448,14 @@ expect leader n1
 expect term n1 8
 ```
 
-a, b, e and f voted for n1; c and d refused (their logs are more up to date). Four votes besides
-its own: n1 leads term 8 and appended its no-op at index 11. While you stabilized, it sent every
-follower an AppendEntries; each follower whose log did not hold the previous entry refused, and the
-leader backed up — a whole term at a time, thanks to the follower's hint — until the logs matched,
-then overwrote everything after that point:
+a, b, e and f voted for n1; c and d refused (their logs are more up to date). With three of those
+votes and its own, n1 leads term 8 and appends its no-op at index 11. While you stabilized, it
+sent every follower that entry after entry 10 (term 6). a, b, e and f do not hold such an entry
+10, so they refused, each with a hint — its own last entry at or below index 10 (a `9@6`, b `4@4`,
+e `7@4`, f `10@3`) — and the leader used the hint to skip back past every entry that could not
+match in one round trip, not one entry at a time, then sent everything after that point. c and d
+accepted at once: their entry 10 has term 6 too, so the check passed, and each deleted the
+entries after it that conflict with the leader's (Figure 2, AppendEntries receiver step 3):
 
 ```raftstep
 log
@@ -462,9 +465,9 @@ expect invariants ok
 ```
 
 c lost its extra entry 11 (term 6), d lost 11 and 12 (term 7), f lost eight entries (indexes 4–11,
-of terms 2 and 3): none of them was ever committed, so no client was promised them. **Rules seen:** the election
-restriction, AppendEntries' consistency check, conflict backtracking with a term hint, followers'
-logs forced to match the leader's.
+of terms 2 and 3): none of them was ever committed, so no client was promised them. **Rules
+seen:** the election restriction, AppendEntries' consistency check, conflict backtracking with a
+hint, followers' logs forced to match the leader's.
 
 """#),
         ("06-figure-8.md", #"""
@@ -496,8 +499,7 @@ stabilize
 expect commit all 1
 ```
 
-Index 1 (term 1) is committed everywhere. **(a)** n1 restarts and wins term 2, then replicates
-`set x 2` at index 2 to n2 only:
+Index 1 (term 1) is committed everywhere. **(a)** n1 restarts and wins term 2:
 
 ```raftstep
 crash n1
@@ -508,7 +510,8 @@ expect leader n1
 expect term n1 2
 ```
 
-Now n1 replicates `set x 2` at index 2 to n2 only:
+Now n1 replicates `set x 2` at index 2 to n2 only: the append reaches n2, and every other message
+in flight is lost — including n2's answer, so n1 never learns that n2 stored it:
 
 ```raftstep
 propose set x 2
@@ -519,7 +522,7 @@ expect log n2 1 2
 ```
 
 **(b)** n1 crashes. n5 wins term 3 with the votes of n3 and n4 (n2 refuses: its log ends in term
-2, n5's in term 1), accepts `set x 3` at index 2, and crashes before sending it anywhere:
+2, n5's in term 1):
 
 ```raftstep
 crash n1
@@ -529,7 +532,8 @@ expect leader n5
 expect term n5 3
 ```
 
-n5 accepts `set x 3` at index 2 and crashes before sending it anywhere:
+n5 accepts `set x 3` at index 2; its appends are all lost, and it crashes — the entry is on n5's
+disk only:
 
 ```raftstep
 propose set x 3
@@ -539,8 +543,10 @@ expect log n2 1 2
 expect down n5
 ```
 
-**(c)** n1 restarts and campaigns. Its first try, in term 3, fails: n3 and n4 already voted in
-term 3. Its second, in term 4, succeeds, and n1 sends its entry of term 2 to everyone:
+**(c)** n1 restarts and campaigns. Its first try, in term 3, fails: n2, n3 and n4 already follow
+n5 in term 3 (n3 and n4 voted for it), and a node that has voted or knows a leader in a term gives
+no other vote in it. Its second try, in term 4, succeeds; n3 and n4 reject its first append (they
+lack index 2), and n1 sends them its entry of term 2:
 
 ```raftstep
 restart n1
@@ -558,7 +564,8 @@ expect commit n1 1
 
 Index 2 is now on n1, n2, n3 and n4 — a majority of five — and it is **not** committed. It is
 not of term 4, and it is not safe: **(d)** if n1 crashes now, n5 can still win (its last entry,
-term 3, is more recent than everyone's term 2) and overwrite index 2 everywhere:
+term 3, is more recent than everyone's term 2) and overwrite index 2 everywhere. Its first try,
+in term 4, is refused — the others follow n1 in term 4 — and its second, in term 5, wins:
 
 ```raftstep
 crash n1
@@ -782,18 +789,22 @@ stabilize
 expect leader n1
 ```
 
-Now cut n3 off and let time pass on it alone:
+Now cut n3 off, let time pass on it alone, and deliver what it sent (a cut loses a message when
+the network tries to deliver it):
 
 ```raftstep
 partition n3 | n1 n2
 tick n3 60
+stabilize
 expect role n3 candidate
 expect term n3 5
 ```
 
 Cut off, n3 hears no heartbeats; its election timer fires again and again, and each time it
-moves to a new term. Its vote requests are lost at the cut. Meanwhile n1 and n2 are perfectly
-happy in term 1. Now heal the partition and let n1 send its next heartbeat:
+moves to a new term. Its vote requests were lost at the cut. Meanwhile n1 and n2 are perfectly
+happy in term 1. (Had you not typed `stabilize`, the requests would still be waiting after the
+partition heals, and the first of them would depose n1 even sooner.) Now heal the partition and
+let n1 send its next heartbeat:
 
 ```raftstep
 heal
@@ -815,6 +826,7 @@ campaign n1
 stabilize
 partition n3 | n1 n2
 tick n3 60
+stabilize
 expect role n3 pre-candidate
 expect term n3 1
 ```
@@ -830,8 +842,9 @@ expect term all 1
 expect role n3 follower
 ```
 
-n3 never raised its term: its pre-votes got no answer across the cut, so it stayed a
-pre-candidate of term 1, and the next heartbeat simply brought it back as a follower.
+n3 never raised its term: its pre-votes were lost at the cut, so it stayed a pre-candidate of
+term 1, and the next heartbeat simply brought it back as a follower. (Pre-votes that arrive while
+n1 and n2 still hear from their leader are ignored, so without the `stabilize` the end is the same.)
 
 The mirror problem is a leader that is the one cut off. It keeps believing it leads — accepting
 proposals it can never commit — while the others elect someone else. **Check-quorum** makes a
@@ -932,8 +945,9 @@ expect term n2 1
 expect violation Vote Uniqueness
 ```
 
-n3 voted for n1 in term 1 before the crash and now votes for n2 in term 1. With sync on (the
-default), none of this can happen. Next, the classic **primary/secondary dilemma**: with two
+n1 and n3 voted for n1 in term 1 before the crash and now vote for n2 in term 1, so n2 leads a
+term that n1 already led: the checker reports Vote Uniqueness for each second vote, and Election
+Safety. With sync on (the default), none of this can happen. Next, the classic **primary/secondary dilemma**: with two
 copies, when one fails, the other can go on alone — and an acknowledged write that only the failed
 one had is gone: **data loss** — or it can stop taking writes until the other is back:
 **unavailability**. There is no third choice with two copies.
@@ -1042,10 +1056,11 @@ logdump verify /tmp/raftstep-lesson10/n1
 expect exit 0
 ```
 
-Now a crash in the middle of a write. The leader appends `set z 3` (index 4) to its own log; it has
-not been sent to anyone, nor acknowledged. Export n1's disk again and cut the last 100 bytes off
-its segment, as if the power failed while the record was being written: only 20 of its bytes
-reached the disk, and its batch marker never did.
+Now a crash in the middle of a write. The leader appends `set z 3` (index 4) to its own log; its
+appends to n2 and n3 are still in flight, so nobody else stores it and no client has been told it
+is done. Export n1's disk again and cut the last 100 bytes off its segment, as if the power failed
+while the record was being written: only 20 of its bytes reached the disk, and its batch marker
+never did.
 
 ```raftstep
 propose set z 3
@@ -1087,7 +1102,8 @@ Here all three nodes stored entry 2, so the two undamaged ones still hold every 
 but that is luck, not a rule: a committed entry may be on a bare majority only. The damaged node
 counts as one of the f failures that 2f+1 servers tolerate. It must be rebuilt from the others
 (taken out of the configuration and added back empty, lesson 11), and until then it must never
-vote or acknowledge as if its log were intact.
+vote or acknowledge as if its log were intact. `repair` refuses; the cluster itself is unharmed —
+only the exported copy was damaged, not n1's simulated disk — and commits `set z 3` as usual:
 
 ```raftstep
 logdump repair /tmp/raftstep-lesson10/flip
