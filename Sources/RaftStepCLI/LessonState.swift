@@ -1,0 +1,233 @@
+import RaftSim
+
+/// Where a learner is in a lesson, and the rules for moving on.
+///
+/// A step is done when its expectations hold **and** the learner has typed its suggested commands
+/// in order (other commands may come between them) — or typed `skip`. Checking only the
+/// expectations moved on too early: in lesson 6 they hold after `deliver n1->n2`, before the
+/// `drop all` that the next step relies on. A step may also accept other outcomes (`raftstep or`
+/// blocks) that the learner reaches by experiments of their own.
+///
+/// After a command of the learner's own changes the cluster, the state tries the step's remaining
+/// suggestions on a copy of the cluster; when they could no longer meet any accepted outcome it
+/// says so once, and offers `undo`, `back` and `restart`.
+struct LessonState {
+    let lesson: Lesson
+    var session: Session
+    let color: Bool
+    let markdown: MarkdownRender
+    var stepIndex = 0
+    /// How many of the step's suggested commands the learner has typed, in order.
+    var typed = 0
+    /// Whether the learner changed the cluster, during this step, with something other than the
+    /// next suggested command.
+    var experimented = false
+    /// Per alternative: whether it already held when the step began (then it does not count).
+    var alternativesHeldAtStart: [Bool] = []
+    /// Whether the learner has been told that the step can no longer end as written.
+    var toldOffPath = false
+
+    init(lesson: Lesson, color: Bool = false, markdown: MarkdownRender = MarkdownRender(color: false)) throws(SimError) {
+        self.lesson = lesson
+        self.color = color
+        self.markdown = markdown
+        session = try LessonRunner.session(for: lesson, color: color)
+    }
+
+    var isFinished: Bool { stepIndex >= lesson.steps.count }
+    var step: Lesson.Step { lesson.steps[stepIndex] }
+
+    // MARK: Outcomes
+
+    /// Whether every line holds in `session` (each checked without side effects).
+    static func holds(_ expectations: [String], in session: Session) -> Bool {
+        expectations.allSatisfy { session.execute($0).status == .ok }
+    }
+
+    /// The alternative's lines with `any` bound to the first node that makes all of them hold;
+    /// nil when no node does. Lines without `any` are returned as they are.
+    static func satisfied(_ alternative: Lesson.Alternative, in session: Session) -> [String]? {
+        let mentionsAny = alternative.expectations.contains { Session.tokenize($0).contains("any") }
+        guard mentionsAny else { return holds(alternative.expectations, in: session) ? alternative.expectations : nil }
+        for id in session.cluster.ids {
+            let bound = alternative.expectations.map { line in
+                Session.tokenize(line).map { $0 == "any" ? "n\(id)" : $0 }.joined(separator: " ")
+            }
+            if holds(bound, in: session) { return bound }
+        }
+        return nil
+    }
+
+    /// Whether the step's own expectations or any alternative hold in `session` (for the lookahead).
+    func anyOutcomeHolds(in session: Session) -> Bool {
+        Self.holds(step.expectations, in: session) || step.alternatives.contains { Self.satisfied($0, in: session) != nil }
+    }
+
+    // MARK: Steps
+
+    mutating func announce(write: (String) -> Void) {
+        typed = 0
+        experimented = false
+        toldOffPath = false
+        alternativesHeldAtStart = step.alternatives.map { Self.satisfied($0, in: session) != nil }
+        write("")
+        write(paint("1", "── step \(stepIndex + 1) of \(lesson.steps.count) ──"))
+        if !step.text.isEmpty { markdown.render(step.text).forEach(write) }
+        if !step.commands.isEmpty {
+            write(paint("1", "Suggested:") + " " + step.commands.joined(separator: " · "))
+        }
+    }
+
+    /// Runs a line the learner typed, counts it if it is the next suggestion, and moves on when the step is done.
+    mutating func execute(_ line: String, write: (String) -> Void) {
+        let historyBefore = session.history
+        let result = session.execute(line)
+        result.lines.forEach(write)
+        if result.status == .quit || isFinished { return }
+        let isNextSuggestion = typed < step.commands.count
+            && Session.normalized(Session.tokenize(line)) == Session.normalized(Session.tokenize(step.commands[typed]))
+        let changedCluster = session.history != historyBefore
+        if isNextSuggestion {
+            typed += 1
+        } else if changedCluster {
+            experimented = true
+        }
+        if finishIfDone(explaining: isNextSuggestion || changedCluster, write: write) { return }
+        if changedCluster && experimented { reportPath(write: write) }
+    }
+
+    /// Moves on when the step is done; returns whether it did.
+    @discardableResult
+    mutating func finishIfDone(afterSkip: Bool = false, explaining: Bool = true, write: (String) -> Void) -> Bool {
+        let allTyped = afterSkip || typed >= step.commands.count
+        if step.expectations.isEmpty && step.alternatives.isEmpty {
+            guard allTyped else { return false }
+            advance(write: write)
+            return true
+        }
+        if allTyped && Self.holds(step.expectations, in: session) {
+            if !step.expectations.isEmpty {
+                write(paint("32", "✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")))
+            }
+            advance(write: write)
+            return true
+        }
+        // Another outcome counts once the learner reached it: by the suggestions, or by their own way.
+        if allTyped || experimented {
+            for (index, alternative) in step.alternatives.enumerated() where !alternativesHeldAtStart[index] {
+                guard let bound = Self.satisfied(alternative, in: session) else { continue }
+                let what = bound.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")
+                write(paint("32", "✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " (\(alternative.note))") + ": " + what))
+                advance(write: write)
+                return true
+            }
+        }
+        if allTyped && explaining { explainUnmet(write: write) }
+        return false
+    }
+
+    mutating func advance(write: (String) -> Void) {
+        stepIndex += 1
+        if !isFinished { announce(write: write) }
+    }
+
+    func explainUnmet(write: (String) -> Void) {
+        write("Not yet — this step expects:")
+        for line in step.expectations {
+            let result = session.execute(line)
+            write("  \(result.status == .ok ? "✓" : "✗") " + (result.lines.last ?? line))
+        }
+        for alternative in step.alternatives {
+            write("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · "))
+        }
+        write("(`undo` takes back your last command, `back` redoes the previous step, `restart` the lesson)")
+    }
+
+    /// After an experiment: tries the remaining suggestions on a copy of the cluster and says,
+    /// when the answer changes, whether the step can still end as written.
+    mutating func reportPath(write: (String) -> Void) {
+        guard let failing = lookahead() else { return }
+        if failing.isEmpty {
+            if toldOffPath {
+                write("Back on track: the suggestions left in this step lead to what it expects again.")
+                toldOffPath = false
+            }
+            return
+        }
+        guard !toldOffPath else { return }
+        toldOffPath = true
+        let left = step.commands.dropFirst(typed)
+        write(paint("33", "Your experiment took the cluster off this step's path: "
+            + (left.isEmpty ? "from here" : "after " + left.joined(separator: " · "))
+            + ", it would not hold that:"))
+        failing.forEach { write("  ✗ " + $0) }
+        write("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.")
+    }
+
+    /// What the step's remaining suggestions would leave unmet if typed now, tried on a replay of
+    /// the session: an empty list when some accepted outcome would hold after them — or, for the
+    /// step's other outcomes, after simply delivering what is in flight (`stabilize`), the way a
+    /// learner's own experiment usually ends. Nil when no trial can be made, or the step works
+    /// on real files (`disk`, `logdump`), which a trial must not touch.
+    func lookahead() -> [String]? {
+        let touchesFiles = (step.commands + step.expectations).contains { line in
+            ["disk", "logdump"].contains(Session.tokenize(line).first ?? "") || line.hasPrefix("expect exit")
+        }
+        guard !touchesFiles, let trial = replay() else { return nil }
+        for command in step.commands.dropFirst(typed) { _ = trial.execute(command) }
+        if anyOutcomeHolds(in: trial) { return [] }
+        if !step.alternatives.isEmpty, let settled = replay() {
+            _ = settled.execute("stabilize")
+            if step.alternatives.contains(where: { Self.satisfied($0, in: settled) != nil }) { return [] }
+        }
+        return step.expectations.compactMap { line in
+            let result = trial.execute(line)
+            return result.status == .ok ? nil : (result.lines.last ?? line)
+        }
+    }
+
+    /// A copy of the lesson's cluster, made by replaying the session's history; nil if that fails.
+    func replay() -> Session? {
+        guard let copy = try? Session(options: session.initialOptions) else { return nil }
+        for line in session.history where copy.execute(line).status == .error { return nil }
+        return copy
+    }
+
+    // MARK: Verbs
+
+    func hint(write: (String) -> Void) {
+        let left = step.commands.dropFirst(typed)
+        write(left.isEmpty ? "Every suggested command of this step is typed." : "Next: " + left.joined(separator: " · "))
+        if !step.expectations.isEmpty { write("Done when: " + step.expectations.joined(separator: " · ")) }
+        for alternative in step.alternatives {
+            write("Or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · "))
+        }
+    }
+
+    mutating func skip(write: (String) -> Void) {
+        for command in step.commands.dropFirst(typed) {
+            write("> " + command)
+            session.execute(command).lines.forEach(write)
+            typed += 1
+        }
+        finishIfDone(afterSkip: true, write: write)
+    }
+
+    /// Starts over and replays the suggested commands of the steps before `target`.
+    mutating func rewind(to target: Int, write: (String) -> Void) {
+        precondition(target >= 0 && target < lesson.steps.count, "rewinding to a step that does not exist")
+        do { session = try LessonRunner.session(for: lesson, color: color) } catch {
+            write("cannot restart the cluster: \(error)")
+            return
+        }
+        for step in lesson.steps[..<target] {
+            for command in step.commands { _ = session.execute(command) }
+        }
+        stepIndex = target
+        announce(write: write)
+    }
+
+    func paint(_ code: String, _ text: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
