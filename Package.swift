@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Pure Raft state machine: Swift stdlib only.
@@ -43,11 +44,21 @@ let package = Package(
         .executableTarget(name: "raftbench", dependencies: [
             "RaftCore", "RaftStorage", "LogdumpKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The network layer of raftd: peer frames and transport, RESP2 codec and server, a logger.
+        .target(name: "RaftServer", dependencies: [
+            "RaftCore", "RaftStorage",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI"]),
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
+        .testTarget(name: "RaftServerTests", dependencies: [
+            "RaftServer", "RaftCore", "RaftStorage",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
     ],
     swiftLanguageModes: [.v6]
