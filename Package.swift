@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Pure Raft state machine: Swift stdlib only.
@@ -46,6 +47,11 @@ let package = Package(
         .executableTarget(name: "raftbench", dependencies: [
             "RaftCore", "RaftStorage", "LogdumpKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The network layer of raftd: peer frames and transport, RESP2 codec and server, a logger.
+        .target(name: "RaftServer", dependencies: [
+            "RaftCore", "RaftStorage",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         // raftd's node: a NodeHost driven by ticks, peers and clients; the member directory; RESP commands.
         .target(name: "RaftDaemon", dependencies: ["RaftCore", "RaftStorage", "RaftHost"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
@@ -55,6 +61,11 @@ let package = Package(
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost"]),
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
+        .testTarget(name: "RaftServerTests", dependencies: [
+            "RaftServer", "RaftCore", "RaftStorage",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,27 @@
+import NIOCore
+import Synchronization
+
+/// The open channels of a server (its listener's accepted connections), so that shutdown can close
+/// them: closing a listening socket leaves the connections it accepted open.
+final class ChannelRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    /// Remembers `channel` until it closes.
+    func add(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        channels.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.channels.withLock { _ = $0.removeValue(forKey: key) }
+        }
+    }
+
+    /// How many are open.
+    var count: Int { channels.withLock { $0.count } }
+
+    /// Closes every remembered channel; completes when all are closed.
+    func closeAll(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let open = channels.withLock { Array($0.values) }
+        let closed = open.map { channel in channel.close().flatMapError { _ in channel.eventLoop.makeSucceededVoidFuture() } }
+        return EventLoopFuture.andAllComplete(closed, on: eventLoop)
+    }
+}

@@ -1,0 +1,259 @@
+import NIOCore
+import NIOPosix
+import RaftCore
+
+/// Settings of the peer transport.
+public struct PeerTransportOptions: Sendable {
+    /// Largest frame payload sent or accepted.
+    public var maxPayloadBytes: Int
+    /// Frames queued per peer before the oldest is dropped.
+    public var queueCapacityFrames: Int
+    /// Bytes queued per peer before the oldest frames are dropped.
+    public var queueCapacityBytes: Int
+    /// First wait before redialling a peer that could not be reached.
+    public var initialBackoff: TimeAmount
+    /// Longest wait between dials (the backoff doubles up to this).
+    public var maxBackoff: TimeAmount
+    /// How long one dial may take.
+    public var connectTimeout: TimeAmount
+
+    /// Creates options; the defaults suit a LAN cluster with 10 ms ticks.
+    public init(maxPayloadBytes: Int = PeerWire.defaultMaxPayloadBytes, queueCapacityFrames: Int = 4096,
+                queueCapacityBytes: Int = 64 << 20, initialBackoff: TimeAmount = .milliseconds(50),
+                maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1)) {
+        precondition(queueCapacityFrames >= 1 && queueCapacityBytes >= 1, "a send queue holds at least one frame")
+        precondition(initialBackoff > .zero && maxBackoff >= initialBackoff, "backoff must grow from a positive start")
+        self.maxPayloadBytes = maxPayloadBytes
+        self.queueCapacityFrames = queueCapacityFrames
+        self.queueCapacityBytes = queueCapacityBytes
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        self.connectTimeout = connectTimeout
+    }
+}
+
+/// A bounded FIFO of encoded frames that drops its oldest frames when full (see docs/wire-format.md §6
+/// for why the oldest).
+struct FrameQueue {
+    let capacityFrames: Int
+    let capacityBytes: Int
+    private(set) var frames = CircularBuffer<ByteBuffer>()
+    private(set) var queuedBytes = 0
+
+    init(capacityFrames: Int, capacityBytes: Int) {
+        self.capacityFrames = capacityFrames
+        self.capacityBytes = capacityBytes
+    }
+
+    var isEmpty: Bool { frames.isEmpty }
+    var count: Int { frames.count }
+
+    /// Appends `frame`; returns how many older frames were dropped to make room.
+    mutating func append(_ frame: ByteBuffer) -> Int {
+        frames.append(frame)
+        queuedBytes += frame.readableBytes
+        var dropped = 0
+        // The newest frame always stays, even alone above the byte capacity: it was under the frame limit.
+        while frames.count > 1 && (frames.count > capacityFrames || queuedBytes > capacityBytes) {
+            queuedBytes -= frames.removeFirst().readableBytes
+            dropped += 1
+        }
+        assert(frames.count <= capacityFrames || capacityFrames < 1)
+        return dropped
+    }
+
+    /// Removes and returns the oldest frame.
+    mutating func popFirst() -> ByteBuffer? {
+        guard let frame = frames.popFirst() else { return nil }
+        queuedBytes -= frame.readableBytes
+        return frame
+    }
+
+    /// Empties the queue; returns how many frames were discarded.
+    mutating func removeAll() -> Int {
+        defer { frames.removeAll(); queuedBytes = 0 }
+        return frames.count
+    }
+}
+
+/// The sending side towards one peer: its queue, its outbound connection, and the redial schedule.
+///
+/// Confinement: every stored property is touched only on `eventLoop` (checked in debug builds);
+/// other threads reach a link through `eventLoop.execute`. That is what makes it `Sendable`.
+final class PeerLink: @unchecked Sendable {
+    let peerID: NodeID
+    let eventLoop: any EventLoop
+    private let options: PeerTransportOptions
+    private let log: ServerLog
+    private let counters: TransportCounters
+    private var address: SocketAddress
+    private var queue: FrameQueue
+    private var channel: (any Channel)?
+    private var isConnecting = false
+    private var redial: Scheduled<Void>?
+    private var backoff: TimeAmount
+    private var isClosed = false
+    private var isReportedUnreachable = false
+
+    init(peerID: NodeID, address: SocketAddress, eventLoop: any EventLoop, options: PeerTransportOptions,
+         log: ServerLog, counters: TransportCounters) {
+        self.peerID = peerID
+        self.address = address
+        self.eventLoop = eventLoop
+        self.options = options
+        self.log = log
+        self.counters = counters
+        self.queue = FrameQueue(capacityFrames: options.queueCapacityFrames, capacityBytes: options.queueCapacityBytes)
+        self.backoff = options.initialBackoff
+    }
+
+    /// Queues frames (oldest dropped when full) and sends what the connection can take.
+    func enqueue(_ frames: [ByteBuffer]) {
+        eventLoop.assertInEventLoop()
+        guard !isClosed else { return }
+        var dropped = 0
+        for frame in frames { dropped += queue.append(frame) }
+        if dropped > 0 {
+            counters.add(\.framesDropped, dropped)
+            log.debug("n\(peerID): send queue full, dropped the \(dropped) oldest frame(s)")
+        }
+        pump()
+    }
+
+    /// Writes queued frames while the connection is writable; dials when there is none.
+    func pump() {
+        eventLoop.assertInEventLoop()
+        guard !isClosed else { return }
+        guard let channel else {
+            if !isConnecting && redial == nil && !queue.isEmpty { connect() }
+            return
+        }
+        var written = 0
+        while channel.isWritable, let frame = queue.popFirst() {
+            channel.write(frame, promise: nil)
+            written += 1
+        }
+        if written > 0 {
+            channel.flush()
+            counters.add(\.framesSent, written)
+        }
+    }
+
+    /// Points the link at a new address: the current connection is dropped and redialled there.
+    func update(address newAddress: SocketAddress) {
+        eventLoop.assertInEventLoop()
+        guard newAddress != address else { return }
+        log.info("n\(peerID): peer address changes from \(address) to \(newAddress)")
+        address = newAddress
+        backoff = options.initialBackoff
+        redial?.cancel()
+        redial = nil
+        channel?.close(promise: nil)
+    }
+
+    /// Stops for good: the queue is discarded, the connection closed, no redial.
+    func close() -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit {
+            self.isClosed = true
+            self.redial?.cancel()
+            self.redial = nil
+            _ = self.queue.removeAll()
+            guard let channel = self.channel else { return self.eventLoop.makeSucceededVoidFuture() }
+            self.channel = nil
+            return channel.close().flatMapError { _ in self.eventLoop.makeSucceededVoidFuture() }
+        }
+    }
+
+    private func connect() {
+        isConnecting = true
+        let target = address
+        log.debug("n\(peerID): dialling \(target)")
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(options.connectTimeout)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(PeerLinkHandler(link: self))
+                }
+            }
+            .connect(to: target)
+            .hop(to: eventLoop)
+            .whenComplete { result in self.connected(result, target: target) }
+    }
+
+    private func connected(_ result: Result<any Channel, any Error>, target: SocketAddress) {
+        isConnecting = false
+        switch result {
+        case .success(let newChannel):
+            guard !isClosed, target == address else {
+                newChannel.close(promise: nil)
+                if !isClosed { pump() }
+                return
+            }
+            channel = newChannel
+            backoff = options.initialBackoff
+            isReportedUnreachable = false
+            counters.add(\.connects, 1)
+            log.info("n\(peerID): connected to \(target)")
+            pump()
+        case .failure(let error):
+            guard !isClosed else { return }
+            if isReportedUnreachable {
+                log.debug("n\(peerID): cannot reach \(target): \(error); retrying in \(backoff.milliseconds) ms")
+            } else {
+                isReportedUnreachable = true
+                log.info("n\(peerID): cannot reach \(target): \(error); retrying with backoff up to \(options.maxBackoff.milliseconds) ms")
+            }
+            scheduleRedial()
+        }
+    }
+
+    private func scheduleRedial() {
+        let wait = backoff
+        backoff = min(backoff * 2, options.maxBackoff)
+        redial = eventLoop.scheduleTask(in: wait) {
+            self.redial = nil
+            self.pump()
+        }
+    }
+
+    /// The outbound connection ended (peer restart, network error, or our own close).
+    func disconnected(_ lost: any Channel) {
+        eventLoop.assertInEventLoop()
+        guard let channel, channel === lost else { return }
+        self.channel = nil
+        guard !isClosed else { return }
+        log.info("n\(peerID): connection to \(address) lost; redialling")
+        scheduleRedial()
+    }
+}
+
+/// Watches an outbound peer connection for the link: writability, closure. Inbound bytes on an
+/// outbound connection have no meaning (peers answer on their own connection) and are discarded.
+final class PeerLinkHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let link: PeerLink
+
+    init(link: PeerLink) { self.link = link }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        link.pump()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        link.disconnected(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+extension TimeAmount {
+    /// Whole milliseconds, for log lines.
+    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+}

@@ -1,0 +1,195 @@
+import NIOCore
+import RaftCore
+
+/// The payload of a frame: `kind u8`, `from u64`, `to u64`, `term u64`, then the kind's fields
+/// (docs/wire-format.md §3). Booleans travel as bits of one flags byte; unknown bits are refused so
+/// that a later version cannot be misread by this one.
+extension PeerWire {
+    /// Smallest encoding of one entry (term, index, kind, data length, no data): bounds the entry
+    /// count announced by a hostile frame before anything is allocated.
+    static let minimumEntrySizeBytes = 8 + 8 + 1 + 4
+
+    static func writePayload(_ message: Message, into b: inout ByteBuffer) {
+        b.writeInteger(Kind(message).rawValue)
+        b.writeInteger(message.from, endianness: .little)
+        b.writeInteger(message.to, endianness: .little)
+        b.writeInteger(message.term, endianness: .little)
+        switch message {
+        case .append(let m):
+            b.writeInteger(m.prevLogIndex, endianness: .little)
+            b.writeInteger(m.prevLogTerm, endianness: .little)
+            b.writeInteger(m.leaderCommit, endianness: .little)
+            b.writeInteger(UInt32(m.entries.count), endianness: .little)
+            for entry in m.entries {
+                b.writeInteger(entry.term, endianness: .little)
+                b.writeInteger(entry.index, endianness: .little)
+                b.writeInteger(entry.kind.rawValue)
+                writeBytes(entry.data, into: &b)
+            }
+        case .appendResponse(let m):
+            b.writeInteger(m.index, endianness: .little)
+            b.writeInteger(flags(m.isRejected))
+            b.writeInteger(m.rejectHintIndex, endianness: .little)
+            b.writeInteger(m.rejectHintTerm, endianness: .little)
+        case .vote(let m):
+            b.writeInteger(m.lastLogIndex, endianness: .little)
+            b.writeInteger(m.lastLogTerm, endianness: .little)
+            b.writeInteger(flags(m.isPreVote, m.isTransfer))
+        case .voteResponse(let m):
+            b.writeInteger(flags(m.isGranted, m.isPreVote))
+        case .heartbeat(let m):
+            b.writeInteger(m.commit, endianness: .little)
+            writeOptional(m.readContext, into: &b)
+        case .heartbeatResponse(let m):
+            writeOptional(m.readContext, into: &b)
+        case .timeoutNow:
+            break
+        case .installSnapshot(let m):
+            let metadata = m.snapshot.metadata
+            b.writeInteger(metadata.index, endianness: .little)
+            b.writeInteger(metadata.term, endianness: .little)
+            writeBytes(ConfigurationCodec.encode(metadata.configuration), into: &b)
+            writeBytes(m.snapshot.data, into: &b)
+        }
+    }
+
+    static func readPayload(_ b: inout ByteBuffer) throws -> Message {
+        var r = FieldReader(buffer: b)
+        defer { b = r.buffer }
+        let rawKind = try r.u8("kind")
+        guard let kind = Kind(rawValue: rawKind) else { throw PeerWireError.unknownKind(rawKind) }
+        let from = try r.u64("from"), to = try r.u64("to"), term = try r.u64("term")
+        switch kind {
+        case .append:
+            let prevLogIndex = try r.u64("prevLogIndex"), prevLogTerm = try r.u64("prevLogTerm")
+            let leaderCommit = try r.u64("leaderCommit")
+            let entries = try readEntries(&r)
+            return .append(AppendEntries(from: from, to: to, term: term, prevLogIndex: prevLogIndex,
+                                         prevLogTerm: prevLogTerm, entries: entries, leaderCommit: leaderCommit))
+        case .appendResponse:
+            let index = try r.u64("index")
+            let bits = try r.flags("appendResponse flags", count: 1)
+            let hintIndex = try r.u64("rejectHintIndex"), hintTerm = try r.u64("rejectHintTerm")
+            return .appendResponse(AppendResponse(from: from, to: to, term: term, index: index, isRejected: bits[0],
+                                                  rejectHintIndex: hintIndex, rejectHintTerm: hintTerm))
+        case .vote:
+            let lastLogIndex = try r.u64("lastLogIndex"), lastLogTerm = try r.u64("lastLogTerm")
+            let bits = try r.flags("vote flags", count: 2)
+            return .vote(RequestVote(from: from, to: to, term: term, lastLogIndex: lastLogIndex,
+                                     lastLogTerm: lastLogTerm, isPreVote: bits[0], isTransfer: bits[1]))
+        case .voteResponse:
+            let bits = try r.flags("voteResponse flags", count: 2)
+            return .voteResponse(VoteResponse(from: from, to: to, term: term, isGranted: bits[0], isPreVote: bits[1]))
+        case .heartbeat:
+            let commit = try r.u64("commit")
+            let context = try r.optionalU64("readContext")
+            return .heartbeat(Heartbeat(from: from, to: to, term: term, commit: commit, readContext: context))
+        case .heartbeatResponse:
+            let context = try r.optionalU64("readContext")
+            return .heartbeatResponse(HeartbeatResponse(from: from, to: to, term: term, readContext: context))
+        case .timeoutNow:
+            return .timeoutNow(TimeoutNow(from: from, to: to, term: term))
+        case .installSnapshot:
+            let index = try r.u64("snapshot index"), snapshotTerm = try r.u64("snapshot term")
+            let configBytes = try r.bytes("snapshot configuration")
+            guard let configuration = ConfigurationCodec.decode(configBytes) else {
+                throw PeerWireError.badField("snapshot configuration does not decode (\(configBytes.count) bytes)")
+            }
+            let data = try r.bytes("snapshot data")
+            let metadata = SnapshotMetadata(index: index, term: snapshotTerm, configuration: configuration)
+            return .installSnapshot(InstallSnapshot(from: from, to: to, term: term,
+                                                    snapshot: Snapshot(metadata: metadata, data: data)))
+        }
+    }
+
+    private static func readEntries(_ r: inout FieldReader) throws -> [Entry] {
+        let count = try r.u32("entry count")
+        // A count the remaining bytes cannot hold is refused before any allocation.
+        guard UInt64(count) * UInt64(minimumEntrySizeBytes) <= UInt64(r.buffer.readableBytes) else {
+            throw PeerWireError.badField("entry count \(count) exceeds what \(r.buffer.readableBytes) bytes can hold")
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(Int(count))
+        for position in 0..<Int(count) {
+            let term = try r.u64("entry[\(position)].term"), index = try r.u64("entry[\(position)].index")
+            let rawKind = try r.u8("entry[\(position)].kind")
+            guard let kind = EntryKind(rawValue: rawKind) else {
+                throw PeerWireError.badField("entry[\(position)].kind \(rawKind) is not normal (0), noop (1) or config (2)")
+            }
+            let data = try r.bytes("entry[\(position)].data")
+            entries.append(Entry(term: term, index: index, kind: kind, data: data))
+        }
+        return entries
+    }
+
+    private static func flags(_ bits: Bool...) -> UInt8 {
+        var value: UInt8 = 0
+        for (position, bit) in bits.enumerated() where bit { value |= 1 << UInt8(position) }
+        return value
+    }
+
+    private static func writeBytes(_ bytes: [UInt8], into b: inout ByteBuffer) {
+        b.writeInteger(UInt32(bytes.count), endianness: .little)
+        b.writeBytes(bytes)
+    }
+
+    private static func writeOptional(_ value: UInt64?, into b: inout ByteBuffer) {
+        if let value {
+            b.writeInteger(UInt8(1))
+            b.writeInteger(value, endianness: .little)
+        } else {
+            b.writeInteger(UInt8(0))
+        }
+    }
+}
+
+/// Reads little-endian fields from a payload, naming the field in every error.
+struct FieldReader {
+    var buffer: ByteBuffer
+
+    mutating func u8(_ field: String) throws -> UInt8 {
+        guard let value = buffer.readInteger(as: UInt8.self) else { throw missing(field, 1) }
+        return value
+    }
+
+    mutating func u32(_ field: String) throws -> UInt32 {
+        guard let value = buffer.readInteger(endianness: .little, as: UInt32.self) else { throw missing(field, 4) }
+        return value
+    }
+
+    mutating func u64(_ field: String) throws -> UInt64 {
+        guard let value = buffer.readInteger(endianness: .little, as: UInt64.self) else { throw missing(field, 8) }
+        return value
+    }
+
+    /// A flags byte whose low `count` bits are booleans; any other bit set is an error.
+    mutating func flags(_ field: String, count: Int) throws -> [Bool] {
+        let value = try u8(field)
+        guard value >> UInt8(count) == 0 else {
+            throw PeerWireError.badField("\(field) 0x\(String(value, radix: 16)) has unknown bits set")
+        }
+        return (0..<count).map { value & (1 << UInt8($0)) != 0 }
+    }
+
+    /// `present u8` (0 or 1), then the value when present.
+    mutating func optionalU64(_ field: String) throws -> UInt64? {
+        switch try u8("\(field) presence") {
+        case 0: return nil
+        case 1: return try u64(field)
+        case let other: throw PeerWireError.badField("\(field) presence byte \(other) (must be 0 or 1)")
+        }
+    }
+
+    /// `length u32`, then that many bytes; the length is checked against what is left first.
+    mutating func bytes(_ field: String) throws -> [UInt8] {
+        let length = try u32("\(field) length")
+        guard Int(length) <= buffer.readableBytes else {
+            throw PeerWireError.badField("\(field) length \(length) exceeds the \(buffer.readableBytes) bytes left")
+        }
+        return buffer.readBytes(length: Int(length))!
+    }
+
+    private func missing(_ field: String, _ size: Int) -> PeerWireError {
+        .badField("payload ends inside \(field) (needs \(size) bytes, \(buffer.readableBytes) left)")
+    }
+}

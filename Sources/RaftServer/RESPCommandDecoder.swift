@@ -1,0 +1,201 @@
+import NIOCore
+
+/// One client request: its arguments as sent (binary-safe), the command name first.
+public struct RESPCommand: Equatable, Sendable {
+    /// The arguments; never empty.
+    public var arguments: [[UInt8]]
+
+    /// Creates a command.
+    public init(arguments: [[UInt8]]) {
+        precondition(!arguments.isEmpty, "a command has at least its name")
+        self.arguments = arguments
+    }
+
+    /// Creates a command from text arguments (for tests and clients).
+    public init(_ arguments: String...) { self.init(arguments: arguments.map { Array($0.utf8) }) }
+
+    /// The command name in upper case (`GET`, `SET`, …), as Redis matches names case-insensitively.
+    public var name: String { String(decoding: arguments[0], as: UTF8.self).uppercased() }
+
+    /// The arguments after the name.
+    public var parameters: ArraySlice<[UInt8]> { arguments.dropFirst() }
+
+    /// The request as a RESP array of bulk strings, as `redis-cli` sends it.
+    public var encoded: [UInt8] { RESPValue.array(arguments.map { .bulkString($0) }).encoded }
+}
+
+/// Splits a client byte stream into `RESPCommand`s: `*N` arrays of `$` bulk strings, or inline
+/// commands (`PING\r\n`, words separated by spaces, with Redis's quoting rules).
+///
+/// State is kept between calls, so a request split anywhere (even one byte at a time) costs time
+/// linear in its size, and each completed argument is consumed from the buffer at once. Empty
+/// lines and `*0` are skipped, as Redis does. A malformed request throws `RESPProtocolError`.
+public struct RESPCommandDecoder: ByteToMessageDecoder {
+    /// One command per request.
+    public typealias InboundOut = RESPCommand
+
+    /// The limits enforced before anything is allocated.
+    public let limits: RESPLimits
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// Inside `*N`: `remaining` bulk strings still to come.
+        case array(remaining: Int64, arguments: [[UInt8]])
+        /// Inside one bulk string of `length` bytes, after its `$` line.
+        case bulk(length: Int, remaining: Int64, arguments: [[UInt8]])
+    }
+
+    private var state = State.idle
+    private var scannedBytes = 0
+
+    /// Creates a decoder.
+    public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
+
+    /// Consumes as much of one request as is buffered; emits it when complete.
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let command = try next(&buffer) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(command))
+        return .continue
+    }
+
+    /// A connection that closes inside a request just ends; there is nobody left to answer.
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer,
+                                    seenEOF: Bool) throws -> DecodingState {
+        while let command = try next(&buffer) { context.fireChannelRead(wrapInboundOut(command)) }
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        return .needMoreData
+    }
+
+    /// The next complete command, or nil when more bytes are needed (what was parsed is kept).
+    public mutating func next(_ buffer: inout ByteBuffer) throws -> RESPCommand? {
+        while true {
+            switch state {
+            case .idle:
+                guard let first = buffer.readableBytesView.first else { return nil }
+                if first == UInt8(ascii: "*") {
+                    guard let count = try arrayHeader(&buffer) else { return nil }
+                    if count > 0 { state = .array(remaining: count, arguments: []) }
+                } else {
+                    guard let line = try RESPLine.read(&buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigInlineRequest,
+                                                       allowBareLF: true, scannedBytes: &scannedBytes) else { return nil }
+                    let words = try InlineSplitter.split(line)
+                    if !words.isEmpty { return RESPCommand(arguments: words) }
+                }
+            case .array(let remaining, let arguments):
+                guard let length = try bulkHeader(&buffer) else { return nil }
+                state = .bulk(length: length, remaining: remaining, arguments: arguments)
+            case .bulk(let length, let remaining, var arguments):
+                guard buffer.readableBytes >= length + 2 else { return nil }
+                arguments.append(buffer.readBytes(length: length)!)
+                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw RESPProtocolError.missingCRLF }
+                if remaining == 1 {
+                    state = .idle
+                    return RESPCommand(arguments: arguments)
+                }
+                state = .array(remaining: remaining - 1, arguments: arguments)
+            }
+        }
+    }
+
+    private mutating func arrayHeader(_ buffer: inout ByteBuffer) throws -> Int64? {
+        guard let line = try RESPLine.read(&buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigMultibulkCountString,
+                                           scannedBytes: &scannedBytes) else { return nil }
+        guard let count = RESPLine.decimal(line.dropFirst()), count <= limits.maxArrayCount else {
+            throw RESPProtocolError.invalidMultibulkLength
+        }
+        return count
+    }
+
+    private mutating func bulkHeader(_ buffer: inout ByteBuffer) throws -> Int? {
+        guard let first = buffer.readableBytesView.first else { return nil }
+        guard first == UInt8(ascii: "$") else { throw RESPProtocolError.expectedDollar(got: first) }
+        guard let line = try RESPLine.read(&buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigBulkCountString,
+                                           scannedBytes: &scannedBytes) else { return nil }
+        guard let length = RESPLine.decimal(line.dropFirst()), length >= 0, length <= limits.maxBulkBytes else {
+            throw RESPProtocolError.invalidBulkLength
+        }
+        return Int(length)
+    }
+}
+
+/// Splits an inline command into words the way Redis does (`sdssplitargs`): spaces separate words;
+/// `"…"` allows `\n \r \t \b \a \\ \"` and `\xHH` escapes; `'…'` allows `\'`; a closing quote must be
+/// followed by a space or the end of the line.
+enum InlineSplitter {
+    static func split(_ line: [UInt8]) throws -> [[UInt8]] {
+        var words: [[UInt8]] = []
+        var i = 0
+        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 10 || byte == 13 || byte == 11 || byte == 12 }
+        while true {
+            while i < line.count && isSpace(line[i]) { i += 1 }
+            if i == line.count { return words }
+            var word: [UInt8] = []
+            while i < line.count && !isSpace(line[i]) {
+                switch line[i] {
+                case UInt8(ascii: "\""): i = try quoted(line, from: i + 1, into: &word, double: true)
+                case UInt8(ascii: "'"): i = try quoted(line, from: i + 1, into: &word, double: false)
+                default:
+                    word.append(line[i])
+                    i += 1
+                }
+            }
+            words.append(word)
+        }
+    }
+
+    /// Reads a quoted part starting after its opening quote; returns the index after the closing quote.
+    private static func quoted(_ line: [UInt8], from start: Int, into word: inout [UInt8], double: Bool) throws -> Int {
+        let quote = double ? UInt8(ascii: "\"") : UInt8(ascii: "'")
+        var i = start
+        while i < line.count {
+            let byte = line[i]
+            if byte == quote {
+                // The closing quote must end the word.
+                guard i + 1 == line.count || [32, 9, 10, 13, 11, 12].contains(line[i + 1]) else {
+                    throw RESPProtocolError.unbalancedQuotes
+                }
+                return i + 1
+            }
+            if byte == UInt8(ascii: "\\") && i + 1 < line.count {
+                if double, let (value, used) = escape(line, at: i + 1) {
+                    word.append(value)
+                    i += 1 + used
+                    continue
+                }
+                if !double && line[i + 1] == quote {
+                    word.append(quote)
+                    i += 2
+                    continue
+                }
+            }
+            word.append(byte)
+            i += 1
+        }
+        throw RESPProtocolError.unbalancedQuotes
+    }
+
+    /// The byte an escape after a backslash stands for, and how many bytes the escape used.
+    private static func escape(_ line: [UInt8], at i: Int) -> (UInt8, Int)? {
+        switch line[i] {
+        case UInt8(ascii: "n"): return (10, 1)
+        case UInt8(ascii: "r"): return (13, 1)
+        case UInt8(ascii: "t"): return (9, 1)
+        case UInt8(ascii: "b"): return (8, 1)
+        case UInt8(ascii: "a"): return (7, 1)
+        case UInt8(ascii: "x"):
+            guard i + 2 < line.count, let high = hexDigit(line[i + 1]), let low = hexDigit(line[i + 2]) else { return nil }
+            return (high << 4 | low, 3)
+        default: return (line[i], 1)
+        }
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: return byte - 48
+        case 97...102: return byte - 87
+        case 65...70: return byte - 55
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import NIOCore
+import Synchronization
+
+/// The way to answer one client request, from any thread, at any time, exactly once.
+///
+/// Answers to pipelined requests may be given in any order; the connection writes them in request
+/// order. A second answer to the same request is ignored (and logged), never sent.
+public final class ClientReply: Sendable {
+    /// Which connection asked (unique per server, for logs and per-client state).
+    public let connectionID: UInt64
+    private let sequence: UInt64
+    private let connection: NIOLoopBound<RESPConnectionHandler>
+    private let answered = Atomic<Bool>(false)
+
+    init(connectionID: UInt64, sequence: UInt64, connection: NIOLoopBound<RESPConnectionHandler>) {
+        self.connectionID = connectionID
+        self.sequence = sequence
+        self.connection = connection
+    }
+
+    /// Sends `value` as the answer; with `thenClose`, the connection closes once it is written.
+    public func send(_ value: RESPValue, thenClose: Bool = false) {
+        guard !answered.exchange(true, ordering: .acquiringAndReleasing) else {
+            connection.eventLoop.execute { [connection, sequence] in connection.value.answeredTwice(sequence) }
+            return
+        }
+        let (connection, sequence) = (self.connection, self.sequence)
+        if connection.eventLoop.inEventLoop {
+            connection.value.deliver(sequence, value, thenClose: thenClose)
+        } else {
+            connection.eventLoop.execute { connection.value.deliver(sequence, value, thenClose: thenClose) }
+        }
+    }
+}
+
+/// One client connection: hands each decoded command to the server's handler and writes the answers
+/// in request order. QUIT is answered here; a protocol error is answered, in turn, and closes.
+final class RESPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = RESPCommand
+    typealias OutboundOut = ByteBuffer
+
+    typealias Handler = @Sendable (RESPCommand, ClientReply) -> Void
+
+    private let connectionID: UInt64
+    private let handler: Handler
+    private let log: ServerLog
+    private let maxPendingReplies: Int
+    private var context: ChannelHandlerContext?
+    private var remote = "?"
+    /// The next request's number; replies are written in this order.
+    private var nextSequence: UInt64 = 0
+    /// The number of the next reply to write.
+    private var nextToWrite: UInt64 = 0
+    /// Answers that arrived before an earlier request's answer.
+    private var waiting: [UInt64: (value: RESPValue, close: Bool)] = [:]
+    /// Set after QUIT or a protocol error: later requests on this connection are not served.
+    private var isClosing = false
+    private var isReadingPaused = false
+
+    init(connectionID: UInt64, handler: @escaping Handler, log: ServerLog, maxPendingReplies: Int) {
+        self.connectionID = connectionID
+        self.handler = handler
+        self.log = log
+        self.maxPendingReplies = maxPendingReplies
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        remote = context.channel.remoteAddress?.description ?? "?"
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelActive(context: ChannelHandlerContext) {
+        log.debug("client \(connectionID) connected from \(remote)")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        log.debug("client \(connectionID) disconnected (\(nextSequence - nextToWrite) answers unsent)")
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isClosing else { return }
+        let command = unwrapInboundIn(data)
+        let sequence = nextSequence
+        nextSequence += 1
+        if command.name == "QUIT" {
+            isClosing = true
+            deliver(sequence, .ok, thenClose: true)
+            return
+        }
+        pauseReadingIfBehind(context)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        handler(command, ClientReply(connectionID: connectionID, sequence: sequence, connection: loopBound))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard !isClosing else { return }
+        isClosing = true
+        if let protocolError = error as? RESPProtocolError {
+            log.info("client \(connectionID) from \(remote): \(protocolError); closing")
+            let sequence = nextSequence
+            nextSequence += 1
+            deliver(sequence, protocolError.reply, thenClose: true)
+        } else {
+            log.debug("client \(connectionID) from \(remote): \(error); closing")
+            context.close(promise: nil)
+        }
+    }
+
+    /// Records an answer and writes every answer that is now next in order.
+    func deliver(_ sequence: UInt64, _ value: RESPValue, thenClose: Bool) {
+        guard let context else { return }  // the connection is gone; nobody to answer
+        precondition(sequence >= nextToWrite && sequence < nextSequence, "an answer to a request never made")
+        waiting[sequence] = (value, thenClose)
+        var buffer: ByteBuffer? = nil
+        var close = false
+        while !close, let next = waiting.removeValue(forKey: nextToWrite) {
+            if buffer == nil { buffer = context.channel.allocator.buffer(capacity: 64) }
+            next.value.write(into: &buffer!)
+            nextToWrite += 1
+            close = next.close
+        }
+        guard let buffer else { return }
+        if close {
+            isClosing = true
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            resumeReadingIfCaughtUp(context)
+        }
+    }
+
+    func answeredTwice(_ sequence: UInt64) {
+        log.error("client \(connectionID): request \(sequence) was answered twice; the second answer is dropped")
+    }
+
+    // Back-pressure: a client that pipelines faster than answers come is not read from until the
+    // backlog halves, so unanswered requests stay bounded.
+    private func pauseReadingIfBehind(_ context: ChannelHandlerContext) {
+        guard !isReadingPaused, nextSequence - nextToWrite >= UInt64(maxPendingReplies) else { return }
+        isReadingPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+    }
+
+    private func resumeReadingIfCaughtUp(_ context: ChannelHandlerContext) {
+        guard isReadingPaused, nextSequence - nextToWrite <= UInt64(maxPendingReplies / 2) else { return }
+        isReadingPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        context.read()
+    }
+}
