@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "raftstep", targets: ["raftstep"]),
         .executable(name: "logdump", targets: ["logdump"]),
         .executable(name: "raftbench", targets: ["raftbench"]),
+        .executable(name: "raftd", targets: ["raftd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,7 +54,19 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // raftd's node: a NodeHost driven by ticks, peers and clients; the member directory; RESP commands.
-        .target(name: "RaftDaemon", dependencies: ["RaftCore", "RaftStorage", "RaftHost"]),
+        .target(name: "RaftDaemon", dependencies: [
+            "RaftCore", "RaftStorage", "RaftHost", "RaftServer",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // raftd: a thin main over RaftDaemon serving the key-value store.
+        .executableTarget(name: "raftd", dependencies: [
+            "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // A second service on RaftDaemon: a replicated counter with compare-and-set (Examples/Counter).
+        .executableTarget(name: "counterd", dependencies: [
+            "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Examples/Counter"),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftDaemonTests", dependencies: ["RaftDaemon", "RaftHost", "RaftCore", "RaftStorage"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
