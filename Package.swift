@@ -69,6 +69,8 @@ let package = Package(
         ], path: "Examples/Counter"),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftDaemonTests", dependencies: ["RaftDaemon", "RaftHost", "RaftCore", "RaftStorage"]),
+        // raftd as processes on loopback (the raftd and logdump products must be built: `swift build --build-tests` does).
+        .testTarget(name: "RaftdProcessTests"),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftHostTests", dependencies: ["RaftHost", "RaftCore", "RaftStorage"]),
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost"]),

@@ -9,7 +9,7 @@ public struct NodeOptions: ParsableArguments {
     @Option(help: "This node's id (a positive integer).")
     public var id: UInt64
 
-    @Option(help: "Every initial member's peer address, this node's included: ID=HOST:PORT,… (with --join: at least this node's).")
+    @Option(help: "Every initial member's peer address, this node's included: ID=HOST:PORT,… (with --join: the current members' and this node's).")
     public var peers: String
 
     @Option(help: "Where clients connect (RESP2): HOST:PORT.")
