@@ -86,11 +86,13 @@ public enum LessonRunner {
             write("lesson \(lesson.number): cannot start its cluster: \(error)")
             return false
         }
-        write(state.paint("1", "Lesson \(lesson.number) — \(lesson.title)"))
-        if !lesson.summary.isEmpty { write(lesson.summary) }
-        if !lesson.teaches.isEmpty { write("Rules: \(lesson.teaches)") }
-        if !lesson.property.isEmpty { write("At stake: \(lesson.property)") }
-        write("Type the suggested commands (or your own experiments); also: hint, skip, back, restart, quit.")
+        write(state.paint("1;4", "Lesson \(lesson.number) — \(lesson.title)"))
+        var header: [String] = []
+        if !lesson.summary.isEmpty { header.append(lesson.summary) }
+        if !lesson.teaches.isEmpty { header.append("Rules: \(lesson.teaches)") }
+        if !lesson.property.isEmpty { header.append("At stake: \(lesson.property)") }
+        header.append("Type the suggested commands (or your own experiments); also: hint, skip, back, restart, quit.")
+        for line in header { markdown.render(line).forEach(write) }
         state.announce(write: write)
         var reachedEnd = false
         while true {
@@ -98,7 +100,7 @@ public enum LessonRunner {
                 reachedEnd = true
                 if !lesson.conclusion.isEmpty { markdown.render(lesson.conclusion).forEach(write) }
                 write(state.paint("1", "Lesson \(lesson.number) done."))
-                write("The cluster is still yours: try anything (`help` lists the commands); `restart` runs the lesson again, `quit` leaves.")
+                markdown.render("The cluster is still yours: try anything (`help` lists the commands); `restart` runs the lesson again, `quit` leaves.").forEach(write)
                 finished()
             }
             let prompt = state.isFinished ? "lesson \(lesson.number) · free> "

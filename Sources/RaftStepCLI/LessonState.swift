@@ -72,10 +72,33 @@ struct LessonState {
         alternativesHeldAtStart = step.alternatives.map { Self.satisfied($0, in: session) != nil }
         write("")
         write(paint("1", "── step \(stepIndex + 1) of \(lesson.steps.count) ──"))
-        if !step.text.isEmpty { markdown.render(step.text).forEach(write) }
-        if !step.commands.isEmpty {
-            write(paint("1", "Suggested:") + " " + step.commands.joined(separator: " · "))
+        var text = step.text
+        if stepIndex == 0, text.hasPrefix("# ") {
+            // The lesson's own title: the header above already shows it.
+            text = String(text.drop(while: { $0 != "\n" }).dropFirst())
         }
+        if !text.isEmpty { markdown.render(text).forEach(write) }
+        if !step.commands.isEmpty { suggestedLines().forEach(write) }
+    }
+
+    /// `Suggested: a · b · c`, broken between commands (never inside one) to fit the width.
+    func suggestedLines() -> [String] {
+        let label = "Suggested: "
+        var lines: [String] = []
+        var current = ""
+        for command in step.commands {
+            if current.isEmpty {
+                current = command
+            } else if let width = markdown.widthColumns, label.count + current.count + 3 + command.count > width {
+                lines.append(current)
+                current = command
+            } else {
+                current += " · " + command
+            }
+        }
+        lines.append(current)
+        let indent = String(repeating: " ", count: label.count)
+        return lines.enumerated().map { $0 == 0 ? paint("1", "Suggested:") + " " + $1 : indent + "· " + $1 }
     }
 
     /// Runs a line the learner typed, counts it if it is the next suggestion, and moves on when the step is done.
@@ -140,7 +163,7 @@ struct LessonState {
         for alternative in step.alternatives {
             write("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · "))
         }
-        write("(`undo` takes back your last command, `back` redoes the previous step, `restart` the lesson)")
+        markdown.render("(`undo` takes back your last command, `back` redoes the previous step, `restart` the lesson)").forEach(write)
     }
 
     /// After an experiment: tries the remaining suggestions on a copy of the cluster and says,
@@ -157,11 +180,12 @@ struct LessonState {
         guard !toldOffPath else { return }
         toldOffPath = true
         let left = step.commands.dropFirst(typed)
-        write(paint("33", "Your experiment took the cluster off this step's path: "
+        let warning = "Your experiment took the cluster off this step's path: "
             + (left.isEmpty ? "from here" : "after " + left.joined(separator: " · "))
-            + ", it would not hold that:"))
+            + ", it would not hold that:"
+        MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning).forEach { write(paint("33", $0)) }
         failing.forEach { write("  ✗ " + $0) }
-        write("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.")
+        markdown.render("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.").forEach(write)
     }
 
     /// What the step's remaining suggestions would leave unmet if typed now, tried on a replay of
