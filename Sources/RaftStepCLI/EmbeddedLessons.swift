@@ -98,7 +98,7 @@ title: Replication and commit
 nodes: 3
 seed: 1
 summary: A leader's entry of its own term is committed once a majority stores it — even if one follower never hears of it.
-teaches: AppendEntries; the log-matching check; commit by majority; commit propagation; applying
+teaches: AppendEntries; the log-matching check; commit by a majority in the leader's term; commit propagation; applying
 property: safety (State Machine Safety — every node applies the same command at an index) and liveness (a majority is enough)
 ---
 

@@ -58,11 +58,6 @@ struct LessonState {
         return nil
     }
 
-    /// Whether the step's own expectations or any alternative hold in `session` (for the lookahead).
-    func anyOutcomeHolds(in session: Session) -> Bool {
-        Self.holds(step.expectations, in: session) || step.alternatives.contains { Self.satisfied($0, in: session) != nil }
-    }
-
     // MARK: Steps
 
     mutating func announce(write: (String) -> Void) {
@@ -169,43 +164,80 @@ struct LessonState {
     /// After an experiment: tries the remaining suggestions on a copy of the cluster and says,
     /// when the answer changes, whether the step can still end as written.
     mutating func reportPath(write: (String) -> Void) {
-        guard let failing = lookahead() else { return }
-        if failing.isEmpty {
+        switch lookahead() {
+        case .unknown:
+            return
+        case .onPath:
             if toldOffPath {
-                write("Back on track: the suggestions left in this step lead to what it expects again.")
+                write("Back on track: following the lesson from here works again.")
                 toldOffPath = false
             }
-            return
+        case .off(let index, let failing):
+            guard !toldOffPath else { return }
+            toldOffPath = true
+            let left = step.commands.dropFirst(typed)
+            let warning: String
+            if index == stepIndex {
+                warning = "Your experiment took the cluster off this step's path: "
+                    + (left.isEmpty ? "from here" : "after " + left.joined(separator: " · "))
+                    + ", it would not hold that:"
+            } else {
+                warning = "Your experiment changes what comes later: following the lesson from here, step \(index + 1) would not hold that:"
+            }
+            MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning).forEach { write(paint("33", $0)) }
+            failing.forEach { write("  ✗ " + $0) }
+            markdown.render("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.").forEach(write)
         }
-        guard !toldOffPath else { return }
-        toldOffPath = true
-        let left = step.commands.dropFirst(typed)
-        let warning = "Your experiment took the cluster off this step's path: "
-            + (left.isEmpty ? "from here" : "after " + left.joined(separator: " · "))
-            + ", it would not hold that:"
-        MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning).forEach { write(paint("33", $0)) }
-        failing.forEach { write("  ✗ " + $0) }
-        markdown.render("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.").forEach(write)
     }
 
-    /// What the step's remaining suggestions would leave unmet if typed now, tried on a replay of
-    /// the session: an empty list when some accepted outcome would hold after them — or, for the
-    /// step's other outcomes, after simply delivering what is in flight (`stabilize`), the way a
-    /// learner's own experiment usually ends. Nil when no trial can be made, or the step works
-    /// on real files (`disk`, `logdump`), which a trial must not touch.
-    func lookahead() -> [String]? {
-        let touchesFiles = (step.commands + step.expectations).contains { line in
+    /// Where following the lesson from here would lead.
+    enum PathVerdict: Equatable {
+        /// Every step would end as written (as far as a trial can tell).
+        case onPath
+        /// No trial: it cannot be replayed, or it works on real files (`disk`, `logdump`).
+        case unknown
+        /// Step `step` (0-based) would end with these expectations unmet.
+        case off(step: Int, failing: [String])
+    }
+
+    /// Tries the rest of the lesson on a replay of the session: the current step's remaining
+    /// suggestions, then every later step's, checking each step's outcomes. A step that ends on
+    /// one of its other outcomes, or after simply delivering what is in flight (the way a
+    /// learner's own experiment usually ends), counts as on the path, and the trial stops there:
+    /// what follows such an outcome is not the lesson's to predict.
+    func lookahead() -> PathVerdict {
+        guard !Self.touchesFiles(step), let trial = replay() else { return .unknown }
+        for command in step.commands.dropFirst(typed) { _ = trial.execute(command) }
+        if !Self.holds(step.expectations, in: trial) {
+            if step.alternatives.contains(where: { Self.satisfied($0, in: trial) != nil }) { return .onPath }
+            if !step.alternatives.isEmpty, let settled = replay() {
+                _ = settled.execute("stabilize")
+                if step.alternatives.contains(where: { Self.satisfied($0, in: settled) != nil }) { return .onPath }
+            }
+            return .off(step: stepIndex, failing: Self.failing(step.expectations, in: trial))
+        }
+        for index in lesson.steps.indices.dropFirst(stepIndex + 1) {
+            let later = lesson.steps[index]
+            if Self.touchesFiles(later) { return .onPath }
+            for command in later.commands { _ = trial.execute(command) }
+            if Self.holds(later.expectations, in: trial) { continue }
+            if later.alternatives.contains(where: { Self.satisfied($0, in: trial) != nil }) { return .onPath }
+            return .off(step: index, failing: Self.failing(later.expectations, in: trial))
+        }
+        return .onPath
+    }
+
+    /// Whether a step works on real files, which a trial must not touch.
+    static func touchesFiles(_ step: Lesson.Step) -> Bool {
+        (step.commands + step.expectations).contains { line in
             ["disk", "logdump"].contains(Session.tokenize(line).first ?? "") || line.hasPrefix("expect exit")
         }
-        guard !touchesFiles, let trial = replay() else { return nil }
-        for command in step.commands.dropFirst(typed) { _ = trial.execute(command) }
-        if anyOutcomeHolds(in: trial) { return [] }
-        if !step.alternatives.isEmpty, let settled = replay() {
-            _ = settled.execute("stabilize")
-            if step.alternatives.contains(where: { Self.satisfied($0, in: settled) != nil }) { return [] }
-        }
-        return step.expectations.compactMap { line in
-            let result = trial.execute(line)
+    }
+
+    /// What each unmet expectation says in `session`.
+    static func failing(_ expectations: [String], in session: Session) -> [String] {
+        expectations.compactMap { line in
+            let result = session.execute(line)
             return result.status == .ok ? nil : (result.lines.last ?? line)
         }
     }

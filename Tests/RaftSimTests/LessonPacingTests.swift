@@ -84,6 +84,15 @@ struct LessonPacingTests {
         #expect(text.contains("── step 3 of 6 ──"), "after undoing the experiment, the suggestions finish step 2:\n\(text)")
     }
 
+    @Test("an experiment that would break a later step is reported when it happens (lesson 2: n3 receives the entry)")
+    func laterStepIsReported() throws {
+        let learner = Learner()
+        _ = learner.run(try Self.lesson("2"), ["skip", "skip", "deliver all"])
+        let text = learner.output.joined(separator: "\n")
+        #expect(text.contains("Your experiment changes what comes later: following the lesson from here, step 5 would not hold that:"), "\(text)")
+        #expect(text.contains("  ✗ expect failed: log of n3"), "\(text)")
+    }
+
     @Test("an outcome the text allows is accepted: in lesson 3, letting the timers fire elects someone else")
     func alternativeOutcome() throws {
         let lesson = try Self.lesson("3")
