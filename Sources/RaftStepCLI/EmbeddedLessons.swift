@@ -184,7 +184,7 @@ expect invariants ok
 ```
 
 ```raftstep or
-# you delivered the rejection (deliver n3->n1) instead: that repairs n3 as well
+# delivering the rejection (deliver n3->n1) repairs n3 as well
 expect log all 1 1
 expect commit all 2
 expect kv all x=3
@@ -267,7 +267,7 @@ expect invariants ok
 ```
 
 ```raftstep or
-# the timers fired by themselves: any one node wins a later term, with every vote
+# the timers fired by themselves, and one node won a later term with every vote
 expect leader any
 expect voted all any
 expect commit all 1

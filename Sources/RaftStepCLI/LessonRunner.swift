@@ -86,7 +86,7 @@ public enum LessonRunner {
             write("lesson \(lesson.number): cannot start its cluster: \(error)")
             return false
         }
-        write(state.paint("1;4", "Lesson \(lesson.number) — \(lesson.title)"))
+        state.wrapped("Lesson \(lesson.number) — \(lesson.title)").forEach { write(state.paint("1;4", $0)) }
         var header: [String] = []
         if !lesson.summary.isEmpty { header.append(lesson.summary) }
         if !lesson.teaches.isEmpty { header.append("Rules: \(lesson.teaches)") }
@@ -124,7 +124,7 @@ public enum LessonRunner {
                 if state.isFinished {
                     write("Left lesson \(lesson.number).")
                 } else {
-                    write("Left lesson \(lesson.number) at step \(state.stepIndex + 1); `raftstep lesson \(lesson.number)` starts it again.")
+                    state.wrapped("Left lesson \(lesson.number) at step \(state.stepIndex + 1); `raftstep lesson \(lesson.number)` starts it again.").forEach(write)
                 }
                 return reachedEnd
             default:

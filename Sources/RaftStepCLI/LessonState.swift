@@ -82,9 +82,11 @@ struct LessonState {
         var lines: [String] = []
         var current = ""
         for command in step.commands {
+            // The first line starts with the label; the others with as many spaces and "· ".
+            let prefix = label.count + (lines.isEmpty ? 0 : 2)
             if current.isEmpty {
                 current = command
-            } else if let width = markdown.widthColumns, label.count + current.count + 3 + command.count > width {
+            } else if let width = markdown.widthColumns, prefix + current.count + 3 + command.count > width {
                 lines.append(current)
                 current = command
             } else {
@@ -125,7 +127,7 @@ struct LessonState {
         }
         if allTyped && Self.holds(step.expectations, in: session) {
             if !step.expectations.isEmpty {
-                write(paint("32", "✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")))
+                wrapped("✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")).forEach { write(paint("32", $0)) }
             }
             advance(write: write)
             return true
@@ -135,7 +137,7 @@ struct LessonState {
             for (index, alternative) in step.alternatives.enumerated() where !alternativesHeldAtStart[index] {
                 guard let bound = Self.satisfied(alternative, in: session) else { continue }
                 let what = bound.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")
-                write(paint("32", "✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " (\(alternative.note))") + ": " + what))
+                wrapped("✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " — \(alternative.note)") + ": " + what).forEach { write(paint("32", $0)) }
                 advance(write: write)
                 return true
             }
@@ -153,10 +155,10 @@ struct LessonState {
         write("Not yet — this step expects:")
         for line in step.expectations {
             let result = session.execute(line)
-            write("  \(result.status == .ok ? "✓" : "✗") " + (result.lines.last ?? line))
+            wrapped("  \(result.status == .ok ? "✓" : "✗") " + (result.lines.last ?? line)).forEach(write)
         }
         for alternative in step.alternatives {
-            write("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · "))
+            wrapped("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(write)
         }
         markdown.render("(`undo` takes back your last command, `back` redoes the previous step, `restart` the lesson)").forEach(write)
     }
@@ -185,7 +187,7 @@ struct LessonState {
                 warning = "Your experiment changes what comes later: following the lesson from here, step \(index + 1) would not hold that:"
             }
             MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning).forEach { write(paint("33", $0)) }
-            failing.forEach { write("  ✗ " + $0) }
+            for line in failing { wrapped("  ✗ " + line).forEach(write) }
             markdown.render("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.").forEach(write)
         }
     }
@@ -253,10 +255,10 @@ struct LessonState {
 
     func hint(write: (String) -> Void) {
         let left = step.commands.dropFirst(typed)
-        write(left.isEmpty ? "Every suggested command of this step is typed." : "Next: " + left.joined(separator: " · "))
-        if !step.expectations.isEmpty { write("Done when: " + step.expectations.joined(separator: " · ")) }
+        wrapped(left.isEmpty ? "Every suggested command of this step is typed." : "Next: " + left.joined(separator: " · ")).forEach(write)
+        if !step.expectations.isEmpty { wrapped("Done when: " + step.expectations.joined(separator: " · ")).forEach(write) }
         for alternative in step.alternatives {
-            write("Or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · "))
+            wrapped("Or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(write)
         }
     }
 
@@ -281,6 +283,16 @@ struct LessonState {
         }
         stepIndex = target
         announce(write: write)
+    }
+
+    /// A line of the runner's own, cut between words to the display's width; its leading spaces
+    /// indent the first line, and the others two more.
+    func wrapped(_ text: String) -> [String] {
+        guard let width = markdown.widthColumns, text.count > width else { return [text] }
+        let indent = String(text.prefix(while: { $0 == " " }))
+        let body = MarkdownRender.Run(text: String(text.dropFirst(indent.count)), style: nil)
+        let lines = markdown.fill([body], width: width - indent.count, hangingIndent: "  ")
+        return lines.map { indent + $0 }
     }
 
     func paint(_ code: String, _ text: String) -> String {

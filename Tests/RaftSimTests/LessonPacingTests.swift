@@ -101,7 +101,7 @@ struct LessonPacingTests {
         let finished = learner.run(lesson, ["skip", "skip", "skip", "tick 10", "stabilize", "quit"])
         let text = learner.output.joined(separator: "\n")
         #expect(finished, "\(text)")
-        #expect(text.contains("✓ another outcome this step allows (the timers fired by themselves: any one node wins a later term, with every vote): leader n3; voted all n3"), "\(text)")
+        #expect(text.contains("✓ another outcome this step allows — the timers fired by themselves, and one node won a later term with every vote: leader n3; voted all n3"), "\(text)")
         #expect(!text.contains("off this step's path"), "a step with an allowed outcome in reach is not off its path:\n\(text)")
     }
 
@@ -134,6 +134,18 @@ struct LessonPacingTests {
         let finished = learner.run(try Self.lesson("1"), ["skip", "skip", "skip", "skip", "skip", "skip", "back"])
         #expect(finished)
         #expect(learner.output.filter { $0 == "── step 6 of 6 ──" }.count == 2)
+    }
+
+    @Test("at a narrow terminal the runner's own lines fit: header, text, suggestions, hints")
+    func narrowTerminal() throws {
+        var output: [String] = []
+        var input = ["hint", "quit"][...]
+        _ = LessonRunner.runInteractive(try Self.lesson("6"), display: .init(color: false, widthColumns: 50),
+                                        read: { _ in input.popFirst() }, write: { output.append($0) })
+        #expect(output.contains { $0.hasPrefix("Suggested: set leader-noop off") })
+        #expect(output.contains { $0.hasPrefix("           · ") }, "the suggestions continue on a second line")
+        for line in output { #expect(line.count <= 50, "\(line.count) columns: \(line)") }
+        #expect(output.filter { $0.contains("Lesson 6 — Figure 8") }.count == 1, "the title shows once")
     }
 
     @Test("the built-in copy of the lessons equals lessons/*.md, and the generated source is up to date")
