@@ -646,7 +646,9 @@ expect violation State Machine Safety
 n5 still wins term 5 — its last term, 3, beats everyone's 2 — although it lacks the committed
 `x=2`: **Leader Completeness** is broken. Counting replicas once more, it then commits its own
 index 2 and applies `x=3`, where n1 applied `x=2`: **State Machine Safety** is broken, and the
-followers can no longer even agree with their leader. Nothing else changed but one rule.
+followers can no longer even agree with their leader. The checker adds **Commit Quorum**: n5
+committed an entry that no majority stores — n2–n4 kept their committed entry 2 of term 2 and
+answered "match 2" for it, which n5 took for its own. Nothing else changed but one rule.
 **Rules seen:** commit only current-term entries by counting; earlier entries commit with them;
 the no-op that makes that happen at once.
 
