@@ -95,13 +95,16 @@ public enum LessonRunner {
         for line in header { markdown.render(line).forEach(write) }
         state.announce(write: write)
         var reachedEnd = false
+        var showedEnd = false
         while true {
-            if state.isFinished && !reachedEnd {
-                reachedEnd = true
+            if !state.isFinished { showedEnd = false }
+            if state.isFinished && !showedEnd {
+                // Shown each time the learner gets here (again after `restart`); counted once.
+                showedEnd = true
+                if !reachedEnd { reachedEnd = true; finished() }
                 if !lesson.conclusion.isEmpty { markdown.render(lesson.conclusion).forEach(write) }
                 write(state.paint("1", "Lesson \(lesson.number) done."))
                 markdown.render("The cluster is still yours: try anything (`help` lists the commands); `restart` runs the lesson again, `quit` leaves.").forEach(write)
-                finished()
             }
             let prompt = state.isFinished ? "lesson \(lesson.number) · free> "
                 : "lesson \(lesson.number) · step \(state.stepIndex + 1)/\(lesson.steps.count)> "

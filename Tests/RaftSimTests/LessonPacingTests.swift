@@ -136,6 +136,16 @@ struct LessonPacingTests {
         #expect(learner.output.filter { $0 == "── step 6 of 6 ──" }.count == 2)
     }
 
+    @Test("`restart` at the free prompt runs the lesson again; its end shows again, finished is reported once")
+    func restartFromTheFreePrompt() throws {
+        let learner = Learner()
+        let skips = Array(repeating: "skip", count: 6)
+        let finished = learner.run(try Self.lesson("1"), skips + ["restart"] + skips)
+        #expect(finished)
+        #expect(learner.output.filter { $0 == "Lesson 1 done." }.count == 2)
+        #expect(learner.finishedCalls == 1)
+    }
+
     @Test("at a narrow terminal the runner's own lines fit: header, text, suggestions, hints")
     func narrowTerminal() throws {
         var output: [String] = []
