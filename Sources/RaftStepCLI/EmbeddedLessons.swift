@@ -880,10 +880,11 @@ Check-quorum is also what a **leader lease** builds on: a leader that heard from
 within the last election timeout knows nobody else can have been elected, and could answer reads
 from its own state without a heartbeat round. That is only safe if the servers' clocks run at
 nearly the same rate — the lease must end on the leader before a follower's timer can fire
-(dissertation §6.4.1) — so RaftStep's `read` always confirms with a round (lesson 7). Both options
-are on by default in RaftStep; etcd's raft library leaves both off by default, and the etcd
-server turns them on. **Rules seen:** disruptive servers, pre-vote, check-quorum, ignoring votes
-while a leader is heard, leader leases and their clock assumption.
+(dissertation §6.4.1) — so RaftStep's `read` confirms with a round (lesson 7); `set local-reads on`
+skips even that, unsafely, and the explorer catches it. Both options are on by default in
+RaftStep; etcd's raft library leaves both off by default, and the etcd server turns them on.
+**Rules seen:** disruptive servers, pre-vote, check-quorum, ignoring votes while a leader is
+heard, leader leases and their clock assumption.
 
 """#),
         ("09-durability.md", #"""
