@@ -111,9 +111,20 @@ struct LessonState {
             typed += 1
         } else if changedCluster {
             experimented = true
+            if session.history.count < historyBefore.count { forgetUndone(historyBefore[session.history.count...]) }
         }
         if finishIfDone(explaining: isNextSuggestion || changedCluster, write: write) { return }
         if changedCluster && experimented { reportPath(write: write) }
+    }
+
+    /// After `undo`: a suggestion whose effect was taken back counts as not typed, and neither
+    /// do the ones typed after it.
+    mutating func forgetUndone(_ undone: ArraySlice<String>) {
+        for line in undone {
+            if let index = step.commands.prefix(typed).lastIndex(where: { Session.normalized(Session.tokenize($0)) == line }) {
+                typed = index
+            }
+        }
     }
 
     /// Moves on when the step is done; returns whether it did.

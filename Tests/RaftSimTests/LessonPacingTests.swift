@@ -84,6 +84,16 @@ struct LessonPacingTests {
         #expect(text.contains("── step 3 of 6 ──"), "after undoing the experiment, the suggestions finish step 2:\n\(text)")
     }
 
+    @Test("`undo` of a typed suggestion makes it count as not typed")
+    func undoForgetsASuggestion() throws {
+        let learner = Learner()
+        _ = learner.run(try Self.lesson("6"), ["skip", "skip", "propose set x 2", "deliver n1->n2", "undo", "hint"])
+        #expect(learner.output.contains("Next: deliver n1->n2 · drop all"), "\(learner.output.suffix(6))")
+        let again = Learner()
+        _ = again.run(try Self.lesson("6"), ["skip", "skip", "propose set x 2", "undo", "hint"])
+        #expect(again.output.contains("Next: propose set x 2 · deliver n1->n2 · drop all"), "\(again.output.suffix(6))")
+    }
+
     @Test("an experiment that would break a later step is reported when it happens (lesson 2: n3 receives the entry)")
     func laterStepIsReported() throws {
         let learner = Learner()
