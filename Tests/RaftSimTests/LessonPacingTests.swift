@@ -195,6 +195,47 @@ struct LessonPacingTests {
         #expect(builtIn.directory == "built in")
     }
 
+    static let builtBinary = String(LessonTests.lessonsDirectory.dropLast("/lessons".count)) + "/.build/debug/raftstep"
+
+    /// Runs `raftstep ARGS` from `directory` with `input` on stdin; returns its standard output.
+    static func runBinary(_ binary: String, _ arguments: [String], in directory: String, home: String, input: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ["HOME": home, "PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "raftstep \(arguments) exited \(process.terminationStatus)")
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Issue 14 §1: a copied binary said "cannot find the lessons folder". Needs the debug build
+    /// of `raftstep` (`swift build --build-tests` makes it).
+    @Test("a copy of raftstep in another directory, run from an empty directory, has its lessons",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: LessonPacingTests.builtBinary)))
+    func installedCopyHasItsLessons() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("raftstep-installed-\(UInt64.random(in: 0..<UInt64.max))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for sub in ["bin", "home", "elsewhere"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: Self.builtBinary, toPath: root + "/bin/raftstep")
+        let listing = try Self.runBinary(root + "/bin/raftstep", ["lesson"], in: root + "/elsewhere", home: root + "/home", input: "")
+        #expect(listing.hasPrefix("Lessons (built in); run one with `raftstep lesson N`:"), "\(listing)")
+        #expect(listing.contains("12  Snapshots"))
+        let lesson = try Self.runBinary(root + "/bin/raftstep", ["lesson", "1"], in: root + "/elsewhere", home: root + "/home", input: "skip\nquit\n")
+        #expect(lesson.contains("── step 2 of 6 ──"), "\(lesson)")
+        #expect(lesson.contains("Left lesson 1 at step 2"))
+    }
+
     @Test("a raw-string delimiter the text cannot close early", arguments: [
         ("plain", 1), ("a \"# b", 2), ("\\# and \"##", 3),
     ])
