@@ -63,6 +63,27 @@ struct LessonPacingTests {
         #expect(after.prompt == "lesson 6 · step 5/10> ")
     }
 
+    @Test("in every lesson, typing the suggestions one by one, each step ends exactly at its last suggestion")
+    func everyStepEndsAtItsLastSuggestion() throws {
+        for lesson in try LessonTests.catalog().lessons {
+            let commands = lesson.steps.flatMap(\.commands)
+            let expected = lesson.steps.enumerated().flatMap { index, step in
+                Array(repeating: "lesson \(lesson.number) · step \(index + 1)/\(lesson.steps.count)> ", count: step.commands.count)
+            }
+            let learner = Learner()
+            let finished = learner.run(lesson, commands)
+            #expect(finished, "\(lesson.slug) did not finish on its suggestions")
+            let prompts = learner.output.filter { $0.hasPrefix("lesson \(lesson.number) · ") }.map { line in
+                String(line[..<line.range(of: "> ")!.upperBound])
+            }
+            #expect(prompts.count == commands.count)
+            for (index, (prompt, wanted)) in zip(prompts, expected).enumerated() where prompt != wanted {
+                Issue.record("\(lesson.slug): `\(commands[index])` was typed at \(prompt)but belongs to \(wanted)")
+                break
+            }
+        }
+    }
+
     @Test("lesson 1 step 2 waits for `msgs` although `campaign n1` already meets its expectations")
     func lessonOneWaitsForEverySuggestion() throws {
         let learner = Learner()
