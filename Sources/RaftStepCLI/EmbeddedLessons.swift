@@ -98,7 +98,7 @@ title: Replication and commit
 nodes: 3
 seed: 1
 summary: A leader's entry of its own term is committed once a majority stores it — even if one follower never hears of it.
-teaches: AppendEntries; the log-matching check; commit by majority; commit propagation; applying
+teaches: AppendEntries; the log-matching check; commit by a majority in the leader's term; commit propagation; applying
 property: safety (State Machine Safety — every node applies the same command at an index) and liveness (a majority is enough)
 ---
 
@@ -184,7 +184,7 @@ expect invariants ok
 ```
 
 ```raftstep or
-# you delivered the rejection (deliver n3->n1) instead: that repairs n3 as well
+# delivering the rejection (deliver n3->n1) repairs n3 as well
 expect log all 1 1
 expect commit all 2
 expect kv all x=3
@@ -267,7 +267,7 @@ expect invariants ok
 ```
 
 ```raftstep or
-# the timers fired by themselves: any one node wins a later term, with every vote
+# the timers fired by themselves, and one node won a later term with every vote
 expect leader any
 expect voted all any
 expect commit all 1
@@ -646,7 +646,9 @@ expect violation State Machine Safety
 n5 still wins term 5 — its last term, 3, beats everyone's 2 — although it lacks the committed
 `x=2`: **Leader Completeness** is broken. Counting replicas once more, it then commits its own
 index 2 and applies `x=3`, where n1 applied `x=2`: **State Machine Safety** is broken, and the
-followers can no longer even agree with their leader. Nothing else changed but one rule.
+followers can no longer even agree with their leader. The checker adds **Commit Quorum**: n5
+committed an entry that no majority stores — n2–n4 kept their committed entry 2 of term 2 and
+answered "match 2" for it, which n5 took for its own. Nothing else changed but one rule.
 **Rules seen:** commit only current-term entries by counting; earlier entries commit with them;
 the no-op that makes that happen at once.
 
@@ -878,10 +880,11 @@ Check-quorum is also what a **leader lease** builds on: a leader that heard from
 within the last election timeout knows nobody else can have been elected, and could answer reads
 from its own state without a heartbeat round. That is only safe if the servers' clocks run at
 nearly the same rate — the lease must end on the leader before a follower's timer can fire
-(dissertation §6.4.1) — so RaftStep's `read` always confirms with a round (lesson 7). Both options
-are on by default in RaftStep; etcd's raft library leaves both off by default, and the etcd
-server turns them on. **Rules seen:** disruptive servers, pre-vote, check-quorum, ignoring votes
-while a leader is heard, leader leases and their clock assumption.
+(dissertation §6.4.1) — so RaftStep's `read` confirms with a round (lesson 7); `set local-reads on`
+skips even that, unsafely, and the explorer catches it. Both options are on by default in
+RaftStep; etcd's raft library leaves both off by default, and the etcd server turns them on.
+**Rules seen:** disruptive servers, pre-vote, check-quorum, ignoring votes while a leader is
+heard, leader leases and their clock assumption.
 
 """#),
         ("09-durability.md", #"""

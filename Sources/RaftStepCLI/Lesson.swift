@@ -1,6 +1,11 @@
 /// A guided lesson: a Markdown file in `lessons/` with a front matter, narrative text, and fenced
 /// `raftstep` blocks. Each block is one step: its command lines are what the learner is asked to
-/// type, its `expect` lines are what must hold before the lesson moves on.
+/// type, its `expect` lines are what must hold before the lesson moves on (the learner must also
+/// have typed the commands, or `skip`). A ```` ```raftstep or ```` block right after a step's
+/// block names another outcome that step accepts when the learner goes their own way: only
+/// `expect` lines and `#` comments (the comment says what the outcome is), and the word `any`
+/// stands for one node, the same in every line. `--check-all` checks the commands' own outcome.
+/// After editing a lesson, regenerate the built-in copy (`EmbeddedLessonsSource.path`).
 public struct Lesson: Sendable, Equatable {
     /// One step: the text before its block, the suggested commands and the checks.
     public struct Step: Sendable, Equatable {

@@ -86,20 +86,25 @@ public enum LessonRunner {
             write("lesson \(lesson.number): cannot start its cluster: \(error)")
             return false
         }
-        write(state.paint("1", "Lesson \(lesson.number) — \(lesson.title)"))
-        if !lesson.summary.isEmpty { write(lesson.summary) }
-        if !lesson.teaches.isEmpty { write("Rules: \(lesson.teaches)") }
-        if !lesson.property.isEmpty { write("At stake: \(lesson.property)") }
-        write("Type the suggested commands (or your own experiments); also: hint, skip, back, restart, quit.")
+        state.wrapped("Lesson \(lesson.number) — \(lesson.title)").forEach { write(state.paint("1;4", $0)) }
+        var header: [String] = []
+        if !lesson.summary.isEmpty { header.append(lesson.summary) }
+        if !lesson.teaches.isEmpty { header.append("Rules: \(lesson.teaches)") }
+        if !lesson.property.isEmpty { header.append("At stake: \(lesson.property)") }
+        header.append("Type the suggested commands (or your own experiments); also: hint, skip, back, restart, quit.")
+        for line in header { markdown.render(line).forEach(write) }
         state.announce(write: write)
         var reachedEnd = false
+        var showedEnd = false
         while true {
-            if state.isFinished && !reachedEnd {
-                reachedEnd = true
+            if !state.isFinished { showedEnd = false }
+            if state.isFinished && !showedEnd {
+                // Shown each time the learner gets here (again after `restart`); counted once.
+                showedEnd = true
+                if !reachedEnd { reachedEnd = true; finished() }
                 if !lesson.conclusion.isEmpty { markdown.render(lesson.conclusion).forEach(write) }
                 write(state.paint("1", "Lesson \(lesson.number) done."))
-                write("The cluster is still yours: try anything (`help` lists the commands); `restart` runs the lesson again, `quit` leaves.")
-                finished()
+                markdown.render("The cluster is still yours: try anything (`help` lists the commands); `restart` runs the lesson again, `quit` leaves.").forEach(write)
             }
             let prompt = state.isFinished ? "lesson \(lesson.number) · free> "
                 : "lesson \(lesson.number) · step \(state.stepIndex + 1)/\(lesson.steps.count)> "
@@ -122,7 +127,7 @@ public enum LessonRunner {
                 if state.isFinished {
                     write("Left lesson \(lesson.number).")
                 } else {
-                    write("Left lesson \(lesson.number) at step \(state.stepIndex + 1); `raftstep lesson \(lesson.number)` starts it again.")
+                    state.wrapped("Left lesson \(lesson.number) at step \(state.stepIndex + 1); `raftstep lesson \(lesson.number)` starts it again.").forEach(write)
                 }
                 return reachedEnd
             default:

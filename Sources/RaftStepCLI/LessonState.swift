@@ -58,11 +58,6 @@ struct LessonState {
         return nil
     }
 
-    /// Whether the step's own expectations or any alternative hold in `session` (for the lookahead).
-    func anyOutcomeHolds(in session: Session) -> Bool {
-        Self.holds(step.expectations, in: session) || step.alternatives.contains { Self.satisfied($0, in: session) != nil }
-    }
-
     // MARK: Steps
 
     mutating func announce(write: (String) -> Void) {
@@ -72,10 +67,35 @@ struct LessonState {
         alternativesHeldAtStart = step.alternatives.map { Self.satisfied($0, in: session) != nil }
         write("")
         write(paint("1", "── step \(stepIndex + 1) of \(lesson.steps.count) ──"))
-        if !step.text.isEmpty { markdown.render(step.text).forEach(write) }
-        if !step.commands.isEmpty {
-            write(paint("1", "Suggested:") + " " + step.commands.joined(separator: " · "))
+        var text = step.text
+        if stepIndex == 0, text.hasPrefix("# ") {
+            // The lesson's own title: the header above already shows it.
+            text = String(text.drop(while: { $0 != "\n" }).dropFirst())
         }
+        if !text.isEmpty { markdown.render(text).forEach(write) }
+        if !step.commands.isEmpty { suggestedLines().forEach(write) }
+    }
+
+    /// `Suggested: a · b · c`, broken between commands (never inside one) to fit the width.
+    func suggestedLines() -> [String] {
+        let label = "Suggested: "
+        var lines: [String] = []
+        var current = ""
+        for command in step.commands {
+            // The first line starts with the label; the others with as many spaces and "· ".
+            let prefix = label.count + (lines.isEmpty ? 0 : 2)
+            if current.isEmpty {
+                current = command
+            } else if let width = markdown.widthColumns, prefix + current.count + 3 + command.count > width {
+                lines.append(current)
+                current = command
+            } else {
+                current += " · " + command
+            }
+        }
+        lines.append(current)
+        let indent = String(repeating: " ", count: label.count)
+        return lines.enumerated().map { $0 == 0 ? paint("1", "Suggested:") + " " + $1 : indent + "· " + $1 }
     }
 
     /// Runs a line the learner typed, counts it if it is the next suggestion, and moves on when the step is done.
@@ -91,9 +111,20 @@ struct LessonState {
             typed += 1
         } else if changedCluster {
             experimented = true
+            if session.history.count < historyBefore.count { forgetUndone(historyBefore[session.history.count...]) }
         }
         if finishIfDone(explaining: isNextSuggestion || changedCluster, write: write) { return }
         if changedCluster && experimented { reportPath(write: write) }
+    }
+
+    /// After `undo`: a suggestion whose effect was taken back counts as not typed, and neither
+    /// do the ones typed after it.
+    mutating func forgetUndone(_ undone: ArraySlice<String>) {
+        for line in undone {
+            if let index = step.commands.prefix(typed).lastIndex(where: { Session.normalized(Session.tokenize($0)) == line }) {
+                typed = index
+            }
+        }
     }
 
     /// Moves on when the step is done; returns whether it did.
@@ -107,7 +138,7 @@ struct LessonState {
         }
         if allTyped && Self.holds(step.expectations, in: session) {
             if !step.expectations.isEmpty {
-                write(paint("32", "✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")))
+                wrapped("✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")).forEach { write(paint("32", $0)) }
             }
             advance(write: write)
             return true
@@ -117,7 +148,7 @@ struct LessonState {
             for (index, alternative) in step.alternatives.enumerated() where !alternativesHeldAtStart[index] {
                 guard let bound = Self.satisfied(alternative, in: session) else { continue }
                 let what = bound.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")
-                write(paint("32", "✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " (\(alternative.note))") + ": " + what))
+                wrapped("✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " — \(alternative.note)") + ": " + what).forEach { write(paint("32", $0)) }
                 advance(write: write)
                 return true
             }
@@ -135,53 +166,91 @@ struct LessonState {
         write("Not yet — this step expects:")
         for line in step.expectations {
             let result = session.execute(line)
-            write("  \(result.status == .ok ? "✓" : "✗") " + (result.lines.last ?? line))
+            wrapped("  \(result.status == .ok ? "✓" : "✗") " + (result.lines.last ?? line)).forEach(write)
         }
         for alternative in step.alternatives {
-            write("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · "))
+            wrapped("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(write)
         }
-        write("(`undo` takes back your last command, `back` redoes the previous step, `restart` the lesson)")
+        markdown.render("(`undo` takes back your last command, `back` redoes the previous step, `restart` the lesson)").forEach(write)
     }
 
     /// After an experiment: tries the remaining suggestions on a copy of the cluster and says,
     /// when the answer changes, whether the step can still end as written.
     mutating func reportPath(write: (String) -> Void) {
-        guard let failing = lookahead() else { return }
-        if failing.isEmpty {
+        switch lookahead() {
+        case .unknown:
+            return
+        case .onPath:
             if toldOffPath {
-                write("Back on track: the suggestions left in this step lead to what it expects again.")
+                write("Back on track: following the lesson from here works again.")
                 toldOffPath = false
             }
-            return
+        case .off(let index, let failing):
+            guard !toldOffPath else { return }
+            toldOffPath = true
+            let left = step.commands.dropFirst(typed)
+            let warning: String
+            if index == stepIndex {
+                warning = "Your experiment took the cluster off this step's path: "
+                    + (left.isEmpty ? "from here" : "after " + left.joined(separator: " · "))
+                    + ", it would not hold that:"
+            } else {
+                warning = "Your experiment changes what comes later: following the lesson from here, step \(index + 1) would not hold that:"
+            }
+            MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning).forEach { write(paint("33", $0)) }
+            for line in failing { wrapped("  ✗ " + line).forEach(write) }
+            markdown.render("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.").forEach(write)
         }
-        guard !toldOffPath else { return }
-        toldOffPath = true
-        let left = step.commands.dropFirst(typed)
-        write(paint("33", "Your experiment took the cluster off this step's path: "
-            + (left.isEmpty ? "from here" : "after " + left.joined(separator: " · "))
-            + ", it would not hold that:"))
-        failing.forEach { write("  ✗ " + $0) }
-        write("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.")
     }
 
-    /// What the step's remaining suggestions would leave unmet if typed now, tried on a replay of
-    /// the session: an empty list when some accepted outcome would hold after them — or, for the
-    /// step's other outcomes, after simply delivering what is in flight (`stabilize`), the way a
-    /// learner's own experiment usually ends. Nil when no trial can be made, or the step works
-    /// on real files (`disk`, `logdump`), which a trial must not touch.
-    func lookahead() -> [String]? {
-        let touchesFiles = (step.commands + step.expectations).contains { line in
+    /// Where following the lesson from here would lead.
+    enum PathVerdict: Equatable {
+        /// Every step would end as written (as far as a trial can tell).
+        case onPath
+        /// No trial: it cannot be replayed, or it works on real files (`disk`, `logdump`).
+        case unknown
+        /// Step `step` (0-based) would end with these expectations unmet.
+        case off(step: Int, failing: [String])
+    }
+
+    /// Tries the rest of the lesson on a replay of the session: the current step's remaining
+    /// suggestions, then every later step's, checking each step's outcomes. A step that ends on
+    /// one of its other outcomes, or after simply delivering what is in flight (the way a
+    /// learner's own experiment usually ends), counts as on the path, and the trial stops there:
+    /// what follows such an outcome is not the lesson's to predict.
+    func lookahead() -> PathVerdict {
+        guard !Self.touchesFiles(step), let trial = replay() else { return .unknown }
+        for command in step.commands.dropFirst(typed) { _ = trial.execute(command) }
+        if !Self.holds(step.expectations, in: trial) {
+            if step.alternatives.contains(where: { Self.satisfied($0, in: trial) != nil }) { return .onPath }
+            if !step.alternatives.isEmpty, let settled = replay() {
+                _ = settled.execute("stabilize")
+                if step.alternatives.contains(where: { Self.satisfied($0, in: settled) != nil }) { return .onPath }
+            }
+            return .off(step: stepIndex, failing: Self.failing(step.expectations, in: trial))
+        }
+        for index in lesson.steps.indices.dropFirst(stepIndex + 1) {
+            let later = lesson.steps[index]
+            if Self.touchesFiles(later) { return .onPath }
+            for command in later.commands { _ = trial.execute(command) }
+            if Self.holds(later.expectations, in: trial) { continue }
+            if later.alternatives.contains(where: { Self.satisfied($0, in: trial) != nil }) { return .onPath }
+            return .off(step: index, failing: Self.failing(later.expectations, in: trial))
+        }
+        return .onPath
+    }
+
+    /// Whether a step works on real files, which a trial must not touch.
+    static func touchesFiles(_ step: Lesson.Step) -> Bool {
+        (step.commands + step.expectations).contains { line in
             ["disk", "logdump"].contains(Session.tokenize(line).first ?? "") || line.hasPrefix("expect exit")
         }
-        guard !touchesFiles, let trial = replay() else { return nil }
-        for command in step.commands.dropFirst(typed) { _ = trial.execute(command) }
-        if anyOutcomeHolds(in: trial) { return [] }
-        if !step.alternatives.isEmpty, let settled = replay() {
-            _ = settled.execute("stabilize")
-            if step.alternatives.contains(where: { Self.satisfied($0, in: settled) != nil }) { return [] }
-        }
-        return step.expectations.compactMap { line in
-            let result = trial.execute(line)
+    }
+
+    /// What each unmet expectation says in `session`.
+    static func failing(_ expectations: [String], in session: Session) -> [String] {
+        expectations.compactMap { line in
+            let result = session.execute(line)
             return result.status == .ok ? nil : (result.lines.last ?? line)
         }
     }
@@ -197,10 +266,10 @@ struct LessonState {
 
     func hint(write: (String) -> Void) {
         let left = step.commands.dropFirst(typed)
-        write(left.isEmpty ? "Every suggested command of this step is typed." : "Next: " + left.joined(separator: " · "))
-        if !step.expectations.isEmpty { write("Done when: " + step.expectations.joined(separator: " · ")) }
+        wrapped(left.isEmpty ? "Every suggested command of this step is typed." : "Next: " + left.joined(separator: " · ")).forEach(write)
+        if !step.expectations.isEmpty { wrapped("Done when: " + step.expectations.joined(separator: " · ")).forEach(write) }
         for alternative in step.alternatives {
-            write("Or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · "))
+            wrapped("Or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(write)
         }
     }
 
@@ -225,6 +294,16 @@ struct LessonState {
         }
         stepIndex = target
         announce(write: write)
+    }
+
+    /// A line of the runner's own, cut between words to the display's width; its leading spaces
+    /// indent the first line, and the others two more.
+    func wrapped(_ text: String) -> [String] {
+        guard let width = markdown.widthColumns, text.count > width else { return [text] }
+        let indent = String(text.prefix(while: { $0 == " " }))
+        let body = MarkdownRender.Run(text: String(text.dropFirst(indent.count)), style: nil)
+        let lines = markdown.fill([body], width: width - indent.count, hangingIndent: "  ")
+        return lines.map { indent + $0 }
     }
 
     func paint(_ code: String, _ text: String) -> String {

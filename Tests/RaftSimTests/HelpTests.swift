@@ -66,4 +66,11 @@ struct HelpTests {
         #expect(session.execute("help msgs").lines.contains { $0.contains("AppResp rejects") })
         #expect(session.execute("help statu").status == .error)
     }
+
+    @Test("the explanations fit an 80-column terminal", arguments: ["status", "log", "msgs"])
+    func fitsEightyColumns(command: String) throws {
+        let lines = try Self.session().execute("help " + command).lines.dropFirst(2)
+        #expect(lines.count > 5)
+        for line in lines { #expect(line.count <= 80, "help \(command): \(line.count) columns: \(line)") }
+    }
 }

@@ -63,6 +63,27 @@ struct LessonPacingTests {
         #expect(after.prompt == "lesson 6 · step 5/10> ")
     }
 
+    @Test("in every lesson, typing the suggestions one by one, each step ends exactly at its last suggestion")
+    func everyStepEndsAtItsLastSuggestion() throws {
+        for lesson in try LessonTests.catalog().lessons {
+            let commands = lesson.steps.flatMap(\.commands)
+            let expected = lesson.steps.enumerated().flatMap { index, step in
+                Array(repeating: "lesson \(lesson.number) · step \(index + 1)/\(lesson.steps.count)> ", count: step.commands.count)
+            }
+            let learner = Learner()
+            let finished = learner.run(lesson, commands)
+            #expect(finished, "\(lesson.slug) did not finish on its suggestions")
+            let prompts = learner.output.filter { $0.hasPrefix("lesson \(lesson.number) · ") }.map { line in
+                String(line[..<line.range(of: "> ")!.upperBound])
+            }
+            #expect(prompts.count == commands.count)
+            for (index, (prompt, wanted)) in zip(prompts, expected).enumerated() where prompt != wanted {
+                Issue.record("\(lesson.slug): `\(commands[index])` was typed at \(prompt)but belongs to \(wanted)")
+                break
+            }
+        }
+    }
+
     @Test("lesson 1 step 2 waits for `msgs` although `campaign n1` already meets its expectations")
     func lessonOneWaitsForEverySuggestion() throws {
         let learner = Learner()
@@ -84,6 +105,25 @@ struct LessonPacingTests {
         #expect(text.contains("── step 3 of 6 ──"), "after undoing the experiment, the suggestions finish step 2:\n\(text)")
     }
 
+    @Test("`undo` of a typed suggestion makes it count as not typed")
+    func undoForgetsASuggestion() throws {
+        let learner = Learner()
+        _ = learner.run(try Self.lesson("6"), ["skip", "skip", "propose set x 2", "deliver n1->n2", "undo", "hint"])
+        #expect(learner.output.contains("Next: deliver n1->n2 · drop all"), "\(learner.output.suffix(6))")
+        let again = Learner()
+        _ = again.run(try Self.lesson("6"), ["skip", "skip", "propose set x 2", "undo", "hint"])
+        #expect(again.output.contains("Next: propose set x 2 · deliver n1->n2 · drop all"), "\(again.output.suffix(6))")
+    }
+
+    @Test("an experiment that would break a later step is reported when it happens (lesson 2: n3 receives the entry)")
+    func laterStepIsReported() throws {
+        let learner = Learner()
+        _ = learner.run(try Self.lesson("2"), ["skip", "skip", "deliver all"])
+        let text = learner.output.joined(separator: "\n")
+        #expect(text.contains("Your experiment changes what comes later: following the lesson from here, step 5 would not hold that:"), "\(text)")
+        #expect(text.contains("  ✗ expect failed: log of n3"), "\(text)")
+    }
+
     @Test("an outcome the text allows is accepted: in lesson 3, letting the timers fire elects someone else")
     func alternativeOutcome() throws {
         let lesson = try Self.lesson("3")
@@ -92,7 +132,7 @@ struct LessonPacingTests {
         let finished = learner.run(lesson, ["skip", "skip", "skip", "tick 10", "stabilize", "quit"])
         let text = learner.output.joined(separator: "\n")
         #expect(finished, "\(text)")
-        #expect(text.contains("✓ another outcome this step allows (the timers fired by themselves: any one node wins a later term, with every vote): leader n3; voted all n3"), "\(text)")
+        #expect(text.contains("✓ another outcome this step allows — the timers fired by themselves, and one node won a later term with every vote: leader n3; voted all n3"), "\(text)")
         #expect(!text.contains("off this step's path"), "a step with an allowed outcome in reach is not off its path:\n\(text)")
     }
 
@@ -127,6 +167,28 @@ struct LessonPacingTests {
         #expect(learner.output.filter { $0 == "── step 6 of 6 ──" }.count == 2)
     }
 
+    @Test("`restart` at the free prompt runs the lesson again; its end shows again, finished is reported once")
+    func restartFromTheFreePrompt() throws {
+        let learner = Learner()
+        let skips = Array(repeating: "skip", count: 6)
+        let finished = learner.run(try Self.lesson("1"), skips + ["restart"] + skips)
+        #expect(finished)
+        #expect(learner.output.filter { $0 == "Lesson 1 done." }.count == 2)
+        #expect(learner.finishedCalls == 1)
+    }
+
+    @Test("at a narrow terminal the runner's own lines fit: header, text, suggestions, hints")
+    func narrowTerminal() throws {
+        var output: [String] = []
+        var input = ["hint", "quit"][...]
+        _ = LessonRunner.runInteractive(try Self.lesson("6"), display: .init(color: false, widthColumns: 50),
+                                        read: { _ in input.popFirst() }, write: { output.append($0) })
+        #expect(output.contains { $0.hasPrefix("Suggested: set leader-noop off") })
+        #expect(output.contains { $0.hasPrefix("           · ") }, "the suggestions continue on a second line")
+        for line in output { #expect(line.count <= 50, "\(line.count) columns: \(line)") }
+        #expect(output.filter { $0.contains("Lesson 6 — Figure 8") }.count == 1, "the title shows once")
+    }
+
     @Test("the built-in copy of the lessons equals lessons/*.md, and the generated source is up to date")
     func embeddedCopyMatchesTheFiles() throws {
         let directory = LessonTests.lessonsDirectory
@@ -152,6 +214,47 @@ struct LessonPacingTests {
         }
         #expect(builtIn.lessons == (try LessonTests.catalog()).lessons)
         #expect(builtIn.directory == "built in")
+    }
+
+    static let builtBinary = String(LessonTests.lessonsDirectory.dropLast("/lessons".count)) + "/.build/debug/raftstep"
+
+    /// Runs `raftstep ARGS` from `directory` with `input` on stdin; returns its standard output.
+    static func runBinary(_ binary: String, _ arguments: [String], in directory: String, home: String, input: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ["HOME": home, "PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "raftstep \(arguments) exited \(process.terminationStatus)")
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Issue 14 §1: a copied binary said "cannot find the lessons folder". Needs the debug build
+    /// of `raftstep` (`swift build --build-tests` makes it).
+    @Test("a copy of raftstep in another directory, run from an empty directory, has its lessons",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: LessonPacingTests.builtBinary)))
+    func installedCopyHasItsLessons() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("raftstep-installed-\(UInt64.random(in: 0..<UInt64.max))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for sub in ["bin", "home", "elsewhere"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: Self.builtBinary, toPath: root + "/bin/raftstep")
+        let listing = try Self.runBinary(root + "/bin/raftstep", ["lesson"], in: root + "/elsewhere", home: root + "/home", input: "")
+        #expect(listing.hasPrefix("Lessons (built in); run one with `raftstep lesson N`:"), "\(listing)")
+        #expect(listing.contains("12  Snapshots"))
+        let lesson = try Self.runBinary(root + "/bin/raftstep", ["lesson", "1"], in: root + "/elsewhere", home: root + "/home", input: "skip\nquit\n")
+        #expect(lesson.contains("── step 2 of 6 ──"), "\(lesson)")
+        #expect(lesson.contains("Left lesson 1 at step 2"))
     }
 
     @Test("a raw-string delimiter the text cannot close early", arguments: [
