@@ -14,10 +14,19 @@ public protocol NodeStorage: AnyObject {
 }
 
 extension LogStorage: NodeStorage {
-    /// `save(hardState:entries:)`; whether it syncs is the storage's `syncPolicy`: a host that
-    /// wants durability runs with `.everyBatch`, which syncs every batch, also when `mustSync` is false.
+    /// `save(hardState:entries:)`, leaving out a hard state whose term and vote are unchanged.
+    ///
+    /// Only term and vote must be durable before a node answers (paper Figure 2: they are the
+    /// persistent state; the commit index is volatile and is learned again from the leader). A
+    /// hard state that changed only its commit index is therefore not written on its own — that
+    /// write and its sync would double the fsyncs of a steady stream of appends — and is written
+    /// with the next term or vote change. Whether a batch syncs is the storage's `syncPolicy`
+    /// (`.everyBatch` for a durable node).
     public func save(hardState: HardState?, entries: [Entry], mustSync: Bool) throws {
-        try save(hardState: hardState, entries: entries)
+        var durable = hardState
+        if let new = hardState, new.term == self.hardState.term, new.vote == self.hardState.vote { durable = nil }
+        guard durable != nil || !entries.isEmpty else { return }
+        try save(hardState: durable, entries: entries)
     }
 
     /// `saveSnapshot(_:hardState:mode:)` with the mode a host means.
