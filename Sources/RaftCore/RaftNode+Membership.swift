@@ -101,6 +101,10 @@ extension RaftNode {
                 fresh.match = log.lastIndex
                 fresh.becomeReplicate()
             }
+            // A member just added has had no chance to answer yet: counting it as inactive lets
+            // a check-quorum round that ends before its first answer depose a healthy leader
+            // (check-quorum, dissertation §6.2). etcd marks added members recently active too.
+            fresh.isRecentActive = true
             progress.append(fresh)
         }
         progress.sort { $0.id < $1.id }

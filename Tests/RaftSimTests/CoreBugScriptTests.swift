@@ -57,3 +57,21 @@ extension CoreBugScriptTests {
         #expect(session.cluster.servedReads.map(\.value) == ["1"])
     }
 }
+
+extension CoreBugScriptTests {
+    /// §3 (liveness): `add n2` in the last tick of a check-quorum round deposed a healthy leader.
+    @Test func voterAddedInTheLastTickOfACheckQuorumRoundKeepsTheLeader() {
+        runLines([
+            "reset nodes=2 voters=1", "set checkquorum on",
+            "campaign n1", "stabilize",
+            "tick n1 9",
+            "add n2",
+            "tick n1",
+            "expect role n1 leader",
+            "stabilize",
+            "expect config all voters=n1,n2",
+            "expect leader n1",
+            "expect invariants ok",
+        ])
+    }
+}
