@@ -276,6 +276,25 @@ public struct RaftNode: Sendable {
         }
         if config.leaderNoop {
             appendLocal([Entry(term: term, index: 0, kind: .noop)])
+        } else if configuration.isJoint {
+            leaveInheritedJoint()
+        }
+    }
+
+    /// A new leader without the no-op that inherits C_old,new must still leave it by itself
+    /// (dissertation §4.3: once C_old,new commits the leader creates C_new). Nothing else would
+    /// move its commit index until a client proposes, and every change would be refused as in
+    /// progress meanwhile. Known committed: append C_new now. Not known: append a no-op, an
+    /// entry of this term, whose commit carries C_old,new with it (Figure 8) and then appends
+    /// C_new (`maybeCommit`). Appending C_new before C_old,new is known committed would let
+    /// C_new decide alone while C_old may still elect (§4.3). etcd's leader leaves a joint
+    /// configuration on its own as well (auto-leave), with an entry of its own term.
+    mutating func leaveInheritedJoint() {
+        precondition(role == .leader && configuration.isJoint)
+        if configurationIndex <= log.committed {
+            leaveJointIfCommitted()
+        } else {
+            appendLocal([Entry(term: term, index: 0, kind: .noop)])
         }
     }
 

@@ -75,3 +75,30 @@ extension CoreBugScriptTests {
         ])
     }
 }
+
+extension CoreBugScriptTests {
+    /// §4 (liveness): with the no-op off, n2 inherits a committed C_old,new from n1 (whose C_new
+    /// was lost) and must leave it by itself; later changes are accepted again.
+    @Test func newLeaderLeavesAnInheritedJointConfigurationWithTheNoopOff() {
+        runLines([
+            "reset nodes=4 voters=3", "set prevote off", "set checkquorum off", "set leader-noop off",
+            "campaign n1", "stabilize",
+            "propose set x 1", "stabilize",
+            "add n4",
+            "deliver n1->n2", "deliver n1->n3", "deliver n2->n1", "deliver n3->n1",
+            "drop all",
+            "tick n1",
+            "deliver n1->n2", "deliver n1->n3",
+            "drop all",
+            "crash n1",
+            "expect commit n2 2",
+            "expect config n2 old=n1,n2,n3 voters=n1,n2,n3,n4",
+            "campaign n2", "stabilize",
+            "expect leader n2",
+            "expect config all voters=n1,n2,n3,n4",
+            "remove n1", "stabilize",
+            "expect config all voters=n2,n3,n4",
+            "expect invariants ok",
+        ])
+    }
+}
