@@ -91,12 +91,16 @@ extension RaftNode {
         return decoded
     }
 
-    /// Gives every member a progress entry and drops those of departed members.
+    /// Gives every member a progress entry and drops those of departed members. Runs on the
+    /// leader right after it appends a config entry, which is then its last entry.
     mutating func syncProgress() {
         let members = configuration.members
         progress.removeAll { !members.contains($0.id) }
         for member in members where progressIndex(of: member) == nil {
-            var fresh = Progress(id: member, next: log.lastIndex + 1, maxInflight: config.maxInflightAppends)
+            // A newcomer is probed with the last entry (the config entry that added it), so the
+            // append that carries the change reaches it at once instead of after the next
+            // heartbeat's answer (as etcd probes added members at their last index).
+            var fresh = Progress(id: member, next: max(log.lastIndex, 1), maxInflight: config.maxInflightAppends)
             if member == id {
                 fresh.match = log.lastIndex
                 fresh.becomeReplicate()

@@ -102,3 +102,20 @@ extension CoreBugScriptTests {
         ])
     }
 }
+
+extension CoreBugScriptTests {
+    /// §5: `add n2 n3` then `stabilize` used to deliver nothing (the cluster stayed joint until a
+    /// tick); the leader now sends the new members the config entry at once.
+    @Test func addThenStabilizeCompletesTheChange() {
+        let (_, output) = runLines([
+            "reset nodes=3 voters=1",
+            "campaign n1", "stabilize",
+            "add n2 n3",
+            "stabilize",
+            "expect config all voters=n1,n2,n3",
+            "expect commit all 3",
+            "expect invariants ok",
+        ])
+        #expect(output["add n2 n3"]?.contains("n1 sends n2 and n3 entry 2") == true, "\(output["add n2 n3"] ?? "")")
+    }
+}
