@@ -51,7 +51,7 @@ public struct RaftNode: Sendable {
     /// Leader only: reads waiting for a heartbeat quorum, oldest first.
     var pendingReads: [PendingRead] = []
     /// Leader only: reads that arrived before the leader committed an entry of its term.
-    var readsAwaitingCommit: [UInt64] = []
+    var readsAwaitingCommit: [ReadRequest] = []
     /// Leader only: appends owed to followers, sent when the host takes the next `Ready`
     /// (so a burst of proposals leaves as one message per follower).
     var isBroadcastPending = false
@@ -67,11 +67,19 @@ public struct RaftNode: Sendable {
     var lastHardState: HardState
     var lastSoftState: SoftState
 
+    /// A read asked of the leader: on the leader itself, or on a follower that forwarded it.
+    struct ReadRequest: Equatable {
+        var context: UInt64
+        /// Where the read was asked: the leader's own id, or the forwarding follower's.
+        var requester: NodeID
+    }
+
     /// A read waiting for a quorum of heartbeat answers.
     struct PendingRead {
-        var context: UInt64
+        var request: ReadRequest
         var index: UInt64
         var acks: [NodeID]
+        var context: UInt64 { request.context }
     }
 
     /// Starts a node from what its storage recovered (nothing, for a new node).
