@@ -42,7 +42,8 @@ extension RaftNode {
     mutating func syncConfiguration() {
         let index = log.configIndexes.last ?? 0
         let entryTerm = index == 0 ? 0 : (log.term(at: index) ?? 0)
-        let isSameEntry = index == configurationIndex && entryTerm == configurationTerm
+        let isSameEntry = index == configurationIndex
+            && (entryTerm == configurationTerm || config.unsafe.contains(.configEntryByIndexOnly))
         guard !isSameEntry || (index == 0 && configuration != baseConfiguration) else { return }
         configurationIndex = index
         configurationTerm = entryTerm
@@ -108,7 +109,7 @@ extension RaftNode {
             // A member just added has had no chance to answer yet: counting it as inactive lets
             // a check-quorum round that ends before its first answer depose a healthy leader
             // (check-quorum, dissertation §6.2). etcd marks added members recently active too.
-            fresh.isRecentActive = true
+            fresh.isRecentActive = !config.unsafe.contains(.addedMemberInactive)
             progress.append(fresh)
         }
         progress.sort { $0.id < $1.id }

@@ -284,7 +284,7 @@ public struct RaftNode: Sendable {
         }
         if config.leaderNoop {
             appendLocal([Entry(term: term, index: 0, kind: .noop)])
-        } else if configuration.isJoint {
+        } else if configuration.isJoint && !config.unsafe.contains(.noAutoLeaveJoint) {
             leaveInheritedJoint()
         }
     }
@@ -375,7 +375,8 @@ public struct RaftNode: Sendable {
             // Every heartbeat carries the newest pending read's context (as etcd's leader does):
             // a quorum of answers to any later round confirms that read and every older one
             // (dissertation §6.4), so a read whose first round was lost is retried, not stuck.
-            broadcastHeartbeat(readContext: pendingReads.last?.context)
+            let isRetryOff = config.unsafe.contains(.readContextFirstRoundOnly)
+            broadcastHeartbeat(readContext: isRetryOff ? nil : pendingReads.last?.context)
         }
     }
 

@@ -7,11 +7,12 @@ import Testing
 struct LeaveJointTests {
     /// Voters n1–n3 and n4 waiting; no-op off. n1 leads with a committed write and proposes
     /// `add n4`; `deliver` decides who gets C_old,new. Returns the cluster after n1 crashed.
-    static func inheritJoint(commitOnN1: Bool) throws -> LoopbackCluster {
+    static func inheritJoint(commitOnN1: Bool, unsafe: UnsafeKnobs = []) throws -> LoopbackCluster {
         var cluster = LoopbackCluster(count: 4, voters: [1, 2, 3]) {
             $0.leaderNoop = false
             $0.preVote = false
             $0.checkQuorum = false
+            $0.unsafe = unsafe
         }
         cluster.elect(1)
         try cluster.propose(1, bytes("x"))
