@@ -63,3 +63,57 @@ struct RegressionKnobTests {
         #expect(throws: RaftError.configChangeInProgress(index: 2)) { try cluster.nodes[1].proposeConfigChange(.remove(1)) }
     }
 }
+
+extension RegressionKnobTests {
+    /// Issue 15 §1's worse case, 5 nodes with 3 voters: n1, cut off, adds learner n4 at index 4;
+    /// n3 grows the voters to n1..n5 (C_new at index 4 too). After the heal n1 takes n3's entries,
+    /// and with the bug keeps its own configuration (voters n1,n2,n3): cut off with n2 again it wins
+    /// with 2 of 3 and commits an entry that n3, leading n3,n4,n5 (3 of the real 5), never has.
+    @Test("config-entry-by-index-only breaks State Machine Safety on 5 nodes with 3 voters; without it, n1 cannot win")
+    func staleConfigurationCommitsWhatTheNextLeaderNeverHad() throws {
+        for knobOn in [false, true] {
+            var cluster = LoopbackCluster(count: 5, voters: [1, 2, 3]) {
+                $0.preVote = false
+                $0.checkQuorum = false
+                $0.unsafe = knobOn ? .configEntryByIndexOnly : []
+            }
+            cluster.elect(1)
+            cluster.partition([1], [2, 3, 4, 5])
+            try cluster.propose(1, bytes("x"))
+            try cluster.propose(1, bytes("y"))
+            #expect(try cluster.nodes[0].proposeConfigChange(.addLearner(4)) == 4)
+            cluster.handleReady(1)
+            cluster.stabilize()
+            cluster.elect(3)
+            #expect(try cluster.nodes[2].proposeConfigChange([.addVoter(4), .addVoter(5)]) == 3)
+            cluster.handleReady(3)
+            cluster.stabilize()
+            #expect(cluster.node(3).configuration == Configuration(voters: [1, 2, 3, 4, 5]))
+            #expect(cluster.node(3).configurationIndex == 4 && cluster.node(3).commitIndex == 4)
+            cluster.heal()
+            cluster.tick(3)
+            cluster.stabilize()
+            #expect(cluster.node(1).entries.map(\.term) == [1, 2, 2, 2], "n1 replaced 2..4 with n3's entries")
+            let n1Configuration = cluster.node(1).configuration
+            #expect(n1Configuration == (knobOn ? Configuration(voters: [1, 2, 3], learners: [4]) : Configuration(voters: [1, 2, 3, 4, 5])))
+
+            cluster.partition([1, 2], [3, 4, 5])
+            cluster.elect(1)
+            #expect((cluster.node(1).role == .leader) == knobOn, "n1 wins with 2 of its stale 3 voters only with the bug")
+            #expect(cluster.node(3).role == .leader && cluster.node(3).term == 2, "n3 still leads term 2 with n4 and n5")
+            if cluster.node(1).role == .leader { try cluster.propose(1, bytes("z")) }
+            try cluster.propose(3, bytes("w"))
+            cluster.stabilize()
+            let onN1 = cluster.applied[0].first { $0.index == 5 }, onN4 = cluster.applied[3].first { $0.index == 5 }
+            #expect(onN4?.data == bytes("w"), "n3's w commits at index 5 with n3, n4, n5 (3 of the real 5)")
+            if knobOn {
+                // n1 (term 3) committed its no-op at 5 with n2 alone; n3 (term 2) committed w at 5.
+                #expect(onN1?.term == 3 && onN1?.kind == .noop, "State Machine Safety: index 5 applied differently")
+                #expect(cluster.appliedTexts(1).last == "z", "z committed on n1 and n2; the next leader never had it")
+            } else {
+                #expect(onN1 == nil, "n1 applies nothing at index 5 until it learns n3's entry")
+                #expect(!cluster.appliedTexts(1).contains("z"))
+            }
+        }
+    }
+}
