@@ -119,3 +119,47 @@ extension CoreBugScriptTests {
         #expect(output["add n2 n3"]?.contains("n1 sends n2 and n3 entry 2") == true, "\(output["add n2 n3"] ?? "")")
     }
 }
+
+extension CoreBugScriptTests {
+    /// §1's worse case on 5 nodes with 3 voters, through the simulator and its checker: n1, cut
+    /// off, adds learner n4 at index 4; n3 grows the voters to n1..n5 (C_new also at index 4).
+    /// After the heal n1 holds n3's entries. Fixed, n1 then acts on n1..n5 and cannot win with
+    /// n2 alone; with the test-only knob that brings the bug back, it keeps voters n1,n2,n3, wins,
+    /// and commits at index 5 what n3 commits differently: the checker reports State Machine Safety.
+    static let staleConfigurationChoreography = [
+        "set prevote off", "set checkquorum off", "campaign n1", "stabilize",
+        "partition n1 | n2 n3 n4 n5", "propose n1 set x 1", "propose n1 set y 1", "add n4 learner", "stabilize",
+        "campaign n3", "stabilize", "add n4 n5", "stabilize", "expect config n3 voters=n1,n2,n3,n4,n5",
+        "heal", "tick n3", "stabilize", "expect log n1 1 2 2 2",
+        "partition n1 n2 | n3 n4 n5", "campaign n1", "stabilize",
+    ]
+
+    static func staleConfigurationSession(knob: UnsafeKnobs) -> Session {
+        var options = SessionOptions()
+        options.cluster.nodeCount = 5
+        options.cluster.voterCount = 3
+        options.cluster.unsafe = knob
+        return try! Session(options: options)
+    }
+
+    @Test func staleConfigurationCannotWinAnElection() {
+        let session = Self.staleConfigurationSession(knob: [])
+        for line in Self.staleConfigurationChoreography + [
+            "expect config n1 voters=n1,n2,n3,n4,n5", "expect role n1 candidate",
+            "propose n3 set w 7", "stabilize", "expect kv n4 w=7", "expect invariants ok",
+        ] {
+            let result = session.execute(line)
+            #expect(result.status == .ok, "'\(line)' → \(result.status): \(result.lines.joined(separator: "\n"))")
+        }
+    }
+
+    @Test func staleConfigurationKnobBreaksStateMachineSafetyAndTheCheckerSeesIt() {
+        let session = Self.staleConfigurationSession(knob: .configEntryByIndexOnly)
+        var transcript: [String] = []
+        for line in Self.staleConfigurationChoreography + ["propose n1 set z 9", "propose n3 set w 7", "stabilize"] {
+            transcript += session.execute(line).lines
+        }
+        #expect(transcript.contains("  n1 becomes LEADER of term 3"))
+        #expect(transcript.contains { $0.contains("INVARIANT VIOLATED — State Machine Safety") }, "\(transcript.joined(separator: "\n"))")
+    }
+}
