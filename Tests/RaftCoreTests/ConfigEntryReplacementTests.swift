@@ -9,10 +9,11 @@ struct ConfigEntryReplacementTests {
     /// Five voters; n1 (term 1) appends a write and `remove n5` (index 3) that only n2 stores;
     /// n3 (term 2, with n4 and n5) appends `remove n4` at index 3. Returns the cluster healed,
     /// before n2 has heard from n3.
-    static func competingChanges() throws -> LoopbackCluster {
+    static func competingChanges(unsafe: UnsafeKnobs = []) throws -> LoopbackCluster {
         var cluster = LoopbackCluster(count: 5) {
             $0.preVote = false
             $0.checkQuorum = false
+            $0.unsafe = unsafe
         }
         cluster.elect(1)
         cluster.partition([1, 2], [3, 4, 5])

@@ -6,10 +6,11 @@ import Testing
 @Suite("ReadIndex: a read whose heartbeat round is lost is retried")
 struct ReadIndexRetryTests {
     /// Three voters, pre-vote and check-quorum off; n1 leads with a committed write.
-    func leaderWithWrite() throws -> LoopbackCluster {
+    static func leaderWithWrite(unsafe: UnsafeKnobs = []) throws -> LoopbackCluster {
         var cluster = LoopbackCluster(count: 3) {
             $0.preVote = false
             $0.checkQuorum = false
+            $0.unsafe = unsafe
         }
         cluster.elect(1)
         try cluster.propose(1, bytes("set x 1"))
@@ -19,7 +20,7 @@ struct ReadIndexRetryTests {
 
     @Test("the next heartbeats carry the pending read, and their answers confirm it")
     func lostRoundIsRetried() throws {
-        var cluster = try leaderWithWrite()
+        var cluster = try Self.leaderWithWrite()
         try cluster.nodes[0].readIndex(7)
         cluster.handleReady(1)
         cluster.dropAll()
@@ -33,7 +34,7 @@ struct ReadIndexRetryTests {
 
     @Test("a heartbeat after the read is confirmed carries no context")
     func noContextWhenNothingPending() throws {
-        var cluster = try leaderWithWrite()
+        var cluster = try Self.leaderWithWrite()
         try cluster.nodes[0].readIndex(7)
         cluster.handleReady(1)
         cluster.stabilize()
@@ -49,7 +50,7 @@ struct ReadIndexRetryTests {
 
     @Test("one retried round confirms every older read too, in order")
     func retryConfirmsOlderReads() throws {
-        var cluster = try leaderWithWrite()
+        var cluster = try Self.leaderWithWrite()
         try cluster.nodes[0].readIndex(7)
         cluster.handleReady(1)
         cluster.dropAll()
