@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "raftstep", targets: ["raftstep"]),
         .executable(name: "logdump", targets: ["logdump"]),
         .executable(name: "raftbench", targets: ["raftbench"]),
+        .library(name: "LinCheck", targets: ["LinCheck"]),
+        .executable(name: "lincheck", targets: ["lincheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +51,12 @@ let package = Package(
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
+        // Linearizability checker (Wing–Gong–Lowe search, per-key partitioning): Swift stdlib only.
+        .target(name: "LinCheck"),
+        .executableTarget(name: "lincheck", dependencies: [
+            "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LinCheckTests", dependencies: ["LinCheck"], exclude: ["Data"]),
     ],
     swiftLanguageModes: [.v6]
 )

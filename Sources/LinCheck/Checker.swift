@@ -1,0 +1,89 @@
+// The checker: split a history by key, search each key, and say what was found.
+
+/// Why a history is not linearizable: the smallest prefix that has no linearization, and who is in it.
+public struct Violation: Equatable, Sendable {
+    /// The key whose operations have no valid order ("" for a lone register).
+    public var key: String
+    /// The operation whose return no order could reach: the history up to that return is already
+    /// not linearizable, and every shorter prefix is.
+    public var stuck: Operation
+    /// Operations of the same key that overlap `stuck` in real time (the candidates for reordering).
+    public var concurrent: [Operation]
+    /// How many operations of the key were called before `stuck` returned (the size of that prefix).
+    public var prefixOperations: Int
+}
+
+/// The answer for one history.
+public enum Verdict: Equatable, Sendable {
+    /// Some order of the operations is legal for the model and respects real time.
+    case linearizable
+    /// No such order exists.
+    case notLinearizable(Violation)
+    /// No answer: the search was cut off, or the history does not fit the model. The text says why.
+    case unknown(String)
+}
+
+/// A linearizability checker for one model with a bound on the work it may do.
+public struct Checker: Sendable {
+    /// The default bound on explored (set of operations taken, state) pairs per history.
+    public static let defaultMaxStates = 2_000_000
+
+    /// The sequential specification.
+    public var model: Model
+    /// The bound on explored states for one history, over all its keys; past it the verdict is unknown.
+    public var maxStates: Int
+
+    /// Creates a checker for `model` that gives up after `maxStates` explored states per history.
+    public init(model: Model, maxStates: Int = Checker.defaultMaxStates) {
+        precondition(maxStates > 0, "the search needs room for at least one state")
+        self.model = model
+        self.maxStates = maxStates
+    }
+
+    /// Checks `history`; `statesExplored` is how many states the search stored (a measure of its work).
+    public func check(_ history: History) -> (verdict: Verdict, statesExplored: Int) {
+        if let foreign = history.operations.first(where: { !model.allows($0.action) }) {
+            return (.unknown("\(history.describe(foreign)) is not an operation of the \(model.rawValue) model"), 0)
+        }
+        var budget = maxStates
+        var worst: Violation?
+        var cutOffKey: String?
+        for (key, operations) in partitions(history) {
+            switch searchPartition(operations, budget: &budget) {
+            case .linearizable:
+                continue
+            case .stuck(let index):
+                let found = violation(key: key, operations: operations, stuck: index)
+                // Report the key whose violation shows earliest: the smallest stuck prefix overall.
+                if worst.map({ found.stuck.returnTime! < $0.stuck.returnTime! }) ?? true { worst = found }
+            case .cutOff:
+                cutOffKey = key
+            }
+            if cutOffKey != nil { break }
+        }
+        let used = maxStates - budget
+        if let worst { return (.notLinearizable(worst), used) }
+        if let cutOffKey {
+            let which = cutOffKey.isEmpty ? "" : " on key \(quoted(cutOffKey))"
+            return (.unknown("search cut off\(which) after \(maxStates) states; raise --max-states"), used)
+        }
+        return (.linearizable, used)
+    }
+
+    /// The operations of each key, keys in sorted order so runs are reproducible.
+    private func partitions(_ history: History) -> [(String, [Operation])] {
+        var byKey: [String: [Operation]] = [:]
+        for op in history.operations { byKey[op.key, default: []].append(op) }
+        return byKey.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    private func violation(key: String, operations: [Operation], stuck index: Int) -> Violation {
+        let stuck = operations[index]
+        let end = stuck.returnTime!  // the search only gets stuck at known returns
+        let concurrent = operations.enumerated().filter { other, op in
+            other != index && op.callTime <= end && (op.returnTime.map { $0 >= stuck.callTime } ?? true)
+        }.map(\.element)
+        let prefix = operations.lazy.filter { $0.callTime <= end }.count
+        return Violation(key: key, stuck: stuck, concurrent: concurrent, prefixOperations: prefix)
+    }
+}
