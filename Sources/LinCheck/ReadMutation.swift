@@ -21,46 +21,74 @@ extension History {
     /// order explains it. Otherwise the read sees text that no operation writes at all.
     public func breakingOneRead(seed: UInt64) -> BrokenRead? {
         var random = SplitMix64(seed: seed)
-        let reads = operations.indices.filter {
+        var reads = operations.indices.filter {
             if case .read = operations[$0].action { return !operations[$0].isUnknown }
             return false
         }
         guard !reads.isEmpty else { return nil }
-        let stale = reads.flatMap { read in staleValues(for: read).map { (read, $0) } }
+        for i in stride(from: reads.count - 1, to: 0, by: -1) { reads.swapAt(i, random.below(i + 1)) }  // Fisher–Yates
+        let writers = WriterIndex(self)
         var broken = self
-        if !stale.isEmpty {
-            let (read, (value, writer, overwriter)) = stale[random.below(stale.count)]
+        for read in reads {
+            let stale = writers.staleValues(for: read, in: self)
+            guard !stale.isEmpty else { continue }
+            let (value, writer, overwriter) = stale[random.below(stale.count)]
             broken.operations[read].action = .read(observed: value)
             return BrokenRead(history: broken, index: read, explanation:
                 "the read on line \(operations[read].callLine) now sees \(describe(value)), written on line " +
                 "\(operations[writer].callLine) and overwritten on line \(operations[overwriter].callLine) before the read began")
         }
-        let read = reads[random.below(reads.count)]
+        let read = reads[0]
         let value = broken.value(of: "never written")
         precondition(!operations.contains { $0.writes(value) }, "the interned text is new")
         broken.operations[read].action = .read(observed: value)
         return BrokenRead(history: broken, index: read, explanation:
             "the read on line \(operations[read].callLine) now sees \(broken.describe(value)), which no operation writes")
     }
+}
+
+/// Who may write what, per key, so that finding stale values is quadratic in the writes of one key.
+private struct WriterIndex {
+    /// Per key: how many operations might leave each value (unknown outcomes included).
+    var possibleWriters: [String: [Value: Int]] = [:]
+    /// Keys with an INCR of unknown outcome, which might leave any integer.
+    var anyInteger: Set<String> = []
+    /// Per key: completed operations that surely left a value, with that value.
+    var sureWrites: [String: [(index: Int, value: Value)]] = [:]
+
+    init(_ history: History) {
+        for (index, op) in history.operations.enumerated() {
+            switch op.action {
+            case .write(let value): possibleWriters[op.key, default: [:]][value, default: 0] += 1
+            case .cas(_, let new, let swapped) where swapped || op.isUnknown:
+                possibleWriters[op.key, default: [:]][new, default: 0] += 1
+            case .increment(let result?): possibleWriters[op.key, default: [:]][.integer(result), default: 0] += 1
+            case .increment(nil): anyInteger.insert(op.key)
+            default: break
+            }
+            if let value = op.surelyWrittenValue { sureWrites[op.key, default: []].append((index, value)) }
+        }
+    }
+
+    /// True when exactly one operation might leave `value` in `key`.
+    func hasOneWriter(_ value: Value, key: String) -> Bool {
+        if case .integer = value, anyInteger.contains(key) { return false }
+        return possibleWriters[key]?[value] == 1
+    }
 
     /// Values the read at `read` provably cannot see, each with its only writer and a later overwriter.
-    private func staleValues(for read: Int) -> [(Value, writer: Int, overwriter: Int)] {
-        let r = operations[read]
+    func staleValues(for read: Int, in history: History) -> [(Value, writer: Int, overwriter: Int)] {
+        let r = history.operations[read]
         guard case .read(let observed) = r.action else { return [] }
+        let writes = sureWrites[r.key] ?? []
         var found: [(Value, writer: Int, overwriter: Int)] = []
-        for (w1, writer) in operations.enumerated() where writer.key == r.key && !writer.isUnknown {
-            guard let value = writer.surelyWrittenValue, value != observed, value != .absent else { continue }
-            // Only this operation may write the value (unknown writes and INCRs count as possible writers).
-            guard operations.enumerated().allSatisfy({ $0.offset == w1 || $0.element.key != r.key || !$0.element.writes(value) })
-            else { continue }
-            let end1 = writer.returnTime!
-            let overwriter = operations.indices.first { w2 in
-                let op = operations[w2]
-                guard op.key == r.key, let end2 = op.returnTime, end1 < op.callTime, end2 < r.callTime,
-                      let after = op.surelyWrittenValue else { return false }
-                return after != value
+        for (w1, value) in writes where value != observed && value != .absent && hasOneWriter(value, key: r.key) {
+            let end1 = history.operations[w1].returnTime!
+            let overwriter = writes.first { w2, after in
+                let op = history.operations[w2]
+                return after != value && end1 < op.callTime && op.returnTime! < r.callTime
             }
-            if let overwriter { found.append((value, w1, overwriter)) }
+            if let overwriter { found.append((value, w1, overwriter.index)) }
         }
         return found
     }

@@ -9,7 +9,7 @@ struct GeneratedHistoryTests {
     @Test("generated histories pass; with one read changed they fail", arguments: Model.allCases)
     func generatedPassAndBrokenFail(model: Model) throws {
         let checker = Checker(model: model)
-        var stale = 0, unknownOutcomes = 0, concurrentPairs = 0
+        var stale = 0, unknownOutcomes = 0, concurrentPairs = 0, passingStates = 0, brokenStates = 0
         for seed in Self.seeds {
             var generator = HistoryGenerator(model: model, seed: seed)
             generator.clients = 5
@@ -19,13 +19,15 @@ struct GeneratedHistoryTests {
             concurrentPairs += zip(history.operations, history.operations.dropFirst())
                 .filter { a, b in a.returnTime.map { $0 > b.callTime } ?? true }.count
             let (verdict, states) = checker.check(history)
+            passingStates += states
             #expect(verdict == .linearizable, "model \(model), seed \(seed): \(verdict) after \(states) states")
             guard let broken = history.breakingOneRead(seed: seed) else {
                 Issue.record("model \(model), seed \(seed): no completed read to change")
                 continue
             }
             if broken.explanation.contains("overwritten") { stale += 1 }
-            let brokenVerdict = checker.check(broken.history).verdict
+            let (brokenVerdict, statesToRefute) = checker.check(broken.history)
+            brokenStates += statesToRefute
             #expect(brokenVerdict.violation != nil, "model \(model), seed \(seed): \(broken.explanation): \(brokenVerdict)")
             // The search stops at the changed read or earlier: no prefix that ends before it is blamed.
             if let found = brokenVerdict.violation {
@@ -33,6 +35,7 @@ struct GeneratedHistoryTests {
                         "model \(model), seed \(seed): stuck before the changed read")
             }
         }
+        print("generated \(model): \(Self.seeds.count) seeds, \(passingStates) states to pass, \(brokenStates) to refute")
         // The generator must exercise what it claims: overlap, unknown outcomes, and the stale-read mutation.
         #expect(concurrentPairs > Self.seeds.count * 10)
         #expect(unknownOutcomes > Self.seeds.count)
