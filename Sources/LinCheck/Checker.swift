@@ -80,9 +80,13 @@ public struct Checker: Sendable {
     private func violation(key: String, operations: [Operation], stuck index: Int) -> Violation {
         let stuck = operations[index]
         let end = stuck.returnTime!  // the search only gets stuck at known returns
+        // Completed operations first, in call order: they are the informative ones; operations of unknown
+        // outcome overlap everything after their call.
         let concurrent = operations.enumerated().filter { other, op in
             other != index && op.callTime <= end && (op.returnTime.map { $0 >= stuck.callTime } ?? true)
-        }.map(\.element)
+        }.map(\.element).sorted { a, b in
+            a.isUnknown != b.isUnknown ? !a.isUnknown : a.callTime < b.callTime
+        }
         let prefix = operations.lazy.filter { $0.callTime <= end }.count
         return Violation(key: key, stuck: stuck, concurrent: concurrent, prefixOperations: prefix)
     }

@@ -100,15 +100,17 @@ public struct History: Sendable, Equatable {
         }
     }
 
-    /// A one-phrase description of an operation for verdicts: `client 3 read -> 2 (lines 7-9)`.
-    public func describe(_ op: Operation) -> String {
+    /// A one-phrase description of an operation for verdicts: `client 3 read -> 2 (lines 7-9)`; the kv
+    /// model's names (get, set) for `model: .kv`.
+    public func describe(_ op: Operation, model: Model = .register) -> String {
+        let (readName, writeName) = model == .kv ? ("get", "set") : ("read", "write")
         let key = op.key.isEmpty ? "" : " " + quoted(op.key)
         let what: String
         switch op.action {
         case .read(let observed):
-            what = "read\(key) -> \(describe(observed))"
+            what = "\(readName)\(key) -> \(describe(observed))"
         case .write(let value):
-            what = "write\(key) \(describe(value))"
+            what = "\(writeName)\(key) \(describe(value))"
         case .cas(let expected, let new, let swapped):
             let outcome = op.isUnknown ? "" : (swapped ? " ok" : " failed")
             what = "cas\(key) \(describe(expected))->\(describe(new))\(outcome)"

@@ -20,7 +20,7 @@ public enum HistoryFormat: String, Sendable, CaseIterable {
 let concurrentShown = 4
 
 /// `NAME: linearizable`, `NAME: NOT linearizable (…)` or `NAME: unknown (…)`.
-public func verdictLine(name: String, verdict: Verdict, history: History) -> String {
+public func verdictLine(name: String, verdict: Verdict, history: History, model: Model = .register) -> String {
     switch verdict {
     case .linearizable:
         return "\(name): linearizable"
@@ -28,12 +28,12 @@ public func verdictLine(name: String, verdict: Verdict, history: History) -> Str
         return "\(name): unknown (\(why))"
     case .notLinearizable(let violation):
         let key = violation.key.isEmpty ? "" : "key \(quoted(violation.key)): "
-        var text = "\(name): NOT linearizable (\(key)stuck at \(history.describe(violation.stuck)): the "
+        var text = "\(name): NOT linearizable (\(key)stuck at \(history.describe(violation.stuck, model: model)): the "
         text += "\(violation.prefixOperations) operations called before it returned have no valid order"
         if violation.concurrent.isEmpty {
             text += "; it overlaps no other operation"
         } else {
-            let shown = violation.concurrent.prefix(concurrentShown).map { history.describe($0) }
+            let shown = violation.concurrent.prefix(concurrentShown).map { history.describe($0, model: model) }
             let more = violation.concurrent.count - shown.count
             text += "; concurrent: " + shown.joined(separator: ", ") + (more > 0 ? " and \(more) more" : "")
         }

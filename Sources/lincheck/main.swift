@@ -59,7 +59,7 @@ struct Lincheck: ParsableCommand {
                     verdict = .unknown("bad input: \(error.description)")
                 }
             }
-            printLine(verdictLine(name: file, verdict: verdict, history: history), to: 1)
+            printLine(verdictLine(name: file, verdict: verdict, history: history, model: model), to: 1)
             if stats { printLine("\(file): \(history.operations.count) operations, \(states) states explored") }
             switch verdict {
             case .linearizable: break

@@ -64,7 +64,7 @@ import LinCheck
         let lines = oneBad.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines.first == "\(good): linearizable")
-        #expect(lines.dropFirst().first?.hasPrefix("\(bad): NOT linearizable (key \"k\": stuck at client 2 read \"k\" -> nil (line 2)") == true,
+        #expect(lines.dropFirst().first?.hasPrefix("\(bad): NOT linearizable (key \"k\": stuck at client 2 get \"k\" -> nil (line 2)") == true,
                 "\(lines)")
         #expect(lines.last == "\(broken): unknown (bad input: line 1: column 14: expected a member name in double quotes)")
 
