@@ -86,87 +86,178 @@ private struct EventList {
 /// Runs the search over `operations` (all of one key), spending at most `budget` new explored states.
 /// On return `budget` holds what is left.
 func searchPartition(_ operations: [Operation], budget: inout Int) -> PartitionOutcome {
-    let count = operations.count
-    let actions = operations.map(\.action)
-    let unknown = operations.map(\.isUnknown)
-    var definiteLeft = unknown.lazy.filter { !$0 }.count
-    if definiteLeft == 0 { return .linearizable }  // unknown outcomes can all be placed last
+    var search = PartitionSearch(operations)
+    return search.run(budget: &budget)
+}
 
-    let order = eventOrder(operations)
-    var list = EventList(order: order)
-    let twin = earlierTwins(operations, order: order)
-    var zobrist = [UInt64]()
-    zobrist.reserveCapacity(count)
-    var seed: UInt64 = 0x6C69_6E63_6865_636B  // any fixed value: the hash only has to spread
-    for _ in 0..<count { zobrist.append(splitMix64(&seed)) }
-    var rank = Array(repeating: Int32(0), count: 2 * count + 2)  // position of each node in time order
-    var position: Int32 = 0
-    var node = list.next[0]
-    while node != list.tail { rank[Int(node)] = position; position += 1; node = list.next[Int(node)] }
+/// Which candidates of a node are being tried.
+private enum Pass {
+    /// Observations (see `isObservation`): the first that succeeds is the only one tried.
+    case observations
+    /// The other operations of known outcome, in call order.
+    case known
+    /// Operations of unknown outcome, in call order.
+    case unknown
+}
 
-    var taken = Array(repeating: UInt64(0), count: (count + 63) / 64)
+/// The state of one Wing–Gong–Lowe search.
+///
+/// The candidates at a node are the calls before the first return in the list. They are tried in
+/// three passes: observations, then the other operations of known outcome, then those of unknown
+/// outcome, each pass in call order. Unknown outcomes come last because an unknown write taken early
+/// mostly has to be undone.
+///
+/// Observations are operations of known outcome that can only succeed where they leave the state as it
+/// is (a read, a failed CAS, a DEL that found nothing). When one succeeds at a node it is the only
+/// candidate tried there: if any order goes on from the node, the one that moves the observation first
+/// does too — it sees the same state there, changes nothing, and every operation that had to precede it
+/// already has (its call comes before every pending return). Other candidates would repeat the search,
+/// and a read is never taken after a write it should not see yet.
+///
+/// Two prunings for operations of unknown outcome, which return at +infinity:
+/// - one that would not change the state is not taken: any order that takes it there can take it last
+///   instead (it constrains nothing after it and accepts any result), so nothing is lost;
+/// - of several with the same action, only the earliest called one not yet taken is a candidate: both
+///   are pending with the same future, so taking the later one only repeats the search under another set
+///   (Jepsen histories have dozens of timed-out writes of the same few values).
+private struct PartitionSearch {
+    let actions: [Action]
+    let unknown: [Bool]
+    let observation: [Bool]
+    let twin: [Int]
+    let zobrist: [UInt64]
+    /// Each node's position in time order, to find the furthest return the search got stuck at.
+    let rank: [Int32]
+    var list: EventList
+
+    var definiteLeft: Int
+    var taken: [UInt64]
     var fingerprint: UInt64 = 0
     var state = Model.initialState
     var seen = Set<Explored>()
-    var stack: [(call: Int32, before: Value, pass: Bool)] = []
+    var stack: [(call: Int32, before: Value, pass: Pass, only: Bool)] = []
     var furthestStuck: Int32 = -1
 
-    // The candidates at a node are the calls before the first return in the list. Operations of known
-    // outcome are tried first (`lateUnknown` false), those of unknown outcome only when none of those
-    // leads anywhere: an unknown write taken early mostly has to be undone, and trying them last finds
-    // an order of a linearizable history with far fewer states.
-    //
-    // Two prunings, both for operations of unknown outcome, which return at +infinity:
-    // - one that would not change the state is not taken: any order that takes it there can take it
-    //   last instead (it constrains nothing after it and accepts any result), so nothing is lost;
-    // - of several with the same action, only the earliest called one not yet taken is a candidate:
-    //   both are pending with the same future, so taking the later one only repeats the search under
-    //   another set (Jepsen histories have dozens of timed-out writes of the same few values).
-    var lateUnknown = false
-    var entry = list.next[0]
-    while true {
-        if definiteLeft == 0 { return .linearizable }
-        let isCall = entry & 1 == 1
-        let op = Int((entry - 1) / 2)
-        if isCall {
-            if unknown[op] == lateUnknown, !(unknown[op] && twinWaiting(twin[op], taken)),
-               let after = Model.step(state, actions[op], unknown: unknown[op]), !unknown[op] || after != state {
-                taken[op >> 6] |= 1 << UInt64(op & 63)
-                fingerprint ^= zobrist[op]
-                if seen.insert(Explored(fingerprint: fingerprint, state: after, taken: taken)).inserted {
-                    if budget == 0 { return .cutOff }
-                    budget -= 1
-                    stack.append((entry, state, lateUnknown))
-                    state = after
-                    list.lift(call: entry)
-                    if !unknown[op] { definiteLeft -= 1 }
-                    entry = list.next[0]
-                    lateUnknown = false
+    /// The node being explored: which pass, and the pass's cursor in the list.
+    var pass = Pass.observations
+    var entry: Int32 = 0
+
+    init(_ operations: [Operation]) {
+        let count = operations.count
+        actions = operations.map(\.action)
+        unknown = operations.map(\.isUnknown)
+        observation = operations.map(isObservation)
+        definiteLeft = unknown.lazy.filter { !$0 }.count
+        let order = eventOrder(operations)
+        list = EventList(order: order)
+        twin = earlierTwins(operations, order: order)
+        var seed: UInt64 = 0x6C69_6E63_6865_636B  // any fixed value: the hash only has to spread
+        zobrist = (0..<count).map { _ in splitMix64(&seed) }
+        var rank = Array(repeating: Int32(0), count: 2 * count + 2)
+        for (position, node) in order.enumerated() { rank[Int(node)] = Int32(position) }
+        self.rank = rank
+        taken = Array(repeating: 0, count: (count + 63) / 64)
+        entry = list.next[0]
+    }
+
+    mutating func run(budget: inout Int) -> PartitionOutcome {
+        while definiteLeft > 0 {
+            if entry & 1 == 0 {  // the first return: this pass is over
+                switch pass {
+                case .observations: pass = .known
+                case .known: pass = .unknown
+                case .unknown:
+                    // A return whose operation has not taken effect, and every candidate tried: dead end.
+                    if furthestStuck < 0 || rank[Int(entry)] > rank[Int(furthestStuck)] { furthestStuck = entry }
+                    guard backtrack() else { return .stuck(Int((furthestStuck - 1) / 2)) }
                     continue
                 }
-                taken[op >> 6] &= ~(1 << UInt64(op & 63))
-                fingerprint ^= zobrist[op]
+                entry = list.next[0]
+                continue
             }
+            let candidate = entry
             entry = list.next[Int(entry)]
-        } else if !lateUnknown {
-            lateUnknown = true  // the known candidates are done; now the unknown ones
-            entry = list.next[0]
-        } else {
-            // A return whose operation has not taken effect: every order tried from here is dead.
-            assert(!unknown[op], "returns of unknown outcomes sort last and are never reached first")
-            if furthestStuck < 0 || rank[Int(entry)] > rank[Int(furthestStuck)] { furthestStuck = entry }
-            guard let (call, before, pass) = stack.popLast() else {
-                return .stuck(Int((furthestStuck - 1) / 2))
+            let op = Int((candidate - 1) / 2)
+            let inPass = switch pass {
+            case .observations: observation[op]
+            case .known: !observation[op] && !unknown[op]
+            case .unknown: unknown[op]
             }
-            let undone = Int((call - 1) / 2)
-            taken[undone >> 6] &= ~(1 << UInt64(undone & 63))
-            fingerprint ^= zobrist[undone]
+            guard inPass else { continue }
+            switch take(candidate, budget: &budget) {
+            case .taken, .refused: continue
+            case .deadNode: guard backtrack() else { return .stuck(Int((furthestStuck - 1) / 2)) }
+            case .outOfBudget: return .cutOff
+            }
+        }
+        return .linearizable  // unknown outcomes left over can all be placed last
+    }
+
+    enum TakeResult { case taken, refused, deadNode, outOfBudget }
+
+    /// Tries `call`'s operation as the next to take effect; on success moves to the new node.
+    mutating func take(_ call: Int32, budget: inout Int) -> TakeResult {
+        let op = Int((call - 1) / 2)
+        if unknown[op] && twin[op] >= 0 && !isTaken(twin[op]) { return .refused }
+        guard let after = Model.step(state, actions[op], unknown: unknown[op]) else { return .refused }
+        if unknown[op] && after == state { return .refused }
+        flip(op)
+        guard seen.insert(Explored(fingerprint: fingerprint, state: after, taken: taken)).inserted else {
+            flip(op)
+            // An observation that succeeds is the node's only candidate; explored before means dead.
+            return observation[op] ? .deadNode : .refused
+        }
+        if budget == 0 { return .outOfBudget }
+        budget -= 1
+        stack.append((call, state, pass, observation[op]))
+        state = after
+        list.lift(call: call)
+        if !unknown[op] { definiteLeft -= 1 }
+        enterNode()
+        return .taken
+    }
+
+    /// Starts on the candidates of a node just reached.
+    mutating func enterNode() {
+        pass = .observations
+        entry = list.next[0]
+    }
+
+    /// Undoes the last step, and those that were their node's only candidate, and resumes the node it
+    /// returns to at its next candidate; false when there is none (the search is over).
+    mutating func backtrack() -> Bool {
+        while let (call, before, pass, only) = stack.popLast() {
+            let op = Int((call - 1) / 2)
+            flip(op)
             state = before
             list.unlift(call: call)
-            if !unknown[undone] { definiteLeft += 1 }
-            entry = list.next[Int(call)]
-            lateUnknown = pass
+            if !unknown[op] { definiteLeft += 1 }
+            if !only {
+                self.pass = pass
+                entry = list.next[Int(call)]
+                return true
+            }
         }
+        return false
+    }
+
+    func isTaken(_ op: Int) -> Bool { taken[op >> 6] & (1 << UInt64(op & 63)) != 0 }
+
+    /// Adds or removes `op` from the taken set and its fingerprint.
+    mutating func flip(_ op: Int) {
+        taken[op >> 6] ^= 1 << UInt64(op & 63)
+        fingerprint ^= zobrist[op]
+    }
+}
+
+/// True for an operation of known outcome that can only succeed where it leaves the state unchanged.
+private func isObservation(_ op: Operation) -> Bool {
+    guard !op.isUnknown else { return false }
+    switch op.action {
+    case .read: return true
+    case .cas(let expected, let new, let swapped): return !swapped || expected == new
+    case .delete(let removed): return removed == 0
+    case .write, .increment: return false
     }
 }
 
@@ -181,11 +272,6 @@ private func earlierTwins(_ operations: [Operation], order: [Int32]) -> [Int] {
         lastWith[operations[op].action] = op
     }
     return twin
-}
-
-/// True when `twin` is an operation that has not taken effect yet (so it, not its later twin, goes first).
-private func twinWaiting(_ twin: Int, _ taken: [UInt64]) -> Bool {
-    twin >= 0 && taken[twin >> 6] & (1 << UInt64(twin & 63)) == 0
 }
 
 /// The list nodes of `operations` in time order. A call and a return at the same instant count as
