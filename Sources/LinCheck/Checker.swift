@@ -9,8 +9,10 @@ public struct Violation: Equatable, Sendable {
     public var stuck: Operation
     /// Operations of the same key that overlap `stuck` in real time (the candidates for reordering).
     public var concurrent: [Operation]
-    /// How many operations of the key were called before `stuck` returned (the size of that prefix).
-    public var prefixOperations: Int
+    /// How many operations of the key were called before `stuck` returned (the size of that prefix), or nil
+    /// when the search for the smallest prefix ran out of states (`stuck` is then where the verdict's search
+    /// stopped, which is no later than that prefix's end).
+    public var prefixOperations: Int?
 }
 
 /// The answer for one history.
@@ -53,7 +55,14 @@ public struct Checker: Sendable {
             case .linearizable:
                 continue
             case .stuck(let index):
-                let found = violation(key: key, operations: operations, stuck: index)
+                // The verdict is final; search again, without the pruning that looks ahead, for the
+                // smallest prefix that has no order (what the report shows).
+                var found = violation(key: key, operations: operations, stuck: index)
+                switch searchPartition(operations, budget: &budget, pruneStranded: false) {
+                case .stuck(let smallest): found = violation(key: key, operations: operations, stuck: smallest)
+                case .cutOff: found.prefixOperations = nil
+                case .linearizable: assertionFailure("the prunings never change the verdict")
+                }
                 // Report the key whose violation shows earliest: the smallest stuck prefix overall.
                 if worst.map({ found.stuck.returnTime! < $0.stuck.returnTime! }) ?? true { worst = found }
             case .cutOff:

@@ -28,8 +28,12 @@ public func verdictLine(name: String, verdict: Verdict, history: History, model:
         return "\(name): unknown (\(why))"
     case .notLinearizable(let violation):
         let key = violation.key.isEmpty ? "" : "key \(quoted(violation.key)): "
-        var text = "\(name): NOT linearizable (\(key)stuck at \(history.describe(violation.stuck, model: model)): the "
-        text += "\(violation.prefixOperations) operations called before it returned have no valid order"
+        var text = "\(name): NOT linearizable (\(key)stuck at \(history.describe(violation.stuck, model: model))"
+        if let prefix = violation.prefixOperations {
+            text += ": the \(prefix) operations called before it returned have no valid order"
+        } else {
+            text += " (the smallest failing prefix was not found within --max-states)"
+        }
         if violation.concurrent.isEmpty {
             text += "; it overlaps no other operation"
         } else {

@@ -85,8 +85,12 @@ private struct EventList {
 
 /// Runs the search over `operations` (all of one key), spending at most `budget` new explored states.
 /// On return `budget` holds what is left.
-func searchPartition(_ operations: [Operation], budget: inout Int) -> PartitionOutcome {
-    var search = PartitionSearch(operations)
+///
+/// `pruneStranded` turns on the refusal of steps that strand a read (see `PartitionSearch`): it never
+/// changes the verdict, but it looks at reads beyond the point where the search stands, so a search with
+/// it may stop before the smallest prefix that has no order. Search again without it to find that prefix.
+func searchPartition(_ operations: [Operation], budget: inout Int, pruneStranded: Bool = true) -> PartitionOutcome {
+    var search = PartitionSearch(operations, pruneStranded: pruneStranded)
     return search.run(budget: &budget)
 }
 
@@ -114,6 +118,11 @@ private enum Pass {
 /// already has (its call comes before every pending return). Other candidates would repeat the search,
 /// and a read is never taken after a write it should not see yet.
 ///
+/// A step is refused when it overwrites a value that a read not yet taken saw, and no operation not yet
+/// taken can leave that value again: that read could never succeed (`ValueLedger`). With unique write
+/// values, as Jepsen-style clients use, this cuts a wrong order of writes at once instead of at the
+/// read's return.
+///
 /// Two prunings for operations of unknown outcome, which return at +infinity:
 /// - one that would not change the state is not taken: any order that takes it there can take it last
 ///   instead (it constrains nothing after it and accepts any result), so nothing is lost;
@@ -130,6 +139,8 @@ private struct PartitionSearch {
     let rank: [Int32]
     var list: EventList
 
+    /// Who may still leave or must still see each value (see `ValueLedger`).
+    var ledger: ValueLedger
     var definiteLeft: Int
     var taken: [UInt64]
     var fingerprint: UInt64 = 0
@@ -142,7 +153,10 @@ private struct PartitionSearch {
     var pass = Pass.observations
     var entry: Int32 = 0
 
-    init(_ operations: [Operation]) {
+    let pruneStranded: Bool
+
+    init(_ operations: [Operation], pruneStranded: Bool) {
+        self.pruneStranded = pruneStranded
         let count = operations.count
         actions = operations.map(\.action)
         unknown = operations.map(\.isUnknown)
@@ -157,6 +171,7 @@ private struct PartitionSearch {
         for (position, node) in order.enumerated() { rank[Int(node)] = Int32(position) }
         self.rank = rank
         taken = Array(repeating: 0, count: (count + 63) / 64)
+        ledger = ValueLedger(operations)
         entry = list.next[0]
     }
 
@@ -201,6 +216,7 @@ private struct PartitionSearch {
         if unknown[op] && twin[op] >= 0 && !isTaken(twin[op]) { return .refused }
         guard let after = Model.step(state, actions[op], unknown: unknown[op]) else { return .refused }
         if unknown[op] && after == state { return .refused }
+        if pruneStranded && after != state && ledger.strands(state, takingAway: op) { return .refused }
         flip(op)
         guard seen.insert(Explored(fingerprint: fingerprint, state: after, taken: taken)).inserted else {
             flip(op)
@@ -210,6 +226,7 @@ private struct PartitionSearch {
         if budget == 0 { return .outOfBudget }
         budget -= 1
         stack.append((call, state, pass, observation[op]))
+        ledger.take(op)
         state = after
         list.lift(call: call)
         if !unknown[op] { definiteLeft -= 1 }
@@ -229,6 +246,7 @@ private struct PartitionSearch {
         while let (call, before, pass, only) = stack.popLast() {
             let op = Int((call - 1) / 2)
             flip(op)
+            ledger.untake(op)
             state = before
             list.unlift(call: call)
             if !unknown[op] { definiteLeft += 1 }
@@ -301,4 +319,88 @@ func splitMix64(_ state: inout UInt64) -> UInt64 {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
+}
+
+/// For each value of one key's history: how many operations not yet taken may leave it (writers) and
+/// how many not yet taken must see it (reads of it, DELs that found nothing for absent).
+private struct ValueLedger {
+    private var index: [Value: Int] = [:]
+    private var writersLeft: [Int] = []
+    private var readersLeft: [Int] = []
+    /// Per operation: the value it may leave and the value it must see (-1: none).
+    private var leaves: [Int] = []
+    private var sees: [Int] = []
+    private let unknownIncrements: [Bool]
+    /// INCRs of unknown outcome not yet taken: they may leave any integer.
+    private var unknownIncrementsLeft = 0
+
+    init(_ operations: [Operation]) {
+        unknownIncrements = operations.map { op in
+            if case .increment = op.action { return op.isUnknown }
+            return false
+        }
+        for op in operations {
+            leaves.append(op.mayLeave.map { slot(for: $0) } ?? -1)
+            sees.append(op.mustSee.map { slot(for: $0) } ?? -1)
+        }
+        writersLeft = Array(repeating: 0, count: index.count)
+        readersLeft = Array(repeating: 0, count: index.count)
+        for op in operations.indices {
+            if leaves[op] >= 0 { writersLeft[leaves[op]] += 1 }
+            if sees[op] >= 0 { readersLeft[sees[op]] += 1 }
+            if unknownIncrements[op] { unknownIncrementsLeft += 1 }
+        }
+    }
+
+    private mutating func slot(for value: Value) -> Int {
+        if let known = index[value] { return known }
+        index[value] = index.count
+        return index.count - 1
+    }
+
+    /// True when taking `op` away from the pending operations, while the state moves off `value`, leaves a
+    /// pending read of `value` that nothing pending can satisfy any more.
+    func strands(_ value: Value, takingAway op: Int) -> Bool {
+        guard let slot = index[value] else { return false }  // nobody reads a value no operation names
+        let readers = readersLeft[slot] - (sees[op] == slot ? 1 : 0)
+        let writers = writersLeft[slot] - (leaves[op] == slot ? 1 : 0)
+        if readers == 0 || writers > 0 { return false }
+        if case .integer = value, unknownIncrementsLeft - (unknownIncrements[op] ? 1 : 0) > 0 { return false }
+        return true
+    }
+
+    mutating func take(_ op: Int) { adjust(op, by: -1) }
+
+    mutating func untake(_ op: Int) { adjust(op, by: 1) }
+
+    private mutating func adjust(_ op: Int, by delta: Int) {
+        if leaves[op] >= 0 { writersLeft[leaves[op]] += delta }
+        if sees[op] >= 0 { readersLeft[sees[op]] += delta }
+        if unknownIncrements[op] { unknownIncrementsLeft += delta }
+    }
+}
+
+extension Operation {
+    /// The value this operation may leave in its key, if it names one (an unknown INCR may leave any integer).
+    fileprivate var mayLeave: Value? {
+        switch action {
+        case .write(let value): return value
+        case .cas(_, let new, let swapped): return swapped || isUnknown ? new : nil
+        case .increment(let result): return result.map { .integer($0) }
+        case .delete: return .absent
+        case .read: return nil
+        }
+    }
+
+    /// The value the state must hold when this operation takes effect, if it is of known outcome and names one.
+    fileprivate var mustSee: Value? {
+        guard !isUnknown else { return nil }
+        switch action {
+        case .read(let observed): return observed
+        case .cas(let expected, _, true): return expected
+        case .delete(0): return .absent
+        case .increment(let result?) where result != 1: return .integer(result - 1)  // 1 may come from absent or 0
+        default: return nil
+        }
+    }
 }
