@@ -173,3 +173,28 @@ struct PruningTests {
         #expect(used.0 * 10 < used.1, "the pruning should save an order of magnitude")
     }
 }
+
+extension PruningTests {
+    @Test("when the search for the smallest prefix runs out of states, the verdict stands and says so")
+    func prefixSearchCutOff() throws {
+        var generator = HistoryGenerator(model: .register, seed: 7)
+        generator.clients = 16
+        generator.operations = 900
+        generator.unknownPercent = 2
+        let broken = try #require(generator.generate().breakingOneRead(seed: 7))
+        let full = Checker(model: .register).check(broken.history)
+        let smallest = try #require(full.verdict.violation)
+        #expect(smallest.prefixOperations != nil)
+        // A budget the verdict's search fits in but the second, unpruned search does not.
+        var verdictOnly = 1_000_000
+        _ = searchPartition(broken.history.operations, budget: &verdictOnly)
+        let budget = 1_000_000 - verdictOnly + 10
+        print("prefix search: \(full.statesExplored) states for both searches, \(budget - 10) for the verdict's")
+        let (verdict, _) = Checker(model: .register, maxStates: budget).check(broken.history)
+        let cut = try #require(verdict.violation)
+        #expect(cut.prefixOperations == nil)
+        #expect(cut.stuck.returnTime! <= smallest.stuck.returnTime!, "the pruned search stops no later")
+        let line = verdictLine(name: "h", verdict: verdict, history: broken.history)
+        #expect(line.contains("(the smallest failing prefix was not found within --max-states)"), "\(line)")
+    }
+}
