@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LinCheck
 
@@ -79,5 +80,23 @@ struct JSONLinesTests {
                 #expect(error.description == message)
             }
         }
+    }
+}
+
+@Suite("docs/lincheck.md")
+struct DocumentationTests {
+    @Test("the jsonl example in docs/lincheck.md parses and is linearizable under the kv model, as the doc says")
+    func documentedExample() throws {
+        let doc = try String(contentsOf: packageRoot.appendingPathComponent("docs/lincheck.md"), encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let example = try #require(blocks.first)
+        let history = try parseJSONLines(example)
+        #expect(history.operations.count == 6)
+        #expect(history.operations.filter(\.isUnknown).count == 1)
+        #expect(Checker(model: .kv).check(history).verdict == .linearizable)
+        // Without the timed-out SET the last GET cannot be explained.
+        var withoutUnknown = history
+        withoutUnknown.operations.removeAll { $0.isUnknown }
+        #expect(Checker(model: .kv).check(withoutUnknown).verdict.violation != nil)
     }
 }
