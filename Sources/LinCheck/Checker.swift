@@ -30,16 +30,41 @@ public struct Checker: Sendable {
     /// The default bound on explored (set of operations taken, state) pairs per history.
     public static let defaultMaxStates = 2_000_000
 
+    /// The default bound on the memory that remembered states may take in one search: 1 GiB.
+    public static let defaultMaxMemoryBytes = 1 << 30
+
     /// The sequential specification.
     public var model: Model
     /// The bound on explored states for one history, over all its keys; past it the verdict is unknown.
     public var maxStates: Int
+    /// The bound on the memory of one search's remembered states. Each holds a bitset of all the key's
+    /// operations, so a key with 100,000 operations costs about 12.6 KB a state: this bound, not
+    /// `maxStates`, then decides when to give up (verdict unknown), rather than the machine running out.
+    public var maxMemoryBytes: Int
 
-    /// Creates a checker for `model` that gives up after `maxStates` explored states per history.
-    public init(model: Model, maxStates: Int = Checker.defaultMaxStates) {
-        precondition(maxStates > 0, "the search needs room for at least one state")
+    /// Creates a checker for `model` that gives up after `maxStates` explored states per history, or when
+    /// one search's remembered states would take more than `maxMemoryBytes`.
+    public init(model: Model, maxStates: Int = Checker.defaultMaxStates, maxMemoryBytes: Int = Checker.defaultMaxMemoryBytes) {
+        precondition(maxStates > 0 && maxMemoryBytes > 0, "the search needs room for at least one state")
         self.model = model
         self.maxStates = maxStates
+        self.maxMemoryBytes = maxMemoryBytes
+    }
+
+    /// An estimate of the bytes one remembered state takes for a key with `operations` operations: the
+    /// bitset (8 bytes a word, 32 of array header, 16 of allocator overhead) and the hash set's slot
+    /// (32 bytes at a load of about 3/4).
+    static func bytesPerState(operations: Int) -> Int { 8 * ((operations + 63) / 64) + 32 + 16 + 43 }
+
+    /// One search within both bounds; `memoryBound` is true when memory, not `budget`, stopped it.
+    private func search(_ operations: [Operation], budget: inout Int, pruneStranded: Bool)
+        -> (outcome: PartitionOutcome, memoryBound: Bool) {
+        let fits = max(1, maxMemoryBytes / Checker.bytesPerState(operations: operations.count))
+        var allowed = min(budget, fits)
+        let start = allowed
+        let outcome = searchPartition(operations, budget: &allowed, pruneStranded: pruneStranded)
+        budget -= start - allowed
+        return (outcome, outcome == .cutOff && fits < budget + (start - allowed))
     }
 
     /// Checks `history`; `statesExplored` is how many states the search stored (a measure of its work).
@@ -49,16 +74,17 @@ public struct Checker: Sendable {
         }
         var budget = maxStates
         var worst: Violation?
-        var cutOffKey: String?
+        var cutOff: (key: String, memoryBound: Bool)?
         for (key, operations) in partitions(history) {
-            switch searchPartition(operations, budget: &budget) {
+            let first = search(operations, budget: &budget, pruneStranded: true)
+            switch first.outcome {
             case .linearizable:
                 continue
             case .stuck(let index):
                 // The verdict is final; search again, without the pruning that looks ahead, for the
                 // smallest prefix that has no order (what the report shows).
                 var found = violation(key: key, operations: operations, stuck: index)
-                switch searchPartition(operations, budget: &budget, pruneStranded: false) {
+                switch search(operations, budget: &budget, pruneStranded: false).outcome {
                 case .stuck(let smallest): found = violation(key: key, operations: operations, stuck: smallest)
                 case .cutOff: found.prefixOperations = nil
                 case .linearizable: assertionFailure("the prunings never change the verdict")
@@ -66,15 +92,18 @@ public struct Checker: Sendable {
                 // Report the key whose violation shows earliest: the smallest stuck prefix overall.
                 if worst.map({ found.stuck.returnTime! < $0.stuck.returnTime! }) ?? true { worst = found }
             case .cutOff:
-                cutOffKey = key
+                cutOff = (key, first.memoryBound)
             }
-            if cutOffKey != nil { break }
+            if cutOff != nil { break }
         }
         let used = maxStates - budget
         if let worst { return (.notLinearizable(worst), used) }
-        if let cutOffKey {
-            let which = cutOffKey.isEmpty ? "" : " on key \(quoted(cutOffKey))"
-            return (.unknown("search cut off\(which) after \(maxStates) states; raise --max-states"), used)
+        if let cutOff {
+            let which = cutOff.key.isEmpty ? "" : " on key \(quoted(cutOff.key))"
+            let bound = cutOff.memoryBound
+                ? "\(used) states, at the memory bound of \(maxMemoryBytes >> 20) MiB; raise --max-memory-mb"
+                : "\(maxStates) states; raise --max-states"
+            return (.unknown("search cut off\(which) after \(bound)"), used)
         }
         return (.linearizable, used)
     }

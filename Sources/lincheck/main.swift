@@ -30,6 +30,9 @@ struct Lincheck: ParsableCommand {
     @Option(help: ArgumentHelp("Give up (verdict unknown, exit 2) after this many explored search states per file.", valueName: "N"))
     var maxStates: Int = Checker.defaultMaxStates
 
+    @Option(help: ArgumentHelp("Give up (verdict unknown, exit 2) when one search's remembered states would take more than this many MiB.", valueName: "MB"))
+    var maxMemoryMb: Int = Checker.defaultMaxMemoryBytes >> 20
+
     @Flag(help: "Also print, per file, the number of operations and of explored states on stderr.")
     var stats = false
 
@@ -38,11 +41,12 @@ struct Lincheck: ParsableCommand {
 
     func validate() throws {
         guard maxStates > 0 else { throw ValidationError("--max-states must be positive") }
+        guard maxMemoryMb > 0 && maxMemoryMb <= 1 << 30 else { throw ValidationError("--max-memory-mb must be between 1 and 2^30") }
         guard !files.isEmpty else { throw ValidationError("name at least one history file") }
     }
 
     func run() throws {
-        let checker = Checker(model: model, maxStates: maxStates)
+        let checker = Checker(model: model, maxStates: maxStates, maxMemoryBytes: maxMemoryMb << 20)
         var anyViolation = false, anyUnknown = false
         for file in files {
             let verdict: Verdict
@@ -120,6 +124,6 @@ do {
     if let exit = error as? ExitCode { Lincheck.exit(withError: exit) }
     if Lincheck.exitCode(for: error) == .success { Lincheck.exit(withError: error) }
     printLine(Lincheck.fullMessage(for: error))
-    printLine("Usage: lincheck [--format jsonl|jepsen] [--model register|kv] [--max-states N] FILE…")
+    printLine("Usage: lincheck [--format jsonl|jepsen] [--model register|kv] [--max-states N] [--max-memory-mb MB] FILE…")
     exit(2)
 }

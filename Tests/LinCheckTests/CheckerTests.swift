@@ -122,6 +122,13 @@ struct CheckerTests {
             return
         }
         #expect(why.contains("cut off") && why.contains("--max-states"))
+        // The memory bound: room for 5 remembered states of this 13-operation key.
+        let small = Checker(model: .register, maxMemoryBytes: 5 * Checker.bytesPerState(operations: 13))
+        guard case .unknown(let memoryWhy) = small.check(try! parseJSONLines(history)).verdict else {
+            Issue.record("expected a cut-off at the memory bound")
+            return
+        }
+        #expect(memoryWhy.hasSuffix("after 5 states, at the memory bound of 0 MiB; raise --max-memory-mb"), "\(memoryWhy)")
         #expect(verdict(op(1, "incr", "1", key: "n", 0, 10), model: .register)?.isUnknown == true)
         #expect(verdict(op(1, "cas", "[1,2]", key: "n", 0, 10), model: .kv)?.isUnknown == true)
     }
