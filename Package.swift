@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "logdump", targets: ["logdump"]),
         .executable(name: "raftbench", targets: ["raftbench"]),
         .executable(name: "raftd", targets: ["raftd"]),
+        .library(name: "LinCheck", targets: ["LinCheck"]),
+        .executable(name: "lincheck", targets: ["lincheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -82,6 +84,12 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
+        // Linearizability checker (Wing–Gong–Lowe search, per-key partitioning): Swift stdlib only.
+        .target(name: "LinCheck"),
+        .executableTarget(name: "lincheck", dependencies: [
+            "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LinCheckTests", dependencies: ["LinCheck"], exclude: ["Data"]),
     ],
     swiftLanguageModes: [.v6]
 )
