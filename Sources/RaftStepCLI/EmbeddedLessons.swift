@@ -1173,8 +1173,9 @@ expect config n1 old=n1,n2,n3 voters=n1,n2,n3,n4,n5
 ```
 
 n1 appended the configuration entry C_old,new (n1,n2,n3)&(n1,n2,n3,n4,n5) and uses it **at once**,
-before it is committed: a server always uses the latest configuration in its log. Propose an entry
-and let n4 and n5 catch up:
+before it is committed: a server always uses the latest configuration in its log. n4 and n5 are
+members now, so n1 sends them the entry straight away, like n2 and n3. Propose an entry and let n4
+and n5 catch up:
 
 ```raftstep
 propose set x 1
