@@ -162,4 +162,19 @@ extension CoreBugScriptTests {
         #expect(transcript.contains("  n1 becomes LEADER of term 3"))
         #expect(transcript.contains { $0.contains("INVARIANT VIOLATED — State Machine Safety") }, "\(transcript.joined(separator: "\n"))")
     }
+
+    /// §5: a read asked on a follower is forwarded to the leader and answered on the follower once
+    /// the leader confirmed it and the follower applied through the read index (not abandoned:
+    /// the host gives up a read only when the leader it was asked under is gone).
+    @Test func aReadOnAFollowerIsForwardedAndAnswered() {
+        let (session, output) = runLines([
+            "campaign n1", "stabilize", "propose set x 1", "stabilize",
+            "read n2 x", "stabilize",
+            "expect reads n2 0", "expect invariants ok",
+        ])
+        let text = output["stabilize"] ?? ""
+        #expect(text.contains("n2 answers read 1: x=1"), "\(text)")
+        #expect(!text.contains("abandons"))
+        #expect(session.cluster.servedReads.map(\.value) == ["1"])
+    }
 }
