@@ -152,10 +152,12 @@ public struct Repairer {
             }
             let point = pre.lastBatch.map { "batch \($0.batchSequence), which ends the log at index \(pre.lastIndex), term \(pre.lastTerm)" } ?? "the segment header"
             if t.removeFile {
-                explanation.append("why it is safe: \(t.file) is the last segment and its header was never completely written: it holds nothing, so removing it loses nothing")
+                explanation.append(t.unacknowledgedEntries == 0
+                    ? "why it is safe: \(t.file) is the last segment and its header was never completely written: it holds nothing, so removing it loses nothing"
+                    : "why it is safe: \(t.file) is the last segment, its header never reached the disk and none of its batches was synced (sync policy never): nothing in it was acknowledged")
             } else {
-                explanation.append("why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no valid record follows it.")
-                explanation.append("  A batch marker is written before every fsync and a save is acknowledged only after it, so nothing after offset \(t.cutOffset) was ever acknowledged.")
+                explanation.append("why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no synced batch marker after it is followed by more data.")
+                explanation.append("  A batch marker is written before every fsync, a save is acknowledged only after it, and the next save writes only after that: what follows offset \(t.cutOffset) is the write(s) of saves whose sync never returned, so nothing there was ever acknowledged (a crash may keep a later page of such a write and lose an earlier one).")
             }
         }
         plan.summary = plan.summary.filter { !$0.hasPrefix("nothing to cut") }

@@ -859,6 +859,12 @@ struct ScanState {
                                            bytesLost: size, unacknowledgedEntries: 0)
                 return
             }
+            if isLast && !semanticsSuspended, let unsynced = try unsyncedCreation(reader) {
+                problem(.tornTail, name, 0, "the segment header is zero from offset \(unsynced.zeroFrom) to the end of its page, and no record in the segment was synced: a creation under sync policy never whose first page never reached the disk (\(unsynced.entries) unacknowledged entry record(s) go with it)")
+                result.tornTail = TornTail(path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
+                                           bytesLost: size, unacknowledgedEntries: unsynced.entries)
+                return
+            }
             switch failure {
             case .short(let available):
                 problem(.corruption, name, 0, "the segment is \(available) bytes, shorter than its 64-byte header, and later segments exist")
@@ -1026,8 +1032,10 @@ struct ScanState {
 
     // MARK: Damage
 
-    /// Classifies damage at `offset`: a torn tail when it is in the last segment, no valid record
-    /// follows it, and it has the shape of an interrupted append; corruption otherwise.
+    /// Classifies damage at `offset` by rule D (docs/storage-format.md §5.2): a torn tail when it is
+    /// in the last segment after no earlier problem, and everything from the last batch marker before
+    /// it (`lastBatchEnd`) to the end of the file could be writes whose sync never returned, with the
+    /// shape of lost writes (`unacknowledgedTail`); corruption otherwise.
     mutating func damage(reader: WindowReader, name: String, path: String, at offset: Int64, knownSize: Int?, isLast: Bool,
                          lastBatchEnd: Int64?, pendingEntries: Int, reason: String,
                          expected: UInt32?, computed: UInt32?, term: UInt64?, index: UInt64?) throws(StorageError) {
@@ -1036,30 +1044,146 @@ struct ScanState {
             why = "later segments exist, so this was acknowledged"
         } else if semanticsSuspended {
             why = "it follows earlier damage"
-        } else if let next = try resync(reader, from: offset + 8) {
-            why = "a valid record follows at offset \(next), so this is not the end of the written data"
         } else {
-            why = "the record is complete (the file goes on past it and its last bytes are not zero), so this is not an interrupted write"
-            let size = reader.size
-            var torn = false
-            let headerEnd = offset + Int64(StorageFormat.recordHeaderSize)
-            if headerEnd > size { torn = true }
-            else if let knownSize, offset + Int64(knownSize) > size { torn = true }
-            else {
-                let zeroFrom = try reader.zeroSuffixStart()
-                torn = zeroFrom < (knownSize.map { offset + Int64($0) } ?? headerEnd)
-            }
-            if torn {
-                let cut = lastBatchEnd ?? Int64(StorageFormat.segmentHeaderSize)
+            let cut = lastBatchEnd ?? Int64(StorageFormat.segmentHeaderSize)
+            switch try unacknowledgedTail(reader, from: offset, batchStart: cut, syncedMarkerAllowed: true) {
+            case .acknowledged(let reason):
+                why = reason
+            case .unacknowledged(let laterEntries, let laterRecords):
                 var message = "\(reason): the write was interrupted; nothing after offset \(cut) was acknowledged"
-                if pendingEntries > 0 { message += " (\(pendingEntries) complete entry record(s) of the unfinished batch go too)" }
+                if laterRecords > 0 {
+                    message += " (the \(laterRecords) valid record(s) after the damage belong to batches whose sync never returned: pages of one write reached the disk out of order)"
+                }
+                if pendingEntries + laterEntries > 0 { message += " (\(pendingEntries + laterEntries) complete entry record(s) of unfinished batches go too)" }
                 problem(.tornTail, name, offset, index: index, term: term, expected: expected, computed: computed, message)
                 result.tornTail = TornTail(path: path, file: name, damageOffset: offset, cutOffset: cut, removeFile: false,
-                                           bytesLost: size - cut, unacknowledgedEntries: pendingEntries)
+                                           bytesLost: reader.size - cut, unacknowledgedEntries: pendingEntries + laterEntries)
                 return
             }
         }
         problem(.corruption, name, offset, index: index, term: term, expected: expected, computed: computed, "\(reason): \(why)")
+    }
+
+    /// What the bytes from damage at `from` to the end of the last segment say.
+    enum TailVerdict {
+        /// Writes whose sync never returned (counts of the valid entry records and of all valid records after the damage).
+        case unacknowledged(laterEntries: Int, laterRecords: Int)
+        /// Something proves the damaged bytes were acknowledged, or the damage is not the shape of a lost write (why).
+        case acknowledged(String)
+    }
+
+    /// Rule D's test of the region `[batchStart, end of file)` holding damage at `from`.
+    ///
+    /// A save writes its batch and marker in one write and returns only after one sync; the next save
+    /// writes only after that. So the region after the last marker before the damage is one batch
+    /// whose sync may not have returned — or, with `SyncPolicy.never`, several batches with no sync
+    /// between them (their markers carry the unsynced flag). It is unacknowledged unless a *synced*
+    /// marker in it is followed by more data (that marker's sync returned before the next write, so
+    /// everything before it was durable). With `syncedMarkerAllowed` false no synced marker may
+    /// appear at all (a segment whose header was never synced).
+    ///
+    /// Every damaged place must also have the shape of a lost write: the file ends before the
+    /// damaged record's end, or is zero from some offset before it to the end, or the record
+    /// overlaps a 4 KiB page whose bytes inside the region are all zero (a page that never reached
+    /// the disk reads as zeros past the last sync). A bit flip leaves no such page.
+    func unacknowledgedTail(_ reader: WindowReader, from: Int64, batchStart: Int64,
+                            syncedMarkerAllowed: Bool) throws(StorageError) -> TailVerdict {
+        let size = reader.size
+        var offset = from
+        var entries = 0, records = 0
+        var firstValid: Int64?
+        while offset < size {
+            if offset != from, let record = try recordInfo(reader, at: offset) {
+                firstValid = firstValid ?? offset
+                records += 1
+                if record.kind == .entry { entries += 1 }
+                offset += Int64(record.size)
+                guard record.kind == .batch && record.synced else { continue }
+                guard syncedMarkerAllowed else {
+                    return .acknowledged("a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) proves the segment's header was synced, so this is not an interrupted creation")
+                }
+                // The last thing written may be a synced marker whose sync never returned; anything after it proves it did.
+                if try reader.zeroSuffixStart() > offset {
+                    return .acknowledged("a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) is followed by more data, so its sync returned: this was acknowledged")
+                }
+                return .unacknowledged(laterEntries: entries, laterRecords: records)
+            }
+            // Damage from `offset`: through the record when its header is sound, else to the next valid record.
+            let declared = try soundRecordSize(reader, at: offset)
+            var end: Int64
+            if let declared, offset + Int64(declared) <= size {
+                end = offset + Int64(declared)
+            } else {
+                end = try resync(reader, from: offset + 8) ?? size
+            }
+            if end <= offset { end = size }
+            guard try hasLostWriteShape(reader, from: offset, to: end, declaredSize: declared, batchStart: batchStart) else {
+                if let firstValid {
+                    return .acknowledged("a valid record follows at offset \(firstValid), so this is not the end of the written data")
+                }
+                if let next = try resync(reader, from: offset + 8) {
+                    return .acknowledged("a valid record follows at offset \(next), so this is not the end of the written data")
+                }
+                return .acknowledged("the record is complete (the file goes on past it and its last bytes are not zero), so this is not an interrupted write")
+            }
+            offset = end
+        }
+        return .unacknowledged(laterEntries: entries, laterRecords: records)
+    }
+
+    /// Whether damage in `[from, to)` looks like a write that did not reach the disk (see `unacknowledgedTail`).
+    func hasLostWriteShape(_ reader: WindowReader, from: Int64, to: Int64, declaredSize: Int?,
+                           batchStart: Int64) throws(StorageError) -> Bool {
+        let size = reader.size
+        let recordEnd = from + Int64(declaredSize ?? StorageFormat.recordHeaderSize)
+        if recordEnd > size { return true }
+        if try reader.zeroSuffixStart() < recordEnd { return true }
+        let page = Int64(StorageFormat.pageSize)
+        var pageStart = (max(from, batchStart) / page) * page
+        while pageStart < to {
+            let lo = max(pageStart, batchStart), hi = min(pageStart + page, size)
+            if lo < hi, let bytes = try reader.bytes(at: lo, count: Int(hi - lo)), bytes.allSatisfy({ $0 == 0 }) { return true }
+            pageStart += page
+        }
+        return false
+    }
+
+    /// The size of the record at `offset` when its header's checksum is right and its length is
+    /// within the format's limit (the record itself may be damaged or cut short).
+    func soundRecordSize(_ reader: WindowReader, at offset: Int64) throws(StorageError) -> Int? {
+        guard let h = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else { return nil }
+        guard h.u32(28) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: h[0..<28])) else { return nil }
+        let length = Int(h.u32(0))
+        guard length <= StorageFormat.maxPayloadLength else { return nil }
+        return StorageFormat.recordSize(payloadLength: length)
+    }
+
+    /// Kind, size and (for a marker) the synced flag of the complete, checksum-valid record at `offset`.
+    func recordInfo(_ reader: WindowReader, at offset: Int64) throws(StorageError) -> (kind: RecordKind, size: Int, synced: Bool)? {
+        guard try validRecord(reader, at: offset), let h = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize),
+              let kind = RecordKind(rawValue: h[4]) else { return nil }
+        let size = StorageFormat.recordSize(payloadLength: Int(h.u32(0)))
+        guard kind == .batch, Int(h.u32(0)) == StorageFormat.batchPayloadSize,
+              let payload = try reader.bytes(at: offset + Int64(StorageFormat.recordHeaderSize), count: StorageFormat.batchPayloadSize) else {
+            return (kind, size, false)
+        }
+        return (kind, size, payload.u32(28) & 1 == 0)
+    }
+
+    /// Row S13: a last segment whose header's page never reached the disk while later pages did. Only
+    /// a segment created without a sync (`SyncPolicy.never`) can show it: with syncs the header is
+    /// durable before any record is written. The header must be zero from some offset below 64 to
+    /// the end of its page, and the records after it unacknowledged with no synced marker at all.
+    func unsyncedCreation(_ reader: WindowReader) throws(StorageError) -> (zeroFrom: Int64, entries: Int)? {
+        let headerSize = Int64(StorageFormat.segmentHeaderSize)
+        let pageEnd = min(Int64(StorageFormat.pageSize), reader.size)
+        guard pageEnd > headerSize, let page = try reader.bytes(at: 0, count: Int(pageEnd)) else { return nil }
+        var zeroFrom = Int(pageEnd)
+        while zeroFrom > 0 && page[zeroFrom - 1] == 0 { zeroFrom -= 1 }
+        guard zeroFrom < Int(headerSize) else { return nil }
+        guard case .unacknowledged(let entries, _) = try unacknowledgedTail(reader, from: headerSize, batchStart: headerSize,
+                                                                             syncedMarkerAllowed: false) else { return nil }
+        return (Int64(zeroFrom), entries)
     }
 
     /// Whether a complete, checksum-valid record starts at `offset`.
