@@ -519,7 +519,11 @@ public final class LogScanner {
             switch other.status {
             case .valid:
                 let otherSequence = other.sequence!
-                if otherSequence + 1 != sequence {
+                if otherSequence + 1 != sequence && !chosen.synced && otherSequence < sequence {
+                    // Several slot writes under sync policy never, and the power loss kept the newest in
+                    // one slot and an older one in the other: nothing unsynced was acknowledged.
+                    result.notes.append("hard-state slots hold sequences \(otherSequence) and \(sequence): the writes between them were not synced (sync policy never) and were lost")
+                } else if otherSequence + 1 != sequence {
                     result.problems.append(StorageProblem(.inconsistency, file: name, offset: other.offset,
                         message: "hard-state slots hold sequences \(otherSequence) and \(sequence); they must be consecutive"))
                 }
@@ -860,7 +864,7 @@ struct ScanState {
                 return
             }
             if isLast && !semanticsSuspended, let unsynced = try unsyncedCreation(reader) {
-                problem(.tornTail, name, 0, "the segment header is zero from offset \(unsynced.zeroFrom) to the end of its page, and no record in the segment was synced: a creation under sync policy never whose first page never reached the disk (\(unsynced.entries) unacknowledged entry record(s) go with it)")
+                problem(.tornTail, name, 0, "the segment header is zero from offset \(unsynced.zeroFrom) to the end of its sector, and no record in the segment was synced: a creation under sync policy never whose first sector never reached the disk (\(unsynced.entries) unacknowledged entry record(s) go with it)")
                 result.tornTail = TornTail(path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
                                            bytesLost: size, unacknowledgedEntries: unsynced.entries)
                 return
@@ -1138,12 +1142,12 @@ struct ScanState {
         let recordEnd = from + Int64(declaredSize ?? StorageFormat.recordHeaderSize)
         if recordEnd > size { return true }
         if try reader.zeroSuffixStart() < recordEnd { return true }
-        let page = Int64(StorageFormat.pageSize)
-        var pageStart = (max(from, batchStart) / page) * page
-        while pageStart < to {
-            let lo = max(pageStart, batchStart), hi = min(pageStart + page, size)
+        let sector = Int64(StorageFormat.sectorSize)
+        var sectorStart = (max(from, batchStart) / sector) * sector
+        while sectorStart < to {
+            let lo = max(sectorStart, batchStart), hi = min(sectorStart + sector, size)
             if lo < hi, let bytes = try reader.bytes(at: lo, count: Int(hi - lo)), bytes.allSatisfy({ $0 == 0 }) { return true }
-            pageStart += page
+            sectorStart += sector
         }
         return false
     }
@@ -1170,13 +1174,13 @@ struct ScanState {
         return (kind, size, payload.u32(28) & 1 == 0)
     }
 
-    /// Row S13: a last segment whose header's page never reached the disk while later pages did. Only
-    /// a segment created without a sync (`SyncPolicy.never`) can show it: with syncs the header is
-    /// durable before any record is written. The header must be zero from some offset below 64 to
-    /// the end of its page, and the records after it unacknowledged with no synced marker at all.
+    /// Row S13: a last segment whose header's sector never reached the disk while later ones did.
+    /// Only a segment created without a sync (`SyncPolicy.never`) can show it: with syncs the header
+    /// is durable before any record is written. The header must be zero from some offset below 64 to
+    /// the end of its sector, and the records after it unacknowledged with no synced marker at all.
     func unsyncedCreation(_ reader: WindowReader) throws(StorageError) -> (zeroFrom: Int64, entries: Int)? {
         let headerSize = Int64(StorageFormat.segmentHeaderSize)
-        let pageEnd = min(Int64(StorageFormat.pageSize), reader.size)
+        let pageEnd = min(Int64(StorageFormat.sectorSize), reader.size)
         guard pageEnd > headerSize, let page = try reader.bytes(at: 0, count: Int(pageEnd)) else { return nil }
         var zeroFrom = Int(pageEnd)
         while zeroFrom > 0 && page[zeroFrom - 1] == 0 { zeroFrom -= 1 }

@@ -375,10 +375,22 @@ public final class LogStorage {
                 try segment.sync()
             }
         }
+        var hardStateSequence = result.hardStateSequence
+        if let marker = result.lastBatch, marker.hardStateSequence > hardStateSequence {
+            // Only unsynced batches (sync policy never) can name a hard state newer than the file
+            // holds (H9 refuses synced ones). The next slot must be numbered past it, so both
+            // slots are rewritten, synced, at the marker's sequence and the next one.
+            let path = Path.join(dir, StorageFormat.hardStateFileName)
+            let rewrite = RepairAction.replaceHardState(path: path, state: hardState, sequence: marker.hardStateSequence,
+                                                        batchSequence: marker.batchSequence, segmentSequence: segmentSequence, logID: logID)
+            try RepairPlan(actions: [rewrite], onlyTornTail: true, lostIndexes: nil, summary: [], unfixable: []).apply(fileSystem: fileSystem)
+            summary.append("the hard state (sequence \(hardStateSequence)) is older than the unsynced batches that survived (they name sequence \(marker.hardStateSequence)): both slots rewritten at sequences \(marker.hardStateSequence) and \(marker.hardStateSequence + 1)")
+            hardStateSequence = marker.hardStateSequence + 1
+        }
         let hardStateFile = try fileSystem.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
         let report = RecoveryReport(problems: result.problems, tornTailCut: tornCut, summary: summary, created: false)
         return LogStorage(directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: hardState,
-                          hardStateSequence: result.hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
+                          hardStateSequence: hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
                           segment: segment, segmentSequence: segmentSequence, segmentOffset: segmentOffset,
                           segmentHasRecords: hasRecords, batchSequence: result.lastBatch?.batchSequence ?? baseBatchSequence,
                           snapshot: snapshot, segmentStarts: starts)
