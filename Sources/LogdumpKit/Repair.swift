@@ -82,7 +82,7 @@ public struct Repairer {
             out.line("nothing to repair")
             out.flush()
             return .clean
-        } else if status == .tornTail {
+        } else if status == .tornTail || (pre.failureMarker != nil && pre.problems.allSatisfy { $0.class == .tornTail || $0.file == FailureMarker.fileName }) {
             planned = try planTornTail(pre: pre, scanner: scanner)
         } else {
             out.line("refused: \(verdictWord(status)) is not a torn tail; cutting it loses entries that were acknowledged as durable.")
@@ -159,6 +159,9 @@ public struct Repairer {
                 explanation.append("why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no synced batch marker after it is followed by more data.")
                 explanation.append("  A batch marker is written before every fsync, a save is acknowledged only after it, and the next save writes only after that: what follows offset \(t.cutOffset) is the write(s) of saves whose sync never returned, so nothing there was ever acknowledged (a crash may keep a later page of such a write and lose an earlier one).")
             }
+        }
+        if pre.failureMarker != nil {
+            explanation.append("why the failure marker's undo is safe: the write whose sync failed was never acknowledged (a save returns only after its sync), so cutting it back loses nothing; storage could not do it itself")
         }
         plan.summary = plan.summary.filter { !$0.hasPrefix("nothing to cut") }
         if let rewrite = hardStateSlotRewrite(pre) {

@@ -215,6 +215,10 @@ public struct ScanResult: Sendable {
     /// Segment files whose sequence is below the snapshot's first segment: wholly covered by the
     /// snapshot, not scanned, and removed by `LogStorage.open` (an interrupted `saveSnapshot` leaves them).
     public var obsoleteSegments: [String] = []
+    /// The failure marker (docs/storage-format.md §5.6), when the directory has a readable one.
+    public var failureMarker: FailureMarker?
+    /// Its path, when the directory has the file (readable or not).
+    public var failureMarkerPath: String?
     /// The first index of the log after the snapshot (`snapshot index + 1`; 1 without a snapshot).
     public var firstIndex: UInt64 { (snapshot?.index ?? 0) + 1 }
 
@@ -224,6 +228,7 @@ public struct ScanResult: Sendable {
     /// The plan that makes the log openable: cut a proven torn tail; with `acceptDataLoss`, also
     /// cut at the first corruption (losing what follows). Nil when there is nothing to do.
     public func repairPlan(acceptDataLoss: Bool = false) -> RepairPlan? {
+        if let markerPath = failureMarkerPath { return failureMarkerPlan(markerPath) }
         let corruptions = problems.filter { $0.class == .corruption }
         let unfixable = problems.filter { $0.class == .inconsistency || ($0.class == .corruption && !isSegment($0.file)) }
         if corruptions.isEmpty || !acceptDataLoss {
@@ -297,6 +302,48 @@ public struct ScanResult: Sendable {
                           unfixable: problems.filter { $0.class == .inconsistency })
     }
 
+    /// The undo a `FailureMarker` asks for, then its removal; only on a log with no other damage
+    /// than a torn tail (the undo cuts nothing that was acknowledged).
+    private func failureMarkerPlan(_ markerPath: String) -> RepairPlan {
+        let others = problems.filter { $0.file != FailureMarker.fileName }
+        guard let marker = failureMarker, others.allSatisfy({ $0.class == .tornTail }) else {
+            return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil,
+                              summary: ["the failure marker's undo is carried out only on a log with no damage other than a torn tail; inspect the directory (and the marker) first"],
+                              unfixable: problems.filter { $0.class != .tornTail })
+        }
+        var actions: [RepairAction] = []
+        var summary: [String] = []
+        var markerCutsTail = false
+        switch marker.undo {
+        case .truncate(let file, let length):
+            if let segment = segments.first(where: { $0.name == file }), segment.size > length {
+                actions.append(.truncate(path: segment.path, toLength: length))
+                summary.append("cut \(file) back to \(length) bytes, its length before the write whose sync failed")
+                markerCutsTail = tornTail?.file == file && (tornTail?.cutOffset ?? 0) >= length
+            }
+        case .remove(let file):
+            if let segment = segments.first(where: { $0.name == file }) {
+                actions.append(.remove(path: segment.path))
+                summary.append("remove \(file), whose creation failed")
+                markerCutsTail = tornTail?.file == file
+            }
+        case .dropHardStateSlot(let slot):
+            if let inspection = hardState, let other = inspection.slots.first(where: { $0.slot != slot && $0.status == .valid }),
+               let state = other.hardState, let sequence = other.sequence, let logID = other.logID {
+                actions.append(.replaceHardState(path: inspection.path, state: state, sequence: sequence, batchSequence: other.batchSequence ?? 0,
+                                                 segmentSequence: other.segmentSequence ?? 0, logID: logID))
+                summary.append("rewrite the hard state from slot \(other.slot) (sequence \(sequence)): slot \(slot) was being written when its sync failed")
+            }
+        }
+        if let tornTail, !markerCutsTail {
+            actions.append(tornTail.removeFile ? .remove(path: tornTail.path) : .truncate(path: tornTail.path, toLength: tornTail.cutOffset))
+            summary.append("cut the torn tail of \(tornTail.file) at offset \(tornTail.cutOffset)")
+        }
+        actions.append(.remove(path: markerPath))
+        summary.append("remove \(FailureMarker.fileName)")
+        return RepairPlan(actions: actions, onlyTornTail: true, lostIndexes: nil, summary: summary, unfixable: [])
+    }
+
     private func isSegment(_ file: String) -> Bool { StorageFormat.segmentSequence(fileName: Path.name(of: file)) != nil }
 
     /// Highest entry index seen in any segment.
@@ -331,6 +378,8 @@ public final class LogScanner {
     public let otherFiles: [String]
     /// Snapshot files (`snap-*.snap`), in name (= index) order.
     public let snapshotPaths: [String]
+    /// The `FailureMarker` file, when the directory has one.
+    public private(set) var failureMarkerPath: String?
     /// Where the bytes come from.
     public let fileSystem: FileSystem
     /// Bytes read per system call.
@@ -359,6 +408,7 @@ public final class LogScanner {
         var others: [String] = []
         var snapshots: [String] = []
         var hardState: String?
+        var marker: String?
         for name in names {
             if StorageFormat.segmentSequence(fileName: name) != nil {
                 segments.append(Path.join(directory, name))
@@ -366,6 +416,8 @@ public final class LogScanner {
                 snapshots.append(Path.join(directory, name))
             } else if name == StorageFormat.hardStateFileName {
                 hardState = Path.join(directory, name)
+            } else if name == FailureMarker.fileName {
+                marker = Path.join(directory, name)
             } else {
                 others.append(name)
             }
@@ -374,6 +426,7 @@ public final class LogScanner {
         self.hardStatePath = hardState
         self.otherFiles = others
         self.snapshotPaths = snapshots
+        self.failureMarkerPath = marker
     }
 
     /// Scans the given segment files (in the order given) and, optionally, a hard-state file.
@@ -477,6 +530,15 @@ public final class LogScanner {
             result.notes.append("\(obsolete.count) segment(s) below segment \(base!.firstSegment) are wholly covered by the snapshot at index \(base!.index) (an interrupted compaction): not read; opening removes them")
         }
         try checkHardState(&result, markerHardStateSequence: state.lastMarkerHardStateSequence)
+        if let path = failureMarkerPath {
+            // Listed first: it explains why the files may disagree with the disk.
+            let marker = FailureMarker.decode(try fileSystem.readFile(atPath: path))
+            result.failureMarker = marker
+            result.failureMarkerPath = path
+            result.problems.insert(StorageProblem(.inconsistency, file: FailureMarker.fileName, offset: 0,
+                message: marker.map { $0.explanation.replacingDIR(with: directory ?? Path.directory(of: path)) }
+                    ?? "the file exists but does not read as a failure marker: an earlier write or sync failed; inspect the directory before removing it"), at: 0)
+        }
         return result
     }
 
