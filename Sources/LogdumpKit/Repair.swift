@@ -161,6 +161,14 @@ public struct Repairer {
             }
         }
         if pre.failureMarker != nil {
+            if pre.tornTail == nil {
+                _ = try LogInput.run { () throws(StorageError) in
+                    try scanner.scan { r, _ in
+                        guard r.kind == .entry, pre.isInTornTail(file: r.file, offset: r.offset) else { return }
+                        appendRun(&runs, term: r.term, index: r.index)
+                    }
+                }
+            }
             explanation.append("why the failure marker's undo is safe: the write whose sync failed was never acknowledged (a save returns only after its sync), so cutting it back loses nothing; storage could not do it itself")
         }
         plan.summary = plan.summary.filter { !$0.hasPrefix("nothing to cut") }

@@ -354,8 +354,10 @@ public struct ScanResult: Sendable {
     /// The last valid batch marker read anywhere.
     public var lastAcknowledged: AcknowledgedPoint?
 
-    /// True when the record at `offset` of `file` lies in the torn tail (it will be cut).
+    /// True when the record at `offset` of `file` lies in the torn tail, or past the length a failure
+    /// marker cuts back to (it will be cut).
     public func isInTornTail(file: String, offset: Int64) -> Bool {
+        if case .truncate(let markerFile, let length)? = failureMarker?.undo, markerFile == file, offset >= length { return true }
         guard let tornTail, tornTail.file == file else { return false }
         return tornTail.removeFile || offset >= tornTail.cutOffset
     }

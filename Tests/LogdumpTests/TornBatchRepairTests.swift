@@ -41,3 +41,36 @@ import Testing
         #expect(try readBytes(segmentPath(dir, 1)).count == before)
     }
 }
+
+/// The failure marker (issue 17 §2, docs/storage-format.md §5.6): verify explains it, repair does its undo.
+@Suite struct FailureMarkerLogdumpTests {
+    @Test func verifyExplainsTheMarkerAndRepairDoesTheUndo() throws {
+        let dir = makeTempDir("sync-failed")
+        defer { removeTree(dir) }
+        let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(newLogID: fixedLogID))
+        try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: [entry(1, 1, "a"), entry(2, 1, "b")])
+        let acknowledged = try fs.fileSize(atPath: segmentPath(dir, 1))
+        // The batch whose sync "failed": still readable, as in the page cache.
+        try log.save(hardState: nil, entries: [entry(3, 1, "c")])
+        log.close()
+        let segment = StorageFormat.segmentFileName(sequence: 1)
+        let marker = FailureMarker(undo: .truncate(file: segment, length: acknowledged), failure: "fdatasync: Input/output error",
+                                   undoFailure: "ftruncate: Input/output error")
+        try writeBytes(Path.join(dir, FailureMarker.fileName), marker.encode())
+        #expect(throws: StorageError.self) { try LogStorage.open(directory: dir, fileSystem: fs) }
+
+        let verified = verify(dir)
+        #expect(verified.0 == .inconsistency, "\(verified.1)")
+        #expect(verified.1.contains(FailureMarker.fileName) && verified.1.contains("logdump repair $DIR --apply"), "\(verified.1)")
+        let dry = repair(dir)
+        #expect(dry.1.contains("cut \(segment) back to \(acknowledged) bytes"), "\(dry.1)")
+        #expect(dry.1.contains("entries that would go (1):\n  index 3, term 1"), "\(dry.1)")
+        let applied = repair(dir) { $0.apply = true }
+        #expect(applied.1.contains("re-verify: clean"), "\(applied.1)")
+        #expect(try fs.fileSize(atPath: segmentPath(dir, 1)) == acknowledged)
+        #expect(!fs.fileExists(atPath: Path.join(dir, FailureMarker.fileName)))
+        let reopened = try LogStorage.open(directory: dir, fileSystem: fs)
+        #expect(reopened.lastIndex == 2)
+        reopened.close()
+    }
+}
