@@ -1,4 +1,5 @@
 import RaftCore
+import RaftStorage
 
 /// Settings, disk tools and the test fingerprint.
 extension Cluster {
@@ -56,6 +57,16 @@ extension Cluster {
             say("\(what): applies to each node when it (re)starts" + (running.isEmpty ? "" : "; \(running.map(Describe.n).joined(separator: " ")) keep\(running.count == 1 ? "s" : "") the old setting until then"))
         }
         return finish()
+    }
+
+    /// Chooses what a crash keeps of a simulated disk's unsynced writes: any subset of its 4 KiB
+    /// pages (`pages`: as a real disk and page cache may, the explorer's model) or a prefix of the
+    /// last write (the default, which the lessons show).
+    @discardableResult
+    public func setCrashModel(pages: Bool) -> [String] {
+        for i in disks.indices { disks[i].crashModel = pages ? .pages : .lastWriteTorn }
+        return [pages ? "a crash keeps any subset of a disk's unsynced 4 KiB pages (a page may be cut after a whole sector)"
+                      : "a crash keeps a prefix of a disk's last unsynced write"]
     }
 
     /// Turns syncing of a node's disk on or off.

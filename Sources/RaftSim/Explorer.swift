@@ -291,6 +291,8 @@ public enum Explorer {
     static func makeCluster(_ clusterOptions: ClusterOptions, _ options: Options) -> Cluster? {
         guard let cluster = try? Cluster(options: clusterOptions) else { return nil }
         cluster.isNarrating = false
+        // The explorer's disks lose unsynced pages the way real ones may (issue 17).
+        cluster.setCrashModel(pages: true)
         if options.faults.contains(.localReads) { _ = cluster.setLocalReads(true) }
         return cluster
     }
@@ -312,6 +314,7 @@ public enum Explorer {
         let voters = clusterOptions.voterCount.map { " voters=\($0)" } ?? ""
         var script = ["# raftstep explore: seed \(seed), \(options.nodes) nodes, \(options.steps) steps, faults \(options.faults.map(\.rawValue).joined(separator: ","))",
                       "reset nodes=\(clusterOptions.nodeCount)\(voters) seed=\(seed)"]
+        script.append("set crash-model pages")
         if clusterOptions.compactThreshold > 0 { script.append("set compact-threshold \(clusterOptions.compactThreshold)") }
         if !clusterOptions.preVote { script.append("set prevote off") }
         if !clusterOptions.checkQuorum { script.append("set checkquorum off") }

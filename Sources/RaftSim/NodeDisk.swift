@@ -1,5 +1,6 @@
 import RaftCore
 import RaftHost
+import RaftStorage
 
 /// What a node's disk gives back at restart.
 struct RecoveredState {
@@ -14,6 +15,8 @@ struct RecoveredState {
 /// The seam between the simulator and a node's storage. A node's host persists every Ready
 /// through it (`NodeStorage`); the cluster crashes it and rebuilds nodes from what it recovers.
 protocol NodeDisk: NodeStorage {
+    /// What a crash keeps of unsynced writes (simulated disks; real files ignore it).
+    var crashModel: MemoryFileSystem.CrashModel { get set }
     /// Whether each Ready is synced (true) or left in the page cache, to be lost by a crash.
     var isSyncOn: Bool { get set }
     /// Loses every unsynced write (and may tear the last one).

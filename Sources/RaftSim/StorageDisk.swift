@@ -11,6 +11,11 @@ final class StorageDisk: NodeDisk {
     private var storage: LogStorage?
     /// Draws log ids, so that the same seed writes the same bytes.
     private var idGenerator: SeededGenerator
+    /// What a crash keeps of unsynced writes (simulated disks only).
+    var crashModel: MemoryFileSystem.CrashModel {
+        get { memory?.crashModel ?? .lastWriteTorn }
+        set { memory?.crashModel = newValue }
+    }
     var isSyncOn = true {
         didSet { storage?.syncPolicy = isSyncOn ? .everyBatch : .never }
     }

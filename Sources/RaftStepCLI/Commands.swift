@@ -64,7 +64,7 @@ public enum CommandTable {
         CommandInfo(name: "save", usage: "save FILE", summary: "write the session as a script that replays to the same state"),
         CommandInfo(name: "load", usage: "load FILE", summary: "run the commands of a script file"),
         CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster"),
-        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set compact-threshold N · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
+        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
                     summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)"),
         CommandInfo(name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",
                     summary: "write the node's disk as real files that logdump reads (replacing an earlier export in DIR); cut BYTES off the last segment of an exported DIR; flip a bit of one of its files"),
@@ -183,7 +183,7 @@ public enum CommandTable {
     }
 
     /// Options of `set`.
-    public static let setOptions = ["prevote", "checkquorum", "leader-noop", "unsafe", "sync", "local-reads", "compact-threshold", "election-ticks",
+    public static let setOptions = ["prevote", "checkquorum", "leader-noop", "unsafe", "sync", "local-reads", "crash-model", "compact-threshold", "election-ticks",
                                     "heartbeat-ticks", "on-violation", "color"]
     /// Forms of `expect`.
     public static let expectForms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",

@@ -388,6 +388,11 @@ public final class Session {
         case "local-reads":
             guard args.count == 2 else { throw UsageError("expected: set local-reads on|off", command: name) }
             return Outcome(lines: cluster.setLocalReads(try onOff(args[1], for: name)), mutates: true)
+        case "crash-model":
+            guard args.count == 2, args[1] == "pages" || args[1] == "last-write" else {
+                throw UsageError("expected: set crash-model pages|last-write", command: name)
+            }
+            return Outcome(lines: cluster.setCrashModel(pages: args[1] == "pages"), mutates: true)
         case "on-violation":
             guard args.count == 2, args[1] == "stop" || args[1] == "continue" else { throw UsageError("expected: set on-violation stop|continue", command: name) }
             stopsOnViolation = args[1] == "stop"
