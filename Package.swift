@@ -48,7 +48,7 @@ let package = Package(
         ]),
         // Benchmarks of the core (and later storage) against in-run baselines.
         .executableTarget(name: "raftbench", dependencies: [
-            "RaftCore", "RaftStorage", "LogdumpKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RaftCore", "RaftStorage", "LogdumpKit", "RaftTesting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The network layer of raftd: peer frames and transport, RESP2 codec and server, a logger.
         .target(name: "RaftServer", dependencies: [
@@ -69,7 +69,9 @@ let package = Package(
         .executableTarget(name: "counterd", dependencies: [
             "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Examples/Counter"),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        // Test support: LoopbackCluster, the core's own test and benchmark driver, on NodeHost.
+        .target(name: "RaftTesting", dependencies: ["RaftCore", "RaftHost"]),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftTesting"]),
         .testTarget(name: "RaftDaemonTests", dependencies: ["RaftDaemon", "RaftHost", "RaftCore", "RaftStorage"]),
         // raftd as processes on loopback (the raftd and logdump products must be built: `swift build --build-tests` does).
         .testTarget(name: "RaftdProcessTests"),

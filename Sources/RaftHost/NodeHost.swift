@@ -94,7 +94,7 @@ public final class NodeHost<Machine: StateMachine> {
 
     /// Lets a caller change the core directly (the simulator's teaching commands); the host's own
     /// invariants must still hold afterwards.
-    public func withNode<T>(_ body: (inout RaftNode) throws -> T) rethrows -> T {
+    public func withNode<T, Failure: Error>(_ body: (inout RaftNode) throws(Failure) -> T) throws(Failure) -> T {
         defer { assert(appliedIndex == node.appliedIndex, "only Readys apply entries") }
         return try body(&node)
     }
@@ -172,10 +172,10 @@ public final class NodeHost<Machine: StateMachine> {
     }
 
     private func confirm(_ states: [ReadState], into report: inout ReadyReport<Machine>) {
+        report.confirmedReads = states
         for state in states {
             guard let position = reads.firstIndex(where: { $0.context == state.context }) else { continue }
             reads[position].index = state.index
-            report.confirmedReads.append(state)
         }
     }
 

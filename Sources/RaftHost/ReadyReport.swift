@@ -23,7 +23,8 @@ public struct ReadyReport<Machine: StateMachine> {
     public var applied: [AppliedEntry] = []
     /// The index applied through after this Ready, when entries were applied.
     public var appliedThrough: UInt64?
-    /// Reads the core confirmed in this Ready (step 4): each may be answered once applied through its index.
+    /// Reads the core confirmed in this Ready (step 4), all of them (those asked through `read`
+    /// are answered by the host once applied through their index).
     public var confirmedReads: [ReadState] = []
     /// Reads answered in this Ready, oldest first.
     public var answeredReads: [AnsweredRead] = []

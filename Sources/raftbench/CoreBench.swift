@@ -1,5 +1,6 @@
 import ArgumentParser
 import RaftCore
+import RaftTesting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -73,7 +74,7 @@ struct CoreBench: ParsableCommand {
         let start = nowNanoseconds()
         for _ in 0..<rounds {
             for _ in 0..<perRound {
-                do { try cluster.nodes[0].propose(payload) } catch { fatalError("proposal refused: \(error)") }
+                do { _ = try cluster.withNode(1) { try $0.propose(payload) } } catch { fatalError("proposal refused: \(error)") }
             }
             cluster.handleReady(1)
             cluster.stabilize()

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Issue 15 §3 (liveness): a voter added by a membership change counts as recently active, so a
 /// check-quorum round that ends before its first answer does not depose a healthy leader.

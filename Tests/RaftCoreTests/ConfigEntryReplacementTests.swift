@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Issue 15 §1 (safety): a follower that drops an uncommitted configuration entry at index k and,
 /// in the same append, receives another leader's configuration entry at k must switch to the new

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Issue 15 §5: a ReadIndex read asked on a follower is forwarded to the leader, which confirms
 /// it with a heartbeat round and answers with its read index (dissertation §6.4).

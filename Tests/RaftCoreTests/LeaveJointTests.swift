@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Issue 15 §4 (liveness): a new leader that inherits C_old,new with the no-op off leaves the
 /// joint configuration by itself instead of waiting for a client proposal forever.

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 @Suite("Membership: pure configuration functions")
 struct ConfigurationFunctionTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Issue 15 §5: a leader contacts new members as soon as it appends the configuration entry that
 /// adds them, instead of waiting for the next heartbeat or proposal.

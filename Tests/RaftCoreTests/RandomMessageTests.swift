@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Hostile-input property test: random, often malformed messages from any sender must never crash
 /// a node or break its local invariants (commit within the log, terms never decreasing).

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Issue 15 §2 (liveness): a ReadIndex read whose one heartbeat round was lost must still be
 /// answered by a healthy leader: later heartbeats carry the newest pending read's context.

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// The test-only regression knobs of issue 15 each bring back the bug they name (so a mutation
 /// test that catches them proves something); the regression tests show the behaviour without them.

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 @Suite("Log replication and the commit rule")
 struct ReplicationTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 @Suite("Snapshots and log compaction")
 struct SnapshotTests {

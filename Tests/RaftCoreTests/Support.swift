@@ -1,4 +1,5 @@
 @testable import RaftCore
+import RaftTesting
 
 /// Small helpers shared by the core's scenario tests.
 extension LoopbackCluster {

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 @Suite("Leadership transfer and ReadIndex")
 struct TransferAndReadTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import RaftCore
+import RaftTesting
 
 /// Each teaching knob breaks exactly the rule it names; these tests show the breakage (and that
 /// the same schedule is safe with the knob off).

@@ -1,41 +1,41 @@
 import RaftCore
+import RaftHost
+import RaftStorage
 import Testing
-@testable import RaftStorage
 
-/// RaftCore nodes persisting through LogStorage: compaction on the leader, InstallSnapshot to a
+/// NodeHosts persisting through LogStorage: compaction on the leader, InstallSnapshot to a
 /// lagging follower, restart of every node from its data directory.
 @Suite struct SnapshotRaftTests {
-    /// A tiny host: one LogStorage per node on one simulated disk, one FIFO of messages, the Ready
-    /// loop in production order (persist, send, apply, advance).
+    /// Three NodeHosts: one LogStorage per node on one simulated disk, one FIFO of messages.
     struct Host {
         let fs = MemoryFileSystem()
-        var nodes: [RaftNode] = []
+        var hosts: [NodeHost<KeyValueStore>] = []
         var storages: [LogStorage] = []
-        var queue: [Message] = []
+        let network = Outbox()
         var cut: Set<NodeID> = []
         let configuration = Configuration(voters: [1, 2, 3])
         var snapshotsReceived = 0
 
         init() throws {
             for id in 1...3 as ClosedRange<NodeID> {
-                storages.append(try openLog(fs, "/data/n\(id)", segmentSize: 300, logID: LogID(bytes: Array(repeating: UInt8(id), count: 16))))
-                nodes.append(RaftNode(config: Config(id: id), configuration: configuration))
+                let storage = try openLog(fs, "/data/n\(id)", segmentSize: 300, logID: LogID(bytes: Array(repeating: UInt8(id), count: 16)))
+                storages.append(storage)
+                hosts.append(try NodeHost(node: RaftNode(config: Config(id: id), configuration: configuration), storage: storage, transport: network))
             }
         }
 
+        var nodes: [RaftNode] { hosts.map(\.node) }
+        var queue: [Message] {
+            get { network.messages }
+            set { network.messages = newValue }
+        }
+
+        /// Handles node `id`'s Readys through its host: persist, send, apply, advance.
         mutating func handleReady(_ id: NodeID) throws {
-            let i = Int(id) - 1
-            guard nodes[i].hasReady else { return }
-            let ready = nodes[i].ready()
-            if let snapshot = ready.snapshot {
-                try storages[i].saveSnapshot(snapshot, hardState: ready.hardState, mode: .received)
-                snapshotsReceived += 1
+            for report in hosts[Int(id) - 1].handleAllReady() {
+                if let failure = report.failure { throw failure }
+                if report.installedSnapshot != nil { snapshotsReceived += 1 }
             }
-            if ready.hardState != nil || !ready.entries.isEmpty {
-                try storages[i].save(hardState: ready.hardState, entries: ready.entries)
-            }
-            queue.append(contentsOf: ready.messages)
-            nodes[i].advance(ready)
         }
 
         mutating func deliverAll() throws {
@@ -44,7 +44,7 @@ import Testing
                 let m = queue.removeFirst()
                 n += 1
                 if cut.contains(m.to) || cut.contains(m.from) { continue }
-                _ = nodes[Int(m.to) - 1].step(m)
+                _ = hosts[Int(m.to) - 1].step(m)
                 try handleReady(m.to)
             }
         }
@@ -52,7 +52,7 @@ import Testing
         mutating func tickAll(_ times: Int) throws {
             for _ in 0..<times {
                 for id in 1...3 as ClosedRange<NodeID> where !cut.contains(id) {
-                    nodes[Int(id) - 1].tick()
+                    hosts[Int(id) - 1].tick()
                     try handleReady(id)
                 }
                 try deliverAll()
@@ -66,22 +66,23 @@ import Testing
                 let s = try openLog(fs, "/data/n\(i + 1)", segmentSize: 300)
                 #expect(s.report.problems.isEmpty, "n\(i + 1): \(s.report.problems)")
                 storages[i] = s
-                nodes[i] = RaftNode(config: Config(id: NodeID(i + 1)), configuration: configuration,
+                let node = RaftNode(config: Config(id: NodeID(i + 1)), configuration: configuration,
                                     hardState: s.hardState, entries: s.entries, snapshot: s.snapshot)
+                hosts[i] = try NodeHost(node: node, storage: s, transport: network)
             }
         }
     }
 
     @Test func compactionInstallSnapshotAndRestartFromDisk() throws {
         var host = try Host()
-        host.nodes[0].campaign()
+        host.hosts[0].campaign()
         try host.handleReady(1)
         try host.deliverAll()
         #expect(host.nodes[0].isLeader)
         // n3 is cut off while n1 and n2 commit 30 entries.
         host.cut = [3]
         for k in 0..<30 {
-            _ = try host.nodes[0].propose(Array("set x \(k)".utf8))
+            _ = try host.hosts[0].propose(Array("set x \(k)".utf8))
             try host.handleReady(1)
             try host.deliverAll()
         }
@@ -92,8 +93,7 @@ import Testing
         for id in [1, 2] as [NodeID] {
             let i = Int(id) - 1
             let through = host.nodes[i].appliedIndex
-            let taken = try host.nodes[i].compact(through: through, data: Array("state through \(through)".utf8))
-            try host.storages[i].saveSnapshot(taken, mode: .compaction)
+            let taken = try host.hosts[i].compact(through: through)
             #expect(host.storages[i].snapshot == taken && host.storages[i].firstIndex == through + 1)
             #expect(host.storages[i].lastIndex == host.nodes[i].lastIndex)
         }
@@ -105,7 +105,7 @@ import Testing
         #expect(host.nodes[2].lastIndex == host.nodes[0].lastIndex)
         // More entries after the snapshot, then everyone restarts from disk.
         for k in 0..<5 {
-            _ = try host.nodes[0].propose(Array("set y \(k)".utf8))
+            _ = try host.hosts[0].propose(Array("set y \(k)".utf8))
             try host.handleReady(1)
             try host.deliverAll()
         }
@@ -128,4 +128,10 @@ import Testing
         #expect(host.nodes.contains { $0.isLeader })
         for s in host.storages { s.close() }
     }
+}
+
+/// `openLog` as the storage tests have it: a LogStorage with small segments and a fixed log id.
+func openLog(_ fs: FileSystem, _ directory: String, segmentSize: Int, logID: LogID? = nil) throws -> LogStorage {
+    try LogStorage.open(directory: directory, fileSystem: fs,
+                        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: .everyBatch, newLogID: logID))
 }
