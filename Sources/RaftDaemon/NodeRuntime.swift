@@ -88,6 +88,8 @@ public final class NodeRuntime<Service: ClientService> {
         self.schedule = schedule
         outbound = OutboundBuffer()
         host = try NodeHost(node: node, storage: storage, transport: outbound)
+        // The follower's fsync overlaps the leader's own (dissertation §10.2.1; see NodeHost).
+        host.leaderSendsBeforePersisting = true
     }
 
     /// Connects the peer transport: messages queued so far leave now.

@@ -11,10 +11,12 @@ import RaftCore
 /// 4. reads: confirmed reads are answered once applied through their read index;
 /// 5. `advance`.
 ///
-/// Persisting before sending holds for leaders too: the paper allows a leader to send its
-/// appends while its own write is in flight (dissertation §10.2.1), but one fsync per Ready
-/// already batches every proposal that arrived meanwhile (group commit), and a single order for
-/// every role keeps the narration, the checker and the crash model simple.
+/// Persisting before sending holds for leaders too, unless `leaderSendsBeforePersisting` is set
+/// (`raftd` sets it; the simulator does not, so its narration keeps one order for every role).
+/// The paper allows a leader to send its appends while its own write is in flight (dissertation
+/// §10.2.1): here the leader's own entries are still durable before anything counts them, because
+/// a follower's answer can only be stepped after this Ready's write returned (the host runs on one
+/// thread), so the follower's fsync overlaps the leader's instead of following it.
 ///
 /// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
 public final class NodeHost<Machine: StateMachine> {
@@ -34,6 +36,11 @@ public final class NodeHost<Machine: StateMachine> {
     public private(set) var appliedIndex: UInt64
     /// Reads asked and not yet answered or abandoned, oldest first.
     private var reads: [PendingRead] = []
+    /// Whether a leader hands a Ready's messages to the transport before persisting its entries
+    /// (only when its term and vote are already on disk); see the type's comment.
+    public var leaderSendsBeforePersisting = false
+    /// The term and vote last written to storage: what a restart would find.
+    private var persistedTermVote: (term: UInt64, vote: NodeID)
 
     private struct PendingRead {
         var context: UInt64
@@ -54,6 +61,7 @@ public final class NodeHost<Machine: StateMachine> {
         self.node = node
         self.storage = storage
         self.transport = transport
+        persistedTermVote = (node.term, node.vote)
         precondition(appliedIndex == node.appliedIndex, "a new node has applied exactly its snapshot")
     }
 
@@ -116,6 +124,7 @@ public final class NodeHost<Machine: StateMachine> {
                 report.failure = HostFailure(stage: .saveSnapshot, message: "\(error)")
                 return report
             }
+            if let hard = ready.hardState { persistedTermVote = (hard.term, hard.vote) }
             report.installedSnapshot = snapshot
             do { try machine.restore(snapshot.data) } catch {
                 // Data from the network is validated where it enters: stop instead of trapping.
@@ -124,15 +133,19 @@ public final class NodeHost<Machine: StateMachine> {
             }
             appliedIndex = snapshot.metadata.index
         }
+        // A leader whose term and vote are on disk may send first (see the type's comment).
+        let sendsFirst = leaderSendsBeforePersisting && node.isLeader && ready.snapshot == nil
+            && (ready.hardState.map { $0.term == persistedTermVote.term && $0.vote == persistedTermVote.vote } ?? true)
+        if sendsFirst { send(ready.messages, into: &report) }
         if ready.hardState != nil || !ready.entries.isEmpty {
             do { try storage.save(hardState: ready.hardState, entries: ready.entries, mustSync: ready.mustSync) } catch {
                 report.failure = HostFailure(stage: .save, message: "\(error)")
                 return report
             }
+            if let hard = ready.hardState { persistedTermVote = (hard.term, hard.vote) }
         }
         // 2. Send.
-        if !ready.messages.isEmpty { transport.send(ready.messages) }
-        report.messages = ready.messages
+        if !sendsFirst { send(ready.messages, into: &report) }
         // 3. Apply.
         apply(ready.committedEntries, into: &report)
         // 4. Reads.
@@ -153,6 +166,11 @@ public final class NodeHost<Machine: StateMachine> {
             if report.failure != nil { break }
         }
         return reports
+    }
+
+    private func send(_ messages: [Message], into report: inout ReadyReport<Machine>) {
+        if !messages.isEmpty { transport.send(messages) }
+        report.messages = messages
     }
 
     private func apply(_ entries: [Entry], into report: inout ReadyReport<Machine>) {

@@ -161,3 +161,70 @@ struct ThreeHosts {
         #expect(host.node.firstIndex == first + 1)
     }
 }
+
+/// Storage and transport that write one shared log of what happened, in order.
+final class OrderLog: Transport, NodeStorage {
+    var events: [String] = []
+    func send(_ messages: [Message]) { if !messages.isEmpty { events.append("send") } }
+    func save(hardState: HardState?, entries: [Entry], mustSync: Bool) throws { events.append("save") }
+    func saveSnapshot(_ snapshot: Snapshot, hardState: HardState?, received: Bool) throws { events.append("snapshot") }
+}
+
+@Suite struct PersistSendOrderTests {
+    /// A single-voter leader for the test (elected at once), with the option on.
+    func leader(sendsFirst: Bool) throws -> (NodeHost<KeyValueStore>, OrderLog) {
+        var config = Config(id: 1)
+        config.preVote = false
+        let log = OrderLog()
+        let host = try NodeHost<KeyValueStore>(node: RaftNode(config: config, configuration: Configuration(voters: [1, 2, 3])),
+                                               storage: log, transport: log)
+        host.leaderSendsBeforePersisting = sendsFirst
+        host.campaign()
+        _ = host.handleAllReady()
+        // Votes from n2: n1 leads term 1.
+        host.step(.voteResponse(VoteResponse(from: 2, to: 1, term: 1, isGranted: true, isPreVote: false)))
+        _ = host.handleAllReady()
+        #expect(host.node.isLeader)
+        // Both followers acknowledge the leader's no-op: they move from probe to replicate, so the
+        // next proposal goes out to them at once.
+        for follower: NodeID in [2, 3] {
+            host.step(.appendResponse(AppendResponse(from: follower, to: 1, term: 1, index: host.node.lastIndex,
+                                                     isRejected: false, rejectHintIndex: 0, rejectHintTerm: 0)))
+        }
+        _ = host.handleAllReady()
+        return (host, log)
+    }
+
+    @Test func aCandidatePersistsItsVoteBeforeAskingEvenWithTheOption() throws {
+        let (_, log) = try leader(sendsFirst: true)
+        // campaign: the term and the self-vote are saved before the vote requests leave.
+        #expect(log.events.prefix(2) == ["save", "send"])
+    }
+
+    @Test func aLeaderWithTheOptionSendsItsAppendsBeforeItsOwnWrite() throws {
+        let (host, log) = try leader(sendsFirst: true)
+        log.events.removeAll()
+        _ = try host.propose(Array("set x 1".utf8))
+        _ = host.handleAllReady()
+        #expect(log.events == ["send", "save"])
+    }
+
+    @Test func withoutTheOptionEveryRolePersistsFirst() throws {
+        let (host, log) = try leader(sendsFirst: false)
+        log.events.removeAll()
+        _ = try host.propose(Array("set x 1".utf8))
+        _ = host.handleAllReady()
+        #expect(log.events == ["save", "send"])
+    }
+
+    @Test func aFollowerPersistsBeforeItAnswersEvenWithTheOption() throws {
+        let log = OrderLog()
+        let host = try NodeHost<KeyValueStore>(node: RaftNode(config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3])),
+                                               storage: log, transport: log)
+        host.leaderSendsBeforePersisting = true
+        host.step(.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
+                                        entries: [Entry(term: 1, index: 1, kind: .noop)], leaderCommit: 0)))
+        _ = host.handleAllReady()
+        #expect(log.events == ["save", "send"])
+    }
+}
