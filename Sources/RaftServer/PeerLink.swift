@@ -143,7 +143,7 @@ final class PeerLink: @unchecked Sendable {
     func update(address newAddress: SocketAddress) {
         eventLoop.assertInEventLoop()
         guard newAddress != address else { return }
-        log.info("n\(peerID): peer address changes from \(address) to \(newAddress)")
+        log.info("n\(peerID): peer address changes from \(address.hostPort) to \(newAddress.hostPort)")
         address = newAddress
         backoff = options.initialBackoff
         redial?.cancel()
@@ -167,7 +167,7 @@ final class PeerLink: @unchecked Sendable {
     private func connect() {
         isConnecting = true
         let target = address
-        log.debug("n\(peerID): dialling \(target)")
+        log.debug("n\(peerID): dialling \(target.hostPort)")
         ClientBootstrap(group: eventLoop)
             .connectTimeout(options.connectTimeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -194,15 +194,15 @@ final class PeerLink: @unchecked Sendable {
             backoff = options.initialBackoff
             isReportedUnreachable = false
             counters.add(\.connects, 1)
-            log.info("n\(peerID): connected to \(target)")
+            log.info("n\(peerID): connected to \(target.hostPort)")
             pump()
         case .failure(let error):
             guard !isClosed else { return }
             if isReportedUnreachable {
-                log.debug("n\(peerID): cannot reach \(target): \(error); retrying in \(backoff.milliseconds) ms")
+                log.debug("n\(peerID): cannot reach \(target.hostPort): \(error); retrying in \(backoff.milliseconds) ms")
             } else {
                 isReportedUnreachable = true
-                log.info("n\(peerID): cannot reach \(target): \(error); retrying with backoff up to \(options.maxBackoff.milliseconds) ms")
+                log.info("n\(peerID): cannot reach \(target.hostPort): \(error); retrying with backoff up to \(options.maxBackoff.milliseconds) ms")
             }
             scheduleRedial()
         }
@@ -223,7 +223,7 @@ final class PeerLink: @unchecked Sendable {
         guard let channel, channel === lost else { return }
         self.channel = nil
         guard !isClosed else { return }
-        log.info("n\(peerID): connection to \(address) lost; redialling")
+        log.info("n\(peerID): connection to \(address.hostPort) lost; redialling")
         scheduleRedial()
     }
 }

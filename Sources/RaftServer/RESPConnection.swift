@@ -66,7 +66,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        remote = context.channel.remoteAddress?.description ?? "?"
+        remote = context.channel.remoteAddress?.hostPort ?? "?"
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
