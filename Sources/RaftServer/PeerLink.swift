@@ -16,11 +16,15 @@ public struct PeerTransportOptions: Sendable {
     public var maxBackoff: TimeAmount
     /// How long one dial may take.
     public var connectTimeout: TimeAmount
+    /// How long a connection may stay unwritable (its buffers full, nothing drained) before it is
+    /// dropped and redialled: a peer that stopped reading, or a path that silently lost it.
+    public var writeStallTimeout: TimeAmount
 
     /// Creates options; the defaults suit a LAN cluster with 10 ms ticks.
     public init(maxPayloadBytes: Int = PeerWire.defaultMaxPayloadBytes, queueCapacityFrames: Int = 4096,
                 queueCapacityBytes: Int = 64 << 20, initialBackoff: TimeAmount = .milliseconds(50),
-                maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1)) {
+                maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1),
+                writeStallTimeout: TimeAmount = .seconds(10)) {
         precondition(queueCapacityFrames >= 1 && queueCapacityBytes >= 1, "a send queue holds at least one frame")
         precondition(initialBackoff > .zero && maxBackoff >= initialBackoff, "backoff must grow from a positive start")
         self.maxPayloadBytes = maxPayloadBytes
@@ -29,6 +33,7 @@ public struct PeerTransportOptions: Sendable {
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.connectTimeout = connectTimeout
+        self.writeStallTimeout = writeStallTimeout
     }
 }
 
@@ -91,6 +96,7 @@ final class PeerLink: @unchecked Sendable {
     private var channel: (any Channel)?
     private var isConnecting = false
     private var redial: Scheduled<Void>?
+    private var stallCheck: Scheduled<Void>?
     private var backoff: TimeAmount
     private var isClosed = false
     private var isReportedUnreachable = false
@@ -137,6 +143,24 @@ final class PeerLink: @unchecked Sendable {
             channel.flush()
             counters.add(\.framesSent, written)
         }
+        watchForStall(channel)
+    }
+
+    /// While the connection is unwritable, a timer runs; writability coming back cancels it. If it
+    /// fires, nothing drained for `writeStallTimeout`: the connection is closed and redialled.
+    private func watchForStall(_ channel: any Channel) {
+        if channel.isWritable {
+            stallCheck?.cancel()
+            stallCheck = nil
+            return
+        }
+        guard stallCheck == nil else { return }
+        stallCheck = eventLoop.scheduleTask(in: options.writeStallTimeout) {
+            self.stallCheck = nil
+            guard let current = self.channel, current === channel, !channel.isWritable else { return }
+            self.log.warn("n\(self.peerID): nothing drained towards \(self.address.hostPort) for \(self.options.writeStallTimeout.milliseconds) ms; reconnecting")
+            channel.close(promise: nil)
+        }
     }
 
     /// Points the link at a new address: the current connection is dropped and redialled there.
@@ -157,6 +181,8 @@ final class PeerLink: @unchecked Sendable {
             self.isClosed = true
             self.redial?.cancel()
             self.redial = nil
+            self.stallCheck?.cancel()
+            self.stallCheck = nil
             _ = self.queue.removeAll()
             guard let channel = self.channel else { return self.eventLoop.makeSucceededVoidFuture() }
             self.channel = nil
@@ -222,6 +248,8 @@ final class PeerLink: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard let channel, channel === lost else { return }
         self.channel = nil
+        stallCheck?.cancel()
+        stallCheck = nil
         guard !isClosed else { return }
         log.info("n\(peerID): connection to \(address.hostPort) lost; redialling")
         scheduleRedial()

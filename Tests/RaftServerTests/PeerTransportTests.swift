@@ -177,3 +177,43 @@ struct PeerTransportTests {
         try await group.shutdownGracefully()
     }
 }
+
+extension PeerTransportTests {
+    @Test("a peer that accepts but never reads is dropped after the write-stall timeout and redialled")
+    func writeStall() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let logs = LogCapture()
+        // A listener whose connections are never read: the sender's buffers fill and stay full.
+        let accepted = ManagedAtomicCounter()
+        let sink = try await ServerBootstrap(group: group)
+            .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelInitializer { channel in
+                accepted.increment()
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(to: try loopback()).get()
+        var options = Self.fastRedial
+        options.writeStallTimeout = .milliseconds(300)
+        let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
+                                 group: group, log: logs.log(), options: options, onMessage: { _ in })
+        try await node.start()
+        // 64 frames of 1 MiB: far more than the loopback socket buffers hold.
+        let chunk = Message.installSnapshot(InstallSnapshot(
+            from: 1, to: 2, term: 1,
+            snapshot: Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, configuration: Configuration(voters: [1])),
+                               data: [UInt8](repeating: 0xAB, count: 1 << 20))))
+        node.send([Message](repeating: chunk, count: 64))
+        #expect(await eventually { logs.contains("nothing drained towards 127.0.0.1") })
+        #expect(await eventually { accepted.value >= 2 }, "redialled after dropping the stalled connection")
+        await node.shutdown()
+        try await sink.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+/// A counter for closures that run on event-loop threads.
+final class ManagedAtomicCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
