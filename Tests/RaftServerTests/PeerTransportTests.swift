@@ -217,3 +217,34 @@ final class ManagedAtomicCounter: Sendable {
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
 }
+
+extension PeerTransportTests {
+    @Test("setPeers moves a peer to a new address: later messages go there")
+    func peerMoves() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let logs = LogCapture()
+        let (old, new) = (Inbox(), Inbox())
+        let oldHome = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+                                    log: logs.log(prefix: "old"), onMessage: old.onMessage)
+        let newHome = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+                                    log: logs.log(prefix: "new"), onMessage: new.onMessage)
+        try await oldHome.start()
+        try await newHome.start()
+        let sender = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(oldHome.localAddress)],
+                                   group: group, log: logs.log(prefix: "n1"), options: Self.fastRedial, onMessage: { _ in })
+        try await sender.start()
+        let first = Message.timeoutNow(TimeoutNow(from: 1, to: 2, term: 1))
+        sender.send([first])
+        #expect(await eventually { old.all == [first] })
+        sender.setPeers([2: try #require(newHome.localAddress)])
+        let second = Message.timeoutNow(TimeoutNow(from: 1, to: 2, term: 2))
+        #expect(await eventually {
+            sender.send([second])
+            return new.all.contains(second)
+        })
+        #expect(!old.all.contains(second))
+        #expect(logs.contains("n1 info n2: peer address changes from 127.0.0.1:"))
+        for transport in [sender, oldHome, newHome] { await transport.shutdown() }
+        try await group.shutdownGracefully()
+    }
+}
