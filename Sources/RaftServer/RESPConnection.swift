@@ -91,7 +91,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         let command = unwrapInboundIn(data)
         let sequence = nextSequence
         nextSequence += 1
-        if command.name == "QUIT" {
+        if command.isNamed("QUIT") {
             isClosing = true
             deliver(sequence, .ok, thenClose: true)
             return
