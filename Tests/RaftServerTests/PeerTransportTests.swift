@@ -248,3 +248,37 @@ extension PeerTransportTests {
         try await group.shutdownGracefully()
     }
 }
+
+extension PeerTransportTests {
+    @Test("send from many threads at once: everything arrives, each thread's messages in order")
+    func concurrentSenders() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let inbox = Inbox()
+        let receiver = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+                                     log: ServerLog(prefix: "n2", level: .error), onMessage: inbox.onMessage)
+        try await receiver.start()
+        let sender = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(receiver.localAddress)],
+                                   group: group, log: ServerLog(prefix: "n1", level: .error), onMessage: { _ in })
+        // Thread t sends heartbeats whose term is t and whose commit counts up.
+        await withTaskGroup(of: Void.self) { tasks in
+            for thread in 1...4 {
+                tasks.addTask {
+                    for commit in 0..<250 {
+                        sender.send([.heartbeat(Heartbeat(from: 1, to: 2, term: UInt64(thread), commit: UInt64(commit)))])
+                    }
+                }
+            }
+        }
+        #expect(await eventually { inbox.count == 1000 })
+        for thread in 1...4 {
+            let commits = inbox.all.compactMap { message -> UInt64? in
+                guard case .heartbeat(let h) = message, h.term == UInt64(thread) else { return nil }
+                return h.commit
+            }
+            #expect(commits == (0..<250).map { UInt64($0) }, "thread \(thread)")
+        }
+        await sender.shutdown()
+        await receiver.shutdown()
+        try await group.shutdownGracefully()
+    }
+}
