@@ -55,6 +55,8 @@ final class PeerLink: @unchecked Sendable {
             if !isConnecting && redial == nil && !queue.isEmpty { connect() }
             return
         }
+        // Writable again means the peer drained what was buffered: progress, so the stall clock restarts.
+        if channel.isWritable { cancelStallCheck() }
         var written = 0
         while channel.isWritable, let frame = queue.popFirst() {
             channel.write(frame, promise: nil)
@@ -67,21 +69,21 @@ final class PeerLink: @unchecked Sendable {
         watchForStall(channel)
     }
 
-    /// While the connection is unwritable, a timer runs; writability coming back cancels it. If it
-    /// fires, nothing drained for `writeStallTimeout`: the connection is closed and redialled.
+    /// While the connection is unwritable, a timer runs; writability coming back cancels it (`pump`).
+    /// If it fires, nothing drained for `writeStallTimeout`: the connection is closed and redialled.
     private func watchForStall(_ channel: any Channel) {
-        if channel.isWritable {
-            stallCheck?.cancel()
-            stallCheck = nil
-            return
-        }
-        guard stallCheck == nil else { return }
+        guard !channel.isWritable, stallCheck == nil else { return }
         stallCheck = eventLoop.scheduleTask(in: options.writeStallTimeout) {
             self.stallCheck = nil
             guard let current = self.channel, current === channel, !channel.isWritable else { return }
             self.log.warn("n\(self.peerID): nothing drained towards \(self.address.hostPort) for \(self.options.writeStallTimeout.milliseconds) ms; reconnecting")
             channel.close(promise: nil)
         }
+    }
+
+    private func cancelStallCheck() {
+        stallCheck?.cancel()
+        stallCheck = nil
     }
 
     /// Points the link at a new address: the current connection is dropped and redialled there.
@@ -102,8 +104,7 @@ final class PeerLink: @unchecked Sendable {
             self.isClosed = true
             self.redial?.cancel()
             self.redial = nil
-            self.stallCheck?.cancel()
-            self.stallCheck = nil
+            self.cancelStallCheck()
             _ = self.queue.removeAll()
             guard let channel = self.channel else { return self.eventLoop.makeSucceededVoidFuture() }
             self.channel = nil
@@ -169,8 +170,7 @@ final class PeerLink: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard let channel, channel === lost else { return }
         self.channel = nil
-        stallCheck?.cancel()
-        stallCheck = nil
+        cancelStallCheck()
         guard !isClosed else { return }
         log.info("n\(peerID): connection to \(address.hostPort) lost; redialling")
         scheduleRedial()

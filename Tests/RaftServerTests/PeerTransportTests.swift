@@ -214,7 +214,8 @@ extension PeerTransportTests {
 /// A counter for closures that run on event-loop threads.
 final class ManagedAtomicCounter: Sendable {
     private let count = Mutex(0)
-    func increment() { count.withLock { $0 += 1 } }
+    func increment() { add(1) }
+    func add(_ amount: Int) { count.withLock { $0 += amount } }
     var value: Int { count.withLock { $0 } }
 }
 
@@ -280,5 +281,54 @@ extension PeerTransportTests {
         await sender.shutdown()
         await receiver.shutdown()
         try await group.shutdownGracefully()
+    }
+}
+
+extension PeerTransportTests {
+    @Test("a slow reader that keeps draining is not mistaken for a stalled one")
+    func slowReaderIsNotStalled() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let logs = LogCapture()
+        let accepted = ManagedAtomicCounter()
+        let receivedBytes = ManagedAtomicCounter()
+        // A listener that reads one chunk every 10 ms: always making progress, never fast.
+        let sink = try await ServerBootstrap(group: group)
+            .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 << 10))
+            .childChannelInitializer { channel in
+                accepted.increment()
+                channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(10)) { task in
+                    guard channel.isActive else { return task.cancel() }
+                    channel.read()
+                }
+                return channel.pipeline.addHandler(ByteCounter(counter: receivedBytes))
+            }
+            .bind(to: try loopback()).get()
+        var options = Self.fastRedial
+        options.writeStallTimeout = .milliseconds(150)
+        let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
+                                 group: group, log: logs.log(), options: options, onMessage: { _ in })
+        let chunk = Message.installSnapshot(InstallSnapshot(
+            from: 1, to: 2, term: 1,
+            snapshot: Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, configuration: Configuration(voters: [1])),
+                               data: [UInt8](repeating: 0xAB, count: 1 << 20))))
+        let frameBytes = try PeerWire.encode(chunk).count
+        node.send([Message](repeating: chunk, count: 24))
+        #expect(await eventually(seconds: 30) { receivedBytes.value >= 24 * frameBytes })
+        #expect(!logs.contains("nothing drained"), "the connection drained all along")
+        #expect(accepted.value == 1)
+        await node.shutdown()
+        try await sink.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+/// Counts the bytes a channel reads.
+final class ByteCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let counter: ManagedAtomicCounter
+    init(counter: ManagedAtomicCounter) { self.counter = counter }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        counter.add(unwrapInboundIn(data).readableBytes)
     }
 }
