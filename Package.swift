@@ -8,10 +8,14 @@ let package = Package(
     products: [
         .library(name: "RaftCore", targets: ["RaftCore"]),
         .library(name: "RaftStorage", targets: ["RaftStorage"]),
+        .library(name: "RaftHost", targets: ["RaftHost"]),
         .library(name: "RaftSim", targets: ["RaftSim"]),
         .executable(name: "raftstep", targets: ["raftstep"]),
         .executable(name: "logdump", targets: ["logdump"]),
         .executable(name: "raftbench", targets: ["raftbench"]),
+        .executable(name: "raftd", targets: ["raftd"]),
+        .library(name: "LinCheck", targets: ["LinCheck"]),
+        .executable(name: "lincheck", targets: ["lincheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,14 +28,16 @@ let package = Package(
         .target(name: "RaftStorage", dependencies: ["RaftCore", "CCRC32C"]),
         // CRC32C with the SSE4.2 instruction (runtime-detected) and a portable table fallback.
         .target(name: "CCRC32C"),
+        // The one Ready loop (NodeHost), the StateMachine and Transport protocols, the key-value store.
+        .target(name: "RaftHost", dependencies: ["RaftCore", "RaftStorage"]),
         // In-process cluster, simulated network and disks, invariant checker.
-        .target(name: "RaftSim", dependencies: ["RaftCore", "RaftStorage"]),
+        .target(name: "RaftSim", dependencies: ["RaftCore", "RaftStorage", "RaftHost"]),
         // GNU readline, as a system library.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         // Prompt, history and completion on top of readline; plain lines when stdin is not a TTY.
         .target(name: "LineEditor", dependencies: ["CReadline"]),
         // REPL command language, rendering and script runner, testable without a terminal.
-        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftStorage", "LineEditor", "LogdumpKit"]),
+        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftHost", "RaftStorage", "LineEditor", "LogdumpKit"]),
         .executableTarget(name: "raftstep", dependencies: [
             "RaftStepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -49,9 +55,27 @@ let package = Package(
             "RaftCore", "RaftStorage",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // raftd's node: a NodeHost driven by ticks, peers and clients; the member directory; RESP commands.
+        .target(name: "RaftDaemon", dependencies: [
+            "RaftCore", "RaftStorage", "RaftHost", "RaftServer",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // raftd: a thin main over RaftDaemon serving the key-value store.
+        .executableTarget(name: "raftd", dependencies: [
+            "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // A second service on RaftDaemon: a replicated counter with compare-and-set (Examples/Counter).
+        .executableTarget(name: "counterd", dependencies: [
+            "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Examples/Counter"),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "RaftDaemonTests", dependencies: ["RaftDaemon", "RaftHost", "RaftCore", "RaftStorage"]),
+        // raftd as processes on loopback (the raftd and logdump products must be built: `swift build --build-tests` does).
+        .testTarget(name: "RaftdProcessTests"),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
-        .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI"]),
+        .testTarget(name: "RaftHostTests", dependencies: ["RaftHost", "RaftCore", "RaftStorage"]),
+        .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost"]),
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
         .testTarget(name: "RaftServerTests", dependencies: [
@@ -60,6 +84,12 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
+        // Linearizability checker (Wing–Gong–Lowe search, per-key partitioning): Swift stdlib only.
+        .target(name: "LinCheck"),
+        .executableTarget(name: "lincheck", dependencies: [
+            "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LinCheckTests", dependencies: ["LinCheck"], exclude: ["Data"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,7 +21,10 @@ swiftc "${FLAGS[@]}" -module-name RaftStorage -emit-module -emit-module-path "$B
   -Xcc -fmodule-map-file="$B/module.modulemap" -I Sources/CCRC32C/include \
   -emit-library -static -o "$B/libRaftStorage.a" Sources/RaftStorage/*.swift
 if [[ " $TARGETS " == *" command "* ]]; then
-  echo "building RaftSim, LogdumpKit, RaftStepCLI (without LineEditor) with coverage instrumentation…"
+  echo "building RaftHost, RaftSim, LogdumpKit, RaftStepCLI (without LineEditor) with coverage instrumentation…"
+  swiftc "${FLAGS[@]}" -module-name RaftHost -emit-module -emit-module-path "$B/RaftHost.swiftmodule" \
+    -Xcc -fmodule-map-file="$B/module.modulemap" -I Sources/CCRC32C/include \
+    -emit-library -static -o "$B/libRaftHost.a" Sources/RaftHost/*.swift
   swiftc "${FLAGS[@]}" -module-name RaftSim -emit-module -emit-module-path "$B/RaftSim.swiftmodule" \
     -Xcc -fmodule-map-file="$B/module.modulemap" -I Sources/CCRC32C/include \
     -emit-library -static -o "$B/libRaftSim.a" Sources/RaftSim/*.swift
@@ -58,7 +61,7 @@ failed=()
 for t in $TARGETS; do
   case $t in segment) src=FuzzSegment;; hardstate) src=FuzzHardState;; message) src=FuzzMessage;; command) src=FuzzCommand;; *) echo "no target $t"; exit 2;; esac
   LIBS=("$B/libRaftStorage.a" "$B/libRaftCore.a" "$B/ccrc32c.o"); EXTRA=()
-  if [ "$t" = command ]; then LIBS=("$B/libRaftStepCLI.a" "$B/libLogdumpKit.a" "$B/libRaftSim.a" "${LIBS[@]}"); EXTRA=(-dict=dict -timeout=10); fi
+  if [ "$t" = command ]; then LIBS=("$B/libRaftStepCLI.a" "$B/libLogdumpKit.a" "$B/libRaftSim.a" "$B/libRaftHost.a" "${LIBS[@]}"); EXTRA=(-dict=dict -timeout=10); fi
   # The harness itself at -Onone: swiftc 6 crashes (signal 11 in ARCSequenceOpts) optimizing fuzzSegment.
   swiftc "${FLAGS[@]}" -Onone -Xcc -fmodule-map-file="$B/module.modulemap" -I Sources/CCRC32C/include \
     Fuzz/$src.swift "${LIBS[@]}" -o "$B/fuzz-$t"

@@ -20,6 +20,8 @@ public struct Config: Sendable, Equatable {
     /// down, and followers that heard from a leader recently ignore vote requests.
     public var checkQuorum: Bool = true
     /// A new leader appends an empty entry of its term so that earlier entries commit promptly.
+    /// Off, a new leader still appends one when it inherits a joint configuration not known to
+    /// be committed: it must commit C_old,new to leave it (`leaveInheritedJoint`).
     public var leaderNoop: Bool = true
     /// At most this many append messages may be in flight to one follower in replicate state.
     /// - Invariant: `>= 1`.

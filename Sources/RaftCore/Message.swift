@@ -17,6 +17,10 @@ public enum Message: Equatable, Sendable {
     case timeoutNow(TimeoutNow)
     /// Leader → follower: a snapshot that replaces the follower's log through its index (§5).
     case installSnapshot(InstallSnapshot)
+    /// Follower → leader: a ReadIndex read asked on the follower, forwarded (dissertation §6.4).
+    case readIndex(ReadIndexRequest)
+    /// Leader → follower: a forwarded read is confirmed at a read index.
+    case readIndexResponse(ReadIndexResponse)
 
     /// The sender.
     public var from: NodeID {
@@ -29,6 +33,8 @@ public enum Message: Equatable, Sendable {
         case .heartbeatResponse(let m): return m.from
         case .timeoutNow(let m): return m.from
         case .installSnapshot(let m): return m.from
+        case .readIndex(let m): return m.from
+        case .readIndexResponse(let m): return m.from
         }
     }
 
@@ -43,6 +49,8 @@ public enum Message: Equatable, Sendable {
         case .heartbeatResponse(let m): return m.to
         case .timeoutNow(let m): return m.to
         case .installSnapshot(let m): return m.to
+        case .readIndex(let m): return m.to
+        case .readIndexResponse(let m): return m.to
         }
     }
 
@@ -57,6 +65,8 @@ public enum Message: Equatable, Sendable {
         case .heartbeatResponse(let m): return m.term
         case .timeoutNow(let m): return m.term
         case .installSnapshot(let m): return m.term
+        case .readIndex(let m): return m.term
+        case .readIndexResponse(let m): return m.term
         }
     }
 
@@ -71,6 +81,8 @@ public enum Message: Equatable, Sendable {
         case .heartbeatResponse: return "HeartbeatResp"
         case .timeoutNow: return "TimeoutNow"
         case .installSnapshot: return "Snapshot"
+        case .readIndex: return "ReadIndex"
+        case .readIndexResponse: return "ReadIndexResp"
         }
     }
 }
@@ -252,5 +264,50 @@ public struct TimeoutNow: Equatable, Sendable {
         self.from = from
         self.to = to
         self.term = term
+    }
+}
+
+/// Follower → leader: please confirm a linearizable read for me (ReadIndex from a follower,
+/// dissertation §6.4). The follower keeps nothing: the leader answers, or the host times out.
+public struct ReadIndexRequest: Equatable, Sendable {
+    /// Sender (the follower where the read was asked).
+    public var from: NodeID
+    /// Receiver (the leader the follower knows).
+    public var to: NodeID
+    /// The follower's term.
+    public var term: UInt64
+    /// The caller's request id, as given to `readIndex(_:)` on the follower.
+    public var context: UInt64
+
+    /// Creates the message.
+    public init(from: NodeID, to: NodeID, term: UInt64, context: UInt64) {
+        self.from = from
+        self.to = to
+        self.term = term
+        self.context = context
+    }
+}
+
+/// Leader → follower: the forwarded read `context` is confirmed at `index`; the follower serves
+/// it once its state machine has applied through `index`.
+public struct ReadIndexResponse: Equatable, Sendable {
+    /// Sender (the leader).
+    public var from: NodeID
+    /// Receiver (the follower that forwarded the read).
+    public var to: NodeID
+    /// The leader's term.
+    public var term: UInt64
+    /// The request id the follower sent.
+    public var context: UInt64
+    /// The leader's commit index when the read arrived.
+    public var index: UInt64
+
+    /// Creates the message.
+    public init(from: NodeID, to: NodeID, term: UInt64, context: UInt64, index: UInt64) {
+        self.from = from
+        self.to = to
+        self.term = term
+        self.context = context
+        self.index = index
     }
 }

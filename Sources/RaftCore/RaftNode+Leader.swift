@@ -24,20 +24,20 @@ extension RaftNode {
         return log.lastIndex
     }
 
-    /// Asks for a linearizable read: once confirmed, a `ReadState` with the commit index at the
-    /// time of the request appears in a `Ready`; serve the read after applying through it.
+    /// Asks for a linearizable read: once confirmed, a `ReadState` with the leader's commit index
+    /// at the time of the request appears in a `Ready`; serve the read after applying through it.
+    /// On a follower that knows its leader, the read is forwarded to the leader, whose answer
+    /// becomes the `ReadState` (dissertation §6.4; etcd forwards it too). Without a known leader
+    /// it throws `notLeader`; a forwarded read that is lost is never answered (the host times out).
+    /// - Precondition: contexts are unique among the reads in flight in the cluster.
     public mutating func readIndex(_ context: UInt64) throws(RaftError) {
-        guard role == .leader else { throw .notLeader(leader: leader) }
-        if pendingReads.contains(where: { $0.context == context }) || readsAwaitingCommit.contains(context) {
-            throw .duplicateReadContext(context)
-        }
-        if log.term(at: log.committed) != term {
-            // Until an entry of its own term commits, the leader does not know the true commit
-            // index (dissertation §6.4); the read waits for it.
-            readsAwaitingCommit.append(context)
+        guard role == .leader else {
+            guard role == .follower, leader != .none else { throw .notLeader(leader: leader) }
+            send(.readIndex(ReadIndexRequest(from: id, to: leader, term: term, context: context)))
             return
         }
-        startRead(context)
+        if isReadPending(context) { throw .duplicateReadContext(context) }
+        acceptRead(ReadRequest(context: context, requester: id))
     }
 
     /// Hands leadership to `target`: brings its log up to date, then tells it to campaign now.
@@ -163,7 +163,9 @@ extension RaftNode {
             handleHeartbeatResponse(response)
         case .append, .heartbeat, .installSnapshot:
             return .ignored(reason: "n\(message.from) claims leadership of term \(message.term), which n\(id) leads")
-        case .voteResponse, .timeoutNow, .vote:
+        case .readIndex(let request):
+            return handleForwardedRead(request)
+        case .voteResponse, .timeoutNow, .vote, .readIndexResponse:
             return .ignored(reason: "a leader does not act on \(message.kindName)")
         }
         return .handled
@@ -240,20 +242,53 @@ extension RaftNode {
 
     // MARK: ReadIndex
 
-    mutating func startRead(_ context: UInt64) {
-        if Quorum.voteResult(configuration, votes: { $0 == id ? true : nil }) == .won {
-            // A cluster of one confirms itself.
-            readStates.append(ReadState(index: log.committed, context: context))
+    func isReadPending(_ context: UInt64) -> Bool {
+        pendingReads.contains { $0.context == context } || readsAwaitingCommit.contains { $0.context == context }
+    }
+
+    /// Leader: a read forwarded by a follower.
+    mutating func handleForwardedRead(_ request: ReadIndexRequest) -> StepResult {
+        if isReadPending(request.context) {
+            return .ignored(reason: "read \(request.context) is already pending")
+        }
+        acceptRead(ReadRequest(context: request.context, requester: request.from))
+        return .handled
+    }
+
+    mutating func acceptRead(_ request: ReadRequest) {
+        if log.term(at: log.committed) != term {
+            // Until an entry of its own term commits, the leader does not know the true commit
+            // index (dissertation §6.4); the read waits for it.
+            readsAwaitingCommit.append(request)
             return
         }
-        pendingReads.append(PendingRead(context: context, index: log.committed, acks: [id]))
-        broadcastHeartbeat(readContext: context)
+        startRead(request)
+    }
+
+    mutating func startRead(_ request: ReadRequest) {
+        if Quorum.voteResult(configuration, votes: { $0 == id ? true : nil }) == .won {
+            // A cluster of one confirms itself.
+            answerRead(request, index: log.committed)
+            return
+        }
+        pendingReads.append(PendingRead(request: request, index: log.committed, acks: [id]))
+        broadcastHeartbeat(readContext: request.context)
+    }
+
+    /// Hands a confirmed read to the host, or to the follower that forwarded it.
+    mutating func answerRead(_ request: ReadRequest, index: UInt64) {
+        if request.requester == id {
+            readStates.append(ReadState(index: index, context: request.context))
+        } else {
+            send(.readIndexResponse(ReadIndexResponse(from: id, to: request.requester, term: term,
+                                                      context: request.context, index: index)))
+        }
     }
 
     mutating func releaseReadsAwaitingCommit() {
         let waiting = readsAwaitingCommit
         readsAwaitingCommit.removeAll()
-        for context in waiting { startRead(context) }
+        for request in waiting { startRead(request) }
     }
 
     mutating func acknowledgeRead(_ context: UInt64, from voter: NodeID) {
@@ -262,9 +297,8 @@ extension RaftNode {
         let acks = pendingReads[position].acks
         guard Quorum.voteResult(configuration, votes: { acks.contains($0) ? true : nil }) == .won else { return }
         // A quorum confirmed leadership after this read (and every earlier one) arrived.
-        for read in pendingReads[...position] {
-            readStates.append(ReadState(index: read.index, context: read.context))
-        }
+        let confirmed = pendingReads[...position]
         pendingReads.removeSubrange(...position)
+        for read in confirmed { answerRead(read.request, index: read.index) }
     }
 }

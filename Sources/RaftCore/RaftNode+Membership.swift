@@ -33,10 +33,20 @@ extension RaftNode {
     }
 
     /// Puts the configuration of the latest config entry in the log (or the starting one) in effect.
+    ///
+    /// The entry in effect is named by index AND term: a follower may drop an uncommitted config
+    /// entry at index k and, in the same append, receive another leader's config entry at k. By
+    /// index alone nothing changed, and the node would keep counting votes and commits with the
+    /// configuration of the entry it dropped; dissertation §4.1 says a server always uses the
+    /// latest configuration in its log, so the replaced entry's configuration must go.
     mutating func syncConfiguration() {
         let index = log.configIndexes.last ?? 0
-        guard index != configurationIndex || (index == 0 && configuration != baseConfiguration) else { return }
+        let entryTerm = index == 0 ? 0 : (log.term(at: index) ?? 0)
+        let isSameEntry = index == configurationIndex
+            && (entryTerm == configurationTerm || config.unsafe.contains(.configEntryByIndexOnly))
+        guard !isSameEntry || (index == 0 && configuration != baseConfiguration) else { return }
         configurationIndex = index
+        configurationTerm = entryTerm
         if index == 0 {
             configuration = baseConfiguration
         } else {
@@ -82,16 +92,24 @@ extension RaftNode {
         return decoded
     }
 
-    /// Gives every member a progress entry and drops those of departed members.
+    /// Gives every member a progress entry and drops those of departed members. Runs on the
+    /// leader right after it appends a config entry, which is then its last entry.
     mutating func syncProgress() {
         let members = configuration.members
         progress.removeAll { !members.contains($0.id) }
         for member in members where progressIndex(of: member) == nil {
-            var fresh = Progress(id: member, next: log.lastIndex + 1, maxInflight: config.maxInflightAppends)
+            // A newcomer is probed with the last entry (the config entry that added it), so the
+            // append that carries the change reaches it at once instead of after the next
+            // heartbeat's answer (as etcd probes added members at their last index).
+            var fresh = Progress(id: member, next: max(log.lastIndex, 1), maxInflight: config.maxInflightAppends)
             if member == id {
                 fresh.match = log.lastIndex
                 fresh.becomeReplicate()
             }
+            // A member just added has had no chance to answer yet: counting it as inactive lets
+            // a check-quorum round that ends before its first answer depose a healthy leader
+            // (check-quorum, dissertation §6.2). etcd marks added members recently active too.
+            fresh.isRecentActive = !config.unsafe.contains(.addedMemberInactive)
             progress.append(fresh)
         }
         progress.sort { $0.id < $1.id }

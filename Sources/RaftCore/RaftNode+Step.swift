@@ -36,9 +36,10 @@ extension RaftNode {
         case .voteResponse(let response) where response.isPreVote && response.isGranted:
             // A granted pre-vote carries the term we would campaign in; it is not a newer term.
             return nil
-        case .append, .heartbeat, .installSnapshot:
+        case .append, .heartbeat, .installSnapshot, .readIndexResponse:
+            // Only the leader of that term sends these.
             becomeFollower(term: message.term, leader: message.from)
-        case .appendResponse, .voteResponse, .heartbeatResponse, .timeoutNow:
+        case .appendResponse, .voteResponse, .heartbeatResponse, .timeoutNow, .readIndex:
             becomeFollower(term: message.term, leader: .none)
         }
         return nil
@@ -112,6 +113,14 @@ extension RaftNode {
         case .timeoutNow:
             guard configuration.isVoter(id) else { return .ignored(reason: "a non-voter cannot campaign") }
             hup(transfer: true)
+        case .readIndexResponse(let response):
+            // Only the leader of this term answers reads; a second "leader" is a broken peer.
+            guard leader == .none || leader == response.from else {
+                return .ignored(reason: "a read answer from n\(response.from), but n\(leader) leads term \(term)")
+            }
+            readStates.append(ReadState(index: response.index, context: response.context))
+        case .readIndex:
+            return .ignored(reason: "n\(id) is not the leader; a forwarded read is not forwarded again")
         case .appendResponse, .heartbeatResponse, .voteResponse, .vote:
             return .ignored(reason: "a follower does not act on \(message.kindName)")
         }
@@ -146,7 +155,10 @@ extension RaftNode {
             case .pending:
                 break
             }
-        case .timeoutNow, .appendResponse, .heartbeatResponse, .vote:
+        case .readIndexResponse(let response):
+            // Confirmed by the leader of this term whatever we are now: still a valid read.
+            readStates.append(ReadState(index: response.index, context: response.context))
+        case .timeoutNow, .appendResponse, .heartbeatResponse, .vote, .readIndex:
             return .ignored(reason: "a \(role.rawValue) does not act on \(message.kindName)")
         }
         return .handled

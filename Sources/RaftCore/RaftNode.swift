@@ -14,6 +14,10 @@ public struct RaftNode: Sendable {
     public internal(set) var configuration: Configuration
     /// Index of the configuration entry in effect (0: the starting configuration).
     public internal(set) var configurationIndex: UInt64 = 0
+    /// Term of the configuration entry in effect (0 with `configurationIndex` 0). Index and term
+    /// together name one entry (Log Matching), so a config entry replaced at the same index by
+    /// one of another leader is seen as a change.
+    public internal(set) var configurationTerm: UInt64 = 0
     /// The configuration in effect while the log holds no config entry: the one the node started
     /// with, or that of its latest snapshot.
     var baseConfiguration: Configuration
@@ -47,7 +51,7 @@ public struct RaftNode: Sendable {
     /// Leader only: reads waiting for a heartbeat quorum, oldest first.
     var pendingReads: [PendingRead] = []
     /// Leader only: reads that arrived before the leader committed an entry of its term.
-    var readsAwaitingCommit: [UInt64] = []
+    var readsAwaitingCommit: [ReadRequest] = []
     /// Leader only: appends owed to followers, sent when the host takes the next `Ready`
     /// (so a burst of proposals leaves as one message per follower).
     var isBroadcastPending = false
@@ -63,11 +67,19 @@ public struct RaftNode: Sendable {
     var lastHardState: HardState
     var lastSoftState: SoftState
 
+    /// A read asked of the leader: on the leader itself, or on a follower that forwarded it.
+    struct ReadRequest: Equatable {
+        var context: UInt64
+        /// Where the read was asked: the leader's own id, or the forwarding follower's.
+        var requester: NodeID
+    }
+
     /// A read waiting for a quorum of heartbeat answers.
     struct PendingRead {
-        var context: UInt64
+        var request: ReadRequest
         var index: UInt64
         var acks: [NodeID]
+        var context: UInt64 { request.context }
     }
 
     /// Starts a node from what its storage recovered (nothing, for a new node).
@@ -272,6 +284,25 @@ public struct RaftNode: Sendable {
         }
         if config.leaderNoop {
             appendLocal([Entry(term: term, index: 0, kind: .noop)])
+        } else if configuration.isJoint && !config.unsafe.contains(.noAutoLeaveJoint) {
+            leaveInheritedJoint()
+        }
+    }
+
+    /// A new leader without the no-op that inherits C_old,new must still leave it by itself
+    /// (dissertation §4.3: once C_old,new commits the leader creates C_new). Nothing else would
+    /// move its commit index until a client proposes, and every change would be refused as in
+    /// progress meanwhile. Known committed: append C_new now. Not known: append a no-op, an
+    /// entry of this term, whose commit carries C_old,new with it (Figure 8) and then appends
+    /// C_new (`maybeCommit`). Appending C_new before C_old,new is known committed would let
+    /// C_new decide alone while C_old may still elect (§4.3). etcd's leader leaves a joint
+    /// configuration on its own as well (auto-leave), with an entry of its own term.
+    mutating func leaveInheritedJoint() {
+        precondition(role == .leader && configuration.isJoint)
+        if configurationIndex <= log.committed {
+            leaveJointIfCommitted()
+        } else {
+            appendLocal([Entry(term: term, index: 0, kind: .noop)])
         }
     }
 
@@ -341,7 +372,11 @@ public struct RaftNode: Sendable {
         }
         if heartbeatElapsed >= config.heartbeatTicks {
             heartbeatElapsed = 0
-            broadcastHeartbeat(readContext: nil)
+            // Every heartbeat carries the newest pending read's context (as etcd's leader does):
+            // a quorum of answers to any later round confirms that read and every older one
+            // (dissertation §6.4), so a read whose first round was lost is retried, not stuck.
+            let isRetryOff = config.unsafe.contains(.readContextFirstRoundOnly)
+            broadcastHeartbeat(readContext: isRetryOff ? nil : pendingReads.last?.context)
         }
     }
 

@@ -22,12 +22,40 @@ public struct UnsafeKnobs: OptionSet, Sendable, Hashable {
         ("ignore-stale-term", .ignoreStaleTerm),
     ]
 
+    // MARK: Test-only regressions (issue 15)
+    //
+    // UNSAFE, FOR MUTATION TESTS ONLY: each brings back one bug that issue 15 fixed, so a test can
+    // prove that the checker or the explorer catches it. They teach nothing and are not offered by
+    // the REPL, the lessons or the explorer's `--unsafe` (they are not in `named`).
+
+    /// TEST ONLY (§1, safety): name the config entry in effect by its index alone, so a follower
+    /// that replaces a config entry at the same index keeps the dropped entry's configuration.
+    public static let configEntryByIndexOnly = UnsafeKnobs(rawValue: 1 << 3)
+    /// TEST ONLY (§2, liveness): only the first heartbeat round of a read carries its context,
+    /// so a read whose round is lost waits forever.
+    public static let readContextFirstRoundOnly = UnsafeKnobs(rawValue: 1 << 4)
+    /// TEST ONLY (§3, liveness): a member just added counts as inactive for check-quorum.
+    public static let addedMemberInactive = UnsafeKnobs(rawValue: 1 << 5)
+    /// TEST ONLY (§4, liveness): a new leader without the no-op never leaves an inherited joint
+    /// configuration by itself.
+    public static let noAutoLeaveJoint = UnsafeKnobs(rawValue: 1 << 6)
+
+    /// The test-only regressions with names for test output (never accepted by `init(name:)`).
+    public static let testOnlyRegressions: [(name: String, knob: UnsafeKnobs)] = [
+        ("config-entry-by-index-only", .configEntryByIndexOnly),
+        ("read-context-first-round-only", .readContextFirstRoundOnly),
+        ("added-member-inactive", .addedMemberInactive),
+        ("no-auto-leave-joint", .noAutoLeaveJoint),
+    ]
+
     /// Looks a knob up by its spelled name.
     public init?(name: String) {
         guard let found = UnsafeKnobs.named.first(where: { $0.name == name }) else { return nil }
         self = found.knob
     }
 
-    /// The spelled names of the knobs in this set, in declaration order.
-    public var names: [String] { UnsafeKnobs.named.filter { contains($0.knob) }.map(\.name) }
+    /// The spelled names of the knobs in this set, in declaration order (test-only regressions last).
+    public var names: [String] {
+        (UnsafeKnobs.named + UnsafeKnobs.testOnlyRegressions).filter { contains($0.knob) }.map(\.name)
+    }
 }

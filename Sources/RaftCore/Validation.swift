@@ -12,7 +12,7 @@ extension RaftNode {
         let isRequest: Bool
         switch message {
         case .vote, .append, .heartbeat, .installSnapshot: isRequest = true
-        case .appendResponse, .voteResponse, .heartbeatResponse, .timeoutNow: isRequest = false
+        case .appendResponse, .voteResponse, .heartbeatResponse, .timeoutNow, .readIndex, .readIndexResponse: isRequest = false
         }
         if !isRequest && !configuration.contains(message.from) {
             return "unknown sender n\(message.from)"
@@ -44,7 +44,9 @@ extension RaftNode {
             if metadata.index > UInt64.max / 2 { return "snapshot index \(metadata.index) is absurd" }
             if metadata.term > install.term { return "snapshot term \(metadata.term) exceeds the message term \(install.term)" }
             if metadata.configuration.voters.isEmpty { return "a snapshot whose configuration has no voters" }
-        case .heartbeat, .voteResponse, .heartbeatResponse, .timeoutNow:
+        case .readIndexResponse(let response):
+            if response.index > UInt64.max / 2 { return "read index \(response.index) is absurd" }
+        case .heartbeat, .voteResponse, .heartbeatResponse, .timeoutNow, .readIndex:
             // A heartbeat's commit beyond our log is clamped on receipt: a follower that lost
             // unsynced entries in a crash must still answer its leader.
             break

@@ -69,6 +69,11 @@ extension PeerWire {
             b.writeInteger(metadata.term, endianness: .little)
             writeBytes(ConfigurationCodec.encode(metadata.configuration), into: &b)
             writeBytes(m.snapshot.data, into: &b)
+        case .readIndex(let m):
+            b.writeInteger(m.context, endianness: .little)
+        case .readIndexResponse(let m):
+            b.writeInteger(m.context, endianness: .little)
+            b.writeInteger(m.index, endianness: .little)
         }
     }
 
@@ -118,6 +123,12 @@ extension PeerWire {
             let metadata = SnapshotMetadata(index: index, term: snapshotTerm, configuration: configuration)
             return .installSnapshot(InstallSnapshot(from: from, to: to, term: term,
                                                     snapshot: Snapshot(metadata: metadata, data: data)))
+        case .readIndex:
+            let context = try r.u64("context")
+            return .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: context))
+        case .readIndexResponse:
+            let context = try r.u64("context"), index = try r.u64("index")
+            return .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: context, index: index))
         }
     }
 

@@ -36,6 +36,10 @@ public enum PeerWire {
         case timeoutNow = 7
         /// `Message.installSnapshot`
         case installSnapshot = 8
+        /// `Message.readIndex` (a follower forwards a read to its leader)
+        case readIndex = 9
+        /// `Message.readIndexResponse`
+        case readIndexResponse = 10
 
         /// The kind of `message` (exhaustive, so a new message case fails to compile here).
         public init(_ message: Message) {
@@ -48,6 +52,8 @@ public enum PeerWire {
             case .heartbeatResponse: self = .heartbeatResponse
             case .timeoutNow: self = .timeoutNow
             case .installSnapshot: self = .installSnapshot
+            case .readIndex: self = .readIndex
+            case .readIndexResponse: self = .readIndexResponse
             }
         }
     }

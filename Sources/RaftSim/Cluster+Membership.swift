@@ -15,9 +15,9 @@ extension Cluster {
         for change in changes { try validate(change.node) }
         guard let leaderID = leader else { throw SimError("there is no leader to propose the change to") }
         let i = Int(leaderID) - 1
-        let before = snapshot(i)
+        let before = narratedState(i)
         do {
-            try nodes[i]!.proposeConfigChange(changes)
+            _ = try hosts[i]!.proposeConfigChange(changes)
         } catch {
             throw SimError("\(Describe.n(leaderID)) refuses \(changes.map(\.description).joined(separator: ", ")): \(error)")
         }
@@ -29,13 +29,13 @@ extension Cluster {
 
     /// Says why a leader stepped down when it is no longer a voter (C_new without it committed).
     func narrateRemoval(_ i: Int, wasLeader: Bool) {
-        guard wasLeader, let node = nodes[i], node.role != .leader, !node.configuration.isVoter(node.id) else { return }
+        guard wasLeader, let node = hosts[i]?.node, node.role != .leader, !node.configuration.isVoter(node.id) else { return }
         say("  \(Describe.n(node.id)) is not in \(Describe.configEntry(node.configuration)), which has committed: it steps down")
     }
 
     /// Narrates configuration entries that a leader appends (its own Ready's entries are its appends).
     func narrateConfigEntries(_ i: Int, _ entries: [Entry]) {
-        guard isNarrating, let node = nodes[i], node.role == .leader else { return }
+        guard isNarrating, let node = hosts[i]?.node, node.role == .leader else { return }
         for entry in entries where entry.kind == .config && entry.term == node.term {
             guard let configuration = ConfigurationCodec.decode(entry.data) else { continue }
             say("  \(Describe.n(node.id)) appends \(Describe.configEntry(configuration)) at index \(entry.index)")

@@ -59,6 +59,10 @@ public enum Describe {
         case .installSnapshot(let m):
             let meta = m.snapshot.metadata
             return "term \(m.term) snapshot through \(at(meta.index, meta.term)) (\(m.snapshot.data.count) bytes)"
+        case .readIndex(let m):
+            return "term \(m.term) read \(m.context)"
+        case .readIndexResponse(let m):
+            return "term \(m.term) read \(m.context) index \(m.index)"
         }
     }
 
@@ -92,6 +96,10 @@ public enum Describe {
         case .installSnapshot(let m):
             let meta = m.snapshot.metadata
             return "sends \(to) a snapshot through \(at(meta.index, meta.term))"
+        case .readIndex(let m):
+            return "forwards read \(m.context) to \(to), the leader it knows"
+        case .readIndexResponse(let m):
+            return "confirms \(to)'s read \(m.context) at read index \(m.index)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import RaftCore
+import RaftHost
 
 extension KeyValueStore {
     /// The key an entry's command writes and the value it leaves (nil: deleted), or nil when

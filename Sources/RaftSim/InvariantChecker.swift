@@ -1,4 +1,5 @@
 import RaftCore
+import RaftHost
 
 /// A broken safety property, with the evidence that shows it.
 public struct InvariantViolation: Equatable, Sendable, CustomStringConvertible {
@@ -118,21 +119,20 @@ struct InvariantChecker {
     /// and compacted within one step would otherwise be known by its term only (the read check
     /// and the explorer's acknowledgements need its contents), and a committed entry that
     /// disagrees with the history would be folded into a snapshot unseen.
-    mutating func recordCommitted(_ nodes: [RaftNode?]) -> [InvariantViolation] {
+    mutating func recordCommitted(_ nodes: [SimHost?]) -> [InvariantViolation] {
         found.removeAll()
         recordedSinceCheck = true
         facts.removeAll(keepingCapacity: true)
-        for i in 0..<count { facts.append(nodes[i].map { Facts($0) }) }
+        for i in 0..<count { facts.append(nodes[i].map { Facts($0.node) }) }
         extendCommitted(nodes)
         checkCommitted(nodes)
         return found
     }
 
-    /// Checks every property; returns violations not reported before. (`nodes` is only read;
-    /// `inout` lets the checker read each node in place, see `peek`.)
-    mutating func check(_ nodes: inout [RaftNode?]) -> [InvariantViolation] {
+    /// Checks every property; returns violations not reported before.
+    mutating func check(_ nodes: [SimHost?]) -> [InvariantViolation] {
         found.removeAll()
-        readFacts(&nodes)
+        readFacts(nodes)
         defer {
             swap(&facts, &checkedFacts)
             recordedSinceCheck = false
@@ -160,8 +160,8 @@ struct InvariantChecker {
         extendCommitted(nodes)
         checkCommitted(nodes)
         checkLeaderCompleteness(nodes)
-        checkLogMatching(&nodes)
-        for i in newlyCommitted { checkCommitQuorum(nodes[i]!, nodes) }
+        checkLogMatching(nodes)
+        for i in newlyCommitted { checkCommitQuorum(nodes[i]!.node, nodes) }
         for i in 0..<count { changedFrom[i] = nil }
         return found
     }
@@ -170,9 +170,9 @@ struct InvariantChecker {
 
     /// Copies out the few fields the checks read of each running node, in place (binding a
     /// whole RaftNode to read them copied it, which was most of the checker's cost).
-    private mutating func readFacts(_ nodes: inout [RaftNode?]) {
+    private mutating func readFacts(_ nodes: [SimHost?]) {
         facts.removeAll(keepingCapacity: true)
-        for i in 0..<count { facts.append(nodes[i].peek { Facts($0) }) }
+        for i in 0..<count { facts.append(nodes[i].map { Facts($0.node) }) }
     }
 
     /// One vote per term, across restarts.
@@ -256,11 +256,11 @@ struct InvariantChecker {
     /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
     /// and non-members do not count. A node that is down counts as storing it (its disk is not
     /// looked at), and so does one whose snapshot covers the index.
-    private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [RaftNode?]) {
+    private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [SimHost?]) {
         let index = leader.commitIndex
         guard let term = leader.term(at: index) else { return }
         func holds(_ id: NodeID) -> Bool {
-            guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1] else { return true }
+            guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1]?.node else { return true }
             return index < node.firstIndex || node.term(at: index) == term
         }
         let configuration = leader.configuration
@@ -298,7 +298,7 @@ struct InvariantChecker {
         }
     }
 
-    private mutating func checkLeaderAppendOnly(_ nodes: [RaftNode?]) {
+    private mutating func checkLeaderAppendOnly(_ nodes: [SimHost?]) {
         for i in 0..<count {
             guard let node = facts[i], node.role == .leader else { leaderLast[i] = nil; continue }
             if let last = leaderLast[i], last.term == node.term {
@@ -317,9 +317,9 @@ struct InvariantChecker {
     }
 
     /// Records newly committed entries (the first node to commit an index defines it).
-    private mutating func extendCommitted(_ nodes: [RaftNode?]) {
+    private mutating func extendCommitted(_ nodes: [SimHost?]) {
         for i in 0..<count {
-            guard (facts[i]?.commitIndex ?? 0) > UInt64(committed.count), let node = nodes[i] else { continue }
+            guard (facts[i]?.commitIndex ?? 0) > UInt64(committed.count), let node = nodes[i]?.node else { continue }
             for index in (committed.count + 1)...Int(node.commitIndex) {
                 // An entry no log holds any more is known by its term only: a placeholder that
                 // compares by term. (The cluster records before it compacts, so this is a fallback.)
@@ -336,9 +336,9 @@ struct InvariantChecker {
     }
 
     /// State Machine Safety: every node's committed (and so applied) entries agree with the record.
-    private mutating func checkCommitted(_ nodes: [RaftNode?]) {
+    private mutating func checkCommitted(_ nodes: [SimHost?]) {
         for i in 0..<count {
-            guard (facts[i]?.commitIndex ?? 0) > commitVerified[i], let node = nodes[i] else { continue }
+            guard (facts[i]?.commitIndex ?? 0) > commitVerified[i], let node = nodes[i]?.node else { continue }
             // What a snapshot covers is compared by the snapshot's term at its last index only.
             var index = max(commitVerified[i] + 1, node.firstIndex - 1, 1)
             while index <= node.commitIndex {
@@ -358,10 +358,10 @@ struct InvariantChecker {
     }
 
     /// Leader Completeness: a leader holds every entry committed in an earlier term.
-    private mutating func checkLeaderCompleteness(_ nodes: [RaftNode?]) {
+    private mutating func checkLeaderCompleteness(_ nodes: [SimHost?]) {
         for i in 0..<count {
             // (Nothing committed past what was verified: nothing to compare, no node to bind.)
-            guard facts[i]?.role == .leader, completenessVerified[i] < UInt64(committed.count), let node = nodes[i] else { continue }
+            guard facts[i]?.role == .leader, completenessVerified[i] < UInt64(committed.count), let node = nodes[i]?.node else { continue }
             var index = completenessVerified[i] + 1
             while index <= UInt64(committed.count) {
                 let record = committed[Int(index) - 1]
@@ -380,7 +380,7 @@ struct InvariantChecker {
 
     /// Log Matching: when two logs hold an entry with the same index and term, they are identical
     /// up to there.
-    private mutating func checkLogMatching(_ nodes: inout [RaftNode?]) {
+    private mutating func checkLogMatching(_ nodes: [SimHost?]) {
         for a in 0..<count {
             guard let factsA = facts[a] else { continue }
             for b in (a + 1)..<max(a + 1, count) {
@@ -400,8 +400,8 @@ struct InvariantChecker {
                     continue
                 }
                 // The entry arrays only (binding the nodes would copy them whole).
-                let ea = nodes[a].peek { $0.entries }!
-                let eb = nodes[b].peek { $0.entries }!
+                let ea = nodes[a]!.node.entries
+                let eb = nodes[b]!.node.entries
                 let oa = Int(factsA.firstIndex) - 1
                 let ob = Int(factsB.firstIndex) - 1
                 var i = Int(verified)
@@ -419,19 +419,5 @@ struct InvariantChecker {
                 }
             }
         }
-    }
-}
-
-extension Optional where Wrapped == RaftNode {
-    /// What `read` finds in the node, or nil when there is none (the node is down).
-    ///
-    /// `mutating` although nothing is changed: on exclusive access the node is read where it
-    /// lies. A RaftCore getter called on `nodes[i]`, or on a binding of it, first copies the whole
-    /// RaftNode (some 460 bytes, every array and table in it retained and released), and the
-    /// simulator reads a few fields of every node at every step.
-    @inline(__always)
-    mutating func peek<T>(_ read: (inout RaftNode) -> T) -> T? {
-        guard self != nil else { return nil }
-        return read(&self!)
     }
 }

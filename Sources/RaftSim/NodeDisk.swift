@@ -1,4 +1,5 @@
 import RaftCore
+import RaftHost
 
 /// What a node's disk gives back at restart.
 struct RecoveredState {
@@ -10,15 +11,11 @@ struct RecoveredState {
     var notes: [String]
 }
 
-/// The seam between the simulator and a node's storage. The cluster persists every Ready through
-/// it, crashes it, and rebuilds nodes from what it recovers.
-protocol NodeDisk: AnyObject {
+/// The seam between the simulator and a node's storage. A node's host persists every Ready
+/// through it (`NodeStorage`); the cluster crashes it and rebuilds nodes from what it recovers.
+protocol NodeDisk: NodeStorage {
     /// Whether each Ready is synced (true) or left in the page cache, to be lost by a crash.
     var isSyncOn: Bool { get set }
-    /// Persists one Ready's hard state and entries (conflict truncation included).
-    func save(hardState: HardState?, entries: [Entry]) throws(SimError)
-    /// Stores a snapshot and drops the log it covers (`received`: it replaces the whole log through its index).
-    func saveSnapshot(_ snapshot: RaftCore.Snapshot, hardState: HardState?, received: Bool) throws(SimError)
     /// Loses every unsynced write (and may tear the last one).
     func crash(generator: inout SeededGenerator)
     /// Reads the disk back as a restarting node does.

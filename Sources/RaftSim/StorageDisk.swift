@@ -1,4 +1,5 @@
 import RaftCore
+import RaftHost
 import RaftStorage
 
 /// A node's disk: RaftStorage's `LogStorage` over a `MemoryFileSystem` (a simulated disk that
@@ -42,15 +43,12 @@ final class StorageDisk: NodeDisk {
         }
     }
 
-    /// What the open storage holds (for the cluster's first check).
-    var openedState: (HardState, Int) { (storage?.hardState ?? .empty, storage?.entries.count ?? 0) }
-
-    func save(hardState: HardState?, entries: [Entry]) throws(SimError) {
+    func save(hardState: HardState?, entries: [Entry], mustSync: Bool) throws {
         guard let storage else { throw SimError("the disk is not open") }
         do { try storage.save(hardState: hardState, entries: entries) } catch { throw SimError("\(error)") }
     }
 
-    func saveSnapshot(_ snapshot: RaftCore.Snapshot, hardState: HardState?, received: Bool) throws(SimError) {
+    func saveSnapshot(_ snapshot: RaftCore.Snapshot, hardState: HardState?, received: Bool) throws {
         guard let storage else { throw SimError("the disk is not open") }
         do { try storage.saveSnapshot(snapshot, hardState: hardState, mode: received ? .received : .compaction) } catch { throw SimError("\(error)") }
     }

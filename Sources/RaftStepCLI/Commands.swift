@@ -7,6 +7,8 @@ public struct CommandInfo: Sendable {
     public var usage: String
     /// What it does.
     public var summary: String
+    /// More lines for `help NAME`: what each column or mark of its output means.
+    public var details: [String] = []
 }
 
 public enum CommandTable {
@@ -45,10 +47,13 @@ public enum CommandTable {
         CommandInfo(name: "partition", usage: "partition NODE… | NODE… [| NODE…]",
                     summary: "cut the links between the groups (unnamed nodes form one more group); replaces an earlier partition"),
         CommandInfo(name: "heal", usage: "heal", summary: "restore every link"),
-        CommandInfo(name: "status", usage: "status", summary: "the table of nodes: role, term, vote, commit, applied, leader"),
+        CommandInfo(name: "status", usage: "status", summary: "the table of nodes: role, term, vote, commit, applied, leader",
+                    details: statusDetails),
         CommandInfo(name: "log", usage: "log [NODE] [FROM]",
-                    summary: "the grid of logs by index (terms; `|` follows the last committed entry); with NODE also its entries"),
-        CommandInfo(name: "msgs", usage: "msgs", summary: "the messages in flight: id, sender, receiver, type, key fields"),
+                    summary: "the grid of logs by index (terms; `|` follows the last committed entry); with NODE also its entries",
+                    details: logDetails),
+        CommandInfo(name: "msgs", usage: "msgs", summary: "the messages in flight: id, sender, receiver, type, key fields",
+                    details: msgsDetails),
         CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
                     summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),
@@ -68,6 +73,109 @@ public enum CommandTable {
         CommandInfo(name: "help", usage: "help [COMMAND]", summary: "list the commands, or explain one"),
         CommandInfo(name: "quit", usage: "quit", summary: "leave (also `exit` or end of input)"),
     ]
+
+    /// `help status`: every column of the node table and every line under it (fits 80 columns).
+    static let statusDetails = [
+        "columns:",
+        "  node     n1…nN",
+        "  role     follower, pre-candidate (asking for pre-votes; its term is not",
+        "           raised yet), candidate, leader; DOWN when crashed",
+        "  term     the node's current term (persisted: it survives a crash)",
+        "  vote     whom it voted for in that term, - for nobody (persisted)",
+        "  commit   the highest index it knows is committed",
+        "  applied  the highest index its key-value store applied (at most commit)",
+        "  last     its last log entry as INDEX@TERM (0@0: an empty log)",
+        "  leader   the leader it knows of in its term, - when none",
+        "  timer    ticks since it last heard from a leader (or began an election)",
+        "           / its randomized election timeout: it campaigns when the first",
+        "           reaches the second; - on the leader",
+        "  disk     sync: it fsyncs before it answers; NO SYNC after",
+        "           `set sync NODE off` (a crash loses its unsynced writes)",
+        "under the table:",
+        "  progress at LEADER: per follower, what the leader knows of its log:",
+        "    match      the highest index known to be on the follower",
+        "    next       the next index the leader will send it",
+        "    probe      where the logs agree is unknown: one append at a time,",
+        "               backing up on each refusal",
+        "    replicate  the logs agree through match: appends are streamed",
+        "    snapshot(I)  an InstallSnapshot through index I is on its way",
+        "    inflight K   K appends streamed and not answered yet (bounded)",
+        "  configuration …  the voters each node has in effect, and non-members",
+        "  snapshots: NODE through INDEX@TERM   what each node has compacted",
+        "  last line: messages in flight, the partition, the protocol settings,",
+        "             unsafe knobs, violations",
+    ]
+
+    /// `help log`: the grid's marks.
+    static let logDetails = [
+        "one row per node, one column per index; a cell is the term of the entry",
+        "  bright: committed on that node; dim: not committed yet (with colour)",
+        "  |        follows the node's last committed entry",
+        "  c        a configuration entry (membership change)",
+        "  s        compacted into the node's snapshot",
+        "  (down)   the node is crashed",
+        "after each row: last INDEX, commit INDEX, leader, snapshot INDEX@TERM",
+        "with NODE: also its entries (index, term, kind, command, applied)",
+    ]
+
+    /// `help msgs`: one line per message in flight.
+    static let msgsDetails = [
+        "#ID FROM->TO TYPE term T, then the type's fields; oldest first. Ids only",
+        "grow, so `deliver 12` always means one message.",
+        "  PreVote/Vote last I@T    the candidate's last entry (up-to-date check)",
+        "  PreVoteResp/VoteResp     granted or refused",
+        "  App prev I@T entries A..B commit C",
+        "                           the entry before the new ones (log-matching",
+        "                           check), the entries, the leader's commit",
+        "  AppResp match M          the follower's log agrees through M",
+        "  AppResp rejects I hint I@T   the check failed at I; the hint says where",
+        "                           the leader should back up to",
+        "  Heartbeat commit C [read R]  the leader's commit (and a ReadIndex round)",
+        "  Snapshot through I@T     InstallSnapshot: replaces the log up to I",
+        "  (will be lost: …)        a partition or crash drops it when delivered",
+    ]
+
+    /// The command closest to a mistyped word (for "did you mean"), or nil when none is close.
+    public static func suggestion(for word: String) -> String? {
+        closest(to: word, among: all.map(\.name) + ["exit"])
+    }
+
+    /// The candidate closest to `word`: one that `word` begins (3 letters or more), else one within
+    /// a small edit distance (a letter added, dropped, changed, or two swapped) — nil when none is.
+    public static func closest(to word: String, among candidates: [String]) -> String? {
+        let typed = word.lowercased()
+        guard !typed.isEmpty else { return nil }
+        let limit = typed.count <= 4 ? 1 : 2
+        var best: (name: String, score: Int)?
+        for name in candidates {
+            let distance = editDistance(typed, name)
+            let isPrefix = typed.count >= 3 && name.hasPrefix(typed)
+            guard isPrefix || distance <= limit else { continue }
+            // A prefix ranks first; then the fewest edits; ties keep the table's order.
+            let score = (isPrefix ? 0 : 100) + distance
+            if best == nil || score < best!.score { best = (name, score) }
+        }
+        return best?.name
+    }
+
+    /// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let x = Array(a), y = Array(b)
+        if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
+        var table = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+        for i in 0...x.count { table[i][0] = i }
+        for j in 0...y.count { table[0][j] = j }
+        for i in 1...x.count {
+            for j in 1...y.count {
+                let cost = x[i - 1] == y[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return table[x.count][y.count]
+    }
 
     /// The command with this name.
     public static func info(_ name: String) -> CommandInfo? {

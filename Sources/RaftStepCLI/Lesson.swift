@@ -1,6 +1,11 @@
 /// A guided lesson: a Markdown file in `lessons/` with a front matter, narrative text, and fenced
 /// `raftstep` blocks. Each block is one step: its command lines are what the learner is asked to
-/// type, its `expect` lines are what must hold before the lesson moves on.
+/// type, its `expect` lines are what must hold before the lesson moves on (the learner must also
+/// have typed the commands, or `skip`). A ```` ```raftstep or ```` block right after a step's
+/// block names another outcome that step accepts when the learner goes their own way: only
+/// `expect` lines and `#` comments (the comment says what the outcome is), and the word `any`
+/// stands for one node, the same in every line. `--check-all` checks the commands' own outcome.
+/// After editing a lesson, regenerate the built-in copy (`EmbeddedLessonsSource.path`).
 public struct Lesson: Sendable, Equatable {
     /// One step: the text before its block, the suggested commands and the checks.
     public struct Step: Sendable, Equatable {
@@ -11,6 +16,20 @@ public struct Lesson: Sendable, Equatable {
         /// `expect …` lines that must hold for the step to be done.
         public var expectations: [String]
         /// 1-based line in the file where the block starts (for error messages).
+        public var line: Int
+        /// Other outcomes the text allows when the learner goes their own way (```raftstep or```
+        /// blocks after the step's block); `--check-all` checks only `expectations`.
+        public var alternatives: [Alternative] = []
+    }
+
+    /// An outcome a step accepts besides its own expectations, e.g. "any node wins the next term".
+    /// In its `expect` lines the word `any` stands for one node, the same in every line.
+    public struct Alternative: Sendable, Equatable {
+        /// The block's `#` comments: what this outcome is, in words.
+        public var note: String
+        /// Its `expect …` lines.
+        public var expectations: [String]
+        /// 1-based line in the file where the block starts.
         public var line: Int
     }
 
@@ -72,9 +91,18 @@ public struct Lesson: Sendable, Equatable {
         var text: [String] = []
         var block: [String]?
         var blockLine = 0
+        var isAlternative = false
         for (offset, line) in lines[position...].enumerated() {
             let number = position + offset + 1
-            if var current = block {
+            if var current = block, isAlternative {
+                if line.hasPrefix("```") {
+                    steps[steps.count - 1].alternatives.append(try makeAlternative(current, line: blockLine, slug: slug))
+                    block = nil
+                } else {
+                    current.append(line)
+                    block = current
+                }
+            } else if var current = block {
                 let trimmed = line.trimmingSpaces()
                 if !trimmed.isEmpty && !trimmed.hasPrefix("#") && !trimmed.hasPrefix("expect ") && !trimmed.hasPrefix("```"),
                    current.contains(where: { $0.trimmingSpaces().hasPrefix("expect ") }) {
@@ -90,9 +118,18 @@ public struct Lesson: Sendable, Equatable {
                     current.append(line)
                     block = current
                 }
+            } else if line.hasPrefix("```raftstep or") {
+                // Another outcome of the step just before it: nothing may come between them.
+                guard !steps.isEmpty, text.allSatisfy({ $0.trimmingSpaces().isEmpty }) else {
+                    throw ParseError(description: "\(slug).md:\(number): a `raftstep or` block must follow a step's block directly")
+                }
+                block = []
+                blockLine = number
+                isAlternative = true
             } else if line.hasPrefix("```raftstep") {
                 block = []
                 blockLine = number
+                isAlternative = false
             } else {
                 text.append(line)
             }
@@ -116,6 +153,24 @@ public struct Lesson: Sendable, Equatable {
             if command.hasPrefix("expect ") { expectations.append(command) } else { commands.append(command) }
         }
         return Step(text: trimmedParagraphs(text), commands: commands, expectations: expectations, line: line)
+    }
+
+    private static func makeAlternative(_ block: [String], line: Int, slug: String) throws(ParseError) -> Alternative {
+        var notes: [String] = []
+        var expectations: [String] = []
+        for (offset, raw) in block.enumerated() {
+            let text = raw.trimmingSpaces()
+            if text.isEmpty { continue }
+            if text.hasPrefix("#") {
+                notes.append(String(text.drop(while: { $0 == "#" })).trimmingSpaces())
+            } else if text.hasPrefix("expect ") {
+                expectations.append(text)
+            } else {
+                throw ParseError(description: "\(slug).md:\(line + offset + 1): a `raftstep or` block holds only expect lines and # comments")
+            }
+        }
+        guard !expectations.isEmpty else { throw ParseError(description: "\(slug).md:\(line): a `raftstep or` block without expect lines") }
+        return Alternative(note: notes.joined(separator: " "), expectations: expectations, line: line)
     }
 
     /// Drops leading and trailing blank lines.

@@ -323,7 +323,7 @@ public final class Session {
             guard args.isEmpty else { throw UsageError("\(name) takes no arguments", command: "quit") }
             return Outcome(lines: [], status: .quit)
         default:
-            let suggestion = CommandTable.all.map(\.name).first { $0.hasPrefix(String(name.prefix(2))) }
+            let suggestion = CommandTable.suggestion(for: name)
             throw UsageError("unknown command '\(name)'" + (suggestion.map { " (did you mean \($0)?)" } ?? "") + "; type help for the list", command: "help")
         }
     }
@@ -501,7 +501,7 @@ public final class Session {
     private func help(_ args: [String]) throws(UsageError) -> [String] {
         if let name = args.first {
             guard args.count == 1, let info = CommandTable.info(name) else { throw UsageError("no command '\(args.joined(separator: " "))'", command: "help") }
-            return ["usage: \(info.usage)", "  \(info.summary)"]
+            return ["usage: \(info.usage)", "  \(info.summary)"] + info.details.map { "  " + $0 }
         }
         var lines = ["commands (help COMMAND for details; NODE is n1…n\(cluster.ids.count), ID a message id like 12 or #12):"]
         for info in CommandTable.all {

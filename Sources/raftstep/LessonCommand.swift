@@ -15,9 +15,11 @@ struct LessonCommand: ParsableCommand {
         With no argument, lists the lessons and marks the ones you finished (progress is kept in \
         ~/.raftstep/lessons-done). `raftstep lesson 3` (or `raftstep lesson split-vote`) runs a lesson: \
         it shows the text a step at a time, suggests commands, lets you type anything, and moves on \
-        once the step's expectations hold; `hint`, `skip`, `back`, `restart` and `quit` work at its \
-        prompt. `--check-all` runs every lesson's suggested commands non-interactively and exits 1 at \
-        the first unmet expectation (CI runs it).
+        once you have typed the step's suggestions and its expectations hold; `hint`, `skip`, `back`, \
+        `restart` and `quit` work at its prompt, and after the last step the cluster stays yours until \
+        `quit`. `--check-all` runs every lesson's suggested commands non-interactively and exits 1 at \
+        the first unmet expectation (CI runs it). The lessons are built into raftstep; a lessons \
+        folder (--lessons-dir, $RAFTSTEP_LESSONS, ./lessons, or the package's) is read instead when present.
         """)
 
     @Argument(help: "The lesson's number or name.")
@@ -32,8 +34,14 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: "With --check or --check-all, print the transcript of each command.")
     var verbose = false
 
-    @Option(help: "The lessons folder (default: $RAFTSTEP_LESSONS, ./lessons, or the package's lessons/).")
+    @Option(help: "The lessons folder (default: $RAFTSTEP_LESSONS, ./lessons, the package's lessons/, else the built-in copy).")
     var lessonsDir: String?
+
+    @Flag(name: .customLong("no-color"), help: "No colour (also when NO_COLOR is set or output is not a terminal).")
+    var noColor = false
+
+    @Option(help: ArgumentHelp("Write the lessons folder as Swift source for the built-in copy, to FILE.", visibility: .hidden))
+    var writeEmbedded: String?
 
     func validate() throws {
         if checkAll && lesson != nil { throw ValidationError("--check-all checks every lesson; name none") }
@@ -41,11 +49,15 @@ struct LessonCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let directory = lessonsDir ?? LessonCatalog.defaultDirectory(executable: CommandLine.arguments[0]) else {
-            throw fail("cannot find the lessons folder; pass --lessons-dir DIR or set RAFTSTEP_LESSONS")
+        let directory = lessonsDir ?? LessonCatalog.defaultDirectory(executable: CommandLine.arguments[0])
+        if let output = writeEmbedded {
+            guard let directory else { throw fail("--write-embedded needs a lessons folder (--lessons-dir)") }
+            if let problem = EmbeddedLessonsSource.write(from: directory, to: output) { throw fail(problem) }
+            print("wrote \(output) from \(directory)")
+            return
         }
         let catalog: LessonCatalog
-        switch LessonCatalog.load(directory: directory) {
+        switch directory.map({ LessonCatalog.load(directory: $0) }) ?? LessonCatalog.builtIn() {
         case .success(let loaded): catalog = loaded
         case .failure(let error): throw fail(error.description)
         }
@@ -70,7 +82,9 @@ struct LessonCommand: ParsableCommand {
             if !LessonRunner.check(chosen, verbose: verbose, write: { print($0) }) { throw ExitCode(1) }
             return
         }
-        let code = LessonRunner.runAtPrompt(chosen, progress: &progress)
+        let noColorEnv = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
+        let color = !noColor && !noColorEnv && isatty(STDOUT_FILENO) != 0
+        let code = LessonRunner.runAtPrompt(chosen, progress: &progress, color: color)
         if code != 0 { throw ExitCode(code) }
     }
 

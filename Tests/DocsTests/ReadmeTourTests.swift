@@ -138,6 +138,21 @@ import RaftStepCLI
         }
     }
 
+    /// Issue 14 §7: the tour runs `$ logdump …` in a shell, so before that it must say how to build
+    /// logdump and where the build puts it, with a product that exists and a PATH that matches.
+    @Test func theTourBuildsLogdumpBeforeUsingIt() throws {
+        let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let firstUse = try #require(lines.firstIndex { $0.hasPrefix("$ logdump ") }, "the tour no longer runs logdump in a shell")
+        let build = try #require(lines[..<firstUse].firstIndex { $0.hasPrefix("swift build") && $0.contains("--product logdump") },
+                                 "README.md: no `swift build … --product logdump` before line \(firstUse + 1)")
+        let configuration = lines[build].contains("-c release") ? "release" : "debug"
+        #expect(lines[build..<firstUse].contains { $0.hasPrefix("export PATH=") && $0.contains(".build/\(configuration)") },
+                "README.md: after building, put .build/\(configuration) on PATH before running `logdump` by name")
+        let package = try String(contentsOf: Self.packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        #expect(package.contains(".executable(name: \"logdump\""), "Package.swift has no logdump product")
+    }
+
     /// `restart n2` at a lesson prompt restarts the node, not the lesson (lesson 1's last step).
     @Test func lessonOneFinishesOnItsSuggestedCommands() throws {
         let transcript = try Self.lessonTranscript(1)

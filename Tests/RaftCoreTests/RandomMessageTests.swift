@@ -28,7 +28,11 @@ struct RandomMessageTests {
         mutating func message(to: NodeID) -> Message {
             let from = node()
             let term = self.term()
-            switch random.next(below: 8) {
+            switch random.next(below: 10) {
+            case 7:
+                return .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: index()))
+            case 8:
+                return .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: index(), index: index()))
             case 6:
                 let metadata = SnapshotMetadata(index: index(), term: self.term(), configuration: Configuration(voters: [1, 2, 3]))
                 return .installSnapshot(InstallSnapshot(from: from, to: to, term: term, snapshot: Snapshot(metadata: metadata, data: [1])))

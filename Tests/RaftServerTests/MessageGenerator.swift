@@ -65,6 +65,10 @@ struct MessageGenerator {
             let metadata = SnapshotMetadata(index: u64(), term: u64(), configuration: configuration())
             return .installSnapshot(InstallSnapshot(from: from, to: to, term: term,
                                                     snapshot: Snapshot(metadata: metadata, data: bytes(maxCount: 200))))
+        case .readIndex:
+            return .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: u64()))
+        case .readIndexResponse:
+            return .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: u64(), index: u64()))
         }
     }
 

@@ -1,73 +1,105 @@
-import RaftCore
-
-/// The replicated state machine behind the cluster: entries go in, a result comes out.
-/// The REPL's is a key-value store; any other state machine can be plugged in the same way.
-public protocol ReplicatedStateMachine {
-    /// Applies one committed entry and says what it did, in a few words.
-    mutating func apply(_ entry: Entry) -> String
-    /// The state as text, stable across runs (for `kv` and `expect kv`).
-    var contentsDescription: String { get }
-}
-
-/// A key-value store: `set KEY VALUE` and `del KEY`; any other text is an opaque command that
-/// is counted but changes no key.
-public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
+/// A key-value store, the state machine of the REPL's cluster and of `raftd`.
+///
+/// Commands come in two spellings. Text, as typed at the REPL: `set KEY VALUE…`, `del KEY`; any
+/// other text is an opaque command that is counted but changes no key. Binary, as `raftd` writes
+/// them (`BinaryCommand`), so keys and values may hold spaces: a first byte of 0xFF (never the
+/// first byte of UTF-8 text), then the operation.
+public struct KeyValueStore: StateMachine, Equatable, Sendable {
     /// The keys and their values (printed sorted by key).
     public private(set) var values: [String: String] = [:]
     /// Normal entries applied (including opaque ones).
     public private(set) var commandCount = 0
-    /// Index of the last applied entry.
+    /// Index of the last applied entry (commands or not).
     public private(set) var lastApplied: UInt64 = 0
 
     /// An empty store.
     public init() {}
 
-    public mutating func apply(_ entry: Entry) -> String {
-        lastApplied = entry.index
-        if entry.kind == .config, let configuration = ConfigurationCodec.decode(entry.data) {
-            return Describe.configEntry(configuration)
-        }
-        guard entry.kind == .normal else { return entry.kind.description }
+    /// What applying a command did: the answer a client gets.
+    public enum Response: Equatable, Sendable {
+        /// The key now holds the value.
+        case set(key: String, value: String)
+        /// `count` of these keys existed and were removed.
+        case deleted(keys: [String], count: Int)
+        /// The key now holds this integer.
+        case incremented(key: String, value: Int64)
+        /// Text that is no command: counted, changes nothing.
+        case opaque
+        /// The command was refused (every replica refuses it the same way); nothing changed.
+        case error(String)
+    }
+
+    /// The keys whose values a read asks for.
+    public typealias Query = [String]
+    /// Each asked key's value, nil when absent.
+    public typealias QueryResult = [String?]
+
+    /// Applies one command (text or binary) found at `index`.
+    public mutating func apply(_ command: [UInt8], index: UInt64) -> Response {
+        lastApplied = index
         commandCount += 1
-        switch KeyValueStore.command(in: entry.data) {
+        switch KeyValueStore.command(in: command) {
         case .set(let key, let value):
             values[key] = value
-            return "\(key)=\(value)"
+            return .set(key: key, value: value)
         case .del(let key):
-            if values.removeValue(forKey: key) != nil { return "del \(key)" }
-            return "del \(key) (absent)"
+            return .deleted(keys: [key], count: values.removeValue(forKey: key) == nil ? 0 : 1)
+        case .delete(let keys):
+            var count = 0
+            for key in keys where values.removeValue(forKey: key) != nil { count += 1 }
+            return .deleted(keys: keys, count: count)
+        case .increment(let key, let amount):
+            var current: Int64 = 0
+            if let text = values[key] {
+                guard let number = Int64(text) else { return .error("value is not an integer or out of range") }
+                current = number
+            }
+            let (sum, overflow) = current.addingReportingOverflow(amount)
+            if overflow { return .error("increment or decrement would overflow") }
+            values[key] = String(sum)
+            return .incremented(key: key, value: sum)
         case .opaque:
-            return "'\(String(decoding: entry.data, as: UTF8.self))' (opaque)"
+            return .opaque
+        case .malformed(let problem):
+            return .error(problem)
         }
     }
 
-    /// `apply` of each entry in order, without the descriptions: the same change to the store,
-    /// for hosts that do not narrate (the explorer re-applies whole logs at every restart;
-    /// building the text was most of that cost).
-    mutating func applyQuietly(_ entries: [Entry]) {
-        for entry in entries {
-            lastApplied = entry.index
-            guard entry.kind == .normal else { continue }
-            commandCount += 1
-            switch KeyValueStore.command(in: entry.data) {
-            case .set(let key, let value): values[key] = value
-            case .del(let key): values.removeValue(forKey: key)
-            case .opaque: break
-            }
+    /// Records the index of an entry without a command.
+    public mutating func skip(index: UInt64) { lastApplied = index }
+
+    /// The values of the asked keys.
+    public func query(_ keys: [String]) -> [String?] { keys.map { values[$0] } }
+
+    /// `serialized()`.
+    public func snapshot() -> [UInt8] { serialized() }
+
+    /// Replaces the store with the one `serialized()` wrote into `bytes`.
+    public mutating func restore(_ bytes: [UInt8]) throws(StateMachineError) {
+        guard let restored = KeyValueStore(serialized: bytes) else {
+            throw StateMachineError("\(bytes.count) bytes are not a key-value store snapshot")
         }
+        self = restored
     }
 
     /// What a command does to the store.
     enum Command: Equatable {
         case set(key: String, value: String)
         case del(key: String)
+        /// Binary only: several keys removed at once.
+        case delete(keys: [String])
+        /// Binary only: add to an integer value (a missing key counts as 0).
+        case increment(key: String, by: Int64)
         /// Any other text: counted, changes no key.
         case opaque
+        /// Binary bytes that do not decode (written by no tool of ours).
+        case malformed(String)
     }
 
     /// The command in an entry's bytes: the text split on spaces (empty words dropped); `set KEY
     /// VALUE...` (the value is the remaining words joined by one space) or `del KEY`.
     static func command(in data: [UInt8]) -> Command {
+        if data.first == BinaryCommand.marker { return BinaryCommand.decode(data) }
         // ASCII (every command the tools write) is split as bytes: there each byte is one
         // Character and no grapheme cluster holds a space, so the words are the same as the
         // String split's. Other text goes through the String split, whose grapheme rules decide.
@@ -172,6 +204,7 @@ public struct KeyValueStore: ReplicatedStateMachine, Equatable, Sendable {
         values.keys.sorted().map { ($0, values[$0]!) }
     }
 
+    /// The pairs as `k=v` sorted by key, or `(empty)`: stable across runs (for `kv` and `expect kv`).
     public var contentsDescription: String {
         let pairs = sortedPairs
         if pairs.isEmpty { return "(empty)" }

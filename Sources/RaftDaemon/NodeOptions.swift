@@ -1,0 +1,71 @@
+import ArgumentParser
+import RaftCore
+
+/// The options every node takes (`raftd`'s, and those of a service built on RaftDaemon).
+public struct NodeOptions: ParsableArguments {
+    /// Options parsed from the command line.
+    public init() {}
+
+    @Option(help: "This node's id (a positive integer).")
+    public var id: UInt64
+
+    @Option(help: "Every initial member's peer address, this node's included: ID=HOST:PORT,… (with --join: the current members' and this node's).")
+    public var peers: String
+
+    @Option(help: "Where clients connect (RESP2): HOST:PORT.")
+    public var listen: String
+
+    @Option(name: .customLong("data-dir"), help: "The node's data directory (created when missing; locked while the node runs).")
+    public var dataDirectory: String
+
+    @Flag(help: "Start empty and wait to be added by the leader (RAFT ADD).")
+    public var join = false
+
+    @Option(name: .customLong("tick-ms"), help: "Milliseconds per tick of logical time.")
+    public var tickMilliseconds = 10
+
+    @Option(name: .customLong("election-ticks"), help: "Base election timeout in ticks (randomized in [N, 2N)).")
+    public var electionTicks = 30
+
+    @Option(name: .customLong("heartbeat-ticks"), help: "Ticks between a leader's heartbeats.")
+    public var heartbeatTicks = 5
+
+    @Option(name: .customLong("snapshot-entries"), help: "Compact once this many applied entries follow the snapshot (0: never).")
+    public var snapshotEntries = 10_000
+
+    @Option(name: .customLong("log-level"), help: "error, warn, info or debug.")
+    public var logLevel = "info"
+
+    /// The parsed `--peers`.
+    public var peerMap: [NodeID: String] {
+        get throws {
+            var map: [NodeID: String] = [:]
+            for item in peers.split(separator: ",", omittingEmptySubsequences: true) {
+                let parts = item.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let peerID = NodeID(parts[0]), peerID > 0 else {
+                    throw ValidationError("--peers: '\(item)' is not ID=HOST:PORT")
+                }
+                guard AddressParser.split(String(parts[1])) != nil else {
+                    throw ValidationError("--peers: '\(parts[1])' is not HOST:PORT with a port in 1…65535")
+                }
+                guard map[peerID] == nil else { throw ValidationError("--peers names \(peerID) twice") }
+                map[peerID] = String(parts[1])
+            }
+            return map
+        }
+    }
+
+    /// Checks the options together.
+    public func validate() throws {
+        guard id > 0 else { throw ValidationError("--id must be a positive integer") }
+        let map = try peerMap
+        guard map[id] != nil else { throw ValidationError("--peers must name this node (\(id)) with its peer address") }
+        guard AddressParser.split(listen) != nil else { throw ValidationError("--listen: '\(listen)' is not HOST:PORT") }
+        guard (1...10_000).contains(tickMilliseconds) else { throw ValidationError("--tick-ms must be 1…10000") }
+        guard heartbeatTicks >= 1, electionTicks > heartbeatTicks, electionTicks <= 10_000 else {
+            throw ValidationError("need 1 ≤ --heartbeat-ticks < --election-ticks ≤ 10000")
+        }
+        guard snapshotEntries >= 0 else { throw ValidationError("--snapshot-entries must be 0 or more") }
+        guard ["error", "warn", "info", "debug"].contains(logLevel) else { throw ValidationError("--log-level: error, warn, info or debug") }
+    }
+}

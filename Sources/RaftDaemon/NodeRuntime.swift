@@ -1,0 +1,389 @@
+import RaftCore
+import RaftHost
+import RaftStorage
+
+/// Where a runtime's messages go (the peer transport); set once the transport exists.
+public protocol PeerSender: AnyObject, Sendable {
+    /// Queues messages for their peers; never blocks.
+    func send(_ messages: [Message])
+    /// The peers to dial, by id (`HOST:PORT`).
+    func setPeers(_ peers: [NodeID: String])
+}
+
+/// How a runtime is set up.
+public struct RuntimeOptions: Sendable {
+    /// This node's id.
+    public var id: NodeID
+    /// This node's own addresses.
+    public var address: MemberAddress
+    /// The peer addresses named at start (`--peers`), used until the directory knows better.
+    public var initialPeers: [NodeID: String]
+    /// Compact once this many applied entries follow the snapshot (0: never).
+    public var snapshotEntries: Int = 10_000
+    /// The most Readys handled in one flush before other inputs get their turn.
+    public var maxReadyRounds: Int = 64
+
+    /// Options for node `id`.
+    public init(id: NodeID, address: MemberAddress, initialPeers: [NodeID: String]) {
+        self.id = id
+        self.address = address
+        self.initialPeers = initialPeers
+    }
+}
+
+/// One `raftd` node: a `NodeHost` on real storage, driven by ticks, peer messages and client
+/// commands, all on one thread (the caller's executor must run every method on the same thread,
+/// one at a time — `raftd` uses one NIO event loop).
+///
+/// Inputs step the core and schedule one flush; the flush handles every Ready (so everything
+/// that arrived while the previous fsync ran goes to disk in one batch: group commit), then
+/// answers the clients whose writes were applied and whose reads were confirmed.
+public final class NodeRuntime<Service: ClientService> {
+    /// The state machine the host runs: the service's, with the member directory.
+    public typealias Machine = DaemonMachine<Service.Machine>
+    /// Sends a reply to the client that asked; callable from any thread.
+    public typealias Respond = @Sendable (Reply) -> Void
+
+    /// The host: the one Ready loop.
+    public let host: NodeHost<Machine>
+    let options: RuntimeOptions
+    let log: @Sendable (String) -> Void
+    /// Called when the node must stop (its disk failed): the process exits.
+    let fail: @Sendable (String) -> Void
+    private let outbound: OutboundBuffer
+    /// Writes proposed here, by log index: answered once that index is applied.
+    private var writes: [UInt64: PendingWrite] = [:]
+    /// Reads that arrived since the last flush: one ReadIndex round serves them all.
+    private var readQueue: [PendingQuery] = []
+    /// Reads confirmed or waiting for confirmation, by read context.
+    private var reads: [UInt64: [PendingQuery]] = [:]
+    private var nextReadContext: UInt64 = 1
+    /// The term in which this node last published its own addresses as leader.
+    private var publishedTerm: UInt64 = 0
+    private var dialed: [NodeID: String] = [:]
+    private var isFlushScheduled = false
+    /// Runs a flush later on the same thread (after the inputs already queued).
+    private let schedule: (@escaping () -> Void) -> Void
+
+    private struct PendingWrite {
+        var term: UInt64
+        var answer: (Machine.Response?) -> Reply
+        var respond: Respond
+    }
+
+    private struct PendingQuery {
+        var query: Service.Machine.Query
+        var answer: (Service.Machine.QueryResult) -> Reply
+        var respond: Respond
+    }
+
+    /// A runtime for `node`, persisting through `storage`; `schedule` runs a closure later on the
+    /// runtime's thread.
+    public init(node: RaftNode, storage: any NodeStorage, options: RuntimeOptions,
+                log: @escaping @Sendable (String) -> Void, fail: @escaping @Sendable (String) -> Void,
+                schedule: @escaping (@escaping () -> Void) -> Void) throws(StateMachineError) {
+        self.options = options
+        self.log = log
+        self.fail = fail
+        self.schedule = schedule
+        outbound = OutboundBuffer()
+        host = try NodeHost(node: node, storage: storage, transport: outbound)
+    }
+
+    /// Connects the peer transport: messages queued so far leave now.
+    public func connect(_ sender: any PeerSender) {
+        outbound.sender = sender
+        updatePeers()
+    }
+
+    // MARK: Inputs
+
+    /// One tick of logical time.
+    public func tick() {
+        host.tick()
+        scheduleFlush()
+    }
+
+    /// A message from a peer.
+    public func receive(_ message: Message) {
+        guard message.to == options.id else { return }
+        host.step(message)
+        scheduleFlush()
+    }
+
+    /// A client command (its name upper-cased by the caller is not required).
+    public func handle(_ arguments: [[UInt8]], respond: @escaping Respond) {
+        guard let first = arguments.first else { return respond(.error("ERR empty command")) }
+        let name = String(decoding: first, as: UTF8.self).uppercased()
+        let rest = Array(arguments.dropFirst())
+        if let reply = ConnectionCommands.reply(name, rest) { return respond(reply) }
+        if name == "RAFT" { return handleRaft(rest, respond: respond) }
+        switch Service.route(name, rest) {
+        case .write(let command, let answer):
+            propose(command, answer: { response in
+                guard let response = response ?? nil else { return .error("ERR internal: a write without a response") }
+                return answer(response)
+            }, respond: respond)
+        case .read(let query, let answer):
+            guard host.node.isLeader else { return respond(notLeaderReply()) }
+            readQueue.append(PendingQuery(query: query, answer: answer, respond: respond))
+            scheduleFlush()
+        case .reply(let reply):
+            respond(reply)
+        case .unknown:
+            respond(.error("ERR unknown command '\(String(decoding: first, as: UTF8.self))', with args beginning with: \(rest.prefix(3).map { "'\(String(decoding: $0, as: UTF8.self))' " }.joined())"))
+        }
+    }
+
+    /// Proposes a command; `respond` gets `answer`'s reply once it is applied.
+    func propose(_ command: [UInt8], answer: @escaping (Machine.Response?) -> Reply, respond: @escaping Respond) {
+        guard host.node.isLeader else { return respond(notLeaderReply()) }
+        do {
+            let index = try host.propose(command)
+            writes[index] = PendingWrite(term: host.node.term, answer: answer, respond: respond)
+            scheduleFlush()
+        } catch {
+            respond(refusal(error))
+        }
+    }
+
+    /// The reply that sends a client to the leader, or asks it to retry.
+    func notLeaderReply() -> Reply {
+        let leader = host.node.leader
+        if leader != .none, leader != options.id, let address = host.machine.directory[leader]?.client, !address.isEmpty {
+            return .error("MOVED 0 \(address)")
+        }
+        return .error("TRYAGAIN no leader")
+    }
+
+    func refusal(_ error: RaftError) -> Reply {
+        switch error {
+        case .notLeader: return notLeaderReply()
+        case .transferInProgress: return .error("TRYAGAIN leadership transfer in progress")
+        default: return .error("ERR \(error)")
+        }
+    }
+
+    // MARK: The flush
+
+    func scheduleFlush() {
+        guard !isFlushScheduled else { return }
+        isFlushScheduled = true
+        schedule { [self] in
+            isFlushScheduled = false
+            flush()
+        }
+    }
+
+    /// Handles every Ready, answers clients, starts the reads that queued up, compacts.
+    func flush() {
+        startQueuedReads()
+        publishOwnAddressAsLeader()
+        var rounds = 0
+        while rounds < options.maxReadyRounds, let report = host.handleReady() {
+            rounds += 1
+            if let failure = report.failure {
+                fail("node \(options.id) \(failure); stopping (a node whose storage failed must not go on)")
+                return
+            }
+            answer(report)
+        }
+        if host.isCompactionDue(thresholdEntries: options.snapshotEntries) {
+            do {
+                let snapshot = try host.compact(through: host.appliedIndex)
+                log("compacted the log through \(snapshot.metadata.index)")
+            } catch {
+                fail("node \(options.id) \(error); stopping")
+                return
+            }
+        }
+        if host.node.hasReady { scheduleFlush() }
+    }
+
+    private func answer(_ report: ReadyReport<Machine>) {
+        var directoryChanged = false
+        for applied in report.applied {
+            if applied.entry.kind == .normal, applied.entry.data.first == Machine.directoryMarker { directoryChanged = true }
+            guard let write = writes.removeValue(forKey: applied.entry.index) else { continue }
+            if applied.entry.term == write.term {
+                write.respond(write.answer(applied.response ?? nil))
+            } else {
+                // Another leader's entry took this index: the proposal is gone (Log Matching).
+                write.respond(.error("ERR the write was lost to a leader change before it committed; retry"))
+            }
+        }
+        if report.installedSnapshot != nil {
+            directoryChanged = true
+            // Everything the snapshot covers is decided; writes waiting there were not (or were) applied here.
+            let through = report.installedSnapshot!.metadata.index
+            for index in writes.keys where index <= through {
+                writes.removeValue(forKey: index)!.respond(.error("TRYAGAIN the node installed a snapshot; the outcome is unknown, check before retrying"))
+            }
+        }
+        for answered in report.answeredReads {
+            guard let batch = reads.removeValue(forKey: answered.context) else { continue }
+            for (pending, result) in zip(batch, answered.result) { pending.respond(pending.answer(result)) }
+        }
+        for context in report.abandonedReads {
+            for pending in reads.removeValue(forKey: context) ?? [] { pending.respond(.error("TRYAGAIN the leader changed before the read was confirmed")) }
+        }
+        if directoryChanged { updatePeers() }
+    }
+
+    private func startQueuedReads() {
+        guard !readQueue.isEmpty else { return }
+        let batch = readQueue
+        readQueue.removeAll()
+        let context = nextReadContext
+        nextReadContext += 1
+        do {
+            try host.read(batch.map(\.query), context: context)
+            reads[context] = batch
+        } catch {
+            let reply = refusal(error)
+            for pending in batch { pending.respond(reply) }
+        }
+    }
+
+    /// A new leader tells everyone where its clients should go (followers answer `-MOVED` with it).
+    private func publishOwnAddressAsLeader() {
+        let node = host.node
+        guard node.isLeader, publishedTerm != node.term, host.machine.directory[options.id] != options.address else { return }
+        publishedTerm = node.term
+        _ = try? host.propose(Machine.update(options.id, options.address))
+    }
+
+    private func updatePeers() {
+        var peers = options.initialPeers
+        for (id, address) in host.machine.directory where !address.peer.isEmpty { peers[id] = address.peer }
+        peers[options.id] = nil
+        guard peers != dialed else { return }
+        dialed = peers
+        outbound.sender?.setPeers(peers)
+    }
+
+    // MARK: Administration
+
+    private func handleRaft(_ arguments: [[UInt8]], respond: @escaping Respond) {
+        let words = arguments.map { String(decoding: $0, as: UTF8.self) }
+        switch (words.first?.uppercased(), words.count) {
+        case ("STATUS", 1): respond(.text(status()))
+        case ("ADD", 3), ("ADD", 4):
+            guard let id = NodeID(words[1]), id > 0, words.count == 3 || words[3].lowercased() == "learner",
+                  AddressParser.split(words[2]) != nil else {
+                return respond(.error("ERR usage: RAFT ADD ID HOST:PORT [learner]"))
+            }
+            guard host.node.isLeader else { return respond(notLeaderReply()) }
+            // The address first, so every member can dial the new one once the change is appended.
+            _ = try? host.propose(Machine.update(id, MemberAddress(peer: words[2], client: host.machine.directory[id]?.client ?? "")))
+            change([words.count == 4 ? .addLearner(id) : .addVoter(id)], respond: respond)
+        case ("REMOVE", 2), ("PROMOTE", 2):
+            guard let id = NodeID(words[1]), id > 0 else { return respond(.error("ERR usage: RAFT \(words[0].uppercased()) ID")) }
+            change([words[0].uppercased() == "REMOVE" ? .remove(id) : .promote(id)], respond: respond)
+        case ("TRANSFER", 2):
+            guard let id = NodeID(words[1]), id > 0 else { return respond(.error("ERR usage: RAFT TRANSFER ID")) }
+            do {
+                try host.transferLeadership(to: id)
+                scheduleFlush()
+                respond(.status("OK"))
+            } catch { respond(refusal(error)) }
+        case ("COMPACT", 1):
+            guard host.appliedIndex >= host.node.firstIndex else { return respond(.error("ERR nothing applied since the last snapshot")) }
+            do {
+                let snapshot = try host.compact(through: host.appliedIndex)
+                respond(.status("OK compacted through \(snapshot.metadata.index)"))
+            } catch {
+                respond(.error("ERR \(error)"))
+                fail("node \(options.id) \(error); stopping")
+            }
+        default:
+            respond(.error("ERR usage: RAFT STATUS | ADD ID HOST:PORT [learner] | REMOVE ID | PROMOTE ID | TRANSFER ID | COMPACT"))
+        }
+    }
+
+    private func change(_ changes: [ConfigChange], respond: @escaping Respond) {
+        guard host.node.isLeader else { return respond(notLeaderReply()) }
+        do {
+            let index = try host.proposeConfigChange(changes)
+            writes[index] = PendingWrite(term: host.node.term, answer: { _ in .status("OK") }, respond: respond)
+            scheduleFlush()
+        } catch {
+            respond(refusal(error))
+        }
+    }
+
+    /// `RAFT STATUS`: `key:value` lines.
+    public func status() -> String {
+        let node = host.node
+        let configuration = node.configuration
+        func list(_ ids: [NodeID]) -> String { ids.map(String.init).joined(separator: ",") }
+        let leader = node.leader
+        var lines = [
+            "id:\(options.id)", "role:\(node.role.rawValue)", "term:\(node.term)",
+            "leader_id:\(leader == .none ? 0 : leader)",
+            "leader_addr:\(leader == .none ? "" : host.machine.directory[leader]?.client ?? "")",
+            "commit_index:\(node.commitIndex)", "applied_index:\(host.appliedIndex)",
+            "last_index:\(node.lastIndex)", "snapshot_index:\(node.firstIndex - 1)",
+            "voters:\(list(configuration.voters))", "learners:\(list(configuration.learners))",
+        ]
+        if configuration.isJoint { lines.append("outgoing_voters:\(list(configuration.outgoingVoters))") }
+        lines.append("peer_addr:\(options.address.peer)")
+        lines.append("client_addr:\(options.address.client)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The host's transport: holds messages until the peer transport is connected.
+final class OutboundBuffer: Transport {
+    var sender: (any PeerSender)? {
+        didSet {
+            if let sender, !held.isEmpty { sender.send(held); held.removeAll() }
+        }
+    }
+    private var held: [Message] = []
+
+    func send(_ messages: [Message]) {
+        if let sender { sender.send(messages) } else { held.append(contentsOf: messages) }
+    }
+}
+
+/// Commands about the connection itself, answered without the cluster.
+enum ConnectionCommands {
+    static func reply(_ name: String, _ arguments: [[UInt8]]) -> Reply? {
+        switch name {
+        case "PING":
+            if arguments.isEmpty { return .status("PONG") }
+            return arguments.count == 1 ? .bulk(arguments[0]) : .wrongArity(name)
+        case "ECHO": return arguments.count == 1 ? .bulk(arguments[0]) : .wrongArity(name)
+        case "SELECT":
+            guard arguments.count == 1 else { return .wrongArity(name) }
+            return arguments[0] == Array("0".utf8) ? .status("OK") : .error("ERR DB index is out of range")
+        case "CONFIG":
+            guard arguments.count == 2, String(decoding: arguments[0], as: UTF8.self).uppercased() == "GET" else {
+                return .error("ERR raftd answers CONFIG GET only")
+            }
+            let key = String(decoding: arguments[1], as: UTF8.self).lowercased()
+            switch key {
+            case "save": return .array([.text("save"), .text("")])
+            case "appendonly": return .array([.text("appendonly"), .text("no")])
+            default: return .array([])
+            }
+        case "COMMAND": return .array([])
+        case "CLIENT": return .status("OK")
+        case "HELLO": return .error("NOPROTO raftd speaks RESP2 only")
+        default: return nil
+        }
+    }
+}
+
+/// `HOST:PORT` parsing, with IPv6 in brackets (`[::1]:7000`).
+public enum AddressParser {
+    /// The host and port, or nil when the text is not `HOST:PORT` with a port in 1…65535.
+    public static func split(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port), !host.isEmpty else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+}

@@ -1,0 +1,241 @@
+import RaftCore
+
+/// The one Ready loop: a `RaftNode` with its storage, transport and state machine.
+///
+/// Every node in this repository runs through this type — the simulator's (simulated network,
+/// `MemoryFileSystem`) and `raftd`'s (TCP, `PosixFileSystem`). Inputs go to the core; then
+/// `handleReady()` does what the core asks, in the order the core's `Ready` documents:
+/// 1. persist: a received snapshot, then the hard state and entries (durable when `mustSync`);
+/// 2. send the messages;
+/// 3. restore/apply: committed entries go to the state machine;
+/// 4. reads: confirmed reads are answered once applied through their read index;
+/// 5. `advance`.
+///
+/// Persisting before sending holds for leaders too: the paper allows a leader to send its
+/// appends while its own write is in flight (dissertation §10.2.1), but one fsync per Ready
+/// already batches every proposal that arrived meanwhile (group commit), and a single order for
+/// every role keeps the narration, the checker and the crash model simple.
+///
+/// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
+public final class NodeHost<Machine: StateMachine> {
+    /// The Raft core. Hosts change it only through the inputs below.
+    public private(set) var node: RaftNode
+    /// The replicated state machine, applied through `appliedIndex`.
+    public private(set) var machine: Machine
+    /// Where Readys are persisted.
+    public let storage: any NodeStorage
+    /// Where messages go.
+    public let transport: any Transport
+    /// Whether reports list every applied entry with its response (off: faster, for hosts that
+    /// neither narrate nor answer clients, such as the explorer's).
+    public var recordsApplied = true
+    /// The index the state machine reflects.
+    /// - Invariant: `appliedIndex == node.appliedIndex` between Readys.
+    public private(set) var appliedIndex: UInt64
+    /// Reads asked and not yet answered or abandoned, oldest first.
+    private var reads: [PendingRead] = []
+
+    private struct PendingRead {
+        var context: UInt64
+        var query: Machine.Query
+        /// The leader the read was asked under: when it changes, the read is abandoned.
+        var leader: NodeID
+        /// Set once the core confirmed the read.
+        var index: UInt64?
+    }
+
+    /// A host for a node built from what its storage recovered; the state machine is restored
+    /// from the node's snapshot, if it has one.
+    public init(node: RaftNode, storage: any NodeStorage, transport: any Transport) throws(StateMachineError) {
+        var machine = Machine()
+        if let snapshot = node.latestSnapshot { try machine.restore(snapshot.data) }
+        self.machine = machine
+        self.appliedIndex = node.latestSnapshot?.metadata.index ?? 0
+        self.node = node
+        self.storage = storage
+        self.transport = transport
+        precondition(appliedIndex == node.appliedIndex, "a new node has applied exactly its snapshot")
+    }
+
+    // MARK: Inputs (follow each with `handleReady()`)
+
+    /// Advances logical time by one tick.
+    public func tick() { node.tick() }
+    /// Makes the election timeout fire now.
+    public func campaign() { node.campaign() }
+    /// Hands a message from a peer to the core.
+    @discardableResult
+    public func step(_ message: Message) -> StepResult { node.step(message) }
+    /// Proposes a command; returns its log index.
+    public func propose(_ command: [UInt8]) throws(RaftError) -> UInt64 { try node.propose(command) }
+    /// Proposes several commands as one append; returns the last one's index.
+    public func propose<Commands: Collection>(batch commands: Commands) throws(RaftError) -> UInt64
+    where Commands.Element == [UInt8] {
+        try node.propose(batch: commands)
+    }
+    /// Proposes a membership change; returns its log index.
+    public func proposeConfigChange(_ changes: [ConfigChange]) throws(RaftError) -> UInt64 {
+        try node.proposeConfigChange(changes)
+    }
+    /// Starts a leadership transfer to `target`.
+    public func transferLeadership(to target: NodeID) throws(RaftError) { try node.transferLeadership(to: target) }
+
+    /// Starts a linearizable read (ReadIndex, dissertation §6.4): `query` is answered in a later
+    /// report once the core confirmed the read and the machine applied through its index.
+    /// `context` identifies the read and must be unique among pending reads.
+    public func read(_ query: Machine.Query, context: UInt64) throws(RaftError) {
+        precondition(!reads.contains { $0.context == context }, "read contexts are unique")
+        try node.readIndex(context)
+        reads.append(PendingRead(context: context, query: query, leader: node.leader))
+    }
+
+    /// The contexts of reads asked and not yet answered or abandoned, oldest first.
+    public var pendingReadContexts: [UInt64] { reads.map(\.context) }
+
+    /// Lets a caller change the core directly (the simulator's teaching commands); the host's own
+    /// invariants must still hold afterwards.
+    public func withNode<T>(_ body: (inout RaftNode) throws -> T) rethrows -> T {
+        defer { assert(appliedIndex == node.appliedIndex, "only Readys apply entries") }
+        return try body(&node)
+    }
+
+    // MARK: The Ready loop
+
+    /// Handles one Ready, if the core has one; nil when there was nothing to do.
+    public func handleReady() -> ReadyReport<Machine>? {
+        guard node.hasReady else { return nil }
+        let ready = node.ready()
+        var report = ReadyReport<Machine>()
+        report.softState = ready.softState
+        report.hardState = ready.hardState
+        report.entries = ready.entries
+        report.mustSync = ready.mustSync
+        // 1. Persist.
+        if let snapshot = ready.snapshot {
+            do { try storage.saveSnapshot(snapshot, hardState: ready.hardState, received: true) } catch {
+                report.failure = HostFailure(stage: .saveSnapshot, message: "\(error)")
+                return report
+            }
+            report.installedSnapshot = snapshot
+            do { try machine.restore(snapshot.data) } catch {
+                // Data from the network is validated where it enters: stop instead of trapping.
+                report.failure = HostFailure(stage: .restore, message: "\(error)")
+                return report
+            }
+            appliedIndex = snapshot.metadata.index
+        }
+        if ready.hardState != nil || !ready.entries.isEmpty {
+            do { try storage.save(hardState: ready.hardState, entries: ready.entries, mustSync: ready.mustSync) } catch {
+                report.failure = HostFailure(stage: .save, message: "\(error)")
+                return report
+            }
+        }
+        // 2. Send.
+        if !ready.messages.isEmpty { transport.send(ready.messages) }
+        report.messages = ready.messages
+        // 3. Apply.
+        apply(ready.committedEntries, into: &report)
+        // 4. Reads.
+        confirm(ready.readStates, into: &report)
+        abandonReadsOfAGoneLeader(into: &report)
+        answerReads(into: &report)
+        // 5. Advance.
+        node.advance(ready)
+        assert(appliedIndex == node.appliedIndex, "the machine applied exactly what the core handed over")
+        return report
+    }
+
+    /// Handles Readys until the core has none (at most `maxRounds`), or until one fails.
+    public func handleAllReady(maxRounds: Int = 16) -> [ReadyReport<Machine>] {
+        var reports: [ReadyReport<Machine>] = []
+        while reports.count < maxRounds, let report = handleReady() {
+            reports.append(report)
+            if report.failure != nil { break }
+        }
+        return reports
+    }
+
+    private func apply(_ entries: [Entry], into report: inout ReadyReport<Machine>) {
+        guard let last = entries.last else { return }
+        precondition(entries.first!.index == appliedIndex + 1, "committed entries follow the applied index")
+        for entry in entries {
+            var response: Machine.Response?
+            if entry.kind == .normal {
+                response = machine.apply(entry.data, index: entry.index)
+            } else {
+                machine.skip(index: entry.index)
+            }
+            if recordsApplied { report.applied.append(.init(entry: entry, response: response)) }
+        }
+        appliedIndex = last.index
+        report.appliedThrough = last.index
+    }
+
+    private func confirm(_ states: [ReadState], into report: inout ReadyReport<Machine>) {
+        for state in states {
+            guard let position = reads.firstIndex(where: { $0.context == state.context }) else { continue }
+            reads[position].index = state.index
+            report.confirmedReads.append(state)
+        }
+    }
+
+    /// A read not yet confirmed when the leader it was asked under is gone will never be: the
+    /// core forgets pending reads when it stops leading (its client must retry).
+    private func abandonReadsOfAGoneLeader(into report: inout ReadyReport<Machine>) {
+        guard !reads.isEmpty else { return }
+        let leader = node.leader
+        reads.removeAll { read in
+            guard read.index == nil, read.leader != leader else { return false }
+            report.abandonedReads.append(read.context)
+            return true
+        }
+    }
+
+    private func answerReads(into report: inout ReadyReport<Machine>) {
+        guard !reads.isEmpty else { return }
+        reads.removeAll { read in
+            guard let index = read.index, appliedIndex >= index else { return false }
+            report.answeredReads.append(.init(context: read.context, query: read.query,
+                                              result: machine.query(read.query), appliedIndex: appliedIndex))
+            return true
+        }
+    }
+
+    // MARK: Compaction
+
+    /// Snapshots the state machine as it was right after applying `index` and drops the log it
+    /// covers (dissertation §5.1); persisted before the core forgets the entries' bytes.
+    public func compact(through index: UInt64) throws(HostFailure) -> Snapshot {
+        precondition(index >= node.firstIndex && index <= appliedIndex, "compaction covers applied entries after the snapshot")
+        let data = state(at: index).snapshot()
+        let taken: Snapshot
+        do { taken = try node.compact(through: index, data: data) } catch {
+            preconditionFailure("compaction of an applied index failed: \(error)")
+        }
+        do { try storage.saveSnapshot(taken, hardState: nil, received: false) } catch {
+            throw HostFailure(stage: .compact, message: "\(error)")
+        }
+        return taken
+    }
+
+    /// Whether at least `thresholdEntries` applied entries follow the latest snapshot (0: never).
+    public func isCompactionDue(thresholdEntries: Int) -> Bool {
+        thresholdEntries > 0 && appliedIndex >= node.firstIndex
+            && appliedIndex - node.firstIndex + 1 >= UInt64(thresholdEntries)
+    }
+
+    /// The machine right after applying `index`: the live one, or one replayed from the snapshot.
+    private func state(at index: UInt64) -> Machine {
+        if index == appliedIndex { return machine }
+        var replay = Machine()
+        if let snapshot = node.latestSnapshot {
+            do { try replay.restore(snapshot.data) } catch {
+                preconditionFailure("the node's own snapshot does not restore: \(error)")
+            }
+        }
+        for entry in node.entries where entry.index <= index {
+            if entry.kind == .normal { _ = replay.apply(entry.data, index: entry.index) } else { replay.skip(index: entry.index) }
+        }
+        return replay
+    }
+}

@@ -1,0 +1,174 @@
+import RaftCore
+
+/// Delivering, dropping and duplicating messages of the simulated network.
+extension Cluster {
+    /// Which messages a `deliver`/`drop` selects.
+    public enum Selector: Equatable, Sendable {
+        /// The oldest message.
+        case oldest
+        /// These ids, in this order.
+        case ids([Int])
+        /// Every message from → to.
+        case link(from: NodeID, to: NodeID)
+        /// Every message to this node.
+        case to(NodeID)
+        /// Every message from this node.
+        case from(NodeID)
+        /// Everything in flight now.
+        case all
+    }
+
+    /// Delivers one message by its position in flight.
+    func deliver(at position: Int) {
+        let item = network.remove(at: position)
+        let message = item.message
+        say(Describe.line(item))
+        if let reason = lossReason(message) {
+            say("  lost: \(reason)")
+            return
+        }
+        let r = Int(message.to) - 1
+        let host = hosts[r]!
+        if let trap = overwriteOfCommitted(host.node, message) {
+            // The core would stop on a precondition here; that can only happen after safety was
+            // already broken, so report it and lose the message instead of crashing the REPL.
+            say("  lost: \(Describe.n(message.to)) refuses to overwrite committed entry \(trap.index) (term \(trap.ours)) with term \(trap.theirs)")
+            reportViolation("State Machine Safety",
+                "\(Describe.n(message.from)) told \(Describe.n(message.to)) to replace its committed entry \(trap.index) (term \(trap.ours)) with one of term \(trap.theirs)")
+            stepCount += 1
+            return
+        }
+        let before = narratedState(r)
+        let result = host.step(message)
+        if case .ignored(let reason) = result {
+            say("  \(Describe.n(message.to)) ignores it: \(reason)")
+        }
+        handleReady(r, before: before)
+        checkInvariants()
+    }
+
+    private func overwriteOfCommitted(_ node: RaftNode, _ message: Message) -> (index: UInt64, ours: UInt64, theirs: UInt64)? {
+        guard case .append(let append) = message else { return nil }
+        let processes = append.term > node.term || (append.term == node.term && node.role != .leader)
+            || node.config.unsafe.contains(.ignoreStaleTerm)
+        guard processes, append.prevLogIndex >= node.commitIndex,
+              node.term(at: append.prevLogIndex) == append.prevLogTerm else { return nil }
+        for entry in append.entries {
+            guard let ours = node.term(at: entry.index) else { return nil }
+            if ours != entry.term {
+                return entry.index <= node.commitIndex ? (entry.index, ours, entry.term) : nil
+            }
+        }
+        return nil
+    }
+
+    private func select(_ selector: Selector) throws(SimError) -> [Int] {
+        let inFlight = network.inFlight
+        switch selector {
+        case .oldest:
+            guard let first = inFlight.first else { throw SimError("no message is in flight") }
+            return [first.id]
+        case .ids(let wanted):
+            var seen: [Int] = []
+            for id in wanted {
+                guard network.position(ofMessage: id) != nil else {
+                    throw SimError(id >= nextMessageID ? "no message #\(id) yet (the next id is #\(nextMessageID))" : "#\(id) is not in flight any more")
+                }
+                guard !seen.contains(id) else { throw SimError("#\(id) is named twice") }
+                seen.append(id)
+            }
+            return seen
+        case .link(let from, let to):
+            try validate(from)
+            try validate(to)
+            let chosen = inFlight.filter { $0.message.from == from && $0.message.to == to }.map(\.id)
+            if chosen.isEmpty { throw SimError("no message from \(Describe.n(from)) to \(Describe.n(to)) is in flight") }
+            return chosen
+        case .to(let to):
+            try validate(to)
+            let chosen = inFlight.filter { $0.message.to == to }.map(\.id)
+            if chosen.isEmpty { throw SimError("no message to \(Describe.n(to)) is in flight") }
+            return chosen
+        case .from(let from):
+            try validate(from)
+            let chosen = inFlight.filter { $0.message.from == from }.map(\.id)
+            if chosen.isEmpty { throw SimError("no message from \(Describe.n(from)) is in flight") }
+            return chosen
+        case .all:
+            if inFlight.isEmpty { throw SimError("no message is in flight") }
+            return inFlight.map(\.id)
+        }
+    }
+
+    /// Delivers the selected messages in order; messages they cause stay in flight.
+    @discardableResult
+    public func deliver(_ selector: Selector) throws(SimError) -> [String] {
+        let chosen = try select(selector)
+        begin()
+        for id in chosen {
+            if let position = network.position(ofMessage: id) { deliver(at: position) }
+        }
+        return finish()
+    }
+
+    /// Loses the selected messages.
+    @discardableResult
+    public func drop(_ selector: Selector) throws(SimError) -> [String] {
+        let chosen = try select(selector)
+        begin()
+        for id in chosen {
+            if let position = network.position(ofMessage: id) {
+                // Removed outside `say`, whose text is built only when narrating.
+                let dropped = network.remove(at: position)
+                say("dropped \(Describe.line(dropped))")
+            }
+        }
+        return finish()
+    }
+
+    /// Puts a copy of each selected message in flight under a new id (the network delivers it twice).
+    @discardableResult
+    public func duplicate(_ selector: Selector) throws(SimError) -> [String] {
+        let chosen = try select(selector)
+        begin()
+        for id in chosen {
+            guard let position = network.position(ofMessage: id) else { continue }
+            let copy = network.duplicate(at: position)
+            say("#\(id) duplicated as #\(copy.id)")
+        }
+        return finish()
+    }
+
+    /// The default bound of `stabilize`.
+    public static let defaultStabilizeLimit = 100_000
+
+    /// Delivers the oldest message until none is in flight, at most `limit` deliveries.
+    /// Narrates the first `narrationLimit` deliveries, then only counts.
+    @discardableResult
+    public func stabilize(limit: Int = Cluster.defaultStabilizeLimit, narrationLimit: Int = 200) throws(SimError) -> [String] {
+        guard limit >= 1 else { throw SimError("the limit must be at least 1") }
+        begin()
+        let wasNarrating = isNarrating
+        defer { isNarrating = wasNarrating }
+        var delivered = 0
+        while !network.inFlight.isEmpty && delivered < limit {
+            if delivered == narrationLimit && isNarrating {
+                isNarrating = false
+                lines.append("  … (narration stops here; the rest is summarised)")
+            }
+            deliver(at: 0)
+            delivered += 1
+        }
+        let remaining = network.inFlight.count
+        lines.append("stabilize: delivered \(delivered) message\(delivered == 1 ? "" : "s")" + (remaining > 0 ? "; \(remaining) still in flight (limit \(limit))" : "; nothing in flight"))
+        if wasNarrating && delivered > narrationLimit {
+            // The narration was cut short: say where things ended up.
+            let state = ids.map { id -> String in
+                guard let node = node(id) else { return "\(Describe.n(id)) down" }
+                return "\(Describe.n(id)) \(node.role == .leader ? "leader " : "")t\(node.term) commit \(node.commitIndex)"
+            }
+            lines.append("now: " + state.joined(separator: ", "))
+        }
+        return finish()
+    }
+}

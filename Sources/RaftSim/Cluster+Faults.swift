@@ -1,0 +1,137 @@
+import RaftCore
+import RaftHost
+
+/// Faults: crashes, restarts from disk, partitions, and rewriting a crashed node's disk.
+extension Cluster {
+    func crashNode(_ i: Int) {
+        pendingReads.removeAll { $0.node == i }
+        disks[i].crash(generator: &generator)
+        hosts[i] = nil
+    }
+
+    /// Loses the node's volatile state and its unsynced writes.
+    @discardableResult
+    public func crash(_ id: NodeID) throws(SimError) -> [String] {
+        try requireUp(id)
+        begin()
+        crashNode(Int(id) - 1)
+        let disk = disks[Int(id) - 1]
+        let unsynced = disk.isSyncOn ? "" : disk.location.hasPrefix("memory:")
+            ? ", and so are its unsynced writes"
+            : " (its unsynced writes survive: on real files only a power loss would lose them)"
+        say("\(Describe.n(id)) crashes: volatile state is gone\(unsynced)")
+        checkInvariants()
+        return finish()
+    }
+
+    /// Rebuilds the node from its disk through storage recovery.
+    @discardableResult
+    public func restart(_ id: NodeID) throws(SimError) -> [String] {
+        try validate(id)
+        let i = Int(id) - 1
+        guard hosts[i] == nil else { throw SimError("\(Describe.n(id)) is already up (crash it first)") }
+        var recovered = try disks[i].recover()
+        var notes = recovered.notes
+        if let problem = Cluster.logProblem(recovered.entries, after: recovered.snapshot?.metadata.index ?? 0) {
+            throw SimError("\(Describe.n(id)) cannot start: its disk holds \(problem)")
+        }
+        if let last = recovered.entries.last, last.term > recovered.hardState.term {
+            notes.append("the hard state's term \(recovered.hardState.term) is below the last entry's term \(last.term); starting in term \(last.term) with no vote")
+            recovered.hardState = HardState(term: last.term, vote: .none, commit: recovered.hardState.commit)
+        }
+        let node = RaftNode(config: nodeConfig(id), configuration: configuration,
+                            hardState: recovered.hardState, entries: recovered.entries, snapshot: recovered.snapshot)
+        let host: SimHost
+        do { host = try SimHost(node: node, storage: disks[i], transport: network) } catch {
+            throw SimError("\(Describe.n(id)) cannot start: the state-machine data of its snapshot does not decode (\(error))")
+        }
+        begin()
+        hosts[i] = host
+        let commit = node.commitIndex
+        persistedLast[i] = (recovered.snapshot?.metadata.index ?? 0) + UInt64(recovered.entries.count)
+        checker.nodeRestarted(i, commit: commit)
+        let hard = recovered.hardState
+        say("\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(commit), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")")
+        if let snapshot = recovered.snapshot { say("  \(Describe.n(id)) restores its state machine from its snapshot through \(Describe.at(snapshot.metadata.index, snapshot.metadata.term)): \(host.machine.contentsDescription)") }
+        for note in notes { say("  recovery: \(note)") }
+        handleReady(i, before: narratedState(i))
+        checkInvariants()
+        return finish()
+    }
+
+    static func logProblem(_ entries: [Entry], after start: UInt64 = 0) -> String? {
+        var lastTerm: UInt64 = 0
+        for (offset, entry) in entries.enumerated() {
+            if entry.index != start + UInt64(offset + 1) { return "entry index \(entry.index) where \(start + UInt64(offset + 1)) was expected" }
+            if entry.term == 0 { return "entry \(entry.index) with term 0" }
+            if entry.term < lastTerm { return "entry \(entry.index) of term \(entry.term) after term \(lastTerm)" }
+            lastTerm = entry.term
+        }
+        return nil
+    }
+
+    /// Splits the cluster: messages between different groups are lost on delivery. Nodes not
+    /// named form one more group together. Replaces any earlier partition.
+    @discardableResult
+    public func partition(_ groups: [[NodeID]]) throws(SimError) -> [String] {
+        var named: [NodeID] = []
+        for group in groups {
+            if group.isEmpty { throw SimError("a group of the partition is empty") }
+            for id in group {
+                try validate(id)
+                if named.contains(id) { throw SimError("\(Describe.n(id)) is named twice") }
+                named.append(id)
+            }
+        }
+        var all = groups
+        let rest = ids.filter { !named.contains($0) }
+        if !rest.isEmpty { all.append(rest) }
+        if all.count < 2 { throw SimError("a partition needs at least two groups") }
+        begin()
+        network.cut(between: all, ids: ids)
+        say("partition: " + all.map { $0.map(Describe.n).joined(separator: " ") }.joined(separator: " | "))
+        return finish()
+    }
+
+    /// Restores every link.
+    @discardableResult
+    public func heal() -> [String] {
+        begin()
+        network.restoreLinks(ids: ids)
+        say("every link is restored")
+        return finish()
+    }
+
+    /// Lays down a log of the given terms at indexes 1…k on a crashed node's disk, with hard
+    /// state term `term` (default: the last entry's term), no vote and commit 0.
+    @discardableResult
+    public func setLog(_ id: NodeID, terms: [UInt64], hardTerm: UInt64?) throws(SimError) -> [String] {
+        try validate(id)
+        let i = Int(id) - 1
+        guard hosts[i] == nil else { throw SimError("\(Describe.n(id)) is up; crash it first (setlog rewrites a crashed node's disk)") }
+        guard terms.count <= 100_000 else { throw SimError("at most 100000 entries") }
+        var last: UInt64 = 0
+        for term in terms {
+            guard term >= 1 else { throw SimError("terms start at 1") }
+            guard term >= last else { throw SimError("terms must not decrease along a log (\(term) after \(last))") }
+            last = term
+        }
+        let term = hardTerm ?? last
+        guard term >= last else { throw SimError("the hard-state term \(term) is below the last entry's term \(last)") }
+        // Where another running node holds an entry with the same index and term, copy it, so
+        // the fabricated log agrees with the real ones (Log Matching) wherever the terms do.
+        let entries = terms.enumerated().map { offset, term in
+            let index = UInt64(offset + 1)
+            for case let other? in hosts.lazy.map({ $0?.node }) where index >= other.firstIndex && other.term(at: index) == term {
+                return other.entries[Int(index - other.firstIndex)]
+            }
+            return Entry(term: term, index: index, kind: .normal, data: Array("setlog \(index)".utf8))
+        }
+        try disks[i].replace(hardState: HardState(term: term, vote: .none, commit: 0), entries: entries)
+        begin()
+        checker.nodeRewritten(i, term: term)
+        persistedLast[i] = UInt64(entries.count)
+        say("\(Describe.n(id))'s disk now holds \(entries.isEmpty ? "an empty log" : Describe.entryRange(entries)) and term \(term), no vote")
+        return finish()
+    }
+}

@@ -1,0 +1,173 @@
+import RaftCore
+import RaftDaemon
+import RaftHost
+import RaftStorage
+import Testing
+
+/// Three runtimes wired by an in-memory network and a task queue: the runtime's behaviour toward
+/// clients (writes, reads, redirects, administration) without sockets, deterministically.
+final class MemoryCluster {
+    final class Link: PeerSender, @unchecked Sendable {
+        let cluster: MemoryCluster
+        var peers: [NodeID: String] = [:]
+        init(_ cluster: MemoryCluster) { self.cluster = cluster }
+        func send(_ messages: [Message]) { cluster.network.append(contentsOf: messages) }
+        func setPeers(_ peers: [NodeID: String]) { self.peers = peers }
+    }
+
+    var runtimes: [NodeRuntime<KeyValueService>] = []
+    var links: [Link] = []
+    var network: [Message] = []
+    var tasks: [() -> Void] = []
+    var down: Set<NodeID> = []
+    let failures = Box<[String]>([])
+
+    init(count: Int = 3, name: String = #function) throws {
+        let voters = (1...count).map { NodeID($0) }
+        for id in voters {
+            var config = Config(id: id)
+            config.seed = 11
+            let node = RaftNode(config: config, configuration: Configuration(voters: voters))
+            let storage = try LogStorage.open(directory: "/\(name)/n\(id)", fileSystem: MemoryFileSystem())
+            var options = RuntimeOptions(id: id, address: MemberAddress(peer: "127.0.0.1:\(7000 + id)", client: "127.0.0.1:\(6000 + id)"),
+                                         initialPeers: Dictionary(uniqueKeysWithValues: voters.map { ($0, "127.0.0.1:\(7000 + $0)") }))
+            options.snapshotEntries = 0
+            let failures = self.failures
+            let runtime = try NodeRuntime<KeyValueService>(node: node, storage: storage, options: options, log: { _ in },
+                                                           fail: { message in failures.value.append(message) },
+                                                           schedule: { [unowned self] task in self.tasks.append(task) })
+            let link = Link(self)
+            runtime.connect(link)
+            runtimes.append(runtime)
+            links.append(link)
+        }
+    }
+
+    /// Runs queued tasks and delivers messages until both are empty.
+    func settle() {
+        var steps = 0
+        while (!tasks.isEmpty || !network.isEmpty) && steps < 100_000 {
+            steps += 1
+            if !tasks.isEmpty { tasks.removeFirst()(); continue }
+            let message = network.removeFirst()
+            guard !down.contains(message.to), !down.contains(message.from) else { continue }
+            runtimes[Int(message.to) - 1].receive(message)
+        }
+    }
+
+    func elect(_ id: NodeID) {
+        runtimes[Int(id) - 1].host.campaign()
+        runtimes[Int(id) - 1].handle([Array("PING".utf8)]) { _ in }
+        // A flush is scheduled by the next input; tick once to get one.
+        runtimes[Int(id) - 1].tick()
+        settle()
+    }
+
+    /// Sends a command to node `id` and returns the reply once the cluster settled.
+    func command(_ id: NodeID, _ words: String...) -> Reply? {
+        let box = Box<Reply?>(nil)
+        runtimes[Int(id) - 1].handle(words.map { Array($0.utf8) }) { reply in box.value = reply }
+        settle()
+        return box.value
+    }
+}
+
+@Suite struct RuntimeTests {
+    @Test func writesAreAnsweredOnceAppliedAndReadsAreLinearizable() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        #expect(cluster.runtimes[0].host.node.isLeader)
+        #expect(cluster.command(1, "SET", "k", "hello world") == .status("OK"))
+        #expect(cluster.command(1, "GET", "k") == .bulk(Array("hello world".utf8)))
+        #expect(cluster.command(1, "INCR", "n") == .integer(1))
+        #expect(cluster.command(1, "INCRBY", "n", "41") == .integer(42))
+        #expect(cluster.command(1, "INCR", "k") == .error("ERR value is not an integer or out of range"))
+        #expect(cluster.command(1, "EXISTS", "k", "n", "x") == .integer(2))
+        #expect(cluster.command(1, "DEL", "k", "x") == .integer(1))
+        #expect(cluster.command(1, "GET", "k") == .bulk(nil))
+        for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["n": "42"]) }
+    }
+
+    @Test func followersRedirectToTheLeadersClientAddress() throws {
+        let cluster = try MemoryCluster()
+        // Before any leader: retry later.
+        #expect(cluster.command(2, "GET", "k") == .error("TRYAGAIN no leader"))
+        cluster.elect(1)
+        // The leader published its client address through the log; followers know it.
+        #expect(cluster.command(2, "SET", "k", "v") == .error("MOVED 0 127.0.0.1:6001"))
+        #expect(cluster.command(3, "GET", "k") == .error("MOVED 0 127.0.0.1:6001"))
+        let status = try #require(cluster.command(2, "RAFT", "STATUS"))
+        guard case .bulk(let bytes?) = status else { Issue.record("status is not a bulk string"); return }
+        let text = String(decoding: bytes, as: UTF8.self)
+        for line in ["id:2", "role:follower", "leader_id:1", "leader_addr:127.0.0.1:6001", "voters:1,2,3", "learners:"] {
+            #expect(text.contains(line + "\n"), "\(line) in \(text)")
+        }
+    }
+
+    @Test func connectionCommandsAndBadInputGetRedisAnswers() throws {
+        let cluster = try MemoryCluster()
+        #expect(cluster.command(1, "PING") == .status("PONG"))
+        #expect(cluster.command(1, "ping", "x") == .bulk(Array("x".utf8)))
+        #expect(cluster.command(1, "SELECT", "0") == .status("OK"))
+        #expect(cluster.command(1, "SELECT", "1") == .error("ERR DB index is out of range"))
+        #expect(cluster.command(1, "CONFIG", "GET", "save") == .array([.text("save"), .text("")]))
+        #expect(cluster.command(1, "COMMAND", "DOCS") == .array([]))
+        #expect(cluster.command(1, "HELLO", "3") == .error("NOPROTO raftd speaks RESP2 only"))
+        #expect(cluster.command(1, "GET") == .error("ERR wrong number of arguments for 'get' command"))
+        #expect(cluster.command(1, "SET", "k", "v", "EX", "10") == .error("ERR syntax error (raftd's SET takes no options)"))
+        #expect(cluster.command(1, "FLUSHALL")?.isError == true)
+        #expect(cluster.command(1, "RAFT", "ADD", "x", "y") == .error("ERR usage: RAFT ADD ID HOST:PORT [learner]"))
+    }
+
+    @Test func aWriteOverwrittenByAnotherLeaderIsRefusedNotAcknowledged() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        #expect(cluster.command(1, "SET", "a", "1") == .status("OK"))
+        // n1 is cut off; its next write cannot commit.
+        cluster.down = [1]
+        let box = Box<Reply?>(nil)
+        cluster.runtimes[0].handle(["SET", "a", "lost"].map { Array($0.utf8) }) { reply in box.value = reply }
+        cluster.settle()
+        #expect(box.value == nil, "no answer while the write is not committed")
+        // Time passes for n2 and n3 without n1: one of them leads a higher term and writes at the same index.
+        for _ in 0..<40 where !cluster.runtimes[1...].contains(where: { $0.host.node.isLeader }) {
+            cluster.runtimes[1].tick()
+            cluster.runtimes[2].tick()
+            cluster.settle()
+        }
+        let leader = try #require(cluster.runtimes.firstIndex { $0.host.node.isLeader && $0.host.node.id != 1 }).advanced(by: 1)
+        #expect(cluster.command(NodeID(leader), "SET", "a", "2") == .status("OK"))
+        // n1 comes back and learns the new leader's log: its own entry at that index is replaced.
+        cluster.down = []
+        for _ in 0..<3 {
+            cluster.runtimes[leader - 1].tick()
+            cluster.settle()
+        }
+        #expect(box.value == .error("ERR the write was lost to a leader change before it committed; retry"))
+        #expect(cluster.command(NodeID(leader), "GET", "a") == .bulk(Array("2".utf8)))
+        #expect(cluster.runtimes[0].host.machine.inner.values["a"] == "2")
+    }
+
+    @Test func membershipIsAdministeredThroughRaftCommands() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        #expect(cluster.command(1, "RAFT", "REMOVE", "3") == .status("OK"))
+        cluster.runtimes[0].tick()
+        cluster.settle()
+        #expect(cluster.runtimes[0].host.node.configuration.voters == [1, 2])
+        #expect(cluster.command(1, "RAFT", "COMPACT")?.isStatus == true)
+        #expect(cluster.runtimes[0].host.node.firstIndex > 1)
+        #expect(cluster.failures.value.isEmpty)
+    }
+}
+
+extension Reply {
+    var isError: Bool { if case .error = self { return true } else { return false } }
+    var isStatus: Bool { if case .status = self { return true } else { return false } }
+}
+
+/// A value the runtimes' reply closures write; the tests run on one thread.
+final class Box<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}

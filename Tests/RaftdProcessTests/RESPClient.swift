@@ -1,0 +1,95 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking RESP2 client for tests: one request, one reply, with a deadline.
+final class RESPClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    /// Connects to 127.0.0.1:port; nil when nothing listens.
+    init?(port: Int, timeoutSeconds: Int = 5) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); return nil }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// A reply: status, error, integer, bulk (nil: null) or array.
+    indirect enum Value: Equatable {
+        case status(String), error(String), integer(Int64), bulk(String?), array([Value])
+    }
+
+    /// Sends raw bytes (garbage tests).
+    func sendRaw(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+    }
+
+    /// Sends a command and reads its reply; nil on a timeout or a closed connection.
+    func call(_ words: String...) -> Value? { call(words) }
+
+    func call(_ words: [String]) -> Value? {
+        var request = "*\(words.count)\r\n"
+        for word in words { request += "$\(word.utf8.count)\r\n\(word)\r\n" }
+        guard sendRaw(Array(request.utf8)) else { return nil }
+        return readValue()
+    }
+
+    private func readLine() -> String? {
+        while true {
+            if let end = buffer.firstIndex(of: 10), end > 0, buffer[end - 1] == 13 {
+                let line = String(decoding: buffer[..<(end - 1)], as: UTF8.self)
+                buffer.removeFirst(end + 1)
+                return line
+            }
+            guard fill() else { return nil }
+        }
+    }
+
+    private func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        guard count > 0 else { return false }
+        buffer.append(contentsOf: chunk[..<count])
+        return true
+    }
+
+    private func readValue() -> Value? {
+        guard let line = readLine(), let marker = line.first else { return nil }
+        let rest = String(line.dropFirst())
+        switch marker {
+        case "+": return .status(rest)
+        case "-": return .error(rest)
+        case ":": return Int64(rest).map(Value.integer)
+        case "$":
+            guard let count = Int(rest) else { return nil }
+            if count < 0 { return .bulk(nil) }
+            while buffer.count < count + 2 { guard fill() else { return nil } }
+            let text = String(decoding: buffer[..<count], as: UTF8.self)
+            buffer.removeFirst(count + 2)
+            return .bulk(text)
+        case "*":
+            guard let count = Int(rest) else { return nil }
+            var values: [Value] = []
+            for _ in 0..<max(count, 0) {
+                guard let value = readValue() else { return nil }
+                values.append(value)
+            }
+            return .array(values)
+        default: return nil
+        }
+    }
+}
