@@ -25,6 +25,8 @@ extension PeerWire {
             let configuration = m.snapshot.metadata.configuration
             let members = configuration.voters.count + configuration.outgoingVoters.count + configuration.learners.count
             return common + 8 + 8 + 4 + (1 + 3 * 2 + 8 * members) + 4 + m.snapshot.data.count
+        case .readIndex: return common + 8
+        case .readIndexResponse: return common + 8 + 8
         }
     }
 

@@ -37,6 +37,8 @@ struct PeerTransportTests {
         case .heartbeatResponse(var m): m.from = from; m.to = to; return .heartbeatResponse(m)
         case .timeoutNow(var m): m.from = from; m.to = to; return .timeoutNow(m)
         case .installSnapshot(var m): m.from = from; m.to = to; return .installSnapshot(m)
+        case .readIndex(var m): m.from = from; m.to = to; return .readIndex(m)
+        case .readIndexResponse(var m): m.from = from; m.to = to; return .readIndexResponse(m)
         }
     }
 
