@@ -43,7 +43,7 @@ public func fuzzMessage(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
         let to = NodeID(b.u8() % 3)
         let term = b.u64()
         let message: Message
-        switch b.u8() % 7 {
+        switch b.u8() % 9 {
         case 0:
             var list: [Entry] = []
             let n = Int(b.u8() % 4)
@@ -54,6 +54,8 @@ public func fuzzMessage(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
         case 3: message = .voteResponse(VoteResponse(from: from, to: to, term: term, isGranted: b.u8() & 1 == 1, isPreVote: b.u8() & 1 == 1))
         case 4: message = .heartbeat(Heartbeat(from: from, to: to, term: term, commit: b.u64(), readContext: b.u8() & 1 == 1 ? b.u64() : nil))
         case 5: message = .heartbeatResponse(HeartbeatResponse(from: from, to: to, term: term, readContext: b.u8() & 1 == 1 ? b.u64() : nil))
+        case 6: message = .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: b.u64()))
+        case 7: message = .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: b.u64(), index: b.u64()))
         default: message = .timeoutNow(TimeoutNow(from: from, to: to, term: term))
         }
         _ = node.step(message)

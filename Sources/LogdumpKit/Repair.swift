@@ -82,7 +82,7 @@ public struct Repairer {
             out.line("nothing to repair")
             out.flush()
             return .clean
-        } else if status == .tornTail {
+        } else if status == .tornTail || (pre.failureMarker != nil && pre.problems.allSatisfy { $0.class == .tornTail || $0.file == FailureMarker.fileName }) {
             planned = try planTornTail(pre: pre, scanner: scanner)
         } else {
             out.line("refused: \(verdictWord(status)) is not a torn tail; cutting it loses entries that were acknowledged as durable.")
@@ -152,11 +152,24 @@ public struct Repairer {
             }
             let point = pre.lastBatch.map { "batch \($0.batchSequence), which ends the log at index \(pre.lastIndex), term \(pre.lastTerm)" } ?? "the segment header"
             if t.removeFile {
-                explanation.append("why it is safe: \(t.file) is the last segment and its header was never completely written: it holds nothing, so removing it loses nothing")
+                explanation.append(t.unacknowledgedEntries == 0
+                    ? "why it is safe: \(t.file) is the last segment and its header was never completely written: it holds nothing, so removing it loses nothing"
+                    : "why it is safe: \(t.file) is the last segment, its header never reached the disk and none of its batches was synced (sync policy never): nothing in it was acknowledged")
             } else {
-                explanation.append("why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no valid record follows it.")
-                explanation.append("  A batch marker is written before every fsync and a save is acknowledged only after it, so nothing after offset \(t.cutOffset) was ever acknowledged.")
+                explanation.append("why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no synced batch marker after it is followed by more data.")
+                explanation.append("  A batch marker is written before every fsync, a save is acknowledged only after it, and the next save writes only after that: what follows offset \(t.cutOffset) is the write(s) of saves whose sync never returned, so nothing there was ever acknowledged (a crash may keep a later page of such a write and lose an earlier one).")
             }
+        }
+        if pre.failureMarker != nil {
+            if pre.tornTail == nil {
+                _ = try LogInput.run { () throws(StorageError) in
+                    try scanner.scan { r, _ in
+                        guard r.kind == .entry, pre.isInTornTail(file: r.file, offset: r.offset) else { return }
+                        appendRun(&runs, term: r.term, index: r.index)
+                    }
+                }
+            }
+            explanation.append("why the failure marker's undo is safe: the write whose sync failed was never acknowledged (a save returns only after its sync), so cutting it back loses nothing; storage could not do it itself")
         }
         plan.summary = plan.summary.filter { !$0.hasPrefix("nothing to cut") }
         if let rewrite = hardStateSlotRewrite(pre) {

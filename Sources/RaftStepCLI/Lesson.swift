@@ -1,3 +1,5 @@
+import RaftSim
+
 /// A guided lesson: a Markdown file in `lessons/` with a front matter, narrative text, and fenced
 /// `raftstep` blocks. Each block is one step: its command lines are what the learner is asked to
 /// type, its `expect` lines are what must hold before the lesson moves on (the learner must also
@@ -189,5 +191,18 @@ extension String {
         while let first = chars.first, first == " " || first == "\t" { chars = chars.dropFirst() }
         while let last = chars.last, last == " " || last == "\t" || last == "\r" { chars = chars.dropLast() }
         return String(chars)
+    }
+}
+
+extension Lesson {
+    /// A session on the lesson's cluster (its nodes, seed and voters); outside `LessonRunner`, so
+    /// that builds without readline (the fuzz target) have it too.
+    func makeSession(color: Bool = false) throws(SimError) -> Session {
+        var options = SessionOptions()
+        options.cluster.nodeCount = nodes
+        options.cluster.seed = seed
+        options.cluster.voterCount = voters
+        options.color = color
+        return try Session(options: options)
     }
 }

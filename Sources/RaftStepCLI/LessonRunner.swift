@@ -20,20 +20,11 @@ public enum LessonRunner {
         return lines
     }
 
-    static func session(for lesson: Lesson, color: Bool = false) throws(SimError) -> Session {
-        var options = SessionOptions()
-        options.cluster.nodeCount = lesson.nodes
-        options.cluster.seed = lesson.seed
-        options.cluster.voterCount = lesson.voters
-        options.color = color
-        return try Session(options: options)
-    }
-
     /// Runs every suggested command and checks every expectation; `verbose` also writes the
     /// transcript. Returns whether the whole lesson passed.
     public static func check(_ lesson: Lesson, verbose: Bool = false, write: (String) -> Void) -> Bool {
         let session: Session
-        do { session = try self.session(for: lesson) } catch {
+        do { session = try lesson.makeSession() } catch {
             write("lesson \(lesson.number): cannot start its cluster: \(error)")
             return false
         }

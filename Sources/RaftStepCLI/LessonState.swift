@@ -31,7 +31,7 @@ struct LessonState {
         self.lesson = lesson
         self.color = color
         self.markdown = markdown
-        session = try LessonRunner.session(for: lesson, color: color)
+        session = try lesson.makeSession(color: color)
     }
 
     var isFinished: Bool { stepIndex >= lesson.steps.count }
@@ -285,7 +285,7 @@ struct LessonState {
     /// Starts over and replays the suggested commands of the steps before `target`.
     mutating func rewind(to target: Int, write: (String) -> Void) {
         precondition(target >= 0 && target < lesson.steps.count, "rewinding to a step that does not exist")
-        do { session = try LessonRunner.session(for: lesson, color: color) } catch {
+        do { session = try lesson.makeSession(color: color) } catch {
             write("cannot restart the cluster: \(error)")
             return
         }

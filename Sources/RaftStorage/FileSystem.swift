@@ -60,7 +60,8 @@ extension StorageFile {
 /// The seam between storage and the disk: real files (`PosixFileSystem`) or the simulator's
 /// page-cache model (`MemoryFileSystem`). Paths are `/`-separated strings.
 public protocol FileSystem: AnyObject {
-    /// Creates `path` and any missing parents; succeeds when it already exists.
+    /// Creates `path` and any missing parents, each made durable by syncing its parent directory
+    /// (fails when a sync fails); succeeds when it already exists as a directory.
     func createDirectory(atPath path: String) throws(StorageError)
     /// The names (not paths) of the entries of a directory, sorted bytewise.
     func contentsOfDirectory(atPath path: String) throws(StorageError) -> [String]

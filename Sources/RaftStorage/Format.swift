@@ -93,6 +93,11 @@ public enum StorageFormat {
     /// The trailer's end tag, `RECD` in file order; every byte has at least two bits set, so no
     /// single bit flip turns it into zero and a record's last byte is never zero.
     public static let recordEndTag: UInt32 = 0x4443_4552
+    /// The unit in which a crash keeps or loses unsynced data (a page-cache page).
+    public static let pageSize = 4096
+    /// The unit a disk writes atomically: a write-back cut by a power loss keeps whole sectors, so
+    /// rule D looks for a whole sector of zeros in a damaged batch.
+    public static let sectorSize = 512
     /// Largest payload a record may declare.
     public static let maxPayloadLength = 64 << 20
     /// Sequence numbers, indexes and terms at or above this are rejected as implausible (no log

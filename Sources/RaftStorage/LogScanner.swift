@@ -215,6 +215,10 @@ public struct ScanResult: Sendable {
     /// Segment files whose sequence is below the snapshot's first segment: wholly covered by the
     /// snapshot, not scanned, and removed by `LogStorage.open` (an interrupted `saveSnapshot` leaves them).
     public var obsoleteSegments: [String] = []
+    /// The failure marker (docs/storage-format.md §5.6), when the directory has a readable one.
+    public var failureMarker: FailureMarker?
+    /// Its path, when the directory has the file (readable or not).
+    public var failureMarkerPath: String?
     /// The first index of the log after the snapshot (`snapshot index + 1`; 1 without a snapshot).
     public var firstIndex: UInt64 { (snapshot?.index ?? 0) + 1 }
 
@@ -224,6 +228,7 @@ public struct ScanResult: Sendable {
     /// The plan that makes the log openable: cut a proven torn tail; with `acceptDataLoss`, also
     /// cut at the first corruption (losing what follows). Nil when there is nothing to do.
     public func repairPlan(acceptDataLoss: Bool = false) -> RepairPlan? {
+        if let markerPath = failureMarkerPath { return failureMarkerPlan(markerPath) }
         let corruptions = problems.filter { $0.class == .corruption }
         let unfixable = problems.filter { $0.class == .inconsistency || ($0.class == .corruption && !isSegment($0.file)) }
         if corruptions.isEmpty || !acceptDataLoss {
@@ -297,6 +302,48 @@ public struct ScanResult: Sendable {
                           unfixable: problems.filter { $0.class == .inconsistency })
     }
 
+    /// The undo a `FailureMarker` asks for, then its removal; only on a log with no other damage
+    /// than a torn tail (the undo cuts nothing that was acknowledged).
+    private func failureMarkerPlan(_ markerPath: String) -> RepairPlan {
+        let others = problems.filter { $0.file != FailureMarker.fileName }
+        guard let marker = failureMarker, others.allSatisfy({ $0.class == .tornTail }) else {
+            return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil,
+                              summary: ["the failure marker's undo is carried out only on a log with no damage other than a torn tail; inspect the directory (and the marker) first"],
+                              unfixable: problems.filter { $0.class != .tornTail })
+        }
+        var actions: [RepairAction] = []
+        var summary: [String] = []
+        var markerCutsTail = false
+        switch marker.undo {
+        case .truncate(let file, let length):
+            if let segment = segments.first(where: { $0.name == file }), segment.size > length {
+                actions.append(.truncate(path: segment.path, toLength: length))
+                summary.append("cut \(file) back to \(length) bytes, its length before the write whose sync failed")
+                markerCutsTail = tornTail?.file == file && (tornTail?.cutOffset ?? 0) >= length
+            }
+        case .remove(let file):
+            if let segment = segments.first(where: { $0.name == file }) {
+                actions.append(.remove(path: segment.path))
+                summary.append("remove \(file), whose creation failed")
+                markerCutsTail = tornTail?.file == file
+            }
+        case .dropHardStateSlot(let slot):
+            if let inspection = hardState, let other = inspection.slots.first(where: { $0.slot != slot && $0.status == .valid }),
+               let state = other.hardState, let sequence = other.sequence, let logID = other.logID {
+                actions.append(.replaceHardState(path: inspection.path, state: state, sequence: sequence, batchSequence: other.batchSequence ?? 0,
+                                                 segmentSequence: other.segmentSequence ?? 0, logID: logID))
+                summary.append("rewrite the hard state from slot \(other.slot) (sequence \(sequence)): slot \(slot) was being written when its sync failed")
+            }
+        }
+        if let tornTail, !markerCutsTail {
+            actions.append(tornTail.removeFile ? .remove(path: tornTail.path) : .truncate(path: tornTail.path, toLength: tornTail.cutOffset))
+            summary.append("cut the torn tail of \(tornTail.file) at offset \(tornTail.cutOffset)")
+        }
+        actions.append(.remove(path: markerPath))
+        summary.append("remove \(FailureMarker.fileName)")
+        return RepairPlan(actions: actions, onlyTornTail: true, lostIndexes: nil, summary: summary, unfixable: [])
+    }
+
     private func isSegment(_ file: String) -> Bool { StorageFormat.segmentSequence(fileName: Path.name(of: file)) != nil }
 
     /// Highest entry index seen in any segment.
@@ -307,8 +354,10 @@ public struct ScanResult: Sendable {
     /// The last valid batch marker read anywhere.
     public var lastAcknowledged: AcknowledgedPoint?
 
-    /// True when the record at `offset` of `file` lies in the torn tail (it will be cut).
+    /// True when the record at `offset` of `file` lies in the torn tail, or past the length a failure
+    /// marker cuts back to (it will be cut).
     public func isInTornTail(file: String, offset: Int64) -> Bool {
+        if case .truncate(let markerFile, let length)? = failureMarker?.undo, markerFile == file, offset >= length { return true }
         guard let tornTail, tornTail.file == file else { return false }
         return tornTail.removeFile || offset >= tornTail.cutOffset
     }
@@ -331,6 +380,8 @@ public final class LogScanner {
     public let otherFiles: [String]
     /// Snapshot files (`snap-*.snap`), in name (= index) order.
     public let snapshotPaths: [String]
+    /// The `FailureMarker` file, when the directory has one.
+    public private(set) var failureMarkerPath: String?
     /// Where the bytes come from.
     public let fileSystem: FileSystem
     /// Bytes read per system call.
@@ -359,6 +410,7 @@ public final class LogScanner {
         var others: [String] = []
         var snapshots: [String] = []
         var hardState: String?
+        var marker: String?
         for name in names {
             if StorageFormat.segmentSequence(fileName: name) != nil {
                 segments.append(Path.join(directory, name))
@@ -366,6 +418,8 @@ public final class LogScanner {
                 snapshots.append(Path.join(directory, name))
             } else if name == StorageFormat.hardStateFileName {
                 hardState = Path.join(directory, name)
+            } else if name == FailureMarker.fileName {
+                marker = Path.join(directory, name)
             } else {
                 others.append(name)
             }
@@ -374,6 +428,7 @@ public final class LogScanner {
         self.hardStatePath = hardState
         self.otherFiles = others
         self.snapshotPaths = snapshots
+        self.failureMarkerPath = marker
     }
 
     /// Scans the given segment files (in the order given) and, optionally, a hard-state file.
@@ -477,6 +532,15 @@ public final class LogScanner {
             result.notes.append("\(obsolete.count) segment(s) below segment \(base!.firstSegment) are wholly covered by the snapshot at index \(base!.index) (an interrupted compaction): not read; opening removes them")
         }
         try checkHardState(&result, markerHardStateSequence: state.lastMarkerHardStateSequence)
+        if let path = failureMarkerPath {
+            // Listed first: it explains why the files may disagree with the disk.
+            let marker = FailureMarker.decode(try fileSystem.readFile(atPath: path))
+            result.failureMarker = marker
+            result.failureMarkerPath = path
+            result.problems.insert(StorageProblem(.inconsistency, file: FailureMarker.fileName, offset: 0,
+                message: marker.map { $0.explanation.replacingDIR(with: directory ?? Path.directory(of: path)) }
+                    ?? "the file exists but does not read as a failure marker: an earlier write or sync failed; inspect the directory before removing it"), at: 0)
+        }
         return result
     }
 
@@ -519,7 +583,11 @@ public final class LogScanner {
             switch other.status {
             case .valid:
                 let otherSequence = other.sequence!
-                if otherSequence + 1 != sequence {
+                if otherSequence + 1 != sequence && !chosen.synced && otherSequence < sequence {
+                    // Several slot writes under sync policy never, and the power loss kept the newest in
+                    // one slot and an older one in the other: nothing unsynced was acknowledged.
+                    result.notes.append("hard-state slots hold sequences \(otherSequence) and \(sequence): the writes between them were not synced (sync policy never) and were lost")
+                } else if otherSequence + 1 != sequence {
                     result.problems.append(StorageProblem(.inconsistency, file: name, offset: other.offset,
                         message: "hard-state slots hold sequences \(otherSequence) and \(sequence); they must be consecutive"))
                 }
@@ -859,6 +927,12 @@ struct ScanState {
                                            bytesLost: size, unacknowledgedEntries: 0)
                 return
             }
+            if isLast && !semanticsSuspended, let unsynced = try unsyncedCreation(reader) {
+                problem(.tornTail, name, 0, "the segment header is zero from offset \(unsynced.zeroFrom) to the end of its sector, and no record in the segment was synced: a creation under sync policy never whose first sector never reached the disk (\(unsynced.entries) unacknowledged entry record(s) go with it)")
+                result.tornTail = TornTail(path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
+                                           bytesLost: size, unacknowledgedEntries: unsynced.entries)
+                return
+            }
             switch failure {
             case .short(let available):
                 problem(.corruption, name, 0, "the segment is \(available) bytes, shorter than its 64-byte header, and later segments exist")
@@ -1026,8 +1100,10 @@ struct ScanState {
 
     // MARK: Damage
 
-    /// Classifies damage at `offset`: a torn tail when it is in the last segment, no valid record
-    /// follows it, and it has the shape of an interrupted append; corruption otherwise.
+    /// Classifies damage at `offset` by rule D (docs/storage-format.md §5.2): a torn tail when it is
+    /// in the last segment after no earlier problem, and everything from the last batch marker before
+    /// it (`lastBatchEnd`) to the end of the file could be writes whose sync never returned, with the
+    /// shape of lost writes (`unacknowledgedTail`); corruption otherwise.
     mutating func damage(reader: WindowReader, name: String, path: String, at offset: Int64, knownSize: Int?, isLast: Bool,
                          lastBatchEnd: Int64?, pendingEntries: Int, reason: String,
                          expected: UInt32?, computed: UInt32?, term: UInt64?, index: UInt64?) throws(StorageError) {
@@ -1036,30 +1112,146 @@ struct ScanState {
             why = "later segments exist, so this was acknowledged"
         } else if semanticsSuspended {
             why = "it follows earlier damage"
-        } else if let next = try resync(reader, from: offset + 8) {
-            why = "a valid record follows at offset \(next), so this is not the end of the written data"
         } else {
-            why = "the record is complete (the file goes on past it and its last bytes are not zero), so this is not an interrupted write"
-            let size = reader.size
-            var torn = false
-            let headerEnd = offset + Int64(StorageFormat.recordHeaderSize)
-            if headerEnd > size { torn = true }
-            else if let knownSize, offset + Int64(knownSize) > size { torn = true }
-            else {
-                let zeroFrom = try reader.zeroSuffixStart()
-                torn = zeroFrom < (knownSize.map { offset + Int64($0) } ?? headerEnd)
-            }
-            if torn {
-                let cut = lastBatchEnd ?? Int64(StorageFormat.segmentHeaderSize)
+            let cut = lastBatchEnd ?? Int64(StorageFormat.segmentHeaderSize)
+            switch try unacknowledgedTail(reader, from: offset, batchStart: cut, syncedMarkerAllowed: true) {
+            case .acknowledged(let reason):
+                why = reason
+            case .unacknowledged(let laterEntries, let laterRecords):
                 var message = "\(reason): the write was interrupted; nothing after offset \(cut) was acknowledged"
-                if pendingEntries > 0 { message += " (\(pendingEntries) complete entry record(s) of the unfinished batch go too)" }
+                if laterRecords > 0 {
+                    message += " (the \(laterRecords) valid record(s) after the damage belong to batches whose sync never returned: pages of one write reached the disk out of order)"
+                }
+                if pendingEntries + laterEntries > 0 { message += " (\(pendingEntries + laterEntries) complete entry record(s) of unfinished batches go too)" }
                 problem(.tornTail, name, offset, index: index, term: term, expected: expected, computed: computed, message)
                 result.tornTail = TornTail(path: path, file: name, damageOffset: offset, cutOffset: cut, removeFile: false,
-                                           bytesLost: size - cut, unacknowledgedEntries: pendingEntries)
+                                           bytesLost: reader.size - cut, unacknowledgedEntries: pendingEntries + laterEntries)
                 return
             }
         }
         problem(.corruption, name, offset, index: index, term: term, expected: expected, computed: computed, "\(reason): \(why)")
+    }
+
+    /// What the bytes from damage at `from` to the end of the last segment say.
+    enum TailVerdict {
+        /// Writes whose sync never returned (counts of the valid entry records and of all valid records after the damage).
+        case unacknowledged(laterEntries: Int, laterRecords: Int)
+        /// Something proves the damaged bytes were acknowledged, or the damage is not the shape of a lost write (why).
+        case acknowledged(String)
+    }
+
+    /// Rule D's test of the region `[batchStart, end of file)` holding damage at `from`.
+    ///
+    /// A save writes its batch and marker in one write and returns only after one sync; the next save
+    /// writes only after that. So the region after the last marker before the damage is one batch
+    /// whose sync may not have returned — or, with `SyncPolicy.never`, several batches with no sync
+    /// between them (their markers carry the unsynced flag). It is unacknowledged unless a *synced*
+    /// marker in it is followed by more data (that marker's sync returned before the next write, so
+    /// everything before it was durable). With `syncedMarkerAllowed` false no synced marker may
+    /// appear at all (a segment whose header was never synced).
+    ///
+    /// Every damaged place must also have the shape of a lost write: the file ends before the
+    /// damaged record's end, or is zero from some offset before it to the end, or the record
+    /// overlaps a 4 KiB page whose bytes inside the region are all zero (a page that never reached
+    /// the disk reads as zeros past the last sync). A bit flip leaves no such page.
+    func unacknowledgedTail(_ reader: WindowReader, from: Int64, batchStart: Int64,
+                            syncedMarkerAllowed: Bool) throws(StorageError) -> TailVerdict {
+        let size = reader.size
+        var offset = from
+        var entries = 0, records = 0
+        var firstValid: Int64?
+        while offset < size {
+            if offset != from, let record = try recordInfo(reader, at: offset) {
+                firstValid = firstValid ?? offset
+                records += 1
+                if record.kind == .entry { entries += 1 }
+                offset += Int64(record.size)
+                guard record.kind == .batch && record.synced else { continue }
+                guard syncedMarkerAllowed else {
+                    return .acknowledged("a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) proves the segment's header was synced, so this is not an interrupted creation")
+                }
+                // The last thing written may be a synced marker whose sync never returned; anything after it proves it did.
+                if try reader.zeroSuffixStart() > offset {
+                    return .acknowledged("a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) is followed by more data, so its sync returned: this was acknowledged")
+                }
+                return .unacknowledged(laterEntries: entries, laterRecords: records)
+            }
+            // Damage from `offset`: through the record when its header is sound, else to the next valid record.
+            let declared = try soundRecordSize(reader, at: offset)
+            var end: Int64
+            if let declared, offset + Int64(declared) <= size {
+                end = offset + Int64(declared)
+            } else {
+                end = try resync(reader, from: offset + 8) ?? size
+            }
+            if end <= offset { end = size }
+            guard try hasLostWriteShape(reader, from: offset, to: end, declaredSize: declared, batchStart: batchStart) else {
+                if let firstValid {
+                    return .acknowledged("a valid record follows at offset \(firstValid), so this is not the end of the written data")
+                }
+                if let next = try resync(reader, from: offset + 8) {
+                    return .acknowledged("a valid record follows at offset \(next), so this is not the end of the written data")
+                }
+                return .acknowledged("the record is complete (the file goes on past it and its last bytes are not zero), so this is not an interrupted write")
+            }
+            offset = end
+        }
+        return .unacknowledged(laterEntries: entries, laterRecords: records)
+    }
+
+    /// Whether damage in `[from, to)` looks like a write that did not reach the disk (see `unacknowledgedTail`).
+    func hasLostWriteShape(_ reader: WindowReader, from: Int64, to: Int64, declaredSize: Int?,
+                           batchStart: Int64) throws(StorageError) -> Bool {
+        let size = reader.size
+        let recordEnd = from + Int64(declaredSize ?? StorageFormat.recordHeaderSize)
+        if recordEnd > size { return true }
+        if try reader.zeroSuffixStart() < recordEnd { return true }
+        let sector = Int64(StorageFormat.sectorSize)
+        var sectorStart = (max(from, batchStart) / sector) * sector
+        while sectorStart < to {
+            let lo = max(sectorStart, batchStart), hi = min(sectorStart + sector, size)
+            if lo < hi, let bytes = try reader.bytes(at: lo, count: Int(hi - lo)), bytes.allSatisfy({ $0 == 0 }) { return true }
+            sectorStart += sector
+        }
+        return false
+    }
+
+    /// The size of the record at `offset` when its header's checksum is right and its length is
+    /// within the format's limit (the record itself may be damaged or cut short).
+    func soundRecordSize(_ reader: WindowReader, at offset: Int64) throws(StorageError) -> Int? {
+        guard let h = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else { return nil }
+        guard h.u32(28) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: h[0..<28])) else { return nil }
+        let length = Int(h.u32(0))
+        guard length <= StorageFormat.maxPayloadLength else { return nil }
+        return StorageFormat.recordSize(payloadLength: length)
+    }
+
+    /// Kind, size and (for a marker) the synced flag of the complete, checksum-valid record at `offset`.
+    func recordInfo(_ reader: WindowReader, at offset: Int64) throws(StorageError) -> (kind: RecordKind, size: Int, synced: Bool)? {
+        guard try validRecord(reader, at: offset), let h = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize),
+              let kind = RecordKind(rawValue: h[4]) else { return nil }
+        let size = StorageFormat.recordSize(payloadLength: Int(h.u32(0)))
+        guard kind == .batch, Int(h.u32(0)) == StorageFormat.batchPayloadSize,
+              let payload = try reader.bytes(at: offset + Int64(StorageFormat.recordHeaderSize), count: StorageFormat.batchPayloadSize) else {
+            return (kind, size, false)
+        }
+        return (kind, size, payload.u32(28) & 1 == 0)
+    }
+
+    /// Row S13: a last segment whose header's sector never reached the disk while later ones did.
+    /// Only a segment created without a sync (`SyncPolicy.never`) can show it: with syncs the header
+    /// is durable before any record is written. The header must be zero from some offset below 64 to
+    /// the end of its sector, and the records after it unacknowledged with no synced marker at all.
+    func unsyncedCreation(_ reader: WindowReader) throws(StorageError) -> (zeroFrom: Int64, entries: Int)? {
+        let headerSize = Int64(StorageFormat.segmentHeaderSize)
+        let pageEnd = min(Int64(StorageFormat.sectorSize), reader.size)
+        guard pageEnd > headerSize, let page = try reader.bytes(at: 0, count: Int(pageEnd)) else { return nil }
+        var zeroFrom = Int(pageEnd)
+        while zeroFrom > 0 && page[zeroFrom - 1] == 0 { zeroFrom -= 1 }
+        guard zeroFrom < Int(headerSize) else { return nil }
+        guard case .unacknowledged(let entries, _) = try unacknowledgedTail(reader, from: headerSize, batchStart: headerSize,
+                                                                             syncedMarkerAllowed: false) else { return nil }
+        return (Int64(zeroFrom), entries)
     }
 
     /// Whether a complete, checksum-valid record starts at `offset`.

@@ -147,6 +147,12 @@ public final class LogStorage {
         // One writer per directory: held until `close` (released if opening fails).
         let lock = try fileSystem.lockDirectory(atPath: dir)
         let names = try fileSystem.contentsOfDirectory(atPath: dir)
+        if names.contains(FailureMarker.fileName) {
+            // An earlier failure could not be undone: the page cache may show bytes the disk lacks.
+            let marker = try FailureMarker.read(directory: dir, fileSystem: fileSystem)!
+            throw StorageError(.unusable, "refusing to open \(dir): " + marker.explanation.replacingDIR(with: dir)
+                               + "; run `logdump verify \(dir)`", path: dir)
+        }
         let hardStatePath = Path.join(dir, StorageFormat.hardStateFileName)
         let hasSegments = names.contains { StorageFormat.segmentSequence(fileName: $0) != nil || SnapshotFormat.index(fileName: $0) != nil }
         for name in names where name.hasSuffix(".tmp") {
@@ -375,10 +381,22 @@ public final class LogStorage {
                 try segment.sync()
             }
         }
+        var hardStateSequence = result.hardStateSequence
+        if let marker = result.lastBatch, marker.hardStateSequence > hardStateSequence {
+            // Only unsynced batches (sync policy never) can name a hard state newer than the file
+            // holds (H9 refuses synced ones). The next slot must be numbered past it, so both
+            // slots are rewritten, synced, at the marker's sequence and the next one.
+            let path = Path.join(dir, StorageFormat.hardStateFileName)
+            let rewrite = RepairAction.replaceHardState(path: path, state: hardState, sequence: marker.hardStateSequence,
+                                                        batchSequence: marker.batchSequence, segmentSequence: segmentSequence, logID: logID)
+            try RepairPlan(actions: [rewrite], onlyTornTail: true, lostIndexes: nil, summary: [], unfixable: []).apply(fileSystem: fileSystem)
+            summary.append("the hard state (sequence \(hardStateSequence)) is older than the unsynced batches that survived (they name sequence \(marker.hardStateSequence)): both slots rewritten at sequences \(marker.hardStateSequence) and \(marker.hardStateSequence + 1)")
+            hardStateSequence = marker.hardStateSequence + 1
+        }
         let hardStateFile = try fileSystem.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
         let report = RecoveryReport(problems: result.problems, tornTailCut: tornCut, summary: summary, created: false)
         return LogStorage(directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: hardState,
-                          hardStateSequence: result.hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
+                          hardStateSequence: hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
                           segment: segment, segmentSequence: segmentSequence, segmentOffset: segmentOffset,
                           segmentHasRecords: hasRecords, batchSequence: result.lastBatch?.batchSequence ?? baseBatchSequence,
                           snapshot: snapshot, segmentStarts: starts)
@@ -420,6 +438,8 @@ public final class LogStorage {
                 throw StorageError(.invalidArgument, "entry \(newEntries.last!.index) has term \(term), above the hard state's term \(hardTerm) (save the new term with it)")
             }
         }
+        // What undoes the step in progress if it fails (docs/storage-format.md §5.6).
+        var undo: FailureMarker.Undo?
         do {
             // 0. Switching from `.never` to `.everyBatch`: make what `.never` left behind durable first,
             //    so that a synced batch never sits after (or in a segment named after) unsynced ones.
@@ -428,7 +448,9 @@ public final class LogStorage {
             // 1. Rotate first, so that a hard state written below names the segment its batch goes to.
             var file = segmentFile
             if !newEntries.isEmpty && segmentHasRecords && segmentOffset >= Int64(options.segmentSizeBytes) {
+                undo = .truncate(file: StorageFormat.segmentFileName(sequence: segmentSequence), length: segmentOffset)
                 if syncPolicy == .everyBatch { try file.sync() }
+                undo = .remove(file: StorageFormat.segmentFileName(sequence: segmentSequence + 1))
                 let next = try Self.createSegment(dir: directory, fileSystem: fileSystem, logID: logID, sequence: segmentSequence + 1,
                                                   firstIndex: lastIndex + 1, sync: syncPolicy == .everyBatch)
                 file.close()
@@ -443,6 +465,7 @@ public final class LogStorage {
             var wroteHardState = false
             if let newHardState, newHardState != hardState || newEntries.isEmpty {
                 wroteHardState = true
+                undo = .dropHardStateSlot(slot: Int((hardStateSequence + 1) % 2))
                 try writeHardState(newHardState, to: hardStateFile, sync: syncPolicy == .everyBatch)
             }
             // 3. The entries and the marker in one write, then one sync.
@@ -456,8 +479,10 @@ public final class LogStorage {
                                      firstIndex: newEntries.first?.index ?? lastIndex + 1, entryCount: UInt32(newEntries.count),
                                      synced: syncPolicy == .everyBatch)
             RecordCodec.appendBatch(marker, lastTerm: lastAfter.0, lastIndex: lastAfter.1, to: &buffer)
+            undo = .truncate(file: StorageFormat.segmentFileName(sequence: segmentSequence), length: segmentOffset)
             try file.write(buffer, at: segmentOffset)
             if syncPolicy == .everyBatch { try file.sync() }
+            undo = nil
             segmentOffset += Int64(buffer.count)
             segmentHasRecords = true
             batchSequence += 1
@@ -467,9 +492,11 @@ public final class LogStorage {
             }
         } catch {
             failed = error
-            throw error
+            guard let undo else { throw error }
+            throw undoFailedStep(undo, after: error, hardStateFile: hardStateFile)
         }
     }
+
 
     /// Writes the next hard-state slot (and syncs it when asked).
     private func writeHardState(_ newHardState: HardState, to file: StorageFile, sync: Bool) throws(StorageError) {

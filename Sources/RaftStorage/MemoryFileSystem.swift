@@ -4,14 +4,28 @@ import RaftCore
 ///
 /// - Every write lands in the "page cache" (what reads see) at once.
 /// - `StorageFile.sync()` makes a file's current bytes durable; `syncDirectory` makes the names in
-///   a directory (creations, renames, removals) durable.
-/// - `crash(tearingWith:)` is a power loss: names revert to the last synced directory state, file
-///   contents revert to their last synced bytes. With a generator, the most recent unsynced write
-///   survives up to a byte offset drawn from it (a torn write); without one, it is lost too.
+///   a directory (creations, renames, removals, new subdirectories) durable. `createDirectory`
+///   syncs each new directory's parent, as `PosixFileSystem` does: a directory is durable only
+///   through that sync.
+/// - A power loss (`crash`) keeps what was synced; what else survives depends on the crash model:
+///   `crash()` keeps nothing more; `crash(keepingPagesWith:)` (`CrashModel.pages`) keeps any
+///   subset of the unsynced 4 KiB pages of any file and any prefix of the unsynced name changes;
+///   `crash(tearingWith:)` with `CrashModel.lastWriteTorn` keeps a prefix of the most recent
+///   unsynced write only.
 ///
-/// Directories are durable as soon as they are created (a simplification: their parent is never
-/// synced by storage code). Not thread-safe: one simulated node drives it at a time.
+/// Not thread-safe: one simulated node drives it at a time.
 public final class MemoryFileSystem: FileSystem {
+    /// What a power loss with a generator keeps of the unsynced state.
+    public enum CrashModel: Sendable, Equatable {
+        /// A prefix (drawn) of the most recent unsynced write survives, nothing else unsynced.
+        case lastWriteTorn
+        /// Each unsynced 4 KiB page of each file survives or not (and a surviving page may be cut
+        /// after a drawn 512-byte sector), each file keeps its synced or its current size, and a drawn prefix of
+        /// the unsynced name changes (creations, renames, removals, new directories) persists, as
+        /// an ext4 journal commit may persist them before any directory sync.
+        case pages
+    }
+
     final class Node {
         var data: [UInt8] = []
         var durable: [UInt8] = []
@@ -24,10 +38,31 @@ public final class MemoryFileSystem: FileSystem {
         let bytes: [UInt8]
     }
 
+    /// A change of names not yet made durable by a directory sync, in the order it was made.
+    enum NameChange {
+        case create(String, Node)
+        case rename(from: String, to: String, Node)
+        case remove(String)
+        case makeDirectory(String)
+
+        /// The paths whose directories must be synced to make the change durable.
+        var paths: [String] {
+            switch self {
+            case .create(let p, _), .remove(let p), .makeDirectory(let p): return [p]
+            case .rename(let a, let b, _): return [a, b]
+            }
+        }
+    }
+
     private var directories: Set<String> = ["/", "."]
+    private var durableDirectories: Set<String> = ["/", "."]
     private var names: [String: Node] = [:]
     private var durableNames: [String: Node] = [:]
+    private var pendingNameChanges: [NameChange] = []
     private var lastUnsyncedWrite: PendingWrite?
+
+    /// What `crash(tearingWith:)` keeps when given a generator (the simulator's crash calls it).
+    public var crashModel: CrashModel = .lastWriteTorn
 
     /// Total number of `sync()` calls on files (for tests and the REPL's disk view).
     public private(set) var fileSyncCount = 0
@@ -42,13 +77,20 @@ public final class MemoryFileSystem: FileSystem {
     // MARK: FileSystem
 
     public func createDirectory(atPath path: String) throws(StorageError) {
+        var missing: [String] = []
         var p = normalize(path)
         while !directories.contains(p) {
             if names[p] != nil { throw StorageError(.io, "cannot create directory \(p): a file has that name", path: p) }
-            directories.insert(p)
+            missing.append(p)
             let parent = Path.directory(of: p)
             if parent == p { break }
             p = parent
+        }
+        // Outermost first, each made durable by syncing its parent (as PosixFileSystem does).
+        for directory in missing.reversed() {
+            directories.insert(directory)
+            pendingNameChanges.append(.makeDirectory(directory))
+            try syncDirectory(atPath: Path.directory(of: directory))
         }
     }
 
@@ -77,6 +119,7 @@ public final class MemoryFileSystem: FileSystem {
         }
         let node = Node()
         names[p] = node
+        pendingNameChanges.append(.create(p, node))
         return MemoryFile(fileSystem: self, node: node, path: p)
     }
 
@@ -102,6 +145,8 @@ public final class MemoryFileSystem: FileSystem {
             durableNames[name] = nil
         }
         for (name, node) in names where Path.isEntry(name, of: dir) { durableNames[name] = node }
+        for sub in directories where sub != dir && Path.isEntry(sub, of: dir) { durableDirectories.insert(sub) }
+        pendingNameChanges.removeAll { change in change.paths.allSatisfy { Path.isEntry($0, of: dir) } }
     }
 
     public func rename(from: String, to: String) throws(StorageError) {
@@ -109,12 +154,14 @@ public final class MemoryFileSystem: FileSystem {
         guard let node = names[a] else { throw StorageError(.notFound, "cannot rename \(a): no such file", path: a) }
         names[a] = nil
         names[b] = node
+        pendingNameChanges.append(.rename(from: a, to: b, node))
     }
 
     public func removeFile(atPath path: String) throws(StorageError) {
         let p = normalize(path)
         guard names[p] != nil else { throw StorageError(.notFound, "cannot remove \(p): no such file", path: p) }
         names[p] = nil
+        pendingNameChanges.append(.remove(p))
     }
 
     public func fileSize(atPath path: String) throws(StorageError) -> Int64 {
@@ -125,16 +172,21 @@ public final class MemoryFileSystem: FileSystem {
 
     // MARK: Power loss
 
-    /// Power loss: every byte not covered by a sync is lost; when a generator is given, the last
-    /// unsynced write instead survives up to a byte offset drawn from it (a torn write).
+    /// Power loss: every byte and name not covered by a sync is lost, except that with a generator
+    /// some survive as `crashModel` says (`.lastWriteTorn`, the default: a prefix of the last
+    /// unsynced write, drawn from the generator; `.pages`: see `crash(keepingPagesWith:)`).
     ///
     /// The torn write survives only when its file's name is durable and it starts inside or right
-    /// at the end of the file's durable bytes (a page cache writes back in order; a write beyond a
-    /// lost region cannot have reached the disk before that region).
+    /// at the end of the file's durable bytes (in this model the page cache writes back in order; a
+    /// write beyond a lost region cannot have reached the disk before that region).
     public func crash(tearingWith generator: inout SeededGenerator?) {
+        if crashModel == .pages, var rng = generator {
+            crash(keepingPagesWith: &rng)
+            generator = rng
+            return
+        }
         let torn = lastUnsyncedWrite
-        lastUnsyncedWrite = nil
-        names = durableNames
+        loseUnsyncedNames()
         var live = Set<ObjectIdentifier>()
         for node in names.values where live.insert(ObjectIdentifier(node)).inserted {
             node.data = node.durable
@@ -151,10 +203,95 @@ public final class MemoryFileSystem: FileSystem {
         torn.node.durable = torn.node.data
     }
 
-    /// A power loss that tears nothing (every unsynced byte is lost).
+    /// A power loss that tears nothing (every unsynced byte and name is lost).
     public func crash() {
         var none: SeededGenerator? = nil
         crash(tearingWith: &none)
+    }
+
+    /// A power loss as unforgiving as a real disk's (`CrashModel.pages`), every choice drawn from
+    /// `generator` (so the same seed replays the same outcome):
+    ///
+    /// - a prefix of the unsynced name changes persists, in the order they were made (a journal
+    ///   commits in order; each change is atomic, so a rename never loses its file); files under a
+    ///   directory whose creation did not persist are gone;
+    /// - each surviving file keeps either its synced size or its current one (zero-filled where no
+    ///   data reached the disk);
+    /// - each 4 KiB page whose current bytes differ from the synced ones keeps the synced bytes
+    ///   (zeros past the synced size), or the current ones, or the current ones up to a drawn
+    ///   512-byte sector boundary and the synced ones after it (a write-back cut by the power loss;
+    ///   a sector is written whole). Pages are independent: a later page of one write may survive
+    ///   while an earlier one does not.
+    public func crash(keepingPagesWith generator: inout SeededGenerator) {
+        let persisted = Int(generator.next(below: UInt64(pendingNameChanges.count + 1)))
+        for change in pendingNameChanges.prefix(persisted) {
+            switch change {
+            case .create(let p, let node): durableNames[p] = node
+            case .rename(let a, let b, let node):
+                durableNames[a] = nil
+                durableNames[b] = node
+            case .remove(let p): durableNames[p] = nil
+            case .makeDirectory(let p): durableDirectories.insert(p)
+            }
+        }
+        loseUnsyncedNames()
+        var seen = Set<ObjectIdentifier>()
+        // Sorted, so that the draws do not depend on the dictionary's order.
+        for path in names.keys.sorted(by: Path.bytewisePrecedes) {
+            let node = names[path]!
+            guard seen.insert(ObjectIdentifier(node)).inserted, node.data != node.durable else { continue }
+            node.data = Self.survivingBytes(synced: node.durable, current: node.data, &generator)
+            node.durable = node.data
+        }
+    }
+
+    /// What a power loss leaves of a file whose synced and current bytes differ (`CrashModel.pages`).
+    static func survivingBytes(synced: [UInt8], current: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+        let length = rng.next(below: 2) == 0 ? synced.count : current.count
+        var out = [UInt8](repeating: 0, count: length)
+        let kept = min(synced.count, length)
+        out.replaceSubrange(0..<kept, with: synced[0..<kept])
+        let page = StorageFormat.pageSize
+        var start = 0
+        while start < length {
+            let end = min(start + page, length)
+            defer { start += page }
+            func byte(_ bytes: [UInt8], _ i: Int) -> UInt8 { i < bytes.count ? bytes[i] : 0 }
+            guard (start..<end).contains(where: { byte(synced, $0) != byte(current, $0) }) else { continue }
+            switch rng.next(below: 8) {
+            case 0..<4: continue                                     // the page never reached the disk
+            case 4..<7: for i in start..<end { out[i] = byte(current, i) }  // it did, whole
+            default:                                                 // its write-back was cut after a sector
+                let sector = StorageFormat.sectorSize
+                let sectors = (end - start + sector - 1) / sector
+                let cut = min(end, start + sector * Int(1 + rng.next(below: UInt64(max(1, sectors - 1)))))
+                for i in start..<cut { out[i] = byte(current, i) }
+            }
+        }
+        return out
+    }
+
+    /// Names and directories go back to their durable state; unsynced name changes are forgotten.
+    private func loseUnsyncedNames() {
+        lastUnsyncedWrite = nil
+        pendingNameChanges.removeAll()
+        // A directory whose own creation was lost takes everything under it along.
+        let lost = directories.filter { !reachesDurableRoot($0) }
+        directories.subtract(lost)
+        durableDirectories = directories
+        if !lost.isEmpty { durableNames = durableNames.filter { !lost.contains(Path.directory(of: $0.key)) } }
+        names = durableNames
+    }
+
+    /// Whether a directory and each of its parents are durable.
+    private func reachesDurableRoot(_ directory: String) -> Bool {
+        var p = directory
+        while true {
+            guard durableDirectories.contains(p) else { return false }
+            let parent = Path.directory(of: p)
+            if parent == p || p == "." { return true }
+            p = parent
+        }
     }
 
     /// Copies every file under `directory` here into a real directory (for `disk export`).
@@ -191,6 +328,7 @@ public final class MemoryFileSystem: FileSystem {
     /// Creates the file (durably) when missing.
     public func replaceContents(atPath path: String, with bytes: [UInt8]) {
         let p = normalize(path)
+        pendingNameChanges.removeAll { $0.paths.contains(p) }
         let node = names[p] ?? Node()
         node.data = bytes
         node.durable = bytes
@@ -201,6 +339,7 @@ public final class MemoryFileSystem: FileSystem {
     /// Removes a file and its durable name (fault injection).
     public func removeDurably(atPath path: String) {
         let p = normalize(path)
+        pendingNameChanges.removeAll { $0.paths.contains(p) }
         names[p] = nil
         durableNames[p] = nil
     }

@@ -10,6 +10,10 @@ public final class PosixFileSystem: FileSystem {
     /// Creates the file system (it holds no state).
     public init() {}
 
+    /// Test seam: an errno for `syncDirectory` of a path to fail with instead of calling `fsync`
+    /// (nil, the default: no injection). Real directory fsyncs hardly ever fail on demand.
+    var injectedDirectorySyncError: ((String) -> Int32?)?
+
     static func failure(_ what: String, _ path: String, _ code: Int32 = Glibc.errno) -> StorageError {
         let text = String(cString: strerror(code))
         return StorageError(code == ENOENT ? .notFound : .io, "\(what) \(path): \(text)", path: path, errno: code)
@@ -22,8 +26,15 @@ public final class PosixFileSystem: FileSystem {
         if parent != clean && parent != "." && parent != "/" && !fileExists(atPath: parent) {
             try createDirectory(atPath: parent)
         }
-        if mkdir(clean, 0o755) != 0 && Glibc.errno != EEXIST { throw Self.failure("cannot create directory", clean) }
-        if parent != "." { try? syncDirectory(atPath: parent) }
+        if mkdir(clean, 0o755) != 0 {
+            let code = Glibc.errno
+            // Another process may have created it meanwhile (it syncs the parent); a file of that name is an error.
+            guard code == EEXIST, isDirectory(atPath: clean) else { throw Self.failure("cannot create directory", clean, code) }
+            return
+        }
+        // The new name is durable only once the parent directory is synced; a failure is an error,
+        // since files synced into a directory whose own name is lost are lost with it.
+        try syncDirectory(atPath: parent)
     }
 
     public func contentsOfDirectory(atPath path: String) throws(StorageError) -> [String] {
@@ -82,6 +93,7 @@ public final class PosixFileSystem: FileSystem {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw Self.failure("cannot open directory", path) }
         defer { Glibc.close(fd) }
+        if let code = injectedDirectorySyncError?(path) { throw Self.failure("cannot fsync directory", path, code) }
         if fsync(fd) != 0 { throw Self.failure("cannot fsync directory", path) }
     }
 
