@@ -306,8 +306,10 @@ extension PeerTransportTests {
                 return channel.pipeline.addHandler(ByteCounter(counter: receivedBytes))
             }
             .bind(to: try loopback()).get()
+        // Each 1 MiB frame drains in about 160 ms here, the whole transfer in about 4 s: well over
+        // the stall timeout in all, well under it per frame even on a loaded machine.
         var options = Self.fastRedial
-        options.writeStallTimeout = .milliseconds(150)
+        options.writeStallTimeout = .milliseconds(1500)
         let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
                                  group: group, log: logs.log(), options: options, onMessage: { _ in })
         let chunk = Message.installSnapshot(InstallSnapshot(
