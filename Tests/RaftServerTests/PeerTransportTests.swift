@@ -293,10 +293,12 @@ extension PeerTransportTests {
         let logs = LogCapture()
         let accepted = ManagedAtomicCounter()
         let receivedBytes = ManagedAtomicCounter()
-        // A listener that reads one chunk every 10 ms: always making progress, never fast.
+        // A listener that reads 32 KiB every 10 ms (about 3 MB/s) through a small receive buffer:
+        // always making progress, never fast.
         let sink = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 64 << 10)
             .childChannelOption(ChannelOptions.autoRead, value: false)
-            .childChannelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 << 10))
+            .childChannelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 << 10))
             .childChannelInitializer { channel in
                 accepted.increment()
                 channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(10)) { task in
@@ -306,8 +308,8 @@ extension PeerTransportTests {
                 return channel.pipeline.addHandler(ByteCounter(counter: receivedBytes))
             }
             .bind(to: try loopback()).get()
-        // Each 1 MiB frame drains in about 160 ms here, the whole transfer in about 4 s: well over
-        // the stall timeout in all, well under it per frame even on a loaded machine.
+        // Each 1 MiB frame drains in about 330 ms, the 16 MiB in about 5 s (less what the sender's
+        // kernel buffer absorbs): well over the stall timeout in all, well under it per frame.
         var options = Self.fastRedial
         options.writeStallTimeout = .milliseconds(1500)
         let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
@@ -317,8 +319,8 @@ extension PeerTransportTests {
             snapshot: Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, configuration: Configuration(voters: [1])),
                                data: [UInt8](repeating: 0xAB, count: 1 << 20))))
         let frameBytes = try PeerWire.encode(chunk).count
-        node.send([Message](repeating: chunk, count: 24))
-        #expect(await eventually(seconds: 30) { receivedBytes.value >= 24 * frameBytes })
+        node.send([Message](repeating: chunk, count: 16))
+        #expect(await eventually(seconds: 60) { receivedBytes.value >= 16 * frameBytes })
         #expect(!logs.contains("nothing drained"), "the connection drained all along")
         #expect(accepted.value == 1)
         await node.shutdown()
