@@ -299,6 +299,7 @@ extension PeerTransportTests {
             .serverChannelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 64 << 10)
             .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 << 10))
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 accepted.increment()
                 channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(10)) { task in
