@@ -21,7 +21,12 @@ final class ChannelRegistry: Sendable {
     /// Closes every remembered channel; completes when all are closed.
     func closeAll(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let open = channels.withLock { Array($0.values) }
-        let closed = open.map { channel in channel.close().flatMapError { _ in channel.eventLoop.makeSucceededVoidFuture() } }
+        // Wait on `closeFuture`, not on `close()`: a channel already closing fails `close()` at once,
+        // before it is closed and before `add`'s callback has forgotten it.
+        let closed = open.map { channel in
+            channel.close(promise: nil)
+            return channel.closeFuture
+        }
         return EventLoopFuture.andAllComplete(closed, on: eventLoop)
     }
 }

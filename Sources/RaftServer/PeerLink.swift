@@ -2,80 +2,6 @@ import NIOCore
 import NIOPosix
 import RaftCore
 
-/// Settings of the peer transport.
-public struct PeerTransportOptions: Sendable {
-    /// Largest frame payload sent or accepted.
-    public var maxPayloadBytes: Int
-    /// Frames queued per peer before the oldest is dropped.
-    public var queueCapacityFrames: Int
-    /// Bytes queued per peer before the oldest frames are dropped.
-    public var queueCapacityBytes: Int
-    /// First wait before redialling a peer that could not be reached.
-    public var initialBackoff: TimeAmount
-    /// Longest wait between dials (the backoff doubles up to this).
-    public var maxBackoff: TimeAmount
-    /// How long one dial may take.
-    public var connectTimeout: TimeAmount
-
-    /// Creates options; the defaults suit a LAN cluster with 10 ms ticks.
-    public init(maxPayloadBytes: Int = PeerWire.defaultMaxPayloadBytes, queueCapacityFrames: Int = 4096,
-                queueCapacityBytes: Int = 64 << 20, initialBackoff: TimeAmount = .milliseconds(50),
-                maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1)) {
-        precondition(queueCapacityFrames >= 1 && queueCapacityBytes >= 1, "a send queue holds at least one frame")
-        precondition(initialBackoff > .zero && maxBackoff >= initialBackoff, "backoff must grow from a positive start")
-        self.maxPayloadBytes = maxPayloadBytes
-        self.queueCapacityFrames = queueCapacityFrames
-        self.queueCapacityBytes = queueCapacityBytes
-        self.initialBackoff = initialBackoff
-        self.maxBackoff = maxBackoff
-        self.connectTimeout = connectTimeout
-    }
-}
-
-/// A bounded FIFO of encoded frames that drops its oldest frames when full (see docs/wire-format.md §6
-/// for why the oldest).
-struct FrameQueue {
-    let capacityFrames: Int
-    let capacityBytes: Int
-    private(set) var frames = CircularBuffer<ByteBuffer>()
-    private(set) var queuedBytes = 0
-
-    init(capacityFrames: Int, capacityBytes: Int) {
-        self.capacityFrames = capacityFrames
-        self.capacityBytes = capacityBytes
-    }
-
-    var isEmpty: Bool { frames.isEmpty }
-    var count: Int { frames.count }
-
-    /// Appends `frame`; returns how many older frames were dropped to make room.
-    mutating func append(_ frame: ByteBuffer) -> Int {
-        frames.append(frame)
-        queuedBytes += frame.readableBytes
-        var dropped = 0
-        // The newest frame always stays, even alone above the byte capacity: it was under the frame limit.
-        while frames.count > 1 && (frames.count > capacityFrames || queuedBytes > capacityBytes) {
-            queuedBytes -= frames.removeFirst().readableBytes
-            dropped += 1
-        }
-        assert(frames.count <= capacityFrames || capacityFrames < 1)
-        return dropped
-    }
-
-    /// Removes and returns the oldest frame.
-    mutating func popFirst() -> ByteBuffer? {
-        guard let frame = frames.popFirst() else { return nil }
-        queuedBytes -= frame.readableBytes
-        return frame
-    }
-
-    /// Empties the queue; returns how many frames were discarded.
-    mutating func removeAll() -> Int {
-        defer { frames.removeAll(); queuedBytes = 0 }
-        return frames.count
-    }
-}
-
 /// The sending side towards one peer: its queue, its outbound connection, and the redial schedule.
 ///
 /// Confinement: every stored property is touched only on `eventLoop` (checked in debug builds);
@@ -91,6 +17,7 @@ final class PeerLink: @unchecked Sendable {
     private var channel: (any Channel)?
     private var isConnecting = false
     private var redial: Scheduled<Void>?
+    private var stallCheck: Scheduled<Void>?
     private var backoff: TimeAmount
     private var isClosed = false
     private var isReportedUnreachable = false
@@ -128,6 +55,8 @@ final class PeerLink: @unchecked Sendable {
             if !isConnecting && redial == nil && !queue.isEmpty { connect() }
             return
         }
+        // Writable again means the peer drained what was buffered: progress, so the stall clock restarts.
+        if channel.isWritable { cancelStallCheck() }
         var written = 0
         while channel.isWritable, let frame = queue.popFirst() {
             channel.write(frame, promise: nil)
@@ -137,13 +66,31 @@ final class PeerLink: @unchecked Sendable {
             channel.flush()
             counters.add(\.framesSent, written)
         }
+        watchForStall(channel)
+    }
+
+    /// While the connection is unwritable, a timer runs; writability coming back cancels it (`pump`).
+    /// If it fires, nothing drained for `writeStallTimeout`: the connection is closed and redialled.
+    private func watchForStall(_ channel: any Channel) {
+        guard !channel.isWritable, stallCheck == nil else { return }
+        stallCheck = eventLoop.scheduleTask(in: options.writeStallTimeout) {
+            self.stallCheck = nil
+            guard let current = self.channel, current === channel, !channel.isWritable else { return }
+            self.log.warn("n\(self.peerID): nothing drained towards \(self.address.hostPort) for \(self.options.writeStallTimeout.milliseconds) ms; reconnecting")
+            channel.close(promise: nil)
+        }
+    }
+
+    private func cancelStallCheck() {
+        stallCheck?.cancel()
+        stallCheck = nil
     }
 
     /// Points the link at a new address: the current connection is dropped and redialled there.
     func update(address newAddress: SocketAddress) {
         eventLoop.assertInEventLoop()
         guard newAddress != address else { return }
-        log.info("n\(peerID): peer address changes from \(address) to \(newAddress)")
+        log.info("n\(peerID): peer address changes from \(address.hostPort) to \(newAddress.hostPort)")
         address = newAddress
         backoff = options.initialBackoff
         redial?.cancel()
@@ -157,6 +104,7 @@ final class PeerLink: @unchecked Sendable {
             self.isClosed = true
             self.redial?.cancel()
             self.redial = nil
+            self.cancelStallCheck()
             _ = self.queue.removeAll()
             guard let channel = self.channel else { return self.eventLoop.makeSucceededVoidFuture() }
             self.channel = nil
@@ -167,7 +115,7 @@ final class PeerLink: @unchecked Sendable {
     private func connect() {
         isConnecting = true
         let target = address
-        log.debug("n\(peerID): dialling \(target)")
+        log.debug("n\(peerID): dialling \(target.hostPort)")
         ClientBootstrap(group: eventLoop)
             .connectTimeout(options.connectTimeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -194,15 +142,15 @@ final class PeerLink: @unchecked Sendable {
             backoff = options.initialBackoff
             isReportedUnreachable = false
             counters.add(\.connects, 1)
-            log.info("n\(peerID): connected to \(target)")
+            log.info("n\(peerID): connected to \(target.hostPort)")
             pump()
         case .failure(let error):
             guard !isClosed else { return }
             if isReportedUnreachable {
-                log.debug("n\(peerID): cannot reach \(target): \(error); retrying in \(backoff.milliseconds) ms")
+                log.debug("n\(peerID): cannot reach \(target.hostPort): \(error); retrying in \(backoff.milliseconds) ms")
             } else {
                 isReportedUnreachable = true
-                log.info("n\(peerID): cannot reach \(target): \(error); retrying with backoff up to \(options.maxBackoff.milliseconds) ms")
+                log.info("n\(peerID): cannot reach \(target.hostPort): \(error); retrying with backoff up to \(options.maxBackoff.milliseconds) ms")
             }
             scheduleRedial()
         }
@@ -222,8 +170,9 @@ final class PeerLink: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard let channel, channel === lost else { return }
         self.channel = nil
+        cancelStallCheck()
         guard !isClosed else { return }
-        log.info("n\(peerID): connection to \(address) lost; redialling")
+        log.info("n\(peerID): connection to \(address.hostPort) lost; redialling")
         scheduleRedial()
     }
 }

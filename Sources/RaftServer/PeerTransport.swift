@@ -94,7 +94,7 @@ public final class PeerTransport: Sendable {
             try? await channel.close()
             return
         }
-        log.info("peer transport of n\(selfID) listening on \(channel.localAddress?.description ?? "\(listenAddress)")")
+        log.info("peer transport of n\(selfID) listening on \(channel.localAddress?.hostPort ?? listenAddress.hostPort)")
     }
 
     /// The bound peer address (its port is the real one when started on port 0); nil before `start`.
@@ -188,7 +188,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        remote = context.channel.remoteAddress?.description ?? "?"
+        remote = context.channel.remoteAddress?.hostPort ?? "?"
         log.debug("peer connection from \(remote)")
         context.fireChannelActive()
     }

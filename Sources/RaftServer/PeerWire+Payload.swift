@@ -9,6 +9,27 @@ extension PeerWire {
     /// count announced by a hostile frame before anything is allocated.
     static let minimumEntrySizeBytes = 8 + 8 + 1 + 4
 
+    /// The exact payload size of `message`, computed before encoding so that an oversized message
+    /// is refused without being copied, and the buffer is allocated once.
+    public static func payloadSizeBytes(_ message: Message) -> Int {
+        let common = 1 + 8 + 8 + 8
+        switch message {
+        case .append(let m): return common + 8 + 8 + 8 + 4 + m.entries.reduce(0) { $0 + minimumEntrySizeBytes + $1.data.count }
+        case .appendResponse: return common + 8 + 1 + 8 + 8
+        case .vote: return common + 8 + 8 + 1
+        case .voteResponse: return common + 1
+        case .heartbeat(let m): return common + 8 + 1 + (m.readContext == nil ? 0 : 8)
+        case .heartbeatResponse(let m): return common + 1 + (m.readContext == nil ? 0 : 8)
+        case .timeoutNow: return common
+        case .installSnapshot(let m):
+            let configuration = m.snapshot.metadata.configuration
+            let members = configuration.voters.count + configuration.outgoingVoters.count + configuration.learners.count
+            return common + 8 + 8 + 4 + (1 + 3 * 2 + 8 * members) + 4 + m.snapshot.data.count
+        case .readIndex: return common + 8
+        case .readIndexResponse: return common + 8 + 8
+        }
+    }
+
     static func writePayload(_ message: Message, into b: inout ByteBuffer) {
         b.writeInteger(Kind(message).rawValue)
         b.writeInteger(message.from, endianness: .little)

@@ -64,14 +64,15 @@ public enum PeerWire {
     /// - Throws: `PeerWireError.oversized` when the payload exceeds `maxPayloadBytes`; `buffer` is then unchanged.
     public static func writeFrame(_ message: Message, into buffer: inout ByteBuffer,
                                   maxPayloadBytes: Int = defaultMaxPayloadBytes) throws {
-        let start = buffer.writerIndex
-        buffer.writeRepeatingByte(0, count: headerSizeBytes)
-        writePayload(message, into: &buffer)
-        let payloadLength = buffer.writerIndex - start - headerSizeBytes
+        let payloadLength = payloadSizeBytes(message)
         guard payloadLength <= maxPayloadBytes, payloadLength <= Int(UInt32.max) else {
-            buffer.moveWriterIndex(to: start)
             throw PeerWireError.oversized(lengthBytes: UInt64(payloadLength), limitBytes: maxPayloadBytes)
         }
+        let start = buffer.writerIndex
+        buffer.reserveCapacity(minimumWritableBytes: headerSizeBytes + payloadLength)
+        buffer.writeRepeatingByte(0, count: headerSizeBytes)
+        writePayload(message, into: &buffer)
+        assert(buffer.writerIndex - start - headerSizeBytes == payloadLength, "payloadSizeBytes disagrees with writePayload")
         let payloadCRC = buffer.withUnsafeReadableBytes { all in
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[(start - buffer.readerIndex + headerSizeBytes)...]))
         }

@@ -17,6 +17,16 @@ public struct RESPCommand: Equatable, Sendable {
     /// The command name in upper case (`GET`, `SET`, …), as Redis matches names case-insensitively.
     public var name: String { String(decoding: arguments[0], as: UTF8.self).uppercased() }
 
+    /// Whether the command name is `upperCaseName`, compared ASCII case-insensitively without
+    /// building a string (cheaper than `name` on the hot path).
+    public func isNamed(_ upperCaseName: String) -> Bool {
+        let name = arguments[0]
+        guard name.count == upperCaseName.utf8.count else { return false }
+        return zip(name, upperCaseName.utf8).allSatisfy { byte, upper in
+            (byte >= 97 && byte <= 122 ? byte - 32 : byte) == upper
+        }
+    }
+
     /// The arguments after the name.
     public var parameters: ArraySlice<[UInt8]> { arguments.dropFirst() }
 

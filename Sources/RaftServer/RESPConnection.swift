@@ -56,6 +56,10 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// Set after QUIT or a protocol error: later requests on this connection are not served.
     private var isClosing = false
     private var isReadingPaused = false
+    /// Inside a burst of reads: answers given meanwhile are written and flushed once at its end,
+    /// so a pipelined batch costs one system call, not one per answer.
+    private var isInReadBurst = false
+    private var needsFlush = false
 
     init(connectionID: UInt64, handler: @escaping Handler, log: ServerLog, maxPendingReplies: Int) {
         self.connectionID = connectionID
@@ -66,7 +70,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        remote = context.channel.remoteAddress?.description ?? "?"
+        remote = context.channel.remoteAddress?.hostPort ?? "?"
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -82,11 +86,12 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isInReadBurst = true
         guard !isClosing else { return }
         let command = unwrapInboundIn(data)
         let sequence = nextSequence
         nextSequence += 1
-        if command.name == "QUIT" {
+        if command.isNamed("QUIT") {
             isClosing = true
             deliver(sequence, .ok, thenClose: true)
             return
@@ -94,6 +99,15 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         pauseReadingIfBehind(context)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         handler(command, ClientReply(connectionID: connectionID, sequence: sequence, connection: loopBound))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isInReadBurst = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -129,7 +143,12 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
         } else {
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            if isInReadBurst {
+                context.write(wrapOutboundOut(buffer), promise: nil)
+                needsFlush = true
+            } else {
+                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            }
             resumeReadingIfCaughtUp(context)
         }
     }

@@ -57,7 +57,7 @@ public final class RESPServer: Sendable {
             }
             .bind(to: listenAddress).get()
         listener.withLock { $0 = channel }
-        log.info("serving clients on \(channel.localAddress?.description ?? "\(listenAddress)")")
+        log.info("serving clients on \(channel.localAddress?.hostPort ?? listenAddress.hostPort)")
     }
 
     /// The bound address (its port is the real one when started on port 0); nil before `start`.

@@ -92,3 +92,14 @@ public final class ServerLog: Sendable {
         }
     }
 }
+
+import NIOCore
+
+extension SocketAddress {
+    /// `HOST:PORT` (`[HOST]:PORT` for IPv6), for log lines; NIO's own description repeats the host.
+    var hostPort: String {
+        guard let ip = ipAddress, let port else { return description }
+        if case .v6 = self { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+}

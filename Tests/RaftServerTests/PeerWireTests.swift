@@ -34,6 +34,7 @@ struct PeerWireTests {
             let message = generator.message()
             let frame = try PeerWire.encode(message)
             #expect(try PeerWire.decode(frame) == message)
+            #expect(frame.count == PeerWire.headerSizeBytes + PeerWire.payloadSizeBytes(message))
             stream.writeBytes(frame)
             sent.append(message)
         }

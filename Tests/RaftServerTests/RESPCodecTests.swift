@@ -123,6 +123,14 @@ struct RESPCodecTests {
         #expect(elapsed < .seconds(20), "took \(elapsed)")
     }
 
+    @Test("command names match case-insensitively")
+    func names() {
+        #expect(RESPCommand("quit").isNamed("QUIT") && RESPCommand("QuIt").isNamed("QUIT"))
+        #expect(!RESPCommand("QUITS").isNamed("QUIT") && !RESPCommand("QUI").isNamed("QUIT"))
+        #expect(!RESPCommand(arguments: [[0x51, 0x55, 0x49, 0x54 | 0x80]]).isNamed("QUIT"))
+        #expect(RESPCommand("get", "k").name == "GET" && RESPCommand("get", "k").parameters.first == Array("k".utf8))
+    }
+
     @Test("values encode as RESP2 and parse back")
     func values() throws {
         let values: [RESPValue] = [
