@@ -3,7 +3,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test bench explore explore-mutants fuzz clean
+.PHONY: setup build run test bench bench-raftd explore explore-mutants fuzz clean
 
 setup:
 	@bash .ci/setup
@@ -20,10 +20,15 @@ test: setup
 	.build/debug/raftstep lesson --check-all
 	$(SWIFT) test
 
-# Benchmarks against baselines measured in the same run (see Benchmarks.md). Not part of `test`.
+# Benchmarks against baselines measured in the same run (README, "Tests and benchmarks"). Not part of `test`.
 bench: setup
 	$(SWIFT) build -c release --product raftbench
 	.build/release/raftbench $(ARGS)
+
+# raftd (3 nodes, loopback) under redis-benchmark beside a durable redis-server (Benchmarks/raftd-bench.sh; MEMORY=1 adds the 1M-SET memory run).
+bench-raftd: setup
+	$(SWIFT) build -c release --product raftd
+	Benchmarks/raftd-bench.sh
 
 # The long fault campaign (issue 7): every safe fault, liveness phase on, release build.
 # Failing runs are shortened and written to ./explore-SEED.txt. Override EXPLORE_SEEDS/STEPS/NODES.
