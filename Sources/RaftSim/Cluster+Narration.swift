@@ -10,6 +10,14 @@ extension Cluster {
         var vote: NodeID
         var leader: NodeID
         var commit: UInt64
+        /// The last index of the log, and the terms of its uncommitted entries (commit+1 …
+        /// lastIndex): what a conflict can discard.
+        var lastIndex: UInt64
+        var uncommittedTerms: [UInt64]
+        /// Why the node will act as it does on the message being delivered (nil outside a delivery).
+        var cause: DeliveryCause?
+        /// Set when the state change was already told (before an `ignores it` line).
+        var isStateTold = false
     }
 
     /// Node `i`'s narrated state; nil when it is down, and when nobody narrates (only narration
@@ -17,12 +25,14 @@ extension Cluster {
     func narratedState(_ i: Int) -> NarratedState? {
         guard isNarrating, let host = hosts[i] else { return nil }
         let node = host.node
-        return NarratedState(role: node.role, term: node.term, vote: node.vote, leader: node.leader, commit: node.commitIndex)
+        let tail = node.commitIndex < node.lastIndex ? (node.commitIndex + 1...node.lastIndex).map { node.term(at: $0) ?? 0 } : []
+        return NarratedState(role: node.role, term: node.term, vote: node.vote, leader: node.leader, commit: node.commitIndex,
+                             lastIndex: node.lastIndex, uncommittedTerms: tail)
     }
 
     /// Says how node `i`'s role, term, vote, leader and commit changed since `before`.
     func narrateState(_ i: Int, before: NarratedState) {
-        guard let after = narratedState(i) else { return }
+        guard !before.isStateTold, let after = narratedState(i) else { return }
         let id = NodeID(i + 1)
         var parts: [String] = []
         if after.term != before.term { parts.append("moves to term \(after.term)") }
@@ -42,6 +52,29 @@ extension Cluster {
         }
         if after.commit > before.commit { parts.append("commits through \(after.commit)") }
         if !parts.isEmpty { say("  \(Describe.n(id)) \(parts.joined(separator: ", "))") }
+        if after.role == .leader, after.commit > before.commit, let node = hosts[i]?.node,
+           node.config.unsafe.contains(.commitOldTerms), let entryTerm = node.term(at: after.commit), entryTerm != after.term {
+            // The safe rule (paper §5.4.2) commits only an entry of the leader's own term by counting.
+            say("  !! commit-old-terms: \(Describe.n(id)) counts replicas for entry \(after.commit) of term \(entryTerm) (it leads term \(after.term)) — paper §5.4.2 forbids this")
+        }
+    }
+
+    /// Says which entries node `i` discarded because they conflict with the leader's (Figure 2,
+    /// receiver step 3): the persisted entries start at or below its last index before the step.
+    func narrateDiscarded(_ name: String, _ entries: [Entry], before: NarratedState) {
+        guard let first = entries.first, first.index <= before.lastIndex, first.index > before.commit else { return }
+        // A real conflict: the entry it had at that index has another term (a leader re-persisting
+        // its own new entry is no conflict).
+        let position = Int(first.index - before.commit - 1)
+        guard position < before.uncommittedTerms.count, before.uncommittedTerms[position] != first.term else { return }
+        let gone = (first.index...before.lastIndex).map { index -> Entry in
+            let position = Int(index - before.commit - 1)
+            let term = position < before.uncommittedTerms.count ? before.uncommittedTerms[position] : 0
+            return Entry(term: term, index: index)
+        }
+        let range = gone.count == 1 ? "entry \(first.index)" : "entries \(first.index)..\(before.lastIndex)"
+        let verb = gone.count == 1 ? "it conflicts" : "they conflict"
+        say("  \(name) discards \(range) (term\(gone.count == 1 ? "" : "s") \(Describe.terms(gone))): \(verb) with the leader's entry \(first.index) (term \(first.term))")
     }
 
     /// Tells what the host did with one Ready, step by step, up to a failure.
@@ -53,6 +86,7 @@ extension Cluster {
         }
         guard report.failure == nil else { return }
         if report.hardState != nil || !report.entries.isEmpty {
+            if let before { narrateDiscarded(name, report.entries, before: before) }
             narrateConfigEntries(i, report.entries)
             if !report.entries.isEmpty || (report.hardState.map { $0.term != before?.term || $0.vote != before?.vote } ?? false) {
                 var what: [String] = []
@@ -62,12 +96,13 @@ extension Cluster {
             }
         }
         if !report.messages.isEmpty {
-            narrateSent(name, report.messages.indices.map { InFlightMessage(id: firstMessageID + $0, message: report.messages[$0]) })
+            narrateSent(name, report.messages.indices.map { InFlightMessage(id: firstMessageID + $0, message: report.messages[$0]) },
+                        cause: before?.cause)
         }
         narrateApplied(name, report.applied)
     }
 
-    private func narrateSent(_ name: String, _ sent: [InFlightMessage]) {
+    private func narrateSent(_ name: String, _ sent: [InFlightMessage], cause: DeliveryCause?) {
         // Group messages that say the same thing to different receivers.
         var groups: [(key: String, items: [InFlightMessage])] = []
         for item in sent {
@@ -76,7 +111,7 @@ extension Cluster {
         }
         for group in groups {
             let receivers = group.items.map { Describe.n($0.message.to) }
-            let sentence = Describe.sentence(group.items[0].message, to: Cluster.list(receivers))
+            let sentence = Cluster.explained(Describe.sentence(group.items[0].message, to: Cluster.list(receivers)), group.items[0].message, cause)
             say("  \(name) \(sentence) → \(group.items.map { "#\($0.id)" }.joined(separator: " "))")
         }
     }
@@ -87,6 +122,23 @@ extension Cluster {
         let range = first == last ? "entry \(first)" : "entries \(first)..\(last)"
         let more = applied.count > results.count ? ", …" : ""
         say("  \(name) applies \(range): \(results.joined(separator: ", "))\(more)")
+    }
+
+    /// A sent message's sentence, with the cause of a refusal when one was derived.
+    static func explained(_ sentence: String, _ message: Message, _ cause: DeliveryCause?) -> String {
+        guard let cause else { return sentence }
+        switch message {
+        case .voteResponse(let response) where !response.isGranted:
+            if let reason = cause.voteRefusal { return "\(sentence): \(reason)" }
+        case .appendResponse(let response):
+            if let stale = cause.staleSender, stale.from == response.to {
+                return "rejects \(Describe.n(stale.from))'s message of term \(stale.theirTerm): its term is \(stale.ourTerm)"
+            }
+            if response.isRejected, let mismatch = cause.appendMismatch { return "\(sentence): \(mismatch)" }
+        default:
+            break
+        }
+        return sentence
     }
 
     static func list(_ names: [String]) -> String {
