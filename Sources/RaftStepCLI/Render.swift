@@ -85,18 +85,16 @@ enum Render {
                 let snap = node.latestSnapshot.map { "  snapshot \($0.metadata.index)@\($0.metadata.term)" } ?? ""
                 return "  last \(node.lastIndex) commit \(node.commitIndex)\(role)\(snap)"
             }
-            if let disk { return "  DOWN: on disk last \(disk.lastIndex) commit \(disk.hardState.commit) term \(disk.hardState.term)" }
+            if let disk { return "  DOWN, disk: last \(disk.lastIndex) term \(disk.hardState.term)" }
             return "  DOWN"
         }
     }
 
-    /// The first index at which the rows disagree (a term differs, or one row ends), or nil.
-    static func firstDisagreement(_ rows: [GridRow], through last: UInt64) -> UInt64? {
+    /// The first index at which two rows hold entries of different terms (a conflict), or nil.
+    static func firstConflict(_ rows: [GridRow], through last: UInt64) -> UInt64? {
         guard last >= 1 else { return nil }
         for index in 1...last {
-            let terms = rows.map { $0.term(at: index) }
-            if rows.contains(where: { index < $0.firstIndex }) { continue }
-            if Set(terms.map { $0 ?? 0 }).count > 1 { return index }
+            if Set(rows.compactMap { $0.term(at: index) }).count > 1 { return index }
         }
         return nil
     }
@@ -104,7 +102,7 @@ enum Render {
     /// The grid of logs: one row per node, one column per index, terms in the cells; `|` follows
     /// each node's last committed entry. A crashed node's row shows its disk, dimmed. The grid fits
     /// `width` columns: when the indexes do not fit, it shows a window ending at the last index,
-    /// or starting just before the first index where the logs disagree when that is earlier.
+    /// or starting just before the first index where two logs conflict when that is earlier.
     static func log(_ cluster: Cluster, node only: NodeID?, from: UInt64?, color: Bool, width: Int = 80) -> [String] {
         let shown = only.map { [$0] } ?? cluster.ids
         let rows = shown.map { id in GridRow(id: id, node: cluster.node(id), disk: cluster.node(id) == nil ? cluster.diskLog(id) : nil) }
@@ -128,7 +126,7 @@ enum Render {
             first = 1
         } else {
             let tail = maxLast - columns + 1
-            let disagreement = firstDisagreement(rows, through: maxLast) ?? tail
+            let disagreement = firstConflict(rows, through: maxLast) ?? tail
             first = disagreement < tail ? max(1, disagreement - 1) : tail
         }
         let last = min(maxLast, first + columns - 1)
