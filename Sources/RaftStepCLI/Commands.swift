@@ -57,6 +57,8 @@ public enum CommandTable {
         CommandInfo(name: "ladder", usage: "ladder [N]",
                     summary: "the last N events (default 24) as a message sequence diagram: a lane per node, an arrow per message",
                     details: ladderDetails),
+        CommandInfo(name: "svg", usage: "svg FILE",
+                    summary: "write the session as an SVG timeline a browser shows: a lane per node, messages as arrows, terms as bands, crashes as gaps"),
         CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
                     summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),

@@ -543,6 +543,9 @@ expect log n2 1 2
 expect down n5
 ```
 
+Type `log`: a crashed node's row shows what its disk holds. n5's row ends in a `3` at index 2 —
+the entry no one else has, and the danger of what follows.
+
 **(c)** n1 restarts and campaigns. Its first try, in term 3, fails: n2, n3 and n4 already follow
 n5 in term 3 (n3 and n4 voted for it), and a node that has voted or knows a leader in a term gives
 no other vote in it. Its second try, in term 4, succeeds; n3 and n4 reject its first append (they

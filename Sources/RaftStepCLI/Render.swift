@@ -85,7 +85,7 @@ enum Render {
                 let snap = node.latestSnapshot.map { "  snapshot \($0.metadata.index)@\($0.metadata.term)" } ?? ""
                 return "  last \(node.lastIndex) commit \(node.commitIndex)\(role)\(snap)"
             }
-            if let disk { return "  DOWN, disk: last \(disk.lastIndex) term \(disk.hardState.term)" }
+            if let disk { return "  DOWN: its disk (last \(disk.lastIndex), in term \(disk.hardState.term))" }
             return "  DOWN"
         }
     }

@@ -285,6 +285,12 @@ public final class Session {
             let count = try args.first.map { (w) throws(UsageError) in try number(w, "count", for: name) } ?? Ladder.defaultCount
             guard count >= 1 && count <= 10_000 else { throw UsageError("the count must be between 1 and 10000", command: name) }
             return Outcome(lines: Ladder.render(cluster, count: count, width: width))
+        case "svg":
+            guard args.count == 1 else { throw UsageError("name one file", command: name) }
+            let events = cluster.timeline.events.count
+            let title = "raftstep: \(cluster.ids.count) nodes, seed \(cluster.options.seed), \(events) events"
+            if let error = FileIO.write(args[0], SVGTimeline.render(cluster, title: title)) { throw UsageError(error.message, command: name) }
+            return Outcome(lines: ["wrote the timeline of \(events) event\(events == 1 ? "" : "s") to \(args[0]) (open it in a browser; hover over an arrow for the message)"])
         case "msgs":
             guard args.isEmpty else { throw UsageError("msgs takes no arguments", command: name) }
             return Outcome(lines: Render.messages(cluster))

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RaftStepCLI
 @testable import RaftSim
@@ -39,7 +40,7 @@ import Testing
         Support.run(session, ["crash n3"])
         let row = session.execute("log").lines.first { $0.hasPrefix("n3") } ?? ""
         #expect(row.contains("1  1  1") || row.contains("1 1 1"), "\(row)")
-        #expect(row.contains("DOWN, disk: last 3 term 1"), "\(row)")
+        #expect(row.contains("DOWN: its disk (last 3, in term 1)"), "\(row)")
     }
 
     @Test(arguments: [80, 140])
@@ -54,5 +55,21 @@ import Testing
         #expect(lines.contains { $0.contains("n1 is LEADER of term 1") })
         #expect(lines.contains { $0.contains("n3 CRASHES") })
         #expect(lines.contains { $0.contains("lost: n3 is down") })
+    }
+
+    /// The README links docs/timeline-example.svg: it must be what its script writes today.
+    @Test func theReadmeTimelineIsTheScriptsOutput() throws {
+        let docs = Support.scriptsDirectory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs")
+        let script = try Support.lines(ofScript: docs.appendingPathComponent("timeline-example.txt"))
+        let path = NSTemporaryDirectory() + "raftstep-timeline-\(UInt32.random(in: 0...UInt32.max)).svg"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = script.map { $0 == "svg docs/timeline-example.svg" ? "svg \(path)" : $0 }
+        #expect(lines != script, "the script writes docs/timeline-example.svg")
+        let result = Support.transcript(of: lines, repl: false, name: "timeline-example.txt")
+        #expect(result.code == 0, "\(result.text)")
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        let committed = try String(contentsOf: docs.appendingPathComponent("timeline-example.svg"), encoding: .utf8)
+        #expect(written == committed, "regenerate it: raftstep --script docs/timeline-example.txt")
+        #expect(written.contains("<svg") && written.contains("term 2 · n2 leads") && written.contains("n3 crashes"))
     }
 }
