@@ -11,6 +11,9 @@ struct DeliveryCause {
     var staleSender: (from: NodeID, theirTerm: UInt64, ourTerm: UInt64)?
     /// Why the receiver's log fails the consistency check of an append (Figure 2, receiver step 2).
     var appendMismatch: String?
+    /// The entries the receiver discarded because they conflict with the leader's (Figure 2,
+    /// receiver step 3), with their terms, and the leader's entry that replaced the first.
+    var discarded: (first: UInt64, terms: [UInt64], leaderTerm: UInt64)?
     /// A line marking an unsafe knob that acted on this message, if one did.
     var unsafeAct: String?
 
@@ -54,6 +57,19 @@ extension Cluster {
             return prev > node.lastIndex ? "its log ends at \(node.lastIndex), before \(prev)" : nil
         }
         return ours == append.prevLogTerm ? nil : "its entry \(prev) has term \(ours), not \(append.prevLogTerm)"
+    }
+
+    /// The entries `before` held that the append replaced, read from the node before and after
+    /// the step: the first index where the append's entry and the node's differ in term, through
+    /// the node's old last index — when the node now holds the leader's entry there.
+    static func discarded(by message: Message, before: RaftNode, after: RaftNode) -> (first: UInt64, terms: [UInt64], leaderTerm: UInt64)? {
+        guard case .append(let append) = message else { return nil }
+        guard let conflict = append.entries.first(where: { entry in
+            entry.index > before.commitIndex && before.term(at: entry.index).map { $0 != entry.term } ?? false
+        }) else { return nil }
+        guard after.term(at: conflict.index) == conflict.term else { return nil }
+        let terms = (conflict.index...before.lastIndex).map { before.term(at: $0) ?? 0 }
+        return (conflict.index, terms, conflict.term)
     }
 
     /// Whether a leader lease makes `node` ignore the vote request (mirrors the core's rule,

@@ -48,6 +48,10 @@ extension Cluster {
             if let act = why.unsafeAct { say("  \(act)") }
         }
         let result = host.step(message)
+        if before != nil, let gone = Cluster.discarded(by: message, before: nodeBefore, after: host.node) {
+            if before?.cause == nil { before?.cause = DeliveryCause() }
+            before?.cause?.discarded = gone
+        }
         if let told = before {
             // The term a reply carries comes first: everything after happens in that term.
             if let sentence = newerTermSentence(message, before: told) {

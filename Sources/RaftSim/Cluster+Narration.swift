@@ -10,10 +10,6 @@ extension Cluster {
         var vote: NodeID
         var leader: NodeID
         var commit: UInt64
-        /// The last index of the log, and the terms of its uncommitted entries (commit+1 …
-        /// lastIndex): what a conflict can discard.
-        var lastIndex: UInt64
-        var uncommittedTerms: [UInt64]
         /// Why the node will act as it does on the message being delivered (nil outside a delivery).
         var cause: DeliveryCause?
         /// Set when the state change was already told (before an `ignores it` line).
@@ -25,9 +21,7 @@ extension Cluster {
     func narratedState(_ i: Int) -> NarratedState? {
         guard isNarrating, let host = hosts[i] else { return nil }
         let node = host.node
-        let tail = node.commitIndex < node.lastIndex ? (node.commitIndex + 1...node.lastIndex).map { node.term(at: $0) ?? 0 } : []
-        return NarratedState(role: node.role, term: node.term, vote: node.vote, leader: node.leader, commit: node.commitIndex,
-                             lastIndex: node.lastIndex, uncommittedTerms: tail)
+        return NarratedState(role: node.role, term: node.term, vote: node.vote, leader: node.leader, commit: node.commitIndex)
     }
 
     /// Says how node `i`'s role, term, vote, leader and commit changed since `before`.
@@ -50,6 +44,12 @@ extension Cluster {
         if after.leader != before.leader && after.leader != .none && after.role != .leader {
             parts.append("follows leader \(Describe.n(after.leader))")
         }
+        if let gone = before.cause?.discarded {
+            // Told between the term change and the commit it makes possible.
+            if !parts.isEmpty { say("  \(Describe.n(id)) \(parts.joined(separator: ", "))") }
+            parts = []
+            narrateDiscarded(Describe.n(id), gone)
+        }
         if after.commit > before.commit { parts.append("commits through \(after.commit)") }
         if !parts.isEmpty { say("  \(Describe.n(id)) \(parts.joined(separator: ", "))") }
         if after.role == .leader, after.commit > before.commit, let node = hosts[i]?.node,
@@ -59,22 +59,14 @@ extension Cluster {
         }
     }
 
-    /// Says which entries node `i` discarded because they conflict with the leader's (Figure 2,
-    /// receiver step 3): the persisted entries start at or below its last index before the step.
-    func narrateDiscarded(_ name: String, _ entries: [Entry], before: NarratedState) {
-        guard let first = entries.first, first.index <= before.lastIndex, first.index > before.commit else { return }
-        // A real conflict: the entry it had at that index has another term (a leader re-persisting
-        // its own new entry is no conflict).
-        let position = Int(first.index - before.commit - 1)
-        guard position < before.uncommittedTerms.count, before.uncommittedTerms[position] != first.term else { return }
-        let gone = (first.index...before.lastIndex).map { index -> Entry in
-            let position = Int(index - before.commit - 1)
-            let term = position < before.uncommittedTerms.count ? before.uncommittedTerms[position] : 0
-            return Entry(term: term, index: index)
-        }
-        let range = gone.count == 1 ? "entry \(first.index)" : "entries \(first.index)..\(before.lastIndex)"
-        let verb = gone.count == 1 ? "it conflicts" : "they conflict"
-        say("  \(name) discards \(range) (term\(gone.count == 1 ? "" : "s") \(Describe.terms(gone))): \(verb) with the leader's entry \(first.index) (term \(first.term))")
+    /// Says which entries a follower discarded because they conflict with the leader's (Figure 2,
+    /// receiver step 3).
+    func narrateDiscarded(_ name: String, _ gone: (first: UInt64, terms: [UInt64], leaderTerm: UInt64)) {
+        let last = gone.first + UInt64(gone.terms.count) - 1
+        let entries = gone.terms.enumerated().map { Entry(term: $0.element, index: gone.first + UInt64($0.offset)) }
+        let range = gone.terms.count == 1 ? "entry \(gone.first)" : "entries \(gone.first)..\(last)"
+        let verb = gone.terms.count == 1 ? "it conflicts" : "they conflict"
+        say("  \(name) discards \(range) (term\(gone.terms.count == 1 ? "" : "s") \(Describe.terms(entries))): \(verb) with the leader's entry \(gone.first) (term \(gone.leaderTerm))")
     }
 
     /// Tells what the host did with one Ready, step by step, up to a failure.
@@ -86,7 +78,6 @@ extension Cluster {
         }
         guard report.failure == nil else { return }
         if report.hardState != nil || !report.entries.isEmpty {
-            if let before { narrateDiscarded(name, report.entries, before: before) }
             narrateConfigEntries(i, report.entries)
             if !report.entries.isEmpty || (report.hardState.map { $0.term != before?.term || $0.vote != before?.vote } ?? false) {
                 var what: [String] = []

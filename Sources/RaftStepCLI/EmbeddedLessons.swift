@@ -349,7 +349,8 @@ the new term and answers, and n2 sends it entries 2 and 3 after entry 1 of term 
 consistency check at index 1 passes — both logs have term 1 there — so nothing is rejected. But
 at index 2 n1 holds an entry of term 1 where the leader's has term 2: a conflict. n1 deletes that
 entry and everything after it, then appends the leader's (paper Figure 2, AppendEntries receiver
-steps 3 and 4):
+steps 3 and 4). The screen says so: `n1 discards entry 2 (term 1): it conflicts with the leader's
+entry 2 (term 2)`.
 
 ```raftstep
 tick n2
@@ -455,7 +456,9 @@ sent every follower that entry after entry 10 (term 6). a, b, e and f do not hol
 e `7@4`, f `10@3`) — and the leader used the hint to skip back past every entry that could not
 match in one round trip, not one entry at a time, then sent everything after that point. c and d
 accepted at once: their entry 10 has term 6 too, so the check passed, and each deleted the
-entries after it that conflict with the leader's (Figure 2, AppendEntries receiver step 3):
+entries after it that conflict with the leader's (Figure 2, AppendEntries receiver step 3). The
+screen names each: `n5 discards entries 11..12 (terms 7x2): they conflict with the leader's entry
+11 (term 8)`; and once the hints have led the leader back, f (n7) discards eight entries, 4..11:
 
 ```raftstep
 log
