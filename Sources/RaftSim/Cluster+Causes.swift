@@ -14,11 +14,13 @@ struct DeliveryCause {
     /// The entries the receiver discarded because they conflict with the leader's (Figure 2,
     /// receiver step 3), with their terms, and the leader's entry that replaced the first.
     var discarded: (first: UInt64, terms: [UInt64], leaderTerm: UInt64)?
+    /// What the append would discard if the receiver accepts it (confirmed after the step).
+    var discardCandidate: (first: UInt64, terms: [UInt64], leaderTerm: UInt64)?
+    /// Why the receiver ignores a vote request under a leader lease, in a learner's words.
+    var leaseSentence: String?
     /// A line marking an unsafe knob that acted on this message, if one did.
     var unsafeAct: String?
 
-    /// Whether nothing was derived.
-    var isEmpty: Bool { voteRefusal == nil && staleSender == nil && unsafeAct == nil && appendMismatch == nil }
 }
 
 extension Cluster {
@@ -29,6 +31,7 @@ extension Cluster {
         switch message {
         case .vote(let request):
             cause.voteRefusal = Cluster.voteRefusal(request, node)
+            cause.leaseSentence = leaseSentence(message, before: node)
             if cause.voteRefusal == nil, node.config.unsafe.contains(.voteWithoutLogCheck),
                !Cluster.isAtLeastAsRecent(request, node), !Cluster.isLeaseHeld(request, node) {
                 cause.unsafeAct = "!! vote-without-log-check: \(receiver) grants \(Describe.n(request.from)) a \(request.isPreVote ? "pre-vote" : "vote") although the candidate's log (last \(Describe.at(request.lastLogIndex, request.lastLogTerm))) is less up to date than its own (last \(Describe.at(node.lastIndex, node.lastTerm))) — paper §5.4.1"
@@ -41,6 +44,7 @@ extension Cluster {
             }
         case .append(let append):
             cause.appendMismatch = Cluster.appendMismatch(append, node)
+            cause.discardCandidate = Cluster.discardCandidate(append, node)
         case .heartbeat, .installSnapshot:
             if message.term < node.term { cause.staleSender = (message.from, message.term, node.term) }
         default:
@@ -59,16 +63,14 @@ extension Cluster {
         return ours == append.prevLogTerm ? nil : "its entry \(prev) has term \(ours), not \(append.prevLogTerm)"
     }
 
-    /// The entries `before` held that the append replaced, read from the node before and after
-    /// the step: the first index where the append's entry and the node's differ in term, through
-    /// the node's old last index — when the node now holds the leader's entry there.
-    static func discarded(by message: Message, before: RaftNode, after: RaftNode) -> (first: UInt64, terms: [UInt64], leaderTerm: UInt64)? {
-        guard case .append(let append) = message else { return nil }
+    /// The entries `node` holds that `append` would replace: from the first index where the
+    /// append's entry and the node's differ in term through the node's last index (nil when none
+    /// differ). The caller confirms after the step that the node now holds the leader's entry.
+    static func discardCandidate(_ append: AppendEntries, _ node: RaftNode) -> (first: UInt64, terms: [UInt64], leaderTerm: UInt64)? {
         guard let conflict = append.entries.first(where: { entry in
-            entry.index > before.commitIndex && before.term(at: entry.index).map { $0 != entry.term } ?? false
+            entry.index > node.commitIndex && node.term(at: entry.index).map { $0 != entry.term } ?? false
         }) else { return nil }
-        guard after.term(at: conflict.index) == conflict.term else { return nil }
-        let terms = (conflict.index...before.lastIndex).map { before.term(at: $0) ?? 0 }
+        let terms = (conflict.index...node.lastIndex).map { node.term(at: $0) ?? 0 }
         return (conflict.index, terms, conflict.term)
     }
 

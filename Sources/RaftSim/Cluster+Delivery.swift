@@ -41,16 +41,16 @@ extension Cluster {
             return
         }
         var before = narratedState(r)
-        let nodeBefore = host.node
         if before != nil {
-            let why = cause(of: message, at: nodeBefore)
-            if !why.isEmpty { before?.cause = why }
+            // Derived from the node before the step; no copy of it is held across the step (the
+            // step would then copy the whole log).
+            let why = cause(of: message, at: host.node)
+            before?.cause = why
             if let act = why.unsafeAct { say("  \(act)") }
         }
         let result = host.step(message)
-        if before != nil, let gone = Cluster.discarded(by: message, before: nodeBefore, after: host.node) {
-            if before?.cause == nil { before?.cause = DeliveryCause() }
-            before?.cause?.discarded = gone
+        if let candidate = before?.cause?.discardCandidate, host.node.term(at: candidate.first) == candidate.leaderTerm {
+            before?.cause?.discarded = candidate
         }
         if let told = before {
             // The term a reply carries comes first: everything after happens in that term.
@@ -65,7 +65,7 @@ extension Cluster {
                 narrateState(r, before: told)
                 before?.isStateTold = true
             }
-            say("  \(Describe.n(message.to)) ignores it: \(before == nil ? reason : leaseSentence(message, before: nodeBefore) ?? reason)")
+            say("  \(Describe.n(message.to)) ignores it: \(before?.cause?.leaseSentence ?? reason)")
         }
         handleReady(r, before: before)
         checkInvariants()

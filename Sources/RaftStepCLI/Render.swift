@@ -91,9 +91,12 @@ enum Render {
     }
 
     /// The first index at which two rows hold entries of different terms (a conflict), or nil.
+    /// Committed prefixes agree (the checker says so when they do not), so the search starts
+    /// after the lowest commit index: it costs the uncommitted span, not the whole log.
     static func firstConflict(_ rows: [GridRow], through last: UInt64) -> UInt64? {
-        guard last >= 1 else { return nil }
-        for index in 1...last {
+        let start = (rows.map(\.commit).min() ?? 0) + 1
+        guard last >= start else { return nil }
+        for index in start...last {
             if Set(rows.compactMap { $0.term(at: index) }).count > 1 { return index }
         }
         return nil
@@ -114,11 +117,12 @@ enum Render {
         }
         var maxTerm: UInt64 = 0
         for row in rows { if let t = row.term(at: row.lastIndex) { maxTerm = max(maxTerm, t) } }
-        let probe = gridMarks(cluster, shown, first: 1, last: maxLast)
-        let cellWidth = max(String(maxLast).count, String(maxTerm).count + (probe.any ? 1 : 0)) + 1
+        // A configuration mark widens the cells; look for one among the indexes any window may show.
+        let probe = gridMarks(cluster, shown, first: maxLast > UInt64(gridColumns) ? maxLast - UInt64(gridColumns) + 1 : 1, last: maxLast)
+        var cellWidth = max(String(maxLast).count, String(maxTerm).count + (probe.any ? 1 : 0)) + 1
         let suffixWidth = rows.map(\.suffix.count).max() ?? 0
-        let fitting = max(5, (width - 6 - 2 - suffixWidth) / cellWidth)
-        let columns = UInt64(min(gridColumns, fitting))
+        func columnsFitting() -> UInt64 { UInt64(min(gridColumns, max(5, (width - 6 - 2 - suffixWidth) / cellWidth))) }
+        var columns = columnsFitting()
         let first: UInt64
         if let from {
             first = min(from, maxLast)
@@ -129,8 +133,14 @@ enum Render {
             let disagreement = firstConflict(rows, through: maxLast) ?? tail
             first = disagreement < tail ? max(1, disagreement - 1) : tail
         }
-        let last = min(maxLast, first + columns - 1)
+        var last = min(maxLast, first + columns - 1)
         let marks = gridMarks(cluster, shown, first: first, last: last)
+        if marks.any && !probe.any {
+            // An earlier window holds a configuration entry: widen the cells for its mark.
+            cellWidth = max(cellWidth, String(maxTerm).count + 2)
+            columns = columnsFitting()
+            last = min(maxLast, first + columns - 1)
+        }
         var header = "index".padding(5) + (first > 1 ? "‹" : " ")
         for index in first...last { header += String(index).leftPadding(cellWidth) }
         if last < maxLast { header += " ›" }
