@@ -9,7 +9,7 @@ enum Ladder {
     static let defaultCount = 24
 
     /// The diagram of the last `count` events, at most `width` columns wide.
-    static func render(_ cluster: Cluster, count: Int, width: Int) -> [String] {
+    static func render(_ cluster: Cluster, count: Int, width: Int, color: Bool = false) -> [String] {
         let timeline = cluster.timeline
         let events = timeline.events
         if events.isEmpty { return ["nothing has happened yet: deliver, tick or campaign, then `ladder` draws it"] }
@@ -18,7 +18,13 @@ enum Ladder {
         var down = downBefore(events, upTo: events.count - shown.count, nodeCount: cluster.ids.count)
         var lines = [layout.header(cluster.ids)]
         for event in shown {
-            lines.append(layout.row(event, down: down).trimmingTrailingSpaces())
+            let row = layout.row(event, down: down).trimmingTrailingSpaces()
+            switch event {
+            case .delivered(_, _, _, _, _, let lost?) where !lost.isEmpty: lines.append(Render.esc("2", row, color))
+            case .dropped: lines.append(Render.esc("2", row, color))
+            case .elected, .crashed: lines.append(Render.esc("1", row, color))
+            default: lines.append(row)
+            }
             switch event {
             case .crashed(let n): down.insert(n)
             case .restarted(let n): down.remove(n)

@@ -284,7 +284,7 @@ public final class Session {
             guard args.count <= 1 else { throw UsageError("expected at most a count", command: name) }
             let count = try args.first.map { (w) throws(UsageError) in try number(w, "count", for: name) } ?? Ladder.defaultCount
             guard count >= 1 && count <= 10_000 else { throw UsageError("the count must be between 1 and 10000", command: name) }
-            return Outcome(lines: Ladder.render(cluster, count: count, width: width))
+            return Outcome(lines: Ladder.render(cluster, count: count, width: width, color: color))
         case "svg":
             guard args.count == 1 else { throw UsageError("name one file", command: name) }
             let events = cluster.timeline.events.count
