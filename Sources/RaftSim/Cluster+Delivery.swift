@@ -23,6 +23,8 @@ extension Cluster {
         let item = network.remove(at: position)
         let message = item.message
         say(Describe.line(item))
+        timeline.record(.delivered(id: item.id, from: message.from, to: message.to, kind: message.kindName,
+                                   term: message.term, lost: lossReason(message)))
         if let reason = lossReason(message) {
             say("  lost: \(reason)")
             return
@@ -38,10 +40,32 @@ extension Cluster {
             stepCount += 1
             return
         }
-        let before = narratedState(r)
+        var before = narratedState(r)
+        if before != nil {
+            // Derived from the node before the step; no copy of it is held across the step (the
+            // step would then copy the whole log).
+            let why = cause(of: message, at: host.node)
+            before?.cause = why
+            if let act = why.unsafeAct { say("  \(act)") }
+        }
         let result = host.step(message)
+        if let candidate = before?.cause?.discardCandidate, host.node.term(at: candidate.first) == candidate.leaderTerm {
+            before?.cause?.discarded = candidate
+        }
+        if let told = before {
+            // The term a reply carries comes first: everything after happens in that term.
+            if let sentence = newerTermSentence(message, before: told) {
+                say(sentence)
+                narrateState(r, before: told)
+                before?.isStateTold = true
+            }
+        }
         if case .ignored(let reason) = result {
-            say("  \(Describe.n(message.to)) ignores it: \(reason)")
+            if let told = before {
+                narrateState(r, before: told)
+                before?.isStateTold = true
+            }
+            say("  \(Describe.n(message.to)) ignores it: \(before?.cause?.leaseSentence ?? reason)")
         }
         handleReady(r, before: before)
         checkInvariants()
@@ -120,6 +144,8 @@ extension Cluster {
             if let position = network.position(ofMessage: id) {
                 // Removed outside `say`, whose text is built only when narrating.
                 let dropped = network.remove(at: position)
+                timeline.record(.dropped(id: dropped.id, from: dropped.message.from, to: dropped.message.to,
+                                         kind: dropped.message.kindName, term: dropped.message.term))
                 say("dropped \(Describe.line(dropped))")
             }
         }

@@ -7,6 +7,7 @@ extension Cluster {
         pendingReads.removeAll { $0.node == i }
         disks[i].crash(generator: &generator)
         hosts[i] = nil
+        timeline.crashed(NodeID(i + 1))
     }
 
     /// Loses the node's volatile state and its unsynced writes.
@@ -50,6 +51,7 @@ extension Cluster {
         let commit = node.commitIndex
         persistedLast[i] = (recovered.snapshot?.metadata.index ?? 0) + UInt64(recovered.entries.count)
         checker.nodeRestarted(i, commit: commit)
+        timeline.restarted(node)
         let hard = recovered.hardState
         say("\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(commit), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")")
         if let snapshot = recovered.snapshot { say("  \(Describe.n(id)) restores its state machine from its snapshot through \(Describe.at(snapshot.metadata.index, snapshot.metadata.term)): \(host.machine.contentsDescription)") }

@@ -12,6 +12,7 @@ extension Cluster {
         begin()
         for round in 1...count {
             let mark = lines.count
+            timeline.record(.ticked(count: 1))
             for id in targets where isUp(id) {
                 let i = Int(id) - 1
                 let host = hosts[i]!

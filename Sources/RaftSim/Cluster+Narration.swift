@@ -10,6 +10,10 @@ extension Cluster {
         var vote: NodeID
         var leader: NodeID
         var commit: UInt64
+        /// Why the node will act as it does on the message being delivered (nil outside a delivery).
+        var cause: DeliveryCause?
+        /// Set when the state change was already told (before an `ignores it` line).
+        var isStateTold = false
     }
 
     /// Node `i`'s narrated state; nil when it is down, and when nobody narrates (only narration
@@ -22,7 +26,7 @@ extension Cluster {
 
     /// Says how node `i`'s role, term, vote, leader and commit changed since `before`.
     func narrateState(_ i: Int, before: NarratedState) {
-        guard let after = narratedState(i) else { return }
+        guard !before.isStateTold, let after = narratedState(i) else { return }
         let id = NodeID(i + 1)
         var parts: [String] = []
         if after.term != before.term { parts.append("moves to term \(after.term)") }
@@ -40,8 +44,29 @@ extension Cluster {
         if after.leader != before.leader && after.leader != .none && after.role != .leader {
             parts.append("follows leader \(Describe.n(after.leader))")
         }
+        if let gone = before.cause?.discarded {
+            // Told between the term change and the commit it makes possible.
+            if !parts.isEmpty { say("  \(Describe.n(id)) \(parts.joined(separator: ", "))") }
+            parts = []
+            narrateDiscarded(Describe.n(id), gone)
+        }
         if after.commit > before.commit { parts.append("commits through \(after.commit)") }
         if !parts.isEmpty { say("  \(Describe.n(id)) \(parts.joined(separator: ", "))") }
+        if after.role == .leader, after.commit > before.commit, let node = hosts[i]?.node,
+           node.config.unsafe.contains(.commitOldTerms), let entryTerm = node.term(at: after.commit), entryTerm != after.term {
+            // The safe rule (paper §5.4.2) commits only an entry of the leader's own term by counting.
+            say("  !! commit-old-terms: \(Describe.n(id)) counts replicas for entry \(after.commit) of term \(entryTerm) (it leads term \(after.term)) — paper §5.4.2 forbids this")
+        }
+    }
+
+    /// Says which entries a follower discarded because they conflict with the leader's (Figure 2,
+    /// receiver step 3).
+    func narrateDiscarded(_ name: String, _ gone: (first: UInt64, terms: [UInt64], leaderTerm: UInt64)) {
+        let last = gone.first + UInt64(gone.terms.count) - 1
+        let entries = gone.terms.enumerated().map { Entry(term: $0.element, index: gone.first + UInt64($0.offset)) }
+        let range = gone.terms.count == 1 ? "entry \(gone.first)" : "entries \(gone.first)..\(last)"
+        let verb = gone.terms.count == 1 ? "it conflicts" : "they conflict"
+        say("  \(name) discards \(range) (term\(gone.terms.count == 1 ? "" : "s") \(Describe.terms(entries))): \(verb) with the leader's entry \(gone.first) (term \(gone.leaderTerm))")
     }
 
     /// Tells what the host did with one Ready, step by step, up to a failure.
@@ -62,12 +87,13 @@ extension Cluster {
             }
         }
         if !report.messages.isEmpty {
-            narrateSent(name, report.messages.indices.map { InFlightMessage(id: firstMessageID + $0, message: report.messages[$0]) })
+            narrateSent(name, report.messages.indices.map { InFlightMessage(id: firstMessageID + $0, message: report.messages[$0]) },
+                        cause: before?.cause)
         }
         narrateApplied(name, report.applied)
     }
 
-    private func narrateSent(_ name: String, _ sent: [InFlightMessage]) {
+    private func narrateSent(_ name: String, _ sent: [InFlightMessage], cause: DeliveryCause?) {
         // Group messages that say the same thing to different receivers.
         var groups: [(key: String, items: [InFlightMessage])] = []
         for item in sent {
@@ -76,7 +102,7 @@ extension Cluster {
         }
         for group in groups {
             let receivers = group.items.map { Describe.n($0.message.to) }
-            let sentence = Describe.sentence(group.items[0].message, to: Cluster.list(receivers))
+            let sentence = Cluster.explained(Describe.sentence(group.items[0].message, to: Cluster.list(receivers)), group.items[0].message, cause)
             say("  \(name) \(sentence) → \(group.items.map { "#\($0.id)" }.joined(separator: " "))")
         }
     }
@@ -87,6 +113,23 @@ extension Cluster {
         let range = first == last ? "entry \(first)" : "entries \(first)..\(last)"
         let more = applied.count > results.count ? ", …" : ""
         say("  \(name) applies \(range): \(results.joined(separator: ", "))\(more)")
+    }
+
+    /// A sent message's sentence, with the cause of a refusal when one was derived.
+    static func explained(_ sentence: String, _ message: Message, _ cause: DeliveryCause?) -> String {
+        guard let cause else { return sentence }
+        switch message {
+        case .voteResponse(let response) where !response.isGranted:
+            if let reason = cause.voteRefusal { return "\(sentence): \(reason)" }
+        case .appendResponse(let response):
+            if let stale = cause.staleSender, stale.from == response.to {
+                return "rejects \(Describe.n(stale.from))'s message of term \(stale.theirTerm): its term is \(stale.ourTerm)"
+            }
+            if response.isRejected, let mismatch = cause.appendMismatch { return "\(sentence): \(mismatch)" }
+        default:
+            break
+        }
+        return sentence
     }
 
     static func list(_ names: [String]) -> String {

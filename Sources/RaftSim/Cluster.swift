@@ -79,6 +79,8 @@ public final class Cluster {
     /// Whether to narrate (the benchmark and long stabilizes turn it off).
     public var isNarrating = true
     var lines: [String] = []
+    /// The recent history the pictures draw (`ladder`, the SVG timeline).
+    public internal(set) var timeline: Timeline
 
     // Linearizable reads, for the read checks (Cluster+Reads.swift).
     var pendingReads: [PendingRead] = []
@@ -98,6 +100,7 @@ public final class Cluster {
         configuration = Configuration(voters: Array(ids.prefix(options.voterCount ?? options.nodeCount)))
         generator = SeededGenerator(seed: options.seed ^ 0x5EED_0F_D15C)
         checker = InvariantChecker(count: options.nodeCount)
+        timeline = Timeline(nodeCount: options.nodeCount)
         network = SimNetwork(nodeCount: options.nodeCount)
         persistedLast = Array(repeating: 0, count: options.nodeCount)
         hosts = Array(repeating: nil, count: options.nodeCount)
@@ -239,6 +242,7 @@ public final class Cluster {
             compactIfOverThreshold(i)
             before = narratedState(i)
         }
+        if let host = hosts[i] { timeline.observe(host.node) }
     }
 
     /// The checker's disk records: which indexes each disk now holds.

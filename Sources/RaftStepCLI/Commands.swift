@@ -54,6 +54,11 @@ public enum CommandTable {
                     details: logDetails),
         CommandInfo(name: "msgs", usage: "msgs", summary: "the messages in flight: id, sender, receiver, type, key fields",
                     details: msgsDetails),
+        CommandInfo(name: "ladder", usage: "ladder [N]",
+                    summary: "the last N events (default 24) as a message sequence diagram: a lane per node, an arrow per message",
+                    details: ladderDetails),
+        CommandInfo(name: "svg", usage: "svg FILE",
+                    summary: "write the session as an SVG timeline a browser shows: a lane per node, messages as arrows, terms as bands, crashes as gaps"),
         CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
                     summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),
@@ -62,7 +67,12 @@ public enum CommandTable {
         CommandInfo(name: "violations", usage: "violations", summary: "every invariant violation found so far"),
         CommandInfo(name: "undo", usage: "undo", summary: "restore the state before the last command (replays the session from its start)"),
         CommandInfo(name: "save", usage: "save FILE", summary: "write the session as a script that replays to the same state"),
-        CommandInfo(name: "load", usage: "load FILE", summary: "run the commands of a script file"),
+        CommandInfo(name: "load", usage: "load FILE [step]",
+                    summary: "run the commands of a script file (`undo` takes it back whole); with step, run none yet: `next` runs them one at a time, each undone alone"),
+        CommandInfo(name: "next", usage: "next [N|all]",
+                    summary: "run the next command (or N, or all the rest) of the script loaded with `load FILE step`"),
+        CommandInfo(name: "run", usage: "run [TICKS]",
+                    summary: "let the cluster run by itself for TICKS ticks (default 10): each tick, every node ticks and the network delivers everything; tells what changed"),
         CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster"),
         CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
                     summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)"),
@@ -72,6 +82,18 @@ public enum CommandTable {
                     summary: "run logdump on exported files, as the logdump program (`expect exit N` checks its exit code)"),
         CommandInfo(name: "help", usage: "help [COMMAND]", summary: "list the commands, or explain one"),
         CommandInfo(name: "quit", usage: "quit", summary: "leave (also `exit` or end of input)"),
+    ]
+
+    /// `help ladder`: the marks of the diagram.
+    static let ladderDetails = [
+        "time goes down; one lane per node (`:` while the node is down); each row one event:",
+        "  #12 |--App-->|   message #12 delivered from the left lane to the right one",
+        "  #12 |--App--x|   delivered, but lost (receiver down or link cut; the note says)",
+        "  #12 |--X     |   dropped by `drop`",
+        "  ?  campaign (election timeout or `campaign`)   *  elected leader",
+        "  v  a leader stops leading    C  the leader's commit point moves",
+        "  !  crash   o  restart        tick  ticks pass",
+        "the note on the right gives the message's term (t2) and what a mark means",
     ]
 
     /// `help status`: every column of the node table and every line under it (fits 80 columns).
@@ -113,7 +135,8 @@ public enum CommandTable {
         "  |        follows the node's last committed entry",
         "  c        a configuration entry (membership change)",
         "  s        compacted into the node's snapshot",
-        "  (down)   the node is crashed",
+        "  DOWN     the node is crashed: its row (dim) shows what its disk holds",
+        "  ‹ ›      more indexes before / after the window (it fits the terminal)",
         "after each row: last INDEX, commit INDEX, leader, snapshot INDEX@TERM",
         "with NODE: also its entries (index, term, kind, command, applied)",
     ]

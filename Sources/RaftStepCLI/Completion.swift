@@ -70,6 +70,10 @@ extension Session {
             return CommandTable.all.map(\.name)
         case "reset":
             return ["nodes=", "voters=", "seed="]
+        case "next":
+            return position == 1 ? ["all"] : []
+        case "load":
+            return position == 2 ? ["step"] : []
         default:
             return []
         }

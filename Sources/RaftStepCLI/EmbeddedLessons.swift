@@ -349,7 +349,8 @@ the new term and answers, and n2 sends it entries 2 and 3 after entry 1 of term 
 consistency check at index 1 passes — both logs have term 1 there — so nothing is rejected. But
 at index 2 n1 holds an entry of term 1 where the leader's has term 2: a conflict. n1 deletes that
 entry and everything after it, then appends the leader's (paper Figure 2, AppendEntries receiver
-steps 3 and 4):
+steps 3 and 4). The screen says so: `n1 discards entry 2 (term 1): it conflicts with the leader's
+entry 2 (term 2)`.
 
 ```raftstep
 tick n2
@@ -455,7 +456,9 @@ sent every follower that entry after entry 10 (term 6). a, b, e and f do not hol
 e `7@4`, f `10@3`) — and the leader used the hint to skip back past every entry that could not
 match in one round trip, not one entry at a time, then sent everything after that point. c and d
 accepted at once: their entry 10 has term 6 too, so the check passed, and each deleted the
-entries after it that conflict with the leader's (Figure 2, AppendEntries receiver step 3):
+entries after it that conflict with the leader's (Figure 2, AppendEntries receiver step 3). The
+screen names each: `n5 discards entries 11..12 (terms 7x2): they conflict with the leader's entry
+11 (term 8)`; and once the hints have led the leader back, f (n7) discards eight entries, 4..11:
 
 ```raftstep
 log
@@ -542,6 +545,9 @@ crash n5
 expect log n2 1 2
 expect down n5
 ```
+
+Type `log`: a crashed node's row shows what its disk holds. n5's row ends in a `3` at index 2 —
+the entry no one else has, and the danger of what follows.
 
 **(c)** n1 restarts and campaigns. Its first try, in term 3, fails: n2, n3 and n4 already follow
 n5 in term 3 (n3 and n4 voted for it), and a node that has voted or knows a leader in a term gives
@@ -1313,6 +1319,144 @@ expect invariants ok
 and configuration; a leader sends InstallSnapshot to a follower behind its first index; a
 restarting node loads the snapshot, then replays the log after it. `set compact-threshold N`
 makes every node compact by itself once N applied entries accumulate.
+
+"""#),
+        ("13-two-failure-modes.md", #"""
+---
+title: Two ways to lose a write — why consensus
+nodes: 1
+seed: 1
+summary: One node loses an acknowledged write at power loss; a primary and a secondary must choose between data loss and unavailability; a majority needs neither.
+teaches: the two failure modes that motivate consensus; why one copy and two copies are not enough; the majority rule
+property: safety (an acknowledged write survives) versus liveness (the service goes on)
+---
+
+# Lesson 13 — Two ways to lose a write
+
+Why go to the trouble of Raft at all? Because the two obvious designs each lose, sooner or later,
+a write they promised to keep. This lesson shows both, fully, and then the rule that avoids them.
+
+**Failure mode 1: one node, and a page cache.** A single server answers "done" as soon as the write
+is in its memory — the operating system's page cache — and flushes it to disk later. Here n1 is
+alone (a cluster of one is its own majority) and does not sync:
+
+```raftstep
+set on-violation continue
+set sync n1 off
+campaign n1
+propose set x 1
+expect commit n1 2
+expect kv n1 x=1
+```
+
+The client was told `x=1` is stored. Now the power fails:
+
+```raftstep
+crash n1
+restart n1
+expect kv n1 x=
+expect log n1
+expect violation Term Monotonicity
+```
+
+The acknowledged write is gone: it was never on the disk (even n1's term went back to 0, which
+the invariant checker reports). Raft's first rule answers this one —
+persist before you answer (lesson 9 shows it in a cluster). But a synced disk can still die
+with its machine; then the only copy is gone. So keep a second copy.
+
+**Failure mode 2: a primary and a secondary.** n1 is the primary: it alone decides (it is the only
+voter) and acknowledges a write as soon as it has it. n2 is the secondary: it receives the writes
+afterwards, asynchronously (here it is a learner, which copies the log but does not vote).
+
+```raftstep
+reset nodes=2 voters=1 seed=1
+campaign n1
+add n2 learner
+tick n1
+stabilize
+expect config n2 voters=n1 learners=n2
+```
+
+A client writes `set x 1`. The primary acknowledges it at once, before the secondary has it:
+
+```raftstep
+propose set x 1
+expect kv n1 x=1
+expect kv n2 x=
+expect msgs 1
+```
+
+And now the primary fails, with the write on its way to n2 still in flight, and lost:
+
+```raftstep
+crash n1
+drop all
+expect leader none
+expect down n1
+expect kv n2 x=
+```
+
+n2 never got `x=1`. The operator has exactly two choices, and both are bad:
+
+- **Promote the secondary.** n2 becomes the new primary and serves what it has. What it has does
+  not include `x=1`: an acknowledged write is gone — **data loss**. (If n1 comes back later, its
+  `x=1` now conflicts with whatever n2 accepted meanwhile.)
+- **Refuse to promote.** Wait for n1. Until it returns nothing can be written: try
+  `propose n2 set y 2` — n2 is not allowed to decide — the service is **unavailable**, for as long
+  as n1 is down; if n1's disk died, forever.
+
+Acknowledging only after the secondary has the write does not help either: then the primary must
+stop whenever the secondary is down, and the dilemma returns with the roles swapped. Two copies
+cannot tell "the other one crashed" from "the other one is cut off" (lesson 9 shows that side).
+
+**The majority rule.** With three nodes, a write is acknowledged only once a majority — two — has
+it on disk, and a new leader needs the votes of a majority, whose logs are checked (paper §5.3,
+§5.4.1). Any two majorities of three share a node, so the new leader always has every
+acknowledged write (pre-vote and check-quorum are off here to keep the election short; lesson 8
+turns them on):
+
+```raftstep
+reset nodes=3 seed=1
+set prevote off
+set checkquorum off
+campaign n1
+stabilize
+propose set x 1
+deliver n1->n2
+deliver n2->n1
+expect commit n1 2
+expect kv n1 x=1
+expect kv n3 x=
+```
+
+n1 acknowledged `x=1` once n2 stored it; n3 has not heard of it yet. Now the leader fails:
+
+```raftstep
+crash n1
+drop all
+campaign n2
+stabilize
+expect leader n2
+expect kv n2 x=1
+```
+
+The write survived the leader. And the cluster goes on writing:
+
+```raftstep
+propose set y 2
+stabilize
+expect kv n3 x=1 y=2
+```
+
+No data loss: n2 had the write and won; n3 could not have won without it, because n2 would refuse a
+candidate whose log is less up to date. No unavailability: two of three are enough to go on.
+With 2f+1 nodes this holds for any f failures. This is what consensus gives, and what the other
+lessons take apart: agreement on one log (lessons 2, 4, 5), a leader elected and re-elected
+(1, 3, 4), a stale leader deposed (7, 8), the log kept durable (9, 10).
+
+**Rules seen:** an acknowledged write must survive (safety); the service must go on despite a
+failure (liveness); one copy loses the first, two copies must give up one of them; a majority of
+2f+1 keeps both through f failures.
 
 """#),
     ]

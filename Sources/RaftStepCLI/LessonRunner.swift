@@ -122,6 +122,7 @@ public enum LessonRunner {
                 }
                 return reachedEnd
             default:
+                if let columns = terminalColumns() { state.session.width = columns }
                 state.execute(line, write: write)
                 if let suggestion = verbSuggestion(for: words) { write(suggestion) }
             }

@@ -67,58 +67,117 @@ enum Render {
         return parts.joined(separator: "; ")
     }
 
+    /// The most index columns the grid shows, however wide the terminal.
     static let gridColumns = 30
 
+    /// One row of the grid: a running node, or a crashed node's disk.
+    struct GridRow {
+        var id: NodeID
+        var node: RaftNode?
+        var disk: DiskLog?
+        var firstIndex: UInt64 { node?.firstIndex ?? ((disk?.snapshotIndex ?? 0) + 1) }
+        var lastIndex: UInt64 { node?.lastIndex ?? disk?.lastIndex ?? 0 }
+        var commit: UInt64 { node?.commitIndex ?? min(disk?.hardState.commit ?? 0, lastIndex) }
+        func term(at index: UInt64) -> UInt64? { node.map { $0.term(at: index) } ?? disk?.term(at: index) }
+        var suffix: String {
+            if let node {
+                let role = node.role == .leader ? "  leader" : ""
+                let snap = node.latestSnapshot.map { "  snapshot \($0.metadata.index)@\($0.metadata.term)" } ?? ""
+                return "  last \(node.lastIndex) commit \(node.commitIndex)\(role)\(snap)"
+            }
+            if let disk { return "  DOWN: its disk (last \(disk.lastIndex), in term \(disk.hardState.term))" }
+            return "  DOWN"
+        }
+    }
+
+    /// The first index at which two rows hold entries of different terms (a conflict), or nil.
+    /// Committed prefixes agree (the checker says so when they do not), so the search starts
+    /// after the lowest commit index: it costs the uncommitted span, not the whole log.
+    static func firstConflict(_ rows: [GridRow], through last: UInt64) -> UInt64? {
+        let start = (rows.map(\.commit).min() ?? 0) + 1
+        guard last >= start else { return nil }
+        for index in start...last {
+            if Set(rows.compactMap { $0.term(at: index) }).count > 1 { return index }
+        }
+        return nil
+    }
+
     /// The grid of logs: one row per node, one column per index, terms in the cells; `|` follows
-    /// each node's last committed entry.
-    static func log(_ cluster: Cluster, node only: NodeID?, from: UInt64?, color: Bool) -> [String] {
+    /// each node's last committed entry. A crashed node's row shows its disk, dimmed. The grid fits
+    /// `width` columns: when the indexes do not fit, it shows a window ending at the last index,
+    /// or starting just before the first index where two logs conflict when that is earlier.
+    static func log(_ cluster: Cluster, node only: NodeID?, from: UInt64?, color: Bool, width: Int = 80) -> [String] {
         let shown = only.map { [$0] } ?? cluster.ids
-        var maxLast: UInt64 = 0
-        for id in shown { maxLast = max(maxLast, cluster.node(id)?.lastIndex ?? 0) }
+        let rows = shown.map { id in GridRow(id: id, node: cluster.node(id), disk: cluster.node(id) == nil ? cluster.diskLog(id) : nil) }
+        let maxLast = rows.map(\.lastIndex).max() ?? 0
         var lines: [String] = []
         if maxLast == 0 {
-            lines.append(only.map { "\(name($0)): \(cluster.isUp($0) ? "empty log" : "down") " }?.trimmingTrailingSpaces() ?? "every log is empty")
+            lines.append(only.map { "\(name($0)): \(cluster.isUp($0) ? "empty log" : "down, nothing on its disk")" } ?? "every log is empty")
             return lines
         }
-        let first: UInt64 = from.map { min($0, maxLast) } ?? (maxLast > UInt64(gridColumns) ? maxLast - UInt64(gridColumns) + 1 : 1)
-        let last = min(maxLast, first + UInt64(gridColumns) - 1)
         var maxTerm: UInt64 = 0
-        for id in shown { if let n = cluster.node(id) { maxTerm = max(maxTerm, n.lastTerm) } }
+        for row in rows { if let t = row.term(at: row.lastIndex) { maxTerm = max(maxTerm, t) } }
+        // A configuration mark widens the cells; look for one among the indexes any window may show.
+        let probe = gridMarks(cluster, shown, first: maxLast > UInt64(gridColumns) ? maxLast - UInt64(gridColumns) + 1 : 1, last: maxLast)
+        var cellWidth = max(String(maxLast).count, String(maxTerm).count + (probe.any ? 1 : 0)) + 1
+        let suffixWidth = rows.map(\.suffix.count).max() ?? 0
+        func columnsFitting() -> UInt64 { UInt64(min(gridColumns, max(5, (width - 6 - 2 - suffixWidth) / cellWidth))) }
+        var columns = columnsFitting()
+        let first: UInt64
+        if let from {
+            first = min(from, maxLast)
+        } else if maxLast <= columns {
+            first = 1
+        } else {
+            let tail = maxLast - columns + 1
+            let disagreement = firstConflict(rows, through: maxLast) ?? tail
+            first = disagreement < tail ? max(1, disagreement - 1) : tail
+        }
+        var last = min(maxLast, first + columns - 1)
         let marks = gridMarks(cluster, shown, first: first, last: last)
-        let width = max(String(last).count, String(maxTerm).count + (marks.any ? 1 : 0)) + 1
-        var header = "index".padding(6)
-        for index in first...last { header += String(index).leftPadding(width) }
+        if marks.any && !probe.any {
+            // An earlier window holds a configuration entry: widen the cells for its mark.
+            cellWidth = max(cellWidth, String(maxTerm).count + 2)
+            columns = columnsFitting()
+            last = min(maxLast, first + columns - 1)
+        }
+        var header = "index".padding(5) + (first > 1 ? "‹" : " ")
+        for index in first...last { header += String(index).leftPadding(cellWidth) }
+        if last < maxLast { header += " ›" }
         lines.append(header.trimmingTrailingSpaces())
-        for id in shown {
-            var row = name(id).padding(6)
-            guard let node = cluster.node(id) else {
-                lines.append(esc("2", row + "(down)", color))
+        for row in rows {
+            var text = name(row.id).padding(6)
+            guard row.node != nil || row.disk != nil else {
+                lines.append(esc("2", text + "(down; its disk cannot be read)", color))
                 continue
             }
+            let isDown = row.node == nil
             var cells = ""
             for index in first...last {
-                let separator = index == node.commitIndex + 1 ? "|" : " "
-                if index < node.firstIndex {
-                    cells += separator + "s".leftPadding(width - 1)
+                let separator = index == row.commit + 1 ? "|" : " "
+                if index < row.firstIndex {
+                    cells += separator + "s".leftPadding(cellWidth - 1)
                     continue
                 }
-                guard let term = node.term(at: index) else {
-                    cells += separator + String(repeating: " ", count: width - 1)
+                guard let term = row.term(at: index) else {
+                    cells += separator + String(repeating: " ", count: cellWidth - 1)
                     continue
                 }
-                let committed = index <= node.commitIndex
-                let text = (String(term) + (marks.isConfig(node, index) ? "c" : "")).leftPadding(width - 1)
-                cells += separator + esc(committed ? "1;\(termColor(term))" : "2;\(termColor(term))", text, color)
+                let committed = index <= row.commit
+                let isConfig = row.node.map { marks.isConfig($0, index) } ?? false
+                let cell = (String(term) + (isConfig ? "c" : "")).leftPadding(cellWidth - 1)
+                cells += separator + (isDown ? cell : esc(committed ? "1;\(termColor(term))" : "2;\(termColor(term))", cell, color))
             }
-            cells += node.commitIndex == last ? "|" : " "
-            row += cells
-            let role = node.role == .leader ? "  leader" : ""
-            let snap = node.latestSnapshot.map { "  snapshot \($0.metadata.index)@\($0.metadata.term)" } ?? ""
-            lines.append(row + "  last \(node.lastIndex) commit \(node.commitIndex)\(role)\(snap)")
+            cells += row.commit == last ? "|" : " "
+            text += cells + row.suffix
+            lines.append(isDown ? esc("2", text, color) : text)
         }
         if let legend = marks.legend { lines.append(legend) }
+        if rows.contains(where: { $0.node == nil && $0.disk != nil }) {
+            lines.append("a DOWN row shows what the node's disk holds: what it will restart with")
+        }
         if first > 1 || last < maxLast {
-            lines.append("indexes \(first)…\(last) of \(maxLast); `log [NODE] FROM` shows from FROM")
+            lines.append("indexes \(first)…\(last) of \(maxLast) (‹ › more); `log [NODE] FROM` shows from FROM")
         }
         if let only, let node = cluster.node(only) {
             let start = max(node.firstIndex, from ?? (node.lastIndex > 10 ? node.lastIndex - 9 : 1))

@@ -83,6 +83,8 @@ public enum Runner {
         var sawError = false
         while let line = editor.readLine(prompt: "raftstep> ") {
             if !interactive { print("raftstep> " + line) }
+            // Pictures fit the terminal as it is now (it may have been resized).
+            if let columns = LessonRunner.terminalColumns() { session.width = columns }
             let result = session.execute(line)
             for output in result.lines { print(output) }
             if result.status == .error || result.status == .expectationFailed { sawError = true }

@@ -42,14 +42,21 @@ public final class Session {
     public private(set) var cluster: Cluster
     /// Colour output.
     public var color: Bool
+    /// The terminal's width in columns: the log grid and the ladder fit in it.
+    public var width = 80
     /// Whether a violation stops a script (`set on-violation stop|continue`).
     public private(set) var stopsOnViolation = true
     /// Commands that changed the state, in order (what `undo` replays and `save` writes).
     public private(set) var history: [String] = []
     /// How many lines of `history` each top-level command added (a `load` adds many; `undo`
     /// takes back one group).
-    private var historyGroups: [Int] = []
-    private var loadDepth = 0
+    var historyGroups: [Int] = []
+    /// For each group of `historyGroups`, where the stepped script stood before it (`undo` of a
+    /// `next` puts its command back).
+    var cursorBeforeGroup: [Int] = []
+    var loadDepth = 0
+    /// A script loaded with `load FILE step`, run one command at a time by `next`.
+    var steppedScript: SteppedScript?
     /// The exit code of the last `logdump` command (`expect exit N`).
     var lastLogdumpExit: Int32?
 
@@ -80,8 +87,13 @@ public final class Session {
         let args = Array(words.dropFirst())
         let violationsBefore = cluster.violations.count
         let historyBefore = history.count
+        let groupsBefore = historyGroups.count
+        let cursorBefore = steppedScript?.cursor ?? 0
         defer {
-            if loadDepth == 0 && history.count > historyBefore { historyGroups.append(history.count - historyBefore) }
+            if loadDepth == 0 && history.count > historyBefore && historyGroups.count == groupsBefore {
+                historyGroups.append(history.count - historyBefore)
+                cursorBeforeGroup.append(cursorBefore)
+            }
         }
         var recorded = false
         let result: CommandResult
@@ -267,7 +279,18 @@ public final class Session {
                 guard value >= 1 else { throw UsageError("indexes start at 1", command: name) }
                 from = UInt64(value)
             }
-            return Outcome(lines: Render.log(cluster, node: id, from: from, color: color))
+            return Outcome(lines: Render.log(cluster, node: id, from: from, color: color, width: width))
+        case "ladder":
+            guard args.count <= 1 else { throw UsageError("expected at most a count", command: name) }
+            let count = try args.first.map { (w) throws(UsageError) in try number(w, "count", for: name) } ?? Ladder.defaultCount
+            guard count >= 1 && count <= 10_000 else { throw UsageError("the count must be between 1 and 10000", command: name) }
+            return Outcome(lines: Ladder.render(cluster, count: count, width: width, color: color))
+        case "svg":
+            guard args.count == 1 else { throw UsageError("name one file", command: name) }
+            let events = cluster.timeline.events.count
+            let title = "raftstep: \(cluster.ids.count) nodes, seed \(cluster.options.seed), \(events) events"
+            if let error = FileIO.write(args[0], SVGTimeline.render(cluster, title: title)) { throw UsageError(error.message, command: name) }
+            return Outcome(lines: ["wrote the timeline of \(events) event\(events == 1 ? "" : "s") to \(args[0]) (open it in a browser; hover over an arrow for the message)"])
         case "msgs":
             guard args.isEmpty else { throw UsageError("msgs takes no arguments", command: name) }
             return Outcome(lines: Render.messages(cluster))
@@ -313,8 +336,16 @@ public final class Session {
             if let error = FileIO.write(args[0], script()) { throw UsageError(error.message, command: name) }
             return Outcome(lines: ["saved \(history.count) command\(history.count == 1 ? "" : "s") to \(args[0])"])
         case "load":
-            guard args.count == 1 else { throw UsageError("name one file", command: name) }
+            guard args.count == 1 || (args.count == 2 && args[1] == "step") else { throw UsageError("expected FILE or FILE step", command: name) }
+            if args.count == 2 { return try loadStepped(args[0]) }
             return try load(args[0])
+        case "next":
+            return try next(args)
+        case "run":
+            guard args.count <= 1 else { throw UsageError("expected at most a tick count", command: name) }
+            let count = try args.first.map { (w) throws(UsageError) in try number(w, "tick count", for: name) } ?? 10
+            let lines = try sim(name) { () throws(SimError) in try cluster.run(ticks: count) }
+            return Outcome(lines: lines, mutates: true)
         case "reset":
             return try reset(args)
         case "help":
@@ -433,8 +464,12 @@ public final class Session {
         if initialOptions.cluster.dataDirectory != nil { throw UsageError("undo replays the session from the start, which needs simulated disks (not --data-dir)", command: "undo") }
         let undone = history.suffix(group)
         let groups = Array(historyGroups.dropLast())
+        let cursors = Array(cursorBeforeGroup.dropLast())
+        let cursor = cursorBeforeGroup.last
         try rebuild(replaying: Array(history.dropLast(group)))
         historyGroups = groups
+        cursorBeforeGroup = cursors
+        if let cursor, steppedScript != nil { steppedScript!.cursor = cursor }
         let what = group == 1 ? "'\(undone.first!)'" : "\(group) commands ('\(undone.first!)' … '\(undone.last!)')"
         return Outcome(lines: ["undid \(what) (replayed \(history.count) command\(history.count == 1 ? "" : "s"))"])
     }

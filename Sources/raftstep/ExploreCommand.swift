@@ -29,7 +29,8 @@ struct Explore: ParsableCommand {
         A failing run prints its seed, the property and the evidence. It is shortened by delta \
         debugging (as far as it still fails the same way) and written as a `raftstep` script: \
         to --emit-script FILE (the first failure), and for every failure to \
-        DIR/explore-SEED.txt when --out DIR is given. Replay with `raftstep --script FILE`.
+        DIR/explore-SEED.txt when --out DIR is given. Replay with `raftstep --script FILE`, or step \
+        through it at the prompt: `load FILE step`, then `next` (each step undone alone).
         Exits 1 when any run failed. A progress line goes to stderr when it is a terminal; \
         --json prints a summary object on stdout instead of the text summary.
         """)
@@ -152,7 +153,7 @@ struct Explore: ParsableCommand {
                 if progress { writeErr("\r\u{1B}[K") }
                 if !json {
                     print("seed \(runSeed): \(violation)")
-                    print("  found after \(result.steps) actions; shortened to \(final.steps)" + (where_.map { "; replay: raftstep --script \($0)" } ?? ""))
+                    print("  found after \(result.steps) actions; shortened to \(final.steps)" + (where_.map { "; replay: raftstep --script \($0) (or `load \($0) step` and `next` at the prompt)" } ?? ""))
                 }
                 if stopOnFailure { break }
             }
