@@ -62,11 +62,11 @@ public struct DaemonMachine<Inner: StateMachine>: StateMachine {
     /// u32-length strings), then the inner machine's snapshot.
     public func snapshot() -> [UInt8] {
         var out: [UInt8] = Array("DM1".utf8)
-        appendU32(UInt32(directory.count), to: &out)
+        ByteWriter.appendU32(UInt32(directory.count), to: &out)
         for id in directory.keys.sorted() {
-            appendU64(id, to: &out)
-            appendString(directory[id]!.peer, to: &out)
-            appendString(directory[id]!.client, to: &out)
+            ByteWriter.appendU64(id, to: &out)
+            ByteWriter.appendString(directory[id]!.peer, to: &out)
+            ByteWriter.appendString(directory[id]!.client, to: &out)
         }
         out.append(contentsOf: inner.snapshot())
         return out
@@ -94,9 +94,9 @@ public struct DaemonMachine<Inner: StateMachine>: StateMachine {
     /// The command that records `address` for member `id`.
     public static func update(_ id: NodeID, _ address: MemberAddress) -> [UInt8] {
         var out: [UInt8] = [directoryMarker]
-        appendU64(id, to: &out)
-        appendString(address.peer, to: &out)
-        appendString(address.client, to: &out)
+        ByteWriter.appendU64(id, to: &out)
+        ByteWriter.appendString(address.peer, to: &out)
+        ByteWriter.appendString(address.client, to: &out)
         return out
     }
 
@@ -105,46 +105,5 @@ public struct DaemonMachine<Inner: StateMachine>: StateMachine {
         reader.position = 1
         guard let id = reader.u64(), let peer = reader.string(), let client = reader.string(), reader.position == bytes.count else { return nil }
         return (id, MemberAddress(peer: peer, client: client))
-    }
-}
-
-private func appendU32(_ value: UInt32, to out: inout [UInt8]) {
-    for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: value >> UInt32(8 * k))) }
-}
-
-private func appendU64(_ value: UInt64, to out: inout [UInt8]) {
-    for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: value >> UInt64(8 * k))) }
-}
-
-private func appendString(_ text: String, to out: inout [UInt8]) {
-    appendU32(UInt32(text.utf8.count), to: &out)
-    out.append(contentsOf: text.utf8)
-}
-
-/// Little-endian fields from untrusted bytes: nil instead of reading past the end.
-struct ByteReader {
-    let bytes: [UInt8]
-    var position = 0
-
-    mutating func u32() -> UInt32? {
-        guard position + 4 <= bytes.count else { return nil }
-        var value: UInt32 = 0
-        for k in 0..<4 { value |= UInt32(bytes[position + k]) << UInt32(8 * k) }
-        position += 4
-        return value
-    }
-
-    mutating func u64() -> UInt64? {
-        guard position + 8 <= bytes.count else { return nil }
-        var value: UInt64 = 0
-        for k in 0..<8 { value |= UInt64(bytes[position + k]) << UInt64(8 * k) }
-        position += 8
-        return value
-    }
-
-    mutating func string() -> String? {
-        guard let count = u32(), Int(count) <= bytes.count - position else { return nil }
-        defer { position += Int(count) }
-        return String(decoding: bytes[position..<(position + Int(count))], as: UTF8.self)
     }
 }

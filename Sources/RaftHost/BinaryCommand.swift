@@ -15,8 +15,8 @@ public enum BinaryCommand {
     /// `SET key value`.
     public static func set(key: String, value: String) -> [UInt8] {
         var out: [UInt8] = [marker, UInt8(ascii: "s")]
-        appendString(key, to: &out)
-        appendString(value, to: &out)
+        ByteWriter.appendString(key, to: &out)
+        ByteWriter.appendString(value, to: &out)
         return out
     }
 
@@ -24,22 +24,21 @@ public enum BinaryCommand {
     public static func delete(keys: [String]) -> [UInt8] {
         precondition(!keys.isEmpty && keys.count <= maxDeleteKeys, "a delete names 1…\(maxDeleteKeys) keys")
         var out: [UInt8] = [marker, UInt8(ascii: "d")]
-        appendU32(UInt32(keys.count), to: &out)
-        for key in keys { appendString(key, to: &out) }
+        ByteWriter.appendU32(UInt32(keys.count), to: &out)
+        for key in keys { ByteWriter.appendString(key, to: &out) }
         return out
     }
 
     /// `INCRBY key amount`.
     public static func increment(key: String, by amount: Int64) -> [UInt8] {
         var out: [UInt8] = [marker, UInt8(ascii: "i")]
-        appendString(key, to: &out)
-        let bits = UInt64(bitPattern: amount)
-        for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: bits >> UInt64(8 * k))) }
+        ByteWriter.appendString(key, to: &out)
+        ByteWriter.appendU64(UInt64(bitPattern: amount), to: &out)
         return out
     }
 
     static func decode(_ data: [UInt8]) -> KeyValueStore.Command {
-        var reader = Reader(bytes: data, position: 2)
+        var reader = ByteReader(bytes: data, position: 2)
         guard data.count >= 2, data[0] == marker else { return .malformed("not a binary command") }
         let command: KeyValueStore.Command?
         switch data[1] {
@@ -63,41 +62,5 @@ public enum BinaryCommand {
         }
         guard let command, reader.position == data.count else { return .malformed("a binary command that does not decode") }
         return command
-    }
-
-    private static func appendU32(_ value: UInt32, to out: inout [UInt8]) {
-        for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: value >> UInt32(8 * k))) }
-    }
-
-    private static func appendString(_ text: String, to out: inout [UInt8]) {
-        appendU32(UInt32(text.utf8.count), to: &out)
-        out.append(contentsOf: text.utf8)
-    }
-
-    private struct Reader {
-        let bytes: [UInt8]
-        var position: Int
-
-        mutating func u32() -> UInt32? {
-            guard position + 4 <= bytes.count else { return nil }
-            var value: UInt32 = 0
-            for k in 0..<4 { value |= UInt32(bytes[position + k]) << UInt32(8 * k) }
-            position += 4
-            return value
-        }
-
-        mutating func u64() -> UInt64? {
-            guard position + 8 <= bytes.count else { return nil }
-            var value: UInt64 = 0
-            for k in 0..<8 { value |= UInt64(bytes[position + k]) << UInt64(8 * k) }
-            position += 8
-            return value
-        }
-
-        mutating func string() -> String? {
-            guard let count = u32(), Int(count) <= bytes.count - position else { return nil }
-            defer { position += Int(count) }
-            return String(decoding: bytes[position..<(position + Int(count))], as: UTF8.self)
-        }
     }
 }
