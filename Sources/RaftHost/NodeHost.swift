@@ -20,10 +20,14 @@ import RaftCore
 ///
 /// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
 public final class NodeHost<Machine: StateMachine> {
-    /// The Raft core. Hosts change it only through the inputs below.
-    public private(set) var node: RaftNode
+    /// The Raft core. Hosts change it only through the inputs below. Read in place: callers in
+    /// other modules (the simulator reads a few fields of every node at every step) borrow it
+    /// instead of copying the whole struct.
+    @inlinable public var node: RaftNode { _read { yield storedNode } }
+    @usableFromInline var storedNode: RaftNode
     /// The replicated state machine, applied through `appliedIndex`.
-    public private(set) var machine: Machine
+    @inlinable public var machine: Machine { _read { yield storedMachine } }
+    @usableFromInline var storedMachine: Machine
     /// Where Readys are persisted.
     public let storage: any NodeStorage
     /// Where messages go.
@@ -56,45 +60,45 @@ public final class NodeHost<Machine: StateMachine> {
     public init(node: RaftNode, storage: any NodeStorage, transport: any Transport) throws(StateMachineError) {
         var machine = Machine()
         if let snapshot = node.latestSnapshot { try machine.restore(snapshot.data) }
-        self.machine = machine
+        self.storedMachine = machine
         self.appliedIndex = node.latestSnapshot?.metadata.index ?? 0
-        self.node = node
+        self.storedNode = node
         self.storage = storage
         self.transport = transport
-        persistedTermVote = (node.term, node.vote)
-        precondition(appliedIndex == node.appliedIndex, "a new node has applied exactly its snapshot")
+        persistedTermVote = (storedNode.term, storedNode.vote)
+        precondition(appliedIndex == storedNode.appliedIndex, "a new node has applied exactly its snapshot")
     }
 
     // MARK: Inputs (follow each with `handleReady()`)
 
     /// Advances logical time by one tick.
-    public func tick() { node.tick() }
+    public func tick() { storedNode.tick() }
     /// Makes the election timeout fire now.
-    public func campaign() { node.campaign() }
+    public func campaign() { storedNode.campaign() }
     /// Hands a message from a peer to the core.
     @discardableResult
-    public func step(_ message: Message) -> StepResult { node.step(message) }
+    public func step(_ message: Message) -> StepResult { storedNode.step(message) }
     /// Proposes a command; returns its log index.
-    public func propose(_ command: [UInt8]) throws(RaftError) -> UInt64 { try node.propose(command) }
+    public func propose(_ command: [UInt8]) throws(RaftError) -> UInt64 { try storedNode.propose(command) }
     /// Proposes several commands as one append; returns the last one's index.
     public func propose<Commands: Collection>(batch commands: Commands) throws(RaftError) -> UInt64
     where Commands.Element == [UInt8] {
-        try node.propose(batch: commands)
+        try storedNode.propose(batch: commands)
     }
     /// Proposes a membership change; returns its log index.
     public func proposeConfigChange(_ changes: [ConfigChange]) throws(RaftError) -> UInt64 {
-        try node.proposeConfigChange(changes)
+        try storedNode.proposeConfigChange(changes)
     }
     /// Starts a leadership transfer to `target`.
-    public func transferLeadership(to target: NodeID) throws(RaftError) { try node.transferLeadership(to: target) }
+    public func transferLeadership(to target: NodeID) throws(RaftError) { try storedNode.transferLeadership(to: target) }
 
     /// Starts a linearizable read (ReadIndex, dissertation §6.4): `query` is answered in a later
     /// report once the core confirmed the read and the machine applied through its index.
     /// `context` identifies the read and must be unique among pending reads.
     public func read(_ query: Machine.Query, context: UInt64) throws(RaftError) {
         precondition(!reads.contains { $0.context == context }, "read contexts are unique")
-        try node.readIndex(context)
-        reads.append(PendingRead(context: context, query: query, leader: node.leader))
+        try storedNode.readIndex(context)
+        reads.append(PendingRead(context: context, query: query, leader: storedNode.leader))
     }
 
     /// The contexts of reads asked and not yet answered or abandoned, oldest first.
@@ -103,16 +107,16 @@ public final class NodeHost<Machine: StateMachine> {
     /// Lets a caller change the core directly (the simulator's teaching commands); the host's own
     /// invariants must still hold afterwards.
     public func withNode<T, Failure: Error>(_ body: (inout RaftNode) throws(Failure) -> T) throws(Failure) -> T {
-        defer { assert(appliedIndex == node.appliedIndex, "only Readys apply entries") }
-        return try body(&node)
+        defer { assert(appliedIndex == storedNode.appliedIndex, "only Readys apply entries") }
+        return try body(&storedNode)
     }
 
     // MARK: The Ready loop
 
     /// Handles one Ready, if the core has one; nil when there was nothing to do.
     public func handleReady() -> ReadyReport<Machine>? {
-        guard node.hasReady else { return nil }
-        let ready = node.ready()
+        guard storedNode.hasReady else { return nil }
+        let ready = storedNode.ready()
         var report = ReadyReport<Machine>()
         report.softState = ready.softState
         report.hardState = ready.hardState
@@ -126,7 +130,7 @@ public final class NodeHost<Machine: StateMachine> {
             }
             if let hard = ready.hardState { persistedTermVote = (hard.term, hard.vote) }
             report.installedSnapshot = snapshot
-            do { try machine.restore(snapshot.data) } catch {
+            do { try storedMachine.restore(snapshot.data) } catch {
                 // Data from the network is validated where it enters: stop instead of trapping.
                 report.failure = HostFailure(stage: .restore, message: "\(error)")
                 return report
@@ -134,7 +138,7 @@ public final class NodeHost<Machine: StateMachine> {
             appliedIndex = snapshot.metadata.index
         }
         // A leader whose term and vote are on disk may send first (see the type's comment).
-        let sendsFirst = leaderSendsBeforePersisting && node.isLeader && ready.snapshot == nil
+        let sendsFirst = leaderSendsBeforePersisting && storedNode.isLeader && ready.snapshot == nil
             && (ready.hardState.map { $0.term == persistedTermVote.term && $0.vote == persistedTermVote.vote } ?? true)
         if sendsFirst { send(ready.messages, into: &report) }
         if ready.hardState != nil || !ready.entries.isEmpty {
@@ -153,8 +157,8 @@ public final class NodeHost<Machine: StateMachine> {
         abandonReadsOfAGoneLeader(into: &report)
         answerReads(into: &report)
         // 5. Advance.
-        node.advance(ready)
-        assert(appliedIndex == node.appliedIndex, "the machine applied exactly what the core handed over")
+        storedNode.advance(ready)
+        assert(appliedIndex == storedNode.appliedIndex, "the machine applied exactly what the core handed over")
         return report
     }
 
@@ -179,9 +183,9 @@ public final class NodeHost<Machine: StateMachine> {
         for entry in entries {
             var response: Machine.Response?
             if entry.kind == .normal {
-                response = machine.apply(entry.data, index: entry.index)
+                response = storedMachine.apply(entry.data, index: entry.index)
             } else {
-                machine.skip(index: entry.index)
+                storedMachine.skip(index: entry.index)
             }
             if recordsApplied { report.applied.append(.init(entry: entry, response: response)) }
         }
@@ -201,7 +205,7 @@ public final class NodeHost<Machine: StateMachine> {
     /// core forgets pending reads when it stops leading (its client must retry).
     private func abandonReadsOfAGoneLeader(into report: inout ReadyReport<Machine>) {
         guard !reads.isEmpty else { return }
-        let leader = node.leader
+        let leader = storedNode.leader
         reads.removeAll { read in
             guard read.index == nil, read.leader != leader else { return false }
             report.abandonedReads.append(read.context)
@@ -214,7 +218,7 @@ public final class NodeHost<Machine: StateMachine> {
         reads.removeAll { read in
             guard let index = read.index, appliedIndex >= index else { return false }
             report.answeredReads.append(.init(context: read.context, query: read.query,
-                                              result: machine.query(read.query), appliedIndex: appliedIndex))
+                                              result: storedMachine.query(read.query), appliedIndex: appliedIndex))
             return true
         }
     }
@@ -224,10 +228,10 @@ public final class NodeHost<Machine: StateMachine> {
     /// Snapshots the state machine as it was right after applying `index` and drops the log it
     /// covers (dissertation §5.1); persisted before the core forgets the entries' bytes.
     public func compact(through index: UInt64) throws(HostFailure) -> Snapshot {
-        precondition(index >= node.firstIndex && index <= appliedIndex, "compaction covers applied entries after the snapshot")
+        precondition(index >= storedNode.firstIndex && index <= appliedIndex, "compaction covers applied entries after the snapshot")
         let data = state(at: index).snapshot()
         let taken: Snapshot
-        do { taken = try node.compact(through: index, data: data) } catch {
+        do { taken = try storedNode.compact(through: index, data: data) } catch {
             preconditionFailure("compaction of an applied index failed: \(error)")
         }
         do { try storage.saveSnapshot(taken, hardState: nil, received: false) } catch {
@@ -238,20 +242,20 @@ public final class NodeHost<Machine: StateMachine> {
 
     /// Whether at least `thresholdEntries` applied entries follow the latest snapshot (0: never).
     public func isCompactionDue(thresholdEntries: Int) -> Bool {
-        thresholdEntries > 0 && appliedIndex >= node.firstIndex
-            && appliedIndex - node.firstIndex + 1 >= UInt64(thresholdEntries)
+        thresholdEntries > 0 && appliedIndex >= storedNode.firstIndex
+            && appliedIndex - storedNode.firstIndex + 1 >= UInt64(thresholdEntries)
     }
 
     /// The machine right after applying `index`: the live one, or one replayed from the snapshot.
     private func state(at index: UInt64) -> Machine {
         if index == appliedIndex { return machine }
         var replay = Machine()
-        if let snapshot = node.latestSnapshot {
+        if let snapshot = storedNode.latestSnapshot {
             do { try replay.restore(snapshot.data) } catch {
                 preconditionFailure("the node's own snapshot does not restore: \(error)")
             }
         }
-        for entry in node.entries where entry.index <= index {
+        for entry in storedNode.entries where entry.index <= index {
             if entry.kind == .normal { _ = replay.apply(entry.data, index: entry.index) } else { replay.skip(index: entry.index) }
         }
         return replay
