@@ -46,6 +46,8 @@ public struct CampaignResult: Sendable {
     public var faults: [FaultInterval]
     /// The checker's verdict on the whole history (final reads included).
     public var verdict: Verdict
+    /// The verdict in words (a violation names the stuck operation, as `lincheck` does).
+    public var verdictText: String
     /// The checker's explored states and wall time.
     public var checkerStates: Int, checkerSeconds: Double
     /// Acknowledged writes neither readable at the end nor possibly overwritten.
@@ -104,7 +106,7 @@ public struct Campaign: Sendable {
         let lost = Self.lostWrites(records, finalReads: finalReads)
         for id in cluster.ids where !cluster.stop(id) { endProblems.append("n\(id) did not exit 0 on SIGTERM") }
         endProblems += checkLogs(cluster)
-        return CampaignResult(records: all, faults: faults, verdict: verdict, checkerStates: states, checkerSeconds: checkerSeconds,
+        return CampaignResult(records: all, faults: faults, verdict: verdict, verdictText: Self.describe(verdict, history), checkerStates: states, checkerSeconds: checkerSeconds,
                               lostWrites: lost, endProblems: endProblems,
                               unavailabilityMilliseconds: Self.unavailability(records, faults), startNanoseconds: start)
     }
@@ -176,11 +178,12 @@ public struct Campaign: Sendable {
         return problems
     }
 
-    /// The records as a LinCheck history (kv model); unique SET texts, integers for INCR and DEL.
+    /// The records as a LinCheck history (kv model), in call order; failed operations (which did not
+    /// happen) and GETs of unknown outcome are left out. An operation's line is its line in history.jsonl.
     static func history(_ records: [Record]) -> History {
         var history = History()
         let sorted = records.sorted { ($0.callNanoseconds, $0.client) < ($1.callNanoseconds, $1.client) }
-        for (line, record) in sorted.enumerated() where record.outcome != .fail {
+        for record in sorted where record.outcome != .fail {
             let action: Action
             switch record.kind {
             case .get:
@@ -191,9 +194,10 @@ public struct Campaign: Sendable {
             case .del: action = .delete(removed: record.outcome == .ok ? Int(record.observed ?? "") : nil)
             }
             let known = record.outcome == .ok
+            let line = history.operations.count + 1  // its line in history.jsonl
             history.operations.append(Operation(client: "\(record.client)", key: record.key, action: action,
                                                 callTime: record.callNanoseconds, returnTime: known ? record.returnNanoseconds : nil,
-                                                callLine: line + 1, returnLine: known ? line + 1 : nil))
+                                                callLine: line, returnLine: known ? line : nil))
         }
         return history
     }
@@ -217,6 +221,19 @@ public struct Campaign: Sendable {
             }
         }
         return lost
+    }
+
+    /// The verdict as `lincheck` words it.
+    static func describe(_ verdict: Verdict, _ history: History) -> String {
+        switch verdict {
+        case .linearizable: return "linearizable"
+        case .unknown(let why): return "unknown (\(why))"
+        case .notLinearizable(let violation):
+            let others = violation.concurrent.prefix(4).map { history.describe($0, model: .kv) }
+            return "NOT linearizable (key \"\(violation.key)\": stuck at \(history.describe(violation.stuck, model: .kv))"
+                + (violation.prefixOperations.map { " after \($0) operations of the key" } ?? "")
+                + (others.isEmpty ? "; it overlaps no other operation)" : "; overlapping: \(others.joined(separator: "; ")))")
+        }
     }
 
     /// For each leader kill: milliseconds from the kill to the first write acknowledged after it.

@@ -25,14 +25,7 @@ public enum CampaignReport {
         } else {
             lines.append("unavailability after a leader kill -9: no leader was killed")
         }
-        let verdict: String
-        switch result.verdict {
-        case .linearizable: verdict = "linearizable"
-        case .notLinearizable(let violation):
-            verdict = "NOT linearizable (key \"\(violation.key)\": stuck at client \(violation.stuck.client), call line \(violation.stuck.callLine) of history.jsonl's order, \(violation.concurrent.count) overlapping)"
-        case .unknown(let why): verdict = "unknown (\(why))"
-        }
-        lines.append(String(format: "checker: %@ — %d states in %.2f s", verdict, result.checkerStates, result.checkerSeconds))
+        lines.append(String(format: "checker: %@ — %d states in %.2f s", result.verdictText, result.checkerStates, result.checkerSeconds))
         lines.append("lost acknowledged writes: \(result.lostWrites.count)")
         lines += result.lostWrites.prefix(5).map { "  \($0)" }
         lines.append("end checks (convergence, clean stop, logdump verify/diff): \(result.endProblems.isEmpty ? "ok" : "\(result.endProblems.count) problems")")
