@@ -87,13 +87,22 @@ public struct Campaign: Sendable {
         let cluster = try ChaosCluster(count: options.nodes, root: root, raftd: options.raftd,
                                        extraArguments: options.unsafeLocalReads ? ["--unsafe-local-reads"] : [],
                                        environment: options.unsafeLocalReads ? ["RAFTD_UNSAFE_TESTING": "1"] : [:])
-        defer { cluster.stopAll() }
+        defer { cluster.stopAll(); cluster.unmountSmallDisk() }
+        var kinds = options.faults
+        if kinds.contains(.fullDisk) {
+            if cluster.mountSmallDisk(sizeMegabytes: 24) {
+                say("n\(cluster.smallDiskNode!)'s data directory is a 24 MB tmpfs (the disk-full fault)")
+            } else {
+                say("no tmpfs (not root, or mount failed): the disk-full fault is left out")
+                kinds.removeAll { $0 == .fullDisk }
+            }
+        }
         for id in cluster.ids { try cluster.start(id) }
         guard waitUntil(seconds: 20, { cluster.leader() != nil }) else {
             throw CampaignError("no leader within 20 s of start:\n" + cluster.ids.map { cluster.logTail($0, lines: 5) }.joined(separator: "\n"))
         }
         say("cluster of \(options.nodes) up under \(root); leader n\(cluster.leader()!)")
-        let (records, faults, start) = runLoad(cluster)
+        let (records, faults, start) = runLoad(cluster, kinds: kinds)
         say("load done: \(records.count) operations, \(faults.count) faults; healing")
         var endProblems: [String] = []
         let finalReads = heal(cluster, problems: &endProblems)
@@ -112,12 +121,12 @@ public struct Campaign: Sendable {
     }
 
     /// Clients and the fault thread for the duration; then faults stop and clients finish.
-    private func runLoad(_ cluster: ChaosCluster) -> ([Record], [FaultInterval], Int64) {
+    private func runLoad(_ cluster: ChaosCluster, kinds: [FaultInterval.Kind]) -> ([Record], [FaultInterval], Int64) {
         let ports = cluster.ids.map { cluster.node($0).clientPort }
         let workers = (0..<options.clients).map {
             ClientWorker(number: $0 + 1, seed: options.seed, keys: options.keys, ports: ports, timeoutMilliseconds: options.clientTimeoutMilliseconds)
         }
-        let injector = FaultInjector(cluster: cluster, seed: options.seed, kinds: options.faults)
+        let injector = FaultInjector(cluster: cluster, seed: options.seed, kinds: kinds)
         let start = monotonicNanoseconds()
         let end = start + Int64(options.durationSeconds * 1e9)
         let group = DispatchGroup()

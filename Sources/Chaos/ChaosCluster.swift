@@ -146,11 +146,35 @@ public final class ChaosCluster: @unchecked Sendable {
     /// True while the node's process runs (it may be paused).
     public func isRunning(_ id: Int) -> Bool { lock.withLock { processes[id]?.isRunning ?? false } }
 
-    /// Wipes a stopped node's data directory (before it rejoins empty).
+    /// Wipes a stopped node's data directory (before it rejoins empty): its contents, since the
+    /// directory itself may be a mount point.
     public func wipe(_ id: Int) {
         let node = self.node(id)
         precondition(node.pid == nil, "wipe a stopped node")
-        try? FileManager.default.removeItem(atPath: node.directory)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: node.directory)) ?? [] {
+            try? FileManager.default.removeItem(atPath: node.directory + "/" + name)
+        }
+    }
+
+    /// The node whose data directory is a small tmpfs (the full-disk fault), if one could be mounted.
+    public private(set) var smallDiskNode: Int?
+
+    /// Mounts a tmpfs of `sizeMegabytes` on the last node's data directory; false (and nothing
+    /// mounted) when not root or mounting fails. Call before starting that node.
+    public func mountSmallDisk(sizeMegabytes: Int) -> Bool {
+        guard getuid() == 0, let id = ids.last else { return false }
+        let directory = node(id).directory
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=\(sizeMegabytes)m", "tmpfs", directory]).0 == 0 else { return false }
+        smallDiskNode = id
+        return true
+    }
+
+    /// Unmounts the small disk (the node must be stopped).
+    public func unmountSmallDisk() {
+        guard let id = smallDiskNode else { return }
+        _ = runTool("/bin/umount", [node(id).directory])
+        smallDiskNode = nil
     }
 
     /// `RAFT STATUS` of a node as a dictionary; nil when it does not answer within 500 ms.

@@ -5,7 +5,7 @@ public struct FaultInterval: Sendable {
     /// The kinds of fault the loopback fallback injects.
     public enum Kind: String, Sendable, CaseIterable {
         case killLeader = "kill-9-leader", killFollower = "kill-9-follower", pause = "sigstop"
-        case transfer = "transfer", membership = "remove-readd"
+        case transfer = "transfer", membership = "remove-readd", fullDisk = "disk-full"
     }
 
     /// What was done.
@@ -78,7 +78,27 @@ final class FaultInjector: @unchecked Sendable {
         case .membership:
             guard let leader, let victim = followers.randomElement(using: &random) else { return }
             record(kind, victim, monotonicNanoseconds(), removeAndReadd(victim, leader: leader))
+        case .fullDisk:
+            guard let victim = cluster.smallDiskNode else { return }
+            let start = monotonicNanoseconds()
+            let filler = cluster.node(victim).directory + "/chaos-filler"
+            fill(filler)
+            sleepMilliseconds(random.milliseconds(500, 1500))
+            try? FileManager.default.removeItem(atPath: filler)
+            let died = !cluster.isRunning(victim)
+            if died { cluster.kill9(victim) }  // reap it
+            let note = died ? "exited while full; " + restart(victim) : "kept running"
+            record(kind, victim, start, note + (victim == leader ? " (the leader)" : ""))
         }
+    }
+
+    /// Writes zeros to `path` until the file system refuses (ENOSPC).
+    private func fill(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     /// RAFT REMOVE, stop, wipe, start empty with --join, RAFT ADD; the note says how far it got.
@@ -100,7 +120,7 @@ final class FaultInjector: @unchecked Sendable {
     }
 
     private func restart(_ id: Int) -> String {
-        do { try cluster.start(id); return "" } catch { return "restart failed: \(error)" }
+        do { try cluster.start(id); return "restarted" } catch { return "restart failed: \(error)" }
     }
 
     private func record(_ kind: FaultInterval.Kind, _ node: Int, _ start: Int64, _ note: String) {

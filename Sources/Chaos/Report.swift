@@ -6,7 +6,7 @@ public enum CampaignReport {
     /// The report's lines: operations by outcome, faults by kind, the verdict, unavailability, checker time.
     public static func text(_ result: CampaignResult, options: CampaignOptions) -> String {
         var lines: [String] = []
-        lines.append("seed \(options.seed), \(options.nodes) nodes, \(options.clients) clients, \(options.keys) keys, \(options.durationSeconds) s, network: loopback (kill/pause fallback)\(options.unsafeLocalReads ? ", UNSAFE local reads" : "")")
+        lines.append("seed \(options.seed), \(options.nodes) nodes, \(options.clients) clients, \(options.keys) keys, \(options.durationSeconds) s, network: loopback (no partitions: kill/pause fallback)\(options.unsafeLocalReads ? ", UNSAFE local reads" : "")")
         for kind in [Record.Kind.get, .set, .incr, .del] {
             let ops = result.records.filter { $0.kind == kind }
             let counts = [Record.Outcome.ok, .fail, .unknown].map { outcome in "\(ops.filter { $0.outcome == outcome }.count) \(outcome.rawValue)" }
@@ -16,8 +16,8 @@ public enum CampaignReport {
         lines.append("operations: \(result.records.count) (\(outcomes.joined(separator: ", ")))")
         let kinds = FaultInterval.Kind.allCases.map { kind in "\(result.faults.filter { $0.kind == kind }.count) \(kind.rawValue)" }
         lines.append("faults: \(result.faults.count) (\(kinds.joined(separator: ", ")))")
-        for fault in result.faults where !fault.note.isEmpty && fault.kind == .membership && fault.note != "removed and re-added empty" {
-            lines.append("  \(fault.kind.rawValue) n\(fault.node): \(fault.note)")
+        for fault in result.faults where (fault.kind == .membership && fault.note != "removed and re-added empty") || fault.kind == .fullDisk {
+            lines.append(String(format: "  %@ n%d at %.1f s: %@", fault.kind.rawValue, fault.node, Double(fault.startNanoseconds - result.startNanoseconds) / 1e9, fault.note))
         }
         if let worst = result.unavailabilityMilliseconds.max() {
             let mean = result.unavailabilityMilliseconds.reduce(0, +) / Double(result.unavailabilityMilliseconds.count)
@@ -57,14 +57,14 @@ public enum CampaignReport {
         let x = { (t: Double) in left + t / seconds * (width - left - 20) }
         let rates = okCount.map { Double($0) * 1000 / Double(binMilliseconds) }
         let maxRate = max(rates.max() ?? 1, 1), maxLatency = max(latencyMax.max() ?? 1, 1)
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(2 * plot + 3 * gap))\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(2 * plot + 3 * gap + 20))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        let colors: [FaultInterval.Kind: String] = [.killLeader: "#e41a1c", .killFollower: "#ff7f00", .pause: "#984ea3", .transfer: "#377eb8", .membership: "#4daf4a"]
+        let colors: [FaultInterval.Kind: String] = [.killLeader: "#e41a1c", .killFollower: "#ff7f00", .pause: "#984ea3", .transfer: "#377eb8", .membership: "#4daf4a", .fullDisk: "#a65628"]
         for (panel, top) in [gap, 2 * gap + plot].enumerated() {
             for fault in result.faults {
                 let from = x(Double(fault.startNanoseconds - start) / 1e9), to = x(Double(fault.endNanoseconds - start) / 1e9)
                 svg += "<rect x=\"\(f(from))\" y=\"\(f(top))\" width=\"\(f(max(to - from, 1.5)))\" height=\"\(f(plot))\" fill=\"\(colors[fault.kind]!)\" opacity=\"0.18\"><title>\(fault.kind.rawValue) n\(fault.node)</title></rect>\n"
-                if panel == 0 { svg += "<text x=\"\(f(from + 1))\" y=\"\(f(top - 3))\" fill=\"\(colors[fault.kind]!)\" font-size=\"8\">\(fault.kind.rawValue) n\(fault.node)</text>\n" }
+                if panel == 0 && result.faults.count <= 20 { svg += "<text x=\"\(f(from + 1))\" y=\"\(f(top - 3))\" fill=\"\(colors[fault.kind]!)\" font-size=\"8\">\(fault.kind.rawValue) n\(fault.node)</text>\n" }
             }
             svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(width - left - 20))\" height=\"\(f(plot))\" fill=\"none\" stroke=\"#444\"/>\n"
         }
@@ -81,6 +81,11 @@ public enum CampaignReport {
         }
         svg += "<text x=\"\(f(left))\" y=\"\(f(gap - 18))\">acknowledged operations per second (max \(Int(maxRate))), \(binMilliseconds) ms bins; shaded: faults</text>\n"
         svg += "<text x=\"\(f(left))\" y=\"\(f(top2 - 18))\">latency of acknowledged operations, ms (black: mean, grey: max \(Int(maxLatency))); red dots: unknown outcomes</text>\n"
+        for (index, kind) in FaultInterval.Kind.allCases.enumerated() {
+            let legendX = left + Double(index) * 120
+            svg += "<rect x=\"\(f(legendX))\" y=\"\(f(top2 + plot + 22))\" width=\"10\" height=\"10\" fill=\"\(colors[kind]!)\" opacity=\"0.5\"/>"
+            svg += "<text x=\"\(f(legendX + 14))\" y=\"\(f(top2 + plot + 31))\">\(kind.rawValue)</text>\n"
+        }
         for tick in stride(from: 0.0, through: seconds, by: max(1, (seconds / 10).rounded())) {
             svg += "<text x=\"\(f(x(tick)))\" y=\"\(f(top2 + plot + 14))\" text-anchor=\"middle\">\(Int(tick)) s</text>\n"
         }

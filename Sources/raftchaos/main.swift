@@ -61,7 +61,7 @@ struct RaftChaos: ParsableCommand {
             print("raftchaos: \(directory)/\(tool) is missing (swift build --product \(tool))")
             throw ExitCode(2)
         }
-        print("raftchaos: seed \(seed) (rerun with --seed \(seed)); network namespaces are not used: loopback fallback with kill -9, SIGSTOP/SIGCONT, leader transfer and remove/re-add")
+        print("raftchaos: seed \(seed) (rerun with --seed \(seed)); network namespaces are not used: loopback fallback with kill -9, SIGSTOP/SIGCONT, leader transfer, remove/re-add and (as root) a full tmpfs disk")
         var options = CampaignOptions(seed: seed, durationSeconds: duration, nodes: nodes, clients: clients, keys: keys,
                                       raftd: "\(directory)/raftd", logdump: "\(directory)/logdump", outputDirectory: output)
         options.unsafeLocalReads = unsafeLocalReads
