@@ -107,8 +107,8 @@ final class ClientWorker: @unchecked Sendable {
         var record = Record(client: number, kind: kind, key: key, written: kind == .set ? value : nil, observed: nil,
                             callNanoseconds: call, returnNanoseconds: done, outcome: .unknown)
         classify(reply, into: &record)
-        if record.outcome == .unknown, kind != .get {
-            // Another node may lead now; try the next one for the next write.
+        if kind != .get, record.outcome == .unknown || reply == Self.refused {
+            // The node it believed leads is dead or stuck: try the next one for the next write.
             leaderPort = ports[(ports.firstIndex(of: leaderPort).map { $0 + 1 } ?? 0) % ports.count]
         }
         if case .error(let text)? = reply, text.hasPrefix("TRYAGAIN") { usleep(20_000) }
@@ -138,11 +138,14 @@ final class ClientWorker: @unchecked Sendable {
         }
     }
 
+    /// The reply recorded when nothing listens (a `fail`: the request never left).
+    static let refused = RESPClient.Value.error("connection refused")
+
     /// One request on a cached connection; nil (and the connection dropped) on timeout or reset.
     private func send(_ words: [String], port: Int) -> RESPClient.Value? {
         if connections[port] == nil { connections[port] = RESPClient(port: port, timeoutMilliseconds: timeoutMilliseconds) }
         // Nothing listens: the request never left, so it surely did not happen.
-        guard let client = connections[port] else { usleep(50_000); return .error("connection refused") }
+        guard let client = connections[port] else { usleep(50_000); return Self.refused }
         let reply = client.call(words)
         if reply == nil { connections[port] = nil }
         return reply
