@@ -3,7 +3,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test bench bench-raftd explore explore-mutants fuzz clean
+.PHONY: setup build run test bench bench-raftd explore explore-mutants fuzz chaos clean
 
 setup:
 	@bash .ci/setup
@@ -52,6 +52,17 @@ explore-mutants: setup
 FUZZ_SECONDS ?= 20
 fuzz:
 	Fuzz/run.sh $(FUZZ_SECONDS)
+
+# The long fault campaign against raftd processes (issue 13, docs/chaos.md); `make test` runs a bounded one
+# (Tests/ChaosTests, debug build, ~40 s). Release build; output in CHAOS_OUT: report.txt, history.jsonl, timeline.svg. Exit 1 on a violation.
+CHAOS_SECONDS ?= 600
+CHAOS_NODES ?= 5
+CHAOS_OUT ?= /tmp/raftchaos
+chaos: setup
+	$(SWIFT) build -c release --product raftd
+	$(SWIFT) build -c release --product logdump
+	$(SWIFT) build -c release --product raftchaos
+	.build/release/raftchaos --duration $(CHAOS_SECONDS) --nodes $(CHAOS_NODES) --clients 6 --keys 8 --out $(CHAOS_OUT) $(ARGS)
 
 clean:
 	rm -rf .build

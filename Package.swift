@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "raftd", targets: ["raftd"]),
         .library(name: "LinCheck", targets: ["LinCheck"]),
         .executable(name: "lincheck", targets: ["lincheck"]),
+        .executable(name: "raftchaos", targets: ["raftchaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -74,7 +75,7 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftTesting"]),
         .testTarget(name: "RaftDaemonTests", dependencies: ["RaftDaemon", "RaftHost", "RaftCore", "RaftStorage"]),
         // raftd as processes on loopback (the raftd and logdump products must be built: `swift build --build-tests` does).
-        .testTarget(name: "RaftdProcessTests"),
+        .testTarget(name: "RaftdProcessTests", dependencies: ["Chaos"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
         .testTarget(name: "RaftHostTests", dependencies: ["RaftHost", "RaftCore", "RaftStorage"]),
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost"]),
@@ -92,6 +93,13 @@ let package = Package(
             "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "LinCheckTests", dependencies: ["LinCheck"], exclude: ["Data"]),
+        // The fault campaign against raftd processes (issue 13): cluster control, clients, faults, checks, report.
+        .target(name: "Chaos", dependencies: ["LinCheck"]),
+        .executableTarget(name: "raftchaos", dependencies: [
+            "Chaos", "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // raftchaos runs bounded: the safe run is clean, the unsafe one is caught (needs raftd, logdump, raftchaos built).
+        .testTarget(name: "ChaosTests"),
     ],
     swiftLanguageModes: [.v6]
 )

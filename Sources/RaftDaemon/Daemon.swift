@@ -60,6 +60,7 @@ public final class Daemon<Service: ClientService> {
         var options = RuntimeOptions(id: command.id, address: MemberAddress(peer: peers[command.id]!, client: command.listen),
                                      initialPeers: peers.merging(bootstrap.members) { given, _ in given })
         options.snapshotEntries = command.snapshotEntries
+        options.unsafeLocalReads = command.unsafeLocalReads
         let log = self.log
         let runtime = try loop.submit { () throws -> LoopBound<NodeRuntime<Service>> in
             let runtime = try NodeRuntime<Service>(

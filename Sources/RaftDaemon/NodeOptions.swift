@@ -1,5 +1,8 @@
 import ArgumentParser
 import RaftCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The options every node takes (`raftd`'s, and those of a service built on RaftDaemon).
 public struct NodeOptions: ParsableArguments {
@@ -36,6 +39,14 @@ public struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "error, warn, info or debug.")
     public var logLevel = "info"
 
+    /// TEST ONLY: answer GET from the local state on any node, without ReadIndex — stale reads, a
+    /// deliberate violation so the fault campaign (issue 13, docs/chaos.md) can show it catches one.
+    @Flag(name: .customLong("unsafe-local-reads"), help: .hidden)
+    public var unsafeLocalReads = false
+
+    /// The environment variable that must be `1` for `--unsafe-local-reads` to be accepted.
+    public static let unsafeTestingVariable = "RAFTD_UNSAFE_TESTING"
+
     /// The parsed `--peers`.
     public var peerMap: [NodeID: String] {
         get throws {
@@ -67,5 +78,8 @@ public struct NodeOptions: ParsableArguments {
         }
         guard snapshotEntries >= 0 else { throw ValidationError("--snapshot-entries must be 0 or more") }
         guard ["error", "warn", "info", "debug"].contains(logLevel) else { throw ValidationError("--log-level: error, warn, info or debug") }
+        if unsafeLocalReads, getenv(Self.unsafeTestingVariable).map({ String(cString: $0) }) != "1" {
+            throw ValidationError("--unsafe-local-reads breaks linearizability and is for tests only: it needs \(Self.unsafeTestingVariable)=1")
+        }
     }
 }

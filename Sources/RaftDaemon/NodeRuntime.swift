@@ -22,6 +22,9 @@ public struct RuntimeOptions: Sendable {
     public var snapshotEntries: Int = 10_000
     /// The most Readys handled in one flush before other inputs get their turn.
     public var maxReadyRounds: Int = 64
+    /// TEST ONLY (`--unsafe-local-reads`): answer reads from the local state, on any node, without
+    /// ReadIndex. Stale reads follow; the fault campaign's tests turn it on to see them caught.
+    public var unsafeLocalReads = false
 
     /// Options for node `id`.
     public init(id: NodeID, address: MemberAddress, initialPeers: [NodeID: String]) {
@@ -127,6 +130,7 @@ public final class NodeRuntime<Service: ClientService> {
                 return answer(response)
             }, respond: respond)
         case .read(let query, let answer):
+            if options.unsafeLocalReads { return respond(answer(host.machine.query([query])[0])) }
             guard host.node.isLeader else { return respond(notLeaderReply()) }
             readQueue.append(PendingQuery(query: query, answer: answer, respond: respond))
             scheduleFlush()

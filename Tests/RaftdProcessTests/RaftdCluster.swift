@@ -1,4 +1,5 @@
 import Foundation
+import Chaos
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Chaos
 #if canImport(Glibc)
 import Glibc
 #endif

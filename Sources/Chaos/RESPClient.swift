@@ -3,45 +3,61 @@ import Foundation
 import Glibc
 #endif
 
-/// A blocking RESP2 client for tests: one request, one reply, with a deadline.
-final class RESPClient {
-    let fd: Int32
+/// A blocking RESP2 client (tests and the fault campaign): one request, one reply, with a deadline.
+public final class RESPClient {
+    /// The socket.
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    /// Connects to 127.0.0.1:port; nil when nothing listens.
-    init?(port: Int, timeoutSeconds: Int = 5) {
+    /// Connects to 127.0.0.1:port; nil when nothing listens. Each send and receive waits at most
+    /// `timeoutMilliseconds` (then the call returns nil: its outcome is unknown).
+    public convenience init?(port: Int, timeoutSeconds: Int = 5) {
+        self.init(port: port, timeoutMilliseconds: timeoutSeconds * 1000)
+    }
+
+    /// Connects to 127.0.0.1:port with a deadline in milliseconds; nil when nothing listens.
+    public init?(port: Int, timeoutMilliseconds: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: (timeoutMilliseconds % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { close(fd); return nil }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         self.fd = fd
     }
 
     deinit { close(fd) }
 
+    /// The redirect port in a `-MOVED 0 HOST:PORT` error, if `value` is one.
+    public static func movedPort(_ value: Value?) -> Int? {
+        guard case .error(let text)? = value, text.hasPrefix("MOVED ") else { return nil }
+        return Int(text.split(separator: ":").last ?? "")
+    }
+
     /// A reply: status, error, integer, bulk (nil: null) or array.
-    indirect enum Value: Equatable {
+    public indirect enum Value: Equatable, Sendable {
         case status(String), error(String), integer(Int64), bulk(String?), array([Value])
     }
 
     /// Sends raw bytes (garbage tests).
-    func sendRaw(_ bytes: [UInt8]) -> Bool {
+    public func sendRaw(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
     }
 
     /// Sends a command and reads its reply; nil on a timeout or a closed connection.
-    func call(_ words: String...) -> Value? { call(words) }
+    public func call(_ words: String...) -> Value? { call(words) }
 
-    func call(_ words: [String]) -> Value? {
+    /// Sends a command given as words and reads its reply; nil on a timeout or a closed connection.
+    public func call(_ words: [String]) -> Value? {
         var request = "*\(words.count)\r\n"
         for word in words { request += "$\(word.utf8.count)\r\n\(word)\r\n" }
         guard sendRaw(Array(request.utf8)) else { return nil }
