@@ -9,6 +9,10 @@ extension Explorer {
         /// so new leaders often have no entry of their own term for a while (the Figure 8
         /// situation that the leader's no-op otherwise hides).
         var sparseness: UInt64 = 1
+        /// After a change proposed on a leader just cut off (`competingChange`): the index of that
+        /// change and the leader's term. A new leader is steered to propose its own change at the
+        /// same index (issue 15 §1).
+        var competing: (index: UInt64, term: UInt64)?
 
         init(options: Options) {
             nodes = UInt64(options.nodes)
@@ -42,9 +46,25 @@ extension Explorer {
             return .member(rng.next(below: 3) == 0 ? .addLearner(node) : .addVoter(node))
         }
 
-        func next(_ rng: inout SeededGenerator, _ cluster: Cluster) -> Action? {
+        /// While a competing change is wanted: the action that steers the new leader to propose
+        /// it at the same index (nil: none now). Proposals wait once the leader's next entry
+        /// would land there; the change goes in once the leader has committed in its term.
+        private mutating func steerCompeting(_ rng: inout SeededGenerator, _ cluster: Cluster, _ roll: UInt64) -> Action?? {
+            guard let target = competing, let leader = cluster.leader, let node = cluster.node(leader), node.term > target.term else { return nil }
+            if node.lastIndex + 1 > target.index { competing = nil; return nil }
+            if node.lastIndex + 1 == target.index {
+                if node.commitIndex == node.lastIndex && node.term(at: node.lastIndex) == node.term && rng.next(below: 2) == 0 {
+                    for candidate in 1...nodes { if let change = memberChange(&rng, cluster, NodeID(candidate)) { return .some(change) } }
+                }
+                if (600..<680).contains(roll) { return .some(nil) }
+            }
+            return nil
+        }
+
+        mutating func next(_ rng: inout SeededGenerator, _ cluster: Cluster) -> Action? {
             let node = NodeID(1 + rng.next(below: nodes))
             let roll = rng.next(below: 1000)
+            if competing != nil, let steered = steerCompeting(&rng, cluster, roll) { return steered }
             switch roll {
             case 0..<380:
                 if cluster.inFlight.isEmpty { return nil }
@@ -59,7 +79,9 @@ extension Explorer {
                 // One change in four is proposed on a leader just cut off, after a write, so a new
                 // leader on the other side may propose a competing change at the same index
                 // (issue 15 §1: a follower must take the configuration of the entry it keeps).
-                if rng.next(below: 4) == 0, case .member(let change)? = memberChange(&rng, cluster, node) {
+                if rng.next(below: 4) == 0, case .member(let change)? = memberChange(&rng, cluster, node),
+                   let leader = cluster.leader, let held = cluster.node(leader) {
+                    competing = (held.lastIndex + 2, held.term)
                     return .competingChange(change, value: Int(rng.next(below: 1_000_000)))
                 }
                 return memberChange(&rng, cluster, node)

@@ -15,14 +15,14 @@ extension Explorer.Driver {
     /// or becomes, the live leader is answered: issue 15 §2); it is not in a joint configuration
     /// (a leader leaves one by itself: issue 15 §4); every member has applied every
     /// acknowledged proposal.
-    func livenessGap() -> String? {
+    func livenessGap(everyMember: Bool = true) -> String? {
         guard let leader = cluster.leader else { return "no leader" }
         let reads = cluster.pendingReads(on: leader)
         if !reads.isEmpty { return "\(Describe.n(leader)), the leader, has not answered read\(reads.count == 1 ? "" : "s") \(reads.map(String.init).joined(separator: ", "))" }
         if let configuration = cluster.configuration(of: leader), configuration.isJoint {
             return "\(Describe.n(leader)), the leader, is still in the joint configuration \(Describe.configEntry(configuration))"
         }
-        for id in members() {
+        for id in members() where everyMember {
             guard cluster.isUp(id), cluster.store(id).lastApplied >= maxAcknowledged else {
                 return "the acknowledged entries through \(maxAcknowledged) are not applied everywhere"
             }
@@ -47,7 +47,7 @@ extension Explorer.Driver {
             guard restartFromDisk(id) else { return }
         }
         guard settle(rounds: rounds, phase: "with the nodes that were up still up") else { return }
-        guard probeCheckQuorumRound() else { return }
+        guard probeLostReadRound(rounds: rounds), probeCheckQuorumRound(), probeInheritedJoint(rounds: rounds) else { return }
         line("# every node restarts from its disk")
         for id in cluster.ids {
             guard restartFromDisk(id) else { return }
@@ -101,15 +101,15 @@ extension Explorer.Driver {
 
     /// Runs rounds until nothing is missing (true) or `rounds` have passed (false, with the
     /// failure recorded as a Liveness violation and the script lines that show it).
-    private mutating func settle(rounds: Int, phase: String) -> Bool {
+    private mutating func settle(rounds: Int, phase: String, everyMember: Bool = true) -> Bool {
         var round = 0
-        while round < rounds, livenessGap() != nil {
+        while round < rounds, livenessGap(everyMember: everyMember) != nil {
             round += 1
             self.round()
             if !cluster.violations.isEmpty { return false }
         }
         stats.livenessRounds += round
-        guard let gap = livenessGap() else { return true }
+        guard let gap = livenessGap(everyMember: everyMember) else { return true }
         let failure: InvariantViolation
         if cluster.leader == nil {
             let roles = cluster.ids.map { id in cluster.node(id).map { "\(Describe.n(id)) \($0.role) t\($0.term)" } ?? "\(Describe.n(id)) down" }
@@ -129,19 +129,47 @@ extension Explorer.Driver {
         return false
     }
 
-    /// With check-quorum on, in a quiet cluster: a member is added or removed at every tick of
-    /// the leader's check-quorum round (a change, a tick, a full delivery; every third round
-    /// idle, so that changes fall on every phase of the round), and the leader must keep leading.
-    /// A voter just added counts as active until it could have answered (issue 15 §3).
+    /// Proposes one membership change on the leader and delivers until nothing is in flight.
+    private mutating func settleChange(_ change: ConfigChange) -> Bool {
+        guard (try? cluster.changeMembership([change])) != nil else { return false }
+        line(change.description)
+        _ = try? cluster.stabilize(limit: 10_000)
+        line("stabilize 10000")
+        return true
+    }
+
+    /// With check-quorum on, in a quiet cluster: a voter is added and removed at every tick of the
+    /// leader's check-quorum round (a change, a tick, a full delivery; every third round idle, so
+    /// that changes fall on every phase of the round), and the leader must keep leading. The
+    /// other voters are first brought to an odd number with a bare majority up, where one more
+    /// voter that counted as inactive would tip the quorum check (issue 15 §3). Afterwards the
+    /// crashed voters restart and the removed ones are added back.
     private mutating func probeCheckQuorumRound() -> Bool {
         guard cluster.settings.checkQuorum, let leader = cluster.leader, let term = cluster.node(leader)?.term,
-              let start = cluster.configuration(of: leader) else { return true }
+              let start = cluster.configuration(of: leader), !start.isJoint else { return true }
         // The node to add and remove: one outside the configuration, else a follower voter.
         guard let target = cluster.ids.first(where: { !start.contains($0) && cluster.isUp($0) })
                 ?? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && cluster.isUp($0) }) else { return true }
-        line("# quiet check-quorum rounds: \(Describe.n(target)) is added and removed at every tick of the round")
+        line("# quiet check-quorum rounds: \(Describe.n(target)) is added and removed at every tick of \(Describe.n(leader))'s round")
+        func stillLeads() -> Bool { cluster.node(leader).map { $0.role == .leader && $0.term == term } ?? false }
+        if start.isVoter(target) { guard settleChange(.remove(target)) else { return true } }
+        var others = start.voters.filter { $0 != target && $0 != leader }
+        var removed: [NodeID] = []
+        if (others.count + 1) % 2 == 0, let extra = others.last {
+            guard settleChange(.remove(extra)) else { return true }
+            removed.append(extra)
+            others.removeLast()
+        }
+        var crashed: [NodeID] = []
+        for id in others.prefix(others.count / 2) where cluster.isUp(id) {
+            _ = try? cluster.crash(id)
+            line("crash \(Describe.n(id))")
+            crashed.append(id)
+        }
+        var lost = !stillLeads()
         let period = cluster.settings.electionTicks
-        for step in 0..<(3 * period + 2) {
+        var step = 0
+        while !lost && step < 3 * period + 2 {
             if step % 3 != 2, let configuration = cluster.configuration(of: leader), !configuration.isJoint {
                 let change: ConfigChange = configuration.isVoter(target) ? .remove(target) : .addVoter(target)
                 if (try? cluster.changeMembership([change])) != nil { line(change.description) }
@@ -153,23 +181,87 @@ extension Explorer.Driver {
                 line("stabilize 10000")
             }
             if !cluster.violations.isEmpty { return false }
-            guard let node = cluster.node(leader), node.role == .leader, node.term == term else {
-                let now = cluster.node(leader).map { "\($0.role) in term \($0.term)" } ?? "down"
-                let failure = InvariantViolation(invariant: "Liveness",
-                    evidence: "\(Describe.n(leader)), leader of term \(term), lost its leadership in a quiet cluster while \(Describe.n(target)) was added and removed (now \(now))")
-                extra = failure
-                line("# \(failure)")
-                line("expect role \(Describe.n(leader)) leader")
-                return false
-            }
+            lost = !stillLeads()
+            step += 1
         }
-        // Leave the configuration as it was (the members the rest of the phase waits for).
-        if let configuration = cluster.configuration(of: leader), configuration.isVoter(target) != start.isVoter(target), !configuration.isJoint {
-            let change: ConfigChange = start.isVoter(target) ? .addVoter(target) : .remove(target)
-            if (try? cluster.changeMembership([change])) != nil { line(change.description) }
-            _ = try? cluster.stabilize(limit: 10_000)
-            line("stabilize 10000")
+        if lost {
+            let now = cluster.node(leader).map { "\($0.role) in term \($0.term)" } ?? "down"
+            let failure = InvariantViolation(invariant: "Liveness",
+                evidence: "\(Describe.n(leader)), leader of term \(term), lost its leadership in a quiet cluster while \(Describe.n(target)) was added and removed (now \(now))")
+            extra = failure
+            line("# \(failure)")
+            line("expect role \(Describe.n(leader)) leader")
+            return false
         }
+        for id in crashed {
+            _ = try? cluster.restart(id)
+            line("restart \(Describe.n(id))")
+        }
+        // Put the configuration back as it was (the members the rest of the phase waits for).
+        if let configuration = cluster.configuration(of: leader), configuration.isVoter(target) != start.isVoter(target) {
+            _ = settleChange(start.isVoter(target) ? .addVoter(target) : .remove(target))
+        }
+        for id in removed { _ = settleChange(.addVoter(id)) }
         return cluster.violations.isEmpty
+    }
+
+    /// A read asked of the settled leader whose first heartbeat round is lost must still be
+    /// answered: the leader asks again in later rounds (issue 15 §2).
+    private mutating func probeLostReadRound(rounds: Int) -> Bool {
+        guard let leader = cluster.leader, cluster.pendingReads(on: leader).isEmpty else { return true }
+        let mark = cluster.nextMessageID
+        guard (try? cluster.read("k0", on: leader)) != nil else { return true }
+        line("read \(Describe.n(leader)) k0")
+        let round = cluster.inFlight.filter { $0.id >= mark }.map(\.id)
+        if !round.isEmpty, (try? cluster.drop(.ids(round))) != nil {
+            line("drop \(round.map(String.init).joined(separator: " "))")
+        }
+        return settle(rounds: rounds, phase: "after the first round of a read on the leader was lost")
+    }
+
+    /// A leader that inherits a committed joint configuration leaves it by itself (issue 15 §4):
+    /// the settled leader proposes a change, commits C_old,new, and appends C_new, which is lost;
+    /// a heartbeat tells the others that C_old,new committed; the leader crashes. The next leader
+    /// has nothing to commit (no client proposal is made for it), yet must not stay joint.
+    private mutating func probeInheritedJoint(rounds: Int) -> Bool {
+        // Both halves must keep a majority without the crashed leader: an add needs 3 voters,
+        // a removal 4.
+        guard let leader = cluster.leader, let start = cluster.configuration(of: leader), !start.isJoint,
+              start.voters.count >= 3 else { return true }
+        guard let target = cluster.ids.first(where: { !start.contains($0) && cluster.isUp($0) })
+                ?? (start.voters.count >= 4 ? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && cluster.isUp($0) }) : nil) else { return true }
+        let change: ConfigChange = start.isVoter(target) ? .remove(target) : .addVoter(target)
+        guard (try? cluster.changeMembership([change])) != nil, let node = cluster.node(leader) else { return true }
+        line("# the next leader inherits a committed joint configuration")
+        line(change.description)
+        let jointIndex = node.lastIndex
+        var deliveries = 0
+        while (cluster.node(leader)?.commitIndex ?? 0) < jointIndex, !cluster.inFlight.isEmpty, deliveries < 10_000 {
+            _ = try? cluster.deliver(.oldest)
+            line("deliver")
+            deliveries += 1
+        }
+        guard cluster.violations.isEmpty else { return false }
+        guard (cluster.node(leader)?.commitIndex ?? 0) >= jointIndex else { return true }
+        func dropAll() {
+            let all = cluster.inFlight.map(\.id)
+            if !all.isEmpty, (try? cluster.drop(.ids(all))) != nil { line("drop all") }
+        }
+        dropAll()
+        _ = try? cluster.tick([leader], count: 1)
+        line("tick \(Describe.n(leader))")
+        let beats = cluster.inFlight.filter { $0.message.from == leader && $0.message.to != target }.map(\.id)
+        if !beats.isEmpty, (try? cluster.deliver(.ids(beats))) != nil {
+            line("deliver \(beats.map(String.init).joined(separator: " "))")
+        }
+        dropAll()
+        _ = try? cluster.crash(leader)
+        line("crash \(Describe.n(leader))")
+        guard cluster.violations.isEmpty else { return false }
+        // The crashed leader holds C_new and could win again: it stays down until the next leader
+        // is settled (and is not waited for until then).
+        guard settle(rounds: rounds, phase: "after the leader crashed with C_old,new committed and C_new lost", everyMember: false) else { return false }
+        guard restartFromDisk(leader) else { return false }
+        return settle(rounds: rounds, phase: "after the old leader restarted")
     }
 }

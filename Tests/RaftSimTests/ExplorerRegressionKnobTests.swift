@@ -65,12 +65,15 @@ import Testing
     /// A survey for the report (RAFTSTEP_SURVEY=N): the seeds in 1...N each knob is caught at.
     @Test func survey() {
         guard let text = ProcessInfo.processInfo.environment["RAFTSTEP_SURVEY"], let count = UInt64(text) else { return }
-        for c in Self.cases {
+        var clean = Self.cases[0]
+        clean.knob = []
+        clean.name = "clean"
+        for c in [clean] + Self.cases {
             var caught: [String] = []
             for seed in 1...count {
-                if let v = Explorer.run(seed: seed, options: c.options).violation { caught.append("\(seed):\(v.invariant)") }
+                if let v = Explorer.run(seed: seed, options: c.options).violation { caught.append("\(seed):\(v)") }
             }
-            print("SURVEY \(c.name): \(caught.count)/\(count) \(caught.prefix(12).joined(separator: " "))")
+            print("SURVEY \(c.name): \(caught.count)/\(count) \(caught.prefix(3).joined(separator: " || "))")
         }
     }
 }
