@@ -76,10 +76,10 @@ extension Explorer {
                 return .tick
             case 570..<590:
                 guard membership else { return nil }
-                // One change in four is proposed on a leader just cut off, after a write, so a new
+                // One change in six is proposed on a leader just cut off, after a write, so a new
                 // leader on the other side may propose a competing change at the same index
                 // (issue 15 §1: a follower must take the configuration of the entry it keeps).
-                if rng.next(below: 4) == 0, case .member(let change)? = memberChange(&rng, cluster, node),
+                if rng.next(below: 6) == 0, case .member(let change)? = memberChange(&rng, cluster, node),
                    let leader = cluster.leader, let held = cluster.node(leader) {
                     competing = (held.lastIndex + 2, held.term)
                     return .competingChange(change, value: Int(rng.next(below: 1_000_000)))

@@ -22,6 +22,9 @@ extension Explorer.Driver {
         if let configuration = cluster.configuration(of: leader), configuration.isJoint {
             return "\(Describe.n(leader)), the leader, is still in the joint configuration \(Describe.configEntry(configuration))"
         }
+        if let node = cluster.node(leader), node.configurationIndex > node.commitIndex {
+            return "\(Describe.n(leader)), the leader, has not committed its configuration entry \(node.configurationIndex)"
+        }
         for id in members() where everyMember {
             guard cluster.isUp(id), cluster.store(id).lastApplied >= maxAcknowledged else {
                 return "the acknowledged entries through \(maxAcknowledged) are not applied everywhere"
@@ -47,7 +50,10 @@ extension Explorer.Driver {
             guard restartFromDisk(id) else { return }
         }
         guard settle(rounds: rounds, phase: "with the nodes that were up still up") else { return }
-        guard probeLostReadRound(rounds: rounds), probeCheckQuorumRound(), probeInheritedJoint(rounds: rounds) else { return }
+        // Each probe starts from a settled cluster.
+        guard probeLostReadRound(rounds: rounds), probeCheckQuorumRound(),
+              settle(rounds: rounds, phase: "after the check-quorum probe"), probeInheritedJoint(rounds: rounds),
+              settle(rounds: rounds, phase: "after the joint probe"), probeCompetingChanges(rounds: rounds) else { return }
         line("# every node restarts from its disk")
         for id in cluster.ids {
             guard restartFromDisk(id) else { return }
@@ -263,5 +269,55 @@ extension Explorer.Driver {
         guard settle(rounds: rounds, phase: "after the leader crashed with C_old,new committed and C_new lost", everyMember: false) else { return false }
         guard restartFromDisk(leader) else { return false }
         return settle(rounds: rounds, phase: "after the old leader restarted")
+    }
+
+    /// Competing configuration changes at the same index (issue 15 §1): the settled leader, cut
+    /// off alone, appends a write and a change; the others elect a leader that appends an entry of
+    /// its term and then its own change (removing the old leader) at the same index; after the
+    /// heal the old leader replaces its change with the new leader's and must use that one.
+    private mutating func probeCompetingChanges(rounds: Int) -> Bool {
+        guard let old = cluster.leader, let start = cluster.configuration(of: old), !start.isJoint,
+              start.voters.count >= 3, cluster.ids.allSatisfy({ cluster.isUp($0) }) else { return true }
+        let others = start.voters.filter { $0 != old }
+        let mine: ConfigChange
+        if let spare = cluster.ids.first(where: { !start.contains($0) }) { mine = .addVoter(spare) } else { mine = .remove(others[0]) }
+        // A change waits for an entry of the leader's term to commit (without the no-op: a write).
+        if let node = cluster.node(old), node.term(at: node.commitIndex) != node.term, (try? cluster.propose("set k1 before", on: old)) != nil {
+            line("propose \(Describe.n(old)) set k1 before")
+            _ = try? cluster.stabilize(limit: 10_000)
+            line("stabilize 10000")
+        }
+        guard (try? cluster.partition([[old]])) != nil else { return true }
+        line("# competing changes at one index: \(Describe.n(old)), cut off, and the next leader both propose one")
+        line("partition \(Describe.n(old))")
+        guard (try? cluster.propose("set k0 cut-off", on: old)) != nil else { return true }
+        line("propose \(Describe.n(old)) set k0 cut-off")
+        guard (try? cluster.changeMembership([mine])) != nil, let index = cluster.node(old)?.lastIndex else { return true }
+        line(mine.description)
+        let oldTerm = cluster.node(old)!.term
+        func newLeader() -> NodeID? { others.first { cluster.node($0).map { $0.role == .leader && $0.term > oldTerm } ?? false } }
+        var round = 0
+        while newLeader() == nil && round < rounds {
+            round += 1
+            _ = try? cluster.tick([], count: 1)
+            line("tick")
+            if !cluster.inFlight.isEmpty { _ = try? cluster.stabilize(limit: 10_000); line("stabilize 10000") }
+            if !cluster.violations.isEmpty { return false }
+        }
+        guard let next = newLeader(), let node = cluster.node(next) else { return true }
+        // An entry of its own term (the no-op, or a client write), committed, then the change.
+        if node.term(at: node.lastIndex) != node.term, (try? cluster.propose("set k1 new-side", on: next)) != nil {
+            line("propose \(Describe.n(next)) set k1 new-side")
+            _ = try? cluster.stabilize(limit: 10_000)
+            line("stabilize 10000")
+        }
+        guard cluster.node(next)?.lastIndex == index - 1, (try? cluster.changeMembership([.remove(old)])) != nil else { return true }
+        line("remove \(Describe.n(old))")
+        // Heal before the new side commits it: the old leader then takes the competing change
+        // without the C_new that follows it.
+        cluster.heal()
+        line("heal")
+        guard cluster.violations.isEmpty else { return false }
+        return settle(rounds: rounds, phase: "after competing changes at index \(index)")
     }
 }
