@@ -153,9 +153,12 @@ extension Explorer.Driver {
     private mutating func probeCheckQuorumRound() -> Bool {
         guard cluster.settings.checkQuorum, let leader = cluster.leader, let term = cluster.node(leader)?.term,
               let start = cluster.configuration(of: leader), !start.isJoint else { return true }
-        // The node to add and remove: one outside the configuration, else a follower voter.
-        guard let target = cluster.ids.first(where: { !start.contains($0) && cluster.isUp($0) })
-                ?? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && cluster.isUp($0) }) else { return true }
+        // The node to add and remove: one outside the configuration, else a follower voter; never
+        // one in a higher term than the leader's (a removed server that campaigned answers with
+        // its term and deposes the leader, as Raft wants).
+        func fits(_ id: NodeID) -> Bool { cluster.isUp(id) && (cluster.node(id)?.term ?? .max) <= term }
+        guard let target = cluster.ids.first(where: { !start.contains($0) && fits($0) })
+                ?? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && fits($0) }) else { return true }
         line("# quiet check-quorum rounds: \(Describe.n(target)) is added and removed at every tick of \(Describe.n(leader))'s round")
         func stillLeads() -> Bool { cluster.node(leader).map { $0.role == .leader && $0.term == term } ?? false }
         if start.isVoter(target) { guard settleChange(.remove(target)) else { return true } }

@@ -27,14 +27,14 @@ extension InvariantChecker {
     /// compacted log without the snapshot that covers it, or an entry that does not decode).
     /// Incremental: only entries appended since the last look are scanned, unless the log was
     /// cut or replaced (`changedFrom`) or its first index moved.
-    mutating func derivedConfiguration(_ i: Int, _ node: borrowing RaftNode) -> Configuration? {
-        let first = node.firstIndex
-        let last = node.lastIndex
+    mutating func derivedConfiguration(_ i: Int, _ host: SimHost) -> Configuration? {
+        let first = host.node.firstIndex
+        let last = host.node.lastIndex
         var current = derived[i]
         if let known = current, known.firstIndex != first || known.scannedThrough > last || changedFrom[i] != nil { current = nil }
         if current == nil {
             if first > 1 {
-                guard let snapshot = node.latestSnapshot, snapshot.metadata.index == first - 1 else { derived[i] = nil; return nil }
+                guard let snapshot = host.node.latestSnapshot, snapshot.metadata.index == first - 1 else { derived[i] = nil; return nil }
                 current = DerivedConfiguration(configuration: snapshot.metadata.configuration, index: 0, scannedThrough: first - 1, firstIndex: first)
             } else {
                 current = DerivedConfiguration(configuration: startConfiguration, index: 0, scannedThrough: 0, firstIndex: first)
@@ -42,7 +42,7 @@ extension InvariantChecker {
         }
         var result = current!
         if result.scannedThrough < last {
-            let entries = node.entries
+            let entries = host.node.entries
             for index in (result.scannedThrough + 1)...last {
                 let entry = entries[Int(index - first)]
                 guard entry.kind == .config else { continue }
@@ -78,8 +78,11 @@ extension InvariantChecker {
     /// Configuration In Effect (dissertation §4.1): a node uses the configuration of the latest
     /// configuration entry in its log, whether or not it is committed. Looked at only when the
     /// node's log moved (appended, cut, replaced or compacted) since the last check.
-    mutating func checkConfigurationInEffect(_ i: Int, _ node: borrowing RaftNode, logMoved: Bool) {
-        guard logMoved, let expected = derivedConfiguration(i, node), node.configuration != expected else { return }
+    mutating func checkConfigurationInEffect(_ i: Int, _ host: SimHost) {
+        // Through the host, field by field: binding the whole node would copy it.
+        guard let expected = derivedConfiguration(i, host) else { return }
+        guard host.node.configuration != expected else { return }
+        let node = host.node
         let at = derived[i].map { $0.index == 0 ? "its snapshot or the starting configuration" : "its configuration entry at index \($0.index)" } ?? "its log"
         report("\(i)|\(node.lastIndex)|\(node.term)", "Configuration In Effect",
                "\(Describe.n(node.id)) uses \(Describe.configEntry(node.configuration)) but \(at) says \(Describe.configEntry(expected)) (dissertation §4.1: the latest configuration entry in the log is in effect)")

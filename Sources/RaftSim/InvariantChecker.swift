@@ -171,7 +171,7 @@ struct InvariantChecker {
             let moved = changedFrom[i] != nil || i >= checkedFacts.count || checkedFacts[i]?.lastIndex != facts[i]!.lastIndex
                 || checkedFacts[i]?.firstIndex != facts[i]!.firstIndex
             if newLeaders.contains(i) { checkElectionQuorum(i, nodes[i]!.node) }
-            if moved { checkConfigurationInEffect(i, nodes[i]!.node, logMoved: true) }
+            if moved { checkConfigurationInEffect(i, nodes[i]!) }
         }
         newLeaders.removeAll(keepingCapacity: true)
         checkLeaderAppendOnly(nodes)
@@ -287,7 +287,7 @@ struct InvariantChecker {
             guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1]?.node else { return true }
             return index < node.firstIndex || node.term(at: index) == term
         }
-        guard let configuration = derivedConfiguration(Int(leader.id) - 1, leader) else { return }
+        guard let host = nodes[Int(leader.id) - 1], let configuration = derivedConfiguration(Int(leader.id) - 1, host) else { return }
         for (half, voters) in [("C_new", configuration.voters), ("C_old", configuration.outgoingVoters)] where !voters.isEmpty {
             let holders = voters.filter(holds)
             if holders.count < voters.count / 2 + 1 {
