@@ -276,7 +276,7 @@ extension Explorer.Driver {
 
     /// Competing configuration changes at the same index (issue 15 §1): the settled leader, cut
     /// off alone, appends a write and a change; the others elect a leader that appends an entry of
-    /// its term and then its own change (removing the old leader) at the same index; after the
+    /// its term and then another change at the same index; after the
     /// heal the old leader replaces its change with the new leader's and must use that one.
     private mutating func probeCompetingChanges(rounds: Int) -> Bool {
         guard let old = cluster.leader, let start = cluster.configuration(of: old), !start.isJoint,
@@ -314,13 +314,32 @@ extension Explorer.Driver {
             _ = try? cluster.stabilize(limit: 10_000)
             line("stabilize 10000")
         }
-        guard cluster.node(next)?.lastIndex == index - 1, (try? cluster.changeMembership([.remove(old)])) != nil else { return true }
-        line("remove \(Describe.n(old))")
+        // A different change that keeps the old leader a member (it must receive it).
+        let theirs: ConfigChange
+        switch mine {
+        case .addVoter(let spare): theirs = .addLearner(spare)
+        case .remove(let x):
+            guard let y = others.first(where: { $0 != next && $0 != x }) else { return true }
+            theirs = .remove(y)
+        default: return true
+        }
+        guard cluster.node(next)?.lastIndex == index - 1, (try? cluster.changeMembership([theirs])) != nil else { return true }
+        line(theirs.description)
         // Heal before the new side commits it: the old leader then takes the competing change
         // without the C_new that follows it.
         cluster.heal()
         line("heal")
-        guard cluster.violations.isEmpty else { return false }
+        // Only the new and the old leader talk until the old one holds the new change: it then
+        // takes the change without the C_new that follows once the change commits.
+        let newTerm = cluster.node(next)?.term ?? 0
+        var deliveries = 0
+        while cluster.node(old)?.term(at: index) != newTerm, deliveries < 20,
+              let item = cluster.inFlight.first(where: { ($0.message.from == next && $0.message.to == old) || ($0.message.from == old && $0.message.to == next) }),
+              (try? cluster.deliver(.ids([item.id]))) != nil {
+            line("deliver \(item.id)")
+            deliveries += 1
+            if !cluster.violations.isEmpty { return false }
+        }
         return settle(rounds: rounds, phase: "after competing changes at index \(index)")
     }
 }
