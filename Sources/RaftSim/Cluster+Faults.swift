@@ -95,6 +95,34 @@ extension Cluster {
         return finish()
     }
 
+    /// Cuts one direction of one link: messages from `from` to `to` are lost on delivery, while
+    /// `to` still reaches `from` (an asymmetric fault a partition cannot make).
+    @discardableResult
+    public func cutLink(from: NodeID, to: NodeID) throws(SimError) -> [String] {
+        try validate(from)
+        try validate(to)
+        guard from != to else { throw SimError("a link joins two different nodes") }
+        begin()
+        network.setLink(from: from, to: to, cut: true)
+        say("the link \(Describe.n(from))->\(Describe.n(to)) is cut: messages from \(Describe.n(from)) to \(Describe.n(to)) are lost (\(Describe.n(to))->\(Describe.n(from)) \(network.isLinkCut(from: to, to: from) ? "is cut too" : "still works"))")
+        return finish()
+    }
+
+    /// Restores one direction of one link (the partition's other cuts stay).
+    @discardableResult
+    public func healLink(from: NodeID, to: NodeID) throws(SimError) -> [String] {
+        try validate(from)
+        try validate(to)
+        guard from != to else { throw SimError("a link joins two different nodes") }
+        begin()
+        network.setLink(from: from, to: to, cut: false)
+        say("the link \(Describe.n(from))->\(Describe.n(to)) is restored")
+        return finish()
+    }
+
+    /// Whether any link is cut (by a partition or by `cutLink`).
+    public var hasCutLinks: Bool { network.hasCutLinks }
+
     /// Restores every link.
     @discardableResult
     public func heal() -> [String] {

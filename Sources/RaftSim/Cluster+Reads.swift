@@ -56,6 +56,7 @@ extension Cluster {
         begin()
         say("\(Describe.n(NodeID(i + 1))) answers read \(context) of \(key) from its own state, without confirming that it leads (unsafe local-reads)")
         let read = PendingRead(context: context, node: i, key: key, index: machine.lastApplied, committedAtStart: checker.committedIndex)
+        readIndexes[context] = machine.lastApplied
         answer(read, value: machine.values[key], applied: machine.lastApplied)
         checkInvariants()
         return finish()
@@ -77,6 +78,7 @@ extension Cluster {
         for state in report.confirmedReads {
             guard let position = pendingReads.firstIndex(where: { $0.context == state.context && $0.node == i }) else { continue }
             pendingReads[position].index = state.index
+            readIndexes[state.context] = state.index
             say("  \(name) confirms read \(state.context) at read index \(state.index) (a quorum still follows it)")
             let floor = pendingReads[position].committedAtStart
             if state.index < floor {

@@ -90,6 +90,8 @@ public final class Cluster {
     public internal(set) var isLocalReadsOn = false
     /// Reads served so far, as `(context, key, value)`, oldest first.
     public internal(set) var servedReads: [(context: UInt64, key: String, value: String?)] = []
+    /// The read index each read was confirmed at (or, with local reads, answered from), by context.
+    public internal(set) var readIndexes: [UInt64: UInt64] = [:]
 
     /// Builds the cluster: every node a follower in term 0 with an empty disk.
     public init(options: ClusterOptions) throws(SimError) {
@@ -99,7 +101,7 @@ public final class Cluster {
         ids = (1...options.nodeCount).map { NodeID($0) }
         configuration = Configuration(voters: Array(ids.prefix(options.voterCount ?? options.nodeCount)))
         generator = SeededGenerator(seed: options.seed ^ 0x5EED_0F_D15C)
-        checker = InvariantChecker(count: options.nodeCount)
+        checker = InvariantChecker(count: options.nodeCount, configuration: configuration)
         timeline = Timeline(nodeCount: options.nodeCount)
         network = SimNetwork(nodeCount: options.nodeCount)
         persistedLast = Array(repeating: 0, count: options.nodeCount)

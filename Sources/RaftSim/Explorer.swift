@@ -173,6 +173,9 @@ public enum Explorer {
         case stabilize
         /// A membership change proposed on the leader.
         case member(ConfigChange)
+        /// Cut the leader off, then propose a write and this change on it (left uncommitted, so
+        /// that a new leader may append a competing change at the same index).
+        case competingChange(ConfigChange, value: Int)
         /// Compact the node's log through its applied index minus `back` (at least its first index).
         case compact(NodeID, back: UInt64)
     }

@@ -9,6 +9,10 @@ extension Explorer {
         /// so new leaders often have no entry of their own term for a while (the Figure 8
         /// situation that the leader's no-op otherwise hides).
         var sparseness: UInt64 = 1
+        /// After a change proposed on a leader just cut off (`competingChange`): the index of that
+        /// change and the leader's term. A new leader is steered to propose its own change at the
+        /// same index (issue 15 §1).
+        var competing: (index: UInt64, term: UInt64)?
 
         init(options: Options) {
             nodes = UInt64(options.nodes)
@@ -42,9 +46,25 @@ extension Explorer {
             return .member(rng.next(below: 3) == 0 ? .addLearner(node) : .addVoter(node))
         }
 
-        func next(_ rng: inout SeededGenerator, _ cluster: Cluster) -> Action? {
+        /// While a competing change is wanted: the action that steers the new leader to propose
+        /// it at the same index (nil: none now). Proposals wait once the leader's next entry
+        /// would land there; the change goes in once the leader has committed in its term.
+        private mutating func steerCompeting(_ rng: inout SeededGenerator, _ cluster: Cluster, _ roll: UInt64) -> Action?? {
+            guard let target = competing, let leader = cluster.leader, let node = cluster.node(leader), node.term > target.term else { return nil }
+            if node.lastIndex + 1 > target.index { competing = nil; return nil }
+            if node.lastIndex + 1 == target.index {
+                if node.commitIndex == node.lastIndex && node.term(at: node.lastIndex) == node.term && rng.next(below: 2) == 0 {
+                    for candidate in 1...nodes { if let change = memberChange(&rng, cluster, NodeID(candidate)) { return .some(change) } }
+                }
+                if (600..<680).contains(roll) { return .some(nil) }
+            }
+            return nil
+        }
+
+        mutating func next(_ rng: inout SeededGenerator, _ cluster: Cluster) -> Action? {
             let node = NodeID(1 + rng.next(below: nodes))
             let roll = rng.next(below: 1000)
+            if competing != nil, let steered = steerCompeting(&rng, cluster, roll) { return steered }
             switch roll {
             case 0..<380:
                 if cluster.inFlight.isEmpty { return nil }
@@ -55,7 +75,16 @@ extension Explorer {
             case 440..<570:
                 return .tick
             case 570..<590:
-                return membership ? memberChange(&rng, cluster, node) : nil
+                guard membership else { return nil }
+                // One change in six is proposed on a leader just cut off, after a write, so a new
+                // leader on the other side may propose a competing change at the same index
+                // (issue 15 §1: a follower must take the configuration of the entry it keeps).
+                if rng.next(below: 6) == 0, case .member(let change)? = memberChange(&rng, cluster, node),
+                   let leader = cluster.leader, let held = cluster.node(leader) {
+                    competing = (held.lastIndex + 2, held.term)
+                    return .competingChange(change, value: Int(rng.next(below: 1_000_000)))
+                }
+                return memberChange(&rng, cluster, node)
             case 590..<600:
                 return compaction ? .compact(node, back: rng.next(below: 2) == 0 ? 0 : rng.next(below: 8)) : nil
             case 600..<680:
@@ -101,10 +130,10 @@ extension Explorer {
         /// A failure the checker cannot see: liveness, or an acknowledged write lost.
         var extra: InvariantViolation?
         /// Proposals not yet acknowledged: the leader that took them, their index and term.
-        private var pending: [(node: NodeID, index: UInt64, term: UInt64)] = []
+        var pending: [(node: NodeID, index: UInt64, term: UInt64)] = []
         /// Acknowledged proposals: index and term.
         private var acknowledged: [(index: UInt64, term: UInt64)] = []
-        private var maxAcknowledged: UInt64 = 0
+        var maxAcknowledged: UInt64 = 0
 
         init(cluster: Cluster, record: Bool) {
             self.cluster = cluster
@@ -114,7 +143,7 @@ extension Explorer {
         /// The first failure: the checker's, else the driver's.
         var failure: InvariantViolation? { cluster.violations.first ?? extra }
 
-        private mutating func line(_ text: @autoclosure () -> String) {
+        mutating func line(_ text: @autoclosure () -> String) {
             if record { lines.append(text()) }
         }
 
@@ -228,6 +257,12 @@ extension Explorer {
                 guard (try? cluster.changeMembership([change])) != nil else { return false }
                 stats.configChanges += 1
                 line(change.description)
+            case .competingChange(let change, let value):
+                guard let leader = cluster.leader, (try? cluster.partition([[leader]])) != nil else { return false }
+                stats.faults += 1
+                line("partition \(Describe.n(leader))")
+                _ = perform(.propose(key: 0, value: value))
+                _ = perform(.member(change))
             case .compact(let id, let back):
                 guard let node = cluster.node(id), node.appliedIndex >= node.firstIndex else { return false }
                 let index = max(node.firstIndex, node.appliedIndex - min(back, node.appliedIndex))
@@ -243,7 +278,7 @@ extension Explorer {
         /// committed history, not the leader's log, says so: compaction may already have dropped
         /// the entry from the log by the time the driver looks. A proposal whose leader crashed,
         /// or whose index now holds another term, is never acknowledged.
-        private mutating func updateAcknowledgements() {
+        mutating func updateAcknowledgements() {
             var k = 0
             while k < pending.count {
                 let p = pending[k]
@@ -266,85 +301,6 @@ extension Explorer {
                 }
                 k += 1
             }
-        }
-
-        /// The nodes the liveness phase waits for: the members of the leader's configuration
-        /// (a removed node gets no more entries; a spare node never got any).
-        private func members() -> [NodeID] {
-            guard let leader = cluster.leader, let configuration = cluster.configuration(of: leader) else { return cluster.ids }
-            return cluster.ids.filter { configuration.contains($0) }
-        }
-
-        private func livenessMet() -> Bool {
-            guard cluster.leader != nil else { return false }
-            for id in members() {
-                guard cluster.isUp(id), cluster.store(id).lastApplied >= maxAcknowledged else { return false }
-            }
-            return true
-        }
-
-        /// Faults stop, the network heals, every node restarts from its disk with sync on; then
-        /// within `rounds` rounds of one tick and a full delivery, a leader must exist and every
-        /// acknowledged proposal must be applied on every node, unchanged.
-        mutating func liveness(rounds: Int) {
-            let cluster = self.cluster
-            line("# liveness: faults stop, the network heals, every node restarts")
-            if !cluster.partitionGroups.isEmpty { cluster.heal(); line("heal") }
-            for id in cluster.ids where !cluster.isSyncOn(id) {
-                _ = try? cluster.setSync(id, true)
-                line("set sync \(Describe.n(id)) on")
-            }
-            for id in cluster.ids {
-                if cluster.isUp(id) {
-                    _ = try? cluster.crash(id)
-                    line("crash \(Describe.n(id))")
-                }
-                do {
-                    try cluster.restart(id)
-                    line("restart \(Describe.n(id))")
-                } catch {
-                    extra = InvariantViolation(invariant: "Liveness", evidence: "\(Describe.n(id)) cannot restart from its disk: \(error)")
-                    line("restart \(Describe.n(id))")
-                    return
-                }
-                if !cluster.violations.isEmpty { return }
-            }
-            var round = 0
-            while round < rounds && !livenessMet() {
-                round += 1
-                // A leader commits earlier terms' entries only with one of its own (Figure 8);
-                // without the leader's no-op, a client proposal gives it one.
-                if let leader = cluster.leader, let node = cluster.node(leader), node.term(at: node.lastIndex) != node.term,
-                   (try? cluster.propose("live", on: leader)) != nil {
-                    line("propose live")
-                }
-                _ = try? cluster.tick([], count: 1)
-                line("tick")
-                if !cluster.inFlight.isEmpty {
-                    _ = try? cluster.stabilize(limit: 10_000)
-                    line("stabilize 10000")
-                }
-                if !pending.isEmpty { updateAcknowledgements() }
-                if !cluster.violations.isEmpty { return }
-            }
-            stats.livenessRounds = round
-            guard livenessMet() else {
-                if cluster.leader == nil {
-                    let roles = cluster.ids.map { id in cluster.node(id).map { "\(Describe.n(id)) \($0.role) t\($0.term)" } ?? "\(Describe.n(id)) down" }
-                    let failure = InvariantViolation(invariant: "Liveness", evidence: "no leader after \(round) tick rounds with every node up and the network healed (\(roles.joined(separator: ", ")))")
-                    extra = failure
-                    line("# \(failure): the next line fails and shows every role")
-                    line("expect role all leader")
-                } else {
-                    let behind = members().filter { cluster.store($0).lastApplied < maxAcknowledged }
-                    let list = behind.map { "\(Describe.n($0)) through \(cluster.store($0).lastApplied)" }
-                    extra = InvariantViolation(invariant: "Liveness", evidence: "after \(round) tick rounds the acknowledged entries through \(maxAcknowledged) are not applied everywhere: \(list.joined(separator: ", "))")
-                    let target = maxAcknowledged
-                    for id in behind { line("expect applied \(Describe.n(id)) \(target)") }
-                }
-                return
-            }
-            checkAcknowledgedWrites()
         }
 
         /// No acknowledged proposal is lost: every member holds each one, with its term (or has

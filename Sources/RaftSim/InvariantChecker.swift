@@ -45,7 +45,7 @@ struct InvariantChecker {
     /// array: this is read for every pair at every step.)
     private var pairVerified: [UInt64]
     /// Per node: the lowest index at which its log changed (truncation) since the last check.
-    private var changedFrom: [UInt64?]
+    var changedFrom: [UInt64?]
     /// Keys of violations already reported, so one fault is reported once.
     private var reportedKeys: Set<String> = []
     /// Per node: the (term, vote) the vote check last looked at (see `checkVote`).
@@ -53,8 +53,18 @@ struct InvariantChecker {
     /// Per node: the term it last led when the Election Safety check looked (see `checkElection`).
     private var electionChecked: [UInt64?]
 
-    init(count: Int) {
+    /// The configuration every node starts with (before any configuration entry or snapshot).
+    let startConfiguration: Configuration
+    /// Per node: the configuration in effect derived from its own log (see `derivedConfiguration`).
+    var derived: [DerivedConfiguration?]
+    /// Per (term, candidate): the voters seen granting it their vote (never forgotten, not even
+    /// by `nodeRewritten`: an election is judged by the votes that were cast).
+    var ballots: [Ballot: [NodeID]] = [:]
+
+    init(count: Int, configuration: Configuration) {
         self.count = count
+        startConfiguration = configuration
+        derived = Array(repeating: nil, count: count)
         highestTerm = Array(repeating: 0, count: count)
         lastCommit = Array(repeating: 0, count: count)
         votes = Array(repeating: [:], count: count)
@@ -156,6 +166,14 @@ struct InvariantChecker {
             checkVote(i, node)
             checkElection(i, node)
         }
+        // After every vote of this step is recorded: judge new leaders and configurations.
+        for i in 0..<count where facts[i] != nil {
+            let moved = changedFrom[i] != nil || i >= checkedFacts.count || checkedFacts[i]?.lastIndex != facts[i]!.lastIndex
+                || checkedFacts[i]?.firstIndex != facts[i]!.firstIndex
+            if newLeaders.contains(i) { checkElectionQuorum(i, nodes[i]!.node) }
+            if moved { checkConfigurationInEffect(i, nodes[i]!) }
+        }
+        newLeaders.removeAll(keepingCapacity: true)
         checkLeaderAppendOnly(nodes)
         extendCommitted(nodes)
         checkCommitted(nodes)
@@ -185,6 +203,7 @@ struct InvariantChecker {
         guard node.vote != .none else { return }
         if let seen = voteChecked[i], seen.term == node.term, seen.vote == node.vote { return }
         voteChecked[i] = (node.term, node.vote)
+        recordBallot(node.id, term: node.term, candidate: node.vote)
         if let earlier = votes[i][node.term], earlier != node.vote {
             report("\(i)|\(node.term)", "Vote Uniqueness",
                    "\(Describe.n(node.id)) voted for \(Describe.n(earlier)) and then for \(Describe.n(node.vote)) in term \(node.term)")
@@ -206,8 +225,12 @@ struct InvariantChecker {
                    "\(Describe.n(other)) and \(Describe.n(node.id)) were both elected leader of term \(node.term)")
         } else {
             leaderOfTerm[node.term] = node.id
+            newLeaders.append(i)
         }
     }
+
+    /// Nodes first seen leading their term in this check (judged once every vote is recorded).
+    private var newLeaders: [Int] = []
 
     /// What `check` reads of each running node (nil: down).
     private struct Facts: Equatable {
@@ -253,7 +276,8 @@ struct InvariantChecker {
     }
 
     /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
-    /// set of the configuration in effect at the leader — both C_old and C_new while joint; learners
+    /// set of the configuration in effect at the leader (derived from its log and snapshot by the
+    /// checker, not the leader's own belief, so a leader acting on a stale one is caught) — both C_old and C_new while joint; learners
     /// and non-members do not count. A node that is down counts as storing it (its disk is not
     /// looked at), and so does one whose snapshot covers the index.
     private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [SimHost?]) {
@@ -263,7 +287,7 @@ struct InvariantChecker {
             guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1]?.node else { return true }
             return index < node.firstIndex || node.term(at: index) == term
         }
-        let configuration = leader.configuration
+        guard let host = nodes[Int(leader.id) - 1], let configuration = derivedConfiguration(Int(leader.id) - 1, host) else { return }
         for (half, voters) in [("C_new", configuration.voters), ("C_old", configuration.outgoingVoters)] where !voters.isEmpty {
             let holders = voters.filter(holds)
             if holders.count < voters.count / 2 + 1 {
@@ -292,7 +316,7 @@ struct InvariantChecker {
         return a == b
     }
 
-    private mutating func report(_ key: String, _ invariant: String, _ evidence: String) {
+    mutating func report(_ key: String, _ invariant: String, _ evidence: String) {
         if reportedKeys.insert(invariant + "|" + key).inserted {
             found.append(InvariantViolation(invariant: invariant, evidence: evidence))
         }

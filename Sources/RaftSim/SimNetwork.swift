@@ -64,6 +64,15 @@ final class SimNetwork: Transport {
         partitionGroups = groups
     }
 
+    /// Cuts or restores the one direction from → to of one link, leaving every other link (and the
+    /// partition's groups) as they are.
+    func setLink(from: NodeID, to: NodeID, cut: Bool) {
+        isCut[Int(from) - 1][Int(to) - 1] = cut
+    }
+
+    /// Whether any link is cut (by a partition or one direction at a time).
+    var hasCutLinks: Bool { isCut.contains { $0.contains(true) } }
+
     /// Restores every link.
     func restoreLinks(ids: [NodeID]) {
         for a in ids { for b in ids { isCut[Int(a) - 1][Int(b) - 1] = false } }

@@ -46,7 +46,9 @@ public enum CommandTable {
                     summary: "deliver the oldest message until none is in flight (at most LIMIT deliveries, default 100000)"),
         CommandInfo(name: "partition", usage: "partition NODE… | NODE… [| NODE…]",
                     summary: "cut the links between the groups (unnamed nodes form one more group); replaces an earlier partition"),
-        CommandInfo(name: "heal", usage: "heal", summary: "restore every link"),
+        CommandInfo(name: "cut", usage: "cut NODE->NODE",
+                    summary: "cut one direction of one link: messages from the first node to the second are lost (the other way still works)"),
+        CommandInfo(name: "heal", usage: "heal [NODE->NODE]", summary: "restore every link, or one direction of one link"),
         CommandInfo(name: "status", usage: "status", summary: "the table of nodes: role, term, vote, commit, applied, leader",
                     details: statusDetails),
         CommandInfo(name: "log", usage: "log [NODE] [FROM]",
@@ -62,7 +64,7 @@ public enum CommandTable {
         CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
                     summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),
-        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · snapshot NODE|all INDEX[@TERM]|none · up|down NODE · exit N · invariants ok · violation NAME…",
+        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · snapshot NODE|all INDEX[@TERM]|none · up|down NODE · exit N · invariants ok · violation NAME… · refused COMMAND… [because WORD…] · known-leader NODE|all NODE|none · transfer NODE NODE|none · progress LEADER FOLLOWER STATE [match=N] [next=N] · read N KEY=VALUE [index=I]",
                     summary: "assert something about the cluster; fails with what was found"),
         CommandInfo(name: "violations", usage: "violations", summary: "every invariant violation found so far"),
         CommandInfo(name: "undo", usage: "undo", summary: "restore the state before the last command (replays the session from its start)"),
@@ -210,5 +212,6 @@ public enum CommandTable {
                                     "heartbeat-ticks", "on-violation", "color"]
     /// Forms of `expect`.
     public static let expectForms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
-                                     "config", "snapshot", "up", "down", "exit", "invariants", "violation"]
+                                     "config", "snapshot", "up", "down", "exit", "invariants", "violation",
+                                     "refused", "known-leader", "transfer", "progress", "read"]
 }

@@ -124,6 +124,24 @@ extension Session {
                 failures.append("n\(id) is \(cluster.isUp(id) ? "up" : "down")")
             }
             summary = "\(rest[0]) is \(form)"
+        case "refused":
+            return try expectRefused(rest)
+        case "known-leader", "transfer":
+            guard rest.count == 2 else { throw UsageError("expected: expect \(form) NODE|all NODE|none", command: name) }
+            let ids = try nodes(rest[0])
+            let want: NodeID = rest[1] == "none" ? .none : try nodes(rest[1]).first!
+            func show(_ id: NodeID) -> String { id == .none ? "none" : "n\(id)" }
+            for id in ids {
+                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
+                let have = form == "transfer" ? node.transferTarget : node.leader
+                let what = form == "transfer" ? "n\(id)'s transfer target" : "the leader n\(id) knows"
+                if have != want { failures.append("\(what) is \(show(have)), expected \(show(want))") }
+            }
+            summary = form == "transfer" ? "\(rest[0]) transfers to \(rest[1])" : "\(rest[0]) knows leader \(rest[1])"
+        case "progress":
+            return try expectProgress(rest)
+        case "read":
+            return try expectRead(rest)
         case "config":
             return try expectConfig(rest)
         case "snapshot":
@@ -152,6 +170,94 @@ extension Session {
             throw UsageError("unknown expectation '\(form)' (\(CommandTable.expectForms.joined(separator: ", ")))", command: name)
         }
         if failures.isEmpty { return Outcome(lines: ["ok: \(summary)"]) }
+        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+    }
+
+    /// `expect refused COMMAND… [because WORD…]`: the command is refused (it fails with an error
+    /// and changes nothing); with `because`, every word after it appears in the error, in any case.
+    func expectRefused(_ rest: [String]) throws(UsageError) -> Outcome {
+        let usage = "expected: expect refused COMMAND… [because WORD…]"
+        let cut = rest.lastIndex(of: "because")
+        let command = Array(rest[..<(cut ?? rest.endIndex)])
+        let reason = cut.map { Array(rest[rest.index(after: $0)...]) } ?? []
+        guard let verb = command.first else { throw UsageError("name the command that should be refused — \(usage)", command: "expect") }
+        guard verb != "expect", CommandTable.info(verb) != nil else { throw UsageError("'\(verb)' is not a command that can be refused — \(usage)", command: "expect") }
+        if cut != nil && reason.isEmpty { throw UsageError("say the reason after 'because' — \(usage)", command: "expect") }
+        let result = execute(command.joined(separator: " "))
+        let shown = command.joined(separator: " ")
+        guard result.status == .error else {
+            return Outcome(lines: ["expect failed: '\(shown)' was accepted, expected it to be refused"] + result.lines.map { "  \($0)" },
+                           status: .expectationFailed)
+        }
+        let text = result.lines.joined(separator: " ").lowercased()
+        let missing = reason.filter { !text.contains($0.lowercased()) }
+        if !missing.isEmpty {
+            return Outcome(lines: ["expect failed: '\(shown)' was refused, but not because \(reason.joined(separator: " ")): \(result.lines.joined(separator: " "))"],
+                           status: .expectationFailed)
+        }
+        return Outcome(lines: ["ok: '\(shown)' is refused" + (reason.isEmpty ? "" : " because \(reason.joined(separator: " "))")])
+    }
+
+    /// `expect progress LEADER FOLLOWER probe|replicate|snapshot [match=N] [next=N]`: the leader's
+    /// view of a follower's log.
+    func expectProgress(_ rest: [String]) throws(UsageError) -> Outcome {
+        let usage = "expected: expect progress LEADER FOLLOWER probe|replicate|snapshot [match=N] [next=N]"
+        guard rest.count >= 3, rest.count <= 5 else { throw UsageError(usage, command: "expect") }
+        guard let leader = NodeName.parse(rest[0]), leader <= UInt64(cluster.ids.count),
+              let follower = NodeName.parse(rest[1]), follower <= UInt64(cluster.ids.count) else {
+            throw UsageError("name two nodes of this cluster (n1…n\(cluster.ids.count)) — \(usage)", command: "expect")
+        }
+        guard ["probe", "replicate", "snapshot"].contains(rest[2]) else { throw UsageError("'\(rest[2])' is not a progress state (probe, replicate, snapshot)", command: "expect") }
+        var want: [String: UInt64] = [:]
+        for word in rest.dropFirst(3) {
+            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, ["match", "next"].contains(parts[0]), parts[1].count <= 20, let v = UInt64(parts[1]) else {
+                throw UsageError("'\(word)' is not match=N or next=N — \(usage)", command: "expect")
+            }
+            want[parts[0]] = v
+        }
+        var failures: [String] = []
+        if let node = cluster.node(leader), node.role == .leader {
+            if let p = node.followerProgress.first(where: { $0.id == follower }) {
+                let state = p.state.hasPrefix("snapshot") ? "snapshot" : p.state
+                if state != rest[2] { failures.append("n\(leader) has n\(follower) in \(p.state), expected \(rest[2])") }
+                if let m = want["match"], m != p.match { failures.append("n\(leader) has match \(p.match) for n\(follower), expected \(m)") }
+                if let n = want["next"], n != p.next { failures.append("n\(leader) has next \(p.next) for n\(follower), expected \(n)") }
+            } else {
+                failures.append("n\(leader) tracks no progress for n\(follower) (not a member of its configuration)")
+            }
+        } else {
+            failures.append("n\(leader) is \(cluster.node(leader).map { $0.role.rawValue } ?? "down"), not leader")
+        }
+        if failures.isEmpty { return Outcome(lines: ["ok: n\(leader) has n\(follower) in \(rest.dropFirst(2).joined(separator: " "))"]) }
+        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+    }
+
+    /// `expect read N KEY=VALUE|KEY= [index=I]`: read N was answered with this value (KEY= for
+    /// absent), and confirmed at read index I.
+    func expectRead(_ rest: [String]) throws(UsageError) -> Outcome {
+        let usage = "expected: expect read N KEY=VALUE|KEY= [index=I]"
+        guard rest.count == 2 || rest.count == 3, rest[0].count <= 20, let context = UInt64(rest[0]) else { throw UsageError(usage, command: "expect") }
+        guard let eq = rest[1].firstIndex(of: "="), eq != rest[1].startIndex else { throw UsageError("'\(rest[1])' is not KEY=VALUE — \(usage)", command: "expect") }
+        let key = String(rest[1][..<eq])
+        let value = String(rest[1][rest[1].index(after: eq)...])
+        var wantIndex: UInt64?
+        if rest.count == 3 {
+            guard rest[2].hasPrefix("index="), rest[2].count <= 26, let v = UInt64(rest[2].dropFirst(6)) else { throw UsageError("'\(rest[2])' is not index=N — \(usage)", command: "expect") }
+            wantIndex = v
+        }
+        var failures: [String] = []
+        if let served = cluster.servedReads.first(where: { $0.context == context }) {
+            if served.key != key { failures.append("read \(context) was of \(served.key), not \(key)") }
+            if served.value != (value.isEmpty ? nil : value) { failures.append("read \(context) was answered \(served.key)=\(served.value ?? "(absent)"), expected \(key)=\(value.isEmpty ? "(absent)" : value)") }
+        } else {
+            failures.append("read \(context) has not been answered")
+        }
+        if let wantIndex {
+            let have = cluster.readIndexes[context]
+            if have != wantIndex { failures.append("read \(context) was confirmed at \(have.map { "read index \($0)" } ?? "no read index"), expected \(wantIndex)") }
+        }
+        if failures.isEmpty { return Outcome(lines: ["ok: read \(context) answered \(rest.dropFirst().joined(separator: " "))"]) }
         return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
     }
 

@@ -263,9 +263,12 @@ public final class Session {
             if args.isEmpty { throw UsageError("name the groups", command: name) }
             let lines = try sim(name) { () throws(SimError) in try cluster.partition(groups) }
             return Outcome(lines: lines, mutates: true)
-        case "heal":
-            guard args.isEmpty else { throw UsageError("heal takes no arguments", command: name) }
-            return Outcome(lines: cluster.heal(), mutates: true)
+        case "heal", "cut":
+            if name == "heal" && args.isEmpty { return Outcome(lines: cluster.heal(), mutates: true) }
+            guard args.count == 1, let link = Session.arrow(in: args[0]) else { throw UsageError("expected one link, e.g. n1->n2", command: name) }
+            let (from, to) = (try node(link.from, for: name), try node(link.to, for: name))
+            let lines = try sim(name) { () throws(SimError) in name == "cut" ? try cluster.cutLink(from: from, to: to) : try cluster.healLink(from: from, to: to) }
+            return Outcome(lines: lines, mutates: true)
         case "status":
             guard args.isEmpty else { throw UsageError("status takes no arguments", command: name) }
             return Outcome(lines: Render.status(cluster, color: color))
