@@ -21,7 +21,7 @@ struct CoreBench: ParsableCommand {
         discussion: """
             A round proposes on the leader and delivers every message until the proposals are applied on \
             all three nodes. Compare the unbatched ns/proposal with etcd's BenchmarkProposal3Nodes, run in \
-            the same session with ../shared/peers/etcd-raft-bench.sh. Allocation counts: Benchmarks/core-allocs.sh.
+            the same session on the same machine (Debian's golang-etcd-server-dev). Allocation counts: Benchmarks/core-allocs.sh.
             """)
 
     @Option(help: "Proposals to commit in each mode.")
