@@ -195,13 +195,8 @@ public final class NodeRuntime<Service: ClientService> {
             answer(report)
         }
         if host.isCompactionDue(thresholdEntries: options.snapshotEntries) {
-            do {
-                let snapshot = try host.compact(through: host.appliedIndex)
-                log("compacted the log through \(snapshot.metadata.index)")
-            } catch {
-                fail("node \(options.id) \(error); stopping")
-                return
-            }
+            guard case .success(let index) = compactThroughApplied() else { return }
+            log("compacted the log through \(index)")
         }
         if host.node.hasReady { scheduleFlush() }
     }
@@ -295,15 +290,21 @@ public final class NodeRuntime<Service: ClientService> {
             } catch { respond(refusal(error)) }
         case ("COMPACT", 1):
             guard host.appliedIndex >= host.node.firstIndex else { return respond(.error("ERR nothing applied since the last snapshot")) }
-            do {
-                let snapshot = try host.compact(through: host.appliedIndex)
-                respond(.status("OK compacted through \(snapshot.metadata.index)"))
-            } catch {
-                respond(.error("ERR \(error)"))
-                fail("node \(options.id) \(error); stopping")
+            switch compactThroughApplied() {
+            case .success(let index): respond(.status("OK compacted through \(index)"))
+            case .failure(let error): respond(.error("ERR \(error)"))
             }
         default:
             respond(.error("ERR usage: RAFT STATUS | ADD ID HOST:PORT [learner] | REMOVE ID | PROMOTE ID | TRANSFER ID | COMPACT"))
+        }
+    }
+
+    /// Snapshots through the applied index; when the snapshot cannot be written the node stops
+    /// (a node whose storage failed must not go on).
+    private func compactThroughApplied() -> Result<UInt64, HostFailure> {
+        do { return .success(try host.compact(through: host.appliedIndex).metadata.index) } catch {
+            fail("node \(options.id) \(error); stopping")
+            return .failure(error)
         }
     }
 
