@@ -408,8 +408,10 @@ public final class LogStorage {
     /// write the hard state if given, then a batch marker and fsync (per the sync policy).
     ///
     /// Order on disk: the hard-state slot is written and synced first, then the entries and the
-    /// marker in one write, then the segment is synced. A failed write leaves the storage unusable
-    /// (its on-disk state is unknown until it is reopened).
+    /// marker in one write, then the segment is synced. When the new commit index names entries of
+    /// this same save, the first hard-state write holds it back below them and a second one, after
+    /// the segment's sync, records it (`commitHeldBack`; `.never` leaves that to a later save). A
+    /// failed write leaves the storage unusable (its on-disk state is unknown until it is reopened).
     public func save(hardState newHardState: HardState?, entries newEntries: [Entry]) throws(StorageError) {
         if let failed { throw StorageError(.unusable, "storage is unusable after an earlier failure: \(failed.message)", path: directory) }
         guard let segmentFile = segment, let hardStateFile else { throw StorageError(.unusable, "storage is closed", path: directory) }
@@ -461,12 +463,15 @@ public final class LogStorage {
                 segmentHasRecords = false
                 segmentStarts.append(SegmentStart(sequence: segmentSequence, firstIndex: lastIndex + 1, batchSequenceBefore: batchSequence))
             }
-            // 2. The hard state, synced before any entry of this save can be.
+            // 2. The hard state, synced before any entry of this save can be (a vote or term must be
+            //    durable before the entries of that term: paper Figure 2). Its commit index is held
+            //    below this save's first entry until those entries are synced (`commitHeldBack`).
             var wroteHardState = false
-            if let newHardState, newHardState != hardState || newEntries.isEmpty {
+            let firstState = newHardState.map { Self.commitHeldBack($0, below: newEntries.first?.index) }
+            if let firstState, firstState != hardState || newEntries.isEmpty {
                 wroteHardState = true
                 undo = .dropHardStateSlot(slot: Int((hardStateSequence + 1) % 2))
-                try writeHardState(newHardState, to: hardStateFile, sync: syncPolicy == .everyBatch)
+                try writeHardState(firstState, to: hardStateFile, sync: syncPolicy == .everyBatch)
             }
             // 3. The entries and the marker in one write, then one sync.
             //    A hard-state-only save writes a marker with no entries: once synced, it vouches for
@@ -490,6 +495,14 @@ public final class LogStorage {
                 if first.index <= lastIndex { entries.removeSubrange(Int(first.index - firstIndex)...) }
                 entries.append(contentsOf: newEntries)
             }
+            // 4. The commit index held back in step 2, now that the entries it names are synced.
+            //    Without a sync (`.never`) it waits for a later save: nothing this save wrote is
+            //    durable, so no write of it may claim more than the entries before it.
+            if let newHardState, newHardState != hardState, syncPolicy == .everyBatch {
+                undo = .dropHardStateSlot(slot: Int((hardStateSequence + 1) % 2))
+                try writeHardState(newHardState, to: hardStateFile, sync: true)
+                undo = nil
+            }
         } catch {
             failed = error
             guard let undo else { throw error }
@@ -497,6 +510,24 @@ public final class LogStorage {
         }
     }
 
+
+    /// `state` with its commit index at most `firstIndex - 1`: the commit a hard state may carry
+    /// while the entries from `firstIndex` on are not yet durable.
+    ///
+    /// Why: a save writes its hard state before its entries. Were the commit index to name entries
+    /// of the same save, a crash between the two syncs (or, with a page cache that reorders, a
+    /// crash that keeps the hard state's page but not the entries') would leave a commit index
+    /// over the older entries still on disk at those indexes, and the restart would apply an entry
+    /// that was never committed (State Machine Safety, paper §5.4.3). The commit index is volatile
+    /// state (paper Figure 2), so a lower one on disk only means relearning it from the leader.
+    static func commitHeldBack(_ state: HardState, below firstIndex: UInt64?) -> HardState {
+        guard let firstIndex, state.commit >= firstIndex else { return state }
+        precondition(firstIndex >= 1, "entries start at index 1")
+        var held = state
+        held.commit = firstIndex - 1
+        assert(held.commit < firstIndex && held.term == state.term && held.vote == state.vote)
+        return held
+    }
 
     /// Writes the next hard-state slot (and syncs it when asked).
     private func writeHardState(_ newHardState: HardState, to file: StorageFile, sync: Bool) throws(StorageError) {
