@@ -67,6 +67,15 @@ BIG=$(head -c 4000 /dev/zero | tr '\0' 'a')
     echo "disk export n1 $WORK/multi-n1"
 } | run multi
 
+# n1 as in `small`, then one 4000-byte proposal that it has appended but not sent: its batch (the
+# record and its marker) runs from offset 704 across the 4 KiB page boundary at 4096.
+{
+    echo "set prevote off"; echo "campaign n1"; echo "stabilize"
+    echo "propose set x 1"; echo "stabilize"; echo "propose set y 2"; echo "stabilize"
+    echo "propose $BIG"
+    echo "disk export n1 $WORK/big-pending-n1"
+} | run big-pending
+
 SEG=log-0000000000000001.seg
 
 # 1. healthy: as exported.
@@ -97,4 +106,9 @@ rm "$OUT/missing-middle-segment/log-0000000000000002.seg"
 place two-logs-mixed "$WORK/small-n1"
 cp "$WORK/small-n2/hardstate" "$OUT/two-logs-mixed/hardstate"
 
-echo "regenerated: healthy torn-tail bit-flip torn-hardstate missing-middle-segment two-logs-mixed"
+# 7. torn-batch: n1 lost power while syncing that last batch; the disk wrote the batch's second
+#    page (the record's end and the complete marker) but not its first: zeros from 704 to 4096.
+place torn-batch "$WORK/big-pending-n1"
+zero "$OUT/torn-batch/$SEG" 704 3392
+
+echo "regenerated: healthy torn-tail bit-flip torn-hardstate missing-middle-segment two-logs-mixed torn-batch"

@@ -30,7 +30,7 @@ import RaftStepCLI
     }()
 
     @Test func theTableCoversEveryKindOfDamage() {
-        #expect(Set(Self.rows.map(\.name)) == ["healthy", "torn-tail", "bit-flip", "torn-hardstate", "missing-middle-segment", "two-logs-mixed"])
+        #expect(Set(Self.rows.map(\.name)) == ["healthy", "torn-tail", "bit-flip", "torn-hardstate", "missing-middle-segment", "two-logs-mixed", "torn-batch"])
         #expect(Set(Self.rows.map(\.exitCode)) == [0, 2, 3, 4])
     }
 
