@@ -49,7 +49,7 @@ struct Explore: ParsableCommand {
     @Flag(help: "Write failing runs unshortened.") var noShrink = false
     @Option(help: "Tick rounds the liveness phase may take.") var livenessRounds: Int = Explorer.Options().livenessRounds
     @Flag(help: "Skip the liveness phase.") var noLiveness = false
-    @Option(name: .customLong("crash-model"), help: "What a crash keeps of unsynced writes: last-write (a prefix of the last write) or pages (any subset of 4 KiB pages; finds an open recovery bug, see docs/raftstep.md).") var crashModel: String = "last-write"
+    @Option(name: .customLong("crash-model"), help: "What a crash keeps of unsynced writes: pages (any subset of each file's unsynced 4 KiB pages, as real disks may) or last-write (only a prefix of the last write, the REPL's default).") var crashModel: String = "pages"
     @Option(help: "Pre-vote in every run: on, off, or random (drawn per run).") var prevote: String = "random"
     @Option(help: "Check-quorum in every run: on, off, or random.") var checkquorum: String = "random"
     @Option(name: .customLong("leader-noop"), help: "The leader's no-op entry in every run: on, off, or random.") var leaderNoop: String = "random"
