@@ -23,11 +23,13 @@ bench() { # PACKAGE NAME
         tail -5 "$out/$2.txt" >&2
         skip "etcd's raft benchmarks do not build here (its test dependencies come with golang-etcd-server-dev's recommends)"
     fi
-    # Lines: BenchmarkX-N  ITERATIONS  NS ns/op  BYTES B/op  ALLOCS allocs/op
+    # Result lines end with: ITERATIONS  NS ns/op  BYTES B/op  ALLOCS allocs/op (etcd's log lines may split
+    # the benchmark's name from its figures, so the figures are found by their units).
     local ns bytes allocs
-    ns=$(awk '/^Benchmark/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") print $i }' "$out/$2.txt" | median)
-    bytes=$(awk '/^Benchmark/ { for (i = 1; i < NF; i++) if ($(i + 1) == "B/op") print $i }' "$out/$2.txt" | median)
-    allocs=$(awk '/^Benchmark/ { for (i = 1; i < NF; i++) if ($(i + 1) == "allocs/op") print $i }' "$out/$2.txt" | median)
+    ns=$(awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") print $i }' "$out/$2.txt" | median || true)
+    bytes=$(awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "B/op") print $i }' "$out/$2.txt" | median || true)
+    allocs=$(awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "allocs/op") print $i }' "$out/$2.txt" | median || true)
+    [ -n "$ns" ] || { tail -5 "$out/$2.txt" >&2; echo "$2: no result in go test's output" >&2; exit 1; }
     printf '%-26s %d runs: median %8.0f ns/op  %6.0f B/op  %4.0f allocs/op\n' "$2" "$count" "$ns" "$bytes" "$allocs"
 }
 
