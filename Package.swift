@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // RaftStep: a Raft core you can step through one message at a time, its storage, a REPL and a log inspector.
-// Layers (lowest first; a layer never imports one above it) are described in docs/ and DESIGN.md §1.
+// Layers (lowest first; a layer never imports one above it): docs/architecture.md, whose table
+// Tests/DocsTests/LayeringTests.swift checks against every target's imports and the dependencies below.
 import PackageDescription
 
 let package = Package(
@@ -38,9 +39,9 @@ let package = Package(
         // Prompt, history and completion on top of readline; plain lines when stdin is not a TTY.
         .target(name: "LineEditor", dependencies: ["CReadline"]),
         // REPL command language, rendering and script runner, testable without a terminal.
-        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftHost", "RaftStorage", "LineEditor", "LogdumpKit"]),
+        .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftHost", "RaftStorage", "RaftCore", "LineEditor", "LogdumpKit"]),
         .executableTarget(name: "raftstep", dependencies: [
-            "RaftStepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RaftStepCLI", "RaftSim", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // logdump's subcommands, rendering, filters and repair driver — a library so tests can drive it.
         .target(name: "LogdumpKit", dependencies: ["RaftStorage", "RaftCore"]),
@@ -76,9 +77,9 @@ let package = Package(
         .testTarget(name: "RaftDaemonTests", dependencies: ["RaftDaemon", "RaftHost", "RaftCore", "RaftStorage"]),
         // raftd as processes on loopback (the raftd and logdump products must be built: `swift build --build-tests` does).
         .testTarget(name: "RaftdProcessTests", dependencies: ["Chaos"]),
-        .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"]),
+        .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage", "RaftCore"]),
         .testTarget(name: "RaftHostTests", dependencies: ["RaftHost", "RaftCore", "RaftStorage"]),
-        .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost"]),
+        .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost", "RaftCore", "RaftStorage"]),
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
         .testTarget(name: "RaftServerTests", dependencies: [

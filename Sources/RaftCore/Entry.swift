@@ -10,7 +10,7 @@ extension NodeID {
 public enum EntryKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// A client command for the state machine.
     case normal = 0
-    /// The empty entry a new leader appends to commit entries of earlier terms (Raft §5.4.2).
+    /// The empty entry a new leader appends to commit entries of earlier terms (paper §5.4.2).
     case noop = 1
     /// A cluster configuration change (joint consensus); the payload encodes the configuration.
     case config = 2

@@ -13,9 +13,9 @@ public enum Message: Equatable, Sendable {
     case heartbeat(Heartbeat)
     /// Follower → leader: answer to a `heartbeat`, echoing its read context.
     case heartbeatResponse(HeartbeatResponse)
-    /// Leader → transfer target: start an election now, skipping pre-vote and leases (§3.10).
+    /// Leader → transfer target: start an election now, skipping pre-vote and leases (dissertation §3.10).
     case timeoutNow(TimeoutNow)
-    /// Leader → follower: a snapshot that replaces the follower's log through its index (§5).
+    /// Leader → follower: a snapshot that replaces the follower's log through its index (dissertation §5; paper §7).
     case installSnapshot(InstallSnapshot)
     /// Follower → leader: a ReadIndex read asked on the follower, forwarded (dissertation §6.4).
     case readIndex(ReadIndexRequest)

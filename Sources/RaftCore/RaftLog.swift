@@ -25,7 +25,7 @@ struct RaftLog {
     init(snapshot: SnapshotMetadata?, entries: [Entry], commit: UInt64) {
         let offset = snapshot?.index ?? 0
         let offsetTerm = snapshot?.term ?? 0
-        precondition(RaftLog.isContiguous(entries, after: offset, term: offsetTerm),
+        precondition(RaftLog.sequenceProblem(entries, after: offset, term: offsetTerm) == nil,
                      "stored entries must follow the snapshot (or start at 1) and be contiguous")
         self.entries = entries
         self.offset = offset
@@ -38,15 +38,21 @@ struct RaftLog {
         self.configIndexes = entries.filter { $0.kind == .config }.map(\.index)
     }
 
-    static func isContiguous(_ entries: [Entry], after index: UInt64, term: UInt64 = 0) -> Bool {
+    /// Why `entries` cannot follow the entry (`index`, `term`) in a log, or nil when they can:
+    /// indexes consecutive from `index + 1`, terms at least 1 and never decreasing. The one
+    /// statement of the rule: messages are validated with it (`Validation.swift`) and the log
+    /// asserts it.
+    static func sequenceProblem(_ entries: some Sequence<Entry>, after index: UInt64, term: UInt64) -> String? {
         var expected = index + 1
-        var lastTerm: UInt64 = term
+        var lastTerm = term
         for entry in entries {
-            if entry.index != expected || entry.term < lastTerm || entry.term == 0 { return false }
+            if entry.index != expected { return "entry index \(entry.index) where \(expected) was expected" }
+            if entry.term == 0 { return "entry \(entry.index) has term 0" }
+            if entry.term < lastTerm { return "entry \(entry.index) has term \(entry.term) below the previous \(lastTerm)" }
             expected += 1
             lastTerm = entry.term
         }
-        return true
+        return nil
     }
 
     var firstIndex: UInt64 { offset + 1 }
@@ -63,7 +69,7 @@ struct RaftLog {
 
     func matchTerm(_ index: UInt64, _ term: UInt64) -> Bool { self.term(at: index) == term }
 
-    /// Whether a candidate whose log ends at (`index`, `term`) is at least as up to date (§5.4.1).
+    /// Whether a candidate whose log ends at (`index`, `term`) is at least as up to date (paper §5.4.1).
     func isAtLeastAsRecent(lastIndex index: UInt64, lastTerm term: UInt64) -> Bool {
         term > lastTerm || (term == lastTerm && index >= lastIndex)
     }
@@ -110,7 +116,7 @@ struct RaftLog {
         }
         entries.append(contentsOf: new)
         for entry in new where entry.kind == .config { configIndexes.append(entry.index) }
-        assert(RaftLog.isContiguous(Array(entries.suffix(new.count + 1)), after: lastIndex - UInt64(min(entries.count, new.count + 1))))
+        assert(RaftLog.sequenceProblem(entries.suffix(new.count + 1), after: lastIndex - UInt64(min(entries.count, new.count + 1)), term: 0) == nil)
     }
 
     /// The first index of `new` whose term differs from ours (or which we lack); nil when all match.

@@ -74,7 +74,7 @@ extension RaftNode {
     /// win without S's vote, which S refuses. If S could not campaign either, no leader could
     /// ever be elected. S counts votes in its latest configuration like any candidate (its own
     /// vote does not count there), so Election Safety holds; once S knows the entry committed
-    /// it stays quiet, as a removed server must (§4.2.3).
+    /// it stays quiet, as a removed server must (dissertation §4.2.3).
     var mayCampaign: Bool {
         if configuration.isVoter(id) { return true }
         guard configurationIndex > log.committed else { return false }

@@ -20,7 +20,7 @@ extension RaftNode {
     mutating func stepHigherTerm(_ message: Message) -> StepResult? {
         switch message {
         case .vote(let request):
-            // Leader lease (§4.2.3, and §9.6 for pre-votes): a node that heard from a leader
+            // Leader lease (dissertation §4.2.3, and §9.6 for pre-votes): a node that heard from a leader
             // within the minimum election timeout does not help anyone unseat it. A transfer
             // is the leader's own wish and overrides the lease.
             let isLeaseHeld = leader != .none && electionElapsed < config.electionTicks
@@ -112,7 +112,7 @@ extension RaftNode {
             handleSnapshot(install)
         case .timeoutNow:
             guard configuration.isVoter(id) else { return .ignored(reason: "a non-voter cannot campaign") }
-            hup(transfer: true)
+            startElection(transfer: true)
         case .readIndexResponse(let response):
             // Only the leader of this term answers reads; a second "leader" is a broken peer.
             guard leader == .none || leader == response.from else {
@@ -168,6 +168,9 @@ extension RaftNode {
     mutating func handleAppend(_ append: AppendEntries) {
         if append.prevLogIndex < log.committed {
             // Everything through our commit index is settled; tell the leader where we stand.
+            // This is also why no append can replace a committed entry, whoever sends it (a
+            // leader that lacks a committed entry, or a deposed one under `ignoreStaleTerm`):
+            // past this check every entry sent lies after `prevLogIndex >= committed`.
             send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: log.committed)))
             return
         }

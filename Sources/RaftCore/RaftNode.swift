@@ -174,7 +174,7 @@ public struct RaftNode: Sendable {
 
     /// Makes the election timeout fire now (used by hosts, lessons and tests).
     public mutating func campaign() {
-        hup(transfer: false)
+        startElection(transfer: false)
         assertInvariants()
     }
 
@@ -257,7 +257,7 @@ public struct RaftNode: Sendable {
 
     mutating func becomePreCandidate() {
         precondition(role != .leader, "a leader does not pre-campaign")
-        // A pre-candidate changes neither term nor vote (§9.6): losing costs nobody anything.
+        // A pre-candidate changes neither term nor vote (dissertation §9.6): losing costs nobody anything.
         votes.removeAll()
         role = .preCandidate
         leader = .none
@@ -295,7 +295,7 @@ public struct RaftNode: Sendable {
     /// progress meanwhile. Known committed: append C_new now. Not known: append a no-op, an
     /// entry of this term, whose commit carries C_old,new with it (Figure 8) and then appends
     /// C_new (`maybeCommit`). Appending C_new before C_old,new is known committed would let
-    /// C_new decide alone while C_old may still elect (§4.3). etcd's leader leaves a joint
+    /// C_new decide alone while C_old may still elect (dissertation §4.3). etcd's leader leaves a joint
     /// configuration on its own as well (auto-leave), with an entry of its own term.
     mutating func leaveInheritedJoint() {
         precondition(role == .leader && configuration.isJoint)
@@ -307,7 +307,7 @@ public struct RaftNode: Sendable {
     }
 
     /// The election timeout fired (or the host asked for an election).
-    mutating func hup(transfer: Bool) {
+    mutating func startElection(transfer: Bool) {
         guard role != .leader, mayCampaign else { return }
         // A server outside its latest configuration (a removal in flight, see `mayCampaign`)
         // always asks with pre-vote first, even when pre-vote is off: its campaign is speculative,
@@ -353,7 +353,7 @@ public struct RaftNode: Sendable {
         electionElapsed += 1
         if electionElapsed >= randomizedElectionTimeout && mayCampaign {
             electionElapsed = 0
-            hup(transfer: false)
+            startElection(transfer: false)
         }
     }
 

@@ -2,7 +2,7 @@
 public enum Role: String, Sendable, Equatable, CaseIterable {
     /// Follows a leader (or waits for one).
     case follower
-    /// Asking for pre-votes without having raised its term (§9.6).
+    /// Asking for pre-votes without having raised its term (dissertation §9.6).
     case preCandidate = "pre-candidate"
     /// Asking for votes in a new term.
     case candidate
@@ -25,14 +25,6 @@ public struct ReadState: Equatable, Sendable {
     public var index: UInt64
     /// The caller's request id, as given to `readIndex(_:)`.
     public var context: UInt64
-}
-
-/// A message the node refused, with the reason; hosts show it, nobody acts on it.
-public struct DroppedMessage: Equatable, Sendable {
-    /// The refused message.
-    public var message: Message
-    /// Why, in words.
-    public var reason: String
 }
 
 /// Everything a node asks its host to do, in the order the host must do it:

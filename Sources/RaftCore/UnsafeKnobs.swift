@@ -10,9 +10,9 @@ public struct UnsafeKnobs: OptionSet, Sendable, Hashable {
 
     /// Commit entries of earlier terms by counting replicas (breaks the rule of Figure 8).
     public static let commitOldTerms = UnsafeKnobs(rawValue: 1 << 0)
-    /// Grant votes without the "candidate's log is at least as up to date" check (§5.4.1).
+    /// Grant votes without the "candidate's log is at least as up to date" check (paper §5.4.1).
     public static let voteWithoutLogCheck = UnsafeKnobs(rawValue: 1 << 1)
-    /// Accept AppendEntries from a leader of a lower term (§5.1: stale leaders must be rejected).
+    /// Accept AppendEntries from a leader of a lower term (paper §5.1: stale leaders must be rejected).
     public static let ignoreStaleTerm = UnsafeKnobs(rawValue: 1 << 2)
 
     /// Every knob with the spelling the REPL and scripts use (`set unsafe NAME on`).
@@ -28,15 +28,15 @@ public struct UnsafeKnobs: OptionSet, Sendable, Hashable {
     // prove that the checker or the explorer catches it. They teach nothing and are not offered by
     // the REPL, the lessons or the explorer's `--unsafe` (they are not in `named`).
 
-    /// TEST ONLY (§1, safety): name the config entry in effect by its index alone, so a follower
+    /// TEST ONLY (issue 15 §1, safety): name the config entry in effect by its index alone, so a follower
     /// that replaces a config entry at the same index keeps the dropped entry's configuration.
     public static let configEntryByIndexOnly = UnsafeKnobs(rawValue: 1 << 3)
-    /// TEST ONLY (§2, liveness): only the first heartbeat round of a read carries its context,
+    /// TEST ONLY (issue 15 §2, liveness): only the first heartbeat round of a read carries its context,
     /// so a read whose round is lost waits forever.
     public static let readContextFirstRoundOnly = UnsafeKnobs(rawValue: 1 << 4)
-    /// TEST ONLY (§3, liveness): a member just added counts as inactive for check-quorum.
+    /// TEST ONLY (issue 15 §3, liveness): a member just added counts as inactive for check-quorum.
     public static let addedMemberInactive = UnsafeKnobs(rawValue: 1 << 5)
-    /// TEST ONLY (§4, liveness): a new leader without the no-op never leaves an inherited joint
+    /// TEST ONLY (issue 15 §4, liveness): a new leader without the no-op never leaves an inherited joint
     /// configuration by itself.
     public static let noAutoLeaveJoint = UnsafeKnobs(rawValue: 1 << 6)
 

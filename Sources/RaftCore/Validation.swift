@@ -58,17 +58,14 @@ extension RaftNode {
         if append.prevLogTerm > append.term { return "prev log term \(append.prevLogTerm) exceeds term \(append.term)" }
         if append.prevLogTerm == 0 && append.prevLogIndex != 0 { return "prev log index \(append.prevLogIndex) with term 0" }
         if append.prevLogIndex > UInt64.max / 2 { return "prev log index \(append.prevLogIndex) is absurd" }
-        var expected = append.prevLogIndex + 1
-        var lastTerm = append.prevLogTerm
+        if let problem = RaftLog.sequenceProblem(append.entries, after: append.prevLogIndex, term: append.prevLogTerm) {
+            return problem
+        }
         for entry in append.entries {
-            if entry.index != expected { return "entry index \(entry.index) where \(expected) was expected" }
-            if entry.term < lastTerm { return "entry \(entry.index) has term \(entry.term) below the previous \(lastTerm)" }
             if entry.term > append.term { return "entry \(entry.index) has term \(entry.term) above the leader's \(append.term)" }
             if entry.kind == .config && ConfigurationCodec.decode(entry.data) == nil {
                 return "entry \(entry.index) is a configuration entry that does not decode"
             }
-            expected += 1
-            lastTerm = entry.term
         }
         return nil
     }

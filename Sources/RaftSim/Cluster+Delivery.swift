@@ -31,15 +31,6 @@ extension Cluster {
         }
         let r = Int(message.to) - 1
         let host = hosts[r]!
-        if let trap = overwriteOfCommitted(host.node, message) {
-            // The core would stop on a precondition here; that can only happen after safety was
-            // already broken, so report it and lose the message instead of crashing the REPL.
-            say("  lost: \(Describe.n(message.to)) refuses to overwrite committed entry \(trap.index) (term \(trap.ours)) with term \(trap.theirs)")
-            reportViolation("State Machine Safety",
-                "\(Describe.n(message.from)) told \(Describe.n(message.to)) to replace its committed entry \(trap.index) (term \(trap.ours)) with one of term \(trap.theirs)")
-            stepCount += 1
-            return
-        }
         var before = narratedState(r)
         if before != nil {
             // Derived from the node before the step; no copy of it is held across the step (the
@@ -69,21 +60,6 @@ extension Cluster {
         }
         handleReady(r, before: before)
         checkInvariants()
-    }
-
-    private func overwriteOfCommitted(_ node: RaftNode, _ message: Message) -> (index: UInt64, ours: UInt64, theirs: UInt64)? {
-        guard case .append(let append) = message else { return nil }
-        let processes = append.term > node.term || (append.term == node.term && node.role != .leader)
-            || node.config.unsafe.contains(.ignoreStaleTerm)
-        guard processes, append.prevLogIndex >= node.commitIndex,
-              node.term(at: append.prevLogIndex) == append.prevLogTerm else { return nil }
-        for entry in append.entries {
-            guard let ours = node.term(at: entry.index) else { return nil }
-            if ours != entry.term {
-                return entry.index <= node.commitIndex ? (entry.index, ours, entry.term) : nil
-            }
-        }
-        return nil
     }
 
     private func select(_ selector: Selector) throws(SimError) -> [Int] {

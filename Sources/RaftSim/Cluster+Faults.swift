@@ -31,15 +31,12 @@ extension Cluster {
         try validate(id)
         let i = Int(id) - 1
         guard hosts[i] == nil else { throw SimError("\(Describe.n(id)) is already up (crash it first)") }
-        var recovered = try disks[i].recover()
-        var notes = recovered.notes
-        if let problem = Cluster.logProblem(recovered.entries, after: recovered.snapshot?.metadata.index ?? 0) {
-            throw SimError("\(Describe.n(id)) cannot start: its disk holds \(problem)")
-        }
-        if let last = recovered.entries.last, last.term > recovered.hardState.term {
-            notes.append("the hard state's term \(recovered.hardState.term) is below the last entry's term \(last.term); starting in term \(last.term) with no vote")
-            recovered.hardState = HardState(term: last.term, vote: .none, commit: recovered.hardState.commit)
-        }
+        // Storage recovery (`LogStorage.open`) is the one place that checks and fixes what the disk
+        // holds: it opens only a log whose entries are consecutive with non-decreasing terms, under
+        // a hard state whose term covers them (raising the term itself when only the hard-state
+        // write was lost), and refuses anything else with a StorageError.
+        let recovered = try disks[i].recover()
+        let notes = recovered.notes
         let node = RaftNode(config: nodeConfig(id), configuration: configuration,
                             hardState: recovered.hardState, entries: recovered.entries, snapshot: recovered.snapshot)
         let host: SimHost
@@ -59,17 +56,6 @@ extension Cluster {
         handleReady(i, before: narratedState(i))
         checkInvariants()
         return finish()
-    }
-
-    static func logProblem(_ entries: [Entry], after start: UInt64 = 0) -> String? {
-        var lastTerm: UInt64 = 0
-        for (offset, entry) in entries.enumerated() {
-            if entry.index != start + UInt64(offset + 1) { return "entry index \(entry.index) where \(start + UInt64(offset + 1)) was expected" }
-            if entry.term == 0 { return "entry \(entry.index) with term 0" }
-            if entry.term < lastTerm { return "entry \(entry.index) of term \(entry.term) after term \(lastTerm)" }
-            lastTerm = entry.term
-        }
-        return nil
     }
 
     /// Splits the cluster: messages between different groups are lost on delivery. Nodes not

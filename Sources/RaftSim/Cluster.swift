@@ -7,7 +7,7 @@ public struct ClusterOptions: Sendable, Equatable {
     public var nodeCount: Int = 3
     /// Seeds every random choice: election timeouts and torn writes at crashes.
     public var seed: UInt64 = 1
-    /// Pre-vote (§9.6).
+    /// Pre-vote (dissertation §9.6).
     public var preVote: Bool = true
     /// Check-quorum and leader leases.
     public var checkQuorum: Bool = true

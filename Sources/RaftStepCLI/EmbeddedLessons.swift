@@ -249,7 +249,7 @@ Two votes each, out of four: a split vote. Once the refusals arrive, each candid
 majority is out of reach and steps back to follower — still in term 1, still having voted for
 itself, so neither can lead term 1. Stepping back is etcd's choice, and RaftStep's: the paper keeps
 a losing candidate a candidate until its election timer fires again and it starts a new term
-(§5.2). Either way nobody leads term 1.
+(paper §5.2). Either way nobody leads term 1.
 
 If the candidates timed out together again they could split forever. Raft draws every election
 timeout at random (here 10–19 ticks), so one node usually fires well before the others and has
@@ -290,7 +290,7 @@ title: Leader crash with an uncommitted entry
 nodes: 3
 seed: 1
 summary: A leader crashes holding an entry nobody else has; the next leader's log wins.
-teaches: the election restriction (§5.4.1); log repair by the new leader; uncommitted entries may be lost
+teaches: the election restriction (paper §5.4.1); log repair by the new leader; uncommitted entries may be lost
 property: safety (Leader Completeness, State Machine Safety) — only uncommitted entries can disappear
 ---
 
@@ -479,7 +479,7 @@ title: Figure 8 — why a leader only commits entries of its own term
 nodes: 5
 seed: 1
 summary: An old-term entry stored on a majority is still not safe to commit; with the rule broken, the checker catches a committed entry being overwritten.
-teaches: the commit rule (§5.4.2); why counting replicas of old-term entries is unsafe; the leader's no-op
+teaches: the commit rule (paper §5.4.2); why counting replicas of old-term entries is unsafe; the leader's no-op
 property: safety (State Machine Safety, Leader Completeness) — the rule exists for safety, not speed
 ---
 
@@ -879,7 +879,7 @@ timeout of silence, n1 stepped down by itself. With check-quorum on, a follower 
 requests while it still hears from a leader (within an election timeout; dissertation §4.2.3), so
 a returning node cannot collect votes. That alone does not protect the leader: the returning node
 still answers the leader's heartbeat with its higher term, and the leader must step down on
-seeing it. Only pre-vote prevents that (§9.6), because a node that cannot win never raises its
+seeing it. Only pre-vote prevents that (dissertation §9.6), because a node that cannot win never raises its
 term. (Try it: the first part of this lesson with `set checkquorum on` and pre-vote still off.)
 
 Check-quorum is also what a **leader lease** builds on: a leader that heard from a majority
@@ -1136,7 +1136,7 @@ nodes: 5
 voters: 3
 seed: 1
 summary: Add two servers at once; while C_old,new is in effect an entry needs a majority of the old voters and of the new ones.
-teaches: membership changes by joint consensus (§4.3 of the dissertation); C_old,new then C_new; joint majorities; one change at a time
+teaches: membership changes by joint consensus (dissertation §4.3); C_old,new then C_new; joint majorities; one change at a time
 property: safety (Election Safety and State Machine Safety across a change — no moment where two disjoint majorities can decide)
 ---
 
@@ -1149,7 +1149,7 @@ a flaw was found in the single-server scheme; RaftStep's leader follows it for e
 An arbitrary change — here, adding two servers at once — is different: the servers learn the new
 configuration at different moments, and for a while a majority of the old voters and a disjoint
 majority of the new ones could each elect a leader or commit an entry. For such changes Raft goes
-through an intermediate **joint configuration**, C_old,new (§4.3; RaftStep uses it for every
+through an intermediate **joint configuration**, C_old,new (dissertation §4.3; RaftStep uses it for every
 change, even of one server): while it is in effect, every election and every commit needs a
 majority of C_old **and** a majority of C_new. Once C_old,new is committed, the leader appends
 C_new, and from then on only C_new counts.

@@ -65,7 +65,7 @@ struct ElectionTests {
         #expect((1...4).allSatisfy { cluster.node(NodeID($0)).term == 2 })
     }
 
-    @Test("a candidate with a less up-to-date log is refused (§5.4.1)")
+    @Test("a candidate with a less up-to-date log is refused (paper §5.4.1)")
     func upToDateCheck() {
         var cluster = LoopbackCluster(count: 3) { $0.preVote = false; $0.checkQuorum = false }
         cluster.elect(1)

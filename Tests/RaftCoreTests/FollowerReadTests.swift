@@ -52,7 +52,7 @@ struct FollowerReadTests {
         #expect(cluster.readStates[2] == [ReadState(index: 1, context: 5)])
     }
 
-    @Test("a forwarded read whose heartbeat round is lost is retried (§2)")
+    @Test("a forwarded read whose heartbeat round is lost is retried (issue 15 §2)")
     func forwardedReadRetried() throws {
         var cluster = try leaderWithWrite()
         try cluster.nodes[1].readIndex(9)

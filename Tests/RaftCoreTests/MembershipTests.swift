@@ -217,7 +217,7 @@ struct JointConsensusTests {
         #expect(cluster.leader == 1)
         #expect(cluster.node(1).term == term && cluster.node(2).term == term)
         #expect(cluster.ignored.contains { $0.reason.contains("heard from") && $0.message.from == 3 },
-                "the leader lease (§4.2.3) keeps n3's vote requests from unseating n1")
+                "the leader lease (dissertation §4.2.3) keeps n3's vote requests from unseating n1")
     }
 
     @Test("learners receive the log but do not count; promotion makes them voters")
@@ -291,7 +291,7 @@ struct JointConsensusTests {
 
 @Suite("Membership: votes for servers we do not know yet")
 struct UnknownCandidateTests {
-    @Test("a new server holding the only copy of C_old,new can still win C_old's votes (§4.1)")
+    @Test("a new server holding the only copy of C_old,new can still win C_old's votes (dissertation §4.1)")
     func newServerCanFinishTheChange() throws {
         var cluster = LoopbackCluster(count: 5, voters: [1, 2, 3]) { $0.preVote = false; $0.checkQuorum = false }
         cluster.elect(1)

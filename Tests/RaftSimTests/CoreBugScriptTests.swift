@@ -6,7 +6,7 @@ import Testing
 
 /// Issue 15's reproductions as REPL scripts through the public `Session`: each failed before its fix.
 @Suite struct CoreBugScriptTests {
-    /// §1 (safety): partition n1 n2 | n3 n4 n5; n1 appends a write and `remove n5` at index 3,
+    /// Issue 15 §1 (safety): partition n1 n2 | n3 n4 n5; n1 appends a write and `remove n5` at index 3,
     /// which n2 stores; n3 (term 2) appends `remove n4` at index 3. After the heal n2 replaces
     /// its entries 2..3 with n3's and must take n3's configuration (before the fix it kept
     /// (n1..n5)&(n1,n2,n3,n4), that of the entry it dropped).
@@ -40,7 +40,7 @@ import Testing
 }
 
 extension CoreBugScriptTests {
-    /// §2 (liveness): the one heartbeat round of `read n1 x` is lost; later heartbeats retry it.
+    /// Issue 15 §2 (liveness): the one heartbeat round of `read n1 x` is lost; later heartbeats retry it.
     @Test func readWhoseHeartbeatRoundIsLostIsAnswered() {
         let (session, output) = runLines([
             "set prevote off", "set checkquorum off",
@@ -59,7 +59,7 @@ extension CoreBugScriptTests {
 }
 
 extension CoreBugScriptTests {
-    /// §3 (liveness): `add n2` in the last tick of a check-quorum round deposed a healthy leader.
+    /// Issue 15 §3 (liveness): `add n2` in the last tick of a check-quorum round deposed a healthy leader.
     @Test func voterAddedInTheLastTickOfACheckQuorumRoundKeepsTheLeader() {
         runLines([
             "reset nodes=2 voters=1", "set checkquorum on",
@@ -77,7 +77,7 @@ extension CoreBugScriptTests {
 }
 
 extension CoreBugScriptTests {
-    /// §4 (liveness): with the no-op off, n2 inherits a committed C_old,new from n1 (whose C_new
+    /// Issue 15 §4 (liveness): with the no-op off, n2 inherits a committed C_old,new from n1 (whose C_new
     /// was lost) and must leave it by itself; later changes are accepted again.
     @Test func newLeaderLeavesAnInheritedJointConfigurationWithTheNoopOff() {
         runLines([
@@ -104,7 +104,7 @@ extension CoreBugScriptTests {
 }
 
 extension CoreBugScriptTests {
-    /// §5: `add n2 n3` then `stabilize` used to deliver nothing (the cluster stayed joint until a
+    /// Issue 15 §5: `add n2 n3` then `stabilize` used to deliver nothing (the cluster stayed joint until a
     /// tick); the leader now sends the new members the config entry at once.
     @Test func addThenStabilizeCompletesTheChange() {
         let (_, output) = runLines([
@@ -121,7 +121,7 @@ extension CoreBugScriptTests {
 }
 
 extension CoreBugScriptTests {
-    /// §1's worse case on 5 nodes with 3 voters, through the simulator and its checker: n1, cut
+    /// Issue 15 §1's worse case on 5 nodes with 3 voters, through the simulator and its checker: n1, cut
     /// off, adds learner n4 at index 4; n3 grows the voters to n1..n5 (C_new also at index 4).
     /// After the heal n1 holds n3's entries. Fixed, n1 then acts on n1..n5 and cannot win with
     /// n2 alone; with the test-only knob that brings the bug back, it keeps voters n1,n2,n3, wins,
@@ -163,7 +163,7 @@ extension CoreBugScriptTests {
         #expect(transcript.contains { $0.contains("INVARIANT VIOLATED — State Machine Safety") }, "\(transcript.joined(separator: "\n"))")
     }
 
-    /// §5: a read asked on a follower is forwarded to the leader and answered on the follower once
+    /// Issue 15 §5: a read asked on a follower is forwarded to the leader and answered on the follower once
     /// the leader confirmed it and the follower applied through the read index (not abandoned:
     /// the host gives up a read only when the leader it was asked under is gone).
     @Test func aReadOnAFollowerIsForwardedAndAnswered() {
