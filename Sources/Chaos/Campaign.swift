@@ -74,6 +74,11 @@ public struct CampaignResult: Sendable {
     public var startNanoseconds: Int64
     /// The network in words: namespaces and subnet, or the loopback fallback and why.
     public var networkDescription: String
+    /// GETs answered by a node while a partition left it without a majority (a safe raftd answers none).
+    public var cutOffReads = 0
+    /// Every write with only those GETs, checked alone: a violation here is a stale read served by a
+    /// cut-off node (removing reads only removes constraints, so nothing else can cause it).
+    public var cutOffVerdict = Verdict.linearizable, cutOffVerdictText = "linearizable"
 
     /// True when nothing is wrong.
     public var isClean: Bool {
@@ -155,10 +160,16 @@ public struct Campaign: Sendable {
         let lost = Self.lostWrites(records, finalReads: finalReads) + Self.lostIncrements(records, finalReads: finalReads)
         for id in cluster.ids where !cluster.stop(id) { endProblems.append("n\(id) did not exit 0 on SIGTERM") }
         endProblems += checkLogs(cluster)
-        return CampaignResult(records: all, faults: faults, verdict: verdict, verdictText: Self.describe(verdict, history), checkerStates: states, checkerSeconds: checkerSeconds,
+        let (cutOffReads, cutOffHistory) = Self.cutOffHistory(records, faults)
+        let cutOffVerdict = Checker(model: .kv).check(cutOffHistory).verdict
+        var result = CampaignResult(records: all, faults: faults, verdict: verdict, verdictText: Self.describe(verdict, history), checkerStates: states, checkerSeconds: checkerSeconds,
                               lostWrites: lost, endProblems: endProblems,
                               unavailabilityMilliseconds: Self.unavailability(records, faults), startNanoseconds: start,
                               networkDescription: networkDescription)
+        result.cutOffReads = cutOffReads
+        result.cutOffVerdict = cutOffVerdict
+        result.cutOffVerdictText = Self.describe(cutOffVerdict, cutOffHistory)
+        return result
     }
 
     /// Clients and the fault thread for the duration; then faults stop and clients finish.
@@ -252,6 +263,17 @@ public struct Campaign: Sendable {
                                                 callLine: line, returnLine: known ? line : nil))
         }
         return history
+    }
+
+    /// Every write, and only the GETs answered by a node while it was cut off (call and return inside
+    /// the fault's interval); how many such GETs there were, and that history.
+    static func cutOffHistory(_ records: [Record], _ faults: [FaultInterval]) -> (Int, History) {
+        let reads = records.filter { record in
+            record.kind == .get && record.outcome == .ok && faults.contains {
+                $0.cutOff.contains(record.node) && $0.startNanoseconds <= record.callNanoseconds && record.returnNanoseconds <= $0.endNanoseconds
+            }
+        }
+        return (reads.count, history(records.filter(\.isWrite) + reads))
     }
 
     /// Acknowledged writes whose value is not the key's final value and that no other write (acknowledged

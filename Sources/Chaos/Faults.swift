@@ -31,6 +31,9 @@ public struct FaultInterval: Sendable {
     public var endNanoseconds: Int64
     /// What happened, for the report (a failed step says so).
     public var note: String
+    /// The nodes the fault left without a majority of the cluster on their side (a partition's
+    /// isolated node or minority; empty for the others and for the bridge, where every side has one).
+    public var cutOff: [Int] = []
 }
 
 /// Injects faults one at a time on a seeded schedule until stopped; heals each before the next.
@@ -125,10 +128,12 @@ final class FaultInjector: @unchecked Sendable {
         let start = monotonicNanoseconds()
         var node = order[0]
         var note = ""
+        var cutOff: [Int] = []
         do {
             switch kind {
             case .isolate, .linkDown:
                 if let leader, random.below(3) < 2 { node = leader }
+                cutOff = [node]
                 if kind == .isolate {
                     for other in ids where other != node { try network.cut(node, other) }
                 } else {
@@ -138,6 +143,7 @@ final class FaultInjector: @unchecked Sendable {
                 let minority = Array(order.prefix((ids.count - 1) / 2))
                 for a in minority { for b in ids where !minority.contains(b) { try network.cut(a, b) } }
                 node = minority[0]
+                cutOff = minority
                 note = "minority \(minority.sorted().map { "n\($0)" }.joined(separator: ","))"
             case .bridge:
                 // order[0] bridges; the others split in two halves cut from each other.
@@ -157,6 +163,7 @@ final class FaultInjector: @unchecked Sendable {
         if !problems.isEmpty { note += "; heal problems: \(problems.joined(separator: "; "))" }
         if node == leader { note += " (the leader)" }
         record(kind, node, start, note)
+        intervals[intervals.count - 1].cutOff = cutOff
     }
 
     /// Writes zeros to `path` until the file system refuses (ENOSPC).

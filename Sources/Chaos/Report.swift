@@ -27,6 +27,10 @@ public enum CampaignReport {
         }
         lines.append(String(format: "checker: %@ — %d states in %.2f s", result.verdictText, result.checkerStates, result.checkerSeconds))
         if case .notLinearizable(let violation) = result.verdict { lines.append("  " + during(violation.stuck, result)) }
+        if result.faults.contains(where: { !$0.cutOff.isEmpty }) {
+            lines.append("GETs answered by a node cut off from the majority: \(result.cutOffReads); checked with every write alone: \(result.cutOffVerdictText)")
+            if case .notLinearizable(let violation) = result.cutOffVerdict { lines.append("  " + during(violation.stuck, result)) }
+        }
         lines.append("lost acknowledged writes: \(result.lostWrites.count)")
         lines += result.lostWrites.prefix(5).map { "  \($0)" }
         lines.append("end checks (convergence, clean stop, logdump verify/diff): \(result.endProblems.isEmpty ? "ok" : "\(result.endProblems.count) problems")")

@@ -49,6 +49,8 @@ public struct Record: Sendable {
     public var returnNanoseconds: Int64
     /// Its outcome.
     public var outcome: Outcome
+    /// The node that answered (after a redirect, the one redirected to); 0 when unknown.
+    public var node = 0
 
     /// True for SET, INCR and DEL.
     public var isWrite: Bool { kind != .get }
@@ -71,6 +73,8 @@ final class ClientWorker: @unchecked Sendable {
     private var connections: [Endpoint: RESPClient] = [:]
     private(set) var records: [Record] = []
     private var sequence = 0
+    /// Where the last request went (the redirect target after a `-MOVED`).
+    private var lastSent: Endpoint?
 
     init(number: Int, seed: UInt64, keys: Int, counters: Int, endpoints: [Endpoint], timeoutMilliseconds: Int) {
         precondition(keys >= 1 && counters >= 1 && !endpoints.isEmpty, "a client needs keys, counters and nodes")
@@ -119,6 +123,7 @@ final class ClientWorker: @unchecked Sendable {
         let done = monotonicNanoseconds()
         var record = Record(client: number, kind: kind, key: key, written: kind == .set ? value : nil, observed: nil,
                             callNanoseconds: call, returnNanoseconds: done, outcome: .unknown)
+        record.node = (endpoints.firstIndex(of: lastSent ?? first) ?? -1) + 1
         classify(reply, into: &record)
         if kind != .get, record.outcome == .unknown || reply == Self.refused {
             // The node it believed leads is dead or stuck: try the next one for the next write.
@@ -156,6 +161,7 @@ final class ClientWorker: @unchecked Sendable {
 
     /// One request on a cached connection; nil (and the connection dropped) on timeout or reset.
     private func send(_ words: [String], to endpoint: Endpoint) -> RESPClient.Value? {
+        lastSent = endpoint
         if connections[endpoint] == nil {
             connections[endpoint] = RESPClient(endpoint: endpoint, timeoutMilliseconds: timeoutMilliseconds)
         }

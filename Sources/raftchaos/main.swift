@@ -66,10 +66,10 @@ struct RaftChaos: ParsableCommand {
         let output = URL(fileURLWithPath: out).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         for tool in ["raftd", "logdump"] where !FileManager.default.isExecutableFile(atPath: "\(directory)/\(tool)") {
-            print("raftchaos: \(directory)/\(tool) is missing (swift build --product \(tool))")
+            emit("raftchaos: \(directory)/\(tool) is missing (swift build --product \(tool))")
             throw ExitCode(2)
         }
-        print("raftchaos: seed \(seed) (rerun with --seed \(seed))")
+        emit("raftchaos: seed \(seed) (rerun with --seed \(seed))")
         var options = CampaignOptions(seed: seed, durationSeconds: duration, nodes: nodes, clients: clients, keys: keys,
                                       raftd: "\(directory)/raftd", logdump: "\(directory)/logdump", outputDirectory: output)
         options.counters = counters
@@ -80,18 +80,23 @@ struct RaftChaos: ParsableCommand {
         options.faults = try faultKinds()
         let result: CampaignResult
         do {
-            result = try Campaign(options: options, say: { print("raftchaos: \($0)") }).run()
+            result = try Campaign(options: options, say: { emit("raftchaos: \($0)") }).run()
         } catch {
-            print("raftchaos: could not run: \(error)")
+            emit("raftchaos: could not run: \(error)")
             throw ExitCode(2)
         }
         let report = CampaignReport.text(result, options: options)
-        print(report)
+        emit(report)
         try report.write(toFile: output + "/report.txt", atomically: true, encoding: .utf8)
         try CampaignReport.svg(result).write(toFile: output + "/timeline.svg", atomically: true, encoding: .utf8)
-        print("raftchaos: wrote \(output)/history.jsonl, report.txt, timeline.svg")
+        emit("raftchaos: wrote \(output)/history.jsonl, report.txt, timeline.svg")
         if !result.isClean { throw ExitCode(1) }
     }
+}
+
+/// Writes a line to stdout at once, unbuffered, also into a pipe (a test waits for "cluster … up").
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 RaftChaos.main()
