@@ -265,12 +265,12 @@ public struct Campaign: Sendable {
         return history
     }
 
-    /// Every write, and only the GETs answered by a node while it was cut off (call and return inside
-    /// the fault's interval); how many such GETs there were, and that history.
+    /// Every write, and only the GETs answered by a node while it was cut off (call and return while
+    /// every cut was in force); how many such GETs there were, and that history.
     static func cutOffHistory(_ records: [Record], _ faults: [FaultInterval]) -> (Int, History) {
         let reads = records.filter { record in
             record.kind == .get && record.outcome == .ok && faults.contains {
-                $0.cutOff.contains(record.node) && $0.startNanoseconds <= record.callNanoseconds && record.returnNanoseconds <= $0.endNanoseconds
+                $0.cutOff.contains(record.node) && $0.cutFromNanoseconds <= record.callNanoseconds && record.returnNanoseconds <= $0.cutUntilNanoseconds
             }
         }
         return (reads.count, history(records.filter(\.isWrite) + reads))

@@ -34,6 +34,9 @@ public struct FaultInterval: Sendable {
     /// The nodes the fault left without a majority of the cluster on their side (a partition's
     /// isolated node or minority; empty for the others and for the bridge, where every side has one).
     public var cutOff: [Int] = []
+    /// The part of the interval when every cut was in force: from the last route added to the first
+    /// removed (the `ip` commands take some milliseconds each).
+    public var cutFromNanoseconds: Int64 = 0, cutUntilNanoseconds: Int64 = 0
 }
 
 /// Injects faults one at a time on a seeded schedule until stopped; heals each before the next.
@@ -129,6 +132,7 @@ final class FaultInjector: @unchecked Sendable {
         var node = order[0]
         var note = ""
         var cutOff: [Int] = []
+        var cutFrom = Int64.max
         do {
             switch kind {
             case .isolate, .linkDown:
@@ -155,15 +159,19 @@ final class FaultInjector: @unchecked Sendable {
                 preconditionFailure("not a partition: \(kind)")
             }
             note = [note, "cuts \(network.describeCuts)"].filter { !$0.isEmpty }.joined(separator: "; ")
+            cutFrom = monotonicNanoseconds()
             sleepMilliseconds(random.milliseconds(800, 3000))
         } catch {
             note += " failed: \(error)"
         }
+        let cutUntil = monotonicNanoseconds()
         let problems = network.healAll()
         if !problems.isEmpty { note += "; heal problems: \(problems.joined(separator: "; "))" }
         if node == leader { note += " (the leader)" }
         record(kind, node, start, note)
-        intervals[intervals.count - 1].cutOff = cutOff
+        intervals[intervals.count - 1].cutOff = cutFrom == .max ? [] : cutOff
+        intervals[intervals.count - 1].cutFromNanoseconds = cutFrom
+        intervals[intervals.count - 1].cutUntilNanoseconds = cutUntil
     }
 
     /// Writes zeros to `path` until the file system refuses (ENOSPC).
