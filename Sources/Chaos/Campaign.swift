@@ -74,6 +74,8 @@ public struct CampaignResult: Sendable {
     public var startNanoseconds: Int64
     /// The network in words: namespaces and subnet, or the loopback fallback and why.
     public var networkDescription: String
+    /// Per partition that cut the leader off: milliseconds from the cut to the first acknowledged write after it.
+    public var unavailabilityAfterCutMilliseconds: [Double] = []
     /// GETs answered by a node while a partition left it without a majority (a safe raftd answers none).
     public var cutOffReads = 0
     /// Every write with only those GETs, checked alone: a violation here is a stale read served by a
@@ -167,6 +169,7 @@ public struct Campaign: Sendable {
                               unavailabilityMilliseconds: Self.unavailability(records, faults), startNanoseconds: start,
                               networkDescription: networkDescription)
         result.cutOffReads = cutOffReads
+        result.unavailabilityAfterCutMilliseconds = Self.unavailabilityAfterCut(records, faults)
         result.cutOffVerdict = cutOffVerdict
         result.cutOffVerdictText = Self.describe(cutOffVerdict, cutOffHistory)
         return result
@@ -328,6 +331,15 @@ public struct Campaign: Sendable {
             return "NOT linearizable (key \"\(violation.key)\": stuck at \(history.describe(violation.stuck, model: .kv))"
                 + (violation.prefixOperations.map { " after \($0) operations of the key" } ?? "")
                 + (others.isEmpty ? "; it overlaps no other operation)" : "; overlapping: \(others.joined(separator: "; ")))")
+        }
+    }
+
+    /// For each partition that cut the leader off: milliseconds from the cut to the first write
+    /// acknowledged after it (by the new leader on the majority side).
+    static func unavailabilityAfterCut(_ records: [Record], _ faults: [FaultInterval]) -> [Double] {
+        let acknowledged = records.filter { $0.isWrite && $0.outcome == .ok }.map(\.returnNanoseconds).sorted()
+        return faults.filter(\.leaderCutOff).compactMap { fault in
+            acknowledged.first { $0 > fault.cutFromNanoseconds }.map { Double($0 - fault.cutFromNanoseconds) / 1e6 }
         }
     }
 

@@ -37,6 +37,8 @@ public struct FaultInterval: Sendable {
     /// The part of the interval when every cut was in force: from the last route added to the first
     /// removed (the `ip` commands take some milliseconds each).
     public var cutFromNanoseconds: Int64 = 0, cutUntilNanoseconds: Int64 = 0
+    /// True when the node that led at the start was among `cutOff`.
+    public var leaderCutOff = false
 }
 
 /// Injects faults one at a time on a seeded schedule until stopped; heals each before the next.
@@ -172,6 +174,7 @@ final class FaultInjector: @unchecked Sendable {
         intervals[intervals.count - 1].cutOff = cutFrom == .max ? [] : cutOff
         intervals[intervals.count - 1].cutFromNanoseconds = cutFrom
         intervals[intervals.count - 1].cutUntilNanoseconds = cutUntil
+        intervals[intervals.count - 1].leaderCutOff = cutFrom != .max && leader.map(cutOff.contains) == true
     }
 
     /// Writes zeros to `path` until the file system refuses (ENOSPC).

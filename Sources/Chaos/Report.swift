@@ -25,6 +25,10 @@ public enum CampaignReport {
         } else {
             lines.append("unavailability after a leader kill -9: no leader was killed")
         }
+        if let worst = result.unavailabilityAfterCutMilliseconds.max() {
+            let mean = result.unavailabilityAfterCutMilliseconds.reduce(0, +) / Double(result.unavailabilityAfterCutMilliseconds.count)
+            lines.append(String(format: "unavailability after the leader is cut off: longest %.0f ms, mean %.0f ms over %d partitions", worst, mean, result.unavailabilityAfterCutMilliseconds.count))
+        }
         lines.append(String(format: "checker: %@ — %d states in %.2f s", result.verdictText, result.checkerStates, result.checkerSeconds))
         if case .notLinearizable(let violation) = result.verdict { lines.append("  " + during(violation.stuck, result)) }
         if result.faults.contains(where: { !$0.cutOff.isEmpty }) {
