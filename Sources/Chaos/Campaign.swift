@@ -11,8 +11,12 @@ public struct CampaignOptions: Sendable {
     public var nodes: Int
     /// Concurrent client threads.
     public var clients: Int
-    /// How many keys they share.
+    /// How many text keys they share (`k0`…: GET, SET, DEL).
     public var keys: Int
+    /// How many counter keys they share (`n0`…: GET, INCR).
+    public var counters = 2
+    /// Where the nodes run.
+    public var network = NetworkChoice.automatic
     /// The raftd and logdump binaries.
     public var raftd: String, logdump: String
     /// Where data directories, the history, the report and the SVG go.
@@ -38,6 +42,16 @@ public struct CampaignOptions: Sendable {
     }
 }
 
+/// Where a campaign's nodes run.
+public enum NetworkChoice: String, Sendable, CaseIterable {
+    /// Namespaces when they can be made (root, `ip` present), else loopback.
+    case automatic = "auto"
+    /// Each node in its own network namespace; the campaign cannot run without them.
+    case namespaces = "netns"
+    /// Every node on 127.0.0.1: process faults only, no partitions.
+    case loopback = "loopback"
+}
+
 /// What a campaign found.
 public struct CampaignResult: Sendable {
     /// Every client operation, in no particular order.
@@ -58,6 +72,15 @@ public struct CampaignResult: Sendable {
     public var unavailabilityMilliseconds: [Double]
     /// When clients started (monotonic ns), the origin of the report's times.
     public var startNanoseconds: Int64
+    /// The network in words: namespaces and subnet, or the loopback fallback and why.
+    public var networkDescription: String
+    /// Per partition that cut the leader off: milliseconds from the cut to the first acknowledged write after it.
+    public var unavailabilityAfterCutMilliseconds: [Double] = []
+    /// GETs answered by a node while a partition left it without a majority (a safe raftd answers none).
+    public var cutOffReads = 0
+    /// Every write with only those GETs, checked alone: a violation here is a stale read served by a
+    /// cut-off node (removing reads only removes constraints, so nothing else can cause it).
+    public var cutOffVerdict = Verdict.linearizable, cutOffVerdictText = "linearizable"
 
     /// True when nothing is wrong.
     public var isClean: Bool {
@@ -80,15 +103,38 @@ public struct Campaign: Sendable {
         self.say = say
     }
 
-    /// Runs it; throws only when the cluster cannot be set up at all. Every node is stopped on return.
+    /// Makes the namespaces if asked and possible; nil and the reason for loopback otherwise.
+    private func makeNetwork() throws -> (NamespaceNetwork?, String) {
+        let reason = options.network == .loopback ? "--network loopback" : NamespaceNetwork.unavailableReason()
+        if let reason {
+            if options.network == .namespaces { throw CampaignError("network namespaces are not available: \(reason)") }
+            return (nil, "loopback (no partitions: \(reason); kill/pause faults only)")
+        }
+        let network = try NamespaceNetwork(count: options.nodes)
+        return (network, "network namespaces \(network.namespace(1))…\(network.namespace(options.nodes)) on bridge \(network.bridge), 10.77.\(network.subnet).0/24")
+    }
+
+    /// Runs it; throws only when the cluster cannot be set up at all. Every node is stopped, and every
+    /// namespace, veth and bridge removed, on return and on SIGINT/SIGTERM (`InterruptCleanup`).
     public func run() throws -> CampaignResult {
         let root = options.outputDirectory + "/data"
         try? FileManager.default.removeItem(atPath: root)
+        let (network, networkDescription) = try makeNetwork()
+        let cleanupNetwork = InterruptCleanup.register { network?.tearDown() }
+        defer { network?.tearDown(); InterruptCleanup.unregister(cleanupNetwork) }
+        say("network: \(networkDescription)")
         let cluster = try ChaosCluster(count: options.nodes, root: root, raftd: options.raftd,
                                        extraArguments: options.unsafeLocalReads ? ["--unsafe-local-reads"] : [],
-                                       environment: options.unsafeLocalReads ? ["RAFTD_UNSAFE_TESTING": "1"] : [:])
-        defer { cluster.stopAll(); cluster.unmountSmallDisk() }
+                                       environment: options.unsafeLocalReads ? ["RAFTD_UNSAFE_TESTING": "1"] : [:],
+                                       network: network)
+        // Runs before the network's: the nodes die first, then their namespaces go.
+        let cleanupNodes = InterruptCleanup.register { cluster.killAllNow(); cluster.unmountSmallDisk() }
+        defer { cluster.stopAll(); cluster.unmountSmallDisk(); InterruptCleanup.unregister(cleanupNodes) }
         var kinds = options.faults
+        if network == nil && kinds.contains(where: \.isPartition) {
+            say("no namespaces: the partition faults are left out")
+            kinds.removeAll { $0.isPartition }
+        }
         if kinds.contains(.fullDisk) {
             if cluster.mountSmallDisk(sizeMegabytes: 24) {
                 say("n\(cluster.smallDiskNode!)'s data directory is a 24 MB tmpfs (the disk-full fault)")
@@ -97,6 +143,7 @@ public struct Campaign: Sendable {
                 kinds.removeAll { $0 == .fullDisk }
             }
         }
+        guard !kinds.isEmpty else { throw CampaignError("no fault kind left to inject") }
         for id in cluster.ids { try cluster.start(id) }
         guard waitUntil(seconds: 20, { cluster.leader() != nil }) else {
             throw CampaignError("no leader within 20 s of start:\n" + cluster.ids.map { cluster.logTail($0, lines: 5) }.joined(separator: "\n"))
@@ -112,19 +159,28 @@ public struct Campaign: Sendable {
         let (verdict, states) = Checker(model: .kv).check(history)
         let checkerSeconds = Double(monotonicNanoseconds() - clock) / 1e9
         try? renderJSONLines(history, model: .kv).write(toFile: options.outputDirectory + "/history.jsonl", atomically: true, encoding: .utf8)
-        let lost = Self.lostWrites(records, finalReads: finalReads)
+        let lost = Self.lostWrites(records, finalReads: finalReads) + Self.lostIncrements(records, finalReads: finalReads)
         for id in cluster.ids where !cluster.stop(id) { endProblems.append("n\(id) did not exit 0 on SIGTERM") }
         endProblems += checkLogs(cluster)
-        return CampaignResult(records: all, faults: faults, verdict: verdict, verdictText: Self.describe(verdict, history), checkerStates: states, checkerSeconds: checkerSeconds,
+        let (cutOffReads, cutOffHistory) = Self.cutOffHistory(records, faults)
+        let cutOffVerdict = Checker(model: .kv).check(cutOffHistory).verdict
+        var result = CampaignResult(records: all, faults: faults, verdict: verdict, verdictText: Self.describe(verdict, history), checkerStates: states, checkerSeconds: checkerSeconds,
                               lostWrites: lost, endProblems: endProblems,
-                              unavailabilityMilliseconds: Self.unavailability(records, faults), startNanoseconds: start)
+                              unavailabilityMilliseconds: Self.unavailability(records, faults), startNanoseconds: start,
+                              networkDescription: networkDescription)
+        result.cutOffReads = cutOffReads
+        result.unavailabilityAfterCutMilliseconds = Self.unavailabilityAfterCut(records, faults)
+        result.cutOffVerdict = cutOffVerdict
+        result.cutOffVerdictText = Self.describe(cutOffVerdict, cutOffHistory)
+        return result
     }
 
     /// Clients and the fault thread for the duration; then faults stop and clients finish.
     private func runLoad(_ cluster: ChaosCluster, kinds: [FaultInterval.Kind]) -> ([Record], [FaultInterval], Int64) {
-        let ports = cluster.ids.map { cluster.node($0).clientPort }
+        let endpoints = cluster.ids.map { cluster.node($0).clientEndpoint }
         let workers = (0..<options.clients).map {
-            ClientWorker(number: $0 + 1, seed: options.seed, keys: options.keys, ports: ports, timeoutMilliseconds: options.clientTimeoutMilliseconds)
+            ClientWorker(number: $0 + 1, seed: options.seed, keys: options.keys, counters: options.counters,
+                         endpoints: endpoints, timeoutMilliseconds: options.clientTimeoutMilliseconds)
         }
         let injector = FaultInjector(cluster: cluster, seed: options.seed, kinds: kinds)
         let start = monotonicNanoseconds()
@@ -142,6 +198,7 @@ public struct Campaign: Sendable {
     /// Resumes and restarts every node, waits for one leader and equal applied indexes, then reads
     /// every key through the leader (those reads join the history).
     private func heal(_ cluster: ChaosCluster, problems: inout [String]) -> [Record] {
+        problems += cluster.network?.healAll() ?? []
         for id in cluster.ids {
             cluster.setPaused(id, false)
             if !cluster.isRunning(id) { try? cluster.start(id) }
@@ -158,14 +215,14 @@ public struct Campaign: Sendable {
         if !converged { problems.append("no convergence within 30 s: \(lastStatus)") }
         say("healed: \(lastStatus)")
         var finals: [Record] = []
-        for key in 0..<options.keys {
+        for key in (0..<options.keys).map({ "k\($0)" }) + (0..<options.counters).map({ "n\($0)" }) {
             guard let leader = cluster.leader() else { break }
             let call = monotonicNanoseconds()
-            let reply = cluster.call(leader, ["GET", "k\(key)"])
-            var record = Record(client: 0, kind: .get, key: "k\(key)", written: nil, observed: nil, callNanoseconds: call,
+            let reply = cluster.call(leader, ["GET", key])
+            var record = Record(client: 0, kind: .get, key: key, written: nil, observed: nil, callNanoseconds: call,
                                 returnNanoseconds: monotonicNanoseconds(), outcome: .unknown)
             if case .bulk(let text)? = reply { record.outcome = .ok; record.observed = text } else {
-                problems.append("final GET k\(key) answered \(String(describing: reply))")
+                problems.append("final GET \(key) answered \(String(describing: reply))")
             }
             finals.append(record)
         }
@@ -211,6 +268,17 @@ public struct Campaign: Sendable {
         return history
     }
 
+    /// Every write, and only the GETs answered by a node while it was cut off (call and return while
+    /// every cut was in force); how many such GETs there were, and that history.
+    static func cutOffHistory(_ records: [Record], _ faults: [FaultInterval]) -> (Int, History) {
+        let reads = records.filter { record in
+            record.kind == .get && record.outcome == .ok && faults.contains {
+                $0.cutOff.contains(record.node) && $0.cutFromNanoseconds <= record.callNanoseconds && record.returnNanoseconds <= $0.cutUntilNanoseconds
+            }
+        }
+        return (reads.count, history(records.filter(\.isWrite) + reads))
+    }
+
     /// Acknowledged writes whose value is not the key's final value and that no other write (acknowledged
     /// or of unknown outcome) could have followed: a write the cluster lost.
     static func lostWrites(_ records: [Record], finalReads: [Record]) -> [String] {
@@ -232,6 +300,27 @@ public struct Campaign: Sendable {
         return lost
     }
 
+    /// Counter keys (only INCR writes them, never DEL or SET): the final value must be at least every
+    /// acknowledged INCR's result (else an acknowledged increment was lost) and at most the number of
+    /// INCRs that may have happened (acknowledged or unknown; else one was applied twice or invented).
+    static func lostIncrements(_ records: [Record], finalReads: [Record]) -> [String] {
+        var problems: [String] = []
+        let finals = Dictionary(finalReads.filter { $0.outcome == .ok }.map { ($0.key, $0.observed) }, uniquingKeysWith: { a, _ in a })
+        let increments = Dictionary(grouping: records.filter { $0.kind == .incr && $0.outcome != .fail }, by: \.key)
+        for (key, incrs) in increments.sorted(by: { $0.key < $1.key }) {
+            guard let read = finals[key] else { continue }
+            guard records.allSatisfy({ $0.key != key || $0.kind == .incr || $0.kind == .get }) else { continue }
+            guard let final = read.map({ Int64($0) }) ?? 0 else { problems.append("counter \(key) reads \(read ?? "nil"), not an integer"); continue }
+            if let highest = incrs.filter({ $0.outcome == .ok }).compactMap({ Int64($0.observed ?? "") }).max(), highest > final {
+                problems.append("INCR \(key) -> \(highest) was acknowledged, but \(key) ends at \(final): an increment was lost")
+            }
+            if final > Int64(incrs.count) {
+                problems.append("\(key) ends at \(final), but only \(incrs.count) INCRs (acknowledged or unknown) were sent")
+            }
+        }
+        return problems
+    }
+
     /// The verdict as `lincheck` words it.
     static func describe(_ verdict: Verdict, _ history: History) -> String {
         switch verdict {
@@ -242,6 +331,15 @@ public struct Campaign: Sendable {
             return "NOT linearizable (key \"\(violation.key)\": stuck at \(history.describe(violation.stuck, model: .kv))"
                 + (violation.prefixOperations.map { " after \($0) operations of the key" } ?? "")
                 + (others.isEmpty ? "; it overlaps no other operation)" : "; overlapping: \(others.joined(separator: "; ")))")
+        }
+    }
+
+    /// For each partition that cut the leader off: milliseconds from the cut to the first write
+    /// acknowledged after it (by the new leader on the majority side).
+    static func unavailabilityAfterCut(_ records: [Record], _ faults: [FaultInterval]) -> [Double] {
+        let acknowledged = records.filter { $0.isWrite && $0.outcome == .ok }.map(\.returnNanoseconds).sorted()
+        return faults.filter(\.leaderCutOff).compactMap { fault in
+            acknowledged.first { $0 > fault.cutFromNanoseconds }.map { Double($0 - fault.cutFromNanoseconds) / 1e6 }
         }
     }
 

@@ -29,13 +29,15 @@ public func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// `raftd` processes on loopback, each with its own data directory, started, killed, paused and
-/// stopped by PID. Thread-safe: the fault thread and the final checks share it under one lock.
+/// `raftd` processes, each with its own data directory, on loopback or each in its own network
+/// namespace (`NamespaceNetwork`), started, killed, paused and stopped by PID. Thread-safe: the fault thread and the final checks share it under one lock.
 public final class ChaosCluster: @unchecked Sendable {
     /// One node: its ports, directory and, while it runs, its process.
     public struct Node: Sendable {
         /// The node id.
         public var id: Int
+        /// Its address: 127.0.0.1 on loopback, 10.77.S.id in a namespace.
+        public var host: String
         /// Where peers connect.
         public var peerPort: Int
         /// Where clients connect (RESP).
@@ -48,6 +50,11 @@ public final class ChaosCluster: @unchecked Sendable {
         public var pid: Int32?
         /// True while SIGSTOPped.
         public var paused = false
+
+        /// Where clients connect.
+        public var clientEndpoint: Endpoint { Endpoint(host: host, port: clientPort) }
+        /// Where peers connect, as `HOST:PORT`.
+        public var peerAddress: String { "\(host):\(peerPort)" }
     }
 
     /// The directory holding the data directories and logs.
@@ -58,20 +65,29 @@ public final class ChaosCluster: @unchecked Sendable {
     public let extraArguments: [String]
     /// Extra environment for raftd.
     public let environment: [String: String]
+    /// The namespaces the nodes run in, or nil on loopback.
+    public let network: NamespaceNetwork?
     private let lock = NSLock()
     private var nodes: [Int: Node] = [:]
     private var processes: [Int: Process] = [:]
 
-    /// A cluster of `count` nodes under `root` (created; must not hold another cluster).
-    public init(count: Int, root: String, raftd: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// A cluster of `count` nodes under `root` (created; must not hold another cluster): on loopback
+    /// with free ports, or, given `network` (of at least `count` nodes), node N at its address with
+    /// the same two ports in every namespace.
+    public init(count: Int, root: String, raftd: String, extraArguments: [String] = [], environment: [String: String] = [:],
+                network: NamespaceNetwork? = nil) throws {
         precondition(count >= 1, "a cluster has a node")
+        precondition(network.map { $0.count >= count } ?? true, "a namespace per node")
         self.root = root
         self.raftd = raftd
         self.extraArguments = extraArguments
         self.environment = environment
+        self.network = network
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for id in 1...count {
-            nodes[id] = Node(id: id, peerPort: try freeLoopbackPort(), clientPort: try freeLoopbackPort(),
+            let (host, peerPort, clientPort) = try network.map { ($0.address(id), 7000, 6379) }
+                ?? ("127.0.0.1", try freeLoopbackPort(), try freeLoopbackPort())
+            nodes[id] = Node(id: id, host: host, peerPort: peerPort, clientPort: clientPort,
                              directory: "\(root)/n\(id)", logPath: "\(root)/n\(id).log")
         }
     }
@@ -84,7 +100,7 @@ public final class ChaosCluster: @unchecked Sendable {
 
     /// `--peers` naming every node.
     public func peers() -> String {
-        lock.withLock { nodes.keys.sorted().map { "\($0)=127.0.0.1:\(nodes[$0]!.peerPort)" }.joined(separator: ",") }
+        lock.withLock { nodes.keys.sorted().map { "\($0)=\(nodes[$0]!.peerAddress)" }.joined(separator: ",") }
     }
 
     /// Starts a node (its data directory is recovered if present); `join` waits to be added.
@@ -92,11 +108,12 @@ public final class ChaosCluster: @unchecked Sendable {
         let node = self.node(id)
         precondition(node.pid == nil, "start a stopped node")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: raftd)
-        var arguments = ["--id", "\(id)", "--peers", peers(), "--listen", "127.0.0.1:\(node.clientPort)",
+        var arguments = ["--id", "\(id)", "--peers", peers(), "--listen", node.clientEndpoint.description,
                          "--data-dir", node.directory, "--snapshot-entries", "2000"] + extraArguments
         if join { arguments.append("--join") }
-        process.arguments = arguments
+        let (executable, wrapped) = network?.wrap(id, raftd, arguments) ?? (raftd, arguments)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = wrapped
         var env = ProcessInfo.processInfo.environment
         for (name, value) in environment { env[name] = value }
         process.environment = env
@@ -179,7 +196,7 @@ public final class ChaosCluster: @unchecked Sendable {
 
     /// `RAFT STATUS` of a node as a dictionary; nil when it does not answer within 500 ms.
     public func status(_ id: Int) -> [String: String]? {
-        guard let client = RESPClient(port: node(id).clientPort, timeoutMilliseconds: 500),
+        guard let client = RESPClient(endpoint: node(id).clientEndpoint, timeoutMilliseconds: 500),
               case .bulk(let text?) = client.call("RAFT", "STATUS") else { return nil }
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
@@ -202,14 +219,25 @@ public final class ChaosCluster: @unchecked Sendable {
 
     /// Sends a command to `id`, following one `-MOVED`; nil when nobody answers.
     public func call(_ id: Int, _ words: [String], timeoutMilliseconds: Int = 2000) -> RESPClient.Value? {
-        let reply = RESPClient(port: node(id).clientPort, timeoutMilliseconds: timeoutMilliseconds)?.call(words)
-        guard let port = RESPClient.movedPort(reply) else { return reply }
-        return RESPClient(port: port, timeoutMilliseconds: timeoutMilliseconds)?.call(words)
+        let reply = RESPClient(endpoint: node(id).clientEndpoint, timeoutMilliseconds: timeoutMilliseconds)?.call(words)
+        guard let moved = RESPClient.movedEndpoint(reply) else { return reply }
+        return RESPClient(endpoint: moved, timeoutMilliseconds: timeoutMilliseconds)?.call(words)
     }
 
     /// Stops every node that runs (SIGTERM by PID, SIGKILL after 10 s).
     public func stopAll() {
         for id in ids { stop(id) }
+    }
+
+    /// SIGKILLs every node that runs, by PID, without waiting for locks held by other threads' calls
+    /// beyond the table's (the interrupt path: raftchaos got SIGINT or SIGTERM).
+    public func killAllNow() {
+        let pids = lock.withLock { processes.values.map(\.processIdentifier) }
+        for pid in pids {
+            kill(pid, SIGCONT)
+            kill(pid, SIGKILL)
+        }
+        for pid in pids { var status: Int32 = 0; _ = waitpid(pid, &status, 0) }
     }
 
     /// The last `lines` lines of a node's log (for failure reports).

@@ -3,6 +3,23 @@ import Foundation
 import Glibc
 #endif
 
+/// Where a node listens: an IPv4 address and a port.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    /// Dotted IPv4, e.g. `127.0.0.1` or `10.77.3.2`.
+    public var host: String
+    /// The TCP port.
+    public var port: Int
+
+    /// An endpoint.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `HOST:PORT`.
+    public var description: String { "\(host):\(port)" }
+}
+
 /// A blocking RESP2 client (tests and the fault campaign): one request, one reply, with a deadline.
 public final class RESPClient {
     /// The socket.
@@ -16,13 +33,20 @@ public final class RESPClient {
     }
 
     /// Connects to 127.0.0.1:port with a deadline in milliseconds; nil when nothing listens.
-    public init?(port: Int, timeoutMilliseconds: Int) {
+    public convenience init?(port: Int, timeoutMilliseconds: Int) {
+        self.init(endpoint: Endpoint(host: "127.0.0.1", port: port), timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Connects to an endpoint with a deadline in milliseconds (connecting included); nil when the
+    /// connection cannot be made (nothing listens, no route, or the deadline passed).
+    public init?(endpoint: Endpoint, timeoutMilliseconds: Int) {
+        let port = endpoint.port
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(endpoint.host)
         var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: (timeoutMilliseconds % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -38,9 +62,15 @@ public final class RESPClient {
     deinit { close(fd) }
 
     /// The redirect port in a `-MOVED 0 HOST:PORT` error, if `value` is one.
-    public static func movedPort(_ value: Value?) -> Int? {
-        guard case .error(let text)? = value, text.hasPrefix("MOVED ") else { return nil }
-        return Int(text.split(separator: ":").last ?? "")
+    public static func movedPort(_ value: Value?) -> Int? { movedEndpoint(value)?.port }
+
+    /// The redirect target in a `-MOVED 0 HOST:PORT` error, if `value` is one.
+    public static func movedEndpoint(_ value: Value?) -> Endpoint? {
+        guard case .error(let text)? = value, text.hasPrefix("MOVED "),
+              let target = text.split(separator: " ").last else { return nil }
+        let parts = target.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { return nil }
+        return Endpoint(host: String(parts[0]), port: port)
     }
 
     /// A reply: status, error, integer, bulk (nil: null) or array.

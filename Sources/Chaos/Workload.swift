@@ -49,6 +49,8 @@ public struct Record: Sendable {
     public var returnNanoseconds: Int64
     /// Its outcome.
     public var outcome: Outcome
+    /// The node that answered (after a redirect, the one redirected to); 0 when unknown.
+    public var node = 0
 
     /// True for SET, INCR and DEL.
     public var isWrite: Bool { kind != .get }
@@ -57,24 +59,32 @@ public struct Record: Sendable {
 /// A client thread's loop: random operations on a small key set until told to stop. Writes go to
 /// the node it believes leads (a `-MOVED` redirects it once); reads go to a random node, so that a
 /// node answering reads it should not (the unsafe option) is asked.
+///
+/// Text keys `k0`… get SET and DEL; counter keys `n0`… get INCR only (never a text value, so an INCR
+/// never fails for its type); GET reads both.
 final class ClientWorker: @unchecked Sendable {
     let number: Int
     let keys: Int
-    let ports: [Int]
+    let counters: Int
+    let endpoints: [Endpoint]
     let timeoutMilliseconds: Int
     private var random: SeededRandom
-    private var leaderPort: Int
-    private var connections: [Int: RESPClient] = [:]
+    private var leader: Endpoint
+    private var connections: [Endpoint: RESPClient] = [:]
     private(set) var records: [Record] = []
     private var sequence = 0
+    /// Where the last request went (the redirect target after a `-MOVED`).
+    private var lastSent: Endpoint?
 
-    init(number: Int, seed: UInt64, keys: Int, ports: [Int], timeoutMilliseconds: Int) {
+    init(number: Int, seed: UInt64, keys: Int, counters: Int, endpoints: [Endpoint], timeoutMilliseconds: Int) {
+        precondition(keys >= 1 && counters >= 1 && !endpoints.isEmpty, "a client needs keys, counters and nodes")
         self.number = number
         self.keys = keys
-        self.ports = ports
+        self.counters = counters
+        self.endpoints = endpoints
         self.timeoutMilliseconds = timeoutMilliseconds
         random = SeededRandom(seed: seed ^ (UInt64(number) &* 0x9E37_79B9_7F4A_7C15))
-        leaderPort = ports[0]
+        leader = endpoints[0]
     }
 
     /// Runs operations until `shouldStop` says so.
@@ -84,9 +94,16 @@ final class ClientWorker: @unchecked Sendable {
     }
 
     private func step() -> Record {
-        let key = "k\(random.below(keys))"
         let roll = random.below(100)
         let kind: Record.Kind = roll < 40 ? .get : roll < 70 ? .set : roll < 90 ? .incr : .del
+        let key: String
+        switch kind {
+        case .incr: key = "n\(random.below(counters))"
+        case .set, .del: key = "k\(random.below(keys))"
+        case .get:
+            let index = random.below(keys + counters)
+            key = index < keys ? "k\(index)" : "n\(index - keys)"
+        }
         sequence += 1
         let value = "c\(number)-\(sequence)"
         let words: [String]
@@ -96,20 +113,21 @@ final class ClientWorker: @unchecked Sendable {
         case .incr: words = ["INCR", key]
         case .del: words = ["DEL", key]
         }
-        let firstPort = kind == .get ? ports[random.below(ports.count)] : leaderPort
+        let first = kind == .get ? endpoints[random.below(endpoints.count)] : leader
         let call = monotonicNanoseconds()
-        var reply = send(words, port: firstPort)
-        if let moved = RESPClient.movedPort(reply) {
-            leaderPort = moved
-            reply = send(words, port: moved)
+        var reply = send(words, to: first)
+        if let moved = RESPClient.movedEndpoint(reply) {
+            leader = moved
+            reply = send(words, to: moved)
         }
         let done = monotonicNanoseconds()
         var record = Record(client: number, kind: kind, key: key, written: kind == .set ? value : nil, observed: nil,
                             callNanoseconds: call, returnNanoseconds: done, outcome: .unknown)
+        record.node = (endpoints.firstIndex(of: lastSent ?? first) ?? -1) + 1
         classify(reply, into: &record)
         if kind != .get, record.outcome == .unknown || reply == Self.refused {
             // The node it believed leads is dead or stuck: try the next one for the next write.
-            leaderPort = ports[(ports.firstIndex(of: leaderPort).map { $0 + 1 } ?? 0) % ports.count]
+            leader = endpoints[(endpoints.firstIndex(of: leader).map { $0 + 1 } ?? 0) % endpoints.count]
         }
         if case .error(let text)? = reply, text.hasPrefix("TRYAGAIN") { usleep(20_000) }
         return record
@@ -142,12 +160,15 @@ final class ClientWorker: @unchecked Sendable {
     static let refused = RESPClient.Value.error("connection refused")
 
     /// One request on a cached connection; nil (and the connection dropped) on timeout or reset.
-    private func send(_ words: [String], port: Int) -> RESPClient.Value? {
-        if connections[port] == nil { connections[port] = RESPClient(port: port, timeoutMilliseconds: timeoutMilliseconds) }
-        // Nothing listens: the request never left, so it surely did not happen.
-        guard let client = connections[port] else { usleep(50_000); return Self.refused }
+    private func send(_ words: [String], to endpoint: Endpoint) -> RESPClient.Value? {
+        lastSent = endpoint
+        if connections[endpoint] == nil {
+            connections[endpoint] = RESPClient(endpoint: endpoint, timeoutMilliseconds: timeoutMilliseconds)
+        }
+        // Nothing listens, or the connection could not be made: the request never left, so it surely did not happen.
+        guard let client = connections[endpoint] else { usleep(50_000); return Self.refused }
         let reply = client.call(words)
-        if reply == nil { connections[port] = nil }
+        if reply == nil { connections[endpoint] = nil }
         return reply
     }
 }

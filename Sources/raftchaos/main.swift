@@ -6,7 +6,7 @@ import Foundation
 struct RaftChaos: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftchaos",
-        abstract: "Run raftd nodes on loopback under kill -9, SIGSTOP, leader transfer and membership faults while clients record a history; check it.",
+        abstract: "Run raftd nodes, each in its own network namespace (or on loopback), under partitions, kill -9, SIGSTOP, leader transfer, membership and full-disk faults while clients record a history; check it.",
         discussion: "Exit 0: linearizable, no lost write, logs verified. 1: a violation. 2: the campaign could not run.")
 
     @Option(help: "The seed of every random choice (default: from the clock, printed).")
@@ -21,8 +21,14 @@ struct RaftChaos: ParsableCommand {
     @Option(help: "Concurrent clients.")
     var clients = 4
 
-    @Option(help: "Keys the clients share.")
+    @Option(help: "Text keys the clients share (GET, SET, DEL).")
     var keys = 5
+
+    @Option(help: "Counter keys the clients share (GET, INCR).")
+    var counters = 2
+
+    @Option(help: "Where nodes run: auto (namespaces when root and iproute2 allow, else loopback), netns (required) or loopback.")
+    var network = "auto"
 
     @Option(help: "Fault kinds, comma-separated: \(FaultInterval.Kind.allCases.map(\.rawValue).joined(separator: ",")), or all.")
     var faults = "all"
@@ -40,6 +46,8 @@ struct RaftChaos: ParsableCommand {
         guard nodes == 3 || nodes == 5 else { throw ValidationError("--nodes must be 3 or 5") }
         guard (1...64).contains(clients) else { throw ValidationError("--clients must be 1…64") }
         guard (1...1000).contains(keys) else { throw ValidationError("--keys must be 1…1000") }
+        guard (1...1000).contains(counters) else { throw ValidationError("--counters must be 1…1000") }
+        guard NetworkChoice(rawValue: network) != nil else { throw ValidationError("--network must be auto, netns or loopback") }
         guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be positive seconds (at most a day)") }
         _ = try faultKinds()
     }
@@ -58,28 +66,37 @@ struct RaftChaos: ParsableCommand {
         let output = URL(fileURLWithPath: out).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         for tool in ["raftd", "logdump"] where !FileManager.default.isExecutableFile(atPath: "\(directory)/\(tool)") {
-            print("raftchaos: \(directory)/\(tool) is missing (swift build --product \(tool))")
+            emit("raftchaos: \(directory)/\(tool) is missing (swift build --product \(tool))")
             throw ExitCode(2)
         }
-        print("raftchaos: seed \(seed) (rerun with --seed \(seed)); network namespaces are not used: loopback fallback with kill -9, SIGSTOP/SIGCONT, leader transfer, remove/re-add and (as root) a full tmpfs disk")
+        emit("raftchaos: seed \(seed) (rerun with --seed \(seed))")
         var options = CampaignOptions(seed: seed, durationSeconds: duration, nodes: nodes, clients: clients, keys: keys,
                                       raftd: "\(directory)/raftd", logdump: "\(directory)/logdump", outputDirectory: output)
+        options.counters = counters
+        options.network = NetworkChoice(rawValue: network)!
+        // An interrupted run still kills its nodes and removes its namespaces, veths and bridge.
+        InterruptCleanup.install { "raftchaos: interrupted by signal \($0): nodes killed, network removed" }
         options.unsafeLocalReads = unsafeLocalReads
         options.faults = try faultKinds()
         let result: CampaignResult
         do {
-            result = try Campaign(options: options, say: { print("raftchaos: \($0)") }).run()
+            result = try Campaign(options: options, say: { emit("raftchaos: \($0)") }).run()
         } catch {
-            print("raftchaos: could not run: \(error)")
+            emit("raftchaos: could not run: \(error)")
             throw ExitCode(2)
         }
         let report = CampaignReport.text(result, options: options)
-        print(report)
+        emit(report)
         try report.write(toFile: output + "/report.txt", atomically: true, encoding: .utf8)
         try CampaignReport.svg(result).write(toFile: output + "/timeline.svg", atomically: true, encoding: .utf8)
-        print("raftchaos: wrote \(output)/history.jsonl, report.txt, timeline.svg")
+        emit("raftchaos: wrote \(output)/history.jsonl, report.txt, timeline.svg")
         if !result.isClean { throw ExitCode(1) }
     }
+}
+
+/// Writes a line to stdout at once, unbuffered, also into a pipe (a test waits for "cluster … up").
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 RaftChaos.main()

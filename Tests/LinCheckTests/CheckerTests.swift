@@ -78,6 +78,25 @@ struct CheckerTests {
         #expect(verdict(unknownSwap.joined(separator: "\n"))?.isLinearizable == true)
     }
 
+    @Test("kv counters (raftchaos's n keys): thirty INCRs of unknown outcome are placed by count, and a lost or extra increment fails")
+    func counterWithUnknownIncrements() {
+        // Thirty timed-out INCRs, then one acknowledged INCR returning 31: exactly thirty took effect.
+        let unknown = (1...30).map { op($0, "incr", key: "n0", $0 * 10, nil, result: "unknown") }
+        func check(_ tail: [String]) -> Verdict? {
+            verdict((unknown + tail).joined(separator: "\n"), model: .kv, maxStates: 20_000)
+        }
+        #expect(check([op(100, "incr", "31", key: "n0", 1000, 1010), op(100, "get", "31", key: "n0", 1020, 1030)])?.isLinearizable == true,
+                "found on the first path")
+        // The violations need the whole space searched: 2^30 subsets of the timed-out INCRs without the
+        // twin pruning (only the earliest called of identical unknown operations is a candidate), 31 with it.
+        #expect(check([op(100, "incr", "31", key: "n0", 1000, 1010), op(100, "get", "30", key: "n0", 1020, 1030)])?.violation != nil,
+                "a read below an acknowledged INCR's result: an increment was lost")
+        #expect(check([op(100, "incr", "32", key: "n0", 1000, 1010)])?.violation != nil,
+                "thirty-one INCRs cannot reach 32")
+        #expect(check([op(100, "get", "\"x\"", key: "n0", 1000, 1010)])?.violation != nil,
+                "only INCR writes a counter, so it never holds text")
+    }
+
     @Test("kv: INCR of a missing key starts at 0, SET of digits is an integer, DEL returns its count")
     func keyValueSemantics() {
         func kv(_ lines: [String]) -> Bool? { verdict(lines.joined(separator: "\n"), model: .kv)?.isLinearizable }
