@@ -56,7 +56,7 @@ fuzz:
 	Fuzz/run.sh $(FUZZ_SECONDS)
 
 # The long fault campaign against raftd processes (issue 13, docs/chaos.md); `make test` runs a bounded one
-# (Tests/ChaosTests, debug build, ~40 s). Release build; output in CHAOS_OUT: report.txt, history.jsonl, timeline.svg. Exit 1 on a violation.
+# (Tests/ChaosTests, debug build, ~70 s, with partitions when run as root). Release build; output in CHAOS_OUT: report.txt, history.jsonl, timeline.svg. Exit 1 on a violation.
 CHAOS_SECONDS ?= 600
 CHAOS_NODES ?= 5
 CHAOS_OUT ?= /tmp/raftchaos
