@@ -110,7 +110,11 @@ public struct Campaign: Sendable {
             if options.network == .namespaces { throw CampaignError("network namespaces are not available: \(reason)") }
             return (nil, "loopback (no partitions: \(reason); kill/pause faults only)")
         }
-        let network = try NamespaceNetwork(count: options.nodes)
+        let network: NamespaceNetwork
+        do { network = try NamespaceNetwork(count: options.nodes) } catch {
+            if options.network == .namespaces { throw error }
+            return (nil, "loopback (no partitions: the namespaces could not be made: \(error); kill/pause faults only)")
+        }
         return (network, "network namespaces \(network.namespace(1))…\(network.namespace(options.nodes)) on bridge \(network.bridge), 10.77.\(network.subnet).0/24")
     }
 

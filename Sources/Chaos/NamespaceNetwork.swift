@@ -41,10 +41,18 @@ public final class NamespaceNetwork: @unchecked Sendable {
     /// An ordered pair of node ids: a route in `from`'s namespace drops packets to `to`.
     private struct Pair: Hashable { let from: Int, to: Int }
 
-    /// Why namespaces cannot be used here (nil: they can): not root, or no `ip` binary.
+    /// Why namespaces cannot be used here (nil: they can): not root, no `ip` binary, or the kernel
+    /// or container refuses to make one (a probe namespace is added and deleted: root inside a
+    /// container without CAP_SYS_ADMIN passes the first two checks and still cannot).
     public static func unavailableReason() -> String? {
         guard getuid() == 0 else { return "not root (uid \(getuid()))" }
-        guard ipPath() != nil else { return "no `ip` (iproute2) in /usr/sbin, /sbin or /usr/bin" }
+        guard let ip = ipPath() else { return "no `ip` (iproute2) in /usr/sbin, /sbin or /usr/bin" }
+        let probe = "rcprobe\(getpid())"
+        let (status, output) = runTool(ip, ["netns", "add", probe])
+        guard status == 0 else {
+            return "`ip netns add` refused: \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+        _ = runTool(ip, ["netns", "delete", probe])
         return nil
     }
 

@@ -18,8 +18,25 @@ import Testing
         return url
     }
 
-    /// True when namespaces can be made here: root and an `ip` binary (raftchaos's own test).
-    static let namespaces = getuid() == 0 && ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    /// True when namespaces can be made here: root, an `ip` binary, and a probe namespace that the
+    /// kernel lets us add (raftchaos's own test; a container may refuse it even to root).
+    static let namespaces: Bool = {
+        guard getuid() == 0, let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return false }
+        func ipExits(_ arguments: [String]) -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ip)
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return -1 }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        let probe = "rctestprobe\(getpid())"
+        guard ipExits(["netns", "add", probe]) == 0 else { return false }
+        _ = ipExits(["netns", "delete", probe])
+        return true
+    }()
 
     /// Namespaces and links named after raftchaos process `pid`, and raftd processes whose command line
     /// names `directory`: what a run must not leave behind.
