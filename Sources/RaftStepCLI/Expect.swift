@@ -3,25 +3,25 @@ import RaftSim
 
 /// `expect …`: assertions used by lessons and scripts.
 extension Session {
-    func expect(_ args: [String]) throws(UsageError) -> Outcome {
+    func expect(_ args: [String]) throws(CommandError) -> Outcome {
         let name = "expect"
-        guard let form = args.first else { throw UsageError("say what to expect", command: name) }
+        guard let form = args.first else { throw CommandError("say what to expect", command: name) }
         let rest = Array(args.dropFirst())
 
-        func nodes(_ word: String?) throws(UsageError) -> [NodeID] {
-            guard let word else { throw UsageError("name a node or all", command: name) }
+        func nodes(_ word: String?) throws(CommandError) -> [NodeID] {
+            guard let word else { throw CommandError("name a node or all", command: name) }
             if word == "all" {
                 let up = cluster.upNodes
-                if up.isEmpty { throw UsageError("every node is down, so 'all' names nobody", command: name) }
+                if up.isEmpty { throw CommandError("every node is down, so 'all' names nobody", command: name) }
                 return up
             }
             guard let id = NodeName.parse(word), id <= UInt64(cluster.ids.count) else {
-                throw UsageError("'\(word)' is not a node of this cluster (n1…n\(cluster.ids.count)) or all", command: name)
+                throw CommandError("'\(word)' is not a node of this cluster (n1…n\(cluster.ids.count)) or all", command: name)
             }
             return [id]
         }
-        func value(_ word: String?) throws(UsageError) -> UInt64 {
-            guard let word, word.count <= 20, let v = UInt64(word) else { throw UsageError("expected a number\(word.map { ", not '\($0)'" } ?? "")", command: name) }
+        func value(_ word: String?) throws(CommandError) -> UInt64 {
+            guard let word, word.count <= 20, let v = UInt64(word) else { throw CommandError("expected a number\(word.map { ", not '\($0)'" } ?? "")", command: name) }
             return v
         }
         func upNode(_ id: NodeID) -> RaftNode? { cluster.node(id) }
@@ -30,17 +30,17 @@ extension Session {
 
         switch form {
         case "leader":
-            guard rest.count == 1 else { throw UsageError("expected: expect leader NODE|none", command: name) }
+            guard rest.count == 1 else { throw CommandError("expected: expect leader NODE|none", command: name) }
             let want: NodeID? = rest[0] == "none" ? nil : try nodes(rest[0]).first
             let have = cluster.leader
             if have != want { failures.append("leader is \(have.map { "n\($0)" } ?? "none"), expected \(want.map { "n\($0)" } ?? "none")") }
             summary = "leader is \(want.map { "n\($0)" } ?? "none")"
         case "role":
-            guard rest.count == 2 else { throw UsageError("expected: expect role NODE ROLE", command: name) }
+            guard rest.count == 2 else { throw CommandError("expected: expect role NODE ROLE", command: name) }
             let ids = try nodes(rest[0])
             let wanted = rest[1] == "precandidate" ? "pre-candidate" : rest[1]
             guard Role(rawValue: wanted) != nil || wanted == "down" else {
-                throw UsageError("'\(rest[1])' is not a role (follower, pre-candidate, candidate, leader, down)", command: name)
+                throw CommandError("'\(rest[1])' is not a role (follower, pre-candidate, candidate, leader, down)", command: name)
             }
             for id in ids {
                 let have = upNode(id).map { $0.role.rawValue } ?? "down"
@@ -48,7 +48,7 @@ extension Session {
             }
             summary = "\(rest[0]) is \(wanted)"
         case "term", "commit", "applied":
-            guard rest.count == 2 else { throw UsageError("expected: expect \(form) NODE|all N", command: name) }
+            guard rest.count == 2 else { throw CommandError("expected: expect \(form) NODE|all N", command: name) }
             let ids = try nodes(rest[0])
             let want = try value(rest[1])
             for id in ids {
@@ -80,10 +80,10 @@ extension Session {
             summary = "log of \(rest[0]) has terms [\(want.map(String.init).joined(separator: " "))]"
         case "kv":
             let ids = try nodes(rest.first)
-            guard rest.count >= 2 else { throw UsageError("expected: expect kv NODE|all KEY=VALUE… (KEY= for absent)", command: name) }
+            guard rest.count >= 2 else { throw CommandError("expected: expect kv NODE|all KEY=VALUE… (KEY= for absent)", command: name) }
             var pairs: [(String, String?)] = []
             for word in rest.dropFirst() {
-                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else { throw UsageError("'\(word)' is not KEY=VALUE", command: name) }
+                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else { throw CommandError("'\(word)' is not KEY=VALUE", command: name) }
                 let v = String(word[word.index(after: eq)...])
                 pairs.append((String(word[..<eq]), v.isEmpty ? nil : v))
             }
@@ -96,12 +96,12 @@ extension Session {
             }
             summary = "kv of \(rest[0]): \(rest.dropFirst().joined(separator: " "))"
         case "msgs":
-            guard rest.count == 1 else { throw UsageError("expected: expect msgs N", command: name) }
+            guard rest.count == 1 else { throw CommandError("expected: expect msgs N", command: name) }
             let want = try value(rest[0])
             if UInt64(cluster.inFlight.count) != want { failures.append("\(cluster.inFlight.count) message\(cluster.inFlight.count == 1 ? " is" : "s are") in flight, expected \(want)") }
             summary = "\(want) in flight"
         case "voted":
-            guard rest.count == 2 else { throw UsageError("expected: expect voted NODE NODE|none", command: name) }
+            guard rest.count == 2 else { throw CommandError("expected: expect voted NODE NODE|none", command: name) }
             let ids = try nodes(rest[0])
             let want: NodeID = rest[1] == "none" ? .none : try nodes(rest[1]).first!
             for id in ids {
@@ -110,7 +110,7 @@ extension Session {
             }
             summary = "\(rest[0]) voted for \(rest[1])"
         case "reads":
-            guard rest.count == 2 else { throw UsageError("expected: expect reads NODE N (reads started there and not yet answered)", command: name) }
+            guard rest.count == 2 else { throw CommandError("expected: expect reads NODE N (reads started there and not yet answered)", command: name) }
             let ids = try nodes(rest[0])
             let want = try value(rest[1])
             for id in ids {
@@ -119,7 +119,7 @@ extension Session {
             }
             summary = "\(rest[0]) has \(want) pending read\(want == 1 ? "" : "s")"
         case "up", "down":
-            guard rest.count == 1 else { throw UsageError("expected: expect \(form) NODE", command: name) }
+            guard rest.count == 1 else { throw CommandError("expected: expect \(form) NODE", command: name) }
             for id in try nodes(rest[0]) where cluster.isUp(id) != (form == "up") {
                 failures.append("n\(id) is \(cluster.isUp(id) ? "up" : "down")")
             }
@@ -127,7 +127,7 @@ extension Session {
         case "refused":
             return try expectRefused(rest)
         case "known-leader", "transfer":
-            guard rest.count == 2 else { throw UsageError("expected: expect \(form) NODE|all NODE|none", command: name) }
+            guard rest.count == 2 else { throw CommandError("expected: expect \(form) NODE|all NODE|none", command: name) }
             let ids = try nodes(rest[0])
             let want: NodeID = rest[1] == "none" ? .none : try nodes(rest[1]).first!
             func show(_ id: NodeID) -> String { id == .none ? "none" : "n\(id)" }
@@ -147,7 +147,7 @@ extension Session {
         case "snapshot":
             return try expectSnapshot(rest)
         case "exit":
-            guard rest.count == 1, let want = Int32(rest[0]) else { throw UsageError("expected: expect exit N (the exit code of the last logdump command)", command: name) }
+            guard rest.count == 1, let want = Int32(rest[0]) else { throw CommandError("expected: expect exit N (the exit code of the last logdump command)", command: name) }
             if let have = lastLogdumpExit {
                 if have != want { failures.append("the last logdump command exited \(have), expected \(want)") }
             } else {
@@ -155,11 +155,11 @@ extension Session {
             }
             summary = "logdump exit \(want)"
         case "invariants":
-            guard rest == ["ok"] else { throw UsageError("expected: expect invariants ok", command: name) }
+            guard rest == ["ok"] else { throw CommandError("expected: expect invariants ok", command: name) }
             for violation in cluster.violations { failures.append("\(violation)") }
             summary = "invariants hold"
         case "violation":
-            guard !rest.isEmpty else { throw UsageError("expected: expect violation NAME… (e.g. Leader Completeness)", command: name) }
+            guard !rest.isEmpty else { throw CommandError("expected: expect violation NAME… (e.g. Leader Completeness)", command: name) }
             let wanted = rest.joined(separator: " ").lowercased().replacingDashes()
             if !cluster.violations.contains(where: { $0.invariant.lowercased().replacingDashes() == wanted }) {
                 let seen = cluster.violations.map(\.invariant)
@@ -167,7 +167,7 @@ extension Session {
             }
             summary = "\(rest.joined(separator: " ")) was violated"
         default:
-            throw UsageError("unknown expectation '\(form)' (\(CommandTable.expectForms.joined(separator: ", ")))", command: name)
+            throw CommandError("unknown expectation '\(form)' (\(CommandTable.expectForms.joined(separator: ", ")))", command: name)
         }
         if failures.isEmpty { return Outcome(lines: ["ok: \(summary)"]) }
         return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
@@ -175,14 +175,14 @@ extension Session {
 
     /// `expect refused COMMAND… [because WORD…]`: the command is refused (it fails with an error
     /// and changes nothing); with `because`, every word after it appears in the error, in any case.
-    func expectRefused(_ rest: [String]) throws(UsageError) -> Outcome {
+    func expectRefused(_ rest: [String]) throws(CommandError) -> Outcome {
         let usage = "expected: expect refused COMMAND… [because WORD…]"
         let cut = rest.lastIndex(of: "because")
         let command = Array(rest[..<(cut ?? rest.endIndex)])
         let reason = cut.map { Array(rest[rest.index(after: $0)...]) } ?? []
-        guard let verb = command.first else { throw UsageError("name the command that should be refused — \(usage)", command: "expect") }
-        guard verb != "expect", CommandTable.info(verb) != nil else { throw UsageError("'\(verb)' is not a command that can be refused — \(usage)", command: "expect") }
-        if cut != nil && reason.isEmpty { throw UsageError("say the reason after 'because' — \(usage)", command: "expect") }
+        guard let verb = command.first else { throw CommandError("name the command that should be refused — \(usage)", command: "expect") }
+        guard verb != "expect", CommandTable.info(verb) != nil else { throw CommandError("'\(verb)' is not a command that can be refused — \(usage)", command: "expect") }
+        if cut != nil && reason.isEmpty { throw CommandError("say the reason after 'because' — \(usage)", command: "expect") }
         let result = execute(command.joined(separator: " "))
         let shown = command.joined(separator: " ")
         guard result.status == .error else {
@@ -200,19 +200,19 @@ extension Session {
 
     /// `expect progress LEADER FOLLOWER probe|replicate|snapshot [match=N] [next=N]`: the leader's
     /// view of a follower's log.
-    func expectProgress(_ rest: [String]) throws(UsageError) -> Outcome {
+    func expectProgress(_ rest: [String]) throws(CommandError) -> Outcome {
         let usage = "expected: expect progress LEADER FOLLOWER probe|replicate|snapshot [match=N] [next=N]"
-        guard rest.count >= 3, rest.count <= 5 else { throw UsageError(usage, command: "expect") }
+        guard rest.count >= 3, rest.count <= 5 else { throw CommandError(usage, command: "expect") }
         guard let leader = NodeName.parse(rest[0]), leader <= UInt64(cluster.ids.count),
               let follower = NodeName.parse(rest[1]), follower <= UInt64(cluster.ids.count) else {
-            throw UsageError("name two nodes of this cluster (n1…n\(cluster.ids.count)) — \(usage)", command: "expect")
+            throw CommandError("name two nodes of this cluster (n1…n\(cluster.ids.count)) — \(usage)", command: "expect")
         }
-        guard ["probe", "replicate", "snapshot"].contains(rest[2]) else { throw UsageError("'\(rest[2])' is not a progress state (probe, replicate, snapshot)", command: "expect") }
+        guard ["probe", "replicate", "snapshot"].contains(rest[2]) else { throw CommandError("'\(rest[2])' is not a progress state (probe, replicate, snapshot)", command: "expect") }
         var want: [String: UInt64] = [:]
         for word in rest.dropFirst(3) {
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, ["match", "next"].contains(parts[0]), parts[1].count <= 20, let v = UInt64(parts[1]) else {
-                throw UsageError("'\(word)' is not match=N or next=N — \(usage)", command: "expect")
+                throw CommandError("'\(word)' is not match=N or next=N — \(usage)", command: "expect")
             }
             want[parts[0]] = v
         }
@@ -235,15 +235,15 @@ extension Session {
 
     /// `expect read N KEY=VALUE|KEY= [index=I]`: read N was answered with this value (KEY= for
     /// absent), and confirmed at read index I.
-    func expectRead(_ rest: [String]) throws(UsageError) -> Outcome {
+    func expectRead(_ rest: [String]) throws(CommandError) -> Outcome {
         let usage = "expected: expect read N KEY=VALUE|KEY= [index=I]"
-        guard rest.count == 2 || rest.count == 3, rest[0].count <= 20, let context = UInt64(rest[0]) else { throw UsageError(usage, command: "expect") }
-        guard let eq = rest[1].firstIndex(of: "="), eq != rest[1].startIndex else { throw UsageError("'\(rest[1])' is not KEY=VALUE — \(usage)", command: "expect") }
+        guard rest.count == 2 || rest.count == 3, rest[0].count <= 20, let context = UInt64(rest[0]) else { throw CommandError(usage, command: "expect") }
+        guard let eq = rest[1].firstIndex(of: "="), eq != rest[1].startIndex else { throw CommandError("'\(rest[1])' is not KEY=VALUE — \(usage)", command: "expect") }
         let key = String(rest[1][..<eq])
         let value = String(rest[1][rest[1].index(after: eq)...])
         var wantIndex: UInt64?
         if rest.count == 3 {
-            guard rest[2].hasPrefix("index="), rest[2].count <= 26, let v = UInt64(rest[2].dropFirst(6)) else { throw UsageError("'\(rest[2])' is not index=N — \(usage)", command: "expect") }
+            guard rest[2].hasPrefix("index="), rest[2].count <= 26, let v = UInt64(rest[2].dropFirst(6)) else { throw CommandError("'\(rest[2])' is not index=N — \(usage)", command: "expect") }
             wantIndex = v
         }
         var failures: [String] = []

@@ -1,71 +1,41 @@
 import RaftCore
 import RaftSim
 
-/// Membership and snapshot commands: `add`, `remove`, `promote`, `compact`, `set compact-threshold`,
-/// `expect config`.
+/// Handlers of the membership and snapshot commands: `add`, `remove`, `promote`, `compact`;
+/// `expect config` and `expect snapshot`.
 extension Session {
-    /// Commands handled here.
-    static let membershipCommands = ["add", "remove", "promote", "compact"]
+    func add(_ ids: [NodeID], learner: Bool) throws(CommandError) -> Outcome {
+        let changes: [ConfigChange] = ids.map { learner ? .addLearner($0) : .addVoter($0) }
+        return Outcome(lines: try sim("add") { () throws(SimError) in try cluster.changeMembership(changes) }, mutates: true)
+    }
 
-    private func memberNode(_ word: String, for command: String) throws(UsageError) -> NodeID {
-        guard let id = NodeName.parse(word) else { throw UsageError("'\(word)' is not a node name (n1…n\(cluster.ids.count))", command: command) }
-        guard id >= 1 && id <= UInt64(cluster.ids.count) else { throw UsageError("no node n\(id): this cluster has n1…n\(cluster.ids.count)", command: command) }
+    func remove(_ id: NodeID) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("remove") { () throws(SimError) in try cluster.changeMembership([.remove(id)]) }, mutates: true)
+    }
+
+    func promote(_ id: NodeID) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("promote") { () throws(SimError) in try cluster.changeMembership([.promote(id)]) }, mutates: true)
+    }
+
+    func compact(_ id: NodeID, through index: UInt64?) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("compact") { () throws(SimError) in try cluster.compact(id, through: index) }, mutates: true)
+    }
+
+    func memberNode(_ word: String, for command: String) throws(CommandError) -> NodeID {
+        guard let id = NodeName.parse(word) else { throw CommandError(.notANodeName(word), command: command) }
+        guard id >= 1 && id <= UInt64(cluster.ids.count) else { throw CommandError(.noSuchNode(id), command: command) }
         return id
     }
 
-    func runMembership(_ name: String, _ args: [String]) throws(UsageError) -> Outcome {
-        func sim(_ body: () throws(SimError) -> [String]) throws(UsageError) -> [String] {
-            do { return try body() } catch { throw UsageError(error.message, command: name) }
-        }
-        switch name {
-        case "add":
-            // `add n4 n5` adds both in one joint step; `learner` at the end makes them learners.
-            let learner = args.last == "learner"
-            let names = learner ? Array(args.dropLast()) : args
-            guard !names.isEmpty else { throw UsageError("name a node", command: name) }
-            var changes: [ConfigChange] = []
-            for word in names {
-                let id = try memberNode(word, for: name)
-                if changes.contains(where: { $0.node == id }) { throw UsageError("\(word) is named twice", command: name) }
-                changes.append(learner ? .addLearner(id) : .addVoter(id))
-            }
-            return Outcome(lines: try sim { () throws(SimError) in try cluster.changeMembership(changes) }, mutates: true)
-        case "remove", "promote":
-            guard args.count == 1 else { throw UsageError(args.isEmpty ? "name a node" : "expected one node", command: name) }
-            let id = try memberNode(args[0], for: name)
-            let change: ConfigChange = name == "remove" ? .remove(id) : .promote(id)
-            return Outcome(lines: try sim { () throws(SimError) in try cluster.changeMembership([change]) }, mutates: true)
-        case "compact":
-            guard args.count == 1 || args.count == 2 else { throw UsageError(args.isEmpty ? "name a node" : "expected: compact NODE [INDEX]", command: name) }
-            let id = try memberNode(args[0], for: name)
-            var index: UInt64?
-            if args.count == 2 {
-                guard args[1].count <= 20, let value = UInt64(args[1]), value >= 1 else { throw UsageError("'\(args[1])' is not a valid index", command: name) }
-                index = value
-            }
-            return Outcome(lines: try sim { () throws(SimError) in try cluster.compact(id, through: index) }, mutates: true)
-        default:
-            throw UsageError("unknown command '\(name)'", command: "help")
-        }
-    }
-
-    /// `set compact-threshold N`.
-    func setCompactThreshold(_ args: [String]) throws(UsageError) -> Outcome {
-        guard args.count == 2, args[1].count <= 8, let value = Int(args[1]), value >= 0 else {
-            throw UsageError("expected: set compact-threshold N (0: off)", command: "set")
-        }
-        do { return Outcome(lines: try cluster.setCompactThreshold(value), mutates: true) } catch { throw UsageError(error.message, command: "set") }
-    }
-
     /// `expect snapshot NODE|all INDEX[@TERM]|none`: the node's latest snapshot ends at INDEX (of TERM).
-    func expectSnapshot(_ rest: [String]) throws(UsageError) -> Outcome {
+    func expectSnapshot(_ rest: [String]) throws(CommandError) -> Outcome {
         let name = "expect"
         let usage = "expected: expect snapshot NODE|all INDEX[@TERM]|none"
-        guard rest.count == 2 else { throw UsageError(usage, command: name) }
+        guard rest.count == 2 else { throw CommandError(usage, command: name) }
         var ids: [NodeID]
         if rest[0] == "all" {
             ids = cluster.upNodes
-            if ids.isEmpty { throw UsageError("every node is down, so 'all' names nobody", command: name) }
+            if ids.isEmpty { throw CommandError("every node is down, so 'all' names nobody", command: name) }
         } else {
             ids = [try memberNode(rest[0], for: name)]
         }
@@ -73,10 +43,10 @@ extension Session {
         var wantTerm: UInt64?
         if rest[1] != "none" {
             let parts = rest[1].split(separator: "@", omittingEmptySubsequences: false)
-            guard parts.count <= 2, parts[0].count <= 20, let index = UInt64(parts[0]), index >= 1 else { throw UsageError(usage, command: name) }
+            guard parts.count <= 2, parts[0].count <= 20, let index = UInt64(parts[0]), index >= 1 else { throw CommandError(usage, command: name) }
             wantIndex = index
             if parts.count == 2 {
-                guard parts[1].count <= 20, let term = UInt64(parts[1]) else { throw UsageError(usage, command: name) }
+                guard parts[1].count <= 20, let term = UInt64(parts[1]) else { throw CommandError(usage, command: name) }
                 wantTerm = term
             }
         }
@@ -94,14 +64,14 @@ extension Session {
 
     /// `expect config NODE|all voters=n1,n2,n3 [old=n1,n2,n3] [learners=n4]`: the configuration in
     /// effect at each node; `old=` names C_old of a joint configuration (without it: not joint).
-    func expectConfig(_ rest: [String]) throws(UsageError) -> Outcome {
+    func expectConfig(_ rest: [String]) throws(CommandError) -> Outcome {
         let name = "expect"
         let usage = "expected: expect config NODE|all voters=n1,n2,… [old=n1,n2,…] [learners=n4,…]"
-        guard let target = rest.first, rest.count >= 2 else { throw UsageError(usage, command: name) }
+        guard let target = rest.first, rest.count >= 2 else { throw CommandError(usage, command: name) }
         var ids: [NodeID]
         if target == "all" {
             ids = cluster.upNodes
-            if ids.isEmpty { throw UsageError("every node is down, so 'all' names nobody", command: name) }
+            if ids.isEmpty { throw CommandError("every node is down, so 'all' names nobody", command: name) }
         } else {
             ids = [try memberNode(target, for: name)]
         }
@@ -109,7 +79,7 @@ extension Session {
         var old: [NodeID] = []
         var learners: [NodeID] = []
         for word in rest.dropFirst() {
-            guard let eq = word.firstIndex(of: "=") else { throw UsageError(usage, command: name) }
+            guard let eq = word.firstIndex(of: "=") else { throw CommandError(usage, command: name) }
             let key = String(word[..<eq])
             let listText = word[word.index(after: eq)...]
             var list: [NodeID] = []
@@ -120,11 +90,11 @@ extension Session {
             case "voters", "new": voters = list
             case "old": old = list
             case "learners": learners = list
-            default: throw UsageError(usage, command: name)
+            default: throw CommandError(usage, command: name)
             }
         }
-        guard let voters, !voters.isEmpty else { throw UsageError(usage, command: name) }
-        guard !learners.contains(where: { voters.contains($0) || old.contains($0) }) else { throw UsageError("a learner is not also a voter", command: name) }
+        guard let voters, !voters.isEmpty else { throw CommandError(usage, command: name) }
+        guard !learners.contains(where: { voters.contains($0) || old.contains($0) }) else { throw CommandError("a learner is not also a voter", command: name) }
         let want = Configuration(voters: voters, outgoingVoters: old, learners: learners)
         var failures: [String] = []
         for id in ids {
