@@ -27,7 +27,8 @@ extension Command: CustomStringConvertible {
         case .kv(let node): return node.map { [n($0)] } ?? []
         case .setlog(let id, let terms, let hardTerm):
             return [n(id)] + terms.map(String.init) + (hardTerm.map { ["term=\($0)"] } ?? [])
-        case .expect(let words), .logdump(let words): return words
+        case .expect(let expectation): return expectation.words
+        case .logdump(let words): return words
         case .set(let setting):
             switch setting {
             case .protocol(let which, let on): return [which.rawValue, onOff(on)]

@@ -125,9 +125,7 @@ struct CommandParser {
             guard args.count <= 1 else { throw fail("expected at most one node") }
             return .kv(try args.first.map { (w) throws(CommandError) in try node(w) })
         case "setlog": return try setlog()
-        case "expect":
-            guard !args.isEmpty else { throw fail("say what to expect") }
-            return .expect(args)
+        case "expect": return .expect(try expectation())
         case "violations": try noArguments(); return .violations
         case "set": return .set(try setting())
         case "disk": return .disk(try disk())

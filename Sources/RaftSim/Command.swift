@@ -57,8 +57,8 @@ public enum Command: Equatable, Sendable {
     case kv(NodeID?)
     /// `setlog NODE TERM… [term=T]`: lay down a crashed node's log.
     case setlog(NodeID, terms: [UInt64], hardTerm: UInt64?)
-    /// `expect FORM ARGS…`: an assertion, as its words (the REPL checks them against the cluster).
-    case expect([String])
+    /// `expect FORM ARGS…`: an assertion the REPL checks against the cluster.
+    case expect(Expectation)
     /// `violations`.
     case violations
     /// `set …`: change a setting.
@@ -184,6 +184,8 @@ public struct CommandError: Error, Equatable, Sendable {
         case noSuchNode(NodeID)
         /// A word that names no node of the cluster (`or all`: where `all` would do too).
         case notAClusterNode(String, orAll: Bool)
+        /// `expect progress` names no two nodes of the cluster (with the usage).
+        case notTwoClusterNodes(usage: String)
         /// Anything else, in words.
         case invalid(String)
     }
@@ -212,6 +214,7 @@ public struct CommandError: Error, Equatable, Sendable {
         case .notANodeName(let word): "'\(word)' is not a node name (n1…n\(nodeCount))"
         case .noSuchNode(let id): "no node n\(id): this cluster has n1…n\(nodeCount)"
         case .notAClusterNode(let word, let orAll): "'\(word)' is not a node of this cluster (n1…n\(nodeCount))" + (orAll ? " or all" : "")
+        case .notTwoClusterNodes(let usage): "name two nodes of this cluster (n1…n\(nodeCount)) — \(usage)"
         case .invalid(let message): message
         }
     }

@@ -319,7 +319,5 @@ public enum CommandTable {
     public static let setOptions = ["prevote", "checkquorum", "leader-noop", "unsafe", "sync", "local-reads", "crash-model", "compact-threshold", "election-ticks",
                                     "heartbeat-ticks", "on-violation", "color"]
     /// Forms of `expect`.
-    public static let expectForms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
-                                     "config", "snapshot", "up", "down", "exit", "invariants", "violation",
-                                     "refused", "known-leader", "transfer", "progress", "read"]
+    public static let expectForms = Expectation.forms
 }

@@ -4,6 +4,9 @@ import RaftSim
 import Testing
 @testable import RaftStepCLI
 
+/// `expect`'s assertions (Swift Testing has an `Expectation` too).
+typealias ReplExpectation = RaftSim.Expectation
+
 /// Issue 16 §1: one command model. Every command spells itself canonically and parses back to
 /// itself; the table behind help and completion names exactly the commands the parser knows.
 @Suite struct CommandModelTests {
@@ -71,6 +74,43 @@ import Testing
             return result
         }
 
+        mutating func nodesOrAll() -> ReplExpectation.Nodes { bool() ? .all : .node(node()) }
+        mutating func target() -> ReplExpectation.Target { below(3) == 0 ? .none : .nodes(nodesOrAll()) }
+        mutating func pairs() -> [ReplExpectation.KeyValue] {
+            (0..<(1 + below(3))).map { _ in ReplExpectation.KeyValue(key: "k\(below(9))", value: maybe { $0.word() }.flatMap { $0.contains("=") ? nil : $0 }) }
+        }
+
+        mutating func expectation() -> ReplExpectation {
+            switch below(20) {
+            case 0: return .leader(target())
+            case 1: return .role(nodesOrAll(), ["follower", "pre-candidate", "candidate", "leader", "down"][below(5)])
+            case 2: return .counter(ReplExpectation.Counter.allCases[below(3)], nodesOrAll(), UInt64(count(0...999)))
+            case 3: return .log(nodesOrAll(), (0..<below(5)).map { _ in UInt64(count(0...9)) })
+            case 4: return .kv(nodesOrAll(), pairs())
+            case 5: return .msgs(UInt64(count(0...99)))
+            case 6: return .voted(nodesOrAll(), target())
+            case 7: return .reads(nodesOrAll(), UInt64(count(0...9)))
+            case 8: return .up(nodesOrAll(), bool())
+            case 9: return .refused(command: ["crash", NodeName.of(node())], because: bool() ? [] : [word()])
+            case 10: return .knownLeader(nodesOrAll(), target())
+            case 11: return .transfer(nodesOrAll(), target())
+            case 12: return .progress(leader: node(), follower: node(), state: ["probe", "replicate", "snapshot"][below(3)],
+                                      match: maybe { UInt64($0.count(0...99)) }, next: maybe { UInt64($0.count(0...99)) })
+            case 13: return .read(context: UInt64(count(0...99)), pairs()[0], index: maybe { UInt64($0.count(0...99)) })
+            case 14:
+                let voters = distinctNodes()
+                let old = bool() ? [] : distinctNodes()
+                // A learner is not also a voter, old or new.
+                let learners = bool() ? [] : nodes(1...2).filter { !voters.contains($0) && !old.contains($0) }
+                return .config(nodesOrAll(), voters: voters, old: old, learners: learners)
+            case 15: return .snapshot(nodesOrAll(), index: nil, term: nil)
+            case 16: return .snapshot(nodesOrAll(), index: UInt64(count(1...999)), term: maybe { UInt64($0.count(0...99)) })
+            case 17: return .exit(Int32(count(0...3)))
+            case 18: return .invariantsHold
+            default: return .violation(["Leader", "Completeness"])
+            }
+        }
+
         /// One command; `kind` picks the case, so a loop over kinds reaches every one.
         mutating func command(kind: Int) -> Command {
             switch kind {
@@ -101,7 +141,7 @@ import Testing
             case 23: return .svg(path: path())
             case 24: return .kv(maybe { $0.node() })
             case 25: return .setlog(node(), terms: (0..<below(5)).map { _ in UInt64(count(0...99)) }, hardTerm: maybe { UInt64($0.count(0...99)) })
-            case 26: return .expect(text().split(separator: " ").map(String.init))
+            case 26: return .expect(expectation())
             case 27: return .violations
             case 28: return .set(setting())
             case 29: return .disk(disk())
