@@ -16,7 +16,7 @@ import RaftSim
 func touchesFiles(_ command: Command) -> Bool {
     switch command {
     case .save, .load, .disk, .logdump: return true
-    case .expect(let words): return words.first == "refused" && words.count > 1 && ["save", "load", "disk", "logdump"].contains(words[1])
+    case .expect(.refused(let words, _)): return (try? Command.parse(words: words)).map(touchesFiles) ?? false
     default: return false
     }
 }
