@@ -82,7 +82,7 @@ extension Session {
 
     /// `reset [nodes=N] [voters=K] [seed=S]`: a fresh cluster (voters: all unless given).
     func reset(nodes: Int?, voters: Int?, seed: UInt64?) throws(CommandError) -> Outcome {
-        if initialOptions.cluster.dataDirectory != nil { throw CommandError("reset needs simulated disks (not --data-dir)", command: "reset") }
+        try checkState(before: "reset")
         var options = initialOptions.cluster
         options.voterCount = voters
         if let nodes { options.nodeCount = nodes }

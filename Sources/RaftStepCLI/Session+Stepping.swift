@@ -44,8 +44,8 @@ extension Session {
 
     /// `next [N|all]`: runs the stepped script's next commands (one step for `undo`).
     func next(_ requested: Command.Count?) throws(CommandError) -> Outcome {
-        guard var script = steppedScript else { throw CommandError("no script is loaded for stepping (`load FILE step`)", command: "next") }
-        guard !script.isFinished else { throw CommandError("end of \(script.path): every command ran", command: "next") }
+        try checkState(before: "next")
+        guard var script = steppedScript else { preconditionFailure("checkState lets `next` through only with a script") }
         let count: Int
         switch requested {
         case nil: count = 1

@@ -96,6 +96,7 @@ public final class Session {
         }
         let outcome: Outcome
         do {
+            try checkState(before: words[0])
             outcome = try perform(try Command.parse(words: words, nodeCount: cluster.ids.count))
         } catch {
             return CommandResult(lines: [render(error)], status: .error)
@@ -112,6 +113,21 @@ public final class Session {
             final.lines.append(paint("!! \(fresh.count) invariant violation\(fresh.count == 1 ? "" : "s"): " + fresh.map(\.invariant).joined(separator: ", "), Style.red))
         }
         return final
+    }
+
+    /// What the session's state rules out whatever the arguments say: `next` without a script
+    /// to step through, `reset` on real disks. These are reported before the arguments' problems,
+    /// as the REPL always has.
+    func checkState(before name: String) throws(CommandError) {
+        switch name {
+        case "next":
+            guard let script = steppedScript else { throw CommandError("no script is loaded for stepping (`load FILE step`)", command: "next") }
+            guard !script.isFinished else { throw CommandError("end of \(script.path): every command ran", command: "next") }
+        case "reset":
+            if initialOptions.cluster.dataDirectory != nil { throw CommandError("reset needs simulated disks (not --data-dir)", command: "reset") }
+        default:
+            break
+        }
     }
 
     /// `error: MESSAGE — usage: USAGE`, naming this cluster's nodes.
