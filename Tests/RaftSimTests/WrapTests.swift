@@ -29,6 +29,15 @@ import Testing
         #expect(Wrap.lines(red, widthColumns: 80) == [red])
     }
 
+    @Test func aTableRowContinuesUnderItsTextAndKeepsItsColumns() {
+        let row = "  deliver    deliver the oldest message / these ids / all from FROM to TO / all to or from NODE / everything now in flight"
+        let lines = Wrap.lines(row, widthColumns: 80)
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines[0].hasPrefix("  deliver    deliver the oldest"), "the gap after the name stays: \(lines)")
+        #expect(lines[1].hasPrefix(String(repeating: " ", count: 13)) && lines[1].dropFirst(13).first != " ", "continues under the summary: \(lines)")
+        #expect(lines.allSatisfy { $0.count <= 80 })
+    }
+
     @Test func aWordLongerThanTheWidthStaysWhole() {
         let long = String(repeating: "y", count: 50)
         let lines = Wrap.lines("a b " + long + " c", widthColumns: 20)
