@@ -1,16 +1,25 @@
 // libFuzzer target: arbitrary bytes as REPL input. The text is split into lines (at most 64) and
 // each line goes through one `Session.execute` of a fresh 3-node cluster (seed 1), as typed at the
-// prompt: the tokenizer, every command's argument parsing, and the cluster operations behind them.
+// prompt: the tokenizer, `Command.parse`, every handler, and the cluster operations behind them.
+// Every line that parses must parse again, to the same command, from its canonical spelling.
 // The REPL promises that it never traps, and that a line it refuses gets exactly one `error: …`
 // line with the usage and changes neither the cluster nor the history; a broken promise traps
 // here so libFuzzer keeps the input.
 @testable import RaftStepCLI
 
+import RaftSim
+
 /// Commands that touch the real file system are not fed: `save` writes a file, `load` reads any
 /// path (a FIFO or /dev/zero would block or fill memory), `disk` writes and damages files, and
-/// `logdump` reads them and (`repair`) rewrites them. The in-suite fuzzer feeds `save`, `load`
-/// and `disk` without arguments (Tests/RaftSimTests/FuzzTests.swift).
-let fileCommands: Set<String> = ["save", "load", "disk", "logdump"]
+/// `logdump` reads them and (`repair`) rewrites them; nor is `expect refused` of one of them. The
+/// in-suite fuzzer feeds `save`, `load` and `disk` without arguments (Tests/RaftSimTests/FuzzTests.swift).
+func touchesFiles(_ command: Command) -> Bool {
+    switch command {
+    case .save, .load, .disk, .logdump: return true
+    case .expect(.refused(let words, _)): return (try? Command.parse(words: words)).map(touchesFiles) ?? false
+    default: return false
+    }
+}
 
 /// Every REPL command is bounded on its own (`tick` at 10000 rounds, `stabilize` at 10000000
 /// deliveries), but messages in flight pile up across commands (`tick` queues heartbeats or votes
@@ -26,14 +35,6 @@ let stabilizeCap = 1_000
 let duplicateCap = 1_000
 let maxLines = 64
 
-/// The line with its final count lowered to `cap`, when it is a number above it.
-func clamped(_ line: String, _ words: [String], to cap: Int) -> String {
-    guard words.count >= 2, let last = words.last, last.utf8.count <= 12,
-          last.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int(last), value > cap else { return line }
-    // Tokens hold no blank, `|` or leading comment `#`, so joining them tokenizes to the same words.
-    return (words.dropLast() + [String(cap)]).joined(separator: " ")
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCommand(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     let text = String(decoding: UnsafeRawBufferPointer(start: data, count: count), as: UTF8.self)
@@ -46,16 +47,23 @@ public func fuzzCommand(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
         guard fed < maxLines else { break }
         var line = String(raw)
-        let words = Session.tokenize(line)
-        if let first = words.first, fileCommands.contains(first) { continue }
-        switch words.first {
-        case "tick":
-            line = clamped(line, words, to: max(1, ticksLeft))
-            ticksLeft -= Int(Session.tokenize(line).last ?? "") ?? 1
-        case "stabilize" where words.count == 1 && session.cluster.inFlight.count > stabilizeCap: line = "stabilize \(stabilizeCap)"
-        case "stabilize": line = clamped(line, words, to: stabilizeCap)
-        case "duplicate" where session.cluster.inFlight.count >= duplicateCap: continue
-        default: break
+        let nodeCount = session.cluster.ids.count
+        // A line the language accepts is spelled back canonically, and that spelling is the same
+        // command; the line is fed as typed unless the harness bounds its work (then canonically).
+        if let command = try? Command.parse(line, nodeCount: nodeCount) {
+            let again = try? Command.parse(command.description, nodeCount: nodeCount)
+            precondition(again == command, "'\(line)' is spelled '\(command.description)', which parses to \(String(describing: again))")
+            if touchesFiles(command) { continue }
+            switch command {
+            case .tick(let nodes, let count):
+                let ticks = min(count ?? 1, max(1, ticksLeft))
+                if ticks != (count ?? 1) { line = Command.tick(nodes: nodes, count: ticks).description }
+                ticksLeft -= ticks
+            case .stabilize(nil) where session.cluster.inFlight.count > stabilizeCap: line = Command.stabilize(limit: stabilizeCap).description
+            case .stabilize(let limit?) where limit > stabilizeCap: line = Command.stabilize(limit: stabilizeCap).description
+            case .duplicate where session.cluster.inFlight.count >= duplicateCap: continue
+            default: break
+            }
         }
         fed += 1
         let before = session.cluster.fingerprint

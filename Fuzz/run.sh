@@ -40,7 +40,7 @@ if [[ " $TARGETS " == *" command "* ]]; then
   # Seeds: each command word of CommandTable.all, and each lesson's ```raftstep blocks 1…k (after a
   # reset to the lesson's cluster; the harness feeds the first 64 lines); a dictionary of the words.
   C=Fuzz/.out/command/corpus; mkdir -p "$C"
-  for w in $(sed -n 's/.*CommandInfo(name: "\([a-z]*\)".*/\1/p' Sources/RaftStepCLI/Commands.swift); do
+  for w in $(sed -n 's/.*CommandInfo(name: "\([a-z]*\)".*/\1/p' Sources/RaftSim/CommandTable.swift); do
     printf '%s\n' "$w" > "$C/seed-word-$w"
   done
   for f in lessons/*.md; do
@@ -50,7 +50,7 @@ if [[ " $TARGETS " == *" command "* ]]; then
       /^```/ && inside { inside = 0; printf "%s", buf > (out "-" n); close(out "-" n); next }
       inside { buf = buf $0 "\n" }' "$f"
   done
-  { for w in $(sed -n 's/.*CommandInfo(name: "\([a-z]*\)".*/\1/p' Sources/RaftStepCLI/Commands.swift) \
+  { for w in $(sed -n 's/.*CommandInfo(name: "\([a-z]*\)".*/\1/p' Sources/RaftSim/CommandTable.swift) \
         prevote checkquorum leader-noop unsafe sync compact-threshold election-ticks heartbeat-ticks on-violation color \
         leader role term commit applied kv msgs reads voted config snapshot up down exit invariants violation \
         all to from on off none ok learner follower candidate leader pre-candidate precandidate stop continue \

@@ -10,43 +10,28 @@ import RaftStorage
 /// them on purpose, without leaving the REPL (lesson 10). None of these change the cluster, so
 /// none is recorded for `undo` and `save`.
 extension Session {
-    func diskCommand(_ args: [String]) throws(UsageError) -> Outcome {
-        let name = "disk"
-        switch args.first {
-        case "export":
-            guard args.count == 3 else { throw UsageError("expected: disk export NODE DIR", command: name) }
-            guard let id = NodeName.parse(args[1]), id >= 1, id <= UInt64(cluster.ids.count) else {
-                throw UsageError("'\(args[1])' is not a node of this cluster (n1…n\(cluster.ids.count))", command: name)
+    func diskCommand(_ disk: Command.Disk) throws(CommandError) -> Outcome {
+        switch disk {
+        case .export(let id, let directory):
+            if let data = cluster.options.dataDirectory, DiskTools.isInside(directory, data) {
+                throw CommandError("\(directory) is inside the cluster's data directory \(data); export somewhere else", command: "disk")
             }
-            if let data = cluster.options.dataDirectory, DiskTools.isInside(args[2], data) {
-                throw UsageError("\(args[2]) is inside the cluster's data directory \(data); export somewhere else", command: name)
-            }
-            var lines = try DiskTools.clearForExport(args[2])
+            var lines = try DiskTools.clearForExport(directory)
             do {
-                lines += try cluster.exportDisk(id, to: args[2])
+                lines += try cluster.exportDisk(id, to: directory)
             } catch {
-                throw UsageError("\(error)", command: name)
+                throw CommandError("\(error)", command: "disk")
             }
             return Outcome(lines: lines)
-        case "tear":
-            guard args.count == 3, let bytes = Int64(args[2]), bytes > 0 else {
-                throw UsageError("expected: disk tear DIR BYTES (a positive number of bytes)", command: name)
-            }
-            return Outcome(lines: try DiskTools.tear(directory: args[1], bytes: bytes))
-        case "flip":
-            guard args.count == 4 || args.count == 5 else { throw UsageError("expected: disk flip DIR FILE OFFSET [BIT]", command: name) }
-            guard let offset = Int64(args[3]), offset >= 0 else { throw UsageError("OFFSET must be a byte offset, not '\(args[3])'", command: name) }
-            let bit = args.count == 5 ? Int(args[4]) : 0
-            guard let bit, (0...7).contains(bit) else { throw UsageError("BIT must be 0…7, not '\(args[4])'", command: name) }
-            return Outcome(lines: try DiskTools.flip(directory: args[1], file: args[2], offset: offset, bit: bit))
-        default:
-            throw UsageError("expected: disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]", command: name)
+        case .tear(let directory, let bytes):
+            return Outcome(lines: try DiskTools.tear(directory: directory, bytes: bytes))
+        case .flip(let directory, let file, let offset, let bit):
+            return Outcome(lines: try DiskTools.flip(directory: directory, file: file, offset: offset, bit: bit ?? 0))
         }
     }
 
     /// `logdump SUBCOMMAND ARGS…`: the logdump program, in process. `expect exit N` checks its exit code.
-    func logdumpCommand(_ args: [String]) throws(UsageError) -> Outcome {
-        guard !args.isEmpty else { throw UsageError("name a subcommand: dump, verify, repair, stats, hardstate or diff", command: "logdump") }
+    func logdumpCommand(_ args: [String]) -> Outcome {
         let result = LogdumpInProcess.run(args)
         lastLogdumpExit = result.exitCode
         return Outcome(lines: result.lines + ["[logdump exit \(result.exitCode)]"])
@@ -84,66 +69,66 @@ enum DiskTools {
 
     /// Makes `directory` ready for an export: an earlier export (data files and logdump backups)
     /// is removed so the new one is exactly the node's disk; anything else there is refused.
-    static func clearForExport(_ directory: String) throws(Session.UsageError) -> [String] {
+    static func clearForExport(_ directory: String) throws(CommandError) -> [String] {
         guard fileSystem.fileExists(atPath: directory) else { return [] }
-        guard fileSystem.isDirectory(atPath: directory) else { throw Session.UsageError("\(directory) is a file, not a directory", command: "disk") }
+        guard fileSystem.isDirectory(atPath: directory) else { throw CommandError("\(directory) is a file, not a directory", command: "disk") }
         let names: [String]
-        do { names = try fileSystem.contentsOfDirectory(atPath: directory) } catch { throw Session.UsageError("\(error)", command: "disk") }
+        do { names = try fileSystem.contentsOfDirectory(atPath: directory) } catch { throw CommandError("\(error)", command: "disk") }
         let backups = names.filter { $0.hasPrefix("logdump-backup-") && fileSystem.isDirectory(atPath: Path.join(directory, $0)) }
         let others = names.filter { !isDataFile($0) && !backups.contains($0) }
         guard others.isEmpty else {
-            throw Session.UsageError("\(directory) holds other files (\(others.prefix(3).joined(separator: ", "))); name a new or empty directory", command: "disk")
+            throw CommandError("\(directory) holds other files (\(others.prefix(3).joined(separator: ", "))); name a new or empty directory", command: "disk")
         }
         guard !names.isEmpty else { return [] }
         do {
             for backup in backups {
                 let path = Path.join(directory, backup)
                 for name in try fileSystem.contentsOfDirectory(atPath: path) { try fileSystem.removeFile(atPath: Path.join(path, name)) }
-                guard rmdir(path) == 0 else { throw Session.UsageError("cannot remove \(path): \(String(cString: strerror(errno)))", command: "disk") }
+                guard rmdir(path) == 0 else { throw CommandError("cannot remove \(path): \(String(cString: strerror(errno)))", command: "disk") }
             }
             for name in names where isDataFile(name) { try fileSystem.removeFile(atPath: Path.join(directory, name)) }
-        } catch let error as Session.UsageError {
+        } catch let error as CommandError {
             throw error
         } catch {
-            throw Session.UsageError("\(error)", command: "disk")
+            throw CommandError("\(error)", command: "disk")
         }
         return ["(replacing the earlier export in \(directory))"]
     }
 
     /// Cuts `bytes` off the end of the directory's last segment, as a crash in the middle of an
     /// append would.
-    static func tear(directory: String, bytes: Int64) throws(Session.UsageError) -> [String] {
+    static func tear(directory: String, bytes: Int64) throws(CommandError) -> [String] {
         do {
             let segments = try fileSystem.contentsOfDirectory(atPath: directory)
                 .compactMap { name in StorageFormat.segmentSequence(fileName: name).map { (name, $0) } }
             guard let last = segments.max(by: { $0.1 < $1.1 }) else {
-                throw Session.UsageError("\(directory) holds no log-*.seg segment", command: "disk")
+                throw CommandError("\(directory) holds no log-*.seg segment", command: "disk")
             }
             let path = Path.join(directory, last.0)
             let size = try fileSystem.fileSize(atPath: path)
-            guard bytes < size else { throw Session.UsageError("\(last.0) holds only \(size) bytes", command: "disk") }
+            guard bytes < size else { throw CommandError("\(last.0) holds only \(size) bytes", command: "disk") }
             let file = try fileSystem.openFile(atPath: path, create: false)
             defer { file.close() }
             try file.truncate(to: size - bytes)
             try file.sync()
             return ["\(last.0): cut from \(size) to \(size - bytes) bytes (the last \(bytes) never reached the disk)"]
-        } catch let error as Session.UsageError {
+        } catch let error as CommandError {
             throw error
         } catch {
-            throw Session.UsageError("\(error)", command: "disk")
+            throw CommandError("\(error)", command: "disk")
         }
     }
 
     /// Flips one bit of one byte of a file in the directory.
-    static func flip(directory: String, file name: String, offset: Int64, bit: Int) throws(Session.UsageError) -> [String] {
-        guard !name.contains("/") else { throw Session.UsageError("name a file inside \(directory), not a path", command: "disk") }
+    static func flip(directory: String, file name: String, offset: Int64, bit: Int) throws(CommandError) -> [String] {
+        guard !name.contains("/") else { throw CommandError("name a file inside \(directory), not a path", command: "disk") }
         let path = Path.join(directory, name)
         do {
             guard fileSystem.fileExists(atPath: path), !fileSystem.isDirectory(atPath: path) else {
-                throw Session.UsageError("\(path): no such file", command: "disk")
+                throw CommandError("\(path): no such file", command: "disk")
             }
             let size = try fileSystem.fileSize(atPath: path)
-            guard offset < size else { throw Session.UsageError("\(name) holds only \(size) bytes", command: "disk") }
+            guard offset < size else { throw CommandError("\(name) holds only \(size) bytes", command: "disk") }
             let file = try fileSystem.openFile(atPath: path, create: false)
             defer { file.close() }
             let before = try file.read(count: 1, at: offset)[0]
@@ -151,10 +136,10 @@ enum DiskTools {
             try file.write([after], at: offset)
             try file.sync()
             return ["\(name) at offset \(offset): bit \(bit) flipped, byte 0x\(hex(before)) → 0x\(hex(after))"]
-        } catch let error as Session.UsageError {
+        } catch let error as CommandError {
             throw error
         } catch {
-            throw Session.UsageError("\(error)", command: "disk")
+            throw CommandError("\(error)", command: "disk")
         }
     }
 

@@ -3,70 +3,58 @@ import RaftSim
 
 /// `expect …`: assertions used by lessons and scripts.
 extension Session {
-    func expect(_ args: [String]) throws(UsageError) -> Outcome {
-        let name = "expect"
-        guard let form = args.first else { throw UsageError("say what to expect", command: name) }
-        let rest = Array(args.dropFirst())
+    /// The nodes `NODE|all` names now: `all` is every node that is up (none up is an error).
+    func expectedNodes(_ nodes: Expectation.Nodes) throws(CommandError) -> [NodeID] {
+        switch nodes {
+        case .node(let id): return [id]
+        case .all:
+            let up = cluster.upNodes
+            if up.isEmpty { throw CommandError("every node is down, so 'all' names nobody", command: "expect") }
+            return up
+        }
+    }
 
-        func nodes(_ word: String?) throws(UsageError) -> [NodeID] {
-            guard let word else { throw UsageError("name a node or all", command: name) }
-            if word == "all" {
-                let up = cluster.upNodes
-                if up.isEmpty { throw UsageError("every node is down, so 'all' names nobody", command: name) }
-                return up
-            }
-            guard let id = NodeName.parse(word), id <= UInt64(cluster.ids.count) else {
-                throw UsageError("'\(word)' is not a node of this cluster (n1…n\(cluster.ids.count)) or all", command: name)
-            }
-            return [id]
+    /// The node `NODE|all|none` names (`all`: the first node up; nil for none).
+    func expectedTarget(_ target: Expectation.Target) throws(CommandError) -> NodeID? {
+        switch target {
+        case .none: return nil
+        case .nodes(let nodes): return try expectedNodes(nodes).first
         }
-        func value(_ word: String?) throws(UsageError) -> UInt64 {
-            guard let word, word.count <= 20, let v = UInt64(word) else { throw UsageError("expected a number\(word.map { ", not '\($0)'" } ?? "")", command: name) }
-            return v
-        }
+    }
+
+    /// `expect …`: checks the expectation; the outcome is `ok: …` or one `expect failed: …` line per failure.
+    func expect(_ expectation: Expectation) throws(CommandError) -> Outcome {
         func upNode(_ id: NodeID) -> RaftNode? { cluster.node(id) }
         var failures: [String] = []
         var summary = ""
 
-        switch form {
-        case "leader":
-            guard rest.count == 1 else { throw UsageError("expected: expect leader NODE|none", command: name) }
-            let want: NodeID? = rest[0] == "none" ? nil : try nodes(rest[0]).first
+        switch expectation {
+        case .leader(let target):
+            let want = try expectedTarget(target)
             let have = cluster.leader
             if have != want { failures.append("leader is \(have.map { "n\($0)" } ?? "none"), expected \(want.map { "n\($0)" } ?? "none")") }
             summary = "leader is \(want.map { "n\($0)" } ?? "none")"
-        case "role":
-            guard rest.count == 2 else { throw UsageError("expected: expect role NODE ROLE", command: name) }
-            let ids = try nodes(rest[0])
-            let wanted = rest[1] == "precandidate" ? "pre-candidate" : rest[1]
-            guard Role(rawValue: wanted) != nil || wanted == "down" else {
-                throw UsageError("'\(rest[1])' is not a role (follower, pre-candidate, candidate, leader, down)", command: name)
-            }
-            for id in ids {
+        case .role(let nodes, let wanted):
+            for id in try expectedNodes(nodes) {
                 let have = upNode(id).map { $0.role.rawValue } ?? "down"
                 if have != wanted { failures.append("n\(id) is \(have), expected \(wanted)") }
             }
-            summary = "\(rest[0]) is \(wanted)"
-        case "term", "commit", "applied":
-            guard rest.count == 2 else { throw UsageError("expected: expect \(form) NODE|all N", command: name) }
-            let ids = try nodes(rest[0])
-            let want = try value(rest[1])
-            for id in ids {
+            summary = "\(nodes) is \(wanted)"
+        case .counter(let counter, let nodes, let want):
+            let form = counter.rawValue
+            for id in try expectedNodes(nodes) {
                 guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
                 let have: UInt64
-                switch form {
-                case "term": have = node.term
-                case "commit": have = node.commitIndex
-                default: have = cluster.store(id).lastApplied
+                switch counter {
+                case .term: have = node.term
+                case .commit: have = node.commitIndex
+                case .applied: have = cluster.store(id).lastApplied
                 }
                 if have != want { failures.append("\(form) of n\(id) is \(have), expected \(want)") }
             }
-            summary = "\(form) of \(rest[0]) is \(want)"
-        case "log":
-            let ids = try nodes(rest.first)
-            var want: [UInt64] = []
-            for word in rest.dropFirst() { want.append(try value(word)) }
-            for id in ids {
+            summary = "\(form) of \(nodes) is \(want)"
+        case .log(let nodes, let want):
+            for id in try expectedNodes(nodes) {
                 guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
                 // Entries compacted into a snapshot (before its last index) match any term.
                 let compacted = Int(node.firstIndex) - 1 - (node.latestSnapshot == nil ? 0 : 1)
@@ -77,97 +65,78 @@ extension Session {
                     failures.append("log of n\(id) has terms [\(shown.joined(separator: " "))], expected [\(want.map(String.init).joined(separator: " "))]" + firstDifference(have, want, compacted: compacted))
                 }
             }
-            summary = "log of \(rest[0]) has terms [\(want.map(String.init).joined(separator: " "))]"
-        case "kv":
-            let ids = try nodes(rest.first)
-            guard rest.count >= 2 else { throw UsageError("expected: expect kv NODE|all KEY=VALUE… (KEY= for absent)", command: name) }
-            var pairs: [(String, String?)] = []
-            for word in rest.dropFirst() {
-                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else { throw UsageError("'\(word)' is not KEY=VALUE", command: name) }
-                let v = String(word[word.index(after: eq)...])
-                pairs.append((String(word[..<eq]), v.isEmpty ? nil : v))
-            }
-            for id in ids {
+            summary = "log of \(nodes) has terms [\(want.map(String.init).joined(separator: " "))]"
+        case .kv(let nodes, let pairs):
+            for id in try expectedNodes(nodes) {
                 guard upNode(id) != nil else { failures.append("n\(id) is down"); continue }
                 let store = cluster.store(id)
-                for (key, want) in pairs where store.values[key] != want {
-                    failures.append("n\(id) has \(key)=\(store.values[key] ?? "(absent)"), expected \(key)=\(want ?? "(absent)")")
+                for pair in pairs where store.values[pair.key] != pair.value {
+                    failures.append("n\(id) has \(pair.key)=\(store.values[pair.key] ?? "(absent)"), expected \(pair.key)=\(pair.value ?? "(absent)")")
                 }
             }
-            summary = "kv of \(rest[0]): \(rest.dropFirst().joined(separator: " "))"
-        case "msgs":
-            guard rest.count == 1 else { throw UsageError("expected: expect msgs N", command: name) }
-            let want = try value(rest[0])
+            summary = "kv of \(nodes): \(pairs.map(\.description).joined(separator: " "))"
+        case .msgs(let want):
             if UInt64(cluster.inFlight.count) != want { failures.append("\(cluster.inFlight.count) message\(cluster.inFlight.count == 1 ? " is" : "s are") in flight, expected \(want)") }
             summary = "\(want) in flight"
-        case "voted":
-            guard rest.count == 2 else { throw UsageError("expected: expect voted NODE NODE|none", command: name) }
-            let ids = try nodes(rest[0])
-            let want: NodeID = rest[1] == "none" ? .none : try nodes(rest[1]).first!
+        case .voted(let nodes, let target):
+            let ids = try expectedNodes(nodes)
+            let want: NodeID = try expectedTarget(target) ?? .none
             for id in ids {
                 guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
                 if node.vote != want { failures.append("n\(id) voted for \(node.vote == .none ? "nobody" : "n\(node.vote)") in term \(node.term), expected \(want == .none ? "nobody" : "n\(want)")") }
             }
-            summary = "\(rest[0]) voted for \(rest[1])"
-        case "reads":
-            guard rest.count == 2 else { throw UsageError("expected: expect reads NODE N (reads started there and not yet answered)", command: name) }
-            let ids = try nodes(rest[0])
-            let want = try value(rest[1])
-            for id in ids {
+            summary = "\(nodes) voted for \(target)"
+        case .reads(let nodes, let want):
+            for id in try expectedNodes(nodes) {
                 let have = cluster.pendingReads(on: id).count
                 if UInt64(have) != want { failures.append("n\(id) has \(have) pending read\(have == 1 ? "" : "s"), expected \(want)") }
             }
-            summary = "\(rest[0]) has \(want) pending read\(want == 1 ? "" : "s")"
-        case "up", "down":
-            guard rest.count == 1 else { throw UsageError("expected: expect \(form) NODE", command: name) }
-            for id in try nodes(rest[0]) where cluster.isUp(id) != (form == "up") {
+            summary = "\(nodes) has \(want) pending read\(want == 1 ? "" : "s")"
+        case .up(let nodes, let up):
+            for id in try expectedNodes(nodes) where cluster.isUp(id) != up {
                 failures.append("n\(id) is \(cluster.isUp(id) ? "up" : "down")")
             }
-            summary = "\(rest[0]) is \(form)"
-        case "refused":
-            return try expectRefused(rest)
-        case "known-leader", "transfer":
-            guard rest.count == 2 else { throw UsageError("expected: expect \(form) NODE|all NODE|none", command: name) }
-            let ids = try nodes(rest[0])
-            let want: NodeID = rest[1] == "none" ? .none : try nodes(rest[1]).first!
+            summary = "\(nodes) is \(up ? "up" : "down")"
+        case .refused(let command, let reason):
+            return expectRefused(command, because: reason)
+        case .knownLeader(let nodes, let target), .transfer(let nodes, let target):
+            let isTransfer = if case .transfer = expectation { true } else { false }
+            let ids = try expectedNodes(nodes)
+            let want: NodeID = try expectedTarget(target) ?? .none
             func show(_ id: NodeID) -> String { id == .none ? "none" : "n\(id)" }
             for id in ids {
                 guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
-                let have = form == "transfer" ? node.transferTarget : node.leader
-                let what = form == "transfer" ? "n\(id)'s transfer target" : "the leader n\(id) knows"
+                let have = isTransfer ? node.transferTarget : node.leader
+                let what = isTransfer ? "n\(id)'s transfer target" : "the leader n\(id) knows"
                 if have != want { failures.append("\(what) is \(show(have)), expected \(show(want))") }
             }
-            summary = form == "transfer" ? "\(rest[0]) transfers to \(rest[1])" : "\(rest[0]) knows leader \(rest[1])"
-        case "progress":
-            return try expectProgress(rest)
-        case "read":
-            return try expectRead(rest)
-        case "config":
-            return try expectConfig(rest)
-        case "snapshot":
-            return try expectSnapshot(rest)
-        case "exit":
-            guard rest.count == 1, let want = Int32(rest[0]) else { throw UsageError("expected: expect exit N (the exit code of the last logdump command)", command: name) }
+            summary = isTransfer ? "\(nodes) transfers to \(target)" : "\(nodes) knows leader \(target)"
+        case .progress(let leader, let follower, let state, let match, let next):
+            return expectProgress(leader: leader, follower: follower, state: state, match: match, next: next,
+                                  shown: expectation.words.dropFirst(3).joined(separator: " "))
+        case .read(let context, let pair, let index):
+            return expectRead(context: context, pair, index: index, shown: expectation.words.dropFirst(2).joined(separator: " "))
+        case .config(let nodes, let voters, let old, let learners):
+            return try expectConfig(nodes, voters: voters, old: old, learners: learners)
+        case .snapshot(let nodes, let index, let term):
+            return try expectSnapshot(nodes, index: index, term: term)
+        case .exit(let want):
             if let have = lastLogdumpExit {
                 if have != want { failures.append("the last logdump command exited \(have), expected \(want)") }
             } else {
                 failures.append("no logdump command has run yet")
             }
             summary = "logdump exit \(want)"
-        case "invariants":
-            guard rest == ["ok"] else { throw UsageError("expected: expect invariants ok", command: name) }
+        case .invariantsHold:
             for violation in cluster.violations { failures.append("\(violation)") }
             summary = "invariants hold"
-        case "violation":
-            guard !rest.isEmpty else { throw UsageError("expected: expect violation NAME… (e.g. Leader Completeness)", command: name) }
-            let wanted = rest.joined(separator: " ").lowercased().replacingDashes()
+        case .violation(let name):
+            let wanted = name.joined(separator: " ").lowercased().replacingDashes()
             if !cluster.violations.contains(where: { $0.invariant.lowercased().replacingDashes() == wanted }) {
                 let seen = cluster.violations.map(\.invariant)
-                failures.append("no \(rest.joined(separator: " ")) violation was found" + (seen.isEmpty ? " (none at all)" : " (found: \(seen.joined(separator: ", ")))"))
+                failures.append("no \(name.joined(separator: " ")) violation was found" + (seen.isEmpty ? " (none at all)" : " (found: \(seen.joined(separator: ", ")))"))
             }
-            summary = "\(rest.joined(separator: " ")) was violated"
-        default:
-            throw UsageError("unknown expectation '\(form)' (\(CommandTable.expectForms.joined(separator: ", ")))", command: name)
+            summary = "\(name.joined(separator: " ")) was violated"
         }
         if failures.isEmpty { return Outcome(lines: ["ok: \(summary)"]) }
         return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
@@ -175,14 +144,7 @@ extension Session {
 
     /// `expect refused COMMAND… [because WORD…]`: the command is refused (it fails with an error
     /// and changes nothing); with `because`, every word after it appears in the error, in any case.
-    func expectRefused(_ rest: [String]) throws(UsageError) -> Outcome {
-        let usage = "expected: expect refused COMMAND… [because WORD…]"
-        let cut = rest.lastIndex(of: "because")
-        let command = Array(rest[..<(cut ?? rest.endIndex)])
-        let reason = cut.map { Array(rest[rest.index(after: $0)...]) } ?? []
-        guard let verb = command.first else { throw UsageError("name the command that should be refused — \(usage)", command: "expect") }
-        guard verb != "expect", CommandTable.info(verb) != nil else { throw UsageError("'\(verb)' is not a command that can be refused — \(usage)", command: "expect") }
-        if cut != nil && reason.isEmpty { throw UsageError("say the reason after 'because' — \(usage)", command: "expect") }
+    func expectRefused(_ command: [String], because reason: [String]) -> Outcome {
         let result = execute(command.joined(separator: " "))
         let shown = command.joined(separator: " ")
         guard result.status == .error else {
@@ -200,52 +162,28 @@ extension Session {
 
     /// `expect progress LEADER FOLLOWER probe|replicate|snapshot [match=N] [next=N]`: the leader's
     /// view of a follower's log.
-    func expectProgress(_ rest: [String]) throws(UsageError) -> Outcome {
-        let usage = "expected: expect progress LEADER FOLLOWER probe|replicate|snapshot [match=N] [next=N]"
-        guard rest.count >= 3, rest.count <= 5 else { throw UsageError(usage, command: "expect") }
-        guard let leader = NodeName.parse(rest[0]), leader <= UInt64(cluster.ids.count),
-              let follower = NodeName.parse(rest[1]), follower <= UInt64(cluster.ids.count) else {
-            throw UsageError("name two nodes of this cluster (n1…n\(cluster.ids.count)) — \(usage)", command: "expect")
-        }
-        guard ["probe", "replicate", "snapshot"].contains(rest[2]) else { throw UsageError("'\(rest[2])' is not a progress state (probe, replicate, snapshot)", command: "expect") }
-        var want: [String: UInt64] = [:]
-        for word in rest.dropFirst(3) {
-            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, ["match", "next"].contains(parts[0]), parts[1].count <= 20, let v = UInt64(parts[1]) else {
-                throw UsageError("'\(word)' is not match=N or next=N — \(usage)", command: "expect")
-            }
-            want[parts[0]] = v
-        }
+    func expectProgress(leader: NodeID, follower: NodeID, state wanted: String, match: UInt64?, next: UInt64?, shown: String) -> Outcome {
         var failures: [String] = []
         if let node = cluster.node(leader), node.role == .leader {
             if let p = node.followerProgress.first(where: { $0.id == follower }) {
                 let state = p.state.hasPrefix("snapshot") ? "snapshot" : p.state
-                if state != rest[2] { failures.append("n\(leader) has n\(follower) in \(p.state), expected \(rest[2])") }
-                if let m = want["match"], m != p.match { failures.append("n\(leader) has match \(p.match) for n\(follower), expected \(m)") }
-                if let n = want["next"], n != p.next { failures.append("n\(leader) has next \(p.next) for n\(follower), expected \(n)") }
+                if state != wanted { failures.append("n\(leader) has n\(follower) in \(p.state), expected \(wanted)") }
+                if let m = match, m != p.match { failures.append("n\(leader) has match \(p.match) for n\(follower), expected \(m)") }
+                if let n = next, n != p.next { failures.append("n\(leader) has next \(p.next) for n\(follower), expected \(n)") }
             } else {
                 failures.append("n\(leader) tracks no progress for n\(follower) (not a member of its configuration)")
             }
         } else {
             failures.append("n\(leader) is \(cluster.node(leader).map { $0.role.rawValue } ?? "down"), not leader")
         }
-        if failures.isEmpty { return Outcome(lines: ["ok: n\(leader) has n\(follower) in \(rest.dropFirst(2).joined(separator: " "))"]) }
+        if failures.isEmpty { return Outcome(lines: ["ok: n\(leader) has n\(follower) in \(shown)"]) }
         return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
     }
 
     /// `expect read N KEY=VALUE|KEY= [index=I]`: read N was answered with this value (KEY= for
     /// absent), and confirmed at read index I.
-    func expectRead(_ rest: [String]) throws(UsageError) -> Outcome {
-        let usage = "expected: expect read N KEY=VALUE|KEY= [index=I]"
-        guard rest.count == 2 || rest.count == 3, rest[0].count <= 20, let context = UInt64(rest[0]) else { throw UsageError(usage, command: "expect") }
-        guard let eq = rest[1].firstIndex(of: "="), eq != rest[1].startIndex else { throw UsageError("'\(rest[1])' is not KEY=VALUE — \(usage)", command: "expect") }
-        let key = String(rest[1][..<eq])
-        let value = String(rest[1][rest[1].index(after: eq)...])
-        var wantIndex: UInt64?
-        if rest.count == 3 {
-            guard rest[2].hasPrefix("index="), rest[2].count <= 26, let v = UInt64(rest[2].dropFirst(6)) else { throw UsageError("'\(rest[2])' is not index=N — \(usage)", command: "expect") }
-            wantIndex = v
-        }
+    func expectRead(context: UInt64, _ pair: Expectation.KeyValue, index wantIndex: UInt64?, shown: String) -> Outcome {
+        let (key, value) = (pair.key, pair.value ?? "")
         var failures: [String] = []
         if let served = cluster.servedReads.first(where: { $0.context == context }) {
             if served.key != key { failures.append("read \(context) was of \(served.key), not \(key)") }
@@ -257,7 +195,7 @@ extension Session {
             let have = cluster.readIndexes[context]
             if have != wantIndex { failures.append("read \(context) was confirmed at \(have.map { "read index \($0)" } ?? "no read index"), expected \(wantIndex)") }
         }
-        if failures.isEmpty { return Outcome(lines: ["ok: read \(context) answered \(rest.dropFirst().joined(separator: " "))"]) }
+        if failures.isEmpty { return Outcome(lines: ["ok: read \(context) answered \(shown)"]) }
         return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
     }
 

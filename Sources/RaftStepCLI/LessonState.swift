@@ -102,7 +102,10 @@ struct LessonState {
     mutating func execute(_ line: String, write: (String) -> Void) {
         let historyBefore = session.history
         let result = session.execute(line)
-        result.lines.forEach(write)
+        for output in result.lines {
+            // At a terminal (the display has a width), long lines are cut between words.
+            if let width = markdown.widthColumns { Wrap.lines(output, widthColumns: width).forEach(write) } else { write(output) }
+        }
         if result.status == .quit || isFinished { return }
         let isNextSuggestion = typed < step.commands.count
             && Session.normalized(Session.tokenize(line)) == Session.normalized(Session.tokenize(step.commands[typed]))

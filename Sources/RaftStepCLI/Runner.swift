@@ -86,7 +86,10 @@ public enum Runner {
             // Pictures fit the terminal as it is now (it may have been resized).
             if let columns = LessonRunner.terminalColumns() { session.width = columns }
             let result = session.execute(line)
-            for output in result.lines { print(output) }
+            for output in result.lines {
+                // At a terminal, long lines are cut between words (the terminal would cut mid-word).
+                for piece in interactive ? Wrap.lines(output, widthColumns: session.width) : [output] { print(piece) }
+            }
             if result.status == .error || result.status == .expectationFailed { sawError = true }
             if result.status == .quit { break }
         }

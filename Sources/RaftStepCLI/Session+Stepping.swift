@@ -1,3 +1,5 @@
+import RaftSim
+
 /// Stepping through a script one command at a time (`load FILE step`, then `next`), so that a
 /// learner can watch a saved session or an explorer failure unfold and `undo` any one step.
 struct SteppedScript {
@@ -19,18 +21,19 @@ struct SteppedScript {
 }
 
 extension Session {
-    func loadStepped(_ path: String) throws(UsageError) -> Outcome {
+    /// `load FILE step`: reads a script without running it.
+    func loadStepped(_ path: String) throws(CommandError) -> Outcome {
         let text: String
         switch FileIO.read(path) {
         case .success(let t): text = t
-        case .failure(let e): throw UsageError(e.message, command: "load")
+        case .failure(let e): throw CommandError(e.message, command: "load")
         }
         var commands: [(line: Int, text: String)] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let command = String(line).trimmingTrailingSpaces()
             if !Session.tokenize(command).isEmpty { commands.append((number + 1, command)) }
         }
-        guard !commands.isEmpty else { throw UsageError("\(path) has no command", command: "load") }
+        guard !commands.isEmpty else { throw CommandError("\(path) has no command", command: "load") }
         steppedScript = SteppedScript(path: path, commands: commands)
         return Outcome(lines: [
             "loaded \(commands.count) command\(commands.count == 1 ? "" : "s") from \(path) without running them;",
@@ -39,18 +42,15 @@ extension Session {
         ])
     }
 
-    func next(_ args: [String]) throws(UsageError) -> Outcome {
-        guard var script = steppedScript else { throw UsageError("no script is loaded for stepping (`load FILE step`)", command: "next") }
-        guard !script.isFinished else { throw UsageError("end of \(script.path): every command ran", command: "next") }
-        var count = 1
-        if let word = args.first {
-            guard args.count == 1 else { throw UsageError("expected at most a count or all", command: "next") }
-            if word == "all" {
-                count = script.commands.count - script.cursor
-            } else {
-                guard let value = Int(word), value >= 1, value <= 100_000 else { throw UsageError("'\(word)' is not a count", command: "next") }
-                count = value
-            }
+    /// `next [N|all]`: runs the stepped script's next commands (one step for `undo`).
+    func next(_ requested: Command.Count?) throws(CommandError) -> Outcome {
+        try checkState(before: "next")
+        guard var script = steppedScript else { preconditionFailure("checkState lets `next` through only with a script") }
+        let count: Int
+        switch requested {
+        case nil: count = 1
+        case .all: count = script.commands.count - script.cursor
+        case .count(let value): count = value
         }
         // The commands run as part of this `next`: together they are one step for `undo`.
         loadDepth += 1

@@ -39,15 +39,15 @@ public final class Session {
     /// The options the session started with.
     public let initialOptions: SessionOptions
     /// The cluster.
-    public private(set) var cluster: Cluster
+    public internal(set) var cluster: Cluster
     /// Colour output.
     public var color: Bool
     /// The terminal's width in columns: the log grid and the ladder fit in it.
     public var width = 80
     /// Whether a violation stops a script (`set on-violation stop|continue`).
-    public private(set) var stopsOnViolation = true
+    public internal(set) var stopsOnViolation = true
     /// Commands that changed the state, in order (what `undo` replays and `save` writes).
-    public private(set) var history: [String] = []
+    public internal(set) var history: [String] = []
     /// How many lines of `history` each top-level command added (a `load` adds many; `undo`
     /// takes back one group).
     var historyGroups: [Int] = []
@@ -82,9 +82,8 @@ public final class Session {
 
     /// Runs one line and says what happened.
     public func execute(_ line: String) -> CommandResult {
-        let words = Session.tokenize(line)
-        guard let name = words.first else { return CommandResult(lines: [], status: .ok) }
-        let args = Array(words.dropFirst())
+        let words = Command.tokenize(line)
+        guard !words.isEmpty else { return CommandResult(lines: [], status: .ok) }
         let violationsBefore = cluster.violations.count
         let historyBefore = history.count
         let groupsBefore = historyGroups.count
@@ -95,18 +94,16 @@ public final class Session {
                 cursorBeforeGroup.append(cursorBefore)
             }
         }
-        var recorded = false
-        let result: CommandResult
+        let outcome: Outcome
         do {
-            let outcome = try run(name, args, line: line)
-            recorded = outcome.mutates
-            result = CommandResult(lines: outcome.lines, status: outcome.status)
+            try checkState(before: words[0])
+            outcome = try perform(try Command.parse(words: words, nodeCount: cluster.ids.count))
         } catch {
-            let usage = CommandTable.info(error.command ?? name)?.usage
-            return CommandResult(lines: ["error: \(error.message)" + (usage.map { " — usage: \($0)" } ?? "")], status: .error)
+            return CommandResult(lines: [render(error)], status: .error)
         }
-        if recorded { history.append(Session.normalized(words)) }
-        var final = result
+        // What `undo` replays and `save` writes is the line as typed (its words), not the canonical spelling.
+        if outcome.mutates { history.append(Session.normalized(words)) }
+        var final = CommandResult(lines: outcome.lines, status: outcome.status)
         if color {
             final.lines = final.lines.map { $0.hasPrefix("  !!") ? paint($0, Style.red) : $0 }
         }
@@ -118,439 +115,91 @@ public final class Session {
         return final
     }
 
+    /// What the session's state rules out whatever the arguments say: `next` without a script
+    /// to step through, `reset` on real disks. These are reported before the arguments' problems,
+    /// as the REPL always has.
+    func checkState(before name: String) throws(CommandError) {
+        switch name {
+        case "next":
+            guard let script = steppedScript else { throw CommandError("no script is loaded for stepping (`load FILE step`)", command: "next") }
+            guard !script.isFinished else { throw CommandError("end of \(script.path): every command ran", command: "next") }
+        case "reset":
+            if initialOptions.cluster.dataDirectory != nil { throw CommandError("reset needs simulated disks (not --data-dir)", command: "reset") }
+        default:
+            break
+        }
+    }
+
+    /// `error: MESSAGE — usage: USAGE`, naming this cluster's nodes.
+    func render(_ error: CommandError) -> String {
+        let usage = error.command.flatMap { CommandTable.info($0)?.usage }
+        return "error: \(error.message(nodeCount: cluster.ids.count))" + (usage.map { " — usage: \($0)" } ?? "")
+    }
+
+    /// What a handler did.
     struct Outcome {
         var lines: [String]
         var status: CommandStatus = .ok
+        /// Whether the command changed the cluster or the session (it goes into the history).
         var mutates = false
     }
 
-    struct UsageError: Error {
-        var message: String
-        var command: String?
-        init(_ message: String, command: String? = nil) {
-            self.message = message
-            self.command = command
-        }
-    }
+    /// Refusals from handlers: the same type the parser throws.
+    typealias UsageError = CommandError
 
-    /// Splits a line into words; `#` at the start of a word that is not a message id starts a comment;
-    /// `|` is always a word of its own.
-    static func tokenize(_ line: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var chars = Array(line)
-        var i = 0
-        func flush() { if !current.isEmpty { words.append(current); current = "" } }
-        while i < chars.count {
-            let c = chars[i]
-            if c == "#" && current.isEmpty {
-                let next = i + 1 < chars.count ? chars[i + 1] : " "
-                if !(next.isASCII && next.isNumber) { break }
-            }
-            if c == "|" { flush(); words.append("|"); i += 1; continue }
-            if c.isWhitespace { flush() } else { current.append(c) }
-            i += 1
-        }
-        flush()
-        chars.removeAll()
-        return words
-    }
-
-    /// Splits `n1->n2` at the arrow.
-    static func arrow(in word: String) -> (from: String, to: String)? {
-        let chars = Array(word)
-        guard chars.count >= 2 else { return nil }
-        for i in 0..<(chars.count - 1) where chars[i] == "-" && chars[i + 1] == ">" {
-            return (String(chars[..<i]), String(chars[(i + 2)...]))
-        }
-        return nil
-    }
+    /// Splits a line into words (`Command.tokenize`).
+    static func tokenize(_ line: String) -> [String] { Command.tokenize(line) }
 
     static func normalized(_ words: [String]) -> String { words.joined(separator: " ") }
 
-    private func node(_ word: String, for command: String) throws(UsageError) -> NodeID {
-        guard let id = NodeName.parse(word) else { throw UsageError("'\(word)' is not a node name (n1…n\(cluster.ids.count))", command: command) }
-        guard id <= UInt64(cluster.ids.count) else { throw UsageError("no node n\(id): this cluster has n1…n\(cluster.ids.count)", command: command) }
-        return id
+    /// Runs a simulator call for `command`, its refusal becoming the command's error.
+    func sim<T>(_ command: String, _ body: () throws(SimError) -> T) throws(CommandError) -> T {
+        do { return try body() } catch { throw CommandError(error.message, command: command) }
     }
 
-    private func number(_ word: String, _ what: String, for command: String) throws(UsageError) -> Int {
-        guard word.count <= 12, let value = Int(word), value >= 0 else { throw UsageError("'\(word)' is not a valid \(what)", command: command) }
-        return value
-    }
-
-    private func onOff(_ word: String?, for command: String) throws(UsageError) -> Bool {
-        switch word {
-        case "on": return true
-        case "off": return false
-        default: throw UsageError("expected on or off\(word.map { ", not '\($0)'" } ?? "")", command: command)
+    /// Runs one parsed command: one handler per command, grouped in files by what they touch.
+    func perform(_ command: Command) throws(CommandError) -> Outcome {
+        switch command {
+        case .deliver(let selector): return try deliver(selector)
+        case .drop(let selector): return try drop(selector)
+        case .duplicate(let selector): return try duplicate(selector)
+        case .tick(let nodes, let count): return try tick(nodes, count: count ?? 1)
+        case .run(let ticks): return try run(ticks: ticks ?? 10)
+        case .stabilize(let limit): return try stabilize(limit: limit ?? Cluster.defaultStabilizeLimit)
+        case .partition(let groups): return try partition(groups)
+        case .cut(let from, let to): return try cut(from: from, to: to)
+        case .heal: return heal()
+        case .healLink(let from, let to): return try healLink(from: from, to: to)
+        case .crash(let id): return try crash(id)
+        case .restart(let id): return try restart(id)
+        case .campaign(let id): return try campaign(id)
+        case .transfer(let id): return try transfer(to: id)
+        case .propose(let node, let text): return try propose(text, on: node)
+        case .read(let node, let key): return try read(key, on: node)
+        case .setlog(let id, let terms, let hardTerm): return try setlog(id, terms: terms, hardTerm: hardTerm)
+        case .add(let ids, let learner): return try add(ids, learner: learner)
+        case .remove(let id): return try remove(id)
+        case .promote(let id): return try promote(id)
+        case .compact(let id, let index): return try compact(id, through: index)
+        case .status: return status()
+        case .log(let node, let from): return log(node, from: from)
+        case .msgs: return msgs()
+        case .ladder(let count): return ladder(count: count ?? Ladder.defaultCount)
+        case .svg(let path): return try svg(path)
+        case .kv(let node): return kv(node)
+        case .violations: return violations()
+        case .help(let name): return help(name)
+        case .expect(let words): return try expect(words)
+        case .set(let setting): return try set(setting)
+        case .disk(let disk): return try diskCommand(disk)
+        case .logdump(let args): return logdumpCommand(args)
+        case .undo: return try undo()
+        case .save(let path): return try save(path)
+        case .load(let path, let step): return step ? try loadStepped(path) : try load(path)
+        case .next(let count): return try next(count)
+        case .reset(let nodes, let voters, let seed): return try reset(nodes: nodes, voters: voters, seed: seed)
+        case .quit: return Outcome(lines: [], status: .quit)
         }
-    }
-
-    private func sim<T>(_ command: String, _ body: () throws(SimError) -> T) throws(UsageError) -> T {
-        do { return try body() } catch { throw UsageError(error.message, command: command) }
-    }
-
-    private func run(_ name: String, _ args: [String], line: String) throws(UsageError) -> Outcome {
-        switch name {
-        case "deliver", "drop", "duplicate":
-            let selector = try parseSelector(args, for: name)
-            let lines = try sim(name) { () throws(SimError) in
-                switch name {
-                case "deliver": return try cluster.deliver(selector)
-                case "drop": return try cluster.drop(selector)
-                default: return try cluster.duplicate(selector)
-                }
-            }
-            return Outcome(lines: lines, mutates: true)
-        case "tick":
-            var nodes: [NodeID] = []
-            var count = 1
-            for (position, word) in args.enumerated() {
-                if NodeName.parse(word) != nil { nodes.append(try node(word, for: name)); continue }
-                guard position == args.count - 1 else { throw UsageError("'\(word)' is neither a node nor a final count", command: name) }
-                count = try number(word, "count", for: name)
-            }
-            let lines = try sim(name) { () throws(SimError) in try cluster.tick(nodes, count: count) }
-            return Outcome(lines: lines, mutates: true)
-        case "crash", "restart", "campaign", "transfer":
-            guard args.count == 1 else { throw UsageError(args.isEmpty ? "name a node" : "expected one node", command: name) }
-            let id = try node(args[0], for: name)
-            let lines = try sim(name) { () throws(SimError) in
-                switch name {
-                case "crash": return try cluster.crash(id)
-                case "restart": return try cluster.restart(id)
-                case "campaign": return try cluster.campaign(id)
-                default: return try cluster.transfer(to: id)
-                }
-            }
-            return Outcome(lines: lines, mutates: true)
-        case "propose":
-            var rest = args
-            var target: NodeID?
-            if rest.count >= 2, NodeName.parse(rest[0]) != nil {
-                target = try node(rest[0], for: name)
-                rest.removeFirst()
-            }
-            guard !rest.isEmpty else { throw UsageError("nothing to propose", command: name) }
-            let text = rest.joined(separator: " ")
-            guard text.utf8.count <= 4096 else { throw UsageError("a proposal is at most 4096 bytes", command: name) }
-            let lines = try sim(name) { () throws(SimError) in try cluster.propose(text, on: target) }
-            return Outcome(lines: lines, mutates: true)
-        case "read":
-            var rest = args
-            var target: NodeID?
-            if rest.count == 2 {
-                target = try node(rest[0], for: name)
-                rest.removeFirst()
-            }
-            guard rest.count == 1 else { throw UsageError(rest.isEmpty ? "name a key" : "expected [NODE] KEY", command: name) }
-            let key = rest[0]
-            let lines = try sim(name) { () throws(SimError) in try cluster.read(key, on: target) }
-            return Outcome(lines: lines, mutates: true)
-        case "stabilize":
-            guard args.count <= 1 else { throw UsageError("expected at most a limit", command: name) }
-            let limit = try args.first.map { (w) throws(UsageError) in try number(w, "limit", for: name) } ?? Cluster.defaultStabilizeLimit
-            guard limit >= 1 && limit <= 10_000_000 else { throw UsageError("the limit must be between 1 and 10000000", command: name) }
-            let lines = try sim(name) { () throws(SimError) in try cluster.stabilize(limit: limit) }
-            return Outcome(lines: lines, mutates: true)
-        case "partition":
-            var groups: [[NodeID]] = [[]]
-            for word in args {
-                if word == "|" { groups.append([]); continue }
-                groups[groups.count - 1].append(try node(word, for: name))
-            }
-            if args.isEmpty { throw UsageError("name the groups", command: name) }
-            let lines = try sim(name) { () throws(SimError) in try cluster.partition(groups) }
-            return Outcome(lines: lines, mutates: true)
-        case "heal", "cut":
-            if name == "heal" && args.isEmpty { return Outcome(lines: cluster.heal(), mutates: true) }
-            guard args.count == 1, let link = Session.arrow(in: args[0]) else { throw UsageError("expected one link, e.g. n1->n2", command: name) }
-            let (from, to) = (try node(link.from, for: name), try node(link.to, for: name))
-            let lines = try sim(name) { () throws(SimError) in name == "cut" ? try cluster.cutLink(from: from, to: to) : try cluster.healLink(from: from, to: to) }
-            return Outcome(lines: lines, mutates: true)
-        case "status":
-            guard args.isEmpty else { throw UsageError("status takes no arguments", command: name) }
-            return Outcome(lines: Render.status(cluster, color: color))
-        case "log":
-            var id: NodeID?
-            var from: UInt64?
-            for word in args {
-                if NodeName.parse(word) != nil, id == nil { id = try node(word, for: name); continue }
-                guard from == nil else { throw UsageError("unexpected '\(word)'", command: name) }
-                let value = try number(word, "index", for: name)
-                guard value >= 1 else { throw UsageError("indexes start at 1", command: name) }
-                from = UInt64(value)
-            }
-            return Outcome(lines: Render.log(cluster, node: id, from: from, color: color, width: width))
-        case "ladder":
-            guard args.count <= 1 else { throw UsageError("expected at most a count", command: name) }
-            let count = try args.first.map { (w) throws(UsageError) in try number(w, "count", for: name) } ?? Ladder.defaultCount
-            guard count >= 1 && count <= 10_000 else { throw UsageError("the count must be between 1 and 10000", command: name) }
-            return Outcome(lines: Ladder.render(cluster, count: count, width: width, color: color))
-        case "svg":
-            guard args.count == 1 else { throw UsageError("name one file", command: name) }
-            let events = cluster.timeline.events.count
-            let title = "raftstep: \(cluster.ids.count) nodes, seed \(cluster.options.seed), \(events) events"
-            if let error = FileIO.write(args[0], SVGTimeline.render(cluster, title: title)) { throw UsageError(error.message, command: name) }
-            return Outcome(lines: ["wrote the timeline of \(events) event\(events == 1 ? "" : "s") to \(args[0]) (open it in a browser; hover over an arrow for the message)"])
-        case "msgs":
-            guard args.isEmpty else { throw UsageError("msgs takes no arguments", command: name) }
-            return Outcome(lines: Render.messages(cluster))
-        case "kv":
-            guard args.count <= 1 else { throw UsageError("expected at most one node", command: name) }
-            let id = try args.first.map { (w) throws(UsageError) in try node(w, for: name) }
-            return Outcome(lines: Render.kv(cluster, node: id))
-        case "setlog":
-            guard let first = args.first else { throw UsageError("name a node", command: name) }
-            let id = try node(first, for: name)
-            var terms: [UInt64] = []
-            var hardTerm: UInt64?
-            for word in args.dropFirst() {
-                if word.hasPrefix("term=") {
-                    guard hardTerm == nil else { throw UsageError("term= given twice", command: name) }
-                    hardTerm = UInt64(try number(String(word.dropFirst(5)), "term", for: name))
-                    continue
-                }
-                guard hardTerm == nil else { throw UsageError("term= comes last", command: name) }
-                terms.append(UInt64(try number(word, "term", for: name)))
-            }
-            let lines = try sim(name) { () throws(SimError) in try cluster.setLog(id, terms: terms, hardTerm: hardTerm) }
-            return Outcome(lines: lines, mutates: true)
-        case "add", "remove", "promote", "compact":
-            return try runMembership(name, args)
-        case "expect":
-            return try expect(args)
-        case "violations":
-            guard args.isEmpty else { throw UsageError("violations takes no arguments", command: name) }
-            if cluster.violations.isEmpty { return Outcome(lines: ["no invariant violation so far"]) }
-            return Outcome(lines: cluster.violations.map { paint("!! \($0)", Style.red) })
-        case "set":
-            return try set(args)
-        case "disk":
-            return try diskCommand(args)
-        case "logdump":
-            return try logdumpCommand(args)
-        case "undo":
-            guard args.isEmpty else { throw UsageError("undo takes no arguments", command: name) }
-            return try undo()
-        case "save":
-            guard args.count == 1 else { throw UsageError("name one file", command: name) }
-            if let error = FileIO.write(args[0], script()) { throw UsageError(error.message, command: name) }
-            return Outcome(lines: ["saved \(history.count) command\(history.count == 1 ? "" : "s") to \(args[0])"])
-        case "load":
-            guard args.count == 1 || (args.count == 2 && args[1] == "step") else { throw UsageError("expected FILE or FILE step", command: name) }
-            if args.count == 2 { return try loadStepped(args[0]) }
-            return try load(args[0])
-        case "next":
-            return try next(args)
-        case "run":
-            guard args.count <= 1 else { throw UsageError("expected at most a tick count", command: name) }
-            let count = try args.first.map { (w) throws(UsageError) in try number(w, "tick count", for: name) } ?? 10
-            let lines = try sim(name) { () throws(SimError) in try cluster.run(ticks: count) }
-            return Outcome(lines: lines, mutates: true)
-        case "reset":
-            return try reset(args)
-        case "help":
-            return Outcome(lines: try help(args))
-        case "quit", "exit":
-            guard args.isEmpty else { throw UsageError("\(name) takes no arguments", command: "quit") }
-            return Outcome(lines: [], status: .quit)
-        default:
-            let suggestion = CommandTable.suggestion(for: name)
-            throw UsageError("unknown command '\(name)'" + (suggestion.map { " (did you mean \($0)?)" } ?? "") + "; type help for the list", command: "help")
-        }
-    }
-
-    private func parseSelector(_ args: [String], for command: String) throws(UsageError) -> Cluster.Selector {
-        if args.isEmpty { return .oldest }
-        if args == ["all"] { return .all }
-        if args.count == 2 && (args[0] == "to" || args[0] == "from") {
-            let id = try node(args[1], for: command)
-            return args[0] == "to" ? .to(id) : .from(id)
-        }
-        if args.count == 1, let arrow = Session.arrow(in: args[0]) {
-            let from = try node(arrow.from, for: command)
-            let to = try node(arrow.to, for: command)
-            if from == to { throw UsageError("a node does not send to itself", command: command) }
-            return .link(from: from, to: to)
-        }
-        var ids: [Int] = []
-        for word in args {
-            let digits = word.hasPrefix("#") ? String(word.dropFirst()) : word
-            guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int(digits) else {
-                throw UsageError("'\(word)' is not a message id, FROM->TO, to NODE, from NODE or all", command: command)
-            }
-            ids.append(id)
-        }
-        return .ids(ids)
-    }
-
-    // MARK: set
-
-    private func set(_ args: [String]) throws(UsageError) -> Outcome {
-        let name = "set"
-        guard let option = args.first else { throw UsageError("name an option (\(CommandTable.setOptions.joined(separator: ", ")))", command: name) }
-        switch option {
-        case "prevote", "checkquorum", "leader-noop":
-            guard args.count == 2 else { throw UsageError("expected: set \(option) on|off", command: name) }
-            let on = try onOff(args[1], for: name)
-            return Outcome(lines: cluster.set(Cluster.Setting(rawValue: option)!, on), mutates: true)
-        case "unsafe":
-            guard args.count == 3 else { throw UsageError("expected: set unsafe KNOB on|off (knobs: \(UnsafeKnobs.named.map(\.name).joined(separator: ", ")))", command: name) }
-            guard let knob = UnsafeKnobs(name: args[1]) else {
-                throw UsageError("no knob '\(args[1])' (knobs: \(UnsafeKnobs.named.map(\.name).joined(separator: ", ")))", command: name)
-            }
-            let on = try onOff(args[2], for: name)
-            return Outcome(lines: cluster.setUnsafe(knob, name: args[1], on), mutates: true)
-        case "sync":
-            guard args.count == 3 else { throw UsageError("expected: set sync NODE on|off", command: name) }
-            let id = try node(args[1], for: name)
-            let on = try onOff(args[2], for: name)
-            let lines = try sim(name) { () throws(SimError) in try cluster.setSync(id, on) }
-            return Outcome(lines: lines, mutates: true)
-        case "election-ticks", "heartbeat-ticks":
-            guard args.count == 2 else { throw UsageError("expected: set \(option) N", command: name) }
-            let value = try number(args[1], "tick count", for: name)
-            let lines = try sim(name) { () throws(SimError) in
-                option == "election-ticks" ? try cluster.setTiming(electionTicks: value, heartbeatTicks: nil)
-                    : try cluster.setTiming(electionTicks: nil, heartbeatTicks: value)
-            }
-            return Outcome(lines: lines, mutates: true)
-        case "compact-threshold":
-            return try setCompactThreshold(args)
-        case "local-reads":
-            guard args.count == 2 else { throw UsageError("expected: set local-reads on|off", command: name) }
-            return Outcome(lines: cluster.setLocalReads(try onOff(args[1], for: name)), mutates: true)
-        case "crash-model":
-            guard args.count == 2, args[1] == "pages" || args[1] == "last-write" else {
-                throw UsageError("expected: set crash-model pages|last-write", command: name)
-            }
-            return Outcome(lines: cluster.setCrashModel(pages: args[1] == "pages"), mutates: true)
-        case "on-violation":
-            guard args.count == 2, args[1] == "stop" || args[1] == "continue" else { throw UsageError("expected: set on-violation stop|continue", command: name) }
-            stopsOnViolation = args[1] == "stop"
-            return Outcome(lines: ["a violation \(stopsOnViolation ? "stops" : "does not stop") a script"], mutates: true)
-        case "color", "colour":
-            guard args.count == 2 else { throw UsageError("expected: set color on|off", command: name) }
-            color = try onOff(args[1], for: name)
-            return Outcome(lines: ["colour \(color ? "on" : "off")"])
-        default:
-            throw UsageError("no option '\(option)' (options: \(CommandTable.setOptions.joined(separator: ", ")))", command: name)
-        }
-    }
-
-    // MARK: Session control
-
-    private func rebuild(replaying lines: [String]) throws(UsageError) {
-        let fresh: Cluster
-        do { fresh = try Cluster(options: initialOptions.cluster) } catch { throw UsageError(error.message) }
-        let saved = (cluster, history, stopsOnViolation, historyGroups)
-        cluster = fresh
-        history = []
-        stopsOnViolation = true
-        cluster.isNarrating = false
-        loadDepth += 1
-        defer { loadDepth -= 1 }
-        for line in lines {
-            let result = execute(line)
-            if result.status == .error {
-                (cluster, history, stopsOnViolation, historyGroups) = saved
-                throw UsageError("replay failed at '\(line)': \(result.lines.first ?? "")")
-            }
-        }
-        cluster.isNarrating = true
-    }
-
-    private func undo() throws(UsageError) -> Outcome {
-        guard let group = historyGroups.last, group <= history.count else { throw UsageError("nothing to undo", command: "undo") }
-        if initialOptions.cluster.dataDirectory != nil { throw UsageError("undo replays the session from the start, which needs simulated disks (not --data-dir)", command: "undo") }
-        let undone = history.suffix(group)
-        let groups = Array(historyGroups.dropLast())
-        let cursors = Array(cursorBeforeGroup.dropLast())
-        let cursor = cursorBeforeGroup.last
-        try rebuild(replaying: Array(history.dropLast(group)))
-        historyGroups = groups
-        cursorBeforeGroup = cursors
-        if let cursor, steppedScript != nil { steppedScript!.cursor = cursor }
-        let what = group == 1 ? "'\(undone.first!)'" : "\(group) commands ('\(undone.first!)' … '\(undone.last!)')"
-        return Outcome(lines: ["undid \(what) (replayed \(history.count) command\(history.count == 1 ? "" : "s"))"])
-    }
-
-    /// The session as a script that replays to the same state.
-    public func script() -> String {
-        let o = initialOptions.cluster
-        var text = "# raftstep session: replay with `raftstep --script FILE` or `load FILE`\n"
-        text += "reset nodes=\(o.nodeCount)\(o.voterCount.map { " voters=\($0)" } ?? "") seed=\(o.seed)\n"
-        if o.electionTicks != ClusterOptions().electionTicks { text += "set election-ticks \(o.electionTicks)\n" }
-        if o.heartbeatTicks != ClusterOptions().heartbeatTicks { text += "set heartbeat-ticks \(o.heartbeatTicks)\n" }
-        for line in history { text += line + "\n" }
-        return text
-    }
-
-    private func load(_ path: String) throws(UsageError) -> Outcome {
-        guard loadDepth < 8 else { throw UsageError("load nests more than 8 deep", command: "load") }
-        let text: String
-        switch FileIO.read(path) {
-        case .success(let t): text = t
-        case .failure(let e): throw UsageError(e.message, command: "load")
-        }
-        loadDepth += 1
-        defer { loadDepth -= 1 }
-        var lines: [String] = []
-        var status = CommandStatus.ok
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let command = String(line)
-            if Session.tokenize(command).isEmpty { continue }
-            lines.append("> " + command)
-            let result = execute(command)
-            lines.append(contentsOf: result.lines)
-            if result.status == .error || result.status == .expectationFailed {
-                lines.append("load stopped at \(path):\(number + 1)")
-                status = result.status
-                break
-            }
-            if result.status == .quit { break }
-        }
-        return Outcome(lines: lines, status: status)
-    }
-
-    private func reset(_ args: [String]) throws(UsageError) -> Outcome {
-        if initialOptions.cluster.dataDirectory != nil { throw UsageError("reset needs simulated disks (not --data-dir)", command: "reset") }
-        var options = initialOptions.cluster
-        options.voterCount = nil
-        var seen: [String] = []
-        for word in args {
-            guard let eq = word.firstIndex(of: "=") else { throw UsageError("expected nodes=N, voters=K or seed=S, not '\(word)'", command: "reset") }
-            let key = String(word[..<eq])
-            let value = String(word[word.index(after: eq)...])
-            guard !seen.contains(key) else { throw UsageError("\(key)= given twice", command: "reset") }
-            seen.append(key)
-            switch key {
-            case "nodes": options.nodeCount = try number(value, "node count", for: "reset")
-            case "voters": options.voterCount = try number(value, "voter count", for: "reset")
-            case "seed":
-                guard value.count <= 20, let seed = UInt64(value) else { throw UsageError("'\(value)' is not a seed", command: "reset") }
-                options.seed = seed
-            default: throw UsageError("expected nodes=N, voters=K or seed=S, not '\(word)'", command: "reset")
-            }
-        }
-        let fresh: Cluster
-        do { fresh = try Cluster(options: options) } catch { throw UsageError(error.message, command: "reset") }
-        cluster = fresh
-        return Outcome(lines: [banner], mutates: true)
-    }
-
-    private func help(_ args: [String]) throws(UsageError) -> [String] {
-        if let name = args.first {
-            guard args.count == 1, let info = CommandTable.info(name) else { throw UsageError("no command '\(args.joined(separator: " "))'", command: "help") }
-            return ["usage: \(info.usage)", "  \(info.summary)"] + info.details.map { "  " + $0 }
-        }
-        var lines = ["commands (help COMMAND for details; NODE is n1…n\(cluster.ids.count), ID a message id like 12 or #12):"]
-        for info in CommandTable.all {
-            lines.append("  " + info.name.padding(11) + info.summary)
-        }
-        return lines
     }
 
     // MARK: Colour

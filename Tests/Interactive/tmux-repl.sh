@@ -17,7 +17,7 @@ trap cleanup EXIT
 
 failures=0
 start() {
-    tmux -L "$SOCKET" new-session -d -s "$SESSION" -x 160 -y 50 \
+    tmux -L "$SOCKET" new-session -d -s "$SESSION" -x "${COLUMNS_WIDE:-160}" -y 50 \
         "env HOME='$WORK' NO_COLOR=1 TERM=xterm '$BIN' --seed 3"
     wait_for "raftstep>"
 }
@@ -95,6 +95,21 @@ sleep 0.3
 if last_prompt_line | grep -q "raftstep> msgs"; then echo "ok   history recalled in a new session"; else
     echo "FAIL history recalled in a new session"; last_prompt_line; failures=$((failures + 1)); fi
 keys C-u "quit" Enter
+sleep 0.5
+
+# 7. At 80 columns a long narration line is cut between words, the rest hanging under it
+# (issue 14 §3): n1 refuses n2's pre-vote while its lease holds, in one line of ~150 characters.
+tmux -L "$SOCKET" kill-server 2>/dev/null || true
+COLUMNS_WIDE=80 start
+for line in "campaign n1" "stabilize" "campaign n2" "stabilize"; do keys "$line" Enter; sleep 0.5; done
+check "the lease narration is shown" "refuses to help"
+if capture | grep -qE '^  n1 ignores it: it leads term 1 and its lease holds, so it refuses to help$' \
+    && capture | grep -qE '^      unseat itself \(check-quorum' && ! capture | awk 'length > 80' | grep -q .; then
+    echo "ok   at 80 columns narration wraps between words with a hanging indent"
+else
+    echo "FAIL at 80 columns narration wraps between words with a hanging indent"; capture | tail -12; failures=$((failures + 1))
+fi
+keys "quit" Enter
 
 if [ "$failures" -ne 0 ]; then echo "tmux-repl: $failures check(s) failed"; exit 1; fi
 echo "tmux-repl: all checks passed"

@@ -49,6 +49,11 @@ import Testing
         var errors = 0
         for step in 0..<1500 {
             let (text, mustFail) = Self.line(&rng)
+            // A line the language accepts parses again, to the same command, from its canonical spelling.
+            if let command = try? Command.parse(text, nodeCount: session.cluster.ids.count) {
+                #expect((try? Command.parse(command.description, nodeCount: session.cluster.ids.count)) == command,
+                        "line \(step) '\(text)' is spelled '\(command.description)' (seed \(seed))")
+            }
             let before = session.cluster.fingerprint
             let historyBefore = session.history
             let result = session.execute(text)

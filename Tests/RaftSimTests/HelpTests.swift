@@ -1,3 +1,4 @@
+import RaftSim
 import Testing
 @testable import RaftStepCLI
 

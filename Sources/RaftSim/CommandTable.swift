@@ -1,5 +1,8 @@
-/// The command language: names, usages and one-line summaries. This is a stable interface:
-/// lessons, sample scripts and outside scenario scripts are written in it.
+import RaftCore
+
+/// The command language: names, usages, one-line summaries and what tab completion offers after
+/// each word. This is a stable interface: lessons, sample scripts and outside scenario scripts
+/// are written in it. `Command` parses and spells the commands this table describes.
 public struct CommandInfo: Sendable {
     /// The command word.
     public var name: String
@@ -8,44 +11,132 @@ public struct CommandInfo: Sendable {
     /// What it does.
     public var summary: String
     /// More lines for `help NAME`: what each column or mark of its output means.
-    public var details: [String] = []
+    public var details: [String]
+    /// What may follow the words typed so far (the command word first).
+    public var completion: @Sendable (_ words: [String]) -> [CompletionItem]
+
+    /// An entry of the table.
+    public init(name: String, usage: String, summary: String, details: [String] = [],
+                completion: @escaping @Sendable (_ words: [String]) -> [CompletionItem] = { _ in [] }) {
+        self.name = name
+        self.usage = usage
+        self.summary = summary
+        self.details = details
+        self.completion = completion
+    }
 }
 
+/// Something tab completion may offer; the REPL fills in the cluster's part.
+public enum CompletionItem: Equatable, Sendable {
+    /// The node names, n1…nN.
+    case nodes
+    /// The ids of the messages in flight.
+    case messageIDs
+    /// FROM->TO of the messages in flight.
+    case links
+    /// These words.
+    case words([String])
+}
+
+/// The completion of each command's arguments, by the words typed so far.
+enum CompletionRule {
+    static let nodes: @Sendable ([String]) -> [CompletionItem] = { _ in [.nodes] }
+    static let firstNode: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.nodes] : [] }
+    static let selector: @Sendable ([String]) -> [CompletionItem] = { words in
+        words.last == "to" || words.last == "from" ? [.nodes] : [.messageIDs, .words(["all", "to", "from"]), .links]
+    }
+    static let propose: @Sendable ([String]) -> [CompletionItem] = { words in
+        words.count == 1 ? [.nodes, .words(["set", "del"])] : (words.count == 2 && NodeName.parse(words[1]) != nil ? [.words(["set", "del"])] : [])
+    }
+    static let setlog: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.nodes] : [.words(["term="])] }
+    static let add: @Sendable ([String]) -> [CompletionItem] = { $0.count > 1 ? [.nodes, .words(["learner"])] : [.nodes] }
+    static let set: @Sendable ([String]) -> [CompletionItem] = { words in
+        if words.count == 1 { return [.words(CommandTable.setOptions)] }
+        switch words[1] {
+        case "unsafe": return [.words(words.count == 2 ? UnsafeKnobs.named.map(\.name) : ["on", "off"])]
+        case "sync": return words.count == 2 ? [.nodes] : [.words(["on", "off"])]
+        case "on-violation": return [.words(["stop", "continue"])]
+        case "election-ticks", "heartbeat-ticks", "compact-threshold": return []
+        default: return [.words(["on", "off"])]
+        }
+    }
+    static let expect: @Sendable ([String]) -> [CompletionItem] = { words in
+        if words.count == 1 { return [.words(CommandTable.expectForms)] }
+        let first = words.count == 2
+        switch words[1] {
+        case "leader": return [.nodes, .words(["none"])]
+        case "role": return first ? [.nodes, .words(["all"])] : [.words(Role.allCases.map(\.rawValue) + ["down"])]
+        case "invariants": return [.words(["ok"])]
+        case "voted": return [.nodes, .words(first ? ["all"] : ["none"])]
+        case "violation": return [.words(["Election", "Leader", "Log", "State", "Term", "Commit", "Vote"])]
+        case "config": return first ? [.nodes, .words(["all"])] : [.words(["voters=", "old=", "learners="])]
+        default: return first ? [.nodes, .words(["all"])] : []
+        }
+    }
+    static let disk: @Sendable ([String]) -> [CompletionItem] = { words in
+        if words.count == 1 { return [.words(["export", "tear", "flip"])] }
+        return words[1] == "export" && words.count == 2 ? [.nodes] : []
+    }
+    static let logdump: @Sendable ([String]) -> [CompletionItem] = {
+        $0.count == 1 ? [.words(["dump", "verify", "repair", "stats", "hardstate", "diff"])] : []
+    }
+    static let commandNames: @Sendable ([String]) -> [CompletionItem] = { _ in [.words(CommandTable.all.map(\.name))] }
+    static let reset: @Sendable ([String]) -> [CompletionItem] = { _ in [.words(["nodes=", "voters=", "seed="])] }
+    static let next: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.words(["all"])] : [] }
+    static let load: @Sendable ([String]) -> [CompletionItem] = { $0.count == 2 ? [.words(["step"])] : [] }
+}
+
+/// The table of commands: help, completion and "did you mean".
 public enum CommandTable {
     /// Every command, in the order `help` lists them.
     public static let all: [CommandInfo] = [
         CommandInfo(name: "deliver", usage: "deliver [ID…|FROM->TO|to NODE|from NODE|all]",
-                    summary: "deliver the oldest message / these ids / all from FROM to TO / all to or from NODE / everything now in flight"),
+                    summary: "deliver the oldest message / these ids / all from FROM to TO / all to or from NODE / everything now in flight",
+                    completion: CompletionRule.selector),
         CommandInfo(name: "drop", usage: "drop [ID…|FROM->TO|to NODE|from NODE|all]",
-                    summary: "lose messages (same selectors as deliver)"),
+                    summary: "lose messages (same selectors as deliver)",
+                    completion: CompletionRule.selector),
         CommandInfo(name: "duplicate", usage: "duplicate [ID…|FROM->TO|to NODE|from NODE|all]",
-                    summary: "put a copy of messages in flight under new ids (the network delivers them twice)"),
+                    summary: "put a copy of messages in flight under new ids (the network delivers them twice)",
+                    completion: CompletionRule.selector),
         CommandInfo(name: "tick", usage: "tick [NODE…] [COUNT]",
-                    summary: "advance logical time on the named nodes (all running nodes when none is named)"),
+                    summary: "advance logical time on the named nodes (all running nodes when none is named)",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "crash", usage: "crash NODE",
-                    summary: "lose the node's volatile state (and its unsynced writes when sync is off)"),
+                    summary: "lose the node's volatile state (and its unsynced writes when sync is off)",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "restart", usage: "restart NODE",
-                    summary: "bring a crashed node back from its disk through storage recovery"),
+                    summary: "bring a crashed node back from its disk through storage recovery",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "propose", usage: "propose [NODE] TEXT…",
-                    summary: "client proposal to NODE (default: the leader); `set KEY VALUE`, `del KEY`, anything else is opaque"),
+                    summary: "client proposal to NODE (default: the leader); `set KEY VALUE`, `del KEY`, anything else is opaque",
+                    completion: CompletionRule.propose),
         CommandInfo(name: "campaign", usage: "campaign NODE",
-                    summary: "make NODE's election timeout fire now"),
+                    summary: "make NODE's election timeout fire now",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "transfer", usage: "transfer NODE",
-                    summary: "ask the leader to hand leadership to NODE (TimeoutNow)"),
+                    summary: "ask the leader to hand leadership to NODE (TimeoutNow)",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "read", usage: "read [NODE] KEY",
-                    summary: "linearizable read (ReadIndex) on the leader or NODE: answered after a heartbeat round confirms leadership"),
+                    summary: "linearizable read (ReadIndex) on the leader or NODE: answered after a heartbeat round confirms leadership",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "add", usage: "add NODE… [learner]",
-                    summary: "the leader proposes the nodes as voters in one joint step (C_old,new, then C_new), or as learners"),
+                    summary: "the leader proposes the nodes as voters in one joint step (C_old,new, then C_new), or as learners",
+                    completion: CompletionRule.add),
         CommandInfo(name: "remove", usage: "remove NODE",
-                    summary: "the leader proposes removing NODE (a removed leader steps down once C_new commits)"),
+                    summary: "the leader proposes removing NODE (a removed leader steps down once C_new commits)",
+                    completion: CompletionRule.firstNode),
         CommandInfo(name: "promote", usage: "promote NODE",
-                    summary: "the leader proposes making the learner NODE a voter"),
+                    summary: "the leader proposes making the learner NODE a voter",
+                    completion: CompletionRule.firstNode),
         CommandInfo(name: "compact", usage: "compact NODE [INDEX]",
-                    summary: "NODE snapshots its key-value store through INDEX (default: its applied index) and drops the log it covers"),
+                    summary: "NODE snapshots its key-value store through INDEX (default: its applied index) and drops the log it covers",
+                    completion: CompletionRule.firstNode),
         CommandInfo(name: "stabilize", usage: "stabilize [LIMIT]",
                     summary: "deliver the oldest message until none is in flight (at most LIMIT deliveries, default 100000)"),
         CommandInfo(name: "partition", usage: "partition NODE… | NODE… [| NODE…]",
-                    summary: "cut the links between the groups (unnamed nodes form one more group); replaces an earlier partition"),
+                    summary: "cut the links between the groups (unnamed nodes form one more group); replaces an earlier partition",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "cut", usage: "cut NODE->NODE",
                     summary: "cut one direction of one link: messages from the first node to the second are lost (the other way still works)"),
         CommandInfo(name: "heal", usage: "heal [NODE->NODE]", summary: "restore every link, or one direction of one link"),
@@ -53,7 +144,8 @@ public enum CommandTable {
                     details: statusDetails),
         CommandInfo(name: "log", usage: "log [NODE] [FROM]",
                     summary: "the grid of logs by index (terms; `|` follows the last committed entry); with NODE also its entries",
-                    details: logDetails),
+                    details: logDetails,
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "msgs", usage: "msgs", summary: "the messages in flight: id, sender, receiver, type, key fields",
                     details: msgsDetails),
         CommandInfo(name: "ladder", usage: "ladder [N]",
@@ -61,28 +153,38 @@ public enum CommandTable {
                     details: ladderDetails),
         CommandInfo(name: "svg", usage: "svg FILE",
                     summary: "write the session as an SVG timeline a browser shows: a lane per node, messages as arrows, terms as bands, crashes as gaps"),
-        CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE"),
+        CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
-                    summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote"),
+                    summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote",
+                    completion: CompletionRule.setlog),
         CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · snapshot NODE|all INDEX[@TERM]|none · up|down NODE · exit N · invariants ok · violation NAME… · refused COMMAND… [because WORD…] · known-leader NODE|all NODE|none · transfer NODE NODE|none · progress LEADER FOLLOWER STATE [match=N] [next=N] · read N KEY=VALUE [index=I]",
-                    summary: "assert something about the cluster; fails with what was found"),
+                    summary: "assert something about the cluster; fails with what was found",
+                    completion: CompletionRule.expect),
         CommandInfo(name: "violations", usage: "violations", summary: "every invariant violation found so far"),
         CommandInfo(name: "undo", usage: "undo", summary: "restore the state before the last command (replays the session from its start)"),
         CommandInfo(name: "save", usage: "save FILE", summary: "write the session as a script that replays to the same state"),
         CommandInfo(name: "load", usage: "load FILE [step]",
-                    summary: "run the commands of a script file (`undo` takes it back whole); with step, run none yet: `next` runs them one at a time, each undone alone"),
+                    summary: "run the commands of a script file (`undo` takes it back whole); with step, run none yet: `next` runs them one at a time, each undone alone",
+                    completion: CompletionRule.load),
         CommandInfo(name: "next", usage: "next [N|all]",
-                    summary: "run the next command (or N, or all the rest) of the script loaded with `load FILE step`"),
+                    summary: "run the next command (or N, or all the rest) of the script loaded with `load FILE step`",
+                    completion: CompletionRule.next),
         CommandInfo(name: "run", usage: "run [TICKS]",
                     summary: "let the cluster run by itself for TICKS ticks (default 10): each tick, every node ticks and the network delivers everything; tells what changed"),
-        CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster"),
+        CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster",
+                    completion: CompletionRule.reset),
         CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
-                    summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)"),
+                    summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)",
+                    completion: CompletionRule.set),
         CommandInfo(name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",
-                    summary: "write the node's disk as real files that logdump reads (replacing an earlier export in DIR); cut BYTES off the last segment of an exported DIR; flip a bit of one of its files"),
+                    summary: "write the node's disk as real files that logdump reads (replacing an earlier export in DIR); cut BYTES off the last segment of an exported DIR; flip a bit of one of its files",
+                    completion: CompletionRule.disk),
         CommandInfo(name: "logdump", usage: "logdump dump|verify|repair|stats|hardstate|diff ARGS…",
-                    summary: "run logdump on exported files, as the logdump program (`expect exit N` checks its exit code)"),
-        CommandInfo(name: "help", usage: "help [COMMAND]", summary: "list the commands, or explain one"),
+                    summary: "run logdump on exported files, as the logdump program (`expect exit N` checks its exit code)",
+                    completion: CompletionRule.logdump),
+        CommandInfo(name: "help", usage: "help [COMMAND]", summary: "list the commands, or explain one",
+                    completion: CompletionRule.commandNames),
         CommandInfo(name: "quit", usage: "quit", summary: "leave (also `exit` or end of input)"),
     ]
 
@@ -184,7 +286,7 @@ public enum CommandTable {
     }
 
     /// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    public static func editDistance(_ a: String, _ b: String) -> Int {
         let x = Array(a), y = Array(b)
         if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
         var table = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
@@ -202,6 +304,12 @@ public enum CommandTable {
         return table[x.count][y.count]
     }
 
+    /// What tab completion offers after these words (a line's words before the one being typed).
+    public static func completions(after words: [String]) -> [CompletionItem] {
+        guard let command = words.first else { return [.words(all.map(\.name) + ["exit"])] }
+        return all.first { $0.name == command }?.completion(words) ?? []
+    }
+
     /// The command with this name.
     public static func info(_ name: String) -> CommandInfo? {
         all.first { $0.name == name } ?? (name == "exit" ? all.first { $0.name == "quit" } : nil)
@@ -211,7 +319,5 @@ public enum CommandTable {
     public static let setOptions = ["prevote", "checkquorum", "leader-noop", "unsafe", "sync", "local-reads", "crash-model", "compact-threshold", "election-ticks",
                                     "heartbeat-ticks", "on-violation", "color"]
     /// Forms of `expect`.
-    public static let expectForms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
-                                     "config", "snapshot", "up", "down", "exit", "invariants", "violation",
-                                     "refused", "known-leader", "transfer", "progress", "read"]
+    public static let expectForms = Expectation.forms
 }
