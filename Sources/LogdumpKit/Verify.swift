@@ -89,6 +89,7 @@ public struct Verifier {
             }
         }
         out.line("verdict: \(verdictWord(status)) (exit \(status.rawValue))")
+        for line in Runbook.lines(for: status, directory: input.directory) { out.line(line) }
     }
 
     func renderJSON(_ r: ScanResult, status: LogdumpExit, out: Output) {
@@ -98,6 +99,8 @@ public struct Verifier {
         out.jsonString(verdictWord(status))
         out.write(",\"exit_code\":")
         out.decimal(UInt64(status.rawValue))
+        out.write(",\"next_step\":")
+        out.jsonString(NextStep(status).rawValue)
         if let id = r.logID { out.write(",\"log_id\":"); out.jsonString(id.description) }
         out.write(",\"segments\":[")
         for (i, s) in r.segments.enumerated() {

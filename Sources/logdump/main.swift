@@ -90,6 +90,9 @@ struct Dump: ParsableCommand {
     @Flag(help: "Omit the column header line of the text format.")
     var noHeader = false
 
+    @Option(help: ArgumentHelp("With --physical: the columns a line may use, 0 for no limit (default: COLUMNS, else the terminal's width, else 120 when the output is not a terminal). Long fields are cut with …; lines never wrap.", valueName: "N"))
+    var width: Int?
+
     func options() throws -> DumpOptions {
         var o = DumpOptions()
         o.from = from
@@ -109,6 +112,7 @@ struct Dump: ParsableCommand {
         o.physical = physical
         o.maxBytes = maxBytes
         o.header = !noHeader
+        o.widthColumns = width ?? (physical && f == .text ? terminalWidthColumns() : 0)
         do { try o.validate() } catch { throw ValidationError(error.message) }
         return o
     }
