@@ -66,8 +66,8 @@ public struct HardStateReport {
         if size > 1 << 16 {
             out.line("hardstate \(path) (\(size) bytes)")
             out.line("  ! the file is \(size) bytes, expected \(StorageFormat.hardStateFileSize): not a hard-state file")
-            out.line("verdict: corruption (exit 3)")
             for line in Runbook.lines(for: .corruption, directory: Path.directory(of: path)) { out.line(line) }
+            out.line("verdict: corruption (exit 3)")
             out.flush()
             return .corruption
         }
@@ -114,8 +114,8 @@ public struct HardStateReport {
             }
             if inspection.slots.count < 2 { out.line("  (the file is too short to hold both slots)") }
             for f in findings { out.line("  ! " + f) }
-            out.line("verdict: \(verdictWord(status)) (exit \(status.rawValue))")
             for line in Runbook.lines(for: status, directory: Path.directory(of: path)) { out.line(line) }
+            out.line("verdict: \(verdictWord(status)) (exit \(status.rawValue))")
         }
         out.flush()
         return status

@@ -88,8 +88,9 @@ public struct Verifier {
                          : "  torn tail: \(t.file) can be cut at offset \(t.cutOffset) (\(t.bytesLost) bytes) without losing anything acknowledged (`logdump repair` shows the plan)")
             }
         }
-        out.line("verdict: \(verdictWord(status)) (exit \(status.rawValue))")
+        // The runbook comes before the verdict, so that the verdict stays the last line.
         for line in Runbook.lines(for: status, directory: input.directory) { out.line(line) }
+        out.line("verdict: \(verdictWord(status)) (exit \(status.rawValue))")
     }
 
     func renderJSON(_ r: ScanResult, status: LogdumpExit, out: Output) {

@@ -116,9 +116,10 @@ func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
             let dir = sampleDirectory(name)
             let (_, out, _) = verify(dir)
             let lines = out.split(separator: "\n").map(String.init)
-            let v = try #require(lines.firstIndex { $0.hasPrefix("verdict: \(verdict)") }, "\(name)")
-            #expect(lines[v + 1].hasPrefix("what now: "), "\(name)")
-            let after = lines[(v + 1)...].joined(separator: "\n")
+            // The runbook, then the verdict as the last line.
+            #expect(lines.last?.hasPrefix("verdict: \(verdict)") == true, "\(name)")
+            let w = try #require(lines.firstIndex { $0.hasPrefix("what now: ") }, "\(name)")
+            let after = lines[w...].joined(separator: "\n")
             for needle in ["mv $DIR $DIR.damaged", "redis-cli -c -p PORT RAFT REMOVE ID", "raftd --id NEW --join",
                            "--data-dir $DIR", "redis-cli -c -p PORT RAFT ADD NEW", "remove n1", "add n4"] {
                 #expect(after.contains(needle), "\(name): no \(needle)")
@@ -161,7 +162,7 @@ func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         try writeBytes(Path.join(dir, StorageFormat.hardStateFileName), [UInt8](repeating: 0xA5, count: StorageFormat.hardStateFileSize))
         let (status, out, _) = capture(dir) { out, _ throws(LogdumpError) in try HardStateReport(target: dir, fileSystem: fs).run(out: out) }
         #expect(status == .corruption)
-        #expect(out.contains("verdict: corruption (exit 3)\nwhat now: "))
+        #expect(out.contains("\nwhat now: ") && out.hasSuffix("\nverdict: corruption (exit 3)\n"))
         let (_, json, _) = capture(dir) { out, _ throws(LogdumpError) in try HardStateReport(target: dir, fileSystem: fs, json: true).run(out: out) }
         #expect(json.contains("\"next_step\":\"rebuild-from-peers\""))
     }
