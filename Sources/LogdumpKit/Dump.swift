@@ -104,7 +104,9 @@ public struct Dumper {
             out.line(padLeft("INDEX", 10) + padLeft("TERM", 7) + "  " + pad("TYPE", 7) + "COMMAND")
             if let words = pre.snapshotWords { out.line("(the log starts after \(words))") }
             if pre.problems.contains(where: { $0.class != .tornTail }) {
-                out.line("(damaged: every record that reads back, in file order, superseded ones included; `!!` marks each problem)")
+                // The scanner's order checks stop at the first damage: no later conflict truncation is applied.
+                out.line("(damaged: from the first problem on, every record that reads back is shown in")
+                out.line(" file order, superseded ones included; `!!` marks each problem)")
             }
         }
         if o.physical { printSnapshots(pre, layout: layout, out: out) }

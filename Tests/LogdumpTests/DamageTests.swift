@@ -30,7 +30,7 @@ func diff(_ a: String, _ b: String) -> (LogdumpExit, String, String) {
         #expect(rows[2].hasPrefix("         3      1  normal set y 2"))
         #expect(err.contains("marked `!!`"))
         // With the header: a note says how a damaged log is read.
-        #expect(dump(dir).1.contains("(damaged: every record that reads back, in file order"))
+        #expect(dump(dir).1.contains("(damaged: from the first problem on, every record that reads back is shown in\n file order"))
     }
 
     @Test func dumpJSONLinesMarksTheDamagedIndex() throws {
@@ -51,6 +51,35 @@ func diff(_ a: String, _ b: String) -> (LogdumpExit, String, String) {
         // The damaged row counts towards --limit and shows in --tail.
         #expect(dump(dir) { $0.limit = 2; $0.header = false }.1.split(separator: "\n").last?.contains("!!") == true)
         #expect(dump(dir) { $0.tail = 2; $0.header = false }.1.split(separator: "\n").first?.contains("!!") == true)
+    }
+
+    /// After the damage, a conflict truncation is not applied: the superseded entry shows beside the
+    /// one that replaced it, in file order; before it, the log is the one recovery rebuilds.
+    @Test func afterTheDamageRecordsShowInFileOrder() throws {
+        let dir = makeTempDir("late-truncation")
+        defer { removeTree(dir) }
+        let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(newLogID: fixedLogID))
+        try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: [entry(1, 1, "a"), entry(2, 1, "b"), entry(3, 1, "c")])
+        try log.save(hardState: HardState(term: 2, vote: 2, commit: 1), entries: [entry(3, 2, "c2")])  // replaces 3 (term 1)
+        try log.save(hardState: HardState(term: 2, vote: 2, commit: 3), entries: [entry(4, 2, "d")])
+        try log.save(hardState: HardState(term: 3, vote: 3, commit: 3), entries: [entry(4, 3, "d3")])  // replaces 4 (term 2)
+        log.close()
+        // Damage entry 2: both truncations come after it.
+        var bytes = try readBytes(segmentPath(dir, 1))
+        var record: [UInt8] = []
+        RecordCodec.appendEntry(entry(2, 1, "b"), to: &record)
+        let at = try #require(find(record, in: bytes))
+        bytes[at + StorageFormat.recordHeaderSize] ^= 0x01
+        try writeBytes(segmentPath(dir, 1), bytes)
+        let (status, out, _) = dump(dir) { $0.header = false }
+        #expect(status == .corruption)
+        let rows = out.split(separator: "\n").map { String($0.prefix(28)) }
+        #expect(rows == ["         1      1  normal a", "         2      1  !!     da", "         3      1  normal c",
+                         "         3      2  normal c2", "         4      2  normal d", "         4      3  normal d3"], "\(out)")
+        // Undamaged, the same log shows only what recovery keeps.
+        try writeBytes(segmentPath(dir, 1), { var b = bytes; b[at + StorageFormat.recordHeaderSize] ^= 0x01; return b }())
+        let clean = dump(dir) { $0.header = false }.1.split(separator: "\n").map { String($0.prefix(28)) }
+        #expect(clean == ["         1      1  normal a", "         2      1  normal b", "         3      2  normal c2", "         4      3  normal d3"])
     }
 
     /// A torn tail is not part of the log: the entry table leaves it to stderr.
