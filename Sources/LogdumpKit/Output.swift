@@ -254,3 +254,12 @@ public func terminalWidthColumns(fd: Int32 = 1, fallbackColumns: Int = 120) -> I
     #endif
     return fallbackColumns
 }
+
+/// For logdump run inside another program (the raftstep REPL): the terminal's width when standard
+/// output is a terminal, else 0 (no limit), so that transcripts do not depend on the environment.
+public func interactiveWidthColumns() -> Int {
+    #if canImport(Glibc) || canImport(Darwin)
+    if isatty(1) == 1 { return terminalWidthColumns(fd: 1) }
+    #endif
+    return 0
+}
