@@ -37,24 +37,42 @@ public struct LogDiff {
     struct Fingerprint: Equatable { var hash: UInt64 = 0xcbf2_9ce4_8422_2325; var count = 0 }
     struct Item { var index: UInt64; var term: UInt64; var type: UInt8; var crc: UInt32; var length: Int; var prefix: [UInt8] }
 
-    func fingerprints(_ scanner: LogScanner, pre: ScanResult, from start: UInt64) throws(LogdumpError) -> ([Fingerprint], last: UInt64, lastTerm: UInt64) {
-        var prints: [Fingerprint] = []
+    /// The indexes of chunk `c` (inclusive; the last chunk ends at UInt64.max).
+    static func range(ofChunk c: Int) -> ClosedRange<UInt64> {
+        let lo = UInt64(c) * chunk + 1
+        let (hi, overflow) = lo.addingReportingOverflow(chunk - 1)
+        return lo...(overflow ? UInt64.max : hi)
+    }
+
+    /// One fingerprint per chunk that holds entries, by chunk number: a map, not an array, so that
+    /// an absurd index (a hostile file whose header checksum is right) costs one entry, not memory
+    /// up to it. Entries come in index order but for damaged logs, so the current chunk is kept aside.
+    func fingerprints(_ scanner: LogScanner, pre: ScanResult, from start: UInt64) throws(LogdumpError) -> ([Int: Fingerprint], last: UInt64, lastTerm: UInt64) {
+        var prints: [Int: Fingerprint] = [:]
+        var currentChunk = -1
+        var current = Fingerprint()
         var last = pre.snapshot?.index ?? 0, lastTerm = pre.snapshot?.term ?? 0
         _ = try scanEffectiveEntries(scanner, pre: pre) { r, _ in
             guard r.index >= start else { return }
             let c = Int((r.index &- 1) / Self.chunk)
-            while prints.count <= c { prints.append(Fingerprint()) }
-            prints[c].hash = (prints[c].hash ^ (UInt64(r.checksum) | r.index << 32)) &* 0x100_0000_01b3
-            prints[c].count += 1
+            if c != currentChunk {
+                if currentChunk >= 0 { prints[currentChunk] = current }
+                currentChunk = c
+                current = prints[c] ?? Fingerprint()
+            }
+            current.hash = (current.hash ^ (UInt64(r.checksum) | r.index << 32)) &* 0x100_0000_01b3
+            current.count += 1
             last = r.index
             lastTerm = r.term
         }
+        if currentChunk >= 0 { prints[currentChunk] = current }
         return (prints, last, lastTerm)
     }
 
     func items(_ scanner: LogScanner, pre: ScanResult, chunk c: Int, from start: UInt64) throws(LogdumpError) -> [Item] {
         var out: [Item] = []
-        let lo = max(UInt64(c) * Self.chunk + 1, start), hi = UInt64(c) * Self.chunk + Self.chunk
+        let range = Self.range(ofChunk: c)
+        let lo = max(range.lowerBound, start), hi = range.upperBound
         let keep = maxBytes == 0 ? 4096 : maxBytes
         _ = try scanEffectiveEntries(scanner, pre: pre) { r, payload in
             guard r.index >= lo && r.index <= hi else { return }
@@ -81,11 +99,11 @@ public struct LogDiff {
         if let w = preB.snapshotWords { out.line("  B starts after \(w)") }
         if start > 1 { out.line("  compared from index \(start) (below it, a snapshot replaced the entries)") }
         var status = LogdumpExit.clean
-        let differing = (0..<max(fa.count, fb.count)).filter { $0 >= fa.count || $0 >= fb.count || fa[$0] != fb[$0] }
+        let differing = Set(fa.keys).union(fb.keys).sorted().filter { fa[$0] != fb[$0] }
         var found = false
         for c in differing {
-            let ia = c < fa.count ? try items(sa, pre: preA, chunk: c, from: start) : []
-            let ib = c < fb.count ? try items(sb, pre: preB, chunk: c, from: start) : []
+            let ia = fa[c] != nil ? try items(sa, pre: preA, chunk: c, from: start) : []
+            let ib = fb[c] != nil ? try items(sb, pre: preB, chunk: c, from: start) : []
             guard let index = firstDivergence(ia, ib, chunk: c, start: start, damagedA: damaged(preA), damagedB: damaged(preB)) else { continue }
             found = true
             status = .differ
@@ -139,7 +157,8 @@ public struct LogDiff {
         var byA: [UInt64: Item] = [:], byB: [UInt64: Item] = [:]
         for item in ia { byA[item.index] = item }
         for item in ib { byB[item.index] = item }
-        let lo = max(UInt64(c) * Self.chunk + 1, start), hi = UInt64(c) * Self.chunk + Self.chunk
+        let range = Self.range(ofChunk: c)
+        let lo = max(range.lowerBound, start), hi = range.upperBound
         var indexes = Set(byA.keys).union(byB.keys)
         for i in damagedA.keys where i >= lo && i <= hi { indexes.insert(i) }
         for i in damagedB.keys where i >= lo && i <= hi { indexes.insert(i) }

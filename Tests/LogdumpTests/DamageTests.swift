@@ -196,3 +196,22 @@ func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         #expect(json.contains("\"next_step\":\"rebuild-from-peers\""))
     }
 }
+
+/// Hostile input: an entry whose (checksummed) header names an index near 2^61 must not make
+/// `diff` allocate one fingerprint per 4096 indexes up to it.
+@Suite struct DiffHostileIndexTests {
+    @Test func aHugeIndexIsNotAnAllocation() throws {
+        let a = try Fixture.sample(), b = try Fixture.sample()
+        defer { removeTree(a); removeTree(b) }
+        var tail: [UInt8] = []
+        RecordCodec.appendEntry(Entry(term: 3, index: 1 << 61, data: Array("far".utf8)), to: &tail)
+        RecordCodec.appendBatch(BatchMarker(batchSequence: 6, hardStateSequence: 5, firstIndex: 1 << 61, entryCount: 1, synced: true),
+                                lastTerm: 3, lastIndex: 1 << 61, to: &tail)
+        let last = segmentPath(b, 2)
+        try writeBytes(last, try readBytes(last) + tail)
+        let (status, out, _) = diff(a, b)
+        #expect(status == .inconsistency)
+        #expect(out.contains("A ends at index 11; B continues:"), "\(out)")
+        #expect(out.contains("2305843009213693952      3  normal far"))
+    }
+}
