@@ -291,7 +291,7 @@ final class DumpRows {
         if !o.physical {
             // A torn tail is not part of the log (recovery cuts it): stderr says it, the table does not.
             guard p.class != .tornTail else { return }
-            let at = p.index ?? (lastIndexSeen + 1)
+            let at = p.index ?? (lastIndexSeen &+ 1)
             guard at >= from && at <= to else { return }
             if let term = o.term, let t = p.term, t != term { return }
             guard printed < limit else { return }
