@@ -180,7 +180,7 @@ public struct LogDiff {
         out.decimal(index, width: 10)
         if let damaged {
             out.write(padLeft(damaged.term.map(String.init) ?? "?", 7))
-            out.write("  !!     damaged (\(damaged.class.rawValue)) at \(damaged.file):\(damaged.offset): \(damaged.message)\n")
+            out.write("  !!     " + damageWords(damaged) + "\n")
         } else {
             out.write("      -  !!     missing: no record of this index reads back\n")
         }

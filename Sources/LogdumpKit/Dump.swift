@@ -411,14 +411,19 @@ final class DumpRows {
     }
 }
 
-/// A problem in the entry table's command column: what kind of damage, where, and why.
+/// A problem in the entry table's command column: what kind of damage, where, and what is wrong
+/// in a few words (the first clause of the message; stderr and `verify` give all of it).
 func damageWords(_ p: StorageProblem) -> String {
-    var s = p.class == .corruption ? "damaged (corruption)" : p.class.rawValue
-    s += " at \(p.file):\(p.offset): " + p.message
-    if let e = p.expectedChecksum, let c = p.computedChecksum {
-        s += " [stored \(formatChecksumText(e)), computed \(formatChecksumText(c))]"
+    (p.class == .corruption ? "damaged (corruption)" : p.class.rawValue) + " at \(p.file):\(p.offset): " + firstClause(p.message)
+}
+
+/// A message up to its first ": " (the rest explains the classification).
+func firstClause(_ message: String) -> String {
+    let bytes = Array(message.utf8)
+    for i in 0..<max(0, bytes.count - 1) where bytes[i] == UInt8(ascii: ":") && bytes[i + 1] == UInt8(ascii: " ") {
+        return String(decoding: bytes[..<i], as: UTF8.self)
     }
-    return s
+    return message
 }
 
 /// Lines of a buffer, each with its newline.
