@@ -37,24 +37,42 @@ public struct LogDiff {
     struct Fingerprint: Equatable { var hash: UInt64 = 0xcbf2_9ce4_8422_2325; var count = 0 }
     struct Item { var index: UInt64; var term: UInt64; var type: UInt8; var crc: UInt32; var length: Int; var prefix: [UInt8] }
 
-    func fingerprints(_ scanner: LogScanner, pre: ScanResult, from start: UInt64) throws(LogdumpError) -> ([Fingerprint], last: UInt64, lastTerm: UInt64) {
-        var prints: [Fingerprint] = []
+    /// The indexes of chunk `c` (inclusive; the last chunk ends at UInt64.max).
+    static func range(ofChunk c: Int) -> ClosedRange<UInt64> {
+        let lo = UInt64(c) * chunk + 1
+        let (hi, overflow) = lo.addingReportingOverflow(chunk - 1)
+        return lo...(overflow ? UInt64.max : hi)
+    }
+
+    /// One fingerprint per chunk that holds entries, by chunk number: a map, not an array, so that
+    /// an absurd index (a hostile file whose header checksum is right) costs one entry, not memory
+    /// up to it. Entries come in index order but for damaged logs, so the current chunk is kept aside.
+    func fingerprints(_ scanner: LogScanner, pre: ScanResult, from start: UInt64) throws(LogdumpError) -> ([Int: Fingerprint], last: UInt64, lastTerm: UInt64) {
+        var prints: [Int: Fingerprint] = [:]
+        var currentChunk = -1
+        var current = Fingerprint()
         var last = pre.snapshot?.index ?? 0, lastTerm = pre.snapshot?.term ?? 0
         _ = try scanEffectiveEntries(scanner, pre: pre) { r, _ in
             guard r.index >= start else { return }
             let c = Int((r.index &- 1) / Self.chunk)
-            while prints.count <= c { prints.append(Fingerprint()) }
-            prints[c].hash = (prints[c].hash ^ (UInt64(r.checksum) | r.index << 32)) &* 0x100_0000_01b3
-            prints[c].count += 1
+            if c != currentChunk {
+                if currentChunk >= 0 { prints[currentChunk] = current }
+                currentChunk = c
+                current = prints[c] ?? Fingerprint()
+            }
+            current.hash = (current.hash ^ (UInt64(r.checksum) | r.index << 32)) &* 0x100_0000_01b3
+            current.count += 1
             last = r.index
             lastTerm = r.term
         }
+        if currentChunk >= 0 { prints[currentChunk] = current }
         return (prints, last, lastTerm)
     }
 
     func items(_ scanner: LogScanner, pre: ScanResult, chunk c: Int, from start: UInt64) throws(LogdumpError) -> [Item] {
         var out: [Item] = []
-        let lo = max(UInt64(c) * Self.chunk + 1, start), hi = UInt64(c) * Self.chunk + Self.chunk
+        let range = Self.range(ofChunk: c)
+        let lo = max(range.lowerBound, start), hi = range.upperBound
         let keep = maxBytes == 0 ? 4096 : maxBytes
         _ = try scanEffectiveEntries(scanner, pre: pre) { r, payload in
             guard r.index >= lo && r.index <= hi else { return }
@@ -81,37 +99,91 @@ public struct LogDiff {
         if let w = preB.snapshotWords { out.line("  B starts after \(w)") }
         if start > 1 { out.line("  compared from index \(start) (below it, a snapshot replaced the entries)") }
         var status = LogdumpExit.clean
-        if let c = (0..<min(fa.count, fb.count)).first(where: { fa[$0] != fb[$0] }) ?? (fa.count != fb.count ? min(fa.count, fb.count) : nil) {
+        let differing = Set(fa.keys).union(fb.keys).sorted().filter { fa[$0] != fb[$0] }
+        var found = false
+        for c in differing {
+            let ia = fa[c] != nil ? try items(sa, pre: preA, chunk: c, from: start) : []
+            let ib = fb[c] != nil ? try items(sb, pre: preB, chunk: c, from: start) : []
+            guard let index = firstDivergence(ia, ib, chunk: c, start: start, damagedA: damaged(preA), damagedB: damaged(preB)) else { continue }
+            found = true
             status = .differ
-            let ia = c < fa.count ? try items(sa, pre: preA, chunk: c, from: start) : []
-            let ib = c < fb.count ? try items(sb, pre: preB, chunk: c, from: start) : []
-            var k = 0
-            while k < ia.count && k < ib.count && ia[k].index == ib[k].index && ia[k].crc == ib[k].crc { k += 1 }
-            let same = k < ia.count ? ia[k].index - 1 : (k < ib.count ? ib[k].index - 1 : max(UInt64(c) * Self.chunk, start - 1) + UInt64(k))
-            out.line("  identical through index \(same)" + (same == 0 ? " (nothing in common)" : ""))
-            if k < ia.count && k < ib.count {
-                out.line("  first divergence at index \(min(ia[k].index, ib[k].index)):")
-                show("A", ia[k], out)
-                show("B", ib[k], out)
-                if ia[k].term != ib[k].term {
-                    out.line("  the terms differ (\(ia[k].term) vs \(ib[k].term)): Raft keeps the entry of the higher term when the leader of that term replicates it")
-                }
-            } else if k < ia.count {
-                out.line("  B ends at index \(lastB); A continues:")
-                show("A", ia[k], out)
-            } else if k < ib.count {
+            out.line("  identical through index \(index - 1)" + (index - 1 < start ? " (nothing in common)" : ""))
+            let ea = ia.last { $0.index == index }, eb = ib.last { $0.index == index }
+            if ea == nil && index > lastA && damaged(preA)[index] == nil {
                 out.line("  A ends at index \(lastA); B continues:")
-                show("B", ib[k], out)
+                if let eb { show("B", eb, out) }
+            } else if eb == nil && index > lastB && damaged(preB)[index] == nil {
+                out.line("  B ends at index \(lastB); A continues:")
+                if let ea { show("A", ea, out) }
+            } else {
+                out.line("  first divergence at index \(index):")
+                side("A", ea, index: index, damaged: damaged(preA)[index], out)
+                side("B", eb, index: index, damaged: damaged(preB)[index], out)
+                if let ea, let eb, ea.term != eb.term {
+                    out.line("  the terms differ (\(ea.term) vs \(eb.term)): Raft keeps the entry of the higher term when the leader of that term replicates it")
+                }
             }
-        } else {
-            out.line("  identical: entries \(start)…\(lastA) have the same index, term, type and payload")
+            break
+        }
+        if !found {
+            if differing.isEmpty {
+                out.line("  identical: entries \(start)…\(lastA) have the same index, term, type and payload")
+            } else {
+                // The fingerprints differ only in the order of records (a log read in file order after damage).
+                out.line("  identical by index: entries \(start)…\(lastA) have the same index, term, type and payload (the records are stored in a different order)")
+            }
         }
         out.flush()
-        let wa = warnProblems(preA, command: "diff (A)", to: err)
-        let wb = warnProblems(preB, command: "diff (B)", to: err)
+        let wa = warnProblems(preA, command: "diff (A)", shown: "a damaged index is shown as such", to: err)
+        let wb = warnProblems(preB, command: "diff (B)", shown: "a damaged index is shown as such", to: err)
         let worst = max(wa.rawValue, wb.rawValue)
         if worst > 0 { status = LogdumpExit(rawValue: worst)! }
         return status
+    }
+
+    /// Damaged records of a log by index (those whose index the scanner could read).
+    func damaged(_ pre: ScanResult) -> [UInt64: StorageProblem] {
+        var out: [UInt64: StorageProblem] = [:]
+        for p in pre.problems where p.class != .tornTail { if let i = p.index, out[i] == nil { out[i] = p } }
+        return out
+    }
+
+    /// The first index of a chunk where the two logs differ, compared index by index: an entry on
+    /// one side only (the other damaged, missing or ended), or entries that differ. With several
+    /// records of one index (read in file order after damage), the last one counts, as it would
+    /// replace the others.
+    func firstDivergence(_ ia: [Item], _ ib: [Item], chunk c: Int, start: UInt64,
+                         damagedA: [UInt64: StorageProblem], damagedB: [UInt64: StorageProblem]) -> UInt64? {
+        var byA: [UInt64: Item] = [:], byB: [UInt64: Item] = [:]
+        for item in ia { byA[item.index] = item }
+        for item in ib { byB[item.index] = item }
+        let range = Self.range(ofChunk: c)
+        let lo = max(range.lowerBound, start), hi = range.upperBound
+        var indexes = Set(byA.keys).union(byB.keys)
+        for i in damagedA.keys where i >= lo && i <= hi { indexes.insert(i) }
+        for i in damagedB.keys where i >= lo && i <= hi { indexes.insert(i) }
+        for index in indexes.sorted() {
+            switch (byA[index], byB[index]) {
+            case let (a?, b?):
+                if a.crc != b.crc || a.term != b.term || a.type != b.type || a.length != b.length { return index }
+            default:
+                return index
+            }
+        }
+        return nil
+    }
+
+    /// One side of a divergence: the entry, or why there is none.
+    func side(_ name: String, _ item: Item?, index: UInt64, damaged: StorageProblem?, _ out: Output) {
+        if let item { return show(name, item, out) }
+        out.write("    \(name) ")
+        out.decimal(index, width: 10)
+        if let damaged {
+            out.write(padLeft(damaged.term.map(String.init) ?? "?", 7))
+            out.write("  !!     " + damageWords(damaged) + "\n")
+        } else {
+            out.write("      -  !!     missing: no record of this index reads back\n")
+        }
     }
 
     func show(_ side: String, _ item: Item, _ out: Output) {

@@ -66,6 +66,7 @@ public struct HardStateReport {
         if size > 1 << 16 {
             out.line("hardstate \(path) (\(size) bytes)")
             out.line("  ! the file is \(size) bytes, expected \(StorageFormat.hardStateFileSize): not a hard-state file")
+            for line in Runbook.lines(for: .corruption, directory: Path.directory(of: path)) { out.line(line) }
             out.line("verdict: corruption (exit 3)")
             out.flush()
             return .corruption
@@ -93,7 +94,7 @@ public struct HardStateReport {
             }
             out.write("],\"findings\":[")
             for (k, f) in findings.enumerated() { if k > 0 { out.write(",") }; out.jsonString(f) }
-            out.write("],\"exit_code\":\(status.rawValue)}\n")
+            out.write("],\"exit_code\":\(status.rawValue),\"next_step\":\"\(NextStep(status).rawValue)\"}\n")
         } else {
             out.line("hardstate \(path) (\(inspection.fileSize) bytes)")
             if let c = inspection.chosen, let s = c.hardState {
@@ -113,6 +114,7 @@ public struct HardStateReport {
             }
             if inspection.slots.count < 2 { out.line("  (the file is too short to hold both slots)") }
             for f in findings { out.line("  ! " + f) }
+            for line in Runbook.lines(for: status, directory: Path.directory(of: path)) { out.line(line) }
             out.line("verdict: \(verdictWord(status)) (exit \(status.rawValue))")
         }
         out.flush()

@@ -197,13 +197,17 @@ extension Output {
 }
 
 /// Summarises problems on stderr for commands other than verify; returns the exit status.
-func warnProblems(_ result: ScanResult, command: String, to err: Output) -> LogdumpExit {
+/// `shown` says what the command's output shows of them.
+func warnProblems(_ result: ScanResult, command: String, shown: String = "only records that read back are counted",
+                  to err: Output) -> LogdumpExit {
     guard !result.problems.isEmpty else { return .clean }
     var counts: [StorageProblem.Class: Int] = [:]
     for p in result.problems { counts[p.class, default: 0] += 1 }
     let parts = StorageProblem.Class.allCases.compactMap { c in counts[c].map { "\($0) \(c.rawValue)" } }
-    err.line("logdump \(command): warning: \(result.problems.count) problem(s) (\(parts.joined(separator: ", "))); only records that read back are shown; run `logdump verify` for details")
+    err.line("logdump \(command): warning: \(result.problems.count) problem(s) (\(parts.joined(separator: ", "))); \(shown); run `logdump verify` for details")
     for p in result.problems.prefix(3) { err.line("  " + problemLine(p)) }
     if result.problems.count > 3 { err.line("  … and \(result.problems.count - 3) more") }
-    return LogdumpExit(worst: result.worst)
+    let status = LogdumpExit(worst: result.worst)
+    if let pointer = Runbook.pointer(for: status) { err.line(pointer) }
+    return status
 }

@@ -241,3 +241,25 @@ public func pinAllocatorMmapThreshold() {
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
+
+/// The columns a table written to `fd` may use: `COLUMNS` when it is set to a number, else the
+/// terminal's width when `fd` is a terminal, else `fallbackColumns` (output to a file or a pipe).
+public func terminalWidthColumns(fd: Int32 = 1, fallbackColumns: Int = 120) -> Int {
+    if let text = getenv("COLUMNS").map({ String(cString: $0) }), let n = Int(text), n > 0 { return n }
+    #if canImport(Glibc) || canImport(Darwin)
+    if isatty(fd) == 1 {
+        var size = winsize()
+        if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
+    }
+    #endif
+    return fallbackColumns
+}
+
+/// For logdump run inside another program (the raftstep REPL): the terminal's width when standard
+/// output is a terminal, else 0 (no limit), so that transcripts do not depend on the environment.
+public func interactiveWidthColumns() -> Int {
+    #if canImport(Glibc) || canImport(Darwin)
+    if isatty(1) == 1 { return terminalWidthColumns(fd: 1) }
+    #endif
+    return 0
+}

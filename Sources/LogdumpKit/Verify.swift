@@ -88,6 +88,8 @@ public struct Verifier {
                          : "  torn tail: \(t.file) can be cut at offset \(t.cutOffset) (\(t.bytesLost) bytes) without losing anything acknowledged (`logdump repair` shows the plan)")
             }
         }
+        // The runbook comes before the verdict, so that the verdict stays the last line.
+        for line in Runbook.lines(for: status, directory: input.directory) { out.line(line) }
         out.line("verdict: \(verdictWord(status)) (exit \(status.rawValue))")
     }
 
@@ -98,6 +100,8 @@ public struct Verifier {
         out.jsonString(verdictWord(status))
         out.write(",\"exit_code\":")
         out.decimal(UInt64(status.rawValue))
+        out.write(",\"next_step\":")
+        out.jsonString(NextStep(status).rawValue)
         if let id = r.logID { out.write(",\"log_id\":"); out.jsonString(id.description) }
         out.write(",\"segments\":[")
         for (i, s) in r.segments.enumerated() {

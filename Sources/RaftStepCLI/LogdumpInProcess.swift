@@ -90,7 +90,7 @@ public enum LogdumpInProcess {
         switch sub {
         case "dump":
             let p = try Parsed(rest, flags: ["physical", "no-header"],
-                               options: ["from", "to", "term", "type", "tail", "limit", "format", "max-bytes"])
+                               options: ["from", "to", "term", "type", "tail", "limit", "format", "max-bytes", "width"])
             var o = DumpOptions()
             o.from = try p.number("from")
             o.to = try p.number("to")
@@ -109,6 +109,7 @@ public enum LogdumpInProcess {
             o.physical = p.flags.contains("physical")
             if let maxBytes: Int = try p.number("max-bytes") { o.maxBytes = maxBytes }
             o.header = !p.flags.contains("no-header")
+            o.widthColumns = try p.number("width") ?? (o.physical && o.format == .text ? interactiveWidthColumns() : 0)
             try o.validate()
             let input = try LogInput.resolve(try paths(p), fileSystem: fs)
             return try Dumper(input: input, options: o, fileSystem: fs).run(out: out, err: err)

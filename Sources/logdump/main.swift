@@ -54,6 +54,10 @@ struct Dump: ParsableCommand {
             text when it is UTF-8 without control characters, quoted with \\n \\t \\xNN escapes when it is UTF-8 with a few control \
             characters, and as 0x-prefixed hex otherwise; configuration entries are decoded.
 
+            After corruption or an inconsistency there is no such log: from the first problem on, every record \
+            that reads back is shown in file order (superseded ones included), and each problem takes a `!!` row \
+            where it occurs. --to and --limit stop reading early when the log has no problem.
+
             \(exitCodesHelp) Problems found while reading are summarised on stderr and set the exit code.
             """)
 
@@ -90,6 +94,9 @@ struct Dump: ParsableCommand {
     @Flag(help: "Omit the column header line of the text format.")
     var noHeader = false
 
+    @Option(help: ArgumentHelp("With --physical: the columns a line may use, 0 for no limit (default: COLUMNS, else the terminal's width, else 120 when the output is not a terminal). Long fields are cut with …; lines never wrap.", valueName: "N"))
+    var width: Int?
+
     func options() throws -> DumpOptions {
         var o = DumpOptions()
         o.from = from
@@ -109,6 +116,7 @@ struct Dump: ParsableCommand {
         o.physical = physical
         o.maxBytes = maxBytes
         o.header = !noHeader
+        o.widthColumns = width ?? (physical && f == .text ? terminalWidthColumns() : 0)
         do { try o.validate() } catch { throw ValidationError(error.message) }
         return o
     }
@@ -131,7 +139,8 @@ struct Verify: ParsableCommand {
         discussion: """
             Each problem is printed with its class (torn tail, corruption, inconsistency), file:offset, the index \
             and term when known, and the stored vs computed CRC32C for checksum failures. The end of the written \
-            data is the normal end of a log, not an error.
+            data is the normal end of a log, not an error. After corruption or an inconsistency, the steps that \
+            rebuild the node from its peers come before the verdict (--json: "next_step").
 
             \(exitCodesHelp)
             """)
@@ -251,7 +260,8 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The first index where two nodes' logs diverge, with both sides shown.",
         discussion: """
-            Compares the logs recovery would rebuild (index, term, type and payload of every entry). \
+            Compares the logs recovery would rebuild (index, term, type and payload of every entry), index by \
+            index: an index that one side lacks is shown as damaged (with the problem) or missing. \
             Exit codes: 0 identical, 5 different, 1 usage or I/O error; 2, 3 or 4 when either log has problems.
             """)
 
