@@ -117,7 +117,8 @@ public struct SnapshotFileInfo: Sendable, Equatable {
         var info = SnapshotFileInfo(path: path, name: name, fileSize: size)
         func fail(_ c: StorageProblem.Class, _ offset: Int64, _ message: String, stored: UInt32? = nil, computed: UInt32? = nil)
             -> (info: SnapshotFileInfo, snapshot: Snapshot?) {
-            info.problem = StorageProblem(c, file: name, offset: offset, index: info.metadata?.index ?? nil,
+            // Row P1: the bytes do not read back; row P2: they read back but are not this version's or do not fit.
+            info.problem = StorageProblem(c == .corruption ? .P1 : .P2, c, file: name, offset: offset, index: info.metadata?.index ?? nil,
                                           expectedChecksum: stored, computedChecksum: computed, message: message)
             info.metadata = nil
             return (info, nil)
