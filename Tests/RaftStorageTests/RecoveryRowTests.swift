@@ -11,16 +11,19 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The row ids of §5.3's table, in document order.
-    static func documentedRows() throws -> [String] {
+    static func documentedRows() throws -> [String] { try documentedTable().map(\.id) }
+
+    /// The rows of §5.3's table with their "class" cell.
+    static func documentedTable() throws -> [(id: String, class: String)] {
         let text = try String(contentsOf: packageRoot.appendingPathComponent("docs/storage-format.md"), encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex { $0.hasPrefix("### 5.3") }, "§5.3 is missing")
-        var rows: [String] = []
+        var rows: [(id: String, class: String)] = []
         for line in lines[(start + 1)...] {
             if line.hasPrefix("#") { break }
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count > 2, let id = cells.dropFirst().first, id.range(of: #"^[A-Z][0-9]+$"#, options: .regularExpression) != nil else { continue }
-            rows.append(id)
+            rows.append((id, cells.count > 4 ? cells[4] : ""))
         }
         return rows
     }
@@ -57,11 +60,24 @@ import Testing
     func eachRowIsProducedAndNamed(_ row: RecoveryRow) throws {
         let fs = MemoryFileSystem()
         let observed = try Self.produce(row, fs)
-        #expect(observed.contains(row), "row \(row): the scan named \(observed.sorted())")
+        #expect(observed.rows.contains(row), "row \(row): the scan named \(observed.rows.sorted())")
+        // The class the document gives the row is the class of the problem that names it; a row
+        // whose class is "—" decides without a problem.
+        let documented = try #require(try Self.documentedTable().first { $0.id == row.rawValue }?.class)
+        let classes = Set(observed.problems.filter { $0.row == row }.map(\.class))
+        if documented.hasPrefix("—") {
+            #expect(classes.isEmpty && observed.noted.contains(row), "row \(row) is a note in the document, the scan reported \(classes)")
+        } else if documented.hasPrefix("rule D") {
+            #expect(!classes.isEmpty && classes.isSubset(of: [.tornTail, .corruption]))
+        } else if row != .P5 {
+            let expected: StorageProblem.Class = documented.hasPrefix("torn tail") ? .tornTail : documented.hasPrefix("corruption") ? .corruption : .inconsistency
+            #expect(documented.hasPrefix(expected.rawValue), "row \(row): unknown class cell '\(documented)'")
+            #expect(classes == [expected], "row \(row): the document says \(documented), the scan reported \(classes)")
+        }
     }
 
     /// Damages a log so that `row` decides, and returns the rows the scan named (or, for P5, what open did).
-    static func produce(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Set<RecoveryRow> {
+    static func produce(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         switch row {
         case .S1, .S2, .S3, .S4, .S5, .S6, .S7, .S8, .S9, .S13: return try produceSegmentRow(row, fs)
         case .S10, .S11, .S12, .L1, .L2, .P1, .P2, .P3, .P4, .P5: return try produceSnapshotRow(row, fs)
@@ -71,7 +87,17 @@ import Testing
         }
     }
 
-    static func rows(_ fs: FileSystem) throws -> Set<RecoveryRow> { try LogScanner(directory: dir, fileSystem: fs).verify().rows }
+    static func rows(_ fs: FileSystem) throws -> Observed {
+        let scan = try LogScanner(directory: dir, fileSystem: fs).verify()
+        return Observed(problems: scan.problems, noted: scan.notedRows)
+    }
+
+    /// What a damaged log made the scan say: problems with their rows, and rows noted without one.
+    struct Observed {
+        var problems: [StorageProblem] = []
+        var noted: Set<RecoveryRow> = []
+        var rows: Set<RecoveryRow> { noted.union(problems.map(\.row)) }
+    }
 
     static func mutate(_ fs: MemoryFileSystem, _ path: String, _ change: (inout [UInt8]) -> Void) {
         var bytes = fs.contents(atPath: path)!
@@ -109,7 +135,7 @@ import Testing
 
     // MARK: Segment headers (S)
 
-    static func produceSegmentRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Set<RecoveryRow> {
+    static func produceSegmentRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         if row == .S1 || row == .S3 || row == .S5 || row == .S13 {
             _ = try buildLog(fs)
         } else {
@@ -152,7 +178,7 @@ import Testing
 
     // MARK: Records and rule D (R)
 
-    static func produceRecordRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Set<RecoveryRow> {
+    static func produceRecordRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         _ = try buildLog(fs, segmentSize: row == .R7 ? 200 : 64 << 20)
         switch row {
         case .R1:
@@ -200,7 +226,7 @@ import Testing
 
     // MARK: Entry order (O) and batch markers (M)
 
-    static func produceOrderRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Set<RecoveryRow> {
+    static func produceOrderRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         _ = try buildLog(fs)
         switch row {
         case .O1: appendBatch(fs, [entry(11, term: 2, type: 9)], marker: marker(batch: 4, first: 11, count: 1, last: 11, term: 2))
@@ -223,7 +249,7 @@ import Testing
 
     // MARK: Snapshots (S10–S12, L, P)
 
-    static func produceSnapshotRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Set<RecoveryRow> {
+    static func produceSnapshotRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         if row == .P3 || row == .P5 { return try produceTwoSnapshotsRow(row, fs) }
         let segment1 = row == .S11 ? try { _ = try buildLog(fs, segmentSize: 200); return fs.contents(atPath: segmentPath(1))! }() : nil
         if row != .S11 { _ = try buildLog(fs, segmentSize: 200) }
@@ -259,7 +285,7 @@ import Testing
     }
 
     /// One segment, snapshots at 4 and 6 (both kept): damage the older (P3) or the newer (P5).
-    static func produceTwoSnapshotsRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Set<RecoveryRow> {
+    static func produceTwoSnapshotsRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         _ = try buildLog(fs)
         let log = try openLog(fs)
         try log.saveSnapshot(makeSnapshot(index: 4, term: 1))
@@ -271,7 +297,7 @@ import Testing
         let opened = try openLog(fs)
         defer { opened.close() }
         let renamed = try fileNames(fs).contains(SnapshotFormat.fileName(index: 6) + ".damaged")
-        return renamed && opened.snapshot?.metadata.index == 4 ? [.P5] : []
+        return Observed(noted: renamed && opened.snapshot?.metadata.index == 4 ? [.P5] : [])
     }
 
     // MARK: Hard state (H) and the failure marker (F)
@@ -292,7 +318,7 @@ import Testing
         mutate(fs, hardStatePath()) { $0.replaceSubrange(at..<(at + StorageFormat.hardStateSlotSize), with: [UInt8](repeating: 0, count: StorageFormat.hardStateSlotSize)) }
     }
 
-    static func produceHardStateRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Set<RecoveryRow> {
+    static func produceHardStateRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         if row == .H5 {
             try openLog(fs).close()
             return try rows(fs)
