@@ -18,9 +18,11 @@ import Testing
         let text = try String(contentsOf: packageRoot.appendingPathComponent("docs/storage-format.md"), encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex { $0.hasPrefix("### 5.3") }, "§5.3 is missing")
+        // The table is the run of `|` lines from its header on: a row outside it does not count.
+        let header = try #require(lines[start...].firstIndex { $0.hasPrefix("| # |") }, "§5.3 has no table")
         var rows: [(id: String, class: String)] = []
-        for line in lines[(start + 1)...] {
-            if line.hasPrefix("#") { break }
+        for line in lines[(header + 2)...] {
+            if !line.hasPrefix("|") { break }
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count > 2, let id = cells.dropFirst().first, id.range(of: #"^[A-Z][0-9]+$"#, options: .regularExpression) != nil else { continue }
             rows.append((id, cells.count > 4 ? cells[4] : ""))
