@@ -43,17 +43,6 @@ public struct Repairer {
         self.options = options
     }
 
-    /// A computed repair.
-    struct Planned {
-        var plan: RepairPlan
-        /// Lines explaining the plan: what goes and why it is safe.
-        var explanation: [String]
-        /// Entries that would be lost, as runs of one term.
-        var lostRuns: [(term: UInt64, first: UInt64, last: UInt64)]
-        /// Of those, the ones at or below the commit index.
-        var committedLost: ClosedRange<UInt64>?
-    }
-
     public func run(out: Output, err: Output) throws(LogdumpError) -> LogdumpExit {
         try options.validate()
         if let restore = options.restore { return try runRestore(backup: restore, out: out) }
@@ -70,51 +59,44 @@ public struct Repairer {
             for p in pre.problems { out.line("  " + problemLine(p)) }
         }
         let status = LogdumpExit(worst: pre.worst)
-        let planned: Planned
+        let planner = RepairPlanner(scanner: scanner, scan: pre)
+        let plan: RepairPlan
         if options.acceptDataLoss {
             guard let cutAt = options.cutAt else {
-                let suggestion = pre.repairPlan(acceptDataLoss: true)?.lostIndexes?.lowerBound ?? (pre.lastIndex + 1)
                 out.flush()
-                throw LogdumpError("--accept-data-loss needs an explicit cut point: --cut-at INDEX (the log keeps the entries below it; the damage allows at most --cut-at \(suggestion), a batch boundary)")
+                throw LogdumpError("--accept-data-loss needs an explicit cut point: --cut-at INDEX (the log keeps the entries below it"
+                    + (planner.largestCut.map { "; the damage allows at most --cut-at \($0), a batch boundary)" } ?? "; the first segment's header is damaged, so no cut can leave a readable log)"))
             }
-            planned = try planCut(at: cutAt, pre: pre, scanner: scanner)
+            plan = try Self.planned { () throws(RepairRefusal) in try planner.cutPlan(at: cutAt) }
         } else if pre.problems.isEmpty {
             out.line("nothing to repair")
             out.flush()
             return .clean
         } else if status == .tornTail || (pre.failureMarker != nil && pre.problems.allSatisfy { $0.class == .tornTail || $0.file == FailureMarker.fileName }) {
-            planned = try planTornTail(pre: pre, scanner: scanner)
+            plan = try Self.planned { () throws(RepairRefusal) in try planner.tornTailPlan() }
         } else {
-            out.line("refused: \(verdictWord(status)) is not a torn tail; cutting it loses entries that were acknowledged as durable.")
-            if let loss = pre.repairPlan(acceptDataLoss: true), let lost = loss.lostIndexes {
-                out.line("  the first damage allows a cut at index \(lost.lowerBound) at most (entries \(lost.lowerBound)…\(lost.upperBound) would go);")
-                out.line("  to do it anyway: logdump repair \(directory) --accept-data-loss --cut-at \(lost.lowerBound)   (dry run first, then --apply)")
-            } else if pre.problems.allSatisfy({ !StorageFormat.isSegmentName($0.file) }) {
-                out.line("  the segments read back; the hard state can be rewritten to match them: --accept-data-loss --cut-at \(pre.lastIndex + 1)")
-            } else {
-                out.line("  no cut can make this log consistent without knowing where to cut: choose a batch boundary with `logdump dump --physical`, then --accept-data-loss --cut-at INDEX")
-            }
+            refuse(status: status, pre: pre, largestCut: planner.largestCut, out: out)
             out.flush()
             return status
         }
-        render(planned, out: out)
+        render(plan, out: out)
         guard options.apply else {
             out.line("dry run: nothing was written")
             out.flush()
             return status
         }
-        guard !planned.plan.actions.isEmpty else {
+        guard !plan.actions.isEmpty else {
             out.line("nothing to write")
             out.flush()
             return status
         }
-        let backup = try makeBackup(planned.plan, out: out)
+        let backup = try makeBackup(plan, out: out)
         out.line("backed up to \(backup) (manifest of checksums in \(Path.join(backup, manifestName)))")
-        do { try planned.plan.apply(fileSystem: fileSystem) } catch {
+        do { try plan.apply(fileSystem: fileSystem) } catch {
             out.flush()
             throw LogdumpError("the repair failed part way: \(error); undo it with: logdump repair \(directory) --restore \(backup)")
         }
-        out.line("applied \(planned.plan.actions.count) action(s); files and directory synced")
+        out.line("applied \(plan.actions.count) action(s); files and directory synced")
         let after = try LogInput.run { () throws(StorageError) in try LogScanner(directory: directory, fileSystem: fileSystem).verify() }
         let afterStatus = LogdumpExit(worst: after.worst)
         if after.problems.isEmpty {
@@ -136,169 +118,52 @@ public struct Repairer {
         }
     }
 
-    // MARK: Plans
+    // MARK: Plans (RaftStorage's `RepairPlanner` makes them; this renders them)
 
-    /// Cut a proven torn tail (from the scanner's plan); rewrite a torn hard-state slot from the good one.
-    func planTornTail(pre: ScanResult, scanner: LogScanner) throws(LogdumpError) -> Planned {
-        var plan = pre.repairPlan(acceptDataLoss: false) ?? RepairPlan(actions: [], onlyTornTail: true, lostIndexes: nil, summary: [])
-        var explanation: [String] = []
-        var runs: [(term: UInt64, first: UInt64, last: UInt64)] = []
-        if let t = pre.tornTail {
-            _ = try LogInput.run { () throws(StorageError) in
-                try scanner.scan { r, _ in
-                    guard r.kind == .entry, pre.isInTornTail(file: r.file, offset: r.offset) else { return }
-                    appendRun(&runs, term: r.term, index: r.index)
-                }
-            }
-            let point = pre.lastBatch.map { "batch \($0.batchSequence), which ends the log at index \(pre.lastIndex), term \(pre.lastTerm)" } ?? "the segment header"
-            if t.removeFile {
-                explanation.append(t.unacknowledgedEntries == 0
-                    ? "why it is safe: \(t.file) is the last segment and its header was never completely written: it holds nothing, so removing it loses nothing"
-                    : "why it is safe: \(t.file) is the last segment, its header never reached the disk and none of its batches was synced (sync policy never): nothing in it was acknowledged")
-            } else {
-                explanation.append("why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no synced batch marker after it is followed by more data.")
-                explanation.append("  A batch marker is written before every fsync, a save is acknowledged only after it, and the next save writes only after that: what follows offset \(t.cutOffset) is the write(s) of saves whose sync never returned, so nothing there was ever acknowledged (a crash may keep a later page of such a write and lose an earlier one).")
-            }
-        }
-        if pre.failureMarker != nil {
-            if pre.tornTail == nil {
-                _ = try LogInput.run { () throws(StorageError) in
-                    try scanner.scan { r, _ in
-                        guard r.kind == .entry, pre.isInTornTail(file: r.file, offset: r.offset) else { return }
-                        appendRun(&runs, term: r.term, index: r.index)
-                    }
-                }
-            }
-            explanation.append("why the failure marker's undo is safe: the write whose sync failed was never acknowledged (a save returns only after its sync), so cutting it back loses nothing; storage could not do it itself")
-        }
-        plan.summary = plan.summary.filter { !$0.hasPrefix("nothing to cut") }
-        if let rewrite = hardStateSlotRewrite(pre) {
-            plan = RepairPlan(actions: plan.actions + [rewrite.action], onlyTornTail: true, lostIndexes: nil, summary: plan.summary + [rewrite.summary])
-            explanation.append("why the hard-state rewrite is safe: it writes the state of the good slot (the last durable one) into both slots, atomically (temp file, fsync, rename, directory fsync)")
-        }
-        return Planned(plan: plan, explanation: explanation, lostRuns: runs, committedLost: nil)
+    /// Runs the planner, turning its refusal into a logdump error with the same words.
+    static func planned(_ body: () throws(RepairRefusal) -> RepairPlan) throws(LogdumpError) -> RepairPlan {
+        do { return try body() } catch { throw LogdumpError(error.message) }
     }
 
-    /// A rewrite of the hard-state file from its good slot when the other slot is torn.
-    func hardStateSlotRewrite(_ pre: ScanResult) -> (action: RepairAction, summary: String)? {
-        guard let hs = pre.hardState, let chosen = hs.chosen, let state = chosen.hardState, let sequence = chosen.sequence, let logID = chosen.logID,
-              pre.problems.contains(where: { $0.class == .tornTail && $0.file == StorageFormat.hardStateFileName }) else { return nil }
-        let action = RepairAction.replaceHardState(path: hs.path, state: state, sequence: sequence, batchSequence: chosen.batchSequence ?? 0,
-                                                   segmentSequence: chosen.segmentSequence ?? 0, logID: logID)
-        return (action, "rewrite the torn hard-state slot from slot \(chosen.slot) (sequence \(sequence)): term \(state.term), vote \(state.vote), commit \(state.commit)")
+    /// Why nothing is cut without `--accept-data-loss`, and the cut that would be possible.
+    func refuse(status: LogdumpExit, pre: ScanResult, largestCut: UInt64?, out: Output) {
+        out.line("refused: \(verdictWord(status)) is not a torn tail; cutting it loses entries that were acknowledged as durable.")
+        guard let cut = largestCut else {
+            out.line("  the first segment's header does not decode: no cut can leave a readable log; restore this node from a peer")
+            return
+        }
+        if pre.problems.allSatisfy({ !StorageFormat.isSegmentName($0.file) }) {
+            out.line("  the segments read back; the hard state can be rewritten to match them: --accept-data-loss --cut-at \(cut)")
+            return
+        }
+        out.line("  the durable log ends at index \(cut - 1): the batches through it read back and fit together, the first problem comes after them")
+        if pre.maxIndexSeen >= cut { out.line("  a cut there keeps \(pre.firstIndex)…\(cut - 1) and removes what the files hold after it (up to index \(pre.maxIndexSeen)), some of it acknowledged") }
+        if let commit = pre.hardState?.chosen?.hardState?.commit, commit >= cut {
+            out.line("  the hard state's commit index \(commit) is past that end: committed entries \(cut)…\(commit) would be lost (restore this node from a peer if you can)")
+        }
+        out.line("  to do it anyway: logdump repair \(directory) --accept-data-loss --cut-at \(cut)   (dry run first, then --apply)")
     }
 
-    /// Cut the log so that it keeps `1..<cutAt`: at the last batch boundary with that end which lies
-    /// before any damage; later segments go; the hard state is rewritten to match.
-    func planCut(at cutAt: UInt64, pre: ScanResult, scanner: LogScanner) throws(LogdumpError) -> Planned {
-        var ordinals: [String: Int] = [:]
-        for (i, s) in pre.segments.enumerated() where ordinals[s.name] == nil { ordinals[s.name] = i }
-        // The first damage in the segments (torn tails count: nothing after them is kept either).
-        let firstDamage = pre.problems.compactMap { p -> (Int, Int64)? in ordinals[p.file].map { ($0, p.offset) } }.min { $0 < $1 }
-        let firstSegment = pre.segments.first
-        guard let firstSegment, let firstHeader = firstSegment.header else {
-            throw LogdumpError("the first segment's header does not decode: no cut can leave a readable log")
-        }
-        struct Point { var ordinal: Int; var end: Int64; var marker: BatchMarker?; var lastIndex: UInt64; var lastTerm: UInt64 }
-        // A compacted log starts after its snapshot: the earliest cut keeps nothing but the snapshot.
-        let firstIndex = pre.firstIndex
-        guard cutAt >= firstIndex else {
-            throw LogdumpError("--cut-at \(cutAt) is inside the snapshot (the log starts at index \(firstIndex)); the earliest cut is --cut-at \(firstIndex)")
-        }
-        var point: Point? = cutAt == firstIndex
-            ? Point(ordinal: 0, end: Int64(StorageFormat.segmentHeaderSize), marker: nil, lastIndex: firstIndex - 1, lastTerm: pre.snapshot?.term ?? 0) : nil
-        var below: UInt64?, above: UInt64?
-        var runs: [(term: UInt64, first: UInt64, last: UInt64)] = []
-        // Pass 1: the cut point. Pass 2: what lies after it.
-        _ = try LogInput.run { () throws(StorageError) in
-            try scanner.scan { r, _ in
-                guard r.kind == .batch, let b = r.batch else { return }
-                if let d = firstDamage, (r.segmentOrdinal, r.offset) >= d { return }
-                let end = r.index + 1
-                if end == cutAt {
-                    point = Point(ordinal: r.segmentOrdinal, end: r.offset + Int64(r.size), marker: b, lastIndex: r.index, lastTerm: r.term)
-                } else if end < cutAt {
-                    below = max(below ?? 0, end)
-                } else {
-                    above = min(above ?? UInt64.max, end)
-                }
-            }
-        }
-        guard let point else {
-            var hint: [String] = []
-            hint.append("\(below ?? firstIndex)")
-            if let above { hint.append("\(above)") }
-            throw LogdumpError("--cut-at \(cutAt) is not a batch boundary before the first damage: the log can only be cut where a batch marker ends it"
-                + (hint.isEmpty ? "" : " (nearest: --cut-at \(hint.joined(separator: " or ")))"))
-        }
-        var maxLostIndex: UInt64 = 0, minLostIndex = UInt64.max
-        var lowestAfter = UInt64.max  // the lowest index written after the cut point: below it, the kept log is the later log
-        _ = try LogInput.run { () throws(StorageError) in
-            try scanner.scan(computeSuperseded: true) { r, _ in
-                if r.kind == .entry, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end) { lowestAfter = min(lowestAfter, r.index) }
-                guard r.kind == .entry, !r.superseded, r.index >= firstIndex, (r.segmentOrdinal, r.offset) >= (point.ordinal, point.end),
-                      !pre.isInTornTail(file: r.file, offset: r.offset) else { return }
-                appendRun(&runs, term: r.term, index: r.index)
-                maxLostIndex = max(maxLostIndex, r.index)
-                minLostIndex = min(minLostIndex, r.index)
-            }
-        }
-        if let d = firstDamage, (point.ordinal, point.end) > d {
-            throw LogdumpError("the damage starts at \(pre.segments[d.0].name):\(d.1), inside the part of the log a cut would keep: no cut can repair it")
-        }
-        let segment = pre.segments[point.ordinal]
-        var actions: [RepairAction] = []
-        if segment.size > point.end { actions.append(.truncate(path: segment.path, toLength: point.end)) }
-        let later = pre.segments[(point.ordinal + 1)...]
-        for s in later.reversed() { actions.append(.remove(path: s.path)) }
-        var summary: [String] = []
-        if segment.size > point.end { summary.append("cut \(segment.name) at offset \(point.end), the end of batch \(point.marker?.batchSequence ?? 0) (\(segment.size - point.end) bytes go)") }
-        if !later.isEmpty { summary.append("remove \(later.count) later segment(s): \(later.map(\.name).joined(separator: ", "))") }
-        let chosen = pre.hardState?.chosen
-        var state = chosen?.hardState ?? HardState(term: point.lastTerm)
-        if point.lastTerm > state.term { state = HardState(term: point.lastTerm, vote: .none, commit: state.commit) }
-        let oldCommit = state.commit
-        // Entries the kept log shares with the log that was committed: up to its end, and below any
-        // index rewritten after the cut point (a kept entry that a later leader replaced was not the committed one).
-        state.commit = min(state.commit, point.lastIndex, lowestAfter == UInt64.max ? UInt64.max : lowestAfter - 1)
-        let logID = firstHeader.logID
-        let sequence = max(pre.hardStateSequence, point.marker?.hardStateSequence ?? 0) + 1
-        let hsPath = pre.hardState?.path ?? Path.join(directory, StorageFormat.hardStateFileName)
-        actions.append(.replaceHardState(path: hsPath, state: state, sequence: sequence, batchSequence: point.marker?.batchSequence ?? pre.snapshot?.batchSequence ?? 0,
-                                         segmentSequence: segment.header?.sequence ?? firstHeader.sequence, logID: logID))
-        summary.append("rewrite the hard state: term \(state.term), vote \(state.vote), commit \(state.commit) (sequence \(sequence + 1))")
-        let lost: ClosedRange<UInt64>? = maxLostIndex >= minLostIndex ? minLostIndex...maxLostIndex : nil
-        let committed: ClosedRange<UInt64>? = oldCommit > state.commit ? (state.commit + 1)...oldCommit : nil
-        var explanation = ["this is NOT safe: entries that were acknowledged as durable are lost" + (lost.map { " (indexes \($0.lowerBound)…\($0.upperBound) of the current log)" } ?? "")]
-        if let committed {
-            explanation.append("committed entries \(committed.lowerBound)…\(committed.upperBound) are lost: the cluster considers them permanent; restore this node from a peer instead if you can")
-        }
-        let unreadable = pre.problems.filter { $0.class != .tornTail && ordinals[$0.file] != nil }
-        if !unreadable.isEmpty { explanation.append("records that do not read back at \(unreadable.map { "\($0.file):\($0.offset)" }.joined(separator: ", ")) go too; their contents are unknown (one of them may have rewritten kept entries: check the commit index against a peer)") }
-        let plan = RepairPlan(actions: actions, onlyTornTail: false, lostIndexes: lost, summary: summary)
-        return Planned(plan: plan, explanation: explanation, lostRuns: runs, committedLost: committed)
-    }
-
-    func render(_ p: Planned, out: Output) {
+    func render(_ plan: RepairPlan, out: Output) {
         out.line("plan:")
-        if p.plan.actions.isEmpty { out.line("  (no file changes)") }
-        for (k, a) in p.plan.actions.enumerated() { out.line("  \(k + 1). " + describe(a)) }
-        for s in p.plan.summary { out.line("     " + s) }
-        if p.lostRuns.isEmpty {
+        if plan.actions.isEmpty { out.line("  (no file changes)") }
+        for (k, a) in plan.actions.enumerated() { out.line("  \(k + 1). " + describe(a)) }
+        for s in plan.summary { out.line("     " + s) }
+        if plan.lostRuns.isEmpty {
             out.line("entries that would go: none")
         } else {
-            let total = p.lostRuns.reduce(UInt64(0)) { $0 + $1.last - $1.first + 1 }
+            let total = plan.lostRuns.reduce(UInt64(0)) { $0 + $1.last - $1.first + 1 }
             out.line("entries that would go (\(total)):")
-            for r in p.lostRuns { out.line("  " + (r.first == r.last ? "index \(r.first)" : "indexes \(r.first)…\(r.last)") + ", term \(r.term)") }
+            for r in plan.lostRuns { out.line("  " + (r.first == r.last ? "index \(r.first)" : "indexes \(r.first)…\(r.last)") + ", term \(r.term)") }
         }
-        if p.plan.onlyTornTail {
+        if plan.onlyTornTail {
             out.line("committed entries that would go: none (a torn tail was never acknowledged)")
-        } else if let c = p.committedLost {
+        } else if let c = plan.committedLost {
             out.line("committed entries that would go: \(c.lowerBound)…\(c.upperBound)")
         } else {
             out.line("committed entries that would go: none")
         }
-        for line in p.explanation { out.line(line) }
+        for line in plan.explanation { out.line(line) }
     }
 
     func describe(_ a: RepairAction) -> String {
@@ -438,14 +303,6 @@ public struct Repairer {
         out.line("verify after restore: \(verdictWord(LogdumpExit(worst: after.worst)))\(after.problems.isEmpty ? "" : " (\(after.problems.count) problem(s), as before the repair)")")
         out.flush()
         return .clean
-    }
-}
-
-func appendRun(_ runs: inout [(term: UInt64, first: UInt64, last: UInt64)], term: UInt64, index: UInt64) {
-    if let last = runs.last, last.term == term, last.last + 1 == index {
-        runs[runs.count - 1].last = index
-    } else {
-        runs.append((term, index, index))
     }
 }
 

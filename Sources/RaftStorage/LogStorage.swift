@@ -275,7 +275,7 @@ public final class LogStorage {
         }
         if let torn = result.tornTail, torn.removeFile, result.segments.count == 1, result.snapshot == nil {
             // The first segment's creation was interrupted: remove it and create the log again.
-            try result.repairPlan(acceptDataLoss: false)!.apply(fileSystem: fileSystem)
+            try result.repairPlan()!.apply(fileSystem: fileSystem)
             if let created = try createIfFresh(dir: dir, fileSystem: fileSystem, options: options,
                                                hardStatePath: Path.join(dir, StorageFormat.hardStateFileName)) {
                 var report = created.report
@@ -334,7 +334,7 @@ public final class LogStorage {
         var segmentOffset = lastSegment?.validEnd ?? Int64(StorageFormat.segmentHeaderSize)
         var hasRecords = (lastSegment?.entryRecords ?? 0) + (lastSegment?.batchRecords ?? 0) > 0
         if let torn = result.tornTail {
-            let plan = result.repairPlan(acceptDataLoss: false)!
+            let plan = result.repairPlan()!
             try plan.apply(fileSystem: fileSystem)
             summary.append(contentsOf: plan.summary)
             tornCut = true

@@ -21,6 +21,8 @@ public struct StorageProblem: Sendable, Equatable, CustomStringConvertible {
         public static func < (a: Class, b: Class) -> Bool { a.rank < b.rank }
     }
 
+    /// The row of the recovery decision table (docs/storage-format.md §5.3) that classified it.
+    public var row: RecoveryRow
     /// The classification.
     public var `class`: Class
     /// The file's name (relative to the data directory) or path.
@@ -39,8 +41,9 @@ public struct StorageProblem: Sendable, Equatable, CustomStringConvertible {
     public var message: String
 
     /// Creates a problem.
-    public init(_ problemClass: Class, file: String, offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
+    public init(_ row: RecoveryRow, _ problemClass: Class, file: String, offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
                 expectedChecksum: UInt32? = nil, computedChecksum: UInt32? = nil, message: String) {
+        self.row = row
         self.class = problemClass
         self.file = file
         self.offset = offset

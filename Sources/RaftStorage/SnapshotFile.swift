@@ -117,7 +117,8 @@ public struct SnapshotFileInfo: Sendable, Equatable {
         var info = SnapshotFileInfo(path: path, name: name, fileSize: size)
         func fail(_ c: StorageProblem.Class, _ offset: Int64, _ message: String, stored: UInt32? = nil, computed: UInt32? = nil)
             -> (info: SnapshotFileInfo, snapshot: Snapshot?) {
-            info.problem = StorageProblem(c, file: name, offset: offset, index: info.metadata?.index ?? nil,
+            // Row P1: the bytes do not read back; row P2: they read back but are not this version's or do not fit.
+            info.problem = StorageProblem(c == .corruption ? .P1 : .P2, c, file: name, offset: offset, index: info.metadata?.index ?? nil,
                                           expectedChecksum: stored, computedChecksum: computed, message: message)
             info.metadata = nil
             return (info, nil)
@@ -153,31 +154,16 @@ public struct SnapshotFileInfo: Sendable, Equatable {
         guard Int(configLength) <= SnapshotFormat.maxConfigurationLength, dataLength < limit else {
             return fail(.corruption, 64, "snapshot header: configuration length \(configLength) or data length \(dataLength) is implausible")
         }
-        let body = Int64(configLength) + Int64(dataLength)
-        guard Int64(headerSize) + body + Int64(SnapshotFormat.trailerSize) == size else {
-            return fail(.corruption, 64, "the snapshot file is \(size) bytes but its header declares \(Int64(headerSize) + body + Int64(SnapshotFormat.trailerSize)) (truncated or extended)")
+        let declared = Int64(headerSize) + Int64(configLength) + Int64(dataLength) + Int64(SnapshotFormat.trailerSize)
+        guard declared == size else {
+            return fail(.corruption, 64, "the snapshot file is \(size) bytes but its header declares \(declared) (truncated or extended)")
         }
-        // The CRC over everything before the trailer, read in windows.
-        var register = crcUpdate(0xFFFF_FFFF, h)
-        let configuration = try file.read(count: Int(configLength), at: Int64(headerSize))
-        guard configuration.count == Int(configLength) else { return fail(.corruption, Int64(headerSize), "the snapshot file shrank while being read") }
-        register = crcUpdate(register, configuration)
-        var data: [UInt8] = []
-        if keepData { data.reserveCapacity(Int(dataLength)) }
-        var offset = Int64(headerSize) + Int64(configLength)
-        let dataEnd = offset + Int64(dataLength)
-        let window = max(4096, chunkSize)
-        while offset < dataEnd {
-            let chunk = try file.read(count: Int(min(Int64(window), dataEnd - offset)), at: offset)
-            guard !chunk.isEmpty else { return fail(.corruption, offset, "the snapshot file shrank while being read") }
-            register = crcUpdate(register, chunk)
-            if keepData { data.append(contentsOf: chunk) }
-            offset += Int64(chunk.count)
+        let body: SnapshotBody
+        switch try readBody(file, header: h, configLength: Int(configLength), dataLength: dataLength, chunkSize: chunkSize, keepData: keepData) {
+        case .success(let read): body = read
+        case .failure(let shrank): return fail(.corruption, shrank.offset, "the snapshot file shrank while being read")
         }
-        let trailer = try file.read(count: 4, at: dataEnd)
-        guard trailer.count == 4 else { return fail(.corruption, dataEnd, "the snapshot file shrank while being read") }
-        let stored = trailer.withUnsafeBytes { $0.u32(0) }
-        let computed = ~register
+        let (configuration, data, stored, computed, dataEnd) = (body.configuration, body.data, body.storedChecksum, body.computedChecksum, body.dataEnd)
         info.storedChecksum = stored
         info.computedChecksum = computed
         guard stored == computed else {
@@ -191,6 +177,47 @@ public struct SnapshotFileInfo: Sendable, Equatable {
         }
         info.metadata = SnapshotMetadata(index: index, term: term, configuration: decoded)
         return (info, keepData ? Snapshot(metadata: info.metadata!, data: data) : nil)
+    }
+}
+
+/// The configuration, data (when kept) and both checksums of a snapshot file whose header checked out.
+struct SnapshotBody {
+    var configuration: [UInt8]
+    var data: [UInt8]
+    var storedChecksum: UInt32
+    var computedChecksum: UInt32
+    var dataEnd: Int64
+}
+
+/// The file ended before `offset` although its size said otherwise (another process cut it).
+struct SnapshotFileShrank: Error { var offset: Int64 }
+
+extension SnapshotFileInfo {
+    /// Reads the configuration and the data after `header` through a window of `chunkSize` bytes,
+    /// checksumming everything before the trailer, and the trailer.
+    static func readBody(_ file: StorageFile, header: [UInt8], configLength: Int, dataLength: UInt64, chunkSize: Int,
+                         keepData: Bool) throws(StorageError) -> Result<SnapshotBody, SnapshotFileShrank> {
+        let headerSize = Int64(SnapshotFormat.headerSize)
+        var register = crcUpdate(0xFFFF_FFFF, header)
+        let configuration = try file.read(count: configLength, at: headerSize)
+        guard configuration.count == configLength else { return .failure(SnapshotFileShrank(offset: headerSize)) }
+        register = crcUpdate(register, configuration)
+        var data: [UInt8] = []
+        if keepData { data.reserveCapacity(Int(dataLength)) }
+        var offset = headerSize + Int64(configLength)
+        let dataEnd = offset + Int64(dataLength)
+        let window = max(4096, chunkSize)
+        while offset < dataEnd {
+            let chunk = try file.read(count: Int(min(Int64(window), dataEnd - offset)), at: offset)
+            guard !chunk.isEmpty else { return .failure(SnapshotFileShrank(offset: offset)) }
+            register = crcUpdate(register, chunk)
+            if keepData { data.append(contentsOf: chunk) }
+            offset += Int64(chunk.count)
+        }
+        let trailer = try file.read(count: 4, at: dataEnd)
+        guard trailer.count == 4 else { return .failure(SnapshotFileShrank(offset: dataEnd)) }
+        return .success(SnapshotBody(configuration: configuration, data: data, storedChecksum: trailer.withUnsafeBytes { $0.u32(0) },
+                             computedChecksum: ~register, dataEnd: dataEnd))
     }
 }
 

@@ -56,7 +56,7 @@ import Testing
         let scan = try LogScanner(directory: dir, fileSystem: f.fs).verify()
         #expect(scan.worst == .tornTail, "\(scan.problems)")
         #expect(scan.tornTail?.cutOffset == Int64(f.before.count))
-        let plan = try #require(scan.repairPlan(acceptDataLoss: false))
+        let plan = try #require(scan.repairPlan())
         #expect(plan.onlyTornTail)
         #expect(plan.actions == [.truncate(path: segmentPath(1), toLength: Int64(f.before.count))])
 
