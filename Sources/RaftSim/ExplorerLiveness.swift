@@ -103,6 +103,7 @@ extension Explorer.Driver {
             line("stabilize 10000")
         }
         if !pending.isEmpty { updateAcknowledgements() }
+        if cluster.servedReads.count > readsChecked { checkReadAnswers() }
     }
 
     /// Runs rounds until nothing is missing (true) or `rounds` have passed (false, with the
@@ -112,7 +113,7 @@ extension Explorer.Driver {
         while round < rounds, livenessGap(everyMember: everyMember) != nil {
             round += 1
             self.round()
-            if !cluster.violations.isEmpty { return false }
+            if !cluster.violations.isEmpty || extra != nil { return false }
         }
         stats.livenessRounds += round
         guard let gap = livenessGap(everyMember: everyMember) else { return true }
@@ -285,6 +286,9 @@ extension Explorer.Driver {
         let mine: ConfigChange
         if let spare = cluster.ids.first(where: { !start.contains($0) }) { mine = .addVoter(spare) } else { mine = .remove(others[0]) }
         // A change waits for an entry of the leader's term to commit (without the no-op: a write).
+        recordClientWrite("set k1 before")
+        recordClientWrite("set k0 cut-off")
+        recordClientWrite("set k1 new-side")
         if let node = cluster.node(old), node.term(at: node.commitIndex) != node.term, (try? cluster.propose("set k1 before", on: old)) != nil {
             line("propose \(Describe.n(old)) set k1 before")
             _ = try? cluster.stabilize(limit: 10_000)
