@@ -46,10 +46,10 @@ extension Explorer {
         ]
     }()
 
-    /// The first seed in 1...`mutant.seedBound` whose run fails, with its violation; nil when the
-    /// campaign does not catch the mutation.
-    public static func hunt(_ mutant: Mutant, bound: UInt64? = nil) -> (seed: UInt64, violation: InvariantViolation)? {
-        for seed in 1...(bound ?? mutant.seedBound) {
+    /// The first seed in `seeds` (default 1...`mutant.seedBound`) whose run fails, with its
+    /// violation; nil when the campaign does not catch the mutation.
+    public static func hunt(_ mutant: Mutant, seeds: ClosedRange<UInt64>? = nil) -> (seed: UInt64, violation: InvariantViolation)? {
+        for seed in seeds ?? 1...mutant.seedBound {
             if let violation = run(seed: seed, options: mutant.options).violation { return (seed, violation) }
         }
         return nil
