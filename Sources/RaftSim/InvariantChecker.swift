@@ -124,7 +124,8 @@ struct InvariantChecker {
             completenessVerified[i] = 0
             leaderLast[i] = nil
             voteChecked[i] = nil
-            electionChecked[i] = nil
+            // (`electionChecked` stays: an election is judged once, by the configuration in
+            // effect when it was won; judged again later it would meet a newer configuration.)
             changedFrom[i] = 1
         }
         for k in pairVerified.indices { pairVerified[k] = 0 }
