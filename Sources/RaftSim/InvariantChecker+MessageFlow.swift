@@ -80,23 +80,24 @@ extension Cluster {
             }
             if disk == nil { disk = .some(disks[i].durableLog()) }
             guard let durable = disk!, let gap = InvariantChecker.durabilityGap(item.message, node: host.node, disk: durable) else { continue }
-            checker.nonDurable[item.id] = InvariantViolation(invariant: "Durable Before Send",
-                evidence: "\(Describe.n(NodeID(i + 1))) \(gap) (#\(item.id) to \(Describe.n(item.message.to)))")
+            // Reported once per sender and promise (a retried acknowledgement repeats it).
+            checker.nonDurable[item.id] = ("\(i)|\(gap)", InvariantViolation(invariant: "Durable Before Send",
+                evidence: "\(Describe.n(NodeID(i + 1))) \(gap) (#\(item.id) to \(Describe.n(item.message.to)))"))
         }
     }
 
     /// A message is delivered: when it promised what its sender's synced disk lacked, that is a
     /// violation now (the receiver acts on a promise a crash of the sender would break).
     func checkDelivered(_ id: Int) {
-        guard !checker.nonDurable.isEmpty, let violation = checker.nonDurable.removeValue(forKey: id),
-              checker.claim("\(violation.evidence)", violation.invariant) else { return }
-        report([violation])
+        guard !checker.nonDurable.isEmpty, let found = checker.nonDurable.removeValue(forKey: id),
+              checker.claim(found.key, found.violation.invariant) else { return }
+        report([found.violation])
     }
 
     /// A message was duplicated: the copy promises what the original did.
     func noteDuplicated(_ id: Int, as copy: Int) {
-        guard !checker.nonDurable.isEmpty, let violation = checker.nonDurable[id] else { return }
-        checker.nonDurable[copy] = violation
+        guard !checker.nonDurable.isEmpty, let found = checker.nonDurable[id] else { return }
+        checker.nonDurable[copy] = found
     }
 }
 

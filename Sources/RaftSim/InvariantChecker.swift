@@ -66,7 +66,7 @@ struct InvariantChecker {
     var grantsSent: [VoterTerm: NodeID] = [:]
     /// Messages sent while the sender's synced disk lacked what they promise, by message id: a
     /// violation once one of them is delivered (see `InvariantChecker+MessageFlow.swift`).
-    var nonDurable: [Int: InvariantViolation] = [:]
+    var nonDurable: [Int: (key: String, violation: InvariantViolation)] = [:]
     /// Whether down node `i`'s disk holds the entry (index, term), or a snapshot covering it; set
     /// by the cluster (nil: down nodes count as holders).
     var downDiskHolds: ((Int, UInt64, UInt64) -> Bool)?
