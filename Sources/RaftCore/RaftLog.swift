@@ -185,8 +185,8 @@ struct RaftLog {
     }
 
     /// Records that the state machine applied entries through `index`.
-    mutating func applied(to index: UInt64) {
-        precondition(index <= committed, "applied \(index) beyond commit \(committed)")
+    mutating func applied(to index: UInt64, unchecked: Bool = false) {
+        precondition(index <= committed || unchecked, "applied \(index) beyond commit \(committed)")
         if index > applied { applied = index }
     }
 }

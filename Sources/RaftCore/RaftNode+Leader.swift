@@ -17,7 +17,7 @@ extension RaftNode {
         guard leadTransferee == .none else { throw .transferInProgress(to: leadTransferee) }
         var new: [Entry] = []
         new.reserveCapacity(commands.count)
-        for data in commands { new.append(Entry(term: term, index: 0, kind: .normal, data: data)) }
+        for data in commands { new.append(Entry(term: term, index: 0, kind: .normal, data: mutated(data))) }
         appendLocal(new)
         isBroadcastPending = true
         assertInvariants()
@@ -141,9 +141,11 @@ extension RaftNode {
     @discardableResult
     mutating func maybeCommit() -> Bool {
         let held = progress
-        let quorumIndex = Quorum.committedIndex(configuration) { id in
+        let counted = Quorum.committedIndex(configuration) { id in
             held.first(where: { $0.id == id })?.match ?? 0
         }
+        let quorumIndex = config.unsafe.contains(.countLearnerAcks) && !configuration.isJoint
+            ? held.map(\.match).sorted(by: >)[configuration.voters.count / 2] : counted
         guard quorumIndex > log.committed, quorumIndex <= log.lastIndex else { return false }
         if log.term(at: quorumIndex) != term && !config.unsafe.contains(.commitOldTerms) { return false }
         let wasCurrentTermCommitted = log.term(at: log.committed) == term
@@ -300,5 +302,12 @@ extension RaftNode {
         let confirmed = pendingReads[...position]
         pendingReads.removeSubrange(...position)
         for read in confirmed { answerRead(read.request, index: read.index) }
+    }
+
+    /// A proposal's data as the test-only mutations alter it (unchanged without them).
+    private func mutated(_ data: [UInt8]) -> [UInt8] {
+        if config.unsafe.contains(.dropProposalData) { return [] }
+        if config.unsafe.contains(.rewriteProposalData) { return Array(data.dropLast()) }
+        return data
     }
 }

@@ -99,11 +99,11 @@ extension RaftNode {
     mutating func stepFollower(_ message: Message) -> StepResult {
         switch message {
         case .append(let append):
-            electionElapsed = 0
+            if !config.unsafe.contains(.noTimerResetOnAppend) { electionElapsed = 0 }
             leader = append.from
             handleAppend(append)
         case .heartbeat(let heartbeat):
-            electionElapsed = 0
+            if !config.unsafe.contains(.noTimerResetOnAppend) { electionElapsed = 0 }
             leader = heartbeat.from
             handleHeartbeat(heartbeat)
         case .installSnapshot(let install):

@@ -204,14 +204,16 @@ public struct RaftNode: Sendable {
         var ready = Ready()
         let hard = hardState
         if hard != lastHardState { ready.hardState = hard }
+        if config.unsafe.contains(.selfVoteNotPersisted), role == .candidate, hard.vote == id, lastHardState.term != hard.term { ready.hardState?.vote = .none }
         let soft = SoftState(role: role, leader: leader)
         if soft != lastSoftState { ready.softState = soft }
         ready.snapshot = pendingSnapshot
         ready.entries = log.unstableEntries
         ready.mustSync = ready.snapshot != nil || !ready.entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
         swap(&ready.messages, &outbox)
-        if log.applied < log.committed {
-            ready.committedEntries = Array(log.entries(from: log.applied + 1, through: log.committed))
+        let applyThrough = config.unsafe.contains(.applyBeyondCommit) ? min(log.lastIndex, log.committed + 1) : log.committed
+        if log.applied < applyThrough {
+            ready.committedEntries = Array(log.entries(from: log.applied + 1, through: applyThrough))
         }
         swap(&ready.readStates, &readStates)
         return ready
@@ -226,7 +228,7 @@ public struct RaftNode: Sendable {
             if pendingSnapshot == received { pendingSnapshot = nil }
         }
         if let last = ready.entries.last { log.stable(to: last.index, term: last.term) }
-        if let last = ready.committedEntries.last { log.applied(to: last.index) }
+        if let last = ready.committedEntries.last { log.applied(to: last.index, unchecked: config.unsafe.contains(.applyBeyondCommit)) }
     }
 
     // MARK: Role changes
@@ -401,7 +403,7 @@ public struct RaftNode: Sendable {
     /// Checks the invariants documented on the fields; debug builds only (they cost time).
     func assertInvariants() {
         assert(log.committed <= log.lastIndex, "commit beyond the log")
-        assert(log.applied <= log.committed, "applied beyond commit")
+        assert(log.applied <= log.committed || config.unsafe.contains(.applyBeyondCommit), "applied beyond commit")
         assert(log.lastTerm <= term, "an entry from the future")
         assert(role != .leader || (leader == id && vote == id), "a leader votes for itself and leads")
         assert(role != .candidate || vote == id, "a candidate votes for itself")

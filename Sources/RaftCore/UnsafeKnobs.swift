@@ -4,9 +4,9 @@
 /// prove that the invariant checker catches each one. A production node (`raftd`) refuses them.
 public struct UnsafeKnobs: OptionSet, Sendable, Hashable {
     /// The raw bits.
-    public let rawValue: UInt8
+    public let rawValue: UInt16
     /// Creates a set from raw bits.
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// Commit entries of earlier terms by counting replicas (breaks the rule of Figure 8).
     public static let commitOldTerms = UnsafeKnobs(rawValue: 1 << 0)
@@ -40,6 +40,38 @@ public struct UnsafeKnobs: OptionSet, Sendable, Hashable {
     /// configuration by itself.
     public static let noAutoLeaveJoint = UnsafeKnobs(rawValue: 1 << 6)
 
+    // MARK: Test-only mutations (issue 18 §4)
+    //
+    // UNSAFE, FOR THE MUTATION SCORE ONLY: each is a plausible one-line bug in the core, so that
+    // `raftstep explore --mutants` can show that the checker or the liveness phase catches it.
+    // Not offered by the REPL, the lessons or `--unsafe`.
+
+    /// TEST ONLY: hand the state machine one entry beyond the commit index.
+    public static let applyBeyondCommit = UnsafeKnobs(rawValue: 1 << 7)
+    /// TEST ONLY: the leader counts learners' acknowledgements toward the voters' majority.
+    public static let countLearnerAcks = UnsafeKnobs(rawValue: 1 << 8)
+    /// TEST ONLY: a follower does not reset its election timer on a valid append or heartbeat.
+    public static let noTimerResetOnAppend = UnsafeKnobs(rawValue: 1 << 9)
+    /// TEST ONLY: a candidate persists its term without its self-vote in the Ready that asks for
+    /// votes (the vote reaches the disk one Ready later).
+    public static let selfVoteNotPersisted = UnsafeKnobs(rawValue: 1 << 10)
+    /// TEST ONLY: a proposal is appended with empty data.
+    public static let dropProposalData = UnsafeKnobs(rawValue: 1 << 11)
+    /// TEST ONLY: a proposal is appended with its last byte cut off.
+    public static let rewriteProposalData = UnsafeKnobs(rawValue: 1 << 12)
+
+    /// The test-only mutations with names (`raftstep explore --mutants`), the teaching knob that
+    /// is also a one-line core bug first.
+    public static let testOnlyMutations: [(name: String, knob: UnsafeKnobs)] = [
+        ("commit-old-terms", .commitOldTerms),
+        ("apply-beyond-commit", .applyBeyondCommit),
+        ("count-learner-acks", .countLearnerAcks),
+        ("no-timer-reset-on-append", .noTimerResetOnAppend),
+        ("self-vote-not-persisted", .selfVoteNotPersisted),
+        ("drop-proposal-data", .dropProposalData),
+        ("rewrite-proposal-data", .rewriteProposalData),
+    ]
+
     /// The test-only regressions with names for test output (never accepted by `init(name:)`).
     public static let testOnlyRegressions: [(name: String, knob: UnsafeKnobs)] = [
         ("config-entry-by-index-only", .configEntryByIndexOnly),
@@ -56,6 +88,7 @@ public struct UnsafeKnobs: OptionSet, Sendable, Hashable {
 
     /// The spelled names of the knobs in this set, in declaration order (test-only regressions last).
     public var names: [String] {
-        (UnsafeKnobs.named + UnsafeKnobs.testOnlyRegressions).filter { contains($0.knob) }.map(\.name)
+        (UnsafeKnobs.named + UnsafeKnobs.testOnlyRegressions + UnsafeKnobs.testOnlyMutations.dropFirst())
+            .filter { contains($0.knob) }.map(\.name)
     }
 }

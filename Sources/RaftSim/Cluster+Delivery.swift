@@ -29,6 +29,7 @@ extension Cluster {
             say("  lost: \(reason)")
             return
         }
+        checkDelivered(item.id)
         let r = Int(message.to) - 1
         let host = hosts[r]!
         var before = narratedState(r)
@@ -136,6 +137,7 @@ extension Cluster {
         for id in chosen {
             guard let position = network.position(ofMessage: id) else { continue }
             let copy = network.duplicate(at: position)
+            noteDuplicated(id, as: copy.id)
             say("#\(id) duplicated as #\(copy.id)")
         }
         return finish()

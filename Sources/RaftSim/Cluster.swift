@@ -120,6 +120,7 @@ public final class Cluster {
                 startupLines += try restart(id)
             }
         }
+        checker.downDiskHolds = { [unowned self] i, index, term in self.diskHolds(i, index: index, term: term) }
     }
 
     /// What happened while the cluster started (nodes recovered from an existing --data-dir).
@@ -234,6 +235,7 @@ public final class Cluster {
             let firstMessageID = network.nextMessageID
             guard let report = host.handleReady() else { break }
             recordDisk(i, report)
+            checkSent(i, firstID: firstMessageID)
             if narrating { narrate(i, report, before: before, firstMessageID: firstMessageID) }
             if let failure = report.failure {
                 say("  \(Describe.n(NodeID(i + 1))) \(Cluster.crashSentence(failure)); it crashes")
@@ -271,6 +273,7 @@ public final class Cluster {
     /// Runs the checker; records and narrates new violations.
     func checkInvariants() {
         stepCount += 1
+        if stepCount % Cluster.fullCheckPeriod == 0 { fullCheckPrelude() }
         var found = checker.check(hosts)
         if !unverifiedReads.isEmpty { found += verifyReads() }
         report(found)

@@ -224,9 +224,10 @@ public enum Explorer {
             let action = generator.next(&rng, cluster)
             guard let action else { continue }
             if driver.apply(action) { actions.append(action) }
-            if !cluster.violations.isEmpty { break }
+            if driver.failure != nil { break }
         }
-        if cluster.violations.isEmpty && options.liveness { driver.liveness(rounds: options.livenessRounds) }
+        if driver.failure == nil && options.liveness { driver.liveness(rounds: options.livenessRounds) }
+        if driver.failure == nil { cluster.fullCheck() }
         var result = Result(seed: seed, violation: driver.failure, script: [], steps: actions.count,
                             maxCommit: maxCommit(cluster), maxTerm: maxTerm(cluster),
                             stats: driver.stats, actions: actions, clusterOptions: clusterOptions)
@@ -310,9 +311,10 @@ public enum Explorer {
         var applied: [Action] = []
         for action in actions {
             if driver.apply(action) { applied.append(action) }
-            if !cluster.violations.isEmpty { break }
+            if driver.failure != nil { break }
         }
-        if cluster.violations.isEmpty && options.liveness { driver.liveness(rounds: options.livenessRounds) }
+        if driver.failure == nil && options.liveness { driver.liveness(rounds: options.livenessRounds) }
+        if driver.failure == nil { cluster.fullCheck() }
         return Outcome(failure: driver.failure, applied: applied, lines: driver.lines)
     }
 

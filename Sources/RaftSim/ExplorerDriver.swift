@@ -130,9 +130,14 @@ extension Explorer {
         /// A failure the checker cannot see: liveness, or an acknowledged write lost.
         var extra: InvariantViolation?
         /// Proposals not yet acknowledged: the leader that took them, their index and term.
-        var pending: [(node: NodeID, index: UInt64, term: UInt64)] = []
-        /// Acknowledged proposals: index and term.
-        private var acknowledged: [(index: UInt64, term: UInt64)] = []
+        var pending: [(node: NodeID, index: UInt64, term: UInt64, command: String)] = []
+        /// Acknowledged proposals: index, term and the command the client sent.
+        private var acknowledged: [(index: UInt64, term: UInt64, command: String)] = []
+        /// The clients' own record: every value a client asked to write, per key (reads must
+        /// answer one of them, or absent).
+        var written: [String: Set<String>] = [:]
+        /// How many of the cluster's served reads were compared with `written`.
+        var readsChecked = 0
         var maxAcknowledged: UInt64 = 0
 
         init(cluster: Cluster, record: Bool) {
@@ -162,6 +167,7 @@ extension Explorer {
             if ok {
                 stats.actions += 1
                 if !pending.isEmpty { updateAcknowledgements() }
+                if cluster.servedReads.count > readsChecked { checkReadAnswers() }
             }
             return ok
         }
@@ -219,7 +225,8 @@ extension Explorer {
                 guard let leader = cluster.leader else { return false }
                 let text = "set k\(key) \(value)"
                 guard (try? cluster.propose(text, on: leader)) != nil, let node = cluster.node(leader) else { return false }
-                pending.append((leader, node.lastIndex, node.term))
+                pending.append((leader, node.lastIndex, node.term, text))
+                recordClientWrite(text)
                 line("propose \(text)")
             case .read(let key):
                 guard let leader = cluster.leader, (try? cluster.read("k\(key)", on: leader)) != nil else { return false }
@@ -288,7 +295,8 @@ extension Explorer {
                 }
                 if cluster.store(p.node).lastApplied >= p.index {
                     if cluster.committedTerm(at: p.index) == p.term {
-                        acknowledged.append((p.index, p.term))
+                        checkCommittedCommand(p.index, p.term, p.command)
+                        acknowledged.append((p.index, p.term, p.command))
                         maxAcknowledged = max(maxAcknowledged, p.index)
                         stats.acknowledged += 1
                     }
@@ -308,11 +316,14 @@ extension Explorer {
         /// at what the client was told, not at what the nodes say is committed.
         mutating func checkAcknowledgedWrites() {
             let final = members()
-            for (index, term) in acknowledged {
+            for (index, term, command) in acknowledged {
                 for id in final {
-                    guard let node = cluster.node(id), let held = node.term(at: index), held != term else { continue }
+                    guard let node = cluster.node(id), let held = node.term(at: index) else { continue }
+                    let entry = InvariantChecker.entry(node, index)
+                    guard held != term || (entry != nil && entry!.data != Array(command.utf8)) else { continue }
+                    let what = held != term ? "term \(held)" : "'\(String(decoding: entry!.data, as: UTF8.self))'"
                     let failure = InvariantViolation(invariant: "Acknowledged Write Lost",
-                        evidence: "the proposal acknowledged at index \(index) in term \(term) is gone: \(Describe.n(id)) holds term \(held) there")
+                        evidence: "the proposal '\(command)' acknowledged at index \(index) in term \(term) is gone: \(Describe.n(id)) holds \(what) there")
                     extra = failure
                     line("# \(failure)")
                     return

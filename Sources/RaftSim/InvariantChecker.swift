@@ -47,7 +47,7 @@ struct InvariantChecker {
     /// Per node: the lowest index at which its log changed (truncation) since the last check.
     var changedFrom: [UInt64?]
     /// Keys of violations already reported, so one fault is reported once.
-    private var reportedKeys: Set<String> = []
+    var reportedKeys: Set<String> = []
     /// Per node: the (term, vote) the vote check last looked at (see `checkVote`).
     private var voteChecked: [(term: UInt64, vote: NodeID)?]
     /// Per node: the term it last led when the Election Safety check looked (see `checkElection`).
@@ -60,6 +60,18 @@ struct InvariantChecker {
     /// Per (term, candidate): the voters seen granting it their vote (never forgotten, not even
     /// by `nodeRewritten`: an election is judged by the votes that were cast).
     var ballots: [Ballot: [NodeID]] = [:]
+    /// Per (voter, term): the candidate its first vote-granting message (or, for a candidate, its
+    /// first RequestVote) went to, recorded from the message flow when it is sent, never from the
+    /// node's own state, and never forgotten (not even by `nodeRewritten`).
+    var grantsSent: [VoterTerm: NodeID] = [:]
+    /// Messages sent while the sender's synced disk lacked what they promise, by message id: a
+    /// violation once one of them is delivered (see `InvariantChecker+MessageFlow.swift`).
+    var nonDurable: [Int: (key: String, violation: InvariantViolation)] = [:]
+    /// Whether down node `i`'s disk holds the entry (index, term), or a snapshot covering it; set
+    /// by the cluster (nil: down nodes count as holders).
+    var downDiskHolds: ((Int, UInt64, UInt64) -> Bool)?
+    /// Checks since the last full check without the caches (see `forgetCaches`).
+    var checksSinceFull = 0
 
     init(count: Int, configuration: Configuration) {
         self.count = count
@@ -102,6 +114,25 @@ struct InvariantChecker {
         leaderLast[i] = nil
     }
 
+    /// Drops every "verified through" cache, so that the next check compares every log, commit
+    /// and leader from the start instead of trusting what earlier checks saw and what the nodes
+    /// reported of truncations (the cluster does this every `fullCheckPeriod` steps and at the
+    /// end of an explorer run).
+    mutating func forgetCaches() {
+        for i in 0..<count {
+            commitVerified[i] = 0
+            completenessVerified[i] = 0
+            leaderLast[i] = nil
+            voteChecked[i] = nil
+            // (`electionChecked` stays: an election is judged once, by the configuration in
+            // effect when it was won; judged again later it would meet a newer configuration.)
+            changedFrom[i] = 1
+        }
+        for k in pairVerified.indices { pairVerified[k] = 0 }
+        checkedFacts.removeAll()
+        checksSinceFull = 0
+    }
+
     /// The value of `key` in the committed history after index `index` (nil: absent), or nil
     /// when the history does not reach `index` yet.
     func committedValue(of key: String, through index: UInt64) -> String?? {
@@ -115,6 +146,12 @@ struct InvariantChecker {
             if list[mid].index <= index { low = mid + 1 } else { high = mid }
         }
         return .some(low == 0 ? nil : list[low - 1].value)
+    }
+
+    /// The committed entry at `index` (a placeholder when it was known by its term only), or nil.
+    func committedEntry(at index: UInt64) -> Entry? {
+        guard index >= 1 && index <= UInt64(committed.count) else { return nil }
+        return committed[Int(index - 1)]
     }
 
     /// The term of the committed entry at `index`, or nil when nothing has committed there yet.
@@ -133,7 +170,7 @@ struct InvariantChecker {
         found.removeAll()
         recordedSinceCheck = true
         facts.removeAll(keepingCapacity: true)
-        for i in 0..<count { facts.append(nodes[i].map { Facts($0.node) }) }
+        for i in 0..<count { facts.append(nodes[i].map { Facts($0.node, machineApplied: $0.machine.lastApplied) }) }
         extendCommitted(nodes)
         checkCommitted(nodes)
         return found
@@ -163,6 +200,12 @@ struct InvariantChecker {
             }
             if node.role == .leader && node.commitIndex > lastCommit[i] { newlyCommitted.append(i) }
             lastCommit[i] = node.commitIndex
+            // Applied State: nothing is applied before it is committed (the core's count and the
+            // state machine's own).
+            if max(node.applied, node.machineApplied) > node.commitIndex {
+                report("\(i)|\(node.commitIndex)", "Applied Before Commit",
+                       "\(name) applied through index \(max(node.applied, node.machineApplied)) (state machine: \(node.machineApplied)) with its commit index at \(node.commitIndex)")
+            }
             checkVote(i, node)
             checkElection(i, node)
         }
@@ -190,7 +233,7 @@ struct InvariantChecker {
     /// whole RaftNode to read them copied it, which was most of the checker's cost).
     private mutating func readFacts(_ nodes: [SimHost?]) {
         facts.removeAll(keepingCapacity: true)
-        for i in 0..<count { facts.append(nodes[i].map { Facts($0.node) }) }
+        for i in 0..<count { facts.append(nodes[i].map { Facts($0.node, machineApplied: $0.machine.lastApplied) }) }
     }
 
     /// One vote per term, across restarts.
@@ -241,8 +284,13 @@ struct InvariantChecker {
         var commitIndex: UInt64
         var firstIndex: UInt64
         var lastIndex: UInt64
+        /// The core's applied index and the state machine's.
+        var applied: UInt64
+        var machineApplied: UInt64
 
-        init(_ node: borrowing RaftNode) {
+        init(_ node: borrowing RaftNode, machineApplied: UInt64) {
+            applied = node.appliedIndex
+            self.machineApplied = machineApplied
             id = node.id
             term = node.term
             vote = node.vote
@@ -278,13 +326,17 @@ struct InvariantChecker {
     /// Commit Quorum: the entry a leader has just committed is stored by a majority of every voter
     /// set of the configuration in effect at the leader (derived from its log and snapshot by the
     /// checker, not the leader's own belief, so a leader acting on a stale one is caught) — both C_old and C_new while joint; learners
-    /// and non-members do not count. A node that is down counts as storing it (its disk is not
-    /// looked at), and so does one whose snapshot covers the index.
+    /// and non-members do not count. A node that is down counts when its disk holds it (read as
+    /// its restart will read it), and a node whose snapshot covers the index counts.
     private mutating func checkCommitQuorum(_ leader: RaftNode, _ nodes: [SimHost?]) {
         let index = leader.commitIndex
         guard let term = leader.term(at: index) else { return }
         func holds(_ id: NodeID) -> Bool {
-            guard id >= 1, Int(id) <= nodes.count, let node = nodes[Int(id) - 1]?.node else { return true }
+            guard id >= 1, Int(id) <= nodes.count else { return false }
+            guard let node = nodes[Int(id) - 1]?.node else {
+                // A node that is down holds what its disk holds (read as its restart will).
+                return downDiskHolds?(Int(id) - 1, index, term) ?? true
+            }
             return index < node.firstIndex || node.term(at: index) == term
         }
         guard let host = nodes[Int(leader.id) - 1], let configuration = derivedConfiguration(Int(leader.id) - 1, host) else { return }
@@ -314,6 +366,11 @@ struct InvariantChecker {
         // Term 0: below a snapshot's last index, where not even the term is known.
         if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term || a.term == 0 || b.term == 0 }
         return a == b
+    }
+
+    /// Whether a violation with this key is new (and marks it reported), for checks outside `check`.
+    mutating func claim(_ key: String, _ invariant: String) -> Bool {
+        reportedKeys.insert(invariant + "|" + key).inserted
     }
 
     mutating func report(_ key: String, _ invariant: String, _ evidence: String) {

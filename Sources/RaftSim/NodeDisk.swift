@@ -29,4 +29,23 @@ protocol NodeDisk: NodeStorage {
     func export(to directory: String) throws(SimError)
     /// Where the node's files live, for messages.
     var location: String { get }
+    /// What the disk holds durably (a crash now keeps it), or nil when that cannot be known.
+    func durableLog() -> DurableLog?
+}
+
+/// What a node's disk holds durably (`NodeDisk.durableLog`).
+struct DurableLog {
+    var hardState: HardState
+    var snapshotIndex: UInt64
+    var snapshotTerm: UInt64
+    /// The entries after the snapshot.
+    var entries: [Entry]
+
+    var lastIndex: UInt64 { snapshotIndex + UInt64(entries.count) }
+    /// The term of the entry at `index` (the snapshot's term at its last index), or nil.
+    func term(at index: UInt64) -> UInt64? {
+        if index == snapshotIndex { return snapshotTerm }
+        guard index > snapshotIndex, index <= lastIndex else { return nil }
+        return entries[Int(index - snapshotIndex - 1)].term
+    }
 }

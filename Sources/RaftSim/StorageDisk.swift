@@ -58,6 +58,55 @@ final class StorageDisk: NodeDisk {
         do { try storage.saveSnapshot(snapshot, hardState: hardState, mode: received ? .received : .compaction) } catch { throw SimError("\(error)") }
     }
 
+    /// What the disk holds durably, as a power loss now would leave it (no torn write kept): the
+    /// checker's durability-at-send check reads it. When every file's current bytes and name are
+    /// synced, that is what the open storage wrote; otherwise the synced bytes are copied to a
+    /// scratch disk and recovered there (only runs with sync off pay for that). Nil on real files.
+    func durableLog() -> DurableLog? {
+        guard let memory, let storage else { return nil }
+        if !Self.hasUnsyncedFiles(memory, directory) {
+            return DurableLog(hardState: storage.hardState, snapshotIndex: storage.snapshotIndex,
+                              snapshotTerm: storage.snapshotTerm, entries: storage.entries)
+        }
+        let scratch = MemoryFileSystem()
+        Self.copyDurable(memory, directory, to: scratch)
+        guard let copy = try? LogStorage.open(directory: directory, fileSystem: scratch,
+                                              options: StorageOptions(segmentSizeBytes: 64 << 10, syncPolicy: .never)) else {
+            return DurableLog(hardState: HardState(), snapshotIndex: 0, snapshotTerm: 0, entries: [])
+        }
+        defer { copy.close() }
+        return DurableLog(hardState: copy.hardState, snapshotIndex: copy.snapshotIndex, snapshotTerm: copy.snapshotTerm, entries: copy.entries)
+    }
+
+    /// Whether a file under `directory` has bytes or a name a crash now would lose. (Comparing the
+    /// byte arrays is cheap when they are synced: they then share storage.)
+    private static func hasUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String) -> Bool {
+        guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return false }
+        for name in names {
+            let path = Path.join(directory, name)
+            if memory.isDirectory(atPath: path) {
+                if hasUnsyncedFiles(memory, path) { return true }
+                continue
+            }
+            guard let durable = memory.durableContents(atPath: path), durable == memory.contents(atPath: path) else { return true }
+        }
+        return false
+    }
+
+    /// Copies the synced bytes of every file under `directory` to `scratch` (durably there).
+    private static func copyDurable(_ memory: MemoryFileSystem, _ directory: String, to scratch: MemoryFileSystem) {
+        try? scratch.createDirectory(atPath: directory)
+        guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return }
+        for name in names {
+            let path = Path.join(directory, name)
+            if memory.isDirectory(atPath: path) {
+                copyDurable(memory, path, to: scratch)
+            } else if let durable = memory.durableContents(atPath: path) {
+                scratch.replaceContents(atPath: path, with: durable)
+            }
+        }
+    }
+
     func crash(generator: inout SeededGenerator) {
         storage?.close()
         storage = nil

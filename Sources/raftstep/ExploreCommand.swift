@@ -56,6 +56,8 @@ struct Explore: ParsableCommand {
     @Flag(help: "Print a JSON summary on stdout.") var json = false
     @Flag(help: "Stop at the first failing run.") var stopOnFailure = false
     @Option(help: "Without --seeds: the number of seeds from --seed on (default 100).") var runs: Int?
+    @Flag(help: "The mutation score: a bounded campaign per test-only core mutation (each must be caught; exit 1 when one is not). --seeds overrides each campaign's seeds; the other options are the campaigns' own.")
+    var mutants = false
 
     var nodes: Int { cluster.nodes }
 
@@ -95,6 +97,7 @@ struct Explore: ParsableCommand {
     }
 
     func run() throws {
+        if mutants { return try runMutants() }
         var options = Explorer.Options()
         options.nodes = nodes
         options.steps = steps
@@ -236,4 +239,26 @@ enum Clock {
 private func writeErr(_ text: String) {
     let bytes = Array(text.utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+extension Explore {
+    /// `--mutants`: each mutation's campaign, its first catching seed, and the score.
+    func runMutants() throws {
+        let seeds = self.seeds == nil ? nil : try seedRange()
+        var caught = 0
+        for mutant in Explorer.mutants {
+            let start = Clock.now()
+            let range = seeds ?? 1...mutant.seedBound
+            let found = Explorer.hunt(mutant, seeds: range)
+            let took = "\(format1(Clock.now() - start))s"
+            if let (seed, violation) = found {
+                caught += 1
+                print("caught  \(mutant.name): seed \(seed) (\(took)): \(violation)")
+            } else {
+                print("MISSED  \(mutant.name): seeds \(range.lowerBound)..\(range.upperBound) all pass (\(took))")
+            }
+        }
+        print("mutation score: \(caught)/\(Explorer.mutants.count) caught")
+        if caught < Explorer.mutants.count { throw ExitCode(1) }
+    }
 }
