@@ -17,8 +17,8 @@ struct LoopBound<Value>: @unchecked Sendable {
     let value: Value
 }
 
-/// One running node: storage, the node runtime on its own event loop, the peer transport and the
-/// client server on another. `raftd` is `Daemon<KeyValueService>`; a service of your own is
+/// One running node: storage, the node runtime, the peer transport and the client server, all on
+/// one event loop. `raftd` is `Daemon<KeyValueService>`; a service of your own is
 /// `Daemon<YourService>` (see `Examples/Counter`).
 public final class Daemon<Service: ClientService> {
     let command: NodeOptions
@@ -50,9 +50,12 @@ public final class Daemon<Service: ClientService> {
         let node = try makeNode(storage: storage, bootstrap: bootstrap)
         log.info("starting: term \(node.term), commit \(node.commitIndex), log \(node.firstIndex)…\(node.lastIndex), \(node.configuration)")
 
-        let nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let networkGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = nodeGroup.next()
+        // One thread for the node, its peers and its clients: a command read from a socket is
+        // proposed, and an answer written, without handing work to another thread (each hop
+        // between threads costs a wake-up on the latency chain of every write), and the storage's
+        // fsync still runs between the sends and the reads of the next burst.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
         let fail: @Sendable (String) -> Void = { [log] message in
             log.error(message)
             exit(1)
@@ -72,9 +75,9 @@ public final class Daemon<Service: ClientService> {
             return LoopBound(value: runtime)
         }.wait()
 
-        let transport = try startTransport(loop: loop, group: networkGroup, runtime: runtime, peers: options.initialPeers)
+        let transport = try startTransport(loop: loop, group: group, runtime: runtime, peers: options.initialPeers)
         try loop.submit { runtime.value.connect(transport) }.wait()
-        let server = try startClientServer(loop: loop, group: networkGroup, runtime: runtime)
+        let server = try startClientServer(loop: loop, group: group, runtime: runtime)
         let tick = TimeAmount.milliseconds(Int64(command.tickMilliseconds))
         let ticker = loop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in runtime.value.tick() }
         log.info("listening: peers on \(options.address.peer), clients on \(command.listen), ticks of \(command.tickMilliseconds) ms")
@@ -85,8 +88,7 @@ public final class Daemon<Service: ClientService> {
         server.shutdown()
         transport.shutdown()
         try? loop.submit { storage.close() }.wait()
-        try? networkGroup.syncShutdownGracefully()
-        try? nodeGroup.syncShutdownGracefully()
+        try? group.syncShutdownGracefully()
         log.info("stopped")
     }
 
@@ -157,8 +159,10 @@ extension Daemon {
         var addresses: [NodeID: SocketAddress] = [:]
         for (id, text) in peers where id != command.id { addresses[id] = try socketAddress(text) }
         let transport = PeerTransport(selfID: command.id, listenAddress: try socketAddress(try command.peerMap[command.id]!),
-                                      peers: addresses, group: group, log: log) { message in
-            loop.execute { runtime.value.receive(message) }
+                                      peers: addresses, group: group, log: log,
+                                      options: PeerTransportOptions(maxInboundConnections: command.maxPeerConnections)) { message in
+            // On the node's own loop (the usual case: one group) the message is stepped at once.
+            if loop.inEventLoop { runtime.value.receive(message) } else { loop.execute { runtime.value.receive(message) } }
         }
         try blockingWait { try await transport.start() }
         return PeerLinks(transport: transport, log: log)
@@ -166,10 +170,12 @@ extension Daemon {
 
     /// The client server: each command goes to the runtime on its loop; the answer comes back as RESP.
     func startClientServer(loop: any EventLoop, group: any EventLoopGroup, runtime: LoopBound<NodeRuntime<Service>>) throws -> RESPServer {
-        let server = RESPServer(listenAddress: try socketAddress(command.listen), group: group, log: log) { command, reply in
-            loop.execute {
-                runtime.value.handle(command.arguments) { answer in reply.send(answer.resp) }
+        let server = RESPServer(listenAddress: try socketAddress(command.listen), group: group, log: log,
+                                maxConnections: command.maxClients) { command, reply in
+            guard loop.inEventLoop else {
+                return loop.execute { runtime.value.handle(command.arguments) { answer in reply.send(answer.resp) } }
             }
+            runtime.value.handle(command.arguments) { answer in reply.send(answer.resp) }
         }
         try blockingWait { try await server.start() }
         return server
