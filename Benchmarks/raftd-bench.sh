@@ -10,7 +10,8 @@
 #
 # Usage: Benchmarks/raftd-bench.sh            (make bench-raftd builds raftd first)
 #   REQUESTS=100000 CLIENTS="1 50" PIPELINE=16 MEMORY=1 BASE_PORT=26000 Benchmarks/raftd-bench.sh
-#   RAFTD=path/to/raftd (another build, for a before/after in one session), REDIS=0 (skip the
+#   RAFTD=path/to/raftd (another build, for a before/after in one session), RAFTD_ARGS="--threads 1"
+#   (more options for every node), REDIS=0 (skip the
 #   yardstick), PIPELINE=1 (skip the pipelined run), COST=1 (also CPU time and context switches
 #   per request, summed over the servers' threads: the figure the machine's load does not move)
 # Everything it starts listens on 127.0.0.1 and is stopped by PID.
@@ -41,7 +42,7 @@ trap cleanup EXIT
 
 peers="1=127.0.0.1:$((BASE+11)),2=127.0.0.1:$((BASE+12)),3=127.0.0.1:$((BASE+13))"
 for i in 1 2 3; do
-  "$RAFTD" --id $i --peers "$peers" --listen 127.0.0.1:$((BASE+i)) --data-dir "$W/n$i" --log-level warn 2>"$W/n$i.log" &
+  "$RAFTD" --id $i --peers "$peers" --listen 127.0.0.1:$((BASE+i)) --data-dir "$W/n$i" --log-level warn ${RAFTD_ARGS:-} 2>"$W/n$i.log" &
   pids+=($!)
 done
 leader=""
