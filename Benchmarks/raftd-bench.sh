@@ -10,6 +10,10 @@
 #
 # Usage: Benchmarks/raftd-bench.sh            (make bench-raftd builds raftd first)
 #   REQUESTS=100000 CLIENTS="1 50" PIPELINE=16 MEMORY=1 BASE_PORT=26000 Benchmarks/raftd-bench.sh
+#   RAFTD=path/to/raftd (another build, for a before/after in one session), RAFTD_ARGS="--threads 1"
+#   (more options for every node), REDIS=0 (skip the
+#   yardstick), PIPELINE=1 (skip the pipelined run), COST=1 (also CPU time and context switches
+#   per request, summed over the servers' threads: the figure the machine's load does not move)
 # Everything it starts listens on 127.0.0.1 and is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +42,7 @@ trap cleanup EXIT
 
 peers="1=127.0.0.1:$((BASE+11)),2=127.0.0.1:$((BASE+12)),3=127.0.0.1:$((BASE+13))"
 for i in 1 2 3; do
-  "$RAFTD" --id $i --peers "$peers" --listen 127.0.0.1:$((BASE+i)) --data-dir "$W/n$i" --log-level warn 2>"$W/n$i.log" &
+  "$RAFTD" --id $i --peers "$peers" --listen 127.0.0.1:$((BASE+i)) --data-dir "$W/n$i" --log-level warn ${RAFTD_ARGS:-} 2>"$W/n$i.log" &
   pids+=($!)
 done
 leader=""
@@ -56,20 +60,42 @@ redis-server --port $((BASE+79)) --bind 127.0.0.1 --save '' --appendonly yes --a
 pids+=($!)
 for _ in $(seq 1 40); do redis-cli -p $((BASE+79)) ping >/dev/null 2>&1 && break; sleep 0.25; done
 
-# One redis-benchmark run: prints "NAME TEST rps p50 p99".
+# CPU time (clock ticks) and context switches of every thread of the processes named, summed:
+# what a run costs, whatever else the machine is doing (requests/s is hostage to the load).
+cost() {
+  local ticks=0 switches=0 p
+  for p in "$@"; do
+    ticks=$((ticks + $(awk '{ print $14 + $15 }' /proc/$p/stat)))
+    switches=$((switches + $(cat /proc/$p/task/*/status | awk '/ctxt_switches/ { s += $2 } END { print s }')))
+  done
+  echo "$ticks $switches"
+}
+hz=$(getconf CLK_TCK)
+
+# One redis-benchmark run: prints "NAME TEST rps p50 p99", and with COST=1 the CPU and context
+# switches the servers spent per request (both tests together).
 run() {
-  local name=$1 port=$2 clients=$3 pipeline=$4 n=$5
+  local name=$1 port=$2 clients=$3 pipeline=$4 n=$5; shift 5
+  local before after
+  before=$(cost "$@")
   redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -P "$pipeline" -n "$n" -r 10000 -t set,get --csv 2>/dev/null |
     tr -d '"' | awk -F, -v name="$name" -v c="$clients" -v p="$pipeline" \
       'NR > 1 { printf "%-28s %-4s %3d clients  P%-3d %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n", name, $1, c, p, $2, $5, $7 }'
+  after=$(cost "$@")
+  if [ "${COST:-0}" = 1 ]; then
+    echo "$before $after" | awk -v name="$name" -v n=$((2 * n)) -v hz="$hz" -v c="$clients" -v p="$pipeline" \
+      '{ printf "%-28s cost %3d clients  P%-3d %6.1f us CPU/request  %5.2f context switches/request (servers)\n", name, c, p, ($3 - $1) * 1e6 / hz / n, ($4 - $2) / n }'
+  fi
 }
 for c in $CLIENTS; do
   n=$(( c == 1 ? REQUESTS / 10 : REQUESTS ))
-  run "raftd (3 nodes)" "$leader" "$c" 1 "$n"
-  run "redis appendfsync always" $((BASE+79)) "$c" 1 "$n"
+  run "raftd (3 nodes)" "$leader" "$c" 1 "$n" "${pids[@]:0:3}"
+  [ "${REDIS:-1}" = 1 ] && run "redis appendfsync always" $((BASE+79)) "$c" 1 "$n" "${pids[3]}"
 done
-run "raftd (3 nodes)" "$leader" 50 "$PIPELINE" $((REQUESTS * 4))
-run "redis appendfsync always" $((BASE+79)) 50 "$PIPELINE" $((REQUESTS * 4))
+if [ "$PIPELINE" -gt 1 ]; then
+  run "raftd (3 nodes)" "$leader" 50 "$PIPELINE" $((REQUESTS * 4)) "${pids[@]:0:3}"
+  [ "${REDIS:-1}" = 1 ] && run "redis appendfsync always" $((BASE+79)) 50 "$PIPELINE" $((REQUESTS * 4)) "${pids[3]}"
+fi
 
 if [ "${MEMORY:-0}" = 1 ]; then
   redis-benchmark -h 127.0.0.1 -p "$leader" -c 50 -P 16 -n 1000000 -r 10000 -d 100 -t set -q >/dev/null 2>&1

@@ -36,6 +36,15 @@ public struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("snapshot-entries"), help: "Compact once this many applied entries follow the snapshot (0: never).")
     public var snapshotEntries = 10_000
 
+    @Option(name: .customLong("max-clients"), help: "Client connections open at once; one more is answered -ERR max number of clients reached.")
+    public var maxClients = 10_000
+
+    @Option(name: .customLong("max-peer-connections"), help: "Inbound peer connections open at once; one more is closed.")
+    public var maxPeerConnections = 256
+
+    @Option(help: "1: node and network share one thread (fewer wake-ups, less CPU; nothing is read during an fsync); 2: the network has its own thread (decoding and answering overlap the fsync).")
+    public var threads = 2
+
     @Option(name: .customLong("log-level"), help: "error, warn, info or debug.")
     public var logLevel = "info"
 
@@ -76,6 +85,8 @@ public struct NodeOptions: ParsableArguments {
         guard heartbeatTicks >= 1, electionTicks > heartbeatTicks, electionTicks <= 10_000 else {
             throw ValidationError("need 1 ≤ --heartbeat-ticks < --election-ticks ≤ 10000")
         }
+        guard maxClients >= 1, maxPeerConnections >= 1 else { throw ValidationError("--max-clients and --max-peer-connections must be at least 1") }
+        guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2") }
         guard snapshotEntries >= 0 else { throw ValidationError("--snapshot-entries must be 0 or more") }
         guard ["error", "warn", "info", "debug"].contains(logLevel) else { throw ValidationError("--log-level: error, warn, info or debug") }
         if unsafeLocalReads, getenv(Self.unsafeTestingVariable).map({ String(cString: $0) }) != "1" {

@@ -56,6 +56,8 @@ public final class NodeRuntime<Service: ClientService> {
     private let outbound: OutboundBuffer
     /// Writes proposed here, by log index: answered once that index is applied.
     private var writes: [UInt64: PendingWrite] = [:]
+    /// Writes that arrived since the last flush: proposed together, as one append.
+    private var proposalQueue: [(command: [UInt8], write: PendingWrite)] = []
     /// Reads that arrived since the last flush: one ReadIndex round serves them all.
     private var readQueue: [PendingQuery] = []
     /// Reads confirmed or waiting for confirmation, by read context.
@@ -141,15 +143,31 @@ public final class NodeRuntime<Service: ClientService> {
         }
     }
 
-    /// Proposes a command; `respond` gets `answer`'s reply once it is applied.
+    /// Queues a command for the next flush's proposal; `respond` gets `answer`'s reply once it is applied.
     func propose(_ command: [UInt8], answer: @escaping (Machine.Response?) -> Reply, respond: @escaping Respond) {
         guard host.node.isLeader else { return respond(notLeaderReply()) }
+        proposalQueue.append((command, PendingWrite(term: 0, answer: answer, respond: respond)))
+        scheduleFlush()
+    }
+
+    /// Proposes every queued command as one batch (one append per follower, one save).
+    private func proposeQueued() {
+        guard !proposalQueue.isEmpty else { return }
+        let batch = proposalQueue
+        proposalQueue.removeAll(keepingCapacity: true)
         do {
-            let index = try host.propose(command)
-            writes[index] = PendingWrite(term: host.node.term, answer: answer, respond: respond)
-            scheduleFlush()
+            let last = try host.propose(batch: batch.lazy.map { $0.command })
+            let term = host.node.term
+            var index = last + 1 - UInt64(batch.count)
+            for var item in batch {
+                item.write.term = term
+                writes[index] = item.write
+                index += 1
+            }
+            assert(index == last + 1, "a batch takes consecutive indexes")
         } catch {
-            respond(refusal(error))
+            let reply = refusal(error)
+            for item in batch { item.write.respond(reply) }
         }
     }
 
@@ -183,6 +201,7 @@ public final class NodeRuntime<Service: ClientService> {
 
     /// Handles every Ready, answers clients, starts the reads that queued up, compacts.
     func flush() {
+        proposeQueued()
         startQueuedReads()
         publishOwnAddressAsLeader()
         var rounds = 0
@@ -275,6 +294,7 @@ public final class NodeRuntime<Service: ClientService> {
                 return respond(.error("ERR usage: RAFT ADD ID HOST:PORT [learner]"))
             }
             guard host.node.isLeader else { return respond(notLeaderReply()) }
+            proposeQueued()
             // The address first, so every member can dial the new one once the change is appended.
             _ = try? host.propose(Machine.update(id, MemberAddress(peer: words[2], client: host.machine.directory[id]?.client ?? "")))
             change([words.count == 4 ? .addLearner(id) : .addVoter(id)], respond: respond)
@@ -310,6 +330,7 @@ public final class NodeRuntime<Service: ClientService> {
 
     private func change(_ changes: [ConfigChange], respond: @escaping Respond) {
         guard host.node.isLeader else { return respond(notLeaderReply()) }
+        proposeQueued()  // writes that arrived earlier stay earlier in the log
         do {
             let index = try host.proposeConfigChange(changes)
             writes[index] = PendingWrite(term: host.node.term, answer: { _ in .status("OK") }, respond: respond)

@@ -15,6 +15,21 @@ final class ChannelRegistry: Sendable {
         }
     }
 
+    /// Remembers `channel` unless `limit` channels are already open; false when refused.
+    func add(_ channel: any Channel, limit: Int) -> Bool {
+        let key = ObjectIdentifier(channel)
+        let accepted = channels.withLock { open -> Bool in
+            guard open.count < limit else { return false }
+            open[key] = channel
+            return true
+        }
+        guard accepted else { return false }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.channels.withLock { _ = $0.removeValue(forKey: key) }
+        }
+        return true
+    }
+
     /// How many are open.
     var count: Int { channels.withLock { $0.count } }
 

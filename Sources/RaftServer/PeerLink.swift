@@ -41,7 +41,7 @@ final class PeerLink: @unchecked Sendable {
         var dropped = 0
         for frame in frames { dropped += queue.append(frame) }
         if dropped > 0 {
-            counters.add(\.framesDropped, dropped)
+            counters.add(.framesDropped, dropped)
             log.debug("n\(peerID): send queue full, dropped the \(dropped) oldest frame(s)")
         }
         pump()
@@ -64,7 +64,7 @@ final class PeerLink: @unchecked Sendable {
         }
         if written > 0 {
             channel.flush()
-            counters.add(\.framesSent, written)
+            counters.add(.framesSent, written)
         }
         watchForStall(channel)
     }
@@ -141,7 +141,7 @@ final class PeerLink: @unchecked Sendable {
             channel = newChannel
             backoff = options.initialBackoff
             isReportedUnreachable = false
-            counters.add(\.connects, 1)
+            counters.add(.connects, 1)
             log.info("n\(peerID): connected to \(target.hostPort)")
             pump()
         case .failure(let error):

@@ -15,15 +15,40 @@ public struct PeerTransportStatistics: Equatable, Sendable {
     public var malformedConnections = 0
     /// Successful outbound connects.
     public var connects = 0
+    /// Inbound connections closed at once because `maxInboundConnections` were open.
+    public var refusedConnections = 0
 }
 
-/// Thread-safe counters behind `PeerTransportStatistics`.
+/// Thread-safe counters behind `PeerTransportStatistics`: atomics, since every frame sent and
+/// received counts (a lock and a key path per frame showed in the leader's profile).
 final class TransportCounters: Sendable {
-    private let value = Mutex(PeerTransportStatistics())
-    func add(_ field: WritableKeyPath<PeerTransportStatistics, Int> & Sendable, _ amount: Int) {
-        value.withLock { $0[keyPath: field] += amount }
+    /// A counter of `PeerTransportStatistics`.
+    enum Field { case framesSent, framesDropped, messagesReceived, malformedConnections, connects, refusedConnections }
+    private let framesSent = Atomic<Int>(0)
+    private let framesDropped = Atomic<Int>(0)
+    private let messagesReceived = Atomic<Int>(0)
+    private let malformedConnections = Atomic<Int>(0)
+    private let connects = Atomic<Int>(0)
+    private let refusedConnections = Atomic<Int>(0)
+
+    func add(_ field: Field, _ amount: Int) {
+        switch field {
+        case .framesSent: framesSent.add(amount, ordering: .relaxed)
+        case .framesDropped: framesDropped.add(amount, ordering: .relaxed)
+        case .messagesReceived: messagesReceived.add(amount, ordering: .relaxed)
+        case .malformedConnections: malformedConnections.add(amount, ordering: .relaxed)
+        case .connects: connects.add(amount, ordering: .relaxed)
+        case .refusedConnections: refusedConnections.add(amount, ordering: .relaxed)
+        }
     }
-    var snapshot: PeerTransportStatistics { value.withLock { $0 } }
+
+    var snapshot: PeerTransportStatistics {
+        PeerTransportStatistics(framesSent: framesSent.load(ordering: .relaxed), framesDropped: framesDropped.load(ordering: .relaxed),
+                                messagesReceived: messagesReceived.load(ordering: .relaxed),
+                                malformedConnections: malformedConnections.load(ordering: .relaxed),
+                                connects: connects.load(ordering: .relaxed),
+                                refusedConnections: refusedConnections.load(ordering: .relaxed))
+    }
 }
 
 /// The Raft peer transport over TCP (SwiftNIO): frames of `docs/wire-format.md`.
@@ -76,7 +101,11 @@ public final class PeerTransport: Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                inbound.add(channel)
+                guard inbound.add(channel, limit: options.maxInboundConnections) else {
+                    counters.add(.refusedConnections, 1)
+                    log.warn("refusing a peer connection from \(channel.remoteAddress?.hostPort ?? "?"): \(options.maxInboundConnections) are open, the most allowed")
+                    return channel.pipeline.addHandler(RefuseConnectionHandler(message: nil))
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(PeerFrameDecoder(maxPayloadBytes: options.maxPayloadBytes)),
@@ -116,7 +145,7 @@ public final class PeerTransport: Sendable {
             do {
                 try PeerWire.writeFrame(message, into: &frame, maxPayloadBytes: options.maxPayloadBytes)
             } catch {
-                counters.add(\.framesDropped, 1)
+                counters.add(.framesDropped, 1)
                 log.warn("not sending \(message.kindName) to n\(message.to): \(error)")
                 continue
             }
@@ -125,12 +154,14 @@ public final class PeerTransport: Sendable {
         let links = state.withLock { state in framesByPeer.keys.map { ($0, state.links[$0]) } }
         for (peer, link) in links {
             guard let link else {
-                counters.add(\.framesDropped, framesByPeer[peer]!.count)
+                counters.add(.framesDropped, framesByPeer[peer]!.count)
                 log.debug("dropping \(framesByPeer[peer]!.count) message(s) to n\(peer): no address known")
                 continue
             }
             let frames = framesByPeer[peer]!
-            link.eventLoop.execute { link.enqueue(frames) }
+            // From the link's own loop the frames are written now: a leader's appends leave before
+            // its own fsync instead of after it.
+            if link.eventLoop.inEventLoop { link.enqueue(frames) } else { link.eventLoop.execute { link.enqueue(frames) } }
         }
     }
 
@@ -195,7 +226,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isFailed else { return }
-        counters.add(\.messagesReceived, 1)
+        counters.add(.messagesReceived, 1)
         onMessage(unwrapInboundIn(data))
     }
 
@@ -203,7 +234,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
         guard !isFailed else { return }
         isFailed = true
         if let wireError = error as? PeerWireError {
-            counters.add(\.malformedConnections, 1)
+            counters.add(.malformedConnections, 1)
             log.warn("closing peer connection from \(remote): \(wireError)")
         } else {
             log.debug("peer connection from \(remote) failed: \(error)")

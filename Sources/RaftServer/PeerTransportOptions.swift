@@ -17,12 +17,16 @@ public struct PeerTransportOptions: Sendable {
     /// How long a connection may stay unwritable (its buffers full, nothing drained) before it is
     /// dropped and redialled: a peer that stopped reading, or a path that silently lost it.
     public var writeStallTimeout: TimeAmount
+    /// Inbound peer connections open at once; one more is closed at once with a `warn` line. A
+    /// member holds one per peer that dials it (two while a peer redials), so the default leaves
+    /// room for large clusters while bounding what a stray client can hold open.
+    public var maxInboundConnections: Int
 
     /// Creates options; the defaults suit a LAN cluster with 10 ms ticks.
     public init(maxPayloadBytes: Int = PeerWire.defaultMaxPayloadBytes, queueCapacityFrames: Int = 4096,
                 queueCapacityBytes: Int = 64 << 20, initialBackoff: TimeAmount = .milliseconds(50),
                 maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1),
-                writeStallTimeout: TimeAmount = .seconds(10)) {
+                writeStallTimeout: TimeAmount = .seconds(10), maxInboundConnections: Int = 256) {
         precondition(queueCapacityFrames >= 1 && queueCapacityBytes >= 1, "a send queue holds at least one frame")
         precondition(initialBackoff > .zero && maxBackoff >= initialBackoff, "backoff must grow from a positive start")
         self.maxPayloadBytes = maxPayloadBytes
@@ -32,5 +36,7 @@ public struct PeerTransportOptions: Sendable {
         self.maxBackoff = maxBackoff
         self.connectTimeout = connectTimeout
         self.writeStallTimeout = writeStallTimeout
+        precondition(maxInboundConnections >= 1, "a transport takes at least one inbound connection")
+        self.maxInboundConnections = maxInboundConnections
     }
 }

@@ -60,6 +60,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// so a pipelined batch costs one system call, not one per answer.
     private var isInReadBurst = false
     private var needsFlush = false
+    /// Answers given outside a read burst (by the node's flush, which answers many requests at
+    /// once) are flushed by a task queued behind it: one system call for all of them.
+    private var isFlushQueued = false
 
     init(connectionID: UInt64, handler: @escaping Handler, log: ServerLog, maxPendingReplies: Int) {
         self.connectionID = connectionID
@@ -143,13 +146,24 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
         } else {
+            context.write(wrapOutboundOut(buffer), promise: nil)
             if isInReadBurst {
-                context.write(wrapOutboundOut(buffer), promise: nil)
                 needsFlush = true
             } else {
-                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+                queueFlush(context)
             }
             resumeReadingIfCaughtUp(context)
+        }
+    }
+
+    private func queueFlush(_ context: ChannelHandlerContext) {
+        guard !isFlushQueued else { return }
+        isFlushQueued = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let connection = loopBound.value
+            connection.isFlushQueued = false
+            connection.context?.flush()
         }
     }
 

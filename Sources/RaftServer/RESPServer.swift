@@ -17,17 +17,25 @@ public final class RESPServer: Sendable {
     private let log: ServerLog
     private let limits: RESPLimits
     private let maxPendingReplies: Int
+    private let maxConnections: Int
     private let handler: Handler
     private let listener = Mutex<(any Channel)?>(nil)
     private let connections = ChannelRegistry()
     private let nextConnectionID = Atomic<UInt64>(1)
 
+    /// Redis's answer to a client above the connection limit (its `maxclients`).
+    public static let tooManyClientsError = "ERR max number of clients reached"
+
     /// Creates a server; nothing listens until `start`.
     /// - Parameter maxPendingReplies: unanswered requests per connection before it stops being read.
+    /// - Parameter maxConnections: open client connections; one more is answered
+    ///   `-ERR max number of clients reached` and closed (with a `warn` line).
     public init(listenAddress: SocketAddress, group: any EventLoopGroup, log: ServerLog,
-                limits: RESPLimits = RESPLimits(), maxPendingReplies: Int = 1024,
+                limits: RESPLimits = RESPLimits(), maxPendingReplies: Int = 1024, maxConnections: Int = 10_000,
                 handler: @escaping Handler) {
         precondition(maxPendingReplies >= 2, "at least two answers must be allowed to wait")
+        precondition(maxConnections >= 1, "a server takes at least one connection")
+        self.maxConnections = maxConnections
         self.listenAddress = listenAddress
         self.group = group
         self.log = log
@@ -39,6 +47,7 @@ public final class RESPServer: Sendable {
     /// Binds the listening socket.
     public func start() async throws {
         let (limits, handler, log, maxPending, connections) = (self.limits, self.handler, self.log, self.maxPendingReplies, self.connections)
+        let maxConnections = self.maxConnections
         let ids = self
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -46,7 +55,10 @@ public final class RESPServer: Sendable {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                connections.add(channel)
+                guard connections.add(channel, limit: maxConnections) else {
+                    log.warn("refusing a client from \(channel.remoteAddress?.hostPort ?? "?"): \(maxConnections) connections are open, the most allowed")
+                    return channel.pipeline.addHandler(RefuseConnectionHandler(message: "-\(RESPServer.tooManyClientsError)\r\n"))
+                }
                 let id = ids.nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([

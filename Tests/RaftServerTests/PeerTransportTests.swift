@@ -121,6 +121,35 @@ struct PeerTransportTests {
         try await group.shutdownGracefully()
     }
 
+    @Test("an inbound peer connection above the limit is closed and logged; the ones within keep delivering")
+    func inboundConnectionLimit() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let logs = LogCapture()
+        let inbox = Inbox()
+        var options = Self.fastRedial
+        options.maxInboundConnections = 1
+        let node = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+                                 log: logs.log(), options: options, onMessage: inbox.onMessage)
+        try await node.start()
+        let port = try #require(node.localPort)
+        let heartbeat = Message.heartbeat(Heartbeat(from: 1, to: 2, term: 3, commit: 0))
+        var frame = ByteBuffer()
+        try PeerWire.writeFrame(heartbeat, into: &frame, maxPayloadBytes: PeerWire.defaultMaxPayloadBytes)
+        let bytes = Array(frame.readableBytesView)
+        let first = try TestSocket(port: port)
+        first.write(bytes)
+        #expect(await eventually { inbox.count == 1 })
+        let second = try TestSocket(port: port)
+        #expect(second.readsEndOfStream())
+        #expect(node.statistics.refusedConnections == 1)
+        #expect(logs.contains("warn refusing a peer connection from 127.0.0.1:"))
+        first.write(bytes)
+        #expect(await eventually { inbox.count == 2 })
+        #expect(inbox.all == [heartbeat, heartbeat])
+        await node.shutdown()
+        try await group.shutdownGracefully()
+    }
+
     @Test("messages to itself, to unknown or removed peers, or over the size limit are dropped, not sent")
     func drops() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -131,4 +131,34 @@ struct RESPServerTests {
             #expect(await eventually { server.connectionCount == 1 })
         }
     }
+
+    @Test("a client above the connection limit is told so and closed; a freed slot is taken again")
+    func connectionLimit() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let lines = LogCapture()
+        let server = RESPServer(listenAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 0), group: group,
+                                log: lines.log(), maxConnections: 2, handler: Self.handler)
+        try await server.start()
+        let port = try #require(server.localPort)
+        var first: TestSocket? = try TestSocket(port: port)
+        let second = try TestSocket(port: port)
+        first!.write("PING\r\n")
+        second.write("PING\r\n")
+        #expect(try first!.readValues(1) == [.simpleString("PONG")])
+        #expect(try second.readValues(1) == [.simpleString("PONG")])
+        let third = try TestSocket(port: port)
+        third.write("PING\r\n")
+        #expect(try third.readValues(1) == [.error("ERR max number of clients reached")])
+        #expect(third.readsEndOfStream())
+        #expect(lines.contains("refusing a client from 127.0.0.1:"))
+        #expect(lines.contains("2 connections are open, the most allowed"))
+        #expect(server.connectionCount == 2)
+        first = nil  // closes its socket: its slot frees once the server sees the close
+        #expect(await eventually { server.connectionCount == 1 })
+        let fourth = try TestSocket(port: port)
+        fourth.write("PING\r\n")
+        #expect(try fourth.readValues(1) == [.simpleString("PONG")])
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
 }
