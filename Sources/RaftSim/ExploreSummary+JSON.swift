@@ -38,7 +38,7 @@ extension ExploreSummary {
         case .failure(let error): return .failure(error)
         }
         do throws(SimError) {
-            var reader = FieldReader(value: value)
+            let reader = FieldReader(value: value)
             let seeds = try reader.range(value["seeds"], "seeds")
             var summary = ExploreSummary(seeds: seeds, nodes: try reader.int("nodes"), steps: try reader.int("steps"),
                                          faults: try reader.strings("faults"), unsafe: try reader.strings("unsafe"))

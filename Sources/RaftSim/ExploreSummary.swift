@@ -105,20 +105,21 @@ public struct ExploreSummary: Equatable, Sendable {
     // MARK: Shards
 
     /// The K-th (1-based) of N near-equal, disjoint, contiguous slices of `seeds`, which together
-    /// cover it; nil when K/N is out of range, the slice would be empty, or the range is too big to count.
+    /// cover it; nil when K/N is out of range, N exceeds the number of seeds (so that some slice would
+    /// be empty), or the range is too big to count.
     public static func slice(_ index: Int, of count: Int, seeds: ClosedRange<UInt64>) -> ClosedRange<UInt64>? {
         guard count >= 1, index >= 1, index <= count else { return nil }
         let (lastOffset, _) = seeds.upperBound.subtractingReportingOverflow(seeds.lowerBound)
         let (size, overflow) = lastOffset.addingReportingOverflow(1)
-        guard !overflow else { return nil }
+        guard !overflow, UInt64(count) <= size else { return nil }
         // j * size / count without overflow: the product is taken at full width.
         func offset(_ j: Int) -> UInt64 {
             let product = UInt64(j).multipliedFullWidth(by: size)
             return UInt64(count).dividingFullWidth(product).quotient
         }
         let start = offset(index - 1), end = offset(index)
-        guard end > start else { return nil }
-        return (seeds.lowerBound + start)...(seeds.lowerBound + end - 1)
+        assert(end > start, "with N <= size every slice has a seed")
+        return (seeds.lowerBound + start)...(seeds.lowerBound + (end - 1))
     }
 
     /// Parses `K/N` as given to `--shard`; the error says what is expected.
@@ -146,13 +147,16 @@ public struct ExploreSummary: Equatable, Sendable {
         for part in sorted where part.nodes != first.nodes || part.steps != first.steps || part.faults != first.faults || part.unsafe != first.unsafe {
             return .failure(SimError("seeds \(describe(part.seeds)) ran other settings (nodes, steps, faults or unsafe knobs) than seeds \(describe(first.seeds)): not one campaign"))
         }
+        if let error = missingShards(sorted) { return .failure(error) }
         for (a, b) in zip(sorted, sorted.dropFirst()) where b.seeds.lowerBound != a.seeds.upperBound &+ 1 {
             let what = b.seeds.lowerBound <= a.seeds.upperBound ? "overlap" : "leave a gap"
             return .failure(SimError("seeds \(describe(a.seeds)) and \(describe(b.seeds)) \(what): the parts must tile one range"))
         }
         var merged = ExploreSummary(seeds: first.seeds.lowerBound...sorted.last!.seeds.upperBound, nodes: first.nodes,
                                     steps: first.steps, faults: first.faults, unsafe: first.unsafe)
-        if let error = missingShards(sorted, merged: merged.seeds) { return .failure(error) }
+        if let whole = first.shard?.seeds, whole != merged.seeds {
+            return .failure(SimError("the shards cover seeds \(describe(merged.seeds)), not the \(describe(whole)) they were cut from"))
+        }
         for part in sorted {
             merged.seedsRun += part.seedsRun
             merged.totals.actions += part.totals.actions
@@ -172,14 +176,14 @@ public struct ExploreSummary: Equatable, Sendable {
     }
 
     /// An error naming the shards of K/N that are absent (when the parts were sharded).
-    private static func missingShards(_ parts: [ExploreSummary], merged: ClosedRange<UInt64>) -> SimError? {
+    private static func missingShards(_ parts: [ExploreSummary]) -> SimError? {
         guard let shard = parts.compactMap(\.shard).first else { return nil }
         if parts.contains(where: { $0.shard.map { $0.count != shard.count || $0.seeds != shard.seeds } ?? true }) {
             return SimError("the parts are not shards of one split (each --shard K/N must use the same N and seed range)")
         }
-        guard merged != shard.seeds else { return nil }
         let present = Set(parts.compactMap { $0.shard?.index })
         let missing = (1...shard.count).filter { !present.contains($0) }.map { "\($0)/\(shard.count)" }
+        if missing.isEmpty { return nil }
         return SimError("missing shard\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) of seeds \(describe(shard.seeds))")
     }
 

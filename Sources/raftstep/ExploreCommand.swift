@@ -35,10 +35,12 @@ struct Explore: ParsableCommand {
         --json prints a summary object on stdout instead of the text summary.
 
         A campaign bigger than one machine: --shard K/N runs the K-th of N disjoint, contiguous, \
-        near-equal slices of the seed range (K from 1), and `raftstep explore merge FILE...` \
-        combines the shards' --json summaries into the summary of the whole range.
-        """,
-        subcommands: [ExploreMerge.self])
+        near-equal slices of the seed range (K from 1), and `raftstep explore merge [--json] FILE...` \
+        combines the shards' --json summaries (one per line; many may share a FILE) into the \
+        summary of the whole range. The parts must share their settings and tile one range with \
+        no gap or overlap; counts are summed, failures listed in seed order, elapsed seconds \
+        summed over the shards. merge exits 1 when any run failed, 2 when the parts do not fit.
+        """)
 
     /// `--nodes` (cluster size) and `--seed` (the first seed, with --runs) are shared with the root command.
     @OptionGroup var cluster: ClusterArguments
@@ -63,6 +65,9 @@ struct Explore: ParsableCommand {
     @Option(help: "Without --seeds: the number of seeds from --seed on (default 100).") var runs: Int?
     @Option(help: "Run only the K-th of N disjoint slices of the seeds (K/N, 1 <= K <= N); combine the shards' --json output with `explore merge`.")
     var shard: String?
+    // A positional word rather than a subcommand: a subcommand's own --json would be taken by this command's.
+    @Argument(help: ArgumentHelp("merge FILE...: combine the --json output of --shard runs instead of exploring.", valueName: "merge FILE"))
+    var merge: [String] = []
 
     var nodes: Int { cluster.nodes }
 
@@ -91,6 +96,12 @@ struct Explore: ParsableCommand {
     }
 
     func validate() throws {
+        if let word = merge.first {
+            guard word == "merge" else { throw ValidationError("unexpected argument '\(word)' (the one word explore takes is merge FILE...)") }
+            if merge.count == 1 { throw ValidationError("merge: name the --json files of the shards to merge") }
+            if seeds != nil || shard != nil || runs != nil { throw ValidationError("merge reads the shards' seeds from their files; --seeds, --runs and --shard are for exploring") }
+            return
+        }
         _ = try mySeeds()
         if steps < 0 { throw ValidationError("--steps must not be negative") }
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
@@ -112,6 +123,7 @@ struct Explore: ParsableCommand {
     }
 
     func run() throws {
+        if !merge.isEmpty { return try ExploreMerge.run(files: Array(merge.dropFirst()), json: json) }
         var options = Explorer.Options()
         options.nodes = nodes
         options.steps = steps

@@ -6,29 +6,10 @@ import Glibc
 import Darwin
 #endif
 
-/// `raftstep explore merge FILE…`: the shards of a campaign, put back together (issue 16 §7b).
-struct ExploreMerge: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "merge",
-        abstract: "Combine the --json summaries of `explore --shard K/N` runs into the summary of the whole seed range.",
-        discussion: """
-        Each FILE holds what `raftstep explore --shard K/N --json` printed: one summary per line, \
-        so the collected output of many shards (GNU parallel's stdout) is one FILE. The parts must \
-        share nodes, steps, faults and unsafe knobs, and tile one seed range with no gap or \
-        overlap (all N shards present). Counts are summed, the highest commit is the maximum, \
-        failures are listed in seed order, and elapsed seconds are summed over the shards (the \
-        machine time spent, not the wall time of the campaign). Exits 1 when any run failed, \
-        2 when a file cannot be read or the parts do not fit together.
-        """)
-
-    @Argument(help: "The shards' --json output, one summary per line.") var files: [String] = []
-    @Flag(help: "Print the merged summary as JSON (the same object an unsharded --json run prints).") var json = false
-
-    func validate() throws {
-        if files.isEmpty { throw ValidationError("name the --json files of the shards to merge") }
-    }
-
-    func run() throws {
+/// `raftstep explore merge [--json] FILE…`: the shards of a campaign, put back together (issue 16 §7b).
+enum ExploreMerge {
+    /// Reads, merges and prints; exits 1 when any run failed, 2 when the parts cannot be read or do not fit.
+    static func run(files: [String], json: Bool) throws {
         var parts: [ExploreSummary] = []
         for path in files {
             guard let text = Self.read(path) else { return try fail("\(path): cannot read it") }
@@ -58,7 +39,7 @@ struct ExploreMerge: ParsableCommand {
     }
 
     /// Says what is wrong on stderr and exits 2 (1 means "a run failed").
-    private func fail(_ message: String) throws {
+    private static func fail(_ message: String) throws {
         let bytes = Array("raftstep explore merge: \(message)\n".utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         throw ExitCode(2)

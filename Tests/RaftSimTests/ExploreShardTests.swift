@@ -65,7 +65,12 @@ import Testing
         let cases: [([ExploreSummary], String)] = [
             ([Self.part(1...3), Self.part(5...9)], "leave a gap"),
             ([Self.part(1...4), Self.part(4...9)], "overlap"),
-            ([Self.part(1...3, shard: (1, 3)), Self.part(1...3, shard: (1, 3))], "overlap"),
+            ([Self.part(1...3, shard: (1, 3)), Self.part(1...3, shard: (1, 3))], "missing shards 2/3, 3/3 of seeds 1..9"),
+            ([Self.part(1...3, shard: (1, 3)), Self.part(4...6, shard: (2, 3)), Self.part(4...6, shard: (2, 3)),
+              Self.part(7...9, shard: (3, 3))], "seeds 4..6 and 4..6 overlap"),
+            ([Self.part(1...3, shard: (1, 2), of: 1...10), Self.part(4...5, shard: (2, 2), of: 1...10)],
+             "the shards cover seeds 1..5, not the 1..10 they were cut from"),
+            ([Self.part(7...9, shard: (3, 3)), Self.part(1...3, shard: (1, 3))], "missing shard 2/3 of seeds 1..9"),
             ([Self.part(1...3), Self.part(4...9, steps: 200)], "other settings"),
             ([Self.part(1...3, shard: (1, 3)), Self.part(4...6, shard: (2, 3))], "missing shard 3/3 of seeds 1..9"),
             ([Self.part(1...3, shard: (1, 3)), Self.part(4...9)], "not shards of one split"),
