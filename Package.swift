@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // Pure Raft state machine: Swift stdlib only.
@@ -33,7 +34,9 @@ let package = Package(
         // The one Ready loop (NodeHost), the StateMachine and Transport protocols, the key-value store.
         .target(name: "RaftHost", dependencies: ["RaftCore", "RaftStorage"]),
         // In-process cluster, simulated network and disks, invariant checker.
-        .target(name: "RaftSim", dependencies: ["RaftCore", "RaftStorage", "RaftHost"]),
+        .target(name: "RaftSim", dependencies: [
+            "RaftCore", "RaftStorage", "RaftHost", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
         // GNU readline, as a system library.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         // Prompt, history and completion on top of readline; plain lines when stdin is not a TTY.

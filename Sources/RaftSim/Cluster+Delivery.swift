@@ -129,10 +129,18 @@ extension Cluster {
         return finish()
     }
 
+    /// The most copies one `duplicate` makes: `duplicate all` doubles what is in flight, so a few
+    /// in a row would otherwise grow the queue (and memory) exponentially.
+    public static let maxDuplicatesPerCommand = 1_000
+
     /// Puts a copy of each selected message in flight under a new id (the network delivers it twice).
+    /// Refuses, copying nothing, when more than `maxDuplicatesPerCommand` messages are selected.
     @discardableResult
     public func duplicate(_ selector: Selector) throws(SimError) -> [String] {
         let chosen = try select(selector)
+        guard chosen.count <= Cluster.maxDuplicatesPerCommand else {
+            throw SimError("that would duplicate \(chosen.count) messages; one duplicate copies at most \(Cluster.maxDuplicatesPerCommand) (choose fewer: ids, FROM->TO, to NODE, from NODE)")
+        }
         begin()
         for id in chosen {
             guard let position = network.position(ofMessage: id) else { continue }

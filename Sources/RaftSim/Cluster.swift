@@ -1,3 +1,4 @@
+import DequeModule
 import RaftCore
 import RaftHost
 
@@ -173,7 +174,7 @@ public final class Cluster {
         return best?.id
     }
     /// Messages in flight, oldest (lowest id) first.
-    public var inFlight: [InFlightMessage] { network.inFlight }
+    public var inFlight: Deque<InFlightMessage> { network.inFlight }
     /// The id the next message gets.
     public var nextMessageID: Int { network.nextMessageID }
     /// The groups of the current partition (empty when healed).

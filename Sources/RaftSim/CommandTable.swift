@@ -97,7 +97,7 @@ public enum CommandTable {
                     summary: "lose messages (same selectors as deliver)",
                     completion: CompletionRule.selector),
         CommandInfo(name: "duplicate", usage: "duplicate [ID…|FROM->TO|to NODE|from NODE|all]",
-                    summary: "put a copy of messages in flight under new ids (the network delivers them twice)",
+                    summary: "put a copy of messages in flight under new ids (the network delivers them twice; at most 1000 per command)",
                     completion: CompletionRule.selector),
         CommandInfo(name: "tick", usage: "tick [NODE…] [COUNT]",
                     summary: "advance logical time on the named nodes (all running nodes when none is named)",

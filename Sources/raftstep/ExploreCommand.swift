@@ -33,6 +33,13 @@ struct Explore: ParsableCommand {
         through it at the prompt: `load FILE step`, then `next` (each step undone alone).
         Exits 1 when any run failed. A progress line goes to stderr when it is a terminal; \
         --json prints a summary object on stdout instead of the text summary.
+
+        A campaign bigger than one machine: --shard K/N runs the K-th of N disjoint, contiguous, \
+        near-equal slices of the seed range (K from 1), and `raftstep explore merge [--json] FILE...` \
+        combines the shards' --json summaries (one per line; many may share a FILE) into the \
+        summary of the whole range. The parts must share their settings and tile one range with \
+        no gap or overlap; counts are summed, failures listed in seed order, elapsed seconds \
+        summed over the shards. merge exits 1 when any run failed, 2 when the parts do not fit.
         """)
 
     /// `--nodes` (cluster size) and `--seed` (the first seed, with --runs) are shared with the root command.
@@ -58,6 +65,11 @@ struct Explore: ParsableCommand {
     @Option(help: "Without --seeds: the number of seeds from --seed on (default 100).") var runs: Int?
     @Flag(help: "The mutation score: a bounded campaign per test-only core mutation (each must be caught; exit 1 when one is not). --seeds overrides each campaign's seeds; the other options are the campaigns' own.")
     var mutants = false
+    @Option(help: "Run only the K-th of N disjoint slices of the seeds (K/N, 1 <= K <= N); combine the shards' --json output with `explore merge`.")
+    var shard: String?
+    // A positional word rather than a subcommand: a subcommand's own --json would be taken by this command's.
+    @Argument(help: ArgumentHelp("merge FILE...: combine the --json output of --shard runs instead of exploring.", valueName: "merge FILE"))
+    var merge: [String] = []
 
     var nodes: Int { cluster.nodes }
 
@@ -75,8 +87,24 @@ struct Explore: ParsableCommand {
         return first...(first + count - 1)
     }
 
+    /// The seeds this process runs, and the shard it is (nil without --shard).
+    func mySeeds() throws -> (seeds: ClosedRange<UInt64>, shard: ExploreSummary.Shard?) {
+        let range = try seedRange()
+        guard let shard else { return (range, nil) }
+        switch ExploreSummary.parseShard(shard, seeds: range) {
+        case .success(let parsed): return (parsed.slice, ExploreSummary.Shard(index: parsed.index, count: parsed.count, seeds: range))
+        case .failure(let error): throw ValidationError(error.message)
+        }
+    }
+
     func validate() throws {
-        _ = try seedRange()
+        if let word = merge.first {
+            guard word == "merge" else { throw ValidationError("unexpected argument '\(word)' (the one word explore takes is merge FILE...)") }
+            if merge.count == 1 { throw ValidationError("merge: name the --json files of the shards to merge") }
+            if seeds != nil || shard != nil || runs != nil { throw ValidationError("merge reads the shards' seeds from their files; --seeds, --runs and --shard are for exploring") }
+            return
+        }
+        _ = try mySeeds()
         if steps < 0 { throw ValidationError("--steps must not be negative") }
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
         if nodes < 1 || nodes > ClusterOptions.maxNodes { throw ValidationError("--nodes must be between 1 and \(ClusterOptions.maxNodes)") }
@@ -98,6 +126,7 @@ struct Explore: ParsableCommand {
 
     func run() throws {
         if mutants { return try runMutants() }
+        if !merge.isEmpty { return try ExploreMerge.run(files: Array(merge.dropFirst()), json: json) }
         var options = Explorer.Options()
         options.nodes = nodes
         options.steps = steps
@@ -112,35 +141,26 @@ struct Explore: ParsableCommand {
         guard crashModel == "pages" || crashModel == "last-write" else { throw ValidationError("--crash-model: pages or last-write") }
         options.pageCrashes = crashModel == "pages"
         for name in knobs { _ = options.enableKnob(named: name) }
-        let range = try seedRange()
+        let (range, shardInfo) = try mySeeds()
         let total = range.upperBound - range.lowerBound + 1
+        var summary = ExploreSummary(seeds: range, shard: shardInfo, nodes: nodes, steps: steps,
+                                     faults: options.faults.map(\.rawValue), unsafe: options.unsafe.names)
 
         let progress = isatty(STDERR_FILENO) != 0
         let start = Clock.now()
         var lastDraw = start
-        var done: UInt64 = 0
-        var totals = Explorer.Stats()
-        var failures: [(seed: UInt64, violation: InvariantViolation, script: String?)] = []
         var emitted = false
-        var maxCommit: UInt64 = 0
 
         func drawProgress(final: Bool) {
             let elapsed = max(Clock.now() - start, 1e-9)
-            let text = "seeds \(done)/\(total)  events \(totals.events) (\(Int(Double(totals.events) / elapsed))/s)  actions/s \(Int(Double(totals.actions) / elapsed))  faults \(totals.faults)  failures \(failures.count)  \(format1(elapsed))s"
+            let totals = summary.totals
+            let text = "seeds \(summary.seedsRun)/\(total)  events \(totals.events) (\(Int(Double(totals.events) / elapsed))/s)  actions/s \(Int(Double(totals.actions) / elapsed))  faults \(totals.faults)  failures \(summary.failures.count)  \(ExploreSummary.oneDecimal(elapsed))s"
             writeErr("\r\u{1B}[K" + text + (final ? "\n" : ""))
         }
 
         for runSeed in range {
             let result = Explorer.run(seed: runSeed, options: options)
-            done += 1
-            totals.actions += result.stats.actions
-            totals.events += result.stats.events
-            totals.faults += result.stats.faults
-            totals.acknowledged += result.stats.acknowledged
-            totals.reads += result.stats.reads
-            totals.configChanges += result.stats.configChanges
-            totals.compactions += result.stats.compactions
-            maxCommit = max(maxCommit, result.maxCommit)
+            summary.add(result)
             if result.violation != nil {
                 let final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
                 let violation = final.violation ?? result.violation!
@@ -155,7 +175,7 @@ struct Explore: ParsableCommand {
                     let path = out + "/explore-\(runSeed).txt"
                     if Explore.write(path, text) { where_ = where_ ?? path } else { writeErr("could not write \(path)\n") }
                 }
-                failures.append((runSeed, violation, where_))
+                summary.failures.append(ExploreSummary.Failure(seed: runSeed, invariant: violation.invariant, evidence: violation.evidence, script: where_))
                 if progress { writeErr("\r\u{1B}[K") }
                 if !json {
                     print("seed \(runSeed): \(violation)")
@@ -168,34 +188,10 @@ struct Explore: ParsableCommand {
                 if now - lastDraw > 0.25 { lastDraw = now; drawProgress(final: false) }
             }
         }
-        let elapsed = Clock.now() - start
+        summary.elapsedSeconds = Clock.now() - start
         if progress { drawProgress(final: true) }
-        if json {
-            var fields: [String] = []
-            fields.append("\"seeds\": {\"first\": \(range.lowerBound), \"last\": \(range.upperBound), \"run\": \(done)}")
-            fields.append("\"nodes\": \(nodes)")
-            fields.append("\"steps\": \(steps)")
-            fields.append("\"faults\": [\(options.faults.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]")
-            fields.append("\"unsafe\": [\(options.unsafe.names.map { "\"\($0)\"" }.joined(separator: ", "))]")
-            fields.append("\"actions\": \(totals.actions)")
-            fields.append("\"events\": \(totals.events)")
-            fields.append("\"faultsInjected\": \(totals.faults)")
-            fields.append("\"acknowledgedProposals\": \(totals.acknowledged)")
-            fields.append("\"reads\": \(totals.reads)")
-            fields.append("\"configChanges\": \(totals.configChanges)")
-            fields.append("\"compactions\": \(totals.compactions)")
-            fields.append("\"highestCommit\": \(maxCommit)")
-            fields.append("\"elapsedSeconds\": \(format1(elapsed))")
-            fields.append("\"eventsPerSecond\": \(Int(Double(totals.events) / max(elapsed, 1e-9)))")
-            let list = failures.map { f in
-                "{\"seed\": \(f.seed), \"invariant\": \(jsonString(f.violation.invariant)), \"evidence\": \(jsonString(f.violation.evidence))" + (f.script.map { ", \"script\": \(jsonString($0))" } ?? "") + "}"
-            }
-            fields.append("\"failures\": [\(list.joined(separator: ", "))]")
-            print("{" + fields.joined(separator: ", ") + "}")
-        } else {
-            print("explored seeds \(range.lowerBound)..\(range.lowerBound + done - 1) (\(done) run\(done == 1 ? "" : "s") of \(steps) actions on \(nodes) nodes, faults \(options.faults.map(\.rawValue).joined(separator: ","))\(options.unsafe.isEmpty ? "" : ", unsafe " + options.unsafe.names.joined(separator: ","))): \(totals.actions) actions took effect, \(totals.events) events, \(totals.faults) faults injected, \(totals.acknowledged) proposals acknowledged, \(totals.reads) reads, \(totals.configChanges) membership changes, \(totals.compactions) compactions; highest commit \(maxCommit); \(failures.count) failing run\(failures.count == 1 ? "" : "s")")
-        }
-        if !failures.isEmpty { throw ExitCode(1) }
+        print(json ? summary.json : summary.textLine)
+        if !summary.failures.isEmpty { throw ExitCode(1) }
     }
 
     static func write(_ path: String, _ text: String) -> Bool {
@@ -204,26 +200,6 @@ struct Explore: ParsableCommand {
         let ok = fwrite(bytes, 1, bytes.count, file) == bytes.count
         return fclose(file) == 0 && ok
     }
-}
-
-private func format1(_ value: Double) -> String {
-    let tenths = Int((value * 10).rounded())
-    return "\(tenths / 10).\(tenths % 10)"
-}
-
-private func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
 }
 
 /// Wall-clock seconds (only for the progress line and the summary's rate, never in a run).
