@@ -226,7 +226,7 @@ extension Explore {
             let start = Clock.now()
             let range = seeds ?? 1...mutant.seedBound
             let found = Explorer.hunt(mutant, seeds: range)
-            let took = "\(format1(Clock.now() - start))s"
+            let took = "\(ExploreSummary.oneDecimal(Clock.now() - start))s"
             if let (seed, violation) = found {
                 caught += 1
                 print("caught  \(mutant.name): seed \(seed) (\(took)): \(violation)")
