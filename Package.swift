@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "RaftHost", dependencies: ["RaftCore", "RaftStorage"]),
         // In-process cluster, simulated network and disks, invariant checker.
         .target(name: "RaftSim", dependencies: [
-            "RaftCore", "RaftStorage", "RaftHost", .product(name: "DequeModule", package: "swift-collections"),
+            "RaftCore", "RaftStorage", "RaftHost", "JSONText", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         // GNU readline, as a system library.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
@@ -92,11 +92,13 @@ let package = Package(
         ]),
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
         // Linearizability checker (Wing–Gong–Lowe search, per-key partitioning): Swift stdlib only.
-        .target(name: "LinCheck"),
+        // A small JSON reader and string quoting (stdlib only), for LinCheck's histories and the explorer's summaries.
+        .target(name: "JSONText"),
+        .target(name: "LinCheck", dependencies: ["JSONText"]),
         .executableTarget(name: "lincheck", dependencies: [
             "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "LinCheckTests", dependencies: ["LinCheck"], exclude: ["Data"]),
+        .testTarget(name: "LinCheckTests", dependencies: ["LinCheck", "JSONText"], exclude: ["Data"]),
         // The fault campaign against raftd processes (issue 13): cluster control, clients, faults, checks, report.
         .target(name: "Chaos", dependencies: ["LinCheck"]),
         .executableTarget(name: "raftchaos", dependencies: [

@@ -1,5 +1,7 @@
 // The checker: split a history by key, search each key, and say what was found.
 
+import JSONText
+
 /// Why a history is not linearizable: the smallest prefix that has no linearization, and who is in it.
 public struct Violation: Equatable, Sendable {
     /// The key whose operations have no valid order ("" for a lone register).
@@ -99,7 +101,7 @@ public struct Checker: Sendable {
         let used = maxStates - budget
         if let worst { return (.notLinearizable(worst), used) }
         if let cutOff {
-            let which = cutOff.key.isEmpty ? "" : " on key \(quoted(cutOff.key))"
+            let which = cutOff.key.isEmpty ? "" : " on key \(jsonQuoted(cutOff.key))"
             let bound = cutOff.memoryBound
                 ? "\(used) states, at the memory bound of \(maxMemoryBytes >> 20) MiB; raise --max-memory-mb"
                 : "\(maxStates) states; raise --max-states"

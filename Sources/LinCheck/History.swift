@@ -1,6 +1,8 @@
 // The operations a checker reads: what each client asked, what it saw, and when.
 // Both input formats (JSON lines and Jepsen logs) parse into these types; the search never sees text.
 
+import JSONText
+
 /// The value of one register or one key: absent (nil / missing key), an integer, or other text.
 ///
 /// Text that spells a canonical integer ("42", "-7") is stored as `.integer`, so `SET k "5"` then `INCR k`
@@ -96,7 +98,7 @@ public struct History: Sendable, Equatable {
         switch value {
         case .absent: return "nil"
         case .integer(let number): return String(number)
-        case .text(let index): return quoted(texts[index])
+        case .text(let index): return jsonQuoted(texts[index])
         }
     }
 
@@ -104,7 +106,7 @@ public struct History: Sendable, Equatable {
     /// model's names (get, set) for `model: .kv`.
     public func describe(_ op: Operation, model: Model = .register) -> String {
         let (readName, writeName) = model == .kv ? ("get", "set") : ("read", "write")
-        let key = op.key.isEmpty ? "" : " " + quoted(op.key)
+        let key = op.key.isEmpty ? "" : " " + jsonQuoted(op.key)
         let what: String
         switch op.action {
         case .read(let observed):
@@ -139,26 +141,4 @@ extension Value {
         if first == 48 && (digits.count > 1 || bytes.count != digits.count) { return nil }  // "007", "-0"
         return Int64(string)
     }
-}
-
-/// A string in double quotes with JSON escapes, so keys and values with spaces stay readable.
-func quoted(_ string: String) -> String {
-    var out = "\""
-    for scalar in string.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }

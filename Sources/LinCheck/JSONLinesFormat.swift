@@ -1,5 +1,7 @@
 // The JSON-lines history format (docs/lincheck.md, "The jsonl format"): one operation per line.
 
+import JSONText
+
 /// Bad input: what is wrong and on which line (1-based; 0 when it is about the whole input).
 public struct InputError: Error, Equatable, Sendable {
     /// The line the problem is on, or 0 for the whole input.
@@ -54,7 +56,7 @@ private struct OperationReader {
         }
         guard case .string(let result)? = json["result"] else { throw fail("missing \"result\" (ok, fail or unknown)") }
         guard ["ok", "fail", "unknown"].contains(result) else {
-            throw fail("\"result\" must be ok, fail or unknown, not \(quoted(result))")
+            throw fail("\"result\" must be ok, fail or unknown, not \(jsonQuoted(result))")
         }
         let callTime = try time("call", required: true)!
         var returnTime = try time("return", required: result != "unknown")
@@ -89,7 +91,7 @@ private struct OperationReader {
             if let removed, removed != 0 && removed != 1 { throw fail("a del of one key removes 0 or 1, not \(removed)") }
             action = .delete(removed: removed.map { Int($0) })
         default:
-            throw fail("unknown op \(quoted(opName)) (read, write, cas, get, set, incr, del)")
+            throw fail("unknown op \(jsonQuoted(opName)) (read, write, cas, get, set, incr, del)")
         }
         return Operation(client: client, key: key, action: action, callTime: callTime, returnTime: returnTime,
                          callLine: line, returnLine: returnTime == nil ? nil : line)
@@ -140,7 +142,7 @@ public func renderJSONLines(_ history: History, model: Model) -> String {
         switch value {
         case .absent: return "null"
         case .integer(let number): return String(number)
-        case .text(let index): return quoted(history.texts[index])
+        case .text(let index): return jsonQuoted(history.texts[index])
         }
     }
     var out = ""
@@ -155,7 +157,7 @@ public func renderJSONLines(_ history: History, model: Model) -> String {
         case .delete(let removed): (name, value, result) = ("del", removed.map { String($0) } ?? "null", "ok")
         }
         let returned = op.returnTime.map { String($0) } ?? "null"
-        out += "{\"client\":\(quoted(op.client)),\"op\":\"\(name)\",\"key\":\(quoted(op.key)),\"value\":\(value),"
+        out += "{\"client\":\(jsonQuoted(op.client)),\"op\":\"\(name)\",\"key\":\(jsonQuoted(op.key)),\"value\":\(value),"
         out += "\"call\":\(op.callTime),\"return\":\(returned),\"result\":\"\(op.isUnknown ? "unknown" : result)\"}\n"
     }
     return out

@@ -7,6 +7,8 @@
 // skipped. The log has no clock: an event's line number is its time, which keeps the real-time
 // order the log records and never invents one.
 
+import JSONText
+
 /// Reads a Jepsen register log. `:ok` completes an operation, `:fail` means it did not happen (for a
 /// CAS: the compare failed, which is also an observation), `:info` or no completion at all means unknown.
 public func parseJepsenLog(_ text: String) throws(InputError) -> History {
@@ -79,15 +81,15 @@ private func jepsenOperation(process: String, call: (function: String, argument:
 /// `nil` or an integer.
 private func jepsenValue(_ text: String, line: Int) throws(InputError) -> Value {
     if text == "nil" { return .absent }
-    guard let number = Int64(text) else { throw InputError(line: line, "expected nil or an integer, not \(quoted(text))") }
+    guard let number = Int64(text) else { throw InputError(line: line, "expected nil or an integer, not \(jsonQuoted(text))") }
     return .integer(number)
 }
 
 /// `[FROM TO]`.
 private func jepsenPair(_ text: String, line: Int) throws(InputError) -> (Value, Value) {
-    guard text.hasPrefix("["), text.hasSuffix("]") else { throw InputError(line: line, "expected [FROM TO], not \(quoted(text))") }
+    guard text.hasPrefix("["), text.hasSuffix("]") else { throw InputError(line: line, "expected [FROM TO], not \(jsonQuoted(text))") }
     let parts = text.dropFirst().dropLast().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
-    guard parts.count == 2 else { throw InputError(line: line, "expected [FROM TO], not \(quoted(text))") }
+    guard parts.count == 2 else { throw InputError(line: line, "expected [FROM TO], not \(jsonQuoted(text))") }
     return (try jepsenValue(String(parts[0]), line: line), try jepsenValue(String(parts[1]), line: line))
 }
 

@@ -1,5 +1,7 @@
 // The one line lincheck prints per file.
 
+import JSONText
+
 /// Input formats lincheck reads.
 public enum HistoryFormat: String, Sendable, CaseIterable {
     /// One JSON object per line (docs/lincheck.md).
@@ -27,7 +29,7 @@ public func verdictLine(name: String, verdict: Verdict, history: History, model:
     case .unknown(let why):
         return "\(name): unknown (\(why))"
     case .notLinearizable(let violation):
-        let key = violation.key.isEmpty ? "" : "key \(quoted(violation.key)): "
+        let key = violation.key.isEmpty ? "" : "key \(jsonQuoted(violation.key)): "
         var text = "\(name): NOT linearizable (\(key)stuck at \(history.describe(violation.stuck, model: model))"
         if let prefix = violation.prefixOperations {
             text += ": the \(prefix) operations called before it returned have no valid order"

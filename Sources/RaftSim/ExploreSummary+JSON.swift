@@ -1,3 +1,5 @@
+import JSONText
+
 /// The summary as the JSON object `raftstep explore --json` prints, and back.
 extension ExploreSummary {
     /// One line of JSON; the field order is fixed, so equal summaries print equal text.
@@ -9,8 +11,8 @@ extension ExploreSummary {
         }
         fields.append("\"nodes\": \(nodes)")
         fields.append("\"steps\": \(steps)")
-        fields.append("\"faults\": [\(faults.map(JSONValue.quoted).joined(separator: ", "))]")
-        fields.append("\"unsafe\": [\(unsafe.map(JSONValue.quoted).joined(separator: ", "))]")
+        fields.append("\"faults\": [\(faults.map(jsonQuoted).joined(separator: ", "))]")
+        fields.append("\"unsafe\": [\(unsafe.map(jsonQuoted).joined(separator: ", "))]")
         fields.append("\"actions\": \(totals.actions)")
         fields.append("\"events\": \(totals.events)")
         fields.append("\"faultsInjected\": \(totals.faults)")
@@ -22,8 +24,8 @@ extension ExploreSummary {
         fields.append("\"elapsedSeconds\": \(Self.oneDecimal(elapsedSeconds))")
         fields.append("\"eventsPerSecond\": \(eventsPerSecond)")
         let list = failures.map { f in
-            "{\"seed\": \(f.seed), \"invariant\": \(JSONValue.quoted(f.invariant)), \"evidence\": \(JSONValue.quoted(f.evidence))"
-                + (f.script.map { ", \"script\": \(JSONValue.quoted($0))" } ?? "") + "}"
+            "{\"seed\": \(f.seed), \"invariant\": \(jsonQuoted(f.invariant)), \"evidence\": \(jsonQuoted(f.evidence))"
+                + (f.script.map { ", \"script\": \(jsonQuoted($0))" } ?? "") + "}"
         }
         fields.append("\"failures\": [\(list.joined(separator: ", "))]")
         return "{" + fields.joined(separator: ", ") + "}"
@@ -32,10 +34,9 @@ extension ExploreSummary {
     /// Reads a summary back from `json`'s text; the error names the first field that is missing or malformed.
     /// (`eventsPerSecond` is not read: it follows from the events and the seconds.)
     public static func parse(json text: String) -> Result<ExploreSummary, SimError> {
-        let value: JSONValue
-        switch JSONValue.parse(text) {
-        case .success(let parsed): value = parsed
-        case .failure(let error): return .failure(error)
+        let value: JSON
+        do { value = try parseJSON(text[...]) } catch {
+            return .failure(SimError("bad JSON at byte \(error.column - 1): \(error.message)"))
         }
         do throws(SimError) {
             let reader = FieldReader(value: value)
@@ -77,9 +78,9 @@ extension ExploreSummary {
 
 /// Typed access to the fields of a parsed summary, with errors that name the field.
 private struct FieldReader {
-    var value: JSONValue
+    var value: JSON
 
-    func uint(_ field: JSONValue?, _ name: String) throws(SimError) -> UInt64 {
+    func uint(_ field: JSON?, _ name: String) throws(SimError) -> UInt64 {
         guard case .number(let text)? = field, let number = UInt64(text) else { throw SimError("\(name): expected a whole number") }
         return number
     }
@@ -97,13 +98,13 @@ private struct FieldReader {
         }
     }
 
-    func range(_ object: JSONValue?, _ name: String) throws(SimError) -> ClosedRange<UInt64> {
+    func range(_ object: JSON?, _ name: String) throws(SimError) -> ClosedRange<UInt64> {
         let first = try uint(object?["first"], name + ".first"), last = try uint(object?["last"], name + ".last")
         guard first <= last else { throw SimError("\(name): first \(first) is after last \(last)") }
         return first...last
     }
 
-    func failure(_ item: JSONValue) throws(SimError) -> ExploreSummary.Failure {
+    func failure(_ item: JSON) throws(SimError) -> ExploreSummary.Failure {
         guard case .string(let invariant)? = item["invariant"], case .string(let evidence)? = item["evidence"] else {
             throw SimError("failures: each needs an invariant and evidence")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import JSONText
 @testable import LinCheck
 
 @Suite("JSON lines format")

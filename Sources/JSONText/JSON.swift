@@ -1,20 +1,28 @@
-// A small JSON reader for one line of a JSON-lines history (RFC 8259).
+// A small JSON reader (RFC 8259) and string quoting, shared by LinCheck (JSON-lines histories) and
+// RaftSim (the explorer's --json summaries, read back by `explore merge`).
 //
-// Hand-written instead of Foundation's JSONSerialization: LinCheck stays stdlib-only (the core
+// Hand-written instead of Foundation's JSONSerialization: both users stay stdlib-only (the
 // package's rule for pure layers), integers keep their exact 64-bit value (JSONSerialization goes
 // through NSNumber/Double for some inputs), and errors can name the column. It reads one value per
-// call and has no writer: lincheck never produces JSON.
+// call; writers build their text with `jsonQuoted`.
 
 /// A parsed JSON value. Numbers keep their text so integers can be read exactly.
-enum JSON: Equatable {
+public enum JSON: Equatable, Sendable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, as written.
     case number(String)
+    /// A string, unescaped.
     case string(String)
+    /// An array.
     case array([JSON])
+    /// An object's members in the order written (repeated names kept).
     case object([(String, JSON)])
 
-    static func == (a: JSON, b: JSON) -> Bool {
+    /// Structural equality (object members compared in order).
+    public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
@@ -28,20 +36,30 @@ enum JSON: Equatable {
     }
 
     /// The member named `name` of an object (the first one, if repeated), or nil.
-    subscript(name: String) -> JSON? {
+    public subscript(name: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == name }?.1
     }
 }
 
 /// A syntax error at a 1-based column of the line.
-struct JSONError: Error, Equatable {
-    let column: Int
-    let message: String
+public struct JSONError: Error, Equatable, CustomStringConvertible {
+    /// Where the error is, 1-based, in bytes of UTF-8.
+    public let column: Int
+    /// What is wrong there.
+    public let message: String
+    /// `column N: message`.
+    public var description: String { "column \(column): \(message)" }
+
+    /// An error at `column` (1-based).
+    public init(column: Int, message: String) {
+        self.column = column
+        self.message = message
+    }
 }
 
 /// Parses `text` as exactly one JSON value (surrounding white space allowed).
-func parseJSON(_ text: Substring) throws(JSONError) -> JSON {
+public func parseJSON(_ text: Substring) throws(JSONError) -> JSON {
     var reader = JSONReader(bytes: Array(text.utf8))
     reader.skipSpace()
     let value = try reader.value(depth: 0)
@@ -224,4 +242,27 @@ private struct JSONReader {
         index += 4
         return value
     }
+}
+
+/// `string` as a JSON string literal: in double quotes, with quotes, backslashes and control
+/// characters escaped.
+public func jsonQuoted(_ string: String) -> String {
+    var out = "\""
+    for scalar in string.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
 }
