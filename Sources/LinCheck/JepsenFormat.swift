@@ -16,11 +16,13 @@ public func parseJepsenLog(_ text: String) throws(InputError) -> History {
     var pending: [String: (function: String, argument: String, line: Int)] = [:]
     var finished: [Operation] = []
     var lineNumber = 0
+    var clientEvents = 0
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         lineNumber += 1
         guard let marker = line.firstRange(of: "jepsen.util - ") else { continue }
         let fields = line[marker.upperBound...].split(maxSplits: 3, whereSeparator: { $0 == " " || $0 == "\t" })
         guard fields.count >= 3, Int(fields[0]) != nil else { continue }  // the nemesis, not a client
+        clientEvents += 1
         let process = String(fields[0]), type = String(fields[1]), function = String(fields[2])
         let argument = fields.count > 3 ? String(fields[3].trimmingWhitespace()) : ""
         guard [":read", ":write", ":cas"].contains(function) else {
@@ -47,6 +49,11 @@ public func parseJepsenLog(_ text: String) throws(InputError) -> History {
                                         returnLine: returned, completionLine: lineNumber, &history) {
             finished.append(op)
         }
+    }
+    // A file with no client event is not a Jepsen log (another file named by mistake): saying
+    // "linearizable" about it would be a verdict on nothing.
+    guard clientEvents > 0 else {
+        throw InputError(line: 0, "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log")
     }
     for (process, call) in pending {  // never completed before the end of the log: unknown outcome
         if let op = try jepsenOperation(process: process, call: call, type: ":info", completion: "",

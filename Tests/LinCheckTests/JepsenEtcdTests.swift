@@ -104,6 +104,11 @@ struct JepsenEtcdTests {
              "line 2: process 0 completes :write but invoked :read on line 1"),
             ("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:done\t:read\t1",
              "line 2: unknown event type :done (:invoke, :ok, :fail, :info)"),
+            // Another file named by mistake (the data folder's NOTICE.md, say), or only the nemesis.
+            ("# Notice\n\nThese logs come from Jepsen.\n",
+             "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log"),
+            ("INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n",
+             "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log"),
         ]
         for (log, message) in cases {
             #expect(throws: InputError.self) { try parseJepsenLog(log) }
