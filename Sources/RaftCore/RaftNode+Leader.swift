@@ -72,7 +72,7 @@ extension RaftNode {
         syncConfiguration()
         if let me = progressIndex(of: id) { _ = progress[me].maybeUpdate(log.lastIndex) }
         // A cluster of one commits on its own.
-        maybeCommit()
+        commitWhatAQuorumHolds()
     }
 
     /// Sends what each follower lacks (an empty append when it lacks nothing, to carry the commit).
@@ -136,10 +136,24 @@ extension RaftNode {
         }
     }
 
-    /// The commit rule of Figure 8: an index commits when a quorum holds it AND it is of this
-    /// leader's term; earlier entries commit only with it. Returns whether the commit moved.
+    /// Advances the commit index and does what a new commit index lets the leader do: answer the
+    /// reads that waited for its term's first commit (dissertation §6.4) and leave a joint
+    /// configuration whose C_old,new is now committed (dissertation §4.3). Returns whether it moved.
     @discardableResult
-    mutating func maybeCommit() -> Bool {
+    mutating func commitWhatAQuorumHolds() -> Bool {
+        let wasCurrentTermCommitted = log.term(at: log.committed) == term
+        guard advanceCommitIndex() else { return false }
+        if !wasCurrentTermCommitted && log.term(at: log.committed) == term {
+            releaseReadsAwaitingCommit()
+        }
+        leaveJointIfCommitted()
+        return true
+    }
+
+    /// The commit rule (paper §5.4.2, Figure 8): an index commits when a quorum of the
+    /// configuration holds it AND its entry is of this leader's term; earlier entries commit only
+    /// with it. Returns whether the commit index moved.
+    mutating func advanceCommitIndex() -> Bool {
         let held = progress
         let counted = Quorum.committedIndex(configuration) { id in
             held.first(where: { $0.id == id })?.match ?? 0
@@ -148,12 +162,9 @@ extension RaftNode {
             ? held.map(\.match).sorted(by: >)[configuration.voters.count / 2] : counted
         guard quorumIndex > log.committed, quorumIndex <= log.lastIndex else { return false }
         if log.term(at: quorumIndex) != term && !config.unsafe.contains(.commitOldTerms) { return false }
-        let wasCurrentTermCommitted = log.term(at: log.committed) == term
+        let before = log.committed
         log.commit(to: quorumIndex)
-        if !wasCurrentTermCommitted && log.term(at: log.committed) == term {
-            releaseReadsAwaitingCommit()
-        }
-        leaveJointIfCommitted()
+        assert(log.committed == quorumIndex && log.committed > before)
         return true
     }
 
@@ -207,7 +218,7 @@ extension RaftNode {
             // The follower installed the snapshot (or already had its entries): stream again.
             if progress[i].match >= pending { progress[i].becomeReplicate() }
         }
-        if maybeCommit() {
+        if commitWhatAQuorumHolds() {
             // Tell every follower about the new commit index at once (as etcd does).
             broadcastAppend()
             if stepDownIfRemoved() { return }

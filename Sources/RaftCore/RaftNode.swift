@@ -296,7 +296,7 @@ public struct RaftNode: Sendable {
     /// move its commit index until a client proposes, and every change would be refused as in
     /// progress meanwhile. Known committed: append C_new now. Not known: append a no-op, an
     /// entry of this term, whose commit carries C_old,new with it (Figure 8) and then appends
-    /// C_new (`maybeCommit`). Appending C_new before C_old,new is known committed would let
+    /// C_new (`commitWhatAQuorumHolds`). Appending C_new before C_old,new is known committed would let
     /// C_new decide alone while C_old may still elect (dissertation §4.3). etcd's leader leaves a joint
     /// configuration on its own as well (auto-leave), with an entry of its own term.
     mutating func leaveInheritedJoint() {
