@@ -161,7 +161,12 @@ extension ScanResult {
 
 /// Renders one problem on one line: class, file:offset, index/term, checksums, message.
 func problemLine(_ p: StorageProblem) -> String {
-    var s = pad(p.class.rawValue, 14) + "\(p.file):\(p.offset)"
+    pad(p.class.rawValue, 14) + "\(p.file):\(p.offset)" + problemDetails(p)
+}
+
+/// What follows a problem's place: " (index I, term T): message [stored X, computed Y]".
+func problemDetails(_ p: StorageProblem) -> String {
+    var s = ""
     var at: [String] = []
     if let index = p.index { at.append("index \(index)") }
     if let term = p.term { at.append("term \(term)") }

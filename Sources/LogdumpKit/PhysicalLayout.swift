@@ -109,16 +109,7 @@ struct PhysicalLayout {
     /// what is wrong), wrapped under itself.
     func problemLines(_ p: StorageProblem) -> [String] {
         let lead = pad(fileName(p.file), fileWidth) + String(repeating: " ", count: gap) + padLeft(String(p.offset), offsetWidth) + "  !! "
-        var text = p.class.rawValue
-        var at: [String] = []
-        if let index = p.index { at.append("index \(index)") }
-        if let term = p.term { at.append("term \(term)") }
-        if !at.isEmpty { text += " (" + at.joined(separator: ", ") + ")" }
-        text += ": " + p.message
-        if let e = p.expectedChecksum, let c = p.computedChecksum {
-            text += " [stored \(formatChecksumText(e)), computed \(formatChecksumText(c))]"
-        }
-        return wrapped(lead, text, widthColumns: widthColumns)
+        return wrapped(lead, p.class.rawValue + problemDetails(p), widthColumns: widthColumns)
     }
 }
 
