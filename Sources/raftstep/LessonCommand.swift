@@ -40,7 +40,7 @@ struct LessonCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
-    @Option(help: ArgumentHelp("Write the lessons folder as Swift source for the built-in copy, to FILE.", visibility: .hidden))
+    @Option(help: ArgumentHelp("Write the lessons folder as Swift sources for the built-in copy, into the folder DIR (one file per lesson and an index).", visibility: .hidden))
     var writeEmbedded: String?
 
     func validate() throws {

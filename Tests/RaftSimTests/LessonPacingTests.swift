@@ -206,8 +206,14 @@ struct LessonPacingTests {
             #expect(embedded.text == file.text, "\(file.name) differs from its built-in copy; \(regenerate)")
         }
         let packageRoot = String(directory.dropLast("/lessons".count))
-        let committed = try String(contentsOfFile: packageRoot + "/" + EmbeddedLessonsSource.path, encoding: .utf8)
-        #expect(committed == EmbeddedLessonsSource.swiftSource(files: files), "\(regenerate)")
+        let folder = packageRoot + "/" + EmbeddedLessonsSource.path
+        let generated = EmbeddedLessonsSource.swiftSources(files: files)
+        let present = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".swift") }
+        #expect(Set(present) == Set(generated.map(\.fileName)), "remove the files of lessons that are gone; \(regenerate)")
+        for (fileName, source) in generated {
+            let committed = try? String(contentsOfFile: folder + "/" + fileName, encoding: .utf8)
+            #expect(committed == source, "\(fileName) is stale; \(regenerate)")
+        }
         guard case .success(let builtIn) = LessonCatalog.builtIn() else {
             Issue.record("the built-in lessons do not parse")
             return
