@@ -105,7 +105,7 @@ let package = Package(
             "Chaos", "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // raftchaos runs bounded: the safe run is clean, the unsafe one is caught (needs raftd, logdump, raftchaos built).
-        .testTarget(name: "ChaosTests"),
+        .testTarget(name: "ChaosTests", dependencies: ["Chaos"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Chaos
 import Foundation
 import Testing
 
@@ -18,43 +19,15 @@ import Testing
         return url
     }
 
-    /// True when namespaces can be made here: root, an `ip` binary, and a probe namespace that the
-    /// kernel lets us add (raftchaos's own test; a container may refuse it even to root).
-    static let namespaces: Bool = {
-        guard getuid() == 0, let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return false }
-        func ipExits(_ arguments: [String]) -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ip)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return -1 }
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        let probe = "rctestprobe\(getpid())"
-        guard ipExits(["netns", "add", probe]) == 0 else { return false }
-        _ = ipExits(["netns", "delete", probe])
-        return true
-    }()
+    /// True when namespaces can be made here (root, `ip`, and a probe namespace the kernel lets us
+    /// add): the campaign's own test, so the tests expect partitions exactly when it makes them.
+    static let namespaces = NamespaceNetwork.unavailableReason() == nil
 
     /// Namespaces and links named after raftchaos process `pid`, and raftd processes whose command line
     /// names `directory`: what a run must not leave behind.
     static func leftovers(pid: Int32, directory: String) -> [String] {
         var found: [String] = []
-        if namespaces {
-            for arguments in [["netns", "list"], ["-o", "link", "show"]] {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-                process.arguments = arguments
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                try? process.run()
-                let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                found += text.split(separator: "\n").filter { $0.contains("rc\(pid)n") || $0.contains("rcb\(pid)") }.map(String.init)
-            }
-        }
+        if namespaces { found += NamespaceNetwork.leftovers(tag: "\(pid)") }
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
             guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
             let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
