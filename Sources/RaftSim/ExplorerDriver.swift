@@ -148,8 +148,14 @@ extension Explorer {
         /// The first failure: the checker's, else the driver's.
         var failure: InvariantViolation? { cluster.violations.first ?? extra }
 
+        /// Records a script line written by hand (a `#` comment).
         mutating func line(_ text: @autoclosure () -> String) {
             if record { lines.append(text()) }
+        }
+
+        /// Records a command as its canonical spelling, so the script says exactly what ran.
+        mutating func line(_ command: @autoclosure () -> Command) {
+            if record { lines.append(command().description) }
         }
 
         private func resolve(_ ref: MessageRef) -> Int? {
@@ -246,7 +252,7 @@ extension Explorer {
             case .heal:
                 guard !cluster.partitionGroups.isEmpty else { return false }
                 cluster.heal()
-                line("heal")
+                line(.heal)
             case .campaign(let id):
                 guard (try? cluster.campaign(id)) != nil else { return false }
                 line("campaign \(Describe.n(id))")
