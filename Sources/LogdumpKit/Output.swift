@@ -232,7 +232,7 @@ func humanBytes(_ n: Int64) -> String {
 /// and peak memory stays flat (about 15 MB at any log size). Call once, first thing in `main`.
 public func pinAllocatorMmapThreshold() {
     #if canImport(Glibc)
-    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, <malloc.h> */, 256 << 10)
+    _ = glibcMallopt(-3, 256 << 10)  // -3: M_MMAP_THRESHOLD, <malloc.h>
     #endif
 }
 

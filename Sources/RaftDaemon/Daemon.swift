@@ -142,7 +142,7 @@ public final class Daemon<Service: ClientService> {
             return source
         }
         stop.wait()
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
     }
 }
 

@@ -8,7 +8,10 @@ public enum EmbeddedLessonsSource {
     /// The generated files for `files` (name and text of each lesson file, in this order): the
     /// index `EmbeddedLessons.swift`, then `EmbeddedLessonNN.swift` per lesson.
     public static func swiftSources(files: [(name: String, text: String)]) -> [(fileName: String, source: String)] {
+        // The formatter is told to leave generated files alone: their layout is the generator's,
+        // and LessonTests compares them byte for byte with what it writes.
         let header = """
+        // swift-format-ignore-file
         // Generated from lessons/*.md: do not edit here; the lessons folder is the source of truth.
         // Regenerate with `swift run raftstep lesson --lessons-dir lessons --write-embedded \(path)`;
         // LessonTests fails while this copy differs from the files.

@@ -36,7 +36,7 @@ public enum LessonRunner {
                 let tolerated = result.status == .violation && !session.stopsOnViolation
                 if result.status != .ok && !tolerated {
                     write("FAILED lesson \(lesson.slug) step \(number + 1) (\(lesson.slug).md:\(step.line)): \(line)")
-                    result.lines.suffix(3).forEach { write("  " + $0) }
+                    for shown in result.lines.suffix(3) { write("  " + shown) }
                     return false
                 }
             }
@@ -77,7 +77,7 @@ public enum LessonRunner {
             write("lesson \(lesson.number): cannot start its cluster: \(error)")
             return false
         }
-        state.wrapped("Lesson \(lesson.number) — \(lesson.title)").forEach { write(state.paint("1;4", $0)) }
+        for line in state.wrapped("Lesson \(lesson.number) — \(lesson.title)") { write(state.paint("1;4", line)) }
         var header: [String] = []
         if !lesson.summary.isEmpty { header.append(lesson.summary) }
         if !lesson.teaches.isEmpty { header.append("Rules: \(lesson.teaches)") }

@@ -141,7 +141,7 @@ struct LessonState {
         }
         if allTyped && Self.holds(step.expectations, in: session) {
             if !step.expectations.isEmpty {
-                wrapped("✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")).forEach { write(paint("32", $0)) }
+                for line in wrapped("✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")) { write(paint("32", line)) }
             }
             advance(write: write)
             return true
@@ -151,7 +151,7 @@ struct LessonState {
             for (index, alternative) in step.alternatives.enumerated() where !alternativesHeldAtStart[index] {
                 guard let bound = Self.satisfied(alternative, in: session) else { continue }
                 let what = bound.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")
-                wrapped("✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " — \(alternative.note)") + ": " + what).forEach { write(paint("32", $0)) }
+                for line in wrapped("✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " — \(alternative.note)") + ": " + what) { write(paint("32", line)) }
                 advance(write: write)
                 return true
             }
@@ -200,7 +200,7 @@ struct LessonState {
             } else {
                 warning = "Your experiment changes what comes later: following the lesson from here, step \(index + 1) would not hold that:"
             }
-            MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning).forEach { write(paint("33", $0)) }
+            for line in MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning) { write(paint("33", line)) }
             for line in failing { wrapped("  ✗ " + line).forEach(write) }
             markdown.render("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.").forEach(write)
         }

@@ -3,6 +3,8 @@
 /// without a problem (an obsolete segment, a lowered commit index…). A test (RecoveryRowTests)
 /// produces each row from a damaged log and checks that the rows here and the table in the document
 /// are the same set.
+// The rows keep the document's names (S1, R8, …) so code, table and test name the same thing.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 public enum RecoveryRow: String, Sendable, CaseIterable, Comparable, CustomStringConvertible {
     // Segment headers and the set of segments.
     case S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, S12, S13

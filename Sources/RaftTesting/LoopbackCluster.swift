@@ -203,7 +203,7 @@ public struct LoopbackCluster {
     /// Delivers, in order, every waiting message that matches `predicate` (the rest keep waiting);
     /// messages they cause are queued, not delivered. Returns how many were delivered.
     @discardableResult
-    public mutating func deliver(where predicate: (Message) -> Bool) -> Int {
+    public mutating func deliverMatching(where predicate: (Message) -> Bool) -> Int {
         let chosen = take(where: predicate)
         let rest = Array(network.waiting)
         network.replace(with: chosen)

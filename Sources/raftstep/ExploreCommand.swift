@@ -165,21 +165,21 @@ struct Explore: ParsableCommand {
                 let final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
                 let violation = final.violation ?? result.violation!
                 let text = final.script.joined(separator: "\n") + "\n"
-                var where_: String?
+                var scriptPath: String?
                 if let emitScript, !emitted {
                     emitted = true
-                    where_ = Explore.write(emitScript, text) ? emitScript : nil
-                    if where_ == nil { writeErr("could not write \(emitScript)\n") }
+                    scriptPath = Explore.write(emitScript, text) ? emitScript : nil
+                    if scriptPath == nil { writeErr("could not write \(emitScript)\n") }
                 }
                 if let out {
                     let path = out + "/explore-\(runSeed).txt"
-                    if Explore.write(path, text) { where_ = where_ ?? path } else { writeErr("could not write \(path)\n") }
+                    if Explore.write(path, text) { scriptPath = scriptPath ?? path } else { writeErr("could not write \(path)\n") }
                 }
-                summary.failures.append(ExploreSummary.Failure(seed: runSeed, invariant: violation.invariant, evidence: violation.evidence, script: where_))
+                summary.failures.append(ExploreSummary.Failure(seed: runSeed, invariant: violation.invariant, evidence: violation.evidence, script: scriptPath))
                 if progress { writeErr("\r\u{1B}[K") }
                 if !json {
                     print("seed \(runSeed): \(violation)")
-                    print("  found after \(result.steps) actions; shortened to \(final.steps)" + (where_.map { "; replay: raftstep --script \($0) (or `load \($0) step` and `next` at the prompt)" } ?? ""))
+                    print("  found after \(result.steps) actions; shortened to \(final.steps)" + (scriptPath.map { "; replay: raftstep --script \($0) (or `load \($0) step` and `next` at the prompt)" } ?? ""))
                 }
                 if stopOnFailure { break }
             }

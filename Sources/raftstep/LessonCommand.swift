@@ -72,7 +72,7 @@ struct LessonCommand: ParsableCommand {
             return
         }
         guard let key = lesson else {
-            LessonRunner.listing(catalog, progress: progress).forEach { print($0) }
+            for line in LessonRunner.listing(catalog, progress: progress) { print(line) }
             return
         }
         guard let chosen = catalog.lesson(named: key) else {

@@ -26,11 +26,11 @@ struct LeaveJointTests {
             cluster.deliver { $0.node(1).commitIndex == 2 }
             cluster.dropAll()
             cluster.tick(1)
-            cluster.deliver(where: { $0.from == 1 && $0.to != 4 })
+            cluster.deliverMatching(where: { $0.from == 1 && $0.to != 4 })
             cluster.dropAll()
             #expect(cluster.node(2).commitIndex == 2)
         } else {
-            cluster.deliver(where: { $0.from == 1 && $0.to == 2 })
+            cluster.deliverMatching(where: { $0.from == 1 && $0.to == 2 })
             cluster.dropAll()
             #expect(cluster.node(2).commitIndex == 1)
         }

@@ -1,3 +1,4 @@
+// swift-format-ignore-file
 // Generated from lessons/*.md: do not edit here; the lessons folder is the source of truth.
 // Regenerate with `swift run raftstep lesson --lessons-dir lessons --write-embedded Sources/RaftStepCLI/EmbeddedLessons`;
 // LessonTests fails while this copy differs from the files.
