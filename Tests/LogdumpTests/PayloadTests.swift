@@ -31,3 +31,26 @@ import Testing
         #expect(got == reference(bytes), "\(bytes)")
     }
 }
+
+/// docs/logdump.md's JSON rule, case by case: `text` for valid UTF-8 with at most one control byte
+/// in eight (escaped), `hex` for invalid UTF-8 or more control bytes, and the choice made on the
+/// bytes shown when `--max-bytes` cuts the payload.
+@Test func jsonPayloadFollowsTheDocumentedRule() {
+    func json(_ bytes: [UInt8], limit: Int = 0) -> String {
+        let output = Output()
+        bytes.withUnsafeBytes { output.jsonPayload($0, limit: limit) }
+        output.flush()
+        return output.text
+    }
+    #expect(json([]) == #","text":"""#)
+    #expect(json(Array("set x 1".utf8)) == #","text":"set x 1""#)
+    #expect(json(Array("é ok".utf8)) == #","text":"é ok""#)
+    // One control byte in eight: still text, escaped for JSON.
+    #expect(json(Array("abc\ndefg".utf8)) == #","text":"abc\ndefg""#)
+    // Two in eight: hex.
+    #expect(json(Array("ab\n\ndefg".utf8)) == #","hex":"61620a0a64656667""#)
+    // Invalid UTF-8 (a lone continuation byte): hex.
+    #expect(json([0x61, 0x80, 0x62]) == #","hex":"618062""#)
+    // "é" is two bytes; a cut after the first leaves invalid UTF-8 on screen: hex, marked truncated.
+    #expect(json(Array("aé".utf8), limit: 2) == #","hex":"61c3","truncated":true"#)
+}
