@@ -24,93 +24,24 @@ extension Session {
 
     /// `expect …`: checks the expectation; the outcome is `ok: …` or one `expect failed: …` line per failure.
     func expect(_ expectation: Expectation) throws(CommandError) -> Outcome {
-        func upNode(_ id: NodeID) -> RaftNode? { cluster.node(id) }
-        var failures: [String] = []
-        var summary = ""
-
+        let check: ExpectationCheck
         switch expectation {
-        case .leader(let target):
-            let want = try expectedTarget(target)
-            let have = cluster.leader
-            if have != want { failures.append("leader is \(have.map { "n\($0)" } ?? "none"), expected \(want.map { "n\($0)" } ?? "none")") }
-            summary = "leader is \(want.map { "n\($0)" } ?? "none")"
-        case .role(let nodes, let wanted):
-            for id in try expectedNodes(nodes) {
-                let have = upNode(id).map { $0.role.rawValue } ?? "down"
-                if have != wanted { failures.append("n\(id) is \(have), expected \(wanted)") }
-            }
-            summary = "\(nodes) is \(wanted)"
-        case .counter(let counter, let nodes, let want):
-            let form = counter.rawValue
-            for id in try expectedNodes(nodes) {
-                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
-                let have: UInt64
-                switch counter {
-                case .term: have = node.term
-                case .commit: have = node.commitIndex
-                case .applied: have = cluster.store(id).lastApplied
-                }
-                if have != want { failures.append("\(form) of n\(id) is \(have), expected \(want)") }
-            }
-            summary = "\(form) of \(nodes) is \(want)"
-        case .log(let nodes, let want):
-            for id in try expectedNodes(nodes) {
-                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
-                // Entries compacted into a snapshot (before its last index) match any term.
-                let compacted = Int(node.firstIndex) - 1 - (node.latestSnapshot == nil ? 0 : 1)
-                let have = (0..<Int(node.lastIndex)).map { node.term(at: UInt64($0 + 1)) ?? 0 }
-                let matches = have.count == want.count && zip(have, want).enumerated().allSatisfy { $0.offset < compacted || $0.element.0 == $0.element.1 }
-                if !matches {
-                    let shown = have.enumerated().map { $0.offset < compacted ? "s" : String($0.element) }
-                    failures.append("log of n\(id) has terms [\(shown.joined(separator: " "))], expected [\(want.map(String.init).joined(separator: " "))]" + firstDifference(have, want, compacted: compacted))
-                }
-            }
-            summary = "log of \(nodes) has terms [\(want.map(String.init).joined(separator: " "))]"
-        case .kv(let nodes, let pairs):
-            for id in try expectedNodes(nodes) {
-                guard upNode(id) != nil else { failures.append("n\(id) is down"); continue }
-                let store = cluster.store(id)
-                for pair in pairs where store.values[pair.key] != pair.value {
-                    failures.append("n\(id) has \(pair.key)=\(store.values[pair.key] ?? "(absent)"), expected \(pair.key)=\(pair.value ?? "(absent)")")
-                }
-            }
-            summary = "kv of \(nodes): \(pairs.map(\.description).joined(separator: " "))"
-        case .msgs(let want):
-            if UInt64(cluster.inFlight.count) != want { failures.append("\(cluster.inFlight.count) message\(cluster.inFlight.count == 1 ? " is" : "s are") in flight, expected \(want)") }
-            summary = "\(want) in flight"
-        case .voted(let nodes, let target):
-            let ids = try expectedNodes(nodes)
-            let want: NodeID = try expectedTarget(target) ?? .none
-            for id in ids {
-                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
-                if node.vote != want { failures.append("n\(id) voted for \(node.vote == .none ? "nobody" : "n\(node.vote)") in term \(node.term), expected \(want == .none ? "nobody" : "n\(want)")") }
-            }
-            summary = "\(nodes) voted for \(target)"
-        case .reads(let nodes, let want):
-            for id in try expectedNodes(nodes) {
-                let have = cluster.pendingReads(on: id).count
-                if UInt64(have) != want { failures.append("n\(id) has \(have) pending read\(have == 1 ? "" : "s"), expected \(want)") }
-            }
-            summary = "\(nodes) has \(want) pending read\(want == 1 ? "" : "s")"
-        case .up(let nodes, let up):
-            for id in try expectedNodes(nodes) where cluster.isUp(id) != up {
-                failures.append("n\(id) is \(cluster.isUp(id) ? "up" : "down")")
-            }
-            summary = "\(nodes) is \(up ? "up" : "down")"
+        case .leader(let target): check = try checkLeader(target)
+        case .role(let nodes, let wanted): check = try checkRole(nodes, wanted)
+        case .counter(let counter, let nodes, let want): check = try checkCounter(counter, nodes, want)
+        case .log(let nodes, let want): check = try checkLogTerms(nodes, want)
+        case .kv(let nodes, let pairs): check = try checkStore(nodes, pairs)
+        case .msgs(let want): check = checkInFlight(want)
+        case .voted(let nodes, let target): check = try checkVote(nodes, target)
+        case .reads(let nodes, let want): check = try checkPendingReads(nodes, want)
+        case .up(let nodes, let up): check = try checkUp(nodes, up)
+        case .knownLeader(let nodes, let target): check = try checkKnownLeader(nodes, target, transfer: false)
+        case .transfer(let nodes, let target): check = try checkKnownLeader(nodes, target, transfer: true)
+        case .exit(let want): check = checkLogdumpExit(want)
+        case .invariantsHold: check = ExpectationCheck(failures: cluster.violations.map { "\($0)" }, summary: "invariants hold")
+        case .violation(let name): check = checkViolation(name)
         case .refused(let command, let reason):
             return expectRefused(command, because: reason)
-        case .knownLeader(let nodes, let target), .transfer(let nodes, let target):
-            let isTransfer = if case .transfer = expectation { true } else { false }
-            let ids = try expectedNodes(nodes)
-            let want: NodeID = try expectedTarget(target) ?? .none
-            func show(_ id: NodeID) -> String { id == .none ? "none" : "n\(id)" }
-            for id in ids {
-                guard let node = upNode(id) else { failures.append("n\(id) is down"); continue }
-                let have = isTransfer ? node.transferTarget : node.leader
-                let what = isTransfer ? "n\(id)'s transfer target" : "the leader n\(id) knows"
-                if have != want { failures.append("\(what) is \(show(have)), expected \(show(want))") }
-            }
-            summary = isTransfer ? "\(nodes) transfers to \(target)" : "\(nodes) knows leader \(target)"
         case .progress(let leader, let follower, let state, let match, let next):
             return expectProgress(leader: leader, follower: follower, state: state, match: match, next: next,
                                   shown: expectation.words.dropFirst(3).joined(separator: " "))
@@ -120,26 +51,8 @@ extension Session {
             return try expectConfig(nodes, voters: voters, old: old, learners: learners)
         case .snapshot(let nodes, let index, let term):
             return try expectSnapshot(nodes, index: index, term: term)
-        case .exit(let want):
-            if let have = lastLogdumpExit {
-                if have != want { failures.append("the last logdump command exited \(have), expected \(want)") }
-            } else {
-                failures.append("no logdump command has run yet")
-            }
-            summary = "logdump exit \(want)"
-        case .invariantsHold:
-            for violation in cluster.violations { failures.append("\(violation)") }
-            summary = "invariants hold"
-        case .violation(let name):
-            let wanted = name.joined(separator: " ").lowercased().replacingDashes()
-            if !cluster.violations.contains(where: { $0.invariant.lowercased().replacingDashes() == wanted }) {
-                let seen = cluster.violations.map(\.invariant)
-                failures.append("no \(name.joined(separator: " ")) violation was found" + (seen.isEmpty ? " (none at all)" : " (found: \(seen.joined(separator: ", ")))"))
-            }
-            summary = "\(name.joined(separator: " ")) was violated"
         }
-        if failures.isEmpty { return Outcome(lines: ["ok: \(summary)"]) }
-        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+        return check.outcome
     }
 
     /// `expect refused COMMAND… [because WORD…]`: the command is refused (it fails with an error
@@ -197,12 +110,6 @@ extension Session {
         }
         if failures.isEmpty { return Outcome(lines: ["ok: read \(context) answered \(shown)"]) }
         return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
-    }
-
-    private func firstDifference(_ have: [UInt64], _ want: [UInt64], compacted: Int = 0) -> String {
-        var i = 0
-        while i < have.count && i < want.count && (i < compacted || have[i] == want[i]) { i += 1 }
-        return "; first difference at index \(i + 1)"
     }
 }
 
