@@ -110,11 +110,37 @@ enum Render {
         let shown = only.map { [$0] } ?? cluster.ids
         let rows = shown.map { id in GridRow(id: id, node: cluster.node(id), disk: cluster.node(id) == nil ? cluster.diskLog(id) : nil) }
         let maxLast = rows.map(\.lastIndex).max() ?? 0
-        var lines: [String] = []
         if maxLast == 0 {
-            lines.append(only.map { "\(name($0)): \(cluster.isUp($0) ? "empty log" : "down, nothing on its disk")" } ?? "every log is empty")
-            return lines
+            return [only.map { "\(name($0)): \(cluster.isUp($0) ? "empty log" : "down, nothing on its disk")" } ?? "every log is empty"]
         }
+        let window = gridWindow(cluster, shown, rows, maxLast: maxLast, from: from, width: width)
+        var header = "index".padding(5) + (window.first > 1 ? "‹" : " ")
+        for index in window.first...window.last { header += String(index).leftPadding(window.cellWidth) }
+        if window.last < maxLast { header += " ›" }
+        var lines = [header.trimmingTrailingSpaces()]
+        for row in rows { lines.append(gridLine(row, window, color: color)) }
+        if let legend = window.marks.legend { lines.append(legend) }
+        if rows.contains(where: { $0.node == nil && $0.disk != nil }) {
+            lines.append("a DOWN row shows what the node's disk holds: what it will restart with")
+        }
+        if window.first > 1 || window.last < maxLast {
+            lines.append("indexes \(window.first)…\(window.last) of \(maxLast) (‹ › more); `log [NODE] FROM` shows from FROM")
+        }
+        if let only, let node = cluster.node(only) { lines += entryListing(cluster, only, node, from: from) }
+        return lines
+    }
+
+    /// The indexes the grid shows, the width of a cell and the configuration marks among them.
+    struct GridWindow {
+        var first: UInt64
+        var last: UInt64
+        var cellWidth: Int
+        var marks: GridMarks
+    }
+
+    /// Picks the window of indexes: from `from` when given; else the whole log when it fits; else
+    /// the tail, or from just before the first conflict when that is earlier.
+    static func gridWindow(_ cluster: Cluster, _ shown: [NodeID], _ rows: [GridRow], maxLast: UInt64, from: UInt64?, width: Int) -> GridWindow {
         var maxTerm: UInt64 = 0
         for row in rows { if let t = row.term(at: row.lastIndex) { maxTerm = max(maxTerm, t) } }
         // A configuration mark widens the cells; look for one among the indexes any window may show.
@@ -141,55 +167,47 @@ enum Render {
             columns = columnsFitting()
             last = min(maxLast, first + columns - 1)
         }
-        var header = "index".padding(5) + (first > 1 ? "‹" : " ")
-        for index in first...last { header += String(index).leftPadding(cellWidth) }
-        if last < maxLast { header += " ›" }
-        lines.append(header.trimmingTrailingSpaces())
-        for row in rows {
-            var text = name(row.id).padding(6)
-            guard row.node != nil || row.disk != nil else {
-                lines.append(esc("2", text + "(down; its disk cannot be read)", color))
+        return GridWindow(first: first, last: last, cellWidth: cellWidth, marks: marks)
+    }
+
+    /// One node's row of the grid: committed cells bold, the rest dim, `s` for compacted indexes.
+    static func gridLine(_ row: GridRow, _ window: GridWindow, color: Bool) -> String {
+        var text = name(row.id).padding(6)
+        guard row.node != nil || row.disk != nil else { return esc("2", text + "(down; its disk cannot be read)", color) }
+        let isDown = row.node == nil
+        let cellWidth = window.cellWidth
+        var cells = ""
+        for index in window.first...window.last {
+            let separator = index == row.commit + 1 ? "|" : " "
+            if index < row.firstIndex {
+                cells += separator + "s".leftPadding(cellWidth - 1)
                 continue
             }
-            let isDown = row.node == nil
-            var cells = ""
-            for index in first...last {
-                let separator = index == row.commit + 1 ? "|" : " "
-                if index < row.firstIndex {
-                    cells += separator + "s".leftPadding(cellWidth - 1)
-                    continue
-                }
-                guard let term = row.term(at: index) else {
-                    cells += separator + String(repeating: " ", count: cellWidth - 1)
-                    continue
-                }
-                let committed = index <= row.commit
-                let isConfig = row.node.map { marks.isConfig($0, index) } ?? false
-                let cell = (String(term) + (isConfig ? "c" : "")).leftPadding(cellWidth - 1)
-                cells += separator + (isDown ? cell : esc(committed ? "1;\(termColor(term))" : "2;\(termColor(term))", cell, color))
+            guard let term = row.term(at: index) else {
+                cells += separator + String(repeating: " ", count: cellWidth - 1)
+                continue
             }
-            cells += row.commit == last ? "|" : " "
-            text += cells + row.suffix
-            lines.append(isDown ? esc("2", text, color) : text)
+            let committed = index <= row.commit
+            let isConfig = row.node.map { window.marks.isConfig($0, index) } ?? false
+            let cell = (String(term) + (isConfig ? "c" : "")).leftPadding(cellWidth - 1)
+            cells += separator + (isDown ? cell : esc(committed ? "1;\(termColor(term))" : "2;\(termColor(term))", cell, color))
         }
-        if let legend = marks.legend { lines.append(legend) }
-        if rows.contains(where: { $0.node == nil && $0.disk != nil }) {
-            lines.append("a DOWN row shows what the node's disk holds: what it will restart with")
-        }
-        if first > 1 || last < maxLast {
-            lines.append("indexes \(first)…\(last) of \(maxLast) (‹ › more); `log [NODE] FROM` shows from FROM")
-        }
-        if let only, let node = cluster.node(only) {
-            let start = max(node.firstIndex, from ?? (node.lastIndex > 10 ? node.lastIndex - 9 : 1))
-            let end = min(node.lastIndex, start + 19)
-            if start <= end {
-                for index in start...end {
-                    let entry = node.entries[Int(index - node.firstIndex)]
-                    let state = index <= cluster.store(only).lastApplied ? "applied" : (index <= node.commitIndex ? "committed" : "")
-                    let data = entry.kind == .normal ? String(decoding: entry.data, as: UTF8.self) : configText(entry)
-                    lines.append("  \(String(index).leftPadding(String(end).count))  term \(entry.term)  \(entry.kind)  \(data)  \(state)".trimmingTrailingSpaces())
-                }
-            }
+        cells += row.commit == window.last ? "|" : " "
+        text += cells + row.suffix
+        return isDown ? esc("2", text, color) : text
+    }
+
+    /// `log NODE`: under the grid, up to 20 of the node's entries with their data and state.
+    static func entryListing(_ cluster: Cluster, _ id: NodeID, _ node: RaftNode, from: UInt64?) -> [String] {
+        let start = max(node.firstIndex, from ?? (node.lastIndex > 10 ? node.lastIndex - 9 : 1))
+        let end = min(node.lastIndex, start + 19)
+        guard start <= end else { return [] }
+        var lines: [String] = []
+        for index in start...end {
+            let entry = node.entries[Int(index - node.firstIndex)]
+            let state = index <= cluster.store(id).lastApplied ? "applied" : (index <= node.commitIndex ? "committed" : "")
+            let data = entry.kind == .normal ? String(decoding: entry.data, as: UTF8.self) : configText(entry)
+            lines.append("  \(String(index).leftPadding(String(end).count))  term \(entry.term)  \(entry.kind)  \(data)  \(state)".trimmingTrailingSpaces())
         }
         return lines
     }
