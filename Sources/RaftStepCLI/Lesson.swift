@@ -67,28 +67,44 @@ public struct Lesson: Sendable, Equatable {
     /// Parses a lesson file's text; `slug` is its file name without `.md`.
     public static func parse(_ text: String, slug: String) throws(ParseError) -> Lesson {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var front: [String: String] = [:]
-        var position = 0
-        if lines.first == "---" {
-            position = 1
-            while position < lines.count && lines[position] != "---" {
-                let line = lines[position]
-                if let colon = line.firstIndex(of: ":") {
-                    let key = String(line[..<colon]).trimmingSpaces()
-                    front[key] = String(line[line.index(after: colon)...]).trimmingSpaces()
-                }
-                position += 1
-            }
-            guard position < lines.count else { throw ParseError(description: "\(slug).md: the front matter is not closed by ---") }
-            position += 1
-        }
+        let (front, position) = try parseFrontMatter(lines, slug: slug)
         guard let title = front["title"], !title.isEmpty else { throw ParseError(description: "\(slug).md: no title in the front matter") }
         let nodes = Int(front["nodes"] ?? "3") ?? 0
         guard (1...25).contains(nodes) else { throw ParseError(description: "\(slug).md: nodes must be a number from 1 to 25") }
         guard let seed = UInt64(front["seed"] ?? "1") else { throw ParseError(description: "\(slug).md: seed must be a number") }
         let voters = front["voters"].map { Int($0) ?? 0 }
         if let voters, !(1...nodes).contains(voters) { throw ParseError(description: "\(slug).md: voters must be a number from 1 to nodes") }
+        let (steps, trailing) = try parseSteps(lines, from: position, slug: slug)
+        let number = Int(slug.prefix(while: { $0.isNumber })) ?? 0
+        var lesson = Lesson(slug: slug, number: number, title: title, summary: front["summary"] ?? "",
+                      teaches: front["teaches"] ?? "", property: front["property"] ?? "", nodes: nodes, seed: seed,
+                      steps: steps, conclusion: trimmedParagraphs(trailing))
+        lesson.voters = voters
+        return lesson
+    }
 
+    /// The `key: value` lines between the opening and closing `---`, and the index of the first
+    /// line after them (0 when the file has no front matter).
+    private static func parseFrontMatter(_ lines: [String], slug: String) throws(ParseError) -> (front: [String: String], next: Int) {
+        guard lines.first == "---" else { return ([:], 0) }
+        var front: [String: String] = [:]
+        var position = 1
+        while position < lines.count && lines[position] != "---" {
+            let line = lines[position]
+            if let colon = line.firstIndex(of: ":") {
+                let key = String(line[..<colon]).trimmingSpaces()
+                front[key] = String(line[line.index(after: colon)...]).trimmingSpaces()
+            }
+            position += 1
+        }
+        guard position < lines.count else { throw ParseError(description: "\(slug).md: the front matter is not closed by ---") }
+        return (front, position + 1)
+    }
+
+    /// The steps: prose, then a ```` ```raftstep ```` block (its commands and expectations), each
+    /// optionally followed by ```` ```raftstep or ```` blocks (other outcomes); and the prose after
+    /// the last block.
+    private static func parseSteps(_ lines: [String], from position: Int, slug: String) throws(ParseError) -> (steps: [Step], trailing: [String]) {
         var steps: [Step] = []
         var text: [String] = []
         var block: [String]?
@@ -96,54 +112,45 @@ public struct Lesson: Sendable, Equatable {
         var isAlternative = false
         for (offset, line) in lines[position...].enumerated() {
             let number = position + offset + 1
-            if var current = block, isAlternative {
+            if var current = block {
                 if line.hasPrefix("```") {
-                    steps[steps.count - 1].alternatives.append(try makeAlternative(current, line: blockLine, slug: slug))
+                    if isAlternative {
+                        steps[steps.count - 1].alternatives.append(try makeAlternative(current, line: blockLine, slug: slug))
+                    } else {
+                        steps.append(makeStep(text: text, block: current, line: blockLine))
+                        text = []
+                    }
                     block = nil
-                } else {
-                    current.append(line)
-                    block = current
+                    continue
                 }
-            } else if var current = block {
-                let trimmed = line.trimmingSpaces()
-                if !trimmed.isEmpty && !trimmed.hasPrefix("#") && !trimmed.hasPrefix("expect ") && !trimmed.hasPrefix("```"),
-                   current.contains(where: { $0.trimmingSpaces().hasPrefix("expect ") }) {
-                    // A step's expectations describe the state when the step is done; a command
-                    // after them would make the interactive and the checked runs disagree.
-                    throw ParseError(description: "\(slug).md:\(number): a command after the step's expect lines; start a new block")
-                }
-                if line.hasPrefix("```") {
-                    steps.append(makeStep(text: text, block: current, line: blockLine))
-                    text = []
-                    block = nil
-                } else {
-                    current.append(line)
-                    block = current
-                }
+                if !isAlternative { try checkNoCommandAfterExpectations(current, line, at: number, slug: slug) }
+                current.append(line)
+                block = current
             } else if line.hasPrefix("```raftstep or") {
                 // Another outcome of the step just before it: nothing may come between them.
                 guard !steps.isEmpty, text.allSatisfy({ $0.trimmingSpaces().isEmpty }) else {
                     throw ParseError(description: "\(slug).md:\(number): a `raftstep or` block must follow a step's block directly")
                 }
-                block = []
-                blockLine = number
-                isAlternative = true
+                (block, blockLine, isAlternative) = ([], number, true)
             } else if line.hasPrefix("```raftstep") {
-                block = []
-                blockLine = number
-                isAlternative = false
+                (block, blockLine, isAlternative) = ([], number, false)
             } else {
                 text.append(line)
             }
         }
         if block != nil { throw ParseError(description: "\(slug).md:\(blockLine): a raftstep block is not closed") }
         guard !steps.isEmpty else { throw ParseError(description: "\(slug).md: no raftstep blocks") }
-        let number = Int(slug.prefix(while: { $0.isNumber })) ?? 0
-        var lesson = Lesson(slug: slug, number: number, title: title, summary: front["summary"] ?? "",
-                      teaches: front["teaches"] ?? "", property: front["property"] ?? "", nodes: nodes, seed: seed,
-                      steps: steps, conclusion: trimmedParagraphs(text))
-        lesson.voters = voters
-        return lesson
+        return (steps, text)
+    }
+
+    /// A step's expectations describe the state when the step is done; a command after them would
+    /// make the interactive and the checked runs disagree.
+    private static func checkNoCommandAfterExpectations(_ block: [String], _ line: String, at number: Int, slug: String) throws(ParseError) {
+        let trimmed = line.trimmingSpaces()
+        guard !trimmed.isEmpty && !trimmed.hasPrefix("#") && !trimmed.hasPrefix("expect ") && !trimmed.hasPrefix("```") else { return }
+        if block.contains(where: { $0.trimmingSpaces().hasPrefix("expect ") }) {
+            throw ParseError(description: "\(slug).md:\(number): a command after the step's expect lines; start a new block")
+        }
     }
 
     private static func makeStep(text: [String], block: [String], line: Int) -> Step {
