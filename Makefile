@@ -35,9 +35,10 @@ bench-raftd: setup
 EXPLORE_SEEDS ?= 1..10000
 EXPLORE_STEPS ?= 5000
 EXPLORE_NODES ?= 5
+EXPLORE_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 explore: setup
 	$(SWIFT) build -c release --product raftstep
-	.build/release/raftstep explore --seeds $(EXPLORE_SEEDS) --steps $(EXPLORE_STEPS) --nodes $(EXPLORE_NODES) --out . $(ARGS)
+	.build/release/raftstep explore --seeds $(EXPLORE_SEEDS) --steps $(EXPLORE_STEPS) --nodes $(EXPLORE_NODES) --jobs $(EXPLORE_JOBS) --out . $(ARGS)
 
 # The mutation campaign: each unsafe knob and the sync-off and local-reads shortcuts must be caught (exit 1 = found).
 explore-mutants: setup

@@ -40,6 +40,10 @@ struct Explore: ParsableCommand {
         summary of the whole range. The parts must share their settings and tile one range with \
         no gap or overlap; counts are summed, failures listed in seed order, elapsed seconds \
         summed over the shards. merge exits 1 when any run failed, 2 when the parts do not fit.
+
+        On one machine, --jobs N runs the seeds on N threads (each run is still single-threaded \
+        and depends only on its seed): the summary and the failures are those of a one-thread \
+        run, printed in seed order once every seed has run.
         """)
 
     /// `--nodes` (cluster size) and `--seed` (the first seed, with --runs) are shared with the root command.
@@ -67,6 +71,8 @@ struct Explore: ParsableCommand {
     var mutants = false
     @Option(help: "Run only the K-th of N disjoint slices of the seeds (K/N, 1 <= K <= N); combine the shards' --json output with `explore merge`.")
     var shard: String?
+    @Option(help: "Threads to run seeds on (default 1). Results and the order failures are printed in are a one-thread run's; failures are printed once every seed has run.")
+    var jobs: Int = 1
     // A positional word rather than a subcommand: a subcommand's own --json would be taken by this command's.
     @Argument(help: ArgumentHelp("merge FILE...: combine the --json output of --shard runs instead of exploring.", valueName: "merge FILE"))
     var merge: [String] = []
@@ -112,6 +118,9 @@ struct Explore: ParsableCommand {
             throw ValidationError("--\(name) takes on, off or random (got '\(value)')")
         }
         if livenessRounds < 1 { throw ValidationError("--liveness-rounds must be positive") }
+        if jobs < 1 || jobs > 1024 { throw ValidationError("--jobs must be between 1 and 1024") }
+        if jobs > 1 && stopOnFailure { throw ValidationError("--stop-on-failure runs the seeds one after another; leave out --jobs") }
+        if jobs > 1 && mutants { throw ValidationError("--mutants runs its campaigns one after another; leave out --jobs") }
         // Shared root options that a campaign cannot honour: refuse them rather than ignore them.
         if cluster.dataDir != nil { throw ValidationError("explore runs on simulated disks only; --data-dir is for the REPL") }
         if cluster.voters != nil {
@@ -158,34 +167,50 @@ struct Explore: ParsableCommand {
             writeErr("\r\u{1B}[K" + text + (final ? "\n" : ""))
         }
 
-        for runSeed in range {
-            let result = Explorer.run(seed: runSeed, options: options)
+        /// Reports one finished run (its failure, if any: script written, line printed); true to stop.
+        func report(_ result: Explorer.Result, final shortened: Explorer.Result?) -> Bool {
             summary.add(result)
-            if result.violation != nil {
-                let final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
-                let violation = final.violation ?? result.violation!
-                let text = final.script.joined(separator: "\n") + "\n"
-                var scriptPath: String?
-                if let emitScript, !emitted {
-                    emitted = true
-                    scriptPath = Explore.write(emitScript, text) ? emitScript : nil
-                    if scriptPath == nil { writeErr("could not write \(emitScript)\n") }
-                }
-                if let out {
-                    let path = out + "/explore-\(runSeed).txt"
-                    if Explore.write(path, text) { scriptPath = scriptPath ?? path } else { writeErr("could not write \(path)\n") }
-                }
-                summary.failures.append(ExploreSummary.Failure(seed: runSeed, invariant: violation.invariant, evidence: violation.evidence, script: scriptPath))
-                if progress { writeErr("\r\u{1B}[K") }
-                if !json {
-                    print("seed \(runSeed): \(violation)")
-                    print("  found after \(result.steps) actions; shortened to \(final.steps)" + (scriptPath.map { "; replay: raftstep --script \($0) (or `load \($0) step` and `next` at the prompt)" } ?? ""))
-                }
-                if stopOnFailure { break }
+            guard result.violation != nil, let final = shortened else { return false }
+            let violation = final.violation ?? result.violation!
+            let text = final.script.joined(separator: "\n") + "\n"
+            var scriptPath: String?
+            if let emitScript, !emitted {
+                emitted = true
+                scriptPath = Explore.write(emitScript, text) ? emitScript : nil
+                if scriptPath == nil { writeErr("could not write \(emitScript)\n") }
             }
-            if progress {
-                let now = Clock.now()
-                if now - lastDraw > 0.25 { lastDraw = now; drawProgress(final: false) }
+            if let out {
+                let path = out + "/explore-\(result.seed).txt"
+                if Explore.write(path, text) { scriptPath = scriptPath ?? path } else { writeErr("could not write \(path)\n") }
+            }
+            summary.failures.append(ExploreSummary.Failure(seed: result.seed, invariant: violation.invariant, evidence: violation.evidence, script: scriptPath))
+            if progress { writeErr("\r\u{1B}[K") }
+            if !json {
+                print("seed \(result.seed): \(violation)")
+                print("  found after \(result.steps) actions; shortened to \(final.steps)" + (scriptPath.map { "; replay: raftstep --script \($0) (or `load \($0) step` and `next` at the prompt)" } ?? ""))
+            }
+            return stopOnFailure
+        }
+
+        if jobs > 1 {
+            let outcomes = ExploreJobs.run(seeds: range, jobs: jobs, options: options, shrink: !noShrink) { done, events in
+                guard progress else { return }
+                let elapsed = max(Clock.now() - start, 1e-9)
+                writeErr("\r\u{1B}[K" + "seeds \(done)/\(total) on \(jobs) threads  events \(events) (\(Int(Double(events) / elapsed))/s)  \(ExploreSummary.oneDecimal(elapsed))s")
+            }
+            for outcome in outcomes { _ = report(outcome.result, final: outcome.final) }
+        } else {
+            for runSeed in range {
+                let result = Explorer.run(seed: runSeed, options: options)
+                var final: Explorer.Result?
+                if result.violation != nil {
+                    final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
+                }
+                if report(result, final: final) { break }
+                if progress {
+                    let now = Clock.now()
+                    if now - lastDraw > 0.25 { lastDraw = now; drawProgress(final: false) }
+                }
             }
         }
         summary.elapsedSeconds = Clock.now() - start

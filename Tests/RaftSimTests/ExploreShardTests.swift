@@ -168,4 +168,24 @@ import Testing
         let bad = try Self.raftstep(["explore", "--seeds", "1..7", "--shard", "4/3"])
         #expect(bad.status != 0 && bad.status != 1 && bad.output.isEmpty)
     }
+
+    /// Issue 16 §7: `--jobs N` uses N threads and says exactly what one thread says (the text
+    /// output too: failures in seed order, the same scripts), but for the elapsed time.
+    @Test("--jobs 3 prints what --jobs 1 prints", .enabled(if: FileManager.default.isExecutableFile(atPath: ExploreShardTests.builtBinary)))
+    func jobsGiveTheOneThreadResult() throws {
+        let common = ["explore", "--seeds", "1..9", "--steps", "150", "--unsafe", "vote-without-log-check"]
+        let oneJSON = try Self.raftstep(common + ["--no-shrink", "--json"])
+        let threeJSON = try Self.raftstep(common + ["--no-shrink", "--json", "--jobs", "3"])
+        let expected = try Self.timeless(oneJSON.output)
+        #expect(expected.failures.count >= 2, "the knob was caught fewer than twice in seeds 1..9: the order of failures is not shown")
+        #expect(try Self.timeless(threeJSON.output) == expected)
+        #expect(threeJSON.status == oneJSON.status && oneJSON.status == 1)
+        // Shortened scripts and the text report, line for line.
+        let one = try Self.raftstep(common)
+        let three = try Self.raftstep(common + ["--jobs", "3"])
+        #expect(one.output == three.output)
+        #expect(one.output.contains("shortened to"))
+        let refused = try Self.raftstep(common + ["--jobs", "2", "--stop-on-failure"])
+        #expect(refused.status != 0 && refused.status != 1 && refused.output.isEmpty)
+    }
 }
