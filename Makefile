@@ -31,7 +31,7 @@ bench-raftd: setup
 	Benchmarks/raftd-bench.sh
 
 # The long fault campaign (issue 7): every safe fault, liveness phase on, release build.
-# Failing runs are shortened and written to ./explore-SEED.txt. Override EXPLORE_SEEDS/STEPS/NODES.
+# Failing runs are shortened and written to ./explore-SEED.txt. Override EXPLORE_SEEDS/STEPS/NODES/JOBS (JOBS: threads, default every core).
 EXPLORE_SEEDS ?= 1..10000
 EXPLORE_STEPS ?= 5000
 EXPLORE_NODES ?= 5
