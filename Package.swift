@@ -34,46 +34,62 @@ let package = Package(
         // The one Ready loop (NodeHost), the StateMachine and Transport protocols, the key-value store.
         .target(name: "RaftHost", dependencies: ["RaftCore", "RaftStorage"]),
         // In-process cluster, simulated network and disks, invariant checker.
-        .target(name: "RaftSim", dependencies: [
-            "RaftCore", "RaftStorage", "RaftHost", "JSONText", .product(name: "DequeModule", package: "swift-collections"),
-        ]),
+        .target(
+            name: "RaftSim",
+            dependencies: [
+                "RaftCore", "RaftStorage", "RaftHost", "JSONText", .product(name: "DequeModule", package: "swift-collections"),
+            ]),
         // GNU readline, as a system library.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         // Prompt, history and completion on top of readline; plain lines when stdin is not a TTY.
         .target(name: "LineEditor", dependencies: ["CReadline"]),
         // REPL command language, rendering and script runner, testable without a terminal.
         .target(name: "RaftStepCLI", dependencies: ["RaftSim", "RaftHost", "RaftStorage", "RaftCore", "LineEditor", "LogdumpKit"]),
-        .executableTarget(name: "raftstep", dependencies: [
-            "RaftStepCLI", "RaftSim", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "raftstep",
+            dependencies: [
+                "RaftStepCLI", "RaftSim", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // logdump's subcommands, rendering, filters and repair driver — a library so tests can drive it.
         .target(name: "LogdumpKit", dependencies: ["RaftStorage", "RaftCore"]),
-        .executableTarget(name: "logdump", dependencies: [
-            "LogdumpKit", "RaftStorage", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "logdump",
+            dependencies: [
+                "LogdumpKit", "RaftStorage", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // Benchmarks of the core (and later storage) against in-run baselines.
-        .executableTarget(name: "raftbench", dependencies: [
-            "RaftCore", "RaftStorage", "LogdumpKit", "RaftTesting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "raftbench",
+            dependencies: [
+                "RaftCore", "RaftStorage", "LogdumpKit", "RaftTesting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // The network layer of raftd: peer frames and transport, RESP2 codec and server, a logger.
-        .target(name: "RaftServer", dependencies: [
-            "RaftCore", "RaftStorage",
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        .target(
+            name: "RaftServer",
+            dependencies: [
+                "RaftCore", "RaftStorage",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         // raftd's node: a NodeHost driven by ticks, peers and clients; the member directory; RESP commands.
-        .target(name: "RaftDaemon", dependencies: [
-            "RaftCore", "RaftStorage", "RaftHost", "RaftServer",
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "RaftDaemon",
+            dependencies: [
+                "RaftCore", "RaftStorage", "RaftHost", "RaftServer",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // raftd: a thin main over RaftDaemon serving the key-value store.
-        .executableTarget(name: "raftd", dependencies: [
-            "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "raftd",
+            dependencies: [
+                "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // A second service on RaftDaemon: a replicated counter with compare-and-set (Examples/Counter).
-        .executableTarget(name: "counterd", dependencies: [
-            "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Examples/Counter"),
+        .executableTarget(
+            name: "counterd",
+            dependencies: [
+                "RaftDaemon", "RaftHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Examples/Counter"),
         // Test support: LoopbackCluster, the core's own test and benchmark driver, on NodeHost.
         .target(name: "RaftTesting", dependencies: ["RaftCore", "RaftHost"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftTesting"]),
@@ -85,25 +101,31 @@ let package = Package(
         .testTarget(name: "RaftSimTests", dependencies: ["RaftSim", "RaftStepCLI", "RaftHost", "RaftCore", "RaftStorage"]),
         .testTarget(name: "LogdumpTests", dependencies: ["LogdumpKit", "RaftStorage", "RaftCore"], exclude: ["Golden"]),
         // The documentation is true: samples/README.md against the sample directories, the README tour against real runs.
-        .testTarget(name: "RaftServerTests", dependencies: [
-            "RaftServer", "RaftCore", "RaftStorage",
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOEmbedded", package: "swift-nio"),
-        ]),
+        .testTarget(
+            name: "RaftServerTests",
+            dependencies: [
+                "RaftServer", "RaftCore", "RaftStorage",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(name: "DocsTests", dependencies: ["RaftStepCLI", "LogdumpKit", "RaftStorage"]),
         // Linearizability checker (Wing–Gong–Lowe search, per-key partitioning): Swift stdlib only.
         // A small JSON reader and string quoting (stdlib only), for LinCheck's histories and the explorer's summaries.
         .target(name: "JSONText"),
         .target(name: "LinCheck", dependencies: ["JSONText"]),
-        .executableTarget(name: "lincheck", dependencies: [
-            "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "lincheck",
+            dependencies: [
+                "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(name: "LinCheckTests", dependencies: ["LinCheck", "JSONText"], exclude: ["Data"]),
         // The fault campaign against raftd processes (issue 13): cluster control, clients, faults, checks, report.
         .target(name: "Chaos", dependencies: ["LinCheck"]),
-        .executableTarget(name: "raftchaos", dependencies: [
-            "Chaos", "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "raftchaos",
+            dependencies: [
+                "Chaos", "LinCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // raftchaos runs bounded: the safe run is clean, the unsafe one is caught (needs raftd, logdump, raftchaos built).
         .testTarget(name: "ChaosTests", dependencies: ["Chaos"]),
     ],

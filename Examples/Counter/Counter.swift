@@ -7,7 +7,11 @@ import RaftHost
 struct Counter: StateMachine {
     var value: Int64 = 0
 
-    enum Response { case value(Int64), swapped(Bool), refused(String) }
+    enum Response {
+        case value(Int64)
+        case swapped(Bool)
+        case refused(String)
+    }
 
     func query(_ query: Void) -> Int64 { value }
 

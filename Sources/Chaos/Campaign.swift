@@ -29,8 +29,10 @@ public struct CampaignOptions: Sendable {
     public var clientTimeoutMilliseconds = 1000
 
     /// Options with the defaults above.
-    public init(seed: UInt64, durationSeconds: Double, nodes: Int, clients: Int, keys: Int,
-                raftd: String, logdump: String, outputDirectory: String) {
+    public init(
+        seed: UInt64, durationSeconds: Double, nodes: Int, clients: Int, keys: Int,
+        raftd: String, logdump: String, outputDirectory: String
+    ) {
         self.seed = seed
         self.durationSeconds = durationSeconds
         self.nodes = nodes
@@ -115,7 +117,10 @@ public struct Campaign: Sendable {
             if options.network == .namespaces { throw error }
             return (nil, "loopback (no partitions: the namespaces could not be made: \(error); kill/pause faults only)")
         }
-        return (network, "network namespaces \(network.namespace(1))…\(network.namespace(options.nodes)) on bridge \(network.bridge), 10.77.\(network.subnet).0/24")
+        return (
+            network,
+            "network namespaces \(network.namespace(1))…\(network.namespace(options.nodes)) on bridge \(network.bridge), 10.77.\(network.subnet).0/24"
+        )
     }
 
     /// Runs it; throws only when the cluster cannot be set up at all. Every node is stopped, and every
@@ -127,12 +132,15 @@ public struct Campaign: Sendable {
         let cleanupNetwork = InterruptCleanup.register { network?.tearDown() }
         defer { network?.tearDown(); InterruptCleanup.unregister(cleanupNetwork) }
         say("network: \(networkDescription)")
-        let cluster = try ChaosCluster(count: options.nodes, root: root, raftd: options.raftd,
-                                       extraArguments: options.unsafeLocalReads ? ["--unsafe-local-reads"] : [],
-                                       environment: options.unsafeLocalReads ? ["RAFTD_UNSAFE_TESTING": "1"] : [:],
-                                       network: network)
+        let cluster = try ChaosCluster(
+            count: options.nodes, root: root, raftd: options.raftd,
+            extraArguments: options.unsafeLocalReads ? ["--unsafe-local-reads"] : [],
+            environment: options.unsafeLocalReads ? ["RAFTD_UNSAFE_TESTING": "1"] : [:],
+            network: network)
         // Runs before the network's: the nodes die first, then their namespaces go.
-        let cleanupNodes = InterruptCleanup.register { cluster.killAllNow(); cluster.unmountSmallDisk() }
+        let cleanupNodes = InterruptCleanup.register {
+            cluster.killAllNow(); cluster.unmountSmallDisk()
+        }
         defer { cluster.stopAll(); cluster.unmountSmallDisk(); InterruptCleanup.unregister(cleanupNodes) }
         var kinds = options.faults
         if network == nil && kinds.contains(where: \.isPartition) {
@@ -168,10 +176,12 @@ public struct Campaign: Sendable {
         endProblems += checkLogs(cluster)
         let (cutOffReads, cutOffHistory) = Self.cutOffHistory(records, faults)
         let cutOffVerdict = Checker(model: .kv).check(cutOffHistory).verdict
-        var result = CampaignResult(records: all, faults: faults, verdict: verdict, verdictText: Self.describe(verdict, history), checkerStates: states, checkerSeconds: checkerSeconds,
-                              lostWrites: lost, endProblems: endProblems,
-                              unavailabilityMilliseconds: Self.unavailability(records, faults), startNanoseconds: start,
-                              networkDescription: networkDescription)
+        var result = CampaignResult(
+            records: all, faults: faults, verdict: verdict, verdictText: Self.describe(verdict, history), checkerStates: states,
+            checkerSeconds: checkerSeconds,
+            lostWrites: lost, endProblems: endProblems,
+            unavailabilityMilliseconds: Self.unavailability(records, faults), startNanoseconds: start,
+            networkDescription: networkDescription)
         result.cutOffReads = cutOffReads
         result.unavailabilityAfterCutMilliseconds = Self.unavailabilityAfterCut(records, faults)
         result.cutOffVerdict = cutOffVerdict
@@ -183,8 +193,9 @@ public struct Campaign: Sendable {
     private func runLoad(_ cluster: ChaosCluster, kinds: [FaultInterval.Kind]) -> ([Record], [FaultInterval], Int64) {
         let endpoints = cluster.ids.map { cluster.node($0).clientEndpoint }
         let workers = (0..<options.clients).map {
-            ClientWorker(number: $0 + 1, seed: options.seed, keys: options.keys, counters: options.counters,
-                         endpoints: endpoints, timeoutMilliseconds: options.clientTimeoutMilliseconds)
+            ClientWorker(
+                number: $0 + 1, seed: options.seed, keys: options.keys, counters: options.counters,
+                endpoints: endpoints, timeoutMilliseconds: options.clientTimeoutMilliseconds)
         }
         let injector = FaultInjector(cluster: cluster, seed: options.seed, kinds: kinds)
         let start = monotonicNanoseconds()
@@ -192,7 +203,9 @@ public struct Campaign: Sendable {
         let group = DispatchGroup()
         for worker in workers {
             group.enter()
-            Thread.detachNewThread { worker.run { monotonicNanoseconds() >= end }; group.leave() }
+            Thread.detachNewThread {
+                worker.run { monotonicNanoseconds() >= end }; group.leave()
+            }
         }
         injector.run { monotonicNanoseconds() >= end }
         group.wait()
@@ -223,9 +236,12 @@ public struct Campaign: Sendable {
             guard let leader = cluster.leader() else { break }
             let call = monotonicNanoseconds()
             let reply = cluster.call(leader, ["GET", key])
-            var record = Record(client: 0, kind: .get, key: key, written: nil, observed: nil, callNanoseconds: call,
-                                returnNanoseconds: monotonicNanoseconds(), outcome: .unknown)
-            if case .bulk(let text)? = reply { record.outcome = .ok; record.observed = text } else {
+            var record = Record(
+                client: 0, kind: .get, key: key, written: nil, observed: nil, callNanoseconds: call,
+                returnNanoseconds: monotonicNanoseconds(), outcome: .unknown)
+            if case .bulk(let text)? = reply {
+                record.outcome = .ok; record.observed = text
+            } else {
                 problems.append("final GET \(key) answered \(String(describing: reply))")
             }
             finals.append(record)
@@ -265,9 +281,11 @@ public struct Campaign: Sendable {
             }
             let known = record.outcome == .ok
             let line = history.operations.count + 1  // its line in history.jsonl
-            history.operations.append(Operation(client: "\(record.client)", key: record.key, action: action,
-                                                callTime: record.callNanoseconds, returnTime: known ? record.returnNanoseconds : nil,
-                                                callLine: line, returnLine: known ? line : nil))
+            history.operations.append(
+                Operation(
+                    client: "\(record.client)", key: record.key, action: action,
+                    callTime: record.callNanoseconds, returnTime: known ? record.returnNanoseconds : nil,
+                    callLine: line, returnLine: known ? line : nil))
         }
         return history
     }
@@ -276,9 +294,11 @@ public struct Campaign: Sendable {
     /// every cut was in force); how many such GETs there were, and that history.
     static func cutOffHistory(_ records: [Record], _ faults: [FaultInterval]) -> (Int, History) {
         let reads = records.filter { record in
-            record.kind == .get && record.outcome == .ok && faults.contains {
-                $0.cutOff.contains(record.node) && $0.cutFromNanoseconds <= record.callNanoseconds && record.returnNanoseconds <= $0.cutUntilNanoseconds
-            }
+            record.kind == .get && record.outcome == .ok
+                && faults.contains {
+                    $0.cutOff.contains(record.node) && $0.cutFromNanoseconds <= record.callNanoseconds
+                        && record.returnNanoseconds <= $0.cutUntilNanoseconds
+                }
         }
         return (reads.count, history(records.filter(\.isWrite) + reads))
     }
@@ -292,13 +312,22 @@ public struct Campaign: Sendable {
         for (key, keyWrites) in writes {
             guard let final = finals[key] else { continue }
             for write in keyWrites where write.outcome == .ok {
-                let result: String? = switch write.kind { case .set: write.written; case .incr: write.observed; default: nil }
+                let result: String? =
+                    switch write.kind {
+                    case .set: write.written;
+                    case .incr: write.observed;
+                    default: nil
+                    }
                 if result == final { continue }
                 let overwritten = keyWrites.contains {
                     ($0.callNanoseconds != write.callNanoseconds || $0.client != write.client)
                         && ($0.outcome == .unknown || $0.returnNanoseconds > write.callNanoseconds)
                 }
-                if !overwritten { lost.append("client \(write.client) \(write.kind.rawValue) \(key) -> \(result ?? "nil"), but \(key) is \(final ?? "nil") and no later write") }
+                if !overwritten {
+                    lost.append(
+                        "client \(write.client) \(write.kind.rawValue) \(key) -> \(result ?? "nil"), but \(key) is \(final ?? "nil") and no later write"
+                    )
+                }
             }
         }
         return lost

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Monotonic nanoseconds (`CLOCK_MONOTONIC`), the one clock every client and fault records with.
@@ -74,8 +74,10 @@ public final class ChaosCluster: @unchecked Sendable {
     /// A cluster of `count` nodes under `root` (created; must not hold another cluster): on loopback
     /// with free ports, or, given `network` (of at least `count` nodes), node N at its address with
     /// the same two ports in every namespace.
-    public init(count: Int, root: String, raftd: String, extraArguments: [String] = [], environment: [String: String] = [:],
-                network: NamespaceNetwork? = nil) throws {
+    public init(
+        count: Int, root: String, raftd: String, extraArguments: [String] = [], environment: [String: String] = [:],
+        network: NamespaceNetwork? = nil
+    ) throws {
         precondition(count >= 1, "a cluster has a node")
         precondition(network.map { $0.count >= count } ?? true, "a namespace per node")
         self.root = root
@@ -85,10 +87,12 @@ public final class ChaosCluster: @unchecked Sendable {
         self.network = network
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for id in 1...count {
-            let (host, peerPort, clientPort) = try network.map { ($0.address(id), 7000, 6379) }
+            let (host, peerPort, clientPort) =
+                try network.map { ($0.address(id), 7000, 6379) }
                 ?? ("127.0.0.1", try freeLoopbackPort(), try freeLoopbackPort())
-            nodes[id] = Node(id: id, host: host, peerPort: peerPort, clientPort: clientPort,
-                             directory: "\(root)/n\(id)", logPath: "\(root)/n\(id).log")
+            nodes[id] = Node(
+                id: id, host: host, peerPort: peerPort, clientPort: clientPort,
+                directory: "\(root)/n\(id)", logPath: "\(root)/n\(id).log")
         }
     }
 
@@ -108,8 +112,11 @@ public final class ChaosCluster: @unchecked Sendable {
         let node = self.node(id)
         precondition(node.pid == nil, "start a stopped node")
         let process = Process()
-        var arguments = ["--id", "\(id)", "--peers", peers(), "--listen", node.clientEndpoint.description,
-                         "--data-dir", node.directory, "--snapshot-entries", "2000"] + extraArguments
+        var arguments =
+            [
+                "--id", "\(id)", "--peers", peers(), "--listen", node.clientEndpoint.description,
+                "--data-dir", node.directory, "--snapshot-entries", "2000",
+            ] + extraArguments
         if join { arguments.append("--join") }
         let (executable, wrapped) = network?.wrap(id, raftd, arguments) ?? (raftd, arguments)
         process.executableURL = URL(fileURLWithPath: executable)
@@ -135,7 +142,9 @@ public final class ChaosCluster: @unchecked Sendable {
         guard let process = lock.withLock({ processes.removeValue(forKey: id) }) else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        lock.withLock { nodes[id]!.pid = nil; nodes[id]!.paused = false }
+        lock.withLock {
+            nodes[id]!.pid = nil; nodes[id]!.paused = false
+        }
     }
 
     /// SIGTERM (after SIGCONT if paused), wait up to 10 s, then SIGKILL; true when it exited 0.
@@ -147,7 +156,9 @@ public final class ChaosCluster: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        lock.withLock { nodes[id]!.pid = nil; nodes[id]!.paused = false }
+        lock.withLock {
+            nodes[id]!.pid = nil; nodes[id]!.paused = false
+        }
         return process.terminationReason == .exit && process.terminationStatus == 0
     }
 
@@ -197,7 +208,8 @@ public final class ChaosCluster: @unchecked Sendable {
     /// `RAFT STATUS` of a node as a dictionary; nil when it does not answer within 500 ms.
     public func status(_ id: Int) -> [String: String]? {
         guard let client = RESPClient(endpoint: node(id).clientEndpoint, timeoutMilliseconds: 500),
-              case .bulk(let text?) = client.call("RAFT", "STATUS") else { return nil }
+            case .bulk(let text?) = client.call("RAFT", "STATUS")
+        else { return nil }
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)

@@ -4,8 +4,12 @@ import Foundation
 public struct FaultInterval: Sendable {
     /// The kinds of fault: process faults (any network) and partitions (network namespaces only).
     public enum Kind: String, Sendable, CaseIterable {
-        case killLeader = "kill-9-leader", killFollower = "kill-9-follower", pause = "sigstop"
-        case transfer = "transfer", membership = "remove-readd", fullDisk = "disk-full"
+        case killLeader = "kill-9-leader"
+        case killFollower = "kill-9-follower"
+        case pause = "sigstop"
+        case transfer = "transfer"
+        case membership = "remove-readd"
+        case fullDisk = "disk-full"
         /// One node cut from every other (the leader two times in three); clients still reach it.
         case isolate = "isolate"
         /// A minority (1 of 3, 2 of 5) cut from the majority.
@@ -156,7 +160,8 @@ final class FaultInjector: @unchecked Sendable {
                 let rest = Array(order.dropFirst())
                 let left = rest.prefix(rest.count / 2), right = rest.dropFirst(rest.count / 2)
                 for a in left { for b in right { try network.cut(a, b) } }
-                note = "\(left.sorted().map { "n\($0)" }.joined(separator: ",")) | \(right.sorted().map { "n\($0)" }.joined(separator: ",")), n\(node) sees both"
+                note =
+                    "\(left.sorted().map { "n\($0)" }.joined(separator: ",")) | \(right.sorted().map { "n\($0)" }.joined(separator: ",")), n\(node) sees both"
             default:
                 preconditionFailure("not a partition: \(kind)")
             }

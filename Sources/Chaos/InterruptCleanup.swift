@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Cleanup that must run even when raftchaos is interrupted: killing the nodes by PID, removing the

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Each raftd node in a network namespace of its own, joined by veth pairs to a bridge in the root
@@ -186,6 +186,8 @@ public final class NamespaceNetwork: @unchecked Sendable {
 
     private func run(_ arguments: [String]) throws {
         let (status, output) = runTool(ip, arguments)
-        guard status == 0 else { throw CampaignError("ip \(arguments.joined(separator: " ")) exited \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        guard status == 0 else {
+            throw CampaignError("ip \(arguments.joined(separator: " ")) exited \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a node listens: an IPv4 address and a port.
@@ -67,7 +67,8 @@ public final class RESPClient {
     /// The redirect target in a `-MOVED 0 HOST:PORT` error, if `value` is one.
     public static func movedEndpoint(_ value: Value?) -> Endpoint? {
         guard case .error(let text)? = value, text.hasPrefix("MOVED "),
-              let target = text.split(separator: " ").last else { return nil }
+            let target = text.split(separator: " ").last
+        else { return nil }
         let parts = target.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { return nil }
         return Endpoint(host: String(parts[0]), port: port)
@@ -75,7 +76,11 @@ public final class RESPClient {
 
     /// A reply: status, error, integer, bulk (nil: null) or array.
     public indirect enum Value: Equatable, Sendable {
-        case status(String), error(String), integer(Int64), bulk(String?), array([Value])
+        case status(String)
+        case error(String)
+        case integer(Int64)
+        case bulk(String?)
+        case array([Value])
     }
 
     /// Sends raw bytes (garbage tests).

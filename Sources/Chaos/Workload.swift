@@ -121,8 +121,9 @@ final class ClientWorker: @unchecked Sendable {
             reply = send(words, to: moved)
         }
         let done = monotonicNanoseconds()
-        var record = Record(client: number, kind: kind, key: key, written: kind == .set ? value : nil, observed: nil,
-                            callNanoseconds: call, returnNanoseconds: done, outcome: .unknown)
+        var record = Record(
+            client: number, kind: kind, key: key, written: kind == .set ? value : nil, observed: nil,
+            callNanoseconds: call, returnNanoseconds: done, outcome: .unknown)
         record.node = (endpoints.firstIndex(of: lastSent ?? first) ?? -1) + 1
         classify(reply, into: &record)
         if kind != .get, record.outcome == .unknown || reply == Self.refused {

@@ -60,7 +60,8 @@ public struct Checker: Sendable {
 
     /// One search within both bounds; `memoryBound` is true when memory, not `budget`, stopped it.
     private func search(_ operations: [Operation], budget: inout Int, pruneStranded: Bool)
-        -> (outcome: PartitionOutcome, memoryBound: Bool) {
+        -> (outcome: PartitionOutcome, memoryBound: Bool)
+    {
         let fits = max(1, maxMemoryBytes / Checker.bytesPerState(operations: operations.count))
         var allowed = min(budget, fits)
         let start = allowed
@@ -102,7 +103,8 @@ public struct Checker: Sendable {
         if let worst { return (.notLinearizable(worst), used) }
         if let cutOff {
             let which = cutOff.key.isEmpty ? "" : " on key \(jsonQuoted(cutOff.key))"
-            let bound = cutOff.memoryBound
+            let bound =
+                cutOff.memoryBound
                 ? "\(used) states, at the memory bound of \(maxMemoryBytes >> 20) MiB; raise --max-memory-mb"
                 : "\(maxStates) states; raise --max-states"
             return (.unknown("search cut off\(which) after \(bound)"), used)

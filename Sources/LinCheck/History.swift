@@ -51,8 +51,10 @@ public struct Operation: Hashable, Sendable {
     public var returnLine: Int?
 
     /// Creates an operation; a known return must not precede the call.
-    public init(client: String, key: String, action: Action, callTime: Int64, returnTime: Int64?,
-                callLine: Int, returnLine: Int?) {
+    public init(
+        client: String, key: String, action: Action, callTime: Int64, returnTime: Int64?,
+        callLine: Int, returnLine: Int?
+    ) {
         precondition(returnTime.map { $0 >= callTime } ?? true, "an operation returns after its call")
         self.client = client
         self.key = key

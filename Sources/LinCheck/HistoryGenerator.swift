@@ -102,8 +102,10 @@ public struct HistoryGenerator: Sendable {
     }
 
     /// A new operation with its argument chosen; its output is filled in when it takes effect.
-    private func call(client: Int, time: Int64, _ random: inout SplitMix64, _ history: inout History,
-                      _ state: inout [String: Value], _ uniqueValue: inout Int) -> InFlight {
+    private func call(
+        client: Int, time: Int64, _ random: inout SplitMix64, _ history: inout History,
+        _ state: inout [String: Value], _ uniqueValue: inout Int
+    ) -> InFlight {
         let key = model == .register ? "" : "k\(random.below(keys))"
         let roll = random.below(100)
         uniqueValue += 1
@@ -116,7 +118,9 @@ public struct HistoryGenerator: Sendable {
                 action = .write(.integer(Int64(uniqueValue)))
             } else {
                 // Mostly the value now, so that some swaps succeed; otherwise an older one or nil.
-                let expected: Value = random.below(100) < 60 ? state[key, default: .absent]
+                let expected: Value =
+                    random.below(100) < 60
+                    ? state[key, default: .absent]
                     : random.below(4) == 0 ? .absent : .integer(Int64(random.below(uniqueValue) + 1))
                 action = .cas(expected: expected, new: .integer(Int64(uniqueValue)), swapped: false)
             }
@@ -140,8 +144,9 @@ public struct HistoryGenerator: Sendable {
         } else {
             fate = .ok
         }
-        let op = Operation(client: "c\(client)", key: key, action: action, callTime: time, returnTime: time,
-                           callLine: 0, returnLine: 0)
+        let op = Operation(
+            client: "c\(client)", key: key, action: action, callTime: time, returnTime: time,
+            callLine: 0, returnLine: 0)
         return InFlight(op: op, fate: fate)
     }
 

@@ -93,8 +93,9 @@ private struct OperationReader {
         default:
             throw fail("unknown op \(jsonQuoted(opName)) (read, write, cas, get, set, incr, del)")
         }
-        return Operation(client: client, key: key, action: action, callTime: callTime, returnTime: returnTime,
-                         callLine: line, returnLine: returnTime == nil ? nil : line)
+        return Operation(
+            client: client, key: key, action: action, callTime: callTime, returnTime: returnTime,
+            callLine: line, returnLine: returnTime == nil ? nil : line)
     }
 
     func clientName() throws(InputError) -> String {

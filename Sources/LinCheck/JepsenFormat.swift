@@ -45,8 +45,10 @@ public func parseJepsenLog(_ text: String) throws(InputError) -> History {
             throw InputError(line: lineNumber, "process \(process) completes \(function) but invoked \(call.function) on line \(call.line)")
         }
         let returned = type == ":info" ? nil : lineNumber
-        if let op = try jepsenOperation(process: process, call: call, type: type, completion: argument,
-                                        returnLine: returned, completionLine: lineNumber, &history) {
+        if let op = try jepsenOperation(
+            process: process, call: call, type: type, completion: argument,
+            returnLine: returned, completionLine: lineNumber, &history)
+        {
             finished.append(op)
         }
     }
@@ -56,8 +58,10 @@ public func parseJepsenLog(_ text: String) throws(InputError) -> History {
         throw InputError(line: 0, "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log")
     }
     for (process, call) in pending {  // never completed before the end of the log: unknown outcome
-        if let op = try jepsenOperation(process: process, call: call, type: ":info", completion: "",
-                                        returnLine: nil, completionLine: call.line, &history) {
+        if let op = try jepsenOperation(
+            process: process, call: call, type: ":info", completion: "",
+            returnLine: nil, completionLine: call.line, &history)
+        {
             finished.append(op)
         }
     }
@@ -66,9 +70,11 @@ public func parseJepsenLog(_ text: String) throws(InputError) -> History {
 }
 
 /// The operation for one invocation and its completion, or nil when it constrains nothing.
-private func jepsenOperation(process: String, call: (function: String, argument: String, line: Int), type: String,
-                             completion: String, returnLine: Int?, completionLine: Int,
-                             _ history: inout History) throws(InputError) -> Operation? {
+private func jepsenOperation(
+    process: String, call: (function: String, argument: String, line: Int), type: String,
+    completion: String, returnLine: Int?, completionLine: Int,
+    _ history: inout History
+) throws(InputError) -> Operation? {
     let action: Action
     switch call.function {
     case ":read":
@@ -81,8 +87,9 @@ private func jepsenOperation(process: String, call: (function: String, argument:
         let pair = try jepsenPair(call.argument, line: call.line)
         action = .cas(expected: pair.0, new: pair.1, swapped: type == ":ok")
     }
-    return Operation(client: process, key: "", action: action, callTime: Int64(call.line),
-                     returnTime: returnLine.map { Int64($0) }, callLine: call.line, returnLine: returnLine)
+    return Operation(
+        client: process, key: "", action: action, callTime: Int64(call.line),
+        returnTime: returnLine.map { Int64($0) }, callLine: call.line, returnLine: returnLine)
 }
 
 /// `nil` or an integer.

@@ -34,16 +34,20 @@ extension History {
             guard !stale.isEmpty else { continue }
             let (value, writer, overwriter) = stale[random.below(stale.count)]
             broken.operations[read].action = .read(observed: value)
-            return BrokenRead(history: broken, index: read, explanation:
-                "the read on line \(operations[read].callLine) now sees \(describe(value)), written on line " +
-                "\(operations[writer].callLine) and overwritten on line \(operations[overwriter].callLine) before the read began")
+            return BrokenRead(
+                history: broken, index: read,
+                explanation:
+                    "the read on line \(operations[read].callLine) now sees \(describe(value)), written on line "
+                    + "\(operations[writer].callLine) and overwritten on line \(operations[overwriter].callLine) before the read began")
         }
         let read = reads[0]
         let value = broken.value(of: "never written")
         precondition(!operations.contains { $0.writes(value) }, "the interned text is new")
         broken.operations[read].action = .read(observed: value)
-        return BrokenRead(history: broken, index: read, explanation:
-            "the read on line \(operations[read].callLine) now sees \(broken.describe(value)), which no operation writes")
+        return BrokenRead(
+            history: broken, index: read,
+            explanation:
+                "the read on line \(operations[read].callLine) now sees \(broken.describe(value)), which no operation writes")
     }
 }
 

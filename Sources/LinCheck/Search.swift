@@ -193,11 +193,12 @@ private struct PartitionSearch {
             let candidate = entry
             entry = list.next[Int(entry)]
             let op = Int((candidate - 1) / 2)
-            let inPass = switch pass {
-            case .observations: observation[op]
-            case .known: !observation[op] && !unknown[op]
-            case .unknown: unknown[op]
-            }
+            let inPass =
+                switch pass {
+                case .observations: observation[op]
+                case .known: !observation[op] && !unknown[op]
+                case .unknown: unknown[op]
+                }
             guard inPass else { continue }
             switch take(candidate, budget: &budget) {
             case .taken, .refused: continue

@@ -1,8 +1,8 @@
 import CReadline
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A prompt with line editing, history and tab completion through GNU readline; plain lines

@@ -3,8 +3,10 @@ import RaftStorage
 
 /// Streams the entries of the log that recovery would rebuild (no superseded entries, no torn
 /// tail), in index order, after a verify pass. Returns that verify pass's result.
-func scanEffectiveEntries(_ scanner: LogScanner, pre known: ScanResult? = nil,
-                          _ visit: @escaping (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(LogdumpError) -> ScanResult {
+func scanEffectiveEntries(
+    _ scanner: LogScanner, pre known: ScanResult? = nil,
+    _ visit: @escaping (ScannedRecord, UnsafeRawBufferPointer) -> Void
+) throws(LogdumpError) -> ScanResult {
     let pre: ScanResult
     if let known { pre = known } else { pre = try LogInput.run { () throws(StorageError) in try scanner.verify() } }
     _ = try LogInput.run { () throws(StorageError) in
@@ -47,7 +49,9 @@ public struct LogDiff {
     /// One fingerprint per chunk that holds entries, by chunk number: a map, not an array, so that
     /// an absurd index (a hostile file whose header checksum is right) costs one entry, not memory
     /// up to it. Entries come in index order but for damaged logs, so the current chunk is kept aside.
-    func fingerprints(_ scanner: LogScanner, pre: ScanResult, from start: UInt64) throws(LogdumpError) -> ([Int: Fingerprint], last: UInt64, lastTerm: UInt64) {
+    func fingerprints(_ scanner: LogScanner, pre: ScanResult, from start: UInt64) throws(LogdumpError) -> (
+        [Int: Fingerprint], last: UInt64, lastTerm: UInt64
+    ) {
         var prints: [Int: Fingerprint] = [:]
         var currentChunk = -1
         var current = Fingerprint()
@@ -76,8 +80,10 @@ public struct LogDiff {
         let keep = maxBytes == 0 ? 4096 : maxBytes
         _ = try scanEffectiveEntries(scanner, pre: pre) { r, payload in
             guard r.index >= lo && r.index <= hi else { return }
-            out.append(Item(index: r.index, term: r.term, type: r.entryType, crc: r.checksum, length: r.payloadLength,
-                            prefix: Array(payload.prefix(keep))))
+            out.append(
+                Item(
+                    index: r.index, term: r.term, type: r.entryType, crc: r.checksum, length: r.payloadLength,
+                    prefix: Array(payload.prefix(keep))))
         }
         return out
     }
@@ -120,7 +126,9 @@ public struct LogDiff {
                 side("A", ea, index: index, damaged: damaged(preA)[index], out)
                 side("B", eb, index: index, damaged: damaged(preB)[index], out)
                 if let ea, let eb, ea.term != eb.term {
-                    out.line("  the terms differ (\(ea.term) vs \(eb.term)): Raft keeps the entry of the higher term when the leader of that term replicates it")
+                    out.line(
+                        "  the terms differ (\(ea.term) vs \(eb.term)): Raft keeps the entry of the higher term when the leader of that term replicates it"
+                    )
                 }
             }
             break
@@ -130,7 +138,9 @@ public struct LogDiff {
                 out.line("  identical: entries \(start)…\(lastA) have the same index, term, type and payload")
             } else {
                 // The fingerprints differ only in the order of records (a log read in file order after damage).
-                out.line("  identical by index: entries \(start)…\(lastA) have the same index, term, type and payload (the records are stored in a different order)")
+                out.line(
+                    "  identical by index: entries \(start)…\(lastA) have the same index, term, type and payload (the records are stored in a different order)"
+                )
             }
         }
         out.flush()
@@ -152,8 +162,10 @@ public struct LogDiff {
     /// one side only (the other damaged, missing or ended), or entries that differ. With several
     /// records of one index (read in file order after damage), the last one counts, as it would
     /// replace the others.
-    func firstDivergence(_ ia: [Item], _ ib: [Item], chunk c: Int, start: UInt64,
-                         damagedA: [UInt64: StorageProblem], damagedB: [UInt64: StorageProblem]) -> UInt64? {
+    func firstDivergence(
+        _ ia: [Item], _ ib: [Item], chunk c: Int, start: UInt64,
+        damagedA: [UInt64: StorageProblem], damagedB: [UInt64: StorageProblem]
+    ) -> UInt64? {
         var byA: [UInt64: Item] = [:], byB: [UInt64: Item] = [:]
         for item in ia { byA[item.index] = item }
         for item in ib { byB[item.index] = item }
@@ -164,7 +176,7 @@ public struct LogDiff {
         for i in damagedB.keys where i >= lo && i <= hi { indexes.insert(i) }
         for index in indexes.sorted() {
             switch (byA[index], byB[index]) {
-            case let (a?, b?):
+            case (let a?, let b?):
                 if a.crc != b.crc || a.term != b.term || a.type != b.type || a.length != b.length { return index }
             default:
                 return index

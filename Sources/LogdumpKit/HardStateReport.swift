@@ -53,7 +53,9 @@ public struct HardStateReport {
             case .empty where sequence == 0:
                 break
             case .empty, .invalid:
-                findings.append("slot \(other.slot) \(other.status == .empty ? "is zeroed" : "does not read back (\(other.reason ?? "invalid"))"): an interrupted write; slot \(chosen.slot) holds the last state (`logdump repair --apply` rewrites it)")
+                findings.append(
+                    "slot \(other.slot) \(other.status == .empty ? "is zeroed" : "does not read back (\(other.reason ?? "invalid"))"): an interrupted write; slot \(chosen.slot) holds the last state (`logdump repair --apply` rewrites it)"
+                )
                 worse(.tornTail)
             }
         }
@@ -85,10 +87,14 @@ public struct HardStateReport {
                 if k > 0 { out.write(",") }
                 out.write("{\"slot\":\(slot.slot),\"offset\":\(slot.offset),\"status\":\"\(slot.status.rawValue)\"")
                 if let reason = slot.reason { out.write(",\"reason\":"); out.jsonString(reason) }
-                out.write(",\"stored_crc\":\"\(formatChecksumText(slot.storedChecksum))\",\"computed_crc\":\"\(formatChecksumText(slot.computedChecksum))\"")
+                out.write(
+                    ",\"stored_crc\":\"\(formatChecksumText(slot.storedChecksum))\",\"computed_crc\":\"\(formatChecksumText(slot.computedChecksum))\""
+                )
                 if let seq = slot.sequence, let s = slot.hardState {
                     out.write(",\"sequence\":\(seq),\"term\":\(s.term),\"vote\":\(s.vote),\"commit\":\(s.commit)")
-                    out.write(",\"log_id\":\"\(slot.logID?.description ?? "")\",\"batch_sequence\":\(slot.batchSequence ?? 0),\"segment_sequence\":\(slot.segmentSequence ?? 0),\"synced\":\(slot.synced)")
+                    out.write(
+                        ",\"log_id\":\"\(slot.logID?.description ?? "")\",\"batch_sequence\":\(slot.batchSequence ?? 0),\"segment_sequence\":\(slot.segmentSequence ?? 0),\"synced\":\(slot.synced)"
+                    )
                 }
                 out.write("}")
             }
@@ -98,14 +104,17 @@ public struct HardStateReport {
         } else {
             out.line("hardstate \(path) (\(inspection.fileSize) bytes)")
             if let c = inspection.chosen, let s = c.hardState {
-                out.line("  term \(s.term), vote \(s.vote == 0 ? "none" : String(s.vote)), commit \(s.commit)   (slot \(c.slot), sequence \(c.sequence ?? 0))")
+                out.line(
+                    "  term \(s.term), vote \(s.vote == 0 ? "none" : String(s.vote)), commit \(s.commit)   (slot \(c.slot), sequence \(c.sequence ?? 0))"
+                )
             } else {
                 out.line("  no valid slot: the hard state is unknown")
             }
             for slot in inspection.slots {
                 var line = "  slot \(slot.slot) @\(slot.offset): " + pad(slot.status.rawValue, 8)
                 if let seq = slot.sequence, let s = slot.hardState {
-                    line += "sequence \(seq), term \(s.term), vote \(s.vote), commit \(s.commit), log \(slot.logID?.description ?? "?"), after batch \(slot.batchSequence ?? 0), segment \(slot.segmentSequence ?? 0)\(slot.synced ? "" : ", unsynced")"
+                    line +=
+                        "sequence \(seq), term \(s.term), vote \(s.vote), commit \(s.commit), log \(slot.logID?.description ?? "?"), after batch \(slot.batchSequence ?? 0), segment \(slot.segmentSequence ?? 0)\(slot.synced ? "" : ", unsynced")"
                 } else if let reason = slot.reason {
                     line += reason
                 }

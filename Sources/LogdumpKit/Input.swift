@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import RaftCore
 import RaftStorage
@@ -112,13 +112,17 @@ public struct LogInput: Sendable {
         let snapshots = names.filter { SnapshotFormat.index(fileName: $0) != nil }
         if segments.isEmpty && !hasHardState && snapshots.isEmpty {
             let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
-            throw LogdumpError("\(dir) is not a RaftStep data directory: no log-*.seg segment and no hardstate file"
-                + (names.isEmpty ? " (it is empty)" : " (it holds \(names.count) other name(s): \(shown))"))
+            throw LogdumpError(
+                "\(dir) is not a RaftStep data directory: no log-*.seg segment and no hardstate file"
+                    + (names.isEmpty ? " (it is empty)" : " (it holds \(names.count) other name(s): \(shown))"))
         }
-        for name in segments + snapshots + (hasHardState ? [StorageFormat.hardStateFileName] : []) { try requireRegularFile(Path.join(dir, name), fileSystem) }
-        return LogInput(directory: dir, segmentFiles: segments.map { Path.join(dir, $0) },
-                        hardStateFile: hasHardState ? Path.join(dir, StorageFormat.hardStateFileName) : nil,
-                        snapshotFiles: snapshots.map { Path.join(dir, $0) })
+        for name in segments + snapshots + (hasHardState ? [StorageFormat.hardStateFileName] : []) {
+            try requireRegularFile(Path.join(dir, name), fileSystem)
+        }
+        return LogInput(
+            directory: dir, segmentFiles: segments.map { Path.join(dir, $0) },
+            hardStateFile: hasHardState ? Path.join(dir, StorageFormat.hardStateFileName) : nil,
+            snapshotFiles: snapshots.map { Path.join(dir, $0) })
     }
 
     /// The scanner over these files.
@@ -203,13 +207,17 @@ extension Output {
 
 /// Summarises problems on stderr for commands other than verify; returns the exit status.
 /// `shown` says what the command's output shows of them.
-func warnProblems(_ result: ScanResult, command: String, shown: String = "only records that read back are counted",
-                  to err: Output) -> LogdumpExit {
+func warnProblems(
+    _ result: ScanResult, command: String, shown: String = "only records that read back are counted",
+    to err: Output
+) -> LogdumpExit {
     guard !result.problems.isEmpty else { return .clean }
     var counts: [StorageProblem.Class: Int] = [:]
     for p in result.problems { counts[p.class, default: 0] += 1 }
     let parts = StorageProblem.Class.allCases.compactMap { c in counts[c].map { "\($0) \(c.rawValue)" } }
-    err.line("logdump \(command): warning: \(result.problems.count) problem(s) (\(parts.joined(separator: ", "))); \(shown); run `logdump verify` for details")
+    err.line(
+        "logdump \(command): warning: \(result.problems.count) problem(s) (\(parts.joined(separator: ", "))); \(shown); run `logdump verify` for details"
+    )
     for p in result.problems.prefix(3) { err.line("  " + problemLine(p)) }
     if result.problems.count > 3 { err.line("  … and \(result.problems.count - 3) more") }
     let status = LogdumpExit(worst: result.worst)

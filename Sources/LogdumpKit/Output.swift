@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where logdump writes: a file descriptor through a large buffer, or memory (tests, goldens).
@@ -232,14 +232,14 @@ func humanBytes(_ n: Int64) -> String {
 /// and peak memory stays flat (about 15 MB at any log size). Call once, first thing in `main`.
 public func pinAllocatorMmapThreshold() {
     #if canImport(Glibc)
-    _ = glibcMallopt(-3, 256 << 10)  // -3: M_MMAP_THRESHOLD, <malloc.h>
+        _ = glibcMallopt(-3, 256 << 10)  // -3: M_MMAP_THRESHOLD, <malloc.h>
     #endif
 }
 
 #if canImport(Glibc)
-/// `int mallopt(int param, int value)` from <malloc.h> (not in the Glibc module map).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+    /// `int mallopt(int param, int value)` from <malloc.h> (not in the Glibc module map).
+    @_silgen_name("mallopt")
+    private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
 
 /// The columns a table written to `fd` may use: `COLUMNS` when it is set to a number, else the
@@ -247,10 +247,10 @@ private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 public func terminalWidthColumns(fd: Int32 = 1, fallbackColumns: Int = 120) -> Int {
     if let text = getenv("COLUMNS").map({ String(cString: $0) }), let n = Int(text), n > 0 { return n }
     #if canImport(Glibc) || canImport(Darwin)
-    if isatty(fd) == 1 {
-        var size = winsize()
-        if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
-    }
+        if isatty(fd) == 1 {
+            var size = winsize()
+            if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
+        }
     #endif
     return fallbackColumns
 }
@@ -259,7 +259,7 @@ public func terminalWidthColumns(fd: Int32 = 1, fallbackColumns: Int = 120) -> I
 /// output is a terminal, else 0 (no limit), so that transcripts do not depend on the environment.
 public func interactiveWidthColumns() -> Int {
     #if canImport(Glibc) || canImport(Darwin)
-    if isatty(1) == 1 { return terminalWidthColumns(fd: 1) }
+        if isatty(1) == 1 { return terminalWidthColumns(fd: 1) }
     #endif
     return 0
 }

@@ -66,7 +66,9 @@ struct PhysicalLayout {
     /// `log-0000000000000001.seg` as `log-…01.seg` (the digits that tell segments apart).
     static func shortName(_ name: String, keptDigits: Int) -> String {
         let bytes = Array(name.utf8)
-        guard let dash = bytes.firstIndex(of: UInt8(ascii: "-")), let dot = bytes.lastIndex(of: UInt8(ascii: ".")), dot > dash + 1 else { return name }
+        guard let dash = bytes.firstIndex(of: UInt8(ascii: "-")), let dot = bytes.lastIndex(of: UInt8(ascii: ".")), dot > dash + 1 else {
+            return name
+        }
         let digits = bytes[(dash + 1)..<dot]
         guard digits.count > keptDigits + 1, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return name }
         return String(decoding: bytes[...dash], as: UTF8.self) + "…" + String(decoding: digits.suffix(keptDigits), as: UTF8.self)
@@ -85,8 +87,10 @@ struct PhysicalLayout {
     }
 
     /// Writes the columns before the command of a record row.
-    func writeColumns(_ w: Output, file: String, offset: Int64, size: Int, index: String, term: String, type: String,
-                      crc: String, status: String) {
+    func writeColumns(
+        _ w: Output, file: String, offset: Int64, size: Int, index: String, term: String, type: String,
+        crc: String, status: String
+    ) {
         w.write(pad(fileName(file), fileWidth))
         w.spaces(gap)
         w.write(padLeft(String(offset), offsetWidth))
@@ -127,7 +131,10 @@ func scalarColumns(_ v: UInt32) -> Int {
     if v < 0x1100 { return 1 }
     if v <= 0x115F || (0x2600...0x27BF).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
         || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-        || (0xFFE0...0xFFE6).contains(v) || v >= 0x1F000 { return 2 }
+        || (0xFFE0...0xFFE6).contains(v) || v >= 0x1F000
+    {
+        return 2
+    }
     return 1
 }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import RaftCore
 import RaftStorage
@@ -24,8 +24,12 @@ public struct RepairOptions: Sendable {
     public func validate() throws(LogdumpError) {
         if cutAt != nil && !acceptDataLoss { throw LogdumpError("--cut-at needs --accept-data-loss: a cut at an index loses acknowledged entries") }
         if let cutAt, cutAt < 1 { throw LogdumpError("--cut-at must be at least 1 (the log keeps the entries below it)") }
-        if restore != nil && (acceptDataLoss || cutAt != nil) { throw LogdumpError("--restore cannot be combined with --accept-data-loss or --cut-at") }
-        if let name = backupName, name.isEmpty || name.contains("/") || name.hasPrefix(".") { throw LogdumpError("--backup-name must be a plain folder name") }
+        if restore != nil && (acceptDataLoss || cutAt != nil) {
+            throw LogdumpError("--restore cannot be combined with --accept-data-loss or --cut-at")
+        }
+        if let name = backupName, name.isEmpty || name.contains("/") || name.hasPrefix(".") {
+            throw LogdumpError("--backup-name must be a plain folder name")
+        }
     }
 }
 
@@ -64,15 +68,19 @@ public struct Repairer {
         if options.acceptDataLoss {
             guard let cutAt = options.cutAt else {
                 out.flush()
-                throw LogdumpError("--accept-data-loss needs an explicit cut point: --cut-at INDEX (the log keeps the entries below it"
-                    + (planner.largestCut.map { "; the damage allows at most --cut-at \($0), a batch boundary)" } ?? "; the first segment's header is damaged, so no cut can leave a readable log)"))
+                throw LogdumpError(
+                    "--accept-data-loss needs an explicit cut point: --cut-at INDEX (the log keeps the entries below it"
+                        + (planner.largestCut.map { "; the damage allows at most --cut-at \($0), a batch boundary)" }
+                            ?? "; the first segment's header is damaged, so no cut can leave a readable log)"))
             }
             plan = try Self.planned { () throws(RepairRefusal) in try planner.cutPlan(at: cutAt) }
         } else if pre.problems.isEmpty {
             out.line("nothing to repair")
             out.flush()
             return .clean
-        } else if status == .tornTail || (pre.failureMarker != nil && pre.problems.allSatisfy { $0.class == .tornTail || $0.file == FailureMarker.fileName }) {
+        } else if status == .tornTail
+            || (pre.failureMarker != nil && pre.problems.allSatisfy { $0.class == .tornTail || $0.file == FailureMarker.fileName })
+        {
             plan = try Self.planned { () throws(RepairRefusal) in try planner.tornTailPlan() }
         } else {
             refuse(status: status, pre: pre, largestCut: planner.largestCut, out: out)
@@ -137,9 +145,15 @@ public struct Repairer {
             return
         }
         out.line("  the durable log ends at index \(cut - 1): the batches through it read back and fit together, the first problem comes after them")
-        if pre.maxIndexSeen >= cut { out.line("  a cut there keeps \(pre.firstIndex)…\(cut - 1) and removes what the files hold after it (up to index \(pre.maxIndexSeen)), some of it acknowledged") }
+        if pre.maxIndexSeen >= cut {
+            out.line(
+                "  a cut there keeps \(pre.firstIndex)…\(cut - 1) and removes what the files hold after it (up to index \(pre.maxIndexSeen)), some of it acknowledged"
+            )
+        }
         if let commit = pre.hardState?.chosen?.hardState?.commit, commit >= cut {
-            out.line("  the hard state's commit index \(commit) is past that end: committed entries \(cut)…\(commit) would be lost (restore this node from a peer if you can)")
+            out.line(
+                "  the hard state's commit index \(commit) is past that end: committed entries \(cut)…\(commit) would be lost (restore this node from a peer if you can)"
+            )
         }
         out.line("  to do it anyway: logdump repair \(directory) --accept-data-loss --cut-at \(cut)   (dry run first, then --apply)")
     }
@@ -174,7 +188,8 @@ public struct Repairer {
         case .remove(let path):
             return "remove \(Path.name(of: path))"
         case .replaceHardState(let path, let state, let sequence, _, _, _):
-            return "rewrite \(Path.name(of: path)) (both slots): term \(state.term), vote \(state.vote), commit \(state.commit), sequence \(sequence + 1)"
+            return
+                "rewrite \(Path.name(of: path)) (both slots): term \(state.term), vote \(state.vote), commit \(state.commit), sequence \(sequence + 1)"
         }
     }
 
@@ -284,7 +299,9 @@ public struct Repairer {
             let copy = Path.join(folder, f.name)
             let (size, crc) = try LogInput.run { () throws(StorageError) in try fileChecksum(copy) }
             guard size == f.size, formatChecksumText(crc) == f.crc else {
-                throw LogdumpError("\(copy) does not match the manifest (\(size) bytes, \(formatChecksumText(crc)); expected \(f.size) bytes, \(f.crc)): nothing was restored")
+                throw LogdumpError(
+                    "\(copy) does not match the manifest (\(size) bytes, \(formatChecksumText(crc)); expected \(f.size) bytes, \(f.crc)): nothing was restored"
+                )
             }
         }
         for f in files {
@@ -300,7 +317,9 @@ public struct Repairer {
         }
         out.line("every restored file matches the manifest; the backup folder is kept (\(Path.name(of: folder)))")
         let after = try LogInput.run { () throws(StorageError) in try LogScanner(directory: directory, fileSystem: fileSystem).verify() }
-        out.line("verify after restore: \(verdictWord(LogdumpExit(worst: after.worst)))\(after.problems.isEmpty ? "" : " (\(after.problems.count) problem(s), as before the repair)")")
+        out.line(
+            "verify after restore: \(verdictWord(LogdumpExit(worst: after.worst)))\(after.problems.isEmpty ? "" : " (\(after.problems.count) problem(s), as before the repair)")"
+        )
         out.flush()
         return .clean
     }

@@ -32,7 +32,9 @@ struct Log2Histogram {
         let widest = buckets.max() ?? 1
         for (b, n) in buckets.enumerated() where n > 0 {
             let bar = String(repeating: "#", count: max(1, n * 40 / max(widest, 1)))
-            out.append("    " + padLeft(Self.label(b), 15) + " " + padLeft(grouped(n), 12) + "  " + padLeft(fixed(100 * Double(n) / Double(count), 1), 5) + "%  " + bar)
+            out.append(
+                "    " + padLeft(Self.label(b), 15) + " " + padLeft(grouped(n), 12) + "  " + padLeft(fixed(100 * Double(n) / Double(count), 1), 5)
+                    + "%  " + bar)
         }
         return out
     }
@@ -134,7 +136,9 @@ public struct StatsReport {
         let effective = t.types.reduce(0) { $0 + $1.count }
         let totalBytes = pre.segments.reduce(Int64(0)) { $0 + $1.size }
         out.line("stats \(input.directory ?? input.segmentFiles.joined(separator: " "))")
-        out.line("  \(grouped(effective)) entries in the log (last index \(pre.lastIndex), term \(pre.lastTerm)), \(grouped(t.batches)) batches\(t.unsynced > 0 ? " (\(t.unsynced) unsynced)" : ""), \(pre.segments.count) segment(s), \(grouped(totalBytes)) bytes")
+        out.line(
+            "  \(grouped(effective)) entries in the log (last index \(pre.lastIndex), term \(pre.lastTerm)), \(grouped(t.batches)) batches\(t.unsynced > 0 ? " (\(t.unsynced) unsynced)" : ""), \(pre.segments.count) segment(s), \(grouped(totalBytes)) bytes"
+        )
         if let words = pre.snapshotWords { out.line("  the log starts after \(words)") }
         if t.compacted > 0 { out.line("  \(grouped(t.compacted)) entry record(s) at or below the snapshot's index (compacted, not part of the log)") }
         if t.superseded > 0 { out.line("  \(grouped(t.superseded)) superseded entry record(s) (replaced by a later conflict truncation)") }
@@ -145,7 +149,9 @@ public struct StatsReport {
         out.line("")
         out.line("by type" + padLeft("entries", 18) + padLeft("payload bytes", 18) + padLeft("record bytes", 16))
         for (k, c) in t.types.enumerated() where c.count > 0 {
-            out.line("  " + pad(typeName(UInt8(k)), 8) + padLeft(grouped(c.count), 15) + padLeft(grouped(c.payloadBytes), 18) + padLeft(grouped(c.recordBytes), 16))
+            out.line(
+                "  " + pad(typeName(UInt8(k)), 8) + padLeft(grouped(c.count), 15) + padLeft(grouped(c.payloadBytes), 18)
+                    + padLeft(grouped(c.recordBytes), 16))
         }
         out.line("  " + pad("markers", 8) + padLeft(grouped(t.batches), 15) + padLeft("-", 18) + padLeft(grouped(t.markerBytes), 16))
         out.line("")
@@ -156,7 +162,9 @@ public struct StatsReport {
         let shownTerms = terms.count <= 200 ? terms[...] : terms[..<100] + terms[(terms.count - 100)...]
         for (k, run) in shownTerms.enumerated() {
             if terms.count > 200 && k == 100 { out.line("  … \(terms.count - 200) more term run(s) …") }
-            out.line("  " + padLeft(String(run.term), 8) + padLeft(String(run.first), 12) + padLeft(String(run.last), 12) + padLeft(grouped(run.count), 12) + padLeft(grouped(run.bytes), 16))
+            out.line(
+                "  " + padLeft(String(run.term), 8) + padLeft(String(run.first), 12) + padLeft(String(run.last), 12) + padLeft(grouped(run.count), 12)
+                    + padLeft(grouped(run.bytes), 16))
         }
         if terms.isEmpty { out.line("    (no entries)") }
     }
@@ -167,8 +175,9 @@ public struct StatsReport {
         out.line("  " + pad("file", 26) + padLeft("bytes", 14) + padLeft("records", 10) + padLeft("markers", 9) + padLeft("in log", 9) + "  indexes")
         for (k, s) in pre.segments.enumerated() {
             let range = s.minIndex.map { "\($0)…\(s.maxIndex!)" } ?? "-"
-            out.line("  " + pad(s.name, 26) + padLeft(grouped(s.size), 14) + padLeft(grouped(s.entryRecords), 10) + padLeft(grouped(s.batchRecords), 9)
-                + padLeft(grouped(t.perSegmentEffective[k]), 9) + "  " + range + (s.header == nil ? " (header does not decode)" : ""))
+            out.line(
+                "  " + pad(s.name, 26) + padLeft(grouped(s.size), 14) + padLeft(grouped(s.entryRecords), 10) + padLeft(grouped(s.batchRecords), 9)
+                    + padLeft(grouped(t.perSegmentEffective[k]), 9) + "  " + range + (s.header == nil ? " (header does not decode)" : ""))
         }
     }
 }

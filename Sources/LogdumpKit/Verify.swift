@@ -48,7 +48,9 @@ public struct Verifier {
             line += " (checksum \(f.checksumStatus))"
             out.line(line)
         }
-        if !r.obsoleteSegments.isEmpty { out.line("  obsolete     \(r.obsoleteSegments.joined(separator: ", ")) (covered by the snapshot; not read)") }
+        if !r.obsoleteSegments.isEmpty {
+            out.line("  obsolete     \(r.obsoleteSegments.joined(separator: ", ")) (covered by the snapshot; not read)")
+        }
         out.line("  records      \(r.entryRecords) entries, \(r.batchRecords) batch markers")
         if let b = r.lastBatch {
             out.line("  durable log  last index \(r.lastIndex), term \(r.lastTerm) (batch \(b.batchSequence))")
@@ -57,7 +59,9 @@ public struct Verifier {
         }
         if let hs = r.hardState {
             if let chosen = hs.chosen, let state = chosen.hardState {
-                out.line("  hard state   term \(state.term), vote \(state.vote), commit \(state.commit) (slot \(chosen.slot), sequence \(chosen.sequence ?? 0))")
+                out.line(
+                    "  hard state   term \(state.term), vote \(state.vote), commit \(state.commit) (slot \(chosen.slot), sequence \(chosen.sequence ?? 0))"
+                )
             } else {
                 out.line("  hard state   no valid slot")
             }
@@ -71,7 +75,9 @@ public struct Verifier {
         for note in r.notes { out.line("  note: \(note)") }
         if r.problems.isEmpty {
             if let last = r.segments.last {
-                out.line("problems: none. Every record reads back; the data ends at offset \(last.validEnd) of \(last.name), which is the normal end of written data.")
+                out.line(
+                    "problems: none. Every record reads back; the data ends at offset \(last.validEnd) of \(last.name), which is the normal end of written data."
+                )
             } else {
                 out.line("problems: none.")
             }
@@ -81,11 +87,15 @@ public struct Verifier {
             let parts = StorageProblem.Class.allCases.compactMap { c in counts[c].map { "\($0) \(c.rawValue)" } }
             out.line("problems: \(r.problems.count + r.problemsNotListed) (\(parts.joined(separator: ", ")))")
             for p in r.problems { out.line("  " + problemLine(p)) }
-            if r.problemsNotListed > 0 { out.line("  … and \(r.problemsNotListed) more problem(s) not listed (the scanner keeps at most \(r.problems.count))") }
+            if r.problemsNotListed > 0 {
+                out.line("  … and \(r.problemsNotListed) more problem(s) not listed (the scanner keeps at most \(r.problems.count))")
+            }
             if let t = r.tornTail {
-                out.line(t.removeFile
-                         ? "  torn tail: \(t.file) was being created; removing it loses nothing acknowledged (`logdump repair` shows the plan)"
-                         : "  torn tail: \(t.file) can be cut at offset \(t.cutOffset) (\(t.bytesLost) bytes) without losing anything acknowledged (`logdump repair` shows the plan)")
+                out.line(
+                    t.removeFile
+                        ? "  torn tail: \(t.file) was being created; removing it loses nothing acknowledged (`logdump repair` shows the plan)"
+                        : "  torn tail: \(t.file) can be cut at offset \(t.cutOffset) (\(t.bytesLost) bytes) without losing anything acknowledged (`logdump repair` shows the plan)"
+                )
             }
         }
         // The runbook comes before the verdict, so that the verdict stays the last line.
@@ -147,7 +157,9 @@ public struct Verifier {
         if let t = r.tornTail {
             out.write(",\"torn_tail\":{\"file\":")
             out.jsonString(t.file)
-            out.write(",\"damage_offset\":\(t.damageOffset),\"cut_offset\":\(t.cutOffset),\"remove_file\":\(t.removeFile),\"bytes_lost\":\(t.bytesLost),\"unacknowledged_entries\":\(t.unacknowledgedEntries)}")
+            out.write(
+                ",\"damage_offset\":\(t.damageOffset),\"cut_offset\":\(t.cutOffset),\"remove_file\":\(t.removeFile),\"bytes_lost\":\(t.bytesLost),\"unacknowledged_entries\":\(t.unacknowledgedEntries)}"
+            )
         }
         out.write("}\n")
     }

@@ -1,9 +1,9 @@
 import RaftCore
 import RaftSim
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 func fwriteStderr(_ buffer: UnsafeBufferPointer<UInt8>) -> Int {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import RaftSim
 import RaftStorage
@@ -77,7 +77,8 @@ enum DiskTools {
         let backups = names.filter { $0.hasPrefix("logdump-backup-") && fileSystem.isDirectory(atPath: Path.join(directory, $0)) }
         let others = names.filter { !isDataFile($0) && !backups.contains($0) }
         guard others.isEmpty else {
-            throw CommandError("\(directory) holds other files (\(others.prefix(3).joined(separator: ", "))); name a new or empty directory", command: "disk")
+            throw CommandError(
+                "\(directory) holds other files (\(others.prefix(3).joined(separator: ", "))); name a new or empty directory", command: "disk")
         }
         guard !names.isEmpty else { return [] }
         do {

@@ -11,36 +11,41 @@ public enum EmbeddedLessonsSource {
         // The formatter is told to leave generated files alone: their layout is the generator's,
         // and LessonTests compares them byte for byte with what it writes.
         let header = """
-        // swift-format-ignore-file
-        // Generated from lessons/*.md: do not edit here; the lessons folder is the source of truth.
-        // Regenerate with `swift run raftstep lesson --lessons-dir lessons --write-embedded \(path)`;
-        // LessonTests fails while this copy differs from the files.
+            // swift-format-ignore-file
+            // Generated from lessons/*.md: do not edit here; the lessons folder is the source of truth.
+            // Regenerate with `swift run raftstep lesson --lessons-dir lessons --write-embedded \(path)`;
+            // LessonTests fails while this copy differs from the files.
 
-        """
-        var index = header + """
+            """
+        var index =
+            header + """
 
-        /// The lessons, compiled into the binary so that an installed `raftstep lesson` needs no files.
-        enum EmbeddedLessons {
-            /// Each lesson file's name and text, in file-name order.
-            static let files: [(name: String, text: String)] = [
+                /// The lessons, compiled into the binary so that an installed `raftstep lesson` needs no files.
+                enum EmbeddedLessons {
+                    /// Each lesson file's name and text, in file-name order.
+                    static let files: [(name: String, text: String)] = [
 
-        """
+                """
         var sources: [(fileName: String, source: String)] = []
         for (number, file) in zip(1..., files) {
             precondition(!file.name.contains("\""), "a lesson file name with a quote")
             let suffix = number < 10 ? "0\(number)" : "\(number)"
             let hashes = String(repeating: "#", count: delimiterLength(for: file.text))
             index += "        lesson\(suffix),\n"
-            sources.append(("EmbeddedLesson\(suffix).swift", header + """
+            sources.append(
+                (
+                    "EmbeddedLesson\(suffix).swift",
+                    header + """
 
-            extension EmbeddedLessons {
-                /// `lessons/\(file.name)`.
-                static let lesson\(suffix) = (name: "\(file.name)", text: \(hashes)\"\"\"
-            \(file.text)
-            \"\"\"\(hashes))
-            }
+                        extension EmbeddedLessons {
+                            /// `lessons/\(file.name)`.
+                            static let lesson\(suffix) = (name: "\(file.name)", text: \(hashes)\"\"\"
+                        \(file.text)
+                        \"\"\"\(hashes))
+                        }
 
-            """))
+                        """
+                ))
         }
         index += "    ]\n}\n"
         return [("EmbeddedLessons.swift", index)] + sources

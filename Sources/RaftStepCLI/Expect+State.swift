@@ -60,11 +60,13 @@ extension Session {
             // Entries compacted into a snapshot (before its last index) match any term.
             let compacted = Int(node.firstIndex) - 1 - (node.latestSnapshot == nil ? 0 : 1)
             let have = (0..<Int(node.lastIndex)).map { node.term(at: UInt64($0 + 1)) ?? 0 }
-            let matches = have.count == want.count && zip(have, want).enumerated().allSatisfy { $0.offset < compacted || $0.element.0 == $0.element.1 }
+            let matches =
+                have.count == want.count && zip(have, want).enumerated().allSatisfy { $0.offset < compacted || $0.element.0 == $0.element.1 }
             if !matches {
                 let shown = have.enumerated().map { $0.offset < compacted ? "s" : String($0.element) }
-                check.failures.append("log of n\(id) has terms [\(shown.joined(separator: " "))], expected [\(want.map(String.init).joined(separator: " "))]"
-                    + firstDifference(have, want, compacted: compacted))
+                check.failures.append(
+                    "log of n\(id) has terms [\(shown.joined(separator: " "))], expected [\(want.map(String.init).joined(separator: " "))]"
+                        + firstDifference(have, want, compacted: compacted))
             }
         }
         return check
@@ -77,7 +79,8 @@ extension Session {
             guard cluster.node(id) != nil else { check.failures.append("n\(id) is down"); continue }
             let store = cluster.store(id)
             for pair in pairs where store.values[pair.key] != pair.value {
-                check.failures.append("n\(id) has \(pair.key)=\(store.values[pair.key] ?? "(absent)"), expected \(pair.key)=\(pair.value ?? "(absent)")")
+                check.failures.append(
+                    "n\(id) has \(pair.key)=\(store.values[pair.key] ?? "(absent)"), expected \(pair.key)=\(pair.value ?? "(absent)")")
             }
         }
         return check
@@ -99,7 +102,9 @@ extension Session {
         for id in ids {
             guard let node = cluster.node(id) else { check.failures.append("n\(id) is down"); continue }
             if node.vote != want {
-                check.failures.append("n\(id) voted for \(node.vote == .none ? "nobody" : "n\(node.vote)") in term \(node.term), expected \(want == .none ? "nobody" : "n\(want)")")
+                check.failures.append(
+                    "n\(id) voted for \(node.vote == .none ? "nobody" : "n\(node.vote)") in term \(node.term), expected \(want == .none ? "nobody" : "n\(want)")"
+                )
             }
         }
         return check
@@ -156,7 +161,9 @@ extension Session {
         let wanted = name.joined(separator: " ").lowercased().replacingDashes()
         if !cluster.violations.contains(where: { $0.invariant.lowercased().replacingDashes() == wanted }) {
             let seen = cluster.violations.map(\.invariant)
-            check.failures.append("no \(name.joined(separator: " ")) violation was found" + (seen.isEmpty ? " (none at all)" : " (found: \(seen.joined(separator: ", ")))"))
+            check.failures.append(
+                "no \(name.joined(separator: " ")) violation was found"
+                    + (seen.isEmpty ? " (none at all)" : " (found: \(seen.joined(separator: ", ")))"))
         }
         return check
     }

@@ -43,8 +43,9 @@ extension Session {
         case .refused(let command, let reason):
             return expectRefused(command, because: reason)
         case .progress(let leader, let follower, let state, let match, let next):
-            return expectProgress(leader: leader, follower: follower, state: state, match: match, next: next,
-                                  shown: expectation.words.dropFirst(3).joined(separator: " "))
+            return expectProgress(
+                leader: leader, follower: follower, state: state, match: match, next: next,
+                shown: expectation.words.dropFirst(3).joined(separator: " "))
         case .read(let context, let pair, let index):
             return expectRead(context: context, pair, index: index, shown: expectation.words.dropFirst(2).joined(separator: " "))
         case .config(let nodes, let voters, let old, let learners):
@@ -61,14 +62,18 @@ extension Session {
         let result = execute(command.joined(separator: " "))
         let shown = command.joined(separator: " ")
         guard result.status == .error else {
-            return Outcome(lines: ["expect failed: '\(shown)' was accepted, expected it to be refused"] + result.lines.map { "  \($0)" },
-                           status: .expectationFailed)
+            return Outcome(
+                lines: ["expect failed: '\(shown)' was accepted, expected it to be refused"] + result.lines.map { "  \($0)" },
+                status: .expectationFailed)
         }
         let text = result.lines.joined(separator: " ").lowercased()
         let missing = reason.filter { !text.contains($0.lowercased()) }
         if !missing.isEmpty {
-            return Outcome(lines: ["expect failed: '\(shown)' was refused, but not because \(reason.joined(separator: " ")): \(result.lines.joined(separator: " "))"],
-                           status: .expectationFailed)
+            return Outcome(
+                lines: [
+                    "expect failed: '\(shown)' was refused, but not because \(reason.joined(separator: " ")): \(result.lines.joined(separator: " "))"
+                ],
+                status: .expectationFailed)
         }
         return Outcome(lines: ["ok: '\(shown)' is refused" + (reason.isEmpty ? "" : " because \(reason.joined(separator: " "))")])
     }
@@ -100,13 +105,18 @@ extension Session {
         var failures: [String] = []
         if let served = cluster.servedReads.first(where: { $0.context == context }) {
             if served.key != key { failures.append("read \(context) was of \(served.key), not \(key)") }
-            if served.value != (value.isEmpty ? nil : value) { failures.append("read \(context) was answered \(served.key)=\(served.value ?? "(absent)"), expected \(key)=\(value.isEmpty ? "(absent)" : value)") }
+            if served.value != (value.isEmpty ? nil : value) {
+                failures.append(
+                    "read \(context) was answered \(served.key)=\(served.value ?? "(absent)"), expected \(key)=\(value.isEmpty ? "(absent)" : value)")
+            }
         } else {
             failures.append("read \(context) has not been answered")
         }
         if let wantIndex {
             let have = cluster.readIndexes[context]
-            if have != wantIndex { failures.append("read \(context) was confirmed at \(have.map { "read index \($0)" } ?? "no read index"), expected \(wantIndex)") }
+            if have != wantIndex {
+                failures.append("read \(context) was confirmed at \(have.map { "read index \($0)" } ?? "no read index"), expected \(wantIndex)")
+            }
         }
         if failures.isEmpty { return Outcome(lines: ["ok: read \(context) answered \(shown)"]) }
         return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)

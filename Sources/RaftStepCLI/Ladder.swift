@@ -162,7 +162,11 @@ enum Ladder {
             if end == "X" {
                 // A dropped message stops half way.
                 let middle = (lo + hi) / 2
-                if a < b { for c in (middle + 1)..<b { chars[c] = " " }; chars[middle] = "X" } else { for c in (b + 1)..<middle { chars[c] = " " }; chars[middle] = "X" }
+                if a < b {
+                    for c in (middle + 1)..<b { chars[c] = " " }; chars[middle] = "X"
+                } else {
+                    for c in (b + 1)..<middle { chars[c] = " " }; chars[middle] = "X"
+                }
             }
             if end != "X" && fits(label, from, to) {
                 let span = hi - lo - 1

@@ -76,9 +76,10 @@ public struct Lesson: Sendable, Equatable {
         if let voters, !(1...nodes).contains(voters) { throw ParseError(description: "\(slug).md: voters must be a number from 1 to nodes") }
         let (steps, trailing) = try parseSteps(lines, from: position, slug: slug)
         let number = Int(slug.prefix(while: { $0.isNumber })) ?? 0
-        var lesson = Lesson(slug: slug, number: number, title: title, summary: front["summary"] ?? "",
-                      teaches: front["teaches"] ?? "", property: front["property"] ?? "", nodes: nodes, seed: seed,
-                      steps: steps, conclusion: trimmedParagraphs(trailing))
+        var lesson = Lesson(
+            slug: slug, number: number, title: title, summary: front["summary"] ?? "",
+            teaches: front["teaches"] ?? "", property: front["property"] ?? "", nodes: nodes, seed: seed,
+            steps: steps, conclusion: trimmedParagraphs(trailing))
         lesson.voters = voters
         return lesson
     }

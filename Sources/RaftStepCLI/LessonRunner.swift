@@ -1,9 +1,9 @@
 import LineEditor
 import RaftSim
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs lessons: all suggested commands non-interactively (`--check-all`), or step by step with
@@ -69,8 +69,10 @@ public enum LessonRunner {
     /// expectations hold. After the last step the prompt stays in the lesson's cluster until
     /// `quit` or the end of input. Returns true when the learner finished the lesson;
     /// `finished` is called the moment they do.
-    public static func runInteractive(_ lesson: Lesson, display: Display = .plain, read: (String) -> String?,
-                                      write: (String) -> Void, finished: () -> Void = {}) -> Bool {
+    public static func runInteractive(
+        _ lesson: Lesson, display: Display = .plain, read: (String) -> String?,
+        write: (String) -> Void, finished: () -> Void = {}
+    ) -> Bool {
         let markdown = MarkdownRender(color: display.color, widthColumns: display.widthColumns)
         var state: LessonState
         do { state = try LessonState(lesson: lesson, color: display.color, markdown: markdown) } catch {
@@ -95,9 +97,13 @@ public enum LessonRunner {
                 if !reachedEnd { reachedEnd = true; finished() }
                 if !lesson.conclusion.isEmpty { markdown.render(lesson.conclusion).forEach(write) }
                 write(state.paint("1", "Lesson \(lesson.number) done."))
-                markdown.render("The cluster is still yours: try anything (`help` lists the commands); `restart` runs the lesson again, `quit` leaves.").forEach(write)
+                markdown.render(
+                    "The cluster is still yours: try anything (`help` lists the commands); `restart` runs the lesson again, `quit` leaves."
+                ).forEach(write)
             }
-            let prompt = state.isFinished ? "lesson \(lesson.number) · free> "
+            let prompt =
+                state.isFinished
+                ? "lesson \(lesson.number) · free> "
                 : "lesson \(lesson.number) · step \(state.stepIndex + 1)/\(lesson.steps.count)> "
             guard let line = read(prompt) else { return reachedEnd }
             let words = Session.tokenize(line)
@@ -118,7 +124,8 @@ public enum LessonRunner {
                 if state.isFinished {
                     write("Left lesson \(lesson.number).")
                 } else {
-                    state.wrapped("Left lesson \(lesson.number) at step \(state.stepIndex + 1); `raftstep lesson \(lesson.number)` starts it again.").forEach(write)
+                    state.wrapped("Left lesson \(lesson.number) at step \(state.stepIndex + 1); `raftstep lesson \(lesson.number)` starts it again.")
+                        .forEach(write)
                 }
                 return reachedEnd
             default:
@@ -132,7 +139,8 @@ public enum LessonRunner {
     /// "Did you mean hint?" for a mistyped lesson verb the command language does not know either.
     static func verbSuggestion(for words: [String]) -> String? {
         guard words.count == 1, CommandTable.info(words[0]) == nil,
-              let verb = CommandTable.closest(to: words[0], among: verbs) else { return nil }
+            let verb = CommandTable.closest(to: words[0], among: verbs)
+        else { return nil }
         return "(or did you mean the lesson's `\(verb)`?)"
     }
 
@@ -145,11 +153,13 @@ public enum LessonRunner {
         defer { editor.close() }
         let display = Display(color: color, widthColumns: interactive ? terminalColumns().map { min($0 - 1, 100) } : nil)
         var note: String?
-        _ = runInteractive(lesson, display: display, read: { prompt in
-            let line = editor.readLine(prompt: prompt)
-            if !interactive, let line { print(prompt + line) }
-            return line
-        }, write: { print($0) }, finished: { note = progress.markDone(lesson.slug) })
+        _ = runInteractive(
+            lesson, display: display,
+            read: { prompt in
+                let line = editor.readLine(prompt: prompt)
+                if !interactive, let line { print(prompt + line) }
+                return line
+            }, write: { print($0) }, finished: { note = progress.markDone(lesson.slug) })
         if let note { print("note: \(note)") }
         return 0
     }

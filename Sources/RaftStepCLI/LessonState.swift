@@ -107,7 +107,8 @@ struct LessonState {
             if let width = markdown.widthColumns { Wrap.lines(output, widthColumns: width).forEach(write) } else { write(output) }
         }
         if result.status == .quit || isFinished { return }
-        let isNextSuggestion = typed < step.commands.count
+        let isNextSuggestion =
+            typed < step.commands.count
             && Session.normalized(Session.tokenize(line)) == Session.normalized(Session.tokenize(step.commands[typed]))
         let changedCluster = session.history != historyBefore
         if isNextSuggestion {
@@ -141,7 +142,9 @@ struct LessonState {
         }
         if allTyped && Self.holds(step.expectations, in: session) {
             if !step.expectations.isEmpty {
-                for line in wrapped("✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")) { write(paint("32", line)) }
+                for line in wrapped("✓ " + step.expectations.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")) {
+                    write(paint("32", line))
+                }
             }
             advance(write: write)
             return true
@@ -151,7 +154,9 @@ struct LessonState {
             for (index, alternative) in step.alternatives.enumerated() where !alternativesHeldAtStart[index] {
                 guard let bound = Self.satisfied(alternative, in: session) else { continue }
                 let what = bound.map { String($0.dropFirst("expect ".count)) }.joined(separator: "; ")
-                for line in wrapped("✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " — \(alternative.note)") + ": " + what) { write(paint("32", line)) }
+                for line in wrapped("✓ another outcome this step allows" + (alternative.note.isEmpty ? "" : " — \(alternative.note)") + ": " + what) {
+                    write(paint("32", line))
+                }
                 advance(write: write)
                 return true
             }
@@ -172,7 +177,8 @@ struct LessonState {
             wrapped("  \(result.status == .ok ? "✓" : "✗") " + (result.lines.last ?? line)).forEach(write)
         }
         for alternative in step.alternatives {
-            wrapped("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(write)
+            wrapped("  or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(
+                write)
         }
         markdown.render("(`undo` takes back your last command, `back` redoes the previous step, `restart` the lesson)").forEach(write)
     }
@@ -194,7 +200,8 @@ struct LessonState {
             let left = step.commands.dropFirst(typed)
             let warning: String
             if index == stepIndex {
-                warning = "Your experiment took the cluster off this step's path: "
+                warning =
+                    "Your experiment took the cluster off this step's path: "
                     + (left.isEmpty ? "from here" : "after " + left.joined(separator: " · "))
                     + ", it would not hold that:"
             } else {
@@ -202,7 +209,9 @@ struct LessonState {
             }
             for line in MarkdownRender(color: false, widthColumns: markdown.widthColumns).render(warning) { write(paint("33", line)) }
             for line in failing { wrapped("  ✗ " + line).forEach(write) }
-            markdown.render("Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway.").forEach(write)
+            markdown.render(
+                "Explore on if you like; `undo` takes back your last command, `back` redoes the previous step, `restart` starts the lesson over, `skip` runs the suggestions anyway."
+            ).forEach(write)
         }
     }
 
@@ -272,7 +281,8 @@ struct LessonState {
         wrapped(left.isEmpty ? "Every suggested command of this step is typed." : "Next: " + left.joined(separator: " · ")).forEach(write)
         if !step.expectations.isEmpty { wrapped("Done when: " + step.expectations.joined(separator: " · ")).forEach(write) }
         for alternative in step.alternatives {
-            wrapped("Or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(write)
+            wrapped("Or: " + (alternative.note.isEmpty ? "" : alternative.note + ": ") + alternative.expectations.joined(separator: " · ")).forEach(
+                write)
         }
     }
 

@@ -89,8 +89,9 @@ public enum LogdumpInProcess {
         let fs = PosixFileSystem()
         switch sub {
         case "dump":
-            let p = try Parsed(rest, flags: ["physical", "no-header"],
-                               options: ["from", "to", "term", "type", "tail", "limit", "format", "max-bytes", "width"])
+            let p = try Parsed(
+                rest, flags: ["physical", "no-header"],
+                options: ["from", "to", "term", "type", "tail", "limit", "format", "max-bytes", "width"])
             var o = DumpOptions()
             o.from = try p.number("from")
             o.to = try p.number("to")

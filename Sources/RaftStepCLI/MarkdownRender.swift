@@ -122,9 +122,13 @@ public struct MarkdownRender: Sendable {
         while i < chars.count {
             let c = chars[i]
             var marker: String?
-            if c == "`" { marker = "`" }
-            else if c == "*", i + 1 < chars.count, chars[i + 1] == "*" { marker = "**" }
-            else if c == "*" { marker = "*" }
+            if c == "`" {
+                marker = "`"
+            } else if c == "*", i + 1 < chars.count, chars[i + 1] == "*" {
+                marker = "**"
+            } else if c == "*" {
+                marker = "*"
+            }
             if let marker {
                 let start = i + marker.count
                 if start < chars.count, chars[start] != " ", let end = closing(marker, from: start) {

@@ -32,9 +32,12 @@ extension Render {
         let reference = cluster.leader.flatMap { cluster.configuration(of: $0) } ?? groups.first?.configuration
         if let reference {
             let outside = cluster.ids.filter { !reference.contains($0) }
-            if !outside.isEmpty { lines.append("not members\(cluster.leader.map { " (as \(name($0)) sees it)" } ?? ""): \(outside.map(name).joined(separator: " "))") }
+            if !outside.isEmpty {
+                lines.append("not members\(cluster.leader.map { " (as \(name($0)) sees it)" } ?? ""): \(outside.map(name).joined(separator: " "))")
+            }
         }
-        let snapshots = up.compactMap { id in cluster.node(id)!.latestSnapshot.map { "\(name(id)) through \($0.metadata.index)@\($0.metadata.term)" } }
+        let snapshots = up.compactMap { id in cluster.node(id)!.latestSnapshot.map { "\(name(id)) through \($0.metadata.index)@\($0.metadata.term)" }
+        }
         if !snapshots.isEmpty { lines.append("snapshots: " + snapshots.joined(separator: ", ")) }
         return lines
     }

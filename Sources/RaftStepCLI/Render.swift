@@ -24,9 +24,11 @@ enum Render {
                 rows.append([name(id), "DOWN", "", "", "", "", "", "", "", sync])
                 continue
             }
-            rows.append([name(id), node.role.rawValue, "\(node.term)", name(node.vote), "\(node.commitIndex)",
-                         "\(cluster.store(id).lastApplied)", "\(node.lastIndex)@\(node.lastTerm)", name(node.leader),
-                         node.role == .leader ? "-" : "\(node.electionElapsedTicks)/\(node.electionTimeoutTicks)", sync])
+            rows.append([
+                name(id), node.role.rawValue, "\(node.term)", name(node.vote), "\(node.commitIndex)",
+                "\(cluster.store(id).lastApplied)", "\(node.lastIndex)@\(node.lastTerm)", name(node.leader),
+                node.role == .leader ? "-" : "\(node.electionElapsedTicks)/\(node.electionTimeoutTicks)", sync,
+            ])
         }
         let numeric: Set<Int> = [2, 4, 5]
         var widths = header.map(\.count)
@@ -39,12 +41,18 @@ enum Render {
         for (r, row) in rows.enumerated() {
             let text = format(row)
             let id = cluster.ids[r]
-            if cluster.node(id)?.role == .leader { lines.append(esc("1", text, color)) }
-            else if cluster.node(id) == nil { lines.append(esc("2", text, color)) }
-            else { lines.append(text) }
+            if cluster.node(id)?.role == .leader {
+                lines.append(esc("1", text, color))
+            } else if cluster.node(id) == nil {
+                lines.append(esc("2", text, color))
+            } else {
+                lines.append(text)
+            }
         }
         if let leaderID = cluster.leader, let leader = cluster.node(leaderID) {
-            let progress = leader.followerProgress.map { "n\($0.id) match \($0.match) next \($0.next) \($0.state)\($0.inflightCount > 0 ? " inflight \($0.inflightCount)" : "")" }
+            let progress = leader.followerProgress.map {
+                "n\($0.id) match \($0.match) next \($0.next) \($0.state)\($0.inflightCount > 0 ? " inflight \($0.inflightCount)" : "")"
+            }
             if !progress.isEmpty { lines.append("progress at n\(leaderID): " + progress.joined(separator: "; ")) }
         }
         lines.append(contentsOf: membershipLines(cluster))
@@ -207,7 +215,8 @@ enum Render {
             let entry = node.entries[Int(index - node.firstIndex)]
             let state = index <= cluster.store(id).lastApplied ? "applied" : (index <= node.commitIndex ? "committed" : "")
             let data = entry.kind == .normal ? String(decoding: entry.data, as: UTF8.self) : configText(entry)
-            lines.append("  \(String(index).leftPadding(String(end).count))  term \(entry.term)  \(entry.kind)  \(data)  \(state)".trimmingTrailingSpaces())
+            lines.append(
+                "  \(String(index).leftPadding(String(end).count))  term \(entry.term)  \(entry.kind)  \(data)  \(state)".trimmingTrailingSpaces())
         }
         return lines
     }

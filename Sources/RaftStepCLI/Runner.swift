@@ -23,7 +23,8 @@ public enum Runner {
             case .quit: return 0
             case .violation where !session.stopsOnViolation: continue
             case .error, .expectationFailed, .violation:
-                let what = result.status == .error ? "command failed" : result.status == .expectationFailed ? "expectation failed" : "invariant violated"
+                let what =
+                    result.status == .error ? "command failed" : result.status == .expectationFailed ? "expectation failed" : "invariant violated"
                 write("FAILED at \(name):\(number + 1): \(what): \(trimmed)")
                 return 1
             }

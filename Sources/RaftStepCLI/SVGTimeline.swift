@@ -40,7 +40,8 @@ enum SVGTimeline {
         let nodes = cluster.ids.count
         let width = left + max(1, events.count) * stepWidth + 40
         let height = top + nodes * laneHeight + 40
-        let body = termBands(events, nodes: nodes) + lanes(events, ids: cluster.ids)
+        let body =
+            termBands(events, nodes: nodes) + lanes(events, ids: cluster.ids)
             + events.enumerated().flatMap { mark($0.element, step: $0.offset, nodes: nodes) }
         return document(body, title: title, width: width, height: height)
     }
@@ -52,7 +53,9 @@ enum SVGTimeline {
         func closeBand(at step: Int) {
             guard let band = bandStart else { return }
             let x0 = left + band.step * stepWidth
-            body.append("<rect x=\"\(x0)\" y=\"\(top - 20)\" width=\"\(max(1, (step - band.step) * stepWidth))\" height=\"\(nodes * laneHeight + 20)\" fill=\"\(termFill(band.term))\"/>")
+            body.append(
+                "<rect x=\"\(x0)\" y=\"\(top - 20)\" width=\"\(max(1, (step - band.step) * stepWidth))\" height=\"\(nodes * laneHeight + 20)\" fill=\"\(termFill(band.term))\"/>"
+            )
             body.append("<text x=\"\(x0 + 3)\" y=\"\(top - 6)\" class=\"term\">term \(band.term) · n\(band.leader) leads</text>")
         }
         for (step, event) in events.enumerated() {
@@ -96,16 +99,24 @@ enum SVGTimeline {
         case .delivered(let id, let from, let to, let kind, let term, let lost):
             let x1 = x(step) - stepWidth / 2, x2 = x(step) + stepWidth / 2
             let cls = lost == nil ? "msg" : "lost"
-            return ["<line x1=\"\(x1)\" y1=\"\(y(from))\" x2=\"\(x2)\" y2=\"\(y(to))\" class=\"\(cls)\"\(lost == nil ? " marker-end=\"url(#head)\"" : "")><title>#\(id) n\(from)→n\(to) \(escape(kind)) term \(term)\(lost.map { " — lost: " + escape($0) } ?? "")</title></line>"]
+            return [
+                "<line x1=\"\(x1)\" y1=\"\(y(from))\" x2=\"\(x2)\" y2=\"\(y(to))\" class=\"\(cls)\"\(lost == nil ? " marker-end=\"url(#head)\"" : "")><title>#\(id) n\(from)→n\(to) \(escape(kind)) term \(term)\(lost.map { " — lost: " + escape($0) } ?? "")</title></line>"
+            ]
         case .dropped(let id, let from, let to, let kind, let term):
             let x1 = x(step) - stepWidth / 2
             let ym = (y(from) + y(to)) / 2
-            return ["<line x1=\"\(x1)\" y1=\"\(y(from))\" x2=\"\(x(step))\" y2=\"\(ym)\" class=\"lost\"><title>#\(id) n\(from)→n\(to) \(escape(kind)) term \(term) — dropped</title></line>",
-                    "<text x=\"\(x(step) - 4)\" y=\"\(ym + 4)\" class=\"drop\">×</text>"]
+            return [
+                "<line x1=\"\(x1)\" y1=\"\(y(from))\" x2=\"\(x(step))\" y2=\"\(ym)\" class=\"lost\"><title>#\(id) n\(from)→n\(to) \(escape(kind)) term \(term) — dropped</title></line>",
+                "<text x=\"\(x(step) - 4)\" y=\"\(ym + 4)\" class=\"drop\">×</text>",
+            ]
         case .ticked(let count):
-            return ["<line x1=\"\(x(step))\" y1=\"\(top)\" x2=\"\(x(step))\" y2=\"\(top + nodes * laneHeight)\" class=\"tick\"><title>\(count) tick\(count == 1 ? "" : "s")</title></line>"]
+            return [
+                "<line x1=\"\(x(step))\" y1=\"\(top)\" x2=\"\(x(step))\" y2=\"\(top + nodes * laneHeight)\" class=\"tick\"><title>\(count) tick\(count == 1 ? "" : "s")</title></line>"
+            ]
         case .campaigned(let n, let term, let preVote):
-            return ["<circle cx=\"\(x(step))\" cy=\"\(y(n))\" r=\"4\" class=\"campaign\"><title>n\(n) \(preVote ? "asks for pre-votes for" : "campaigns for") term \(term)</title></circle>"]
+            return [
+                "<circle cx=\"\(x(step))\" cy=\"\(y(n))\" r=\"4\" class=\"campaign\"><title>n\(n) \(preVote ? "asks for pre-votes for" : "campaigns for") term \(term)</title></circle>"
+            ]
         case .elected(let n, let term):
             return ["<circle cx=\"\(x(step))\" cy=\"\(y(n))\" r=\"6\" class=\"leader\"><title>n\(n) is leader of term \(term)</title></circle>"]
         case .steppedDown(let n, let term):
@@ -117,7 +128,9 @@ enum SVGTimeline {
         case .restarted(let n):
             return ["<circle cx=\"\(x(step))\" cy=\"\(y(n))\" r=\"4\" class=\"restart\"><title>n\(n) restarts from its disk</title></circle>"]
         case .proposed(let n, let index, _):
-            return ["<rect x=\"\(x(step) - 3)\" y=\"\(y(n) - 3)\" width=\"6\" height=\"6\" class=\"propose\"><title>n\(n) appends entry \(index)</title></rect>"]
+            return [
+                "<rect x=\"\(x(step) - 3)\" y=\"\(y(n) - 3)\" width=\"6\" height=\"6\" class=\"propose\"><title>n\(n) appends entry \(index)</title></rect>"
+            ]
         }
     }
 
@@ -133,11 +146,13 @@ enum SVGTimeline {
             """
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">\n"
         svg += "<style>\n\(style)\n</style>\n"
-        svg += "<defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#2b6cb0\"/></marker></defs>\n"
+        svg +=
+            "<defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#2b6cb0\"/></marker></defs>\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
         svg += "<text x=\"8\" y=\"16\" class=\"title\">\(escape(title))</text>\n"
         svg += body.joined(separator: "\n") + "\n"
-        svg += "<text x=\"8\" y=\"\(height - 12)\">time goes right · arrows: messages (hover for id, type, term; dashed red: lost or dropped) · ● leader elected · ○ campaign · ✕ crash · number: commit point · band: term</text>\n"
+        svg +=
+            "<text x=\"8\" y=\"\(height - 12)\">time goes right · arrows: messages (hover for id, type, term; dashed red: lost or dropped) · ● leader elected · ○ campaign · ✕ crash · number: commit point · band: term</text>\n"
         svg += "</svg>\n"
         return svg
     }

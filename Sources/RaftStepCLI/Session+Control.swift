@@ -28,7 +28,9 @@ extension Session {
     /// `undo`: replays the history without its last group.
     func undo() throws(CommandError) -> Outcome {
         guard let group = historyGroups.last, group <= history.count else { throw CommandError("nothing to undo", command: "undo") }
-        if initialOptions.cluster.dataDirectory != nil { throw CommandError("undo replays the session from the start, which needs simulated disks (not --data-dir)", command: "undo") }
+        if initialOptions.cluster.dataDirectory != nil {
+            throw CommandError("undo replays the session from the start, which needs simulated disks (not --data-dir)", command: "undo")
+        }
         let undone = history.suffix(group)
         let groups = Array(historyGroups.dropLast())
         let cursors = Array(cursorBeforeGroup.dropLast())

@@ -24,7 +24,9 @@ extension Session {
         let events = cluster.timeline.events.count
         let title = "raftstep: \(cluster.ids.count) nodes, seed \(cluster.options.seed), \(events) events"
         if let error = FileIO.write(path, SVGTimeline.render(cluster, title: title)) { throw CommandError(error.message, command: "svg") }
-        return Outcome(lines: ["wrote the timeline of \(events) event\(events == 1 ? "" : "s") to \(path) (open it in a browser; hover over an arrow for the message)"])
+        return Outcome(lines: [
+            "wrote the timeline of \(events) event\(events == 1 ? "" : "s") to \(path) (open it in a browser; hover over an arrow for the message)"
+        ])
     }
 
     func kv(_ id: NodeID?) -> Outcome {

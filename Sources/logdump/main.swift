@@ -1,9 +1,9 @@
 // logdump: decode, verify and repair RaftStep's on-disk Raft logs. A thin command line over
 // LogdumpKit (which reads through RaftStorage's one decoder, LogScanner).
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import ArgumentParser
 import LogdumpKit
@@ -73,7 +73,9 @@ struct Dump: ParsableCommand {
     @Option(help: ArgumentHelp("Show only entries of term T.", valueName: "T"))
     var term: UInt64?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Show only these entry types, comma-separated: normal,noop,config (and batch with --physical).", valueName: "TYPES"))
+    @Option(
+        name: .customLong("type"),
+        help: ArgumentHelp("Show only these entry types, comma-separated: normal,noop,config (and batch with --physical).", valueName: "TYPES"))
     var types: String?
 
     @Option(help: ArgumentHelp("Show only the last N matching entries.", valueName: "N"))
@@ -85,7 +87,10 @@ struct Dump: ParsableCommand {
     @Option(help: ArgumentHelp("Output format: text (aligned columns) or jsonl (one JSON object per line).", valueName: "text|jsonl"))
     var format: String = "text"
 
-    @Flag(help: "Show records as stored: segment, offset, record size, kind, CRC and status (ok, superseded, torn-tail), batch markers, and every problem inline.")
+    @Flag(
+        help:
+            "Show records as stored: segment, offset, record size, kind, CRC and status (ok, superseded, torn-tail), batch markers, and every problem inline."
+    )
     var physical = false
 
     @Option(help: ArgumentHelp("Show at most N payload bytes per entry (0 shows everything).", valueName: "N"))
@@ -94,7 +99,10 @@ struct Dump: ParsableCommand {
     @Flag(help: "Omit the column header line of the text format.")
     var noHeader = false
 
-    @Option(help: ArgumentHelp("With --physical: the columns a line may use, 0 for no limit (default: COLUMNS, else the terminal's width, else 120 when the output is not a terminal). Long fields are cut with …; lines never wrap.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "With --physical: the columns a line may use, 0 for no limit (default: COLUMNS, else the terminal's width, else 120 when the output is not a terminal). Long fields are cut with …; lines never wrap.",
+            valueName: "N"))
     var width: Int?
 
     func options() throws -> DumpOptions {
@@ -184,7 +192,10 @@ struct Repair: ParsableCommand {
     @Flag(help: "Allow a cut that loses acknowledged entries (needs --cut-at).")
     var acceptDataLoss = false
 
-    @Option(help: ArgumentHelp("With --accept-data-loss: the first index that goes; the log keeps the entries below it. Must be a batch boundary before the first damage.", valueName: "INDEX"))
+    @Option(
+        help: ArgumentHelp(
+            "With --accept-data-loss: the first index that goes; the log keeps the entries below it. Must be a batch boundary before the first damage.",
+            valueName: "INDEX"))
     var cutAt: UInt64?
 
     @Option(help: ArgumentHelp("Undo a repair: put the files of this backup folder (a path, or a name inside DIR) back.", valueName: "BACKUP"))
@@ -218,7 +229,8 @@ struct Repair: ParsableCommand {
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Counts and bytes per entry type, per term (first and last index: a timeline of leaderships), per segment; payload sizes; batch sizes.",
+        abstract:
+            "Counts and bytes per entry type, per term (first and last index: a timeline of leaderships), per segment; payload sizes; batch sizes.",
         discussion: exitCodesHelp)
 
     @Argument(help: ArgumentHelp("A data directory, or segment files (and optionally a hardstate file).", valueName: "DIR|FILE"))

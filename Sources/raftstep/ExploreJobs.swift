@@ -17,8 +17,10 @@ enum ExploreJobs {
     /// jobs, so slow stretches of seeds are shared); calls `progress` on the calling thread about
     /// four times a second with the seeds done and the events simulated so far. Returns the
     /// outcomes in seed order.
-    static func run(seeds: ClosedRange<UInt64>, jobs: Int, options: Explorer.Options, shrink: Bool,
-                    progress: (_ seedsDone: Int, _ events: Int) -> Void) -> [Outcome] {
+    static func run(
+        seeds: ClosedRange<UInt64>, jobs: Int, options: Explorer.Options, shrink: Bool,
+        progress: (_ seedsDone: Int, _ events: Int) -> Void
+    ) -> [Outcome] {
         precondition(jobs >= 1, "at least one job")
         let collected = Mutex<[Outcome]>([])
         let seedsDone = Atomic<Int>(0)

@@ -1,9 +1,9 @@
 import ArgumentParser
 import RaftSim
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `raftstep explore merge [--json] FILE…`: the shards of a campaign, put back together (issue 16 §7b).
@@ -31,7 +31,9 @@ enum ExploreMerge {
             print(merged.json)
         } else {
             for failure in merged.failures {
-                print("seed \(failure.seed): \(failure.invariant): \(failure.evidence)" + (failure.script.map { "; replay: raftstep --script \($0)" } ?? ""))
+                print(
+                    "seed \(failure.seed): \(failure.invariant): \(failure.evidence)"
+                        + (failure.script.map { "; replay: raftstep --script \($0)" } ?? ""))
             }
             print(merged.textLine)
         }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import RaftStepCLI
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `raftstep lesson`: list the guided lessons, run one, or check them all.
@@ -12,15 +12,15 @@ struct LessonCommand: ParsableCommand {
         commandName: "lesson",
         abstract: "Guided lessons: list them, take one step by step, or check them all.",
         discussion: """
-        With no argument, lists the lessons and marks the ones you finished (progress is kept in \
-        ~/.raftstep/lessons-done). `raftstep lesson 3` (or `raftstep lesson split-vote`) runs a lesson: \
-        it shows the text a step at a time, suggests commands, lets you type anything, and moves on \
-        once you have typed the step's suggestions and its expectations hold; `hint`, `skip`, `back`, \
-        `restart` and `quit` work at its prompt, and after the last step the cluster stays yours until \
-        `quit`. `--check-all` runs every lesson's suggested commands non-interactively and exits 1 at \
-        the first unmet expectation (CI runs it). The lessons are built into raftstep; a lessons \
-        folder (--lessons-dir, $RAFTSTEP_LESSONS, ./lessons, or the package's) is read instead when present.
-        """)
+            With no argument, lists the lessons and marks the ones you finished (progress is kept in \
+            ~/.raftstep/lessons-done). `raftstep lesson 3` (or `raftstep lesson split-vote`) runs a lesson: \
+            it shows the text a step at a time, suggests commands, lets you type anything, and moves on \
+            once you have typed the step's suggestions and its expectations hold; `hint`, `skip`, `back`, \
+            `restart` and `quit` work at its prompt, and after the last step the cluster stays yours until \
+            `quit`. `--check-all` runs every lesson's suggested commands non-interactively and exits 1 at \
+            the first unmet expectation (CI runs it). The lessons are built into raftstep; a lessons \
+            folder (--lessons-dir, $RAFTSTEP_LESSONS, ./lessons, or the package's) is read instead when present.
+            """)
 
     @Argument(help: "The lesson's number or name.")
     var lesson: String?
@@ -40,7 +40,10 @@ struct LessonCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
-    @Option(help: ArgumentHelp("Write the lessons folder as Swift sources for the built-in copy, into the folder DIR (one file per lesson and an index).", visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Write the lessons folder as Swift sources for the built-in copy, into the folder DIR (one file per lesson and an index).",
+            visibility: .hidden))
     var writeEmbedded: String?
 
     func validate() throws {

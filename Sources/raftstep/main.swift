@@ -2,9 +2,9 @@ import ArgumentParser
 import RaftSim
 import RaftStepCLI
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `raftstep`: step a real Raft cluster one message at a time.
@@ -13,10 +13,10 @@ struct RaftStep: ParsableCommand {
         commandName: "raftstep",
         abstract: "Step a local cluster of real Raft nodes one message at a time.",
         discussion: """
-        With no script, starts a REPL (GNU readline at a terminal; plain echoed lines when input \
-        is piped). Type `help` at the prompt for the command language. With --script FILE, prints \
-        a transcript and exits 1 at the first failed command, expectation or invariant, naming the line.
-        """,
+            With no script, starts a REPL (GNU readline at a terminal; plain echoed lines when input \
+            is piped). Type `help` at the prompt for the command language. With --script FILE, prints \
+            a transcript and exits 1 at the first failed command, expectation or invariant, naming the line.
+            """,
         subcommands: [LessonCommand.self, Explore.self, Bench.self])
 
     @OptionGroup var cluster: ClusterArguments

@@ -95,7 +95,8 @@ import Testing
         // With namespaces, only isolations: a node cut off from the majority goes on serving local
         // reads, and those reads alone (with every write) are not linearizable.
         let faults = Self.namespaces ? ["--faults", "isolate"] : []
-        let run = try Self.raftchaos("unsafe", ["--seed", "13", "--duration", "12", "--clients", "4", "--keys", "5", "--unsafe-local-reads"] + faults)
+        let run = try Self.raftchaos(
+            "unsafe", ["--seed", "13", "--duration", "12", "--clients", "4", "--keys", "5", "--unsafe-local-reads"] + faults)
         defer { try? FileManager.default.removeItem(atPath: run.directory) }
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("NOT linearizable") || !run.output.contains("lost acknowledged writes: 0"), "\(run.output)")
@@ -148,8 +149,10 @@ import Testing
     @Test func unsafeOptionNeedsTheTestingVariable() throws {
         let process = Process()
         process.executableURL = Self.products().appendingPathComponent("raftd")
-        process.arguments = ["--id", "1", "--peers", "1=127.0.0.1:1", "--listen", "127.0.0.1:2",
-                             "--data-dir", NSTemporaryDirectory() + "raftd-unsafe-refused-\(getpid())", "--unsafe-local-reads"]
+        process.arguments = [
+            "--id", "1", "--peers", "1=127.0.0.1:1", "--listen", "127.0.0.1:2",
+            "--data-dir", NSTemporaryDirectory() + "raftd-unsafe-refused-\(getpid())", "--unsafe-local-reads",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["RAFTD_UNSAFE_TESTING"] = nil
         process.environment = environment
@@ -161,6 +164,8 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
         #expect(output.contains("RAFTD_UNSAFE_TESTING=1"), "\(output)")
-        #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "raftd-unsafe-refused-\(getpid())"), "a refused node created its directory")
+        #expect(
+            !FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "raftd-unsafe-refused-\(getpid())"),
+            "a refused node created its directory")
     }
 }

@@ -9,8 +9,10 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Modules of the toolchain and the platform: imported without a Package.swift dependency.
-    static let platformModules: Set<String> = ["Swift", "Foundation", "Glibc", "Darwin", "Dispatch",
-                                               "Synchronization", "Testing", "XCTest"]
+    static let platformModules: Set<String> = [
+        "Swift", "Foundation", "Glibc", "Darwin", "Dispatch",
+        "Synchronization", "Testing", "XCTest",
+    ]
 
     /// One target of Package.swift: its kind, its source directory and its declared dependencies.
     struct Target {
@@ -59,7 +61,7 @@ import Testing
     static func packageTargets() throws -> [Target] {
         let manifest = try read("Package.swift")
         let characters = Array(manifest)
-        let regex = try NSRegularExpression(pattern: #"\.(target|executableTarget|testTarget|systemLibrary)\(name: "([^"]+)""#)
+        let regex = try NSRegularExpression(pattern: #"\.(target|executableTarget|testTarget|systemLibrary)\(\s*name: "([^"]+)""#)
         return regex.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)).map { match in
             let kind = String(manifest[Range(match.range(at: 1), in: manifest)!])
             let name = String(manifest[Range(match.range(at: 2), in: manifest)!])
@@ -77,7 +79,8 @@ import Testing
                 list = list.replacingOccurrences(of: #"\.product\([^)]*\)"#, with: "", options: .regularExpression)
                 for target in captures(#""([^"]+)""#, in: list) { dependencies.insert(target[0]) }
             }
-            let path = captures(#"path: "([^"]+)""#, in: call).first?[0]
+            let path =
+                captures(#"path: "([^"]+)""#, in: call).first?[0]
                 ?? (kind == "testTarget" ? "Tests/\(name)" : "Sources/\(name)")
             return Target(name: name, kind: kind, path: path, dependencies: dependencies)
         }
@@ -104,7 +107,8 @@ import Testing
     static func documentedLayers() throws -> [(target: String, imports: Set<String>)] {
         let doc = try read("docs/architecture.md")
         guard let start = doc.range(of: "<!-- layering table: begin -->"),
-              let end = doc.range(of: "<!-- layering table: end -->") else { return [] }
+            let end = doc.range(of: "<!-- layering table: end -->")
+        else { return [] }
         var rows: [(String, Set<String>)] = []
         for line in doc[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -122,14 +126,16 @@ import Testing
         let layers = try Self.documentedLayers()
         #expect(!layers.isEmpty, "docs/architecture.md has no layering table between its markers")
         let targets = try Self.packageTargets().filter { $0.kind != "testTarget" }
-        #expect(Set(layers.map(\.target)) == Set(targets.map(\.name)),
-                "the table's targets and Package.swift's differ")
+        #expect(
+            Set(layers.map(\.target)) == Set(targets.map(\.name)),
+            "the table's targets and Package.swift's differ")
         #expect(layers.count == Set(layers.map(\.target)).count, "a target is listed twice")
         for target in targets {
             guard let row = layers.first(where: { $0.target == target.name }) else { continue }
             let actual = try Self.imports(under: target.path)
-            #expect(actual == row.imports,
-                    "\(target.name): imports \(actual.sorted()), the table says \(row.imports.sorted()); update one of them")
+            #expect(
+                actual == row.imports,
+                "\(target.name): imports \(actual.sorted()), the table says \(row.imports.sorted()); update one of them")
         }
     }
 

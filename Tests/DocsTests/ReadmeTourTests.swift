@@ -51,7 +51,8 @@ import RaftStepCLI
     static func lessonTranscript(_ number: Int, edit: ((String) -> String)? = nil) throws -> [String] {
         let directory = packageRoot.appendingPathComponent("lessons").path
         guard case .success(let catalog) = LessonCatalog.load(directory: directory),
-              var lesson = catalog.lesson(named: String(number)) else {
+            var lesson = catalog.lesson(named: String(number))
+        else {
             throw TourError(message: "cannot load lesson \(number) from \(directory)")
         }
         if let edit {
@@ -60,11 +61,13 @@ import RaftStepCLI
         }
         var input = lesson.steps.flatMap(\.commands)[...]
         var output: [String] = []
-        let finished = LessonRunner.runInteractive(lesson, read: { prompt in
-            guard let line = input.popFirst() else { return nil }
-            output.append(prompt + line)
-            return line
-        }, write: { output.append($0) })
+        let finished = LessonRunner.runInteractive(
+            lesson,
+            read: { prompt in
+                guard let line = input.popFirst() else { return nil }
+                output.append(prompt + line)
+                return line
+            }, write: { output.append($0) })
         #expect(finished, "lesson \(number) did not finish on its own suggested commands:\n\(output.suffix(10).joined(separator: "\n"))")
         return output.joined(separator: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
@@ -76,7 +79,8 @@ import RaftStepCLI
             let wanted = trimTrailing(line)
             if wanted == "…" || wanted.isEmpty { continue }
             guard let found = actual[position...].firstIndex(where: { trimTrailing($0) == wanted }) else {
-                Issue.record("""
+                Issue.record(
+                    """
                     README.md:\(excerpt.line) (\(excerpt.source)): this line is not in the real output (after the lines above it):
                     \(wanted)
                     --- real output ---
@@ -144,11 +148,13 @@ import RaftStepCLI
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let firstUse = try #require(lines.firstIndex { $0.hasPrefix("$ logdump ") }, "the tour no longer runs logdump in a shell")
-        let build = try #require(lines[..<firstUse].firstIndex { $0.hasPrefix("swift build") && $0.contains("--product logdump") },
-                                 "README.md: no `swift build … --product logdump` before line \(firstUse + 1)")
+        let build = try #require(
+            lines[..<firstUse].firstIndex { $0.hasPrefix("swift build") && $0.contains("--product logdump") },
+            "README.md: no `swift build … --product logdump` before line \(firstUse + 1)")
         let configuration = lines[build].contains("-c release") ? "release" : "debug"
-        #expect(lines[build..<firstUse].contains { $0.hasPrefix("export PATH=") && $0.contains(".build/\(configuration)") },
-                "README.md: after building, put .build/\(configuration) on PATH before running `logdump` by name")
+        #expect(
+            lines[build..<firstUse].contains { $0.hasPrefix("export PATH=") && $0.contains(".build/\(configuration)") },
+            "README.md: after building, put .build/\(configuration) on PATH before running `logdump` by name")
         let package = try String(contentsOf: Self.packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
         #expect(package.contains(".executable(name: \"logdump\""), "Package.swift has no logdump product")
     }

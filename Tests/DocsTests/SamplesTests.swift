@@ -24,13 +24,17 @@ import RaftStepCLI
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             // "", name, how, what, class, exit, ""
             guard cells.count == 7, cells[1].hasPrefix("`"), cells[1].hasSuffix("`"),
-                  let code = Int32(cells[5]) else { return nil }
+                let code = Int32(cells[5])
+            else { return nil }
             return Row(name: String(cells[1].dropFirst().dropLast()), verdict: cells[4], exitCode: code)
         }
     }()
 
     @Test func theTableCoversEveryKindOfDamage() {
-        #expect(Set(Self.rows.map(\.name)) == ["healthy", "torn-tail", "bit-flip", "torn-hardstate", "missing-middle-segment", "two-logs-mixed", "torn-batch"])
+        #expect(
+            Set(Self.rows.map(\.name)) == [
+                "healthy", "torn-tail", "bit-flip", "torn-hardstate", "missing-middle-segment", "two-logs-mixed", "torn-batch",
+            ])
         #expect(Set(Self.rows.map(\.exitCode)) == [0, 2, 3, 4])
     }
 
@@ -69,7 +73,8 @@ import RaftStepCLI
         let script = try String(contentsOf: SamplesTests.samples.appendingPathComponent("regenerate.sh"), encoding: .utf8)
         let lines = script.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let start = lines.firstIndex(of: "run small <<SCRIPT"),
-              let end = lines[start...].firstIndex(of: "SCRIPT") else {
+            let end = lines[start...].firstIndex(of: "SCRIPT")
+        else {
             Issue.record("regenerate.sh has no `run small <<SCRIPT` … `SCRIPT` block")
             return
         }

@@ -9,8 +9,9 @@ struct CheckerTests {
         #expect(verdict([op(1, "write", "1", 0, 10), op(2, "read", "1", 20, 30)].joined(separator: "\n"))?.isLinearizable == true)
         #expect(verdict([op(1, "write", "1", 0, 10), op(2, "read", "null", 20, 30)].joined(separator: "\n"))?.isLinearizable == false)
         for seen in ["null", "1"] {
-            #expect(verdict([op(1, "write", "1", 0, 30), op(2, "read", seen, 10, 20)].joined(separator: "\n"))?.isLinearizable == true,
-                    "a read inside the write's interval may see \(seen)")
+            #expect(
+                verdict([op(1, "write", "1", 0, 30), op(2, "read", seen, 10, 20)].joined(separator: "\n"))?.isLinearizable == true,
+                "a read inside the write's interval may see \(seen)")
         }
     }
 
@@ -85,16 +86,20 @@ struct CheckerTests {
         func check(_ tail: [String]) -> Verdict? {
             verdict((unknown + tail).joined(separator: "\n"), model: .kv, maxStates: 20_000)
         }
-        #expect(check([op(100, "incr", "31", key: "n0", 1000, 1010), op(100, "get", "31", key: "n0", 1020, 1030)])?.isLinearizable == true,
-                "found on the first path")
+        #expect(
+            check([op(100, "incr", "31", key: "n0", 1000, 1010), op(100, "get", "31", key: "n0", 1020, 1030)])?.isLinearizable == true,
+            "found on the first path")
         // The violations need the whole space searched: 2^30 subsets of the timed-out INCRs without the
         // twin pruning (only the earliest called of identical unknown operations is a candidate), 31 with it.
-        #expect(check([op(100, "incr", "31", key: "n0", 1000, 1010), op(100, "get", "30", key: "n0", 1020, 1030)])?.violation != nil,
-                "a read below an acknowledged INCR's result: an increment was lost")
-        #expect(check([op(100, "incr", "32", key: "n0", 1000, 1010)])?.violation != nil,
-                "thirty-one INCRs cannot reach 32")
-        #expect(check([op(100, "get", "\"x\"", key: "n0", 1000, 1010)])?.violation != nil,
-                "only INCR writes a counter, so it never holds text")
+        #expect(
+            check([op(100, "incr", "31", key: "n0", 1000, 1010), op(100, "get", "30", key: "n0", 1020, 1030)])?.violation != nil,
+            "a read below an acknowledged INCR's result: an increment was lost")
+        #expect(
+            check([op(100, "incr", "32", key: "n0", 1000, 1010)])?.violation != nil,
+            "thirty-one INCRs cannot reach 32")
+        #expect(
+            check([op(100, "get", "\"x\"", key: "n0", 1000, 1010)])?.violation != nil,
+            "only INCR writes a counter, so it never holds text")
     }
 
     @Test("kv: INCR of a missing key starts at 0, SET of digits is an integer, DEL returns its count")
@@ -103,10 +108,14 @@ struct CheckerTests {
         #expect(kv([op(1, "incr", "1", key: "n", 0, 10), op(1, "incr", "2", key: "n", 20, 30)]) == true)
         #expect(kv([op(1, "incr", "2", key: "n", 0, 10)]) == false)
         #expect(kv([op(1, "set", "\"5\"", key: "n", 0, 10), op(1, "incr", "6", key: "n", 20, 30), op(1, "get", "\"6\"", key: "n", 40, 50)]) == true)
-        #expect(kv([op(1, "set", "\"x\"", key: "n", 0, 10), op(1, "incr", "1", key: "n", 20, 30)]) == false,
-                "INCR of text is an error, so an ok INCR cannot follow")
-        #expect(kv([op(1, "set", "\"x\"", key: "n", 0, 10), op(1, "incr", "null", key: "n", 20, 30, result: "fail"),
-                    op(1, "get", "\"x\"", key: "n", 40, 50)]) == true, "a failed INCR did not happen")
+        #expect(
+            kv([op(1, "set", "\"x\"", key: "n", 0, 10), op(1, "incr", "1", key: "n", 20, 30)]) == false,
+            "INCR of text is an error, so an ok INCR cannot follow")
+        #expect(
+            kv([
+                op(1, "set", "\"x\"", key: "n", 0, 10), op(1, "incr", "null", key: "n", 20, 30, result: "fail"),
+                op(1, "get", "\"x\"", key: "n", 40, 50),
+            ]) == true, "a failed INCR did not happen")
         #expect(kv([op(1, "del", "0", key: "k", 0, 10)]) == true)
         #expect(kv([op(1, "del", "1", key: "k", 0, 10)]) == false)
         #expect(kv([op(1, "set", "\"a\"", key: "k", 0, 10), op(1, "del", "1", key: "k", 20, 30), op(1, "get", "null", key: "k", 40, 50)]) == true)
@@ -176,7 +185,8 @@ struct CheckerTests {
         ].joined(separator: "\n")
         let history = try parseJSONLines(text)
         let line = verdictLine(name: "h.jsonl", verdict: Checker(model: .register).check(history).verdict, history: history)
-        #expect(line == "h.jsonl: NOT linearizable (stuck at client 4 read -> 1 (line 4): the 4 operations called "
+        #expect(
+            line == "h.jsonl: NOT linearizable (stuck at client 4 read -> 1 (line 4): the 4 operations called "
                 + "before it returned have no valid order; concurrent: client 2 write 2 (line 2))")
     }
 }

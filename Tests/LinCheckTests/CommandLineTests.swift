@@ -27,8 +27,9 @@ import LinCheck
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// A scratch directory for this test run, removed by the caller.
@@ -64,8 +65,9 @@ import LinCheck
         let lines = oneBad.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines.first == "\(good): linearizable")
-        #expect(lines.dropFirst().first?.hasPrefix("\(bad): NOT linearizable (key \"k\": stuck at client 2 get \"k\" -> nil (line 2)") == true,
-                "\(lines)")
+        #expect(
+            lines.dropFirst().first?.hasPrefix("\(bad): NOT linearizable (key \"k\": stuck at client 2 get \"k\" -> nil (line 2)") == true,
+            "\(lines)")
         #expect(lines.last == "\(broken): unknown (bad input: line 1: column 14: expected a member name in double quotes)")
 
         let unknown = try Self.run(["--model", "kv", good, broken, directory.appendingPathComponent("missing").path])

@@ -16,7 +16,8 @@ struct GeneratedHistoryTests {
             generator.operations = 80
             let history = generator.generate()
             unknownOutcomes += history.operations.filter(\.isUnknown).count
-            concurrentPairs += zip(history.operations, history.operations.dropFirst())
+            concurrentPairs +=
+                zip(history.operations, history.operations.dropFirst())
                 .filter { a, b in a.returnTime.map { $0 > b.callTime } ?? true }.count
             let (verdict, states) = checker.check(history)
             passingStates += states
@@ -31,8 +32,9 @@ struct GeneratedHistoryTests {
             #expect(brokenVerdict.violation != nil, "model \(model), seed \(seed): \(broken.explanation): \(brokenVerdict)")
             // The search stops at the changed read or earlier: no prefix that ends before it is blamed.
             if let found = brokenVerdict.violation {
-                #expect(found.stuck.returnTime! >= broken.history.operations[broken.index].returnTime!,
-                        "model \(model), seed \(seed): stuck before the changed read")
+                #expect(
+                    found.stuck.returnTime! >= broken.history.operations[broken.index].returnTime!,
+                    "model \(model), seed \(seed): stuck before the changed read")
             }
         }
         print("generated \(model): \(Self.seeds.count) seeds, \(passingStates) states to pass, \(brokenStates) to refute")

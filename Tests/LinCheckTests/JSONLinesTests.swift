@@ -7,9 +7,12 @@ import JSONText
 struct JSONLinesTests {
     @Test("the JSON reader: escapes, surrogate pairs, exact 64-bit integers, nesting")
     func jsonReader() throws {
-        #expect(try parseJSON(#" {"a": [1, -2, 3.5e1, true, false, null], "b": "x\"\\\/\n\t\u00e9\ud83d\ude00"} "#) ==
-            .object([("a", .array([.number("1"), .number("-2"), .number("3.5e1"), .bool(true), .bool(false), .null])),
-                     ("b", .string("x\"\\/\n\té😀"))]))
+        #expect(
+            try parseJSON(#" {"a": [1, -2, 3.5e1, true, false, null], "b": "x\"\\\/\n\t\u00e9\ud83d\ude00"} "#)
+                == .object([
+                    ("a", .array([.number("1"), .number("-2"), .number("3.5e1"), .bool(true), .bool(false), .null])),
+                    ("b", .string("x\"\\/\n\té😀")),
+                ]))
         #expect(try parseJSON("9223372036854775807") == .number("9223372036854775807"))
         #expect(try parseJSON("\"naïve ☃\"") == .string("naïve ☃"))
         let bad: [(String, Int, String)] = [
@@ -46,30 +49,47 @@ struct JSONLinesTests {
         #expect(ops[0].client == "1" && ops[0].action == .write(.integer(5)) && ops[0].callLine == 1)
         #expect(ops[1].client == "c2" && ops[1].action == .read(observed: .absent) && ops[1].callLine == 3)
         #expect(ops[2].action == .cas(expected: .integer(5), new: .integer(6), swapped: false) && ops[2].isUnknown)
-        #expect(ops[3].key == "k" && ops[3].action == .write(.text(0)) && history.texts == ["007"],
-                "\"007\" is not a canonical integer, so it stays text, as for Redis's INCR")
+        #expect(
+            ops[3].key == "k" && ops[3].action == .write(.text(0)) && history.texts == ["007"],
+            "\"007\" is not a canonical integer, so it stays text, as for Redis's INCR")
     }
 
     @Test("bad lines are errors naming the line and the field")
     func errors() {
         let cases: [(String, String)] = [
             ("{\"op\": \"read\"}", "line 1: missing \"client\" (a string or an integer)"),
-            ("\n{\"client\": 1, \"op\": \"read\", \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
-             "line 2: a read needs \"value\": what it saw (null when absent)"),
-            ("{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 5, \"return\": 2, \"result\": \"ok\"}",
-             "line 1: \"return\" (2) is before \"call\" (5)"),
-            ("{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 5, \"result\": \"ok\"}",
-             "line 1: missing \"return\" (integer nanoseconds)"),
-            ("{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 1.5, \"return\": 2, \"result\": \"ok\"}",
-             "line 1: \"call\" must be an integer of nanoseconds, not 1.5"),
-            ("{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 1, \"return\": 2, \"result\": \"maybe\"}",
-             "line 1: \"result\" must be ok, fail or unknown, not \"maybe\""),
-            ("{\"client\": 1, \"op\": \"append\", \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
-             "line 1: unknown op \"append\" (read, write, cas, get, set, incr, del)"),
-            ("{\"client\": 1, \"op\": \"del\", \"key\": \"k\", \"value\": 2, \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
-             "line 1: a del of one key removes 0 or 1, not 2"),
-            ("{\"client\": 1, \"op\": \"incr\", \"key\": \"k\", \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
-             "line 1: an ok incr needs \"value\": the integer it returned"),
+            (
+                "\n{\"client\": 1, \"op\": \"read\", \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
+                "line 2: a read needs \"value\": what it saw (null when absent)"
+            ),
+            (
+                "{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 5, \"return\": 2, \"result\": \"ok\"}",
+                "line 1: \"return\" (2) is before \"call\" (5)"
+            ),
+            (
+                "{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 5, \"result\": \"ok\"}",
+                "line 1: missing \"return\" (integer nanoseconds)"
+            ),
+            (
+                "{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 1.5, \"return\": 2, \"result\": \"ok\"}",
+                "line 1: \"call\" must be an integer of nanoseconds, not 1.5"
+            ),
+            (
+                "{\"client\": 1, \"op\": \"write\", \"value\": 1, \"call\": 1, \"return\": 2, \"result\": \"maybe\"}",
+                "line 1: \"result\" must be ok, fail or unknown, not \"maybe\""
+            ),
+            (
+                "{\"client\": 1, \"op\": \"append\", \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
+                "line 1: unknown op \"append\" (read, write, cas, get, set, incr, del)"
+            ),
+            (
+                "{\"client\": 1, \"op\": \"del\", \"key\": \"k\", \"value\": 2, \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
+                "line 1: a del of one key removes 0 or 1, not 2"
+            ),
+            (
+                "{\"client\": 1, \"op\": \"incr\", \"key\": \"k\", \"call\": 1, \"return\": 2, \"result\": \"ok\"}",
+                "line 1: an ok incr needs \"value\": the integer it returned"
+            ),
             ("[1, 2]", "line 1: expected a JSON object"),
             ("{\"client\": 1,", "line 1: column 14: expected a member name in double quotes"),
         ]

@@ -43,8 +43,9 @@ struct JepsenEtcdTests {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if seconds > slowest.seconds { slowest = (file, seconds) }
             #expect(verdict.isUnknown == false, "\(file): \(verdict)")
-            #expect(verdict.isLinearizable == expected,
-                    "\(file): expected \(expected ? "linearizable" : "not linearizable"), got \(verdict) after \(states) states")
+            #expect(
+                verdict.isLinearizable == expected,
+                "\(file): expected \(expected ? "linearizable" : "not linearizable"), got \(verdict) after \(states) states")
             // "A few seconds" in a debug build on a shared 2-core machine; typical runs take milliseconds.
             #expect(seconds < 5, "\(file) took \(seconds) s")
         }
@@ -95,20 +96,30 @@ struct JepsenEtcdTests {
     func parserErrors() {
         let cases: [(String, String)] = [
             ("INFO  jepsen.util - 0\t:ok\t:read\t1", "line 1: process 0 completes :read without an invocation"),
-            ("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:invoke\t:read\tnil",
-             "line 2: process 0 invokes again while its :read of line 1 is outstanding"),
+            (
+                "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:invoke\t:read\tnil",
+                "line 2: process 0 invokes again while its :read of line 1 is outstanding"
+            ),
             ("INFO  jepsen.util - 0\t:invoke\t:add\t1", "line 1: unsupported operation :add (a register has :read, :write, :cas)"),
             ("INFO  jepsen.util - 0\t:invoke\t:write\tx", "line 1: expected nil or an integer, not \"x\""),
             ("INFO  jepsen.util - 0\t:invoke\t:cas\t[1]", "line 1: expected [FROM TO], not \"[1]\""),
-            ("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:write\t1",
-             "line 2: process 0 completes :write but invoked :read on line 1"),
-            ("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:done\t:read\t1",
-             "line 2: unknown event type :done (:invoke, :ok, :fail, :info)"),
+            (
+                "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:write\t1",
+                "line 2: process 0 completes :write but invoked :read on line 1"
+            ),
+            (
+                "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:done\t:read\t1",
+                "line 2: unknown event type :done (:invoke, :ok, :fail, :info)"
+            ),
             // Another file named by mistake (the data folder's NOTICE.md, say), or only the nemesis.
-            ("# Notice\n\nThese logs come from Jepsen.\n",
-             "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log"),
-            ("INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n",
-             "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log"),
+            (
+                "# Notice\n\nThese logs come from Jepsen.\n",
+                "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log"
+            ),
+            (
+                "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n",
+                "no client events (lines like `jepsen.util - 3 :invoke :read nil`): not a Jepsen log"
+            ),
         ]
         for (log, message) in cases {
             #expect(throws: InputError.self) { try parseJepsenLog(log) }

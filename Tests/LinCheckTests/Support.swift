@@ -9,8 +9,10 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 let jepsenDirectory = packageRoot.appendingPathComponent("Tests/LinCheckTests/Data/jepsen-etcd")
 
 /// Parses JSON lines and checks them; a parse error fails the test.
-func verdict(_ jsonLines: String, model: Model = .register, maxStates: Int = Checker.defaultMaxStates,
-             sourceLocation: SourceLocation = #_sourceLocation) -> Verdict? {
+func verdict(
+    _ jsonLines: String, model: Model = .register, maxStates: Int = Checker.defaultMaxStates,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> Verdict? {
     do {
         let history = try parseJSONLines(jsonLines)
         return Checker(model: model, maxStates: maxStates).check(history).verdict
@@ -21,8 +23,10 @@ func verdict(_ jsonLines: String, model: Model = .register, maxStates: Int = Che
 }
 
 /// One JSON line: `op(client, name, value, call, return)`; `ret: nil` with `result: "unknown"`.
-func op(_ client: Int, _ name: String, _ value: String = "null", key: String? = nil, _ call: Int, _ ret: Int?,
-        result: String = "ok") -> String {
+func op(
+    _ client: Int, _ name: String, _ value: String = "null", key: String? = nil, _ call: Int, _ ret: Int?,
+    result: String = "ok"
+) -> String {
     let keyField = key.map { ",\"key\":\"\($0)\"" } ?? ""
     let returned = ret.map(String.init) ?? "null"
     return "{\"client\":\(client),\"op\":\"\(name)\"\(keyField),\"value\":\(value),\"call\":\(call),\"return\":\(returned),\"result\":\"\(result)\"}"

@@ -46,11 +46,23 @@ func diff(_ a: String, _ b: String) -> (LogdumpExit, String, String) {
 
     @Test func filtersApplyToDamagedRows() throws {
         let dir = sampleDirectory("bit-flip")
-        #expect(!dump(dir) { $0.from = 3; $0.header = false }.1.contains("!!"))
-        #expect(dump(dir) { $0.from = 2; $0.to = 2; $0.header = false }.1.hasPrefix("         2      1  !!"))
+        #expect(
+            !dump(dir) {
+                $0.from = 3; $0.header = false
+            }.1.contains("!!"))
+        #expect(
+            dump(dir) {
+                $0.from = 2; $0.to = 2; $0.header = false
+            }.1.hasPrefix("         2      1  !!"))
         // The damaged row counts towards --limit and shows in --tail.
-        #expect(dump(dir) { $0.limit = 2; $0.header = false }.1.split(separator: "\n").last?.contains("!!") == true)
-        #expect(dump(dir) { $0.tail = 2; $0.header = false }.1.split(separator: "\n").first?.contains("!!") == true)
+        #expect(
+            dump(dir) {
+                $0.limit = 2; $0.header = false
+            }.1.split(separator: "\n").last?.contains("!!") == true)
+        #expect(
+            dump(dir) {
+                $0.tail = 2; $0.header = false
+            }.1.split(separator: "\n").first?.contains("!!") == true)
     }
 
     /// After the damage, a conflict truncation is not applied: the superseded entry shows beside the
@@ -74,12 +86,20 @@ func diff(_ a: String, _ b: String) -> (LogdumpExit, String, String) {
         let (status, out, _) = dump(dir) { $0.header = false }
         #expect(status == .corruption)
         let rows = out.split(separator: "\n").map { String($0.prefix(28)) }
-        #expect(rows == ["         1      1  normal a", "         2      1  !!     da", "         3      1  normal c",
-                         "         3      2  normal c2", "         4      2  normal d", "         4      3  normal d3"], "\(out)")
+        #expect(
+            rows == [
+                "         1      1  normal a", "         2      1  !!     da", "         3      1  normal c",
+                "         3      2  normal c2", "         4      2  normal d", "         4      3  normal d3",
+            ], "\(out)")
         // Undamaged, the same log shows only what recovery keeps.
-        try writeBytes(segmentPath(dir, 1), { var b = bytes; b[at + StorageFormat.recordHeaderSize] ^= 0x01; return b }())
+        try writeBytes(
+            segmentPath(dir, 1),
+            {
+                var b = bytes; b[at + StorageFormat.recordHeaderSize] ^= 0x01; return b
+            }())
         let clean = dump(dir) { $0.header = false }.1.split(separator: "\n").map { String($0.prefix(28)) }
-        #expect(clean == ["         1      1  normal a", "         2      1  normal b", "         3      2  normal c2", "         4      3  normal d3"])
+        #expect(
+            clean == ["         1      1  normal a", "         2      1  normal b", "         3      2  normal c2", "         4      3  normal d3"])
     }
 
     /// A torn tail is not part of the log: the entry table leaves it to stderr.
@@ -149,8 +169,10 @@ func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
             #expect(lines.last?.hasPrefix("verdict: \(verdict)") == true, "\(name)")
             let w = try #require(lines.firstIndex { $0.hasPrefix("what now: ") }, "\(name)")
             let after = lines[w...].joined(separator: "\n")
-            for needle in ["mv $DIR $DIR.damaged", "redis-cli -c -p PORT RAFT REMOVE ID", "raftd --id NEW --join",
-                           "--data-dir $DIR", "redis-cli -c -p PORT RAFT ADD NEW", "remove n1", "add n4"] {
+            for needle in [
+                "mv $DIR $DIR.damaged", "redis-cli -c -p PORT RAFT REMOVE ID", "raftd --id NEW --join",
+                "--data-dir $DIR", "redis-cli -c -p PORT RAFT ADD NEW", "remove n1", "add n4",
+            ] {
                 #expect(after.contains(needle), "\(name): no \(needle)")
             }
             let (_, json, _) = verify(dir, json: true)
@@ -205,8 +227,9 @@ func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         defer { removeTree(a); removeTree(b) }
         var tail: [UInt8] = []
         RecordCodec.appendEntry(Entry(term: 3, index: 1 << 61, data: Array("far".utf8)), to: &tail)
-        RecordCodec.appendBatch(BatchMarker(batchSequence: 6, hardStateSequence: 5, firstIndex: 1 << 61, entryCount: 1, synced: true),
-                                lastTerm: 3, lastIndex: 1 << 61, to: &tail)
+        RecordCodec.appendBatch(
+            BatchMarker(batchSequence: 6, hardStateSequence: 5, firstIndex: 1 << 61, entryCount: 1, synced: true),
+            lastTerm: 3, lastIndex: 1 << 61, to: &tail)
         let last = segmentPath(b, 2)
         try writeBytes(last, try readBytes(last) + tail)
         let (status, out, _) = diff(a, b)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import LogdumpKit
 import RaftCore
@@ -33,7 +33,9 @@ import Testing
             #expect(d == v, "dump and verify classify alike")
         }
         for physical in [false, true] {
-            let (p, _, _) = dump(dir) { $0.physical = physical; $0.format = .jsonl; $0.maxBytes = 0 }
+            let (p, _, _) = dump(dir) {
+                $0.physical = physical; $0.format = .jsonl; $0.maxBytes = 0
+            }
             #expect(Self.allowed.contains(p.rawValue))
         }
         let (s, _, _) = capture(dir) { out, err throws(LogdumpError) in
@@ -43,7 +45,8 @@ import Testing
         let (h, _, _) = capture(dir) { out, _ throws(LogdumpError) in try HardStateReport(target: dir, fileSystem: fs).run(out: out) }
         #expect(Self.allowed.contains(h.rawValue))
         let (df, _, _) = capture(dir) { out, err throws(LogdumpError) in
-            try LogDiff(a: try LogInput.directoryInput(sample, fileSystem: fs), b: try LogInput.directoryInput(dir, fileSystem: fs), fileSystem: fs).run(out: out, err: err)
+            try LogDiff(a: try LogInput.directoryInput(sample, fileSystem: fs), b: try LogInput.directoryInput(dir, fileSystem: fs), fileSystem: fs)
+                .run(out: out, err: err)
         }
         #expect(Self.allowed.contains(df.rawValue))
         let before = try? snapshot(dir)
@@ -162,14 +165,16 @@ import Testing
         #expect(verify(dir).0 == .usageOrIO)
         #expect(verify(dir).2.contains("not a regular file"))
         let (fifoStatus, _, _) = capture(dir) { out, err throws(LogdumpError) in
-            try Dumper(input: try LogInput.resolve([segmentPath(dir, 1)], fileSystem: fs), options: DumpOptions(), fileSystem: fs).run(out: out, err: err)
+            try Dumper(input: try LogInput.resolve([segmentPath(dir, 1)], fileSystem: fs), options: DumpOptions(), fileSystem: fs).run(
+                out: out, err: err)
         }
         #expect(fifoStatus == .usageOrIO)
         try reset(dir)
         // Files named directly, one of them random.
         try writeBytes(Path.join(dir, "random.bin"), (0..<777).map { UInt8(truncatingIfNeeded: $0 &* 37) })
         let (status, _, _) = capture(dir) { out, err throws(LogdumpError) in
-            try Dumper(input: try LogInput.resolve([Path.join(dir, "random.bin")], fileSystem: fs), options: DumpOptions(), fileSystem: fs).run(out: out, err: err)
+            try Dumper(input: try LogInput.resolve([Path.join(dir, "random.bin")], fileSystem: fs), options: DumpOptions(), fileSystem: fs).run(
+                out: out, err: err)
         }
         #expect(status == .corruption || status == .tornTail)
     }

@@ -115,7 +115,9 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         #expect(status == .tornTail)
         #expect(err.contains("warning: 1 problem(s) (1 torn tail)"))
         try expectGolden("dump-physical-torn.txt", out)
-        let (_, json, _) = dump(dir) { $0.physical = true; $0.format = .jsonl }
+        let (_, json, _) = dump(dir) {
+            $0.physical = true; $0.format = .jsonl
+        }
         try expectGolden("dump-physical-torn.jsonl", json)
     }
 
@@ -123,23 +125,47 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         let dir = try Fixture.sample()
         defer { removeTree(dir) }
         var text = ""
-        text += "--from 3 --to 7 (inclusive)\n" + dump(dir) { $0.from = 3; $0.to = 7 }.1
-        text += "--type normal,config --term 1\n" + dump(dir) { $0.types = [EntryKind.normal.rawValue, EntryKind.config.rawValue]; $0.term = 1 }.1
+        text +=
+            "--from 3 --to 7 (inclusive)\n"
+            + dump(dir) {
+                $0.from = 3; $0.to = 7
+            }.1
+        text +=
+            "--type normal,config --term 1\n"
+            + dump(dir) {
+                $0.types = [EntryKind.normal.rawValue, EntryKind.config.rawValue]; $0.term = 1
+            }.1
         text += "--tail 3\n" + dump(dir) { $0.tail = 3 }.1
-        text += "--limit 2 --no-header\n" + dump(dir) { $0.limit = 2; $0.header = false }.1
-        text += "--max-bytes 0 --from 8 --to 8\n" + dump(dir) { $0.maxBytes = 0; $0.from = 8; $0.to = 8 }.1
-        text += "--physical --type batch\n" + dump(dir) { $0.physical = true; $0.types = []; $0.includeBatches = true }.1
+        text +=
+            "--limit 2 --no-header\n"
+            + dump(dir) {
+                $0.limit = 2; $0.header = false
+            }.1
+        text +=
+            "--max-bytes 0 --from 8 --to 8\n"
+            + dump(dir) {
+                $0.maxBytes = 0; $0.from = 8; $0.to = 8
+            }.1
+        text +=
+            "--physical --type batch\n"
+            + dump(dir) {
+                $0.physical = true; $0.types = []; $0.includeBatches = true
+            }.1
         try expectGolden("dump-filters.txt", text)
         // Inclusive bounds, exactly.
-        let lines = dump(dir) { $0.from = 3; $0.to = 7; $0.header = false; $0.format = .jsonl }.1.split(separator: "\n")
+        let lines = dump(dir) {
+            $0.from = 3; $0.to = 7; $0.header = false; $0.format = .jsonl
+        }.1.split(separator: "\n")
         #expect(lines.count == 5)
         #expect(lines.first!.hasPrefix("{\"index\":3,") && lines.last!.hasPrefix("{\"index\":7,"))
     }
 
     @Test func verifyReports() throws {
         var text = ""
-        for (name, make) in [("clean", Fixture.sample), ("torn tail", Fixture.tornTail), ("bit flip", Fixture.bitFlip),
-                             ("missing segment", Fixture.missingSegment), ("torn hard-state slot", Fixture.tornHardStateSlot)] {
+        for (name, make) in [
+            ("clean", Fixture.sample), ("torn tail", Fixture.tornTail), ("bit flip", Fixture.bitFlip),
+            ("missing segment", Fixture.missingSegment), ("torn hard-state slot", Fixture.tornHardStateSlot),
+        ] {
             let dir = try make()
             defer { removeTree(dir) }
             let (status, out, _) = verify(dir)
@@ -159,7 +185,8 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         #expect(status == .clean)
         try expectGolden("stats.txt", stats)
         let (hsStatus, hs, _) = capture(dir) { out, _ throws(LogdumpError) in try HardStateReport(target: dir, fileSystem: fs).run(out: out) }
-        let (_, hsJSON, _) = capture(dir) { out, _ throws(LogdumpError) in try HardStateReport(target: dir, fileSystem: fs, json: true).run(out: out) }
+        let (_, hsJSON, _) = capture(dir) { out, _ throws(LogdumpError) in try HardStateReport(target: dir, fileSystem: fs, json: true).run(out: out)
+        }
         #expect(hsStatus == .clean)
         try expectGolden("hardstate.txt", hs + hsJSON)
     }
@@ -169,25 +196,34 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         let b = makeTempDir("diverged")
         defer { removeTree(a); removeTree(b) }
         // B: the same first three batches, then a different leader of term 3 at index 7.
-        let log = try LogStorage.open(directory: b, fileSystem: fs, options: StorageOptions(segmentSizeBytes: 512, newLogID: LogID(bytes: Array(repeating: 9, count: 16))))
-        try log.save(hardState: HardState(term: 1, vote: 1, commit: 0),
-                     entries: [Entry(term: 1, index: 1, kind: .noop, data: []), entry(2, 1, "set x 1"), entry(3, 1, "set y 2")])
-        try log.save(hardState: HardState(term: 1, vote: 1, commit: 3),
-                     entries: [Entry(term: 1, index: 4, kind: .config, data: ConfigurationCodec.encode(Configuration(voters: [1, 2, 3]))),
-                               Entry(term: 1, index: 5, kind: .normal, data: Array(0..<16))])
-        try log.save(hardState: HardState(term: 2, vote: 2, commit: 4),
-                     entries: [Entry(term: 2, index: 5, kind: .noop, data: []), entry(6, 2, "multi\nline\tcommand")])
-        try log.save(hardState: HardState(term: 3, vote: 3, commit: 6), entries: [Entry(term: 3, index: 7, kind: .noop, data: []), entry(8, 3, "set x 99")])
+        let log = try LogStorage.open(
+            directory: b, fileSystem: fs, options: StorageOptions(segmentSizeBytes: 512, newLogID: LogID(bytes: Array(repeating: 9, count: 16))))
+        try log.save(
+            hardState: HardState(term: 1, vote: 1, commit: 0),
+            entries: [Entry(term: 1, index: 1, kind: .noop, data: []), entry(2, 1, "set x 1"), entry(3, 1, "set y 2")])
+        try log.save(
+            hardState: HardState(term: 1, vote: 1, commit: 3),
+            entries: [
+                Entry(term: 1, index: 4, kind: .config, data: ConfigurationCodec.encode(Configuration(voters: [1, 2, 3]))),
+                Entry(term: 1, index: 5, kind: .normal, data: Array(0..<16)),
+            ])
+        try log.save(
+            hardState: HardState(term: 2, vote: 2, commit: 4),
+            entries: [Entry(term: 2, index: 5, kind: .noop, data: []), entry(6, 2, "multi\nline\tcommand")])
+        try log.save(
+            hardState: HardState(term: 3, vote: 3, commit: 6), entries: [Entry(term: 3, index: 7, kind: .noop, data: []), entry(8, 3, "set x 99")])
         log.close()
         let both = a + "|" + b
         let (status, out, _) = capture(both) { out, err throws(LogdumpError) in
-            try LogDiff(a: try LogInput.directoryInput(a, fileSystem: fs), b: try LogInput.directoryInput(b, fileSystem: fs), fileSystem: fs).run(out: out, err: err)
+            try LogDiff(a: try LogInput.directoryInput(a, fileSystem: fs), b: try LogInput.directoryInput(b, fileSystem: fs), fileSystem: fs).run(
+                out: out, err: err)
         }
         #expect(status == .differ)
         try expectGolden("diff.txt", out.replacingAll(a, with: "$A").replacingAll(b, with: "$B"))
         #expect(out.contains("first divergence at index 7"))
         let (same, _, _) = capture(a) { out, err throws(LogdumpError) in
-            try LogDiff(a: try LogInput.directoryInput(a, fileSystem: fs), b: try LogInput.directoryInput(a, fileSystem: fs), fileSystem: fs).run(out: out, err: err)
+            try LogDiff(a: try LogInput.directoryInput(a, fileSystem: fs), b: try LogInput.directoryInput(a, fileSystem: fs), fileSystem: fs).run(
+                out: out, err: err)
         }
         #expect(same == .clean)
     }
@@ -206,10 +242,16 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         let noCut = repair(flipped) { $0.acceptDataLoss = true }
         #expect(noCut.0 == .usageOrIO)
         text += "=== bit flip, --accept-data-loss without --cut-at\n" + noCut.2
-        let wrongCut = repair(flipped) { $0.acceptDataLoss = true; $0.cutAt = 5 }
+        let wrongCut = repair(flipped) {
+            $0.acceptDataLoss = true; $0.cutAt = 5
+        }
         #expect(wrongCut.0 == .usageOrIO)
         text += "=== bit flip, --cut-at 5\n" + wrongCut.2
-        text += "=== bit flip, --accept-data-loss --cut-at 4 --apply\n" + repair(flipped) { $0.acceptDataLoss = true; $0.cutAt = 4; $0.apply = true }.1
+        text +=
+            "=== bit flip, --accept-data-loss --cut-at 4 --apply\n"
+            + repair(flipped) {
+                $0.acceptDataLoss = true; $0.cutAt = 4; $0.apply = true
+            }.1
         let slot = try Fixture.tornHardStateSlot()
         defer { removeTree(slot) }
         text += "=== torn hard-state slot, --apply\n" + repair(slot) { $0.apply = true }.1
@@ -230,15 +272,23 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         #expect(verify(other).0 == .usageOrIO)
         #expect(verify(other).2.contains("not a RaftStep data directory"))
         #expect(verify(Path.join(clean, "nope")).0 == .usageOrIO)
-        #expect(dump(clean) { $0.from = 5; $0.to = 3 }.0 == .usageOrIO)
-        #expect(dump(clean) { $0.tail = 2; $0.limit = 2 }.0 == .usageOrIO)
+        #expect(
+            dump(clean) {
+                $0.from = 5; $0.to = 3
+            }.0 == .usageOrIO)
+        #expect(
+            dump(clean) {
+                $0.tail = 2; $0.limit = 2
+            }.0 == .usageOrIO)
         #expect(dump(flip).0 == .corruption)
         #expect(ExitCodeTests.rawValues == [0, 1, 2, 3, 4, 5])
         #expect(throws: LogdumpError.self) { try DumpOptions.parseTypes("normal,bogus") }
         #expect(try DumpOptions.parseTypes("noop, config").types == [EntryKind.noop.rawValue, EntryKind.config.rawValue])
         #expect(repair(clean) { $0.cutAt = 3 }.0 == .usageOrIO)
         #expect(repair(missing).0 == .inconsistency)
-        let noCut = repair(missing) { $0.acceptDataLoss = true; $0.cutAt = 1 }
+        let noCut = repair(missing) {
+            $0.acceptDataLoss = true; $0.cutAt = 1
+        }
         #expect(noCut.0 == .usageOrIO && noCut.2.contains("no cut can repair it"))
     }
 
@@ -278,7 +328,9 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
             let dir = try make()
             defer { removeTree(dir) }
             let before = try snapshot(dir)
-            let applied = repair(dir) { $0.apply = true; $0.backupName = "bk"; $0.acceptDataLoss = verify(dir).0 == .corruption; if $0.acceptDataLoss { $0.cutAt = 6 } }
+            let applied = repair(dir) {
+                $0.apply = true; $0.backupName = "bk"; $0.acceptDataLoss = verify(dir).0 == .corruption; if $0.acceptDataLoss { $0.cutAt = 6 }
+            }
             #expect(applied.0 == .clean, "\(applied.1)\(applied.2)")
             #expect(try snapshot(dir) != before)
             let restored = repair(dir) { $0.restore = "bk" }
@@ -299,12 +351,19 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
     @Test func dataLossCutOpensAndListsCommittedLoss() throws {
         let dir = try Fixture.bitFlip()
         defer { removeTree(dir) }
-        let dry = repair(dir) { $0.acceptDataLoss = true; $0.cutAt = 6 }
+        let dry = repair(dir) {
+            $0.acceptDataLoss = true; $0.cutAt = 6
+        }
         #expect(dry.0 == .corruption)
         // Batch 2 ended the log at index 5 of term 1, which the term-2 leader replaced: commit drops to 4.
         #expect(dry.1.contains("committed entries that would go: 5…8"), "\(dry.1)")
-        #expect(repair(dir) { $0.acceptDataLoss = true; $0.cutAt = 5 }.2.contains("nearest: --cut-at 4 or 6"))
-        let applied = repair(dir) { $0.acceptDataLoss = true; $0.cutAt = 6; $0.apply = true }
+        #expect(
+            repair(dir) {
+                $0.acceptDataLoss = true; $0.cutAt = 5
+            }.2.contains("nearest: --cut-at 4 or 6"))
+        let applied = repair(dir) {
+            $0.acceptDataLoss = true; $0.cutAt = 6; $0.apply = true
+        }
         #expect(applied.0 == .clean)
         let log = try LogStorage.open(directory: dir, fileSystem: fs)
         #expect(log.lastIndex == 5)
@@ -332,7 +391,9 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
             defer { removeTree(clean) }
             let node = try LogStorage.open(directory: clean, fileSystem: fs)
             defer { node.close() }
-            let (status, _, _) = repair(clean) { $0.apply = true; $0.acceptDataLoss = true; $0.cutAt = 4 }
+            let (status, _, _) = repair(clean) {
+                $0.apply = true; $0.acceptDataLoss = true; $0.cutAt = 4
+            }
             #expect(status == .usageOrIO)
         }
         #expect(verify(dir).0 == .tornTail, "nothing was cut while locked")

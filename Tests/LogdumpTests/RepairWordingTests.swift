@@ -18,13 +18,17 @@ import Testing
         #expect(out.contains("the hard state's commit index 35 is past that end: committed entries 18…35 would be lost"), "\(out)")
         #expect(out.contains("--accept-data-loss --cut-at 18 "), "\(out)")
         // The cut it names is one the planner accepts (a dry run: nothing is written).
-        let (_, plan, err) = repair(dir) { $0.acceptDataLoss = true; $0.cutAt = 18 }
+        let (_, plan, err) = repair(dir) {
+            $0.acceptDataLoss = true; $0.cutAt = 18
+        }
         #expect(err.isEmpty, "\(err)")
         #expect(plan.contains("committed entries that would go: 18…35"), "\(plan)")
     }
 
     @Test func aPlanThatLosesNoEntryDoesNotSayEntriesAreLost() {
-        let (_, out, err) = repair(Path.join(Self.samples, "two-logs-mixed")) { $0.acceptDataLoss = true; $0.cutAt = 4 }
+        let (_, out, err) = repair(Path.join(Self.samples, "two-logs-mixed")) {
+            $0.acceptDataLoss = true; $0.cutAt = 4
+        }
         #expect(err.isEmpty, "\(err)")
         #expect(out.contains("entries that would go: none"), "\(out)")
         #expect(!out.contains("entries that were acknowledged as durable are lost"), "\(out)")

@@ -7,8 +7,10 @@ import Testing
 func compactedSample() throws -> String {
     let dir = makeTempDir("snapshot")
     let log = try buildSampleLog(dir)
-    try log.saveSnapshot(Snapshot(metadata: SnapshotMetadata(index: 6, term: 2, configuration: Configuration(voters: [1, 2, 3])),
-                                  data: Array("x=1 y=2".utf8)))
+    try log.saveSnapshot(
+        Snapshot(
+            metadata: SnapshotMetadata(index: 6, term: 2, configuration: Configuration(voters: [1, 2, 3])),
+            data: Array("x=1 y=2".utf8)))
     log.close()
     return dir
 }
@@ -31,14 +33,19 @@ func compactedSample() throws -> String {
         try expectGolden("snapshot.txt", verifyText + text + physical + stats)
         // Against the uncompacted log: equal from index 7 on.
         let (same, diffText, _) = capture(dir) { out, err throws(LogdumpError) in
-            try LogDiff(a: try LogInput.directoryInput(plain, fileSystem: fs), b: try LogInput.directoryInput(dir, fileSystem: fs), fileSystem: fs).run(out: out, err: err)
+            try LogDiff(a: try LogInput.directoryInput(plain, fileSystem: fs), b: try LogInput.directoryInput(dir, fileSystem: fs), fileSystem: fs)
+                .run(out: out, err: err)
         }
         #expect(same == .clean, "\(diffText)")
         #expect(diffText.contains("compared from index 7"))
         // No cut inside the snapshot; the earliest cut keeps only the snapshot.
-        let inside = repair(dir) { $0.acceptDataLoss = true; $0.cutAt = 5 }
+        let inside = repair(dir) {
+            $0.acceptDataLoss = true; $0.cutAt = 5
+        }
         #expect(inside.0 == .usageOrIO && inside.2.contains("inside the snapshot"))
-        let earliest = repair(dir) { $0.acceptDataLoss = true; $0.cutAt = 7; $0.apply = true }
+        let earliest = repair(dir) {
+            $0.acceptDataLoss = true; $0.cutAt = 7; $0.apply = true
+        }
         #expect(earliest.0 == .clean, "\(earliest.1)\(earliest.2)")
         let log = try LogStorage.open(directory: dir, fileSystem: fs)
         #expect(log.lastIndex == 6)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import LogdumpKit
 import RaftCore
@@ -35,20 +35,28 @@ func entry(_ index: UInt64, _ term: UInt64, _ text: String, kind: EntryKind = .n
 /// text, multi-line, UTF-8, binary and long payloads, several 512-byte segments.
 @discardableResult
 func buildSampleLog(_ dir: String, segmentSize: Int = 512) throws -> LogStorage {
-    let log = try LogStorage.open(directory: dir, fileSystem: fs,
-                                  options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: .everyBatch, newLogID: fixedLogID))
-    try log.save(hardState: HardState(term: 1, vote: 1, commit: 0),
-                 entries: [Entry(term: 1, index: 1, kind: .noop, data: []), entry(2, 1, "set x 1"), entry(3, 1, "set y 2")])
-    try log.save(hardState: HardState(term: 1, vote: 1, commit: 3),
-                 entries: [Entry(term: 1, index: 4, kind: .config, data: ConfigurationCodec.encode(Configuration(voters: [1, 2, 3]))),
-                           Entry(term: 1, index: 5, kind: .normal, data: Array(0..<16))])
+    let log = try LogStorage.open(
+        directory: dir, fileSystem: fs,
+        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: .everyBatch, newLogID: fixedLogID))
+    try log.save(
+        hardState: HardState(term: 1, vote: 1, commit: 0),
+        entries: [Entry(term: 1, index: 1, kind: .noop, data: []), entry(2, 1, "set x 1"), entry(3, 1, "set y 2")])
+    try log.save(
+        hardState: HardState(term: 1, vote: 1, commit: 3),
+        entries: [
+            Entry(term: 1, index: 4, kind: .config, data: ConfigurationCodec.encode(Configuration(voters: [1, 2, 3]))),
+            Entry(term: 1, index: 5, kind: .normal, data: Array(0..<16)),
+        ])
     // Term 2: a new leader overwrites index 5 (conflict truncation) and goes on.
-    try log.save(hardState: HardState(term: 2, vote: 2, commit: 4),
-                 entries: [Entry(term: 2, index: 5, kind: .noop, data: []), entry(6, 2, "multi\nline\tcommand")])
-    try log.save(hardState: HardState(term: 2, vote: 2, commit: 6),
-                 entries: [entry(7, 2, "café ☕"), entry(8, 2, String(repeating: "abcdefgh", count: 25)), entry(9, 2, "0xnot hex")])
-    try log.save(hardState: HardState(term: 3, vote: 3, commit: 8),
-                 entries: [Entry(term: 3, index: 10, kind: .noop, data: []), entry(11, 3, "del x")])
+    try log.save(
+        hardState: HardState(term: 2, vote: 2, commit: 4),
+        entries: [Entry(term: 2, index: 5, kind: .noop, data: []), entry(6, 2, "multi\nline\tcommand")])
+    try log.save(
+        hardState: HardState(term: 2, vote: 2, commit: 6),
+        entries: [entry(7, 2, "café ☕"), entry(8, 2, String(repeating: "abcdefgh", count: 25)), entry(9, 2, "0xnot hex")])
+    try log.save(
+        hardState: HardState(term: 3, vote: 3, commit: 8),
+        entries: [Entry(term: 3, index: 10, kind: .noop, data: []), entry(11, 3, "del x")])
     return log
 }
 
@@ -130,7 +138,8 @@ func expectGolden(_ name: String, _ actual: String, sourceLocation: SourceLocati
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
         let k = (0..<min(e.count, a.count)).first { e[$0] != a[$0] } ?? min(e.count, a.count)
-        Issue.record("golden \(name) differs at line \(k + 1):\n  expected: \(k < e.count ? String(e[k]) : "<end>")\n  actual:   \(k < a.count ? String(a[k]) : "<end>")",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "golden \(name) differs at line \(k + 1):\n  expected: \(k < e.count ? String(e[k]) : "<end>")\n  actual:   \(k < a.count ? String(a[k]) : "<end>")",
+            sourceLocation: sourceLocation)
     }
 }

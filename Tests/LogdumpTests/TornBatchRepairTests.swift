@@ -14,7 +14,9 @@ import Testing
         let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(newLogID: fixedLogID))
         var index: UInt64 = 0
         while try fs.fileSize(atPath: segmentPath(dir, 1)) < 3072 {
-            try log.save(hardState: HardState(term: 1, vote: 1, commit: index), entries: (1...2).map { entry(index + $0, 1, String(repeating: "a", count: 100)) })
+            try log.save(
+                hardState: HardState(term: 1, vote: 1, commit: index),
+                entries: (1...2).map { entry(index + $0, 1, String(repeating: "a", count: 100)) })
             index += 2
         }
         let before = Int(try fs.fileSize(atPath: segmentPath(dir, 1)))
@@ -54,8 +56,9 @@ import Testing
         try log.save(hardState: nil, entries: [entry(3, 1, "c")])
         log.close()
         let segment = StorageFormat.segmentFileName(sequence: 1)
-        let marker = FailureMarker(undo: .truncate(file: segment, length: acknowledged), failure: "fdatasync: Input/output error",
-                                   undoFailure: "ftruncate: Input/output error")
+        let marker = FailureMarker(
+            undo: .truncate(file: segment, length: acknowledged), failure: "fdatasync: Input/output error",
+            undoFailure: "ftruncate: Input/output error")
         try writeBytes(Path.join(dir, FailureMarker.fileName), marker.encode())
         #expect(throws: StorageError.self) { try LogStorage.open(directory: dir, fileSystem: fs) }
 

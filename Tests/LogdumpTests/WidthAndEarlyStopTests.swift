@@ -7,8 +7,10 @@ import Testing
 func displayColumns(_ line: Substring) -> Int {
     line.unicodeScalars.reduce(0) { n, s in
         let v = s.value
-        let wide = v >= 0x1100 && (v <= 0x115F || (0x2600...0x27BF).contains(v) || (0x2E80...0xA4CF).contains(v)
-            || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v) || v >= 0x1F000)
+        let wide =
+            v >= 0x1100
+            && (v <= 0x115F || (0x2600...0x27BF).contains(v) || (0x2E80...0xA4CF).contains(v)
+                || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v) || v >= 0x1F000)
         return n + (wide ? 2 : 1)
     }
 }
@@ -20,7 +22,9 @@ func displayColumns(_ line: Substring) -> Int {
         defer { removeTree(torn); removeTree(flip) }
         for dir in [torn, flip, sampleDirectory("bit-flip"), sampleDirectory("missing-middle-segment")] {
             for width in [50, 80, 100, 132] {
-                let out = dump(dir) { $0.physical = true; $0.widthColumns = width }.1
+                let out = dump(dir) {
+                    $0.physical = true; $0.widthColumns = width
+                }.1
                 let lines = out.split(separator: "\n")
                 #expect(lines.count > 3)
                 for line in lines { #expect(displayColumns(line) <= width, "\(width): \(line)") }
@@ -31,13 +35,16 @@ func displayColumns(_ line: Substring) -> Int {
     @Test func at80ColumnsNamesShortenAndColumnsStayAligned() throws {
         let dir = try Fixture.tornTail()
         defer { removeTree(dir) }
-        let out = dump(dir) { $0.physical = true; $0.widthColumns = 80 }.1
+        let out = dump(dir) {
+            $0.physical = true; $0.widthColumns = 80
+        }.1
         try expectGolden("dump-physical-80.txt", out)
         let rows = out.split(separator: "\n").filter { $0.hasPrefix("log-") && !$0.contains("!!") }
         #expect(rows.count == 17)
         #expect(rows.allSatisfy { $0.hasPrefix("log-…01.seg ") || $0.hasPrefix("log-…02.seg ") })
         // The CRC column starts at the same place on every row.
-        let starts = Set(rows.map { row in row.unicodeScalars.distance(from: row.unicodeScalars.startIndex, to: row.unicodeScalars.firstIndex(of: "x")!) })
+        let starts = Set(
+            rows.map { row in row.unicodeScalars.distance(from: row.unicodeScalars.startIndex, to: row.unicodeScalars.firstIndex(of: "x")!) })
         #expect(starts.count == 1)
         // A cut field ends with the marker; the torn-tail problem is wrapped, not cut.
         #expect(out.contains("…\n"))
@@ -47,12 +54,16 @@ func displayColumns(_ line: Substring) -> Int {
     @Test func noLimitKeepsEveryField() throws {
         let dir = try Fixture.tornTail()
         defer { removeTree(dir) }
-        let out = dump(dir) { $0.physical = true; $0.widthColumns = 0 }.1
+        let out = dump(dir) {
+            $0.physical = true; $0.widthColumns = 0
+        }.1
         #expect(out.contains("log-0000000000000001.seg"))
         #expect(out.contains("batch 5: 2 entries from 10, hard-state seq 5\n"))
         #expect(!out.contains("…\n"))
         // JSON lines are never cut.
-        let json = dump(dir) { $0.physical = true; $0.widthColumns = 40; $0.format = .jsonl }.1
+        let json = dump(dir) {
+            $0.physical = true; $0.widthColumns = 40; $0.format = .jsonl
+        }.1
         #expect(json.contains("\"file\":\"log-0000000000000001.seg\""))
     }
 }
@@ -85,7 +96,8 @@ final class CountingFileSystem: FileSystem {
         let dir = makeTempDir("long")
         let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(segmentSizeBytes: 512, newLogID: fixedLogID))
         for k in stride(from: UInt64(1), through: 39, by: 2) {
-            try log.save(hardState: HardState(term: 1, vote: 1, commit: k - 1), entries: [entry(k, 1, "set a \(k)"), entry(k + 1, 1, "set b \(k + 1)")])
+            try log.save(
+                hardState: HardState(term: 1, vote: 1, commit: k - 1), entries: [entry(k, 1, "set a \(k)"), entry(k + 1, 1, "set b \(k + 1)")])
         }
         log.close()
         return dir
@@ -110,17 +122,25 @@ final class CountingFileSystem: FileSystem {
         #expect(allOpens[last] == 2, "verify, then the dump")
         let rows = all.split(separator: "\n", omittingEmptySubsequences: false)
         // --limit: the same rows as the full dump, and the last segment is read only by the verify pass.
-        let (limited, limitOpens) = try counted(dir) { $0.header = false; $0.limit = 3 }
+        let (limited, limitOpens) = try counted(dir) {
+            $0.header = false; $0.limit = 3
+        }
         #expect(limited == rows.prefix(3).joined(separator: "\n") + "\n")
         #expect(limitOpens[first] == 2 && limitOpens[last] == 1)
-        let (upTo, toOpens) = try counted(dir) { $0.header = false; $0.to = 4 }
+        let (upTo, toOpens) = try counted(dir) {
+            $0.header = false; $0.to = 4
+        }
         #expect(upTo == rows.prefix(4).joined(separator: "\n") + "\n")
         #expect(toOpens[last] == 1)
         // --from skips the segments below it; the rows are those of the full dump.
-        let (middle, _) = try counted(dir) { $0.header = false; $0.from = 17; $0.to = 22 }
+        let (middle, _) = try counted(dir) {
+            $0.header = false; $0.from = 17; $0.to = 22
+        }
         #expect(middle == rows[16..<22].joined(separator: "\n") + "\n")
         // Physical dumps stop too, with the same rows.
-        let (physical, _) = try counted(dir) { $0.physical = true; $0.limit = 5 }
+        let (physical, _) = try counted(dir) {
+            $0.physical = true; $0.limit = 5
+        }
         let (physicalAll, _) = try counted(dir) { $0.physical = true }
         #expect(physical == physicalAll.split(separator: "\n").prefix(6).joined(separator: "\n") + "\n")
     }
