@@ -127,3 +127,4 @@ if [ "${MEMORY:-0}" != 0 ]; then
   sleep 2  # followers apply the last entries and compact
   memory_report "after $SETS SETs"
 fi
+echo "$(date -u +%H:%M:%S) load average: $(cut -d' ' -f1-3 /proc/loadavg) (the figures above move with it)"
