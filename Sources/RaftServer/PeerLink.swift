@@ -23,6 +23,8 @@ final class PeerLink: @unchecked Sendable {
     private var isReportedUnreachable = false
     /// A snapshot too large for one frame, on its way in chunks (at most one per peer).
     private var outgoing: OutgoingSnapshot?
+    /// The last snapshot whose chunks were all handed to a connection: which one, and when.
+    private var handedOver: (term: UInt64, metadata: SnapshotMetadata, channel: ObjectIdentifier, at: NIODeadline)?
 
     /// Where a chunked snapshot stands: chunks are made one at a time, when the connection can take
     /// one, so a large snapshot is never copied whole and heartbeats pass between its chunks.
@@ -101,6 +103,14 @@ final class PeerLink: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         precondition(chunkDataBytes >= 1, "a chunk carries at least one byte")
         guard !isClosed else { return }
+        if let sent = handedOver, sent.term == snapshot.term, sent.metadata == snapshot.snapshot.metadata,
+           let channel, ObjectIdentifier(channel) == sent.channel, NIODeadline.now() - sent.at < options.snapshotResendInterval {
+            // Every chunk is in the hands of a connection that is still up: TCP delivers them, and
+            // the follower answers once it has installed the snapshot, which takes a while when it
+            // is large. Starting over meanwhile would send it all again for nothing.
+            log.debug("n\(peerID): the snapshot at index \(snapshot.snapshot.metadata.index) went whole on this connection \((NIODeadline.now() - sent.at).milliseconds) ms ago; not resending yet")
+            return
+        }
         if let current = outgoing {
             if current.message.term == snapshot.term && current.message.snapshot.metadata == snapshot.snapshot.metadata {
                 log.debug("n\(peerID): \(current.description) is already on its way")
@@ -131,6 +141,7 @@ final class PeerLink: @unchecked Sendable {
         }
         current.offset = end
         if end == data.count {
+            if let channel { handedOver = (current.message.term, current.message.snapshot.metadata, ObjectIdentifier(channel), .now()) }
             log.debug("n\(peerID): the last chunk of the snapshot at index \(current.message.snapshot.metadata.index) is on its way")
             outgoing = nil
         } else {
@@ -243,6 +254,7 @@ final class PeerLink: @unchecked Sendable {
         self.channel = nil
         cancelStallCheck()
         guard !isClosed else { return }
+        handedOver = nil
         // Chunks handed to the lost connection are lost with it; the receiver drops its partial
         // copy when a chunk at offset 0 arrives on the new connection, so the snapshot starts over.
         if let current = outgoing {

@@ -26,6 +26,9 @@ public struct PeerTransportOptions: Sendable {
     public var snapshotChunkBytes: Int
     /// The largest snapshot (its data) put together from chunks; a larger one is refused at its first chunk.
     public var maxSnapshotBytes: Int
+    /// How long the same chunked snapshot is not sent again once all of it went out on a connection
+    /// that is still up (the follower is installing it); a lost connection ends the wait at once.
+    public var snapshotResendInterval: TimeAmount
 
     /// Creates options; the defaults suit a LAN cluster with 10 ms ticks.
     public init(maxPayloadBytes: Int = PeerWire.defaultMaxPayloadBytes, queueCapacityFrames: Int = 4096,
@@ -33,7 +36,8 @@ public struct PeerTransportOptions: Sendable {
                 maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1),
                 writeStallTimeout: TimeAmount = .seconds(10), maxInboundConnections: Int = 256,
                 snapshotChunkBytes: Int = PeerWire.defaultSnapshotChunkBytes,
-                maxSnapshotBytes: Int = PeerWire.defaultMaxSnapshotBytes) {
+                maxSnapshotBytes: Int = PeerWire.defaultMaxSnapshotBytes,
+                snapshotResendInterval: TimeAmount = .seconds(10)) {
         precondition(queueCapacityFrames >= 1 && queueCapacityBytes >= 1, "a send queue holds at least one frame")
         precondition(initialBackoff > .zero && maxBackoff >= initialBackoff, "backoff must grow from a positive start")
         self.maxPayloadBytes = maxPayloadBytes
@@ -48,5 +52,6 @@ public struct PeerTransportOptions: Sendable {
         precondition(snapshotChunkBytes >= 1 && maxSnapshotBytes >= 0, "a chunk carries at least one byte")
         self.snapshotChunkBytes = snapshotChunkBytes
         self.maxSnapshotBytes = maxSnapshotBytes
+        self.snapshotResendInterval = snapshotResendInterval
     }
 }

@@ -238,6 +238,7 @@ extension PeerTransportTests {
         // A 64 KiB frame limit stands for the real 64 MiB one: the snapshot is 48 times the limit.
         var options = Self.fastRedial
         options.maxPayloadBytes = 64 << 10
+        options.snapshotResendInterval = .seconds(3)
         let follower = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
                                      log: logs.log(prefix: "n2"), options: options, onMessage: inbox.onMessage)
         try await follower.start()
@@ -256,6 +257,17 @@ extension PeerTransportTests {
         #expect(leader.statistics.snapshotChunksSent == (install.snapshot.data.count + chunkData - 1) / chunkData)
         #expect(follower.snapshotAssembly.statistics == SnapshotAssembly.Statistics(assembled: 1, dropped: 0, partialBytes: 0))
         #expect(follower.statistics.malformedConnections == 0)
+
+        // The core repeats the snapshot until the follower answers: while all of it is on a live
+        // connection it is not sent again; after snapshotResendInterval it is.
+        let sentChunks = leader.statistics.snapshotChunksSent
+        leader.send([Message.installSnapshot(install)])
+        #expect(await eventually { logs.contains("n1 debug n2: the snapshot at index 40 went whole on this connection") })
+        #expect(leader.statistics.snapshotChunksSent == sentChunks)
+        try await Task.sleep(for: .milliseconds(3200))
+        leader.send([Message.installSnapshot(install)])
+        #expect(await eventually { inbox.all.filter { $0 == .installSnapshot(install) }.count == 2 })
+        #expect(leader.statistics.snapshotChunksSent == 2 * sentChunks)
         await leader.shutdown()
         await follower.shutdown()
         try await group.shutdownGracefully()
