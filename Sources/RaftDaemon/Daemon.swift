@@ -64,6 +64,7 @@ public final class Daemon<Service: ClientService> {
         var options = RuntimeOptions(id: command.id, address: MemberAddress(peer: peers[command.id]!, client: command.listen),
                                      initialPeers: peers.merging(bootstrap.members) { given, _ in given })
         options.snapshotEntries = command.snapshotEntries
+        options.maxCommandBytes = command.maxFrameBytes / 2
         options.unsafeLocalReads = command.unsafeLocalReads
         let log = self.log
         let runtime = try loop.submit { () throws -> LoopBound<NodeRuntime<Service>> in
