@@ -5,11 +5,13 @@
 # acknowledges), loads its leader with redis-benchmark (SET and GET, 1 and 50 clients, and 50
 # clients pipelining 16 requests), then does the same to one redis-server with
 # `appendfsync always` (durable, not replicated) as the yardstick. Prints requests/s and
-# p50/p99 latency per run; with MEMORY=1 it also writes 1,000,000 SETs of 100-byte values over
-# 10,000 keys and reports each node's resident memory (compaction on).
+# p50/p99 latency per run. With MEMORY=1 it also writes 1,000,000 SETs of 100-byte values over
+# 10,000 keys (50 clients, pipelining 16; compaction on, every 10,000 entries by default) and reports
+# each node's resident memory (VmRSS now, VmHWM the peak, from /proc/PID/status), its log on disk
+# (segments, snapshot files) and its indexes; MEMORY=only does just that (issue 12 §5: ≤ 100 MB per node).
 #
 # Usage: Benchmarks/raftd-bench.sh            (make bench-raftd builds raftd first)
-#   REQUESTS=100000 CLIENTS="1 50" PIPELINE=16 MEMORY=1 BASE_PORT=26000 Benchmarks/raftd-bench.sh
+#   REQUESTS=100000 CLIENTS="1 50" PIPELINE=16 MEMORY=1|only SETS=1000000 BASE_PORT=26000 Benchmarks/raftd-bench.sh
 #   RAFTD=path/to/raftd (another build, for a before/after in one session), RAFTD_ARGS="--threads 1"
 #   (more options for every node), REDIS=0 (skip the
 #   yardstick), PIPELINE=1 (skip the pipelined run), COST=1 (also CPU time and context switches
@@ -87,6 +89,8 @@ run() {
       '{ printf "%-28s cost %3d clients  P%-3d %6.1f us CPU/request  %5.2f context switches/request (servers)\n", name, c, p, ($3 - $1) * 1e6 / hz / n, ($4 - $2) / n }'
   fi
 }
+echo "$(date -u +%H:%M:%S) load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+[ "${MEMORY:-0}" = only ] && CLIENTS="" PIPELINE=1
 for c in $CLIENTS; do
   n=$(( c == 1 ? REQUESTS / 10 : REQUESTS ))
   run "raftd (3 nodes)" "$leader" "$c" 1 "$n" "${pids[@]:0:3}"
@@ -97,12 +101,30 @@ if [ "$PIPELINE" -gt 1 ]; then
   [ "${REDIS:-1}" = 1 ] && run "redis appendfsync always" $((BASE+79)) 50 "$PIPELINE" $((REQUESTS * 4)) "${pids[3]}"
 fi
 
-if [ "${MEMORY:-0}" = 1 ]; then
-  redis-benchmark -h 127.0.0.1 -p "$leader" -c 50 -P 16 -n 1000000 -r 10000 -d 100 -t set -q >/dev/null 2>&1
+# One line per node: resident memory now and at its peak, the log on disk, and where the log stands.
+memory_report() {
+  local label=$1 i pid status
   for i in 1 2 3; do
     pid=${pids[$((i-1))]}
-    rss=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status)
-    size=$(du -sm "$W/n$i" | cut -f1)
-    echo "raftd n$i after 1,000,000 SETs of 100 bytes over 10,000 keys: RSS $((rss / 1024)) MB, data directory ${size} MB"
+    status=$(redis-cli -p $((BASE+i)) RAFT STATUS 2>/dev/null | tr -d '\r')
+    field() { echo "$status" | awk -F: -v k="$1" '$1 == k { print $2 }'; }
+    awk -v n="$i" -v label="$label" '/VmRSS/ { rss = $2 } /VmHWM/ { hwm = $2 }
+      END { printf "raftd n%s %-16s VmRSS %6.1f MB  VmHWM %6.1f MB", n, label, rss / 1024, hwm / 1024 }' /proc/$pid/status
+    segments=$(find "$W/n$i" -name 'log-*.seg' -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%d segment(s) %.1f MB", n, s / 1048576 }')
+    snaps=$(find "$W/n$i" -name 'snap-*.snap' -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%d snapshot(s) %.1f MB", n, s / 1048576 }')
+    echo "  log: $segments, $snaps  role $(field role) applied $(field applied_index) snapshot_index $(field snapshot_index) last $(field last_index)"
   done
+}
+
+if [ "${MEMORY:-0}" != 0 ]; then
+  SETS=${SETS:-1000000}
+  memory_report "before"
+  start=$(date +%s.%N)
+  timeout 1200 redis-benchmark -h 127.0.0.1 -p "$leader" -c 50 -P 16 -n "$SETS" -r 10000 -d 100 -t set -q >/dev/null 2>&1 ||
+    echo "redis-benchmark did not finish (exit $?)"
+  end=$(date +%s.%N)
+  echo "$SETS SETs of 100 bytes over 10,000 keys in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }') s"
+  sleep 2  # followers apply the last entries and compact
+  memory_report "after $SETS SETs"
 fi
+echo "$(date -u +%H:%M:%S) load average: $(cut -d' ' -f1-3 /proc/loadavg) (the figures above move with it)"

@@ -64,6 +64,7 @@ public final class Daemon<Service: ClientService> {
         var options = RuntimeOptions(id: command.id, address: MemberAddress(peer: peers[command.id]!, client: command.listen),
                                      initialPeers: peers.merging(bootstrap.members) { given, _ in given })
         options.snapshotEntries = command.snapshotEntries
+        options.maxCommandBytes = command.maxFrameBytes / 2
         options.unsafeLocalReads = command.unsafeLocalReads
         let log = self.log
         let runtime = try loop.submit { () throws -> LoopBound<NodeRuntime<Service>> in
@@ -122,6 +123,9 @@ public final class Daemon<Service: ClientService> {
         config.heartbeatTicks = command.heartbeatTicks
         config.preVote = true
         config.checkQuorum = true
+        // An append must fit in one peer frame (entries are not chunked, snapshots are): keep the
+        // core's batches well under the frame limit.
+        config.maxAppendBytes = min(config.maxAppendBytes, command.maxFrameBytes / 2)
         if let problem = config.validationError() { throw fatal("bad timing: \(problem)") }
         let hardState = storage.hardState
         guard (storage.entries.last?.term ?? storage.snapshot?.metadata.term ?? 0) <= hardState.term else {
@@ -162,7 +166,8 @@ extension Daemon {
         for (id, text) in peers where id != command.id { addresses[id] = try socketAddress(text) }
         let transport = PeerTransport(selfID: command.id, listenAddress: try socketAddress(try command.peerMap[command.id]!),
                                       peers: addresses, group: group, log: log,
-                                      options: PeerTransportOptions(maxInboundConnections: command.maxPeerConnections)) { message in
+                                      options: PeerTransportOptions(maxPayloadBytes: command.maxFrameBytes,
+                                                                    maxInboundConnections: command.maxPeerConnections)) { message in
             // On the node's own loop (the usual case: one group) the message is stepped at once.
             if loop.inEventLoop { runtime.value.receive(message) } else { loop.execute { runtime.value.receive(message) } }
         }

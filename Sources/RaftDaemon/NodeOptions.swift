@@ -1,5 +1,6 @@
 import ArgumentParser
 import RaftCore
+import RaftServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +43,9 @@ public struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("max-peer-connections"), help: "Inbound peer connections open at once; one more is closed.")
     public var maxPeerConnections = 256
 
+    @Option(name: .customLong("max-frame-bytes"), help: "Largest peer frame payload sent or accepted; larger snapshots go in chunks (every member should use the same).")
+    public var maxFrameBytes = PeerWire.defaultMaxPayloadBytes
+
     @Option(help: "1: node and network share one thread (fewer wake-ups, less CPU; nothing is read during an fsync); 2: the network has its own thread (decoding and answering overlap the fsync).")
     public var threads = 2
 
@@ -52,6 +56,10 @@ public struct NodeOptions: ParsableArguments {
     /// deliberate violation so the fault campaign (issue 13, docs/chaos.md) can show it catches one.
     @Flag(name: .customLong("unsafe-local-reads"), help: .hidden)
     public var unsafeLocalReads = false
+
+    /// The smallest `--max-frame-bytes`: room for a vote, an append of a few small entries, and a
+    /// snapshot chunk's fields with a large configuration.
+    public static let minimumFrameBytes = 4096
 
     /// The environment variable that must be `1` for `--unsafe-local-reads` to be accepted.
     public static let unsafeTestingVariable = "RAFTD_UNSAFE_TESTING"
@@ -86,6 +94,9 @@ public struct NodeOptions: ParsableArguments {
             throw ValidationError("need 1 ≤ --heartbeat-ticks < --election-ticks ≤ 10000")
         }
         guard maxClients >= 1, maxPeerConnections >= 1 else { throw ValidationError("--max-clients and --max-peer-connections must be at least 1") }
+        guard maxFrameBytes >= Self.minimumFrameBytes && maxFrameBytes <= Int(UInt32.max) else {
+            throw ValidationError("--max-frame-bytes must be \(Self.minimumFrameBytes)…\(UInt32.max)")
+        }
         guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2") }
         guard snapshotEntries >= 0 else { throw ValidationError("--snapshot-entries must be 0 or more") }
         guard ["error", "warn", "info", "debug"].contains(logLevel) else { throw ValidationError("--log-level: error, warn, info or debug") }

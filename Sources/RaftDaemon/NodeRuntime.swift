@@ -22,6 +22,9 @@ public struct RuntimeOptions: Sendable {
     public var snapshotEntries: Int = 10_000
     /// The most Readys handled in one flush before other inputs get their turn.
     public var maxReadyRounds: Int = 64
+    /// The largest command proposed; a larger one is refused. An entry must fit in one peer frame
+    /// (entries are not chunked) and in one storage record (64 MiB): raftd uses half its frame limit.
+    public var maxCommandBytes: Int = 32 << 20
     /// TEST ONLY (`--unsafe-local-reads`): answer reads from the local state, on any node, without
     /// ReadIndex. Stale reads follow; the fault campaign's tests turn it on to see them caught.
     public var unsafeLocalReads = false
@@ -146,6 +149,10 @@ public final class NodeRuntime<Service: ClientService> {
     /// Queues a command for the next flush's proposal; `respond` gets `answer`'s reply once it is applied.
     func propose(_ command: [UInt8], answer: @escaping (Machine.Response?) -> Reply, respond: @escaping Respond) {
         guard host.node.isLeader else { return respond(notLeaderReply()) }
+        // Too large to replicate: it would stall every later entry behind it, or fail the write.
+        guard command.count <= options.maxCommandBytes else {
+            return respond(.error("ERR the command takes \(command.count) bytes in the log, above the limit of \(options.maxCommandBytes) (half of --max-frame-bytes)"))
+        }
         proposalQueue.append((command, PendingWrite(term: 0, answer: answer, respond: respond)))
         scheduleFlush()
     }

@@ -21,6 +21,22 @@ final class PeerLink: @unchecked Sendable {
     private var backoff: TimeAmount
     private var isClosed = false
     private var isReportedUnreachable = false
+    /// A snapshot too large for one frame, on its way in chunks (at most one per peer).
+    private var outgoing: OutgoingSnapshot?
+    /// The last snapshot whose chunks were all handed to a connection: which one, and when.
+    private var handedOver: (term: UInt64, metadata: SnapshotMetadata, channel: ObjectIdentifier, at: NIODeadline)?
+
+    /// Where a chunked snapshot stands: chunks are made one at a time, when the connection can take
+    /// one, so a large snapshot is never copied whole and heartbeats pass between its chunks.
+    private struct OutgoingSnapshot {
+        let message: InstallSnapshot
+        let chunkDataBytes: Int
+        var offset = 0
+        var totalBytes: Int { message.snapshot.data.count }
+        var description: String {
+            "snapshot at index \(message.snapshot.metadata.index) (\(offset) of \(totalBytes) bytes sent)"
+        }
+    }
 
     init(peerID: NodeID, address: SocketAddress, eventLoop: any EventLoop, options: PeerTransportOptions,
          log: ServerLog, counters: TransportCounters) {
@@ -52,21 +68,86 @@ final class PeerLink: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard !isClosed else { return }
         guard let channel else {
-            if !isConnecting && redial == nil && !queue.isEmpty { connect() }
+            if !isConnecting && redial == nil && (!queue.isEmpty || outgoing != nil) { connect() }
             return
         }
         // Writable again means the peer drained what was buffered: progress, so the stall clock restarts.
         if channel.isWritable { cancelStallCheck() }
         var written = 0
-        while channel.isWritable, let frame = queue.popFirst() {
-            channel.write(frame, promise: nil)
+        var chunks = 0
+        // Queued frames first, then the next chunk of a snapshot: one chunk (and the kernel's
+        // buffer) is all a snapshot holds up the other messages.
+        while channel.isWritable {
+            if let frame = queue.popFirst() {
+                channel.write(frame, promise: nil)
+            } else if let frame = nextChunkFrame() {
+                channel.write(frame, promise: nil)
+                chunks += 1
+            } else {
+                break
+            }
             written += 1
         }
         if written > 0 {
             channel.flush()
             counters.add(.framesSent, written)
+            if chunks > 0 { counters.add(.snapshotChunksSent, chunks) }
         }
         watchForStall(channel)
+    }
+
+    /// Sends `snapshot` in chunks of at most `chunkDataBytes`. The same snapshot again while it is on
+    /// its way is ignored (the core resends it on every heartbeat answer until the follower has it;
+    /// starting over each time would never finish); another one replaces it.
+    func stream(_ snapshot: InstallSnapshot, chunkDataBytes: Int) {
+        eventLoop.assertInEventLoop()
+        precondition(chunkDataBytes >= 1, "a chunk carries at least one byte")
+        guard !isClosed else { return }
+        if let sent = handedOver, sent.term == snapshot.term, sent.metadata == snapshot.snapshot.metadata,
+           let channel, ObjectIdentifier(channel) == sent.channel, NIODeadline.now() - sent.at < options.snapshotResendInterval {
+            // Every chunk is in the hands of a connection that is still up: TCP delivers them, and
+            // the follower answers once it has installed the snapshot, which takes a while when it
+            // is large. Starting over meanwhile would send it all again for nothing.
+            log.debug("n\(peerID): the snapshot at index \(snapshot.snapshot.metadata.index) went whole on this connection \((NIODeadline.now() - sent.at).milliseconds) ms ago; not resending yet")
+            return
+        }
+        if let current = outgoing {
+            if current.message.term == snapshot.term && current.message.snapshot.metadata == snapshot.snapshot.metadata {
+                log.debug("n\(peerID): \(current.description) is already on its way")
+                return
+            }
+            log.info("n\(peerID): the unfinished \(current.description) gives way to the one at index \(snapshot.snapshot.metadata.index)")
+        }
+        outgoing = OutgoingSnapshot(message: snapshot, chunkDataBytes: chunkDataBytes)
+        log.info("n\(peerID): sending the snapshot at index \(snapshot.snapshot.metadata.index) (\(snapshot.snapshot.data.count) bytes) in chunks of up to \(chunkDataBytes) bytes")
+        pump()
+    }
+
+    /// The next chunk of the outgoing snapshot as a frame, or nil when there is none.
+    private func nextChunkFrame() -> ByteBuffer? {
+        guard var current = outgoing else { return nil }
+        let data = current.message.snapshot.data
+        let end = min(current.offset + current.chunkDataBytes, data.count)
+        let chunk = SnapshotChunk(from: current.message.from, to: current.message.to, term: current.message.term,
+                                  metadata: current.message.snapshot.metadata, totalBytes: UInt64(data.count),
+                                  offset: UInt64(current.offset), data: Array(data[current.offset..<end]))
+        var frame = ByteBufferAllocator().buffer(capacity: PeerWire.headerSizeBytes + PeerWire.chunkOverheadBytes(chunk.metadata) + chunk.data.count)
+        do {
+            try PeerWire.writeChunkFrame(chunk, into: &frame, maxPayloadBytes: options.maxPayloadBytes)
+        } catch {
+            log.warn("n\(peerID): not sending the \(current.description): \(error)")
+            outgoing = nil
+            return nil
+        }
+        current.offset = end
+        if end == data.count {
+            if let channel { handedOver = (current.message.term, current.message.snapshot.metadata, ObjectIdentifier(channel), .now()) }
+            log.debug("n\(peerID): the last chunk of the snapshot at index \(current.message.snapshot.metadata.index) is on its way")
+            outgoing = nil
+        } else {
+            outgoing = current
+        }
+        return frame
     }
 
     /// While the connection is unwritable, a timer runs; writability coming back cancels it (`pump`).
@@ -106,6 +187,7 @@ final class PeerLink: @unchecked Sendable {
             self.redial = nil
             self.cancelStallCheck()
             _ = self.queue.removeAll()
+            self.outgoing = nil
             guard let channel = self.channel else { return self.eventLoop.makeSucceededVoidFuture() }
             self.channel = nil
             return channel.close().flatMapError { _ in self.eventLoop.makeSucceededVoidFuture() }
@@ -172,6 +254,13 @@ final class PeerLink: @unchecked Sendable {
         self.channel = nil
         cancelStallCheck()
         guard !isClosed else { return }
+        handedOver = nil
+        // Chunks handed to the lost connection are lost with it; the receiver drops its partial
+        // copy when a chunk at offset 0 arrives on the new connection, so the snapshot starts over.
+        if let current = outgoing {
+            log.info("n\(peerID): the \(current.description) starts over on the next connection")
+            outgoing?.offset = 0
+        }
         log.info("n\(peerID): connection to \(address.hostPort) lost; redialling")
         scheduleRedial()
     }

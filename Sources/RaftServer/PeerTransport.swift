@@ -17,19 +17,22 @@ public struct PeerTransportStatistics: Equatable, Sendable {
     public var connects = 0
     /// Inbound connections closed at once because `maxInboundConnections` were open.
     public var refusedConnections = 0
+    /// Snapshot chunk frames handed to a connection (also counted in `framesSent`).
+    public var snapshotChunksSent = 0
 }
 
 /// Thread-safe counters behind `PeerTransportStatistics`: atomics, since every frame sent and
 /// received counts (a lock and a key path per frame showed in the leader's profile).
 final class TransportCounters: Sendable {
     /// A counter of `PeerTransportStatistics`.
-    enum Field { case framesSent, framesDropped, messagesReceived, malformedConnections, connects, refusedConnections }
+    enum Field { case framesSent, framesDropped, messagesReceived, malformedConnections, connects, refusedConnections, snapshotChunksSent }
     private let framesSent = Atomic<Int>(0)
     private let framesDropped = Atomic<Int>(0)
     private let messagesReceived = Atomic<Int>(0)
     private let malformedConnections = Atomic<Int>(0)
     private let connects = Atomic<Int>(0)
     private let refusedConnections = Atomic<Int>(0)
+    private let snapshotChunksSent = Atomic<Int>(0)
 
     func add(_ field: Field, _ amount: Int) {
         switch field {
@@ -39,6 +42,7 @@ final class TransportCounters: Sendable {
         case .malformedConnections: malformedConnections.add(amount, ordering: .relaxed)
         case .connects: connects.add(amount, ordering: .relaxed)
         case .refusedConnections: refusedConnections.add(amount, ordering: .relaxed)
+        case .snapshotChunksSent: snapshotChunksSent.add(amount, ordering: .relaxed)
         }
     }
 
@@ -47,7 +51,8 @@ final class TransportCounters: Sendable {
                                 messagesReceived: messagesReceived.load(ordering: .relaxed),
                                 malformedConnections: malformedConnections.load(ordering: .relaxed),
                                 connects: connects.load(ordering: .relaxed),
-                                refusedConnections: refusedConnections.load(ordering: .relaxed))
+                                refusedConnections: refusedConnections.load(ordering: .relaxed),
+                                snapshotChunksSent: snapshotChunksSent.load(ordering: .relaxed))
     }
 }
 
@@ -71,6 +76,8 @@ public final class PeerTransport: Sendable {
     private let onMessage: OnMessage
     private let counters = TransportCounters()
     private let inbound = ChannelRegistry()
+    /// Puts chunked snapshots back together, for every inbound connection (one snapshot per peer).
+    public let snapshotAssembly: SnapshotAssembly
     private let state: Mutex<State>
 
     private struct State {
@@ -89,6 +96,7 @@ public final class PeerTransport: Sendable {
         self.log = log
         self.options = options
         self.onMessage = onMessage
+        self.snapshotAssembly = SnapshotAssembly(maxSnapshotBytes: options.maxSnapshotBytes, log: log)
         self.state = Mutex(State())
         setPeers(peers)
     }
@@ -96,6 +104,7 @@ public final class PeerTransport: Sendable {
     /// Binds the peer listener.
     public func start() async throws {
         let (options, log, onMessage, counters, inbound) = (self.options, self.log, self.onMessage, self.counters, self.inbound)
+        let assembly = snapshotAssembly
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -108,7 +117,7 @@ public final class PeerTransport: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(PeerFrameDecoder(maxPayloadBytes: options.maxPayloadBytes)),
+                        ByteToMessageHandler(PeerFrameDecoder(maxPayloadBytes: options.maxPayloadBytes, assembly: assembly)),
                         PeerInboundHandler(log: log, counters: counters, onMessage: onMessage),
                     ])
                 }
@@ -137,10 +146,25 @@ public final class PeerTransport: Sendable {
 
     /// Queues `messages` for their receivers and returns at once. Messages to this node, to an
     /// unknown peer, or larger than the frame limit are dropped (logged); Raft retries what matters.
+    /// A snapshot larger than `snapshotChunkBytes` (or the frame limit) goes in chunks (`PeerLink.stream`).
     public func send(_ messages: [Message]) {
         var framesByPeer: [NodeID: [ByteBuffer]] = [:]
+        var snapshotsByPeer: [NodeID: (InstallSnapshot, chunkDataBytes: Int)] = [:]
         let allocator = ByteBufferAllocator()
         for message in messages {
+            if case .installSnapshot(let install) = message,
+               PeerWire.payloadSizeBytes(message) > min(options.snapshotChunkBytes, options.maxPayloadBytes) {
+                let room = options.maxPayloadBytes - PeerWire.chunkOverheadBytes(install.snapshot.metadata)
+                guard room >= 1 else {
+                    counters.add(.framesDropped, 1)
+                    log.warn("not sending \(message.kindName) to n\(message.to): a chunk's fields alone exceed the frame limit of \(options.maxPayloadBytes) bytes")
+                    continue
+                }
+                // The newest snapshot for a peer wins: a link sends one at a time.
+                snapshotsByPeer[install.to] = (install, min(options.snapshotChunkBytes, room))
+                framesByPeer[install.to, default: []] += []
+                continue
+            }
             var frame = allocator.buffer(capacity: PeerWire.headerSizeBytes + 64)
             do {
                 try PeerWire.writeFrame(message, into: &frame, maxPayloadBytes: options.maxPayloadBytes)
@@ -153,15 +177,21 @@ public final class PeerTransport: Sendable {
         }
         let links = state.withLock { state in framesByPeer.keys.map { ($0, state.links[$0]) } }
         for (peer, link) in links {
+            let snapshot = snapshotsByPeer[peer]
             guard let link else {
-                counters.add(.framesDropped, framesByPeer[peer]!.count)
-                log.debug("dropping \(framesByPeer[peer]!.count) message(s) to n\(peer): no address known")
+                let count = framesByPeer[peer]!.count + (snapshot == nil ? 0 : 1)
+                counters.add(.framesDropped, count)
+                log.debug("dropping \(count) message(s) to n\(peer): no address known")
                 continue
             }
             let frames = framesByPeer[peer]!
+            let hand: @Sendable () -> Void = {
+                link.enqueue(frames)
+                if let (install, chunkDataBytes) = snapshot { link.stream(install, chunkDataBytes: chunkDataBytes) }
+            }
             // From the link's own loop the frames are written now: a leader's appends leave before
             // its own fsync instead of after it.
-            if link.eventLoop.inEventLoop { link.enqueue(frames) } else { link.eventLoop.execute { link.enqueue(frames) } }
+            if link.eventLoop.inEventLoop { hand() } else { link.eventLoop.execute(hand) }
         }
     }
 

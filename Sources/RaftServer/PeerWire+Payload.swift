@@ -79,12 +79,21 @@ extension PeerWire {
         }
     }
 
-    static func readPayload(_ b: inout ByteBuffer) throws -> Message {
+    static func readPayload(_ b: inout ByteBuffer) throws -> PeerFrame {
         var r = FieldReader(buffer: b)
         defer { b = r.buffer }
         let rawKind = try r.u8("kind")
-        guard let kind = Kind(rawValue: rawKind) else { throw PeerWireError.unknownKind(rawKind) }
+        guard rawKind == snapshotChunkKind || Kind(rawValue: rawKind) != nil else { throw PeerWireError.unknownKind(rawKind) }
         let from = try r.u64("from"), to = try r.u64("to"), term = try r.u64("term")
+        guard let kind = Kind(rawValue: rawKind) else {
+            return .snapshotChunk(try readChunk(&r, from: from, to: to, term: term))
+        }
+        return .message(try readMessage(kind, &r, from: from, to: to, term: term))
+    }
+
+    /// Reads the fields of a message of `kind` after the common four.
+    private static func readMessage(_ kind: Kind, _ r: inout FieldReader, from: NodeID, to: NodeID,
+                                    term: UInt64) throws -> Message {
         switch kind {
         case .append:
             let prevLogIndex = try r.u64("prevLogIndex"), prevLogTerm = try r.u64("prevLogTerm")

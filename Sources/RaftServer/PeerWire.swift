@@ -64,15 +64,23 @@ public enum PeerWire {
     /// - Throws: `PeerWireError.oversized` when the payload exceeds `maxPayloadBytes`; `buffer` is then unchanged.
     public static func writeFrame(_ message: Message, into buffer: inout ByteBuffer,
                                   maxPayloadBytes: Int = defaultMaxPayloadBytes) throws {
-        let payloadLength = payloadSizeBytes(message)
+        try writeFrame(payloadLength: payloadSizeBytes(message), into: &buffer, maxPayloadBytes: maxPayloadBytes) {
+            writePayload(message, into: &$0)
+        }
+    }
+
+    /// Appends a frame whose payload `writePayload` writes (exactly `payloadLength` bytes), then
+    /// fills in the header: lengths and checksums are known only once the payload is written.
+    static func writeFrame(payloadLength: Int, into buffer: inout ByteBuffer, maxPayloadBytes: Int,
+                           _ writePayload: (inout ByteBuffer) -> Void) throws {
         guard payloadLength <= maxPayloadBytes, payloadLength <= Int(UInt32.max) else {
             throw PeerWireError.oversized(lengthBytes: UInt64(payloadLength), limitBytes: maxPayloadBytes)
         }
         let start = buffer.writerIndex
         buffer.reserveCapacity(minimumWritableBytes: headerSizeBytes + payloadLength)
         buffer.writeRepeatingByte(0, count: headerSizeBytes)
-        writePayload(message, into: &buffer)
-        assert(buffer.writerIndex - start - headerSizeBytes == payloadLength, "payloadSizeBytes disagrees with writePayload")
+        writePayload(&buffer)
+        assert(buffer.writerIndex - start - headerSizeBytes == payloadLength, "the announced payload length disagrees with the payload written")
         let payloadCRC = buffer.withUnsafeReadableBytes { all in
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[(start - buffer.readerIndex + headerSizeBytes)...]))
         }
@@ -98,7 +106,7 @@ public enum PeerWire {
     /// wrong (a stream decoder waits for more bytes). Consumes the frame when it returns a message.
     /// - Throws: `PeerWireError` as soon as the bytes present are known to be invalid.
     public static func readFrame(from buffer: inout ByteBuffer,
-                                 maxPayloadBytes: Int = defaultMaxPayloadBytes) throws -> Message? {
+                                 maxPayloadBytes: Int = defaultMaxPayloadBytes) throws -> PeerFrame? {
         let start = buffer.readerIndex
         // Magic and version first: they are the only header fields every version keeps in place.
         if buffer.readableBytes >= 2, let m = buffer.getInteger(at: start, endianness: .little, as: UInt16.self), m != magic {
@@ -124,24 +132,33 @@ public enum PeerWire {
         var payload = buffer.getSlice(at: start + headerSizeBytes, length: Int(length))!
         let computedCRC = payload.withUnsafeReadableBytes { CRC32C.checksum($0) }
         guard storedCRC == computedCRC else { throw PeerWireError.badChecksum(stored: storedCRC, computed: computedCRC) }
-        let message = try readPayload(&payload)
+        let frame = try readPayload(&payload)
         guard payload.readableBytes == 0 else {
-            throw PeerWireError.badField("\(payload.readableBytes) bytes after the \(Kind(message)) message")
+            throw PeerWireError.badField("\(payload.readableBytes) bytes after the \(frame.wireKindName) message")
         }
         buffer.moveReaderIndex(forwardBy: headerSizeBytes + Int(length))
-        return message
+        return frame
     }
 
     /// Decodes exactly one frame that fills `bytes`.
     /// - Throws: `PeerWireError`, including `.truncated` when `bytes` stop early and `.badField` when bytes follow the frame.
-    public static func decode(_ bytes: [UInt8], maxPayloadBytes: Int = defaultMaxPayloadBytes) throws -> Message {
+    public static func decodeFrame(_ bytes: [UInt8], maxPayloadBytes: Int = defaultMaxPayloadBytes) throws -> PeerFrame {
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        guard let message = try readFrame(from: &buffer, maxPayloadBytes: maxPayloadBytes) else {
+        guard let frame = try readFrame(from: &buffer, maxPayloadBytes: maxPayloadBytes) else {
             throw PeerWireError.truncated(needed: neededBytes(bytes), available: bytes.count)
         }
         guard buffer.readableBytes == 0 else { throw PeerWireError.badField("\(buffer.readableBytes) bytes after the frame") }
-        return message
+        return frame
+    }
+
+    /// Decodes exactly one frame that fills `bytes` and holds a whole message.
+    /// - Throws: as `decodeFrame`, and `.badField` when the frame is a snapshot chunk.
+    public static func decode(_ bytes: [UInt8], maxPayloadBytes: Int = defaultMaxPayloadBytes) throws -> Message {
+        switch try decodeFrame(bytes, maxPayloadBytes: maxPayloadBytes) {
+        case .message(let message): return message
+        case .snapshotChunk: throw PeerWireError.badField("a snapshot chunk where a whole message was expected")
+        }
     }
 
     /// How many bytes the frame starting at `bytes` needs in all, as far as its header tells.

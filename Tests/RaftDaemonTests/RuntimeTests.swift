@@ -22,7 +22,7 @@ final class MemoryCluster {
     var down: Set<NodeID> = []
     let failures = Box<[String]>([])
 
-    init(count: Int = 3, name: String = #function) throws {
+    init(count: Int = 3, name: String = #function, configure: (inout RuntimeOptions) -> Void = { _ in }) throws {
         let voters = (1...count).map { NodeID($0) }
         for id in voters {
             var config = Config(id: id)
@@ -32,6 +32,7 @@ final class MemoryCluster {
             var options = RuntimeOptions(id: id, address: MemberAddress(peer: "127.0.0.1:\(7000 + id)", client: "127.0.0.1:\(6000 + id)"),
                                          initialPeers: Dictionary(uniqueKeysWithValues: voters.map { ($0, "127.0.0.1:\(7000 + $0)") }))
             options.snapshotEntries = 0
+            configure(&options)
             let failures = self.failures
             let runtime = try NodeRuntime<KeyValueService>(node: node, storage: storage, options: options, log: { _ in },
                                                            fail: { message in failures.value.append(message) },
@@ -86,6 +87,16 @@ final class MemoryCluster {
         #expect(cluster.command(1, "DEL", "k", "x") == .integer(1))
         #expect(cluster.command(1, "GET", "k") == .bulk(nil))
         for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["n": "42"]) }
+    }
+
+    @Test func aCommandTooLargeToReplicateIsRefused() throws {
+        let cluster = try MemoryCluster { $0.maxCommandBytes = 100 }
+        cluster.elect(1)
+        let reply = cluster.command(1, "SET", "k", String(repeating: "x", count: 200))
+        guard case .error(let text)? = reply else { Issue.record("a 200-byte SET was not refused: \(String(describing: reply))"); return }
+        #expect(text.hasPrefix("ERR the command takes ") && text.hasSuffix("above the limit of 100 (half of --max-frame-bytes)"), "\(text)")
+        #expect(cluster.command(1, "SET", "k", "small") == .status("OK"), "the log goes on")
+        #expect(cluster.command(1, "GET", "k") == .bulk(Array("small".utf8)))
     }
 
     @Test func followersRedirectToTheLeadersClientAddress() throws {

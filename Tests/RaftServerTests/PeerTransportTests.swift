@@ -228,12 +228,12 @@ extension PeerTransportTests {
         let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
                                  group: group, log: logs.log(), options: options, onMessage: { _ in })
         try await node.start()
-        // 64 frames of 1 MiB: far more than the loopback socket buffers hold.
-        let chunk = Message.installSnapshot(InstallSnapshot(
-            from: 1, to: 2, term: 1,
-            snapshot: Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, configuration: Configuration(voters: [1])),
-                               data: [UInt8](repeating: 0xAB, count: 1 << 20))))
-        node.send([Message](repeating: chunk, count: 64))
+        // 64 frames of 1 MiB: far more than the loopback socket buffers hold. (Appends, not
+        // snapshots: a snapshot this large goes in chunks, and the same one again is not resent.)
+        let big = Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
+                                               entries: [Entry(term: 1, index: 1, kind: .normal, data: [UInt8](repeating: 0xAB, count: 1 << 20))],
+                                               leaderCommit: 0))
+        node.send([Message](repeating: big, count: 64))
         #expect(await eventually { logs.contains("nothing drained towards 127.0.0.1") })
         #expect(await eventually { accepted.value >= 2 }, "redialled after dropping the stalled connection")
         await node.shutdown()
@@ -344,10 +344,10 @@ extension PeerTransportTests {
         options.writeStallTimeout = .milliseconds(1500)
         let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
                                  group: group, log: logs.log(), options: options, onMessage: { _ in })
-        let chunk = Message.installSnapshot(InstallSnapshot(
-            from: 1, to: 2, term: 1,
-            snapshot: Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, configuration: Configuration(voters: [1])),
-                               data: [UInt8](repeating: 0xAB, count: 1 << 20))))
+        // Appends, not snapshots: a snapshot this large goes in chunks, and the same one again is not resent.
+        let chunk = Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
+                                                 entries: [Entry(term: 1, index: 1, kind: .normal, data: [UInt8](repeating: 0xAB, count: 1 << 20))],
+                                                 leaderCommit: 0))
         let frameBytes = try PeerWire.encode(chunk).count
         node.send([Message](repeating: chunk, count: 16))
         #expect(await eventually(seconds: 60) { receivedBytes.value >= 16 * frameBytes })

@@ -39,9 +39,9 @@ struct PeerWireTests {
             sent.append(message)
         }
         // Back to back in one stream, each frame ends exactly where the next begins.
-        var received: [Message] = []
-        while let message = try PeerWire.readFrame(from: &stream) { received.append(message) }
-        #expect(received == sent)
+        var received: [PeerFrame] = []
+        while let frame = try PeerWire.readFrame(from: &stream) { received.append(frame) }
+        #expect(received == sent.map(PeerFrame.message))
         #expect(stream.readableBytes == 0)
     }
 

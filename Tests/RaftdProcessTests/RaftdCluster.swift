@@ -20,6 +20,8 @@ final class RaftdCluster {
     let root: String
     var members: [Int: Member] = [:]
     let binaries: URL
+    /// More options for every node this cluster starts.
+    var extraArguments: [String] = []
 
     /// The directory holding the built products (raftd, logdump).
     static func productsDirectory() -> URL {
@@ -65,7 +67,7 @@ final class RaftdCluster {
         var arguments = ["--id", "\(id)", "--peers", peers ?? self.peers(), "--listen", "127.0.0.1:\(member.clientPort)",
                          "--data-dir", member.directory, "--log-level", "debug", "--snapshot-entries", "40"]
         if join { arguments.append("--join") }
-        process.arguments = arguments
+        process.arguments = arguments + extraArguments
         FileManager.default.createFile(atPath: member.logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: member.logPath))
         log.seekToEndOfFile()

@@ -108,4 +108,31 @@ import Glibc
         #expect(cluster.call(1, "SET", "a", "b") == .status("OK"), "the first keeps serving")
         #expect(cluster.stop(1))
     }
+
+    /// A snapshot many times the peer frame limit reaches a follower in chunks (a 16 KiB limit stands
+    /// for the real 64 MiB one), and the follower serves what it holds once it leads.
+    @Test func aSnapshotAboveTheFrameLimitReachesAFollowerInChunks() throws {
+        let cluster = try RaftdCluster(name: "chunks", ids: [1, 2, 3])
+        cluster.extraArguments = ["--max-frame-bytes", "16384"]
+        for id in [1, 2, 3] { try cluster.start(id) }
+        #expect(cluster.waitUntil(seconds: 15) { cluster.leader(among: [1, 2, 3]) != nil })
+        let leader = try #require(cluster.leader(among: [1, 2, 3]))
+        let behind = [1, 2, 3].first { $0 != leader }!
+        #expect(cluster.stop(behind))
+        // About 90 KB of state, while the log compacts every 40 entries: n\(behind) can only catch up by snapshot.
+        let value = String(repeating: "v", count: 300)
+        for k in 0..<300 { #expect(cluster.call(leader, "SET", "k\(k)", "\(k)\(value)") == .status("OK")) }
+        #expect(Int(cluster.status(leader)?["snapshot_index"] ?? "0") ?? 0 > 40)
+        try cluster.start(behind)
+        let target = Int(cluster.status(leader)?["commit_index"] ?? "0") ?? 0
+        #expect(cluster.waitUntil(seconds: 20) { (Int(cluster.status(behind)?["applied_index"] ?? "0") ?? 0) >= target },
+                "n\(behind) did not catch up: \(cluster.log(behind).suffix(2000))")
+        #expect(cluster.log(leader).contains("n\(behind): sending the snapshot at index"), "sent in chunks")
+        #expect(!cluster.log(behind).contains("warn"), "\(cluster.log(behind).suffix(2000))")
+        // The follower's state came from the rebuilt snapshot: make it lead and read it back.
+        #expect(cluster.call(leader, "RAFT", "TRANSFER", "\(behind)") == .status("OK"))
+        #expect(cluster.waitUntil(seconds: 10) { cluster.status(behind)?["role"] == "leader" })
+        for k in stride(from: 0, to: 300, by: 37) { #expect(cluster.call(behind, "GET", "k\(k)") == .bulk("\(k)\(value)")) }
+        for id in [1, 2, 3] { #expect(cluster.stop(id)) }
+    }
 }
