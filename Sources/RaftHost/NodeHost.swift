@@ -37,22 +37,24 @@ public final class NodeHost<Machine: StateMachine> {
     public var recordsApplied = true
     /// The index the state machine reflects.
     /// - Invariant: `appliedIndex == node.appliedIndex` between Readys.
-    public private(set) var appliedIndex: UInt64
+    @inlinable public var appliedIndex: UInt64 { storedAppliedIndex }
+    @usableFromInline var storedAppliedIndex: UInt64
     /// Reads asked and not yet answered or abandoned, oldest first.
-    private var reads: [PendingRead] = []
+    @usableFromInline var reads: [PendingRead] = []
     /// Whether a leader hands a Ready's messages to the transport before persisting its entries
     /// (only when its term and vote are already on disk); see the type's comment.
     public var leaderSendsBeforePersisting = false
     /// The term and vote last written to storage: what a restart would find.
-    private var persistedTermVote: (term: UInt64, vote: NodeID)
+    @usableFromInline var persistedTermVote: (term: UInt64, vote: NodeID)
 
-    private struct PendingRead {
-        var context: UInt64
-        var query: Machine.Query
+    @usableFromInline
+    struct PendingRead {
+        @usableFromInline var context: UInt64
+        @usableFromInline var query: Machine.Query
         /// The leader the read was asked under: when it changes, the read is abandoned.
-        var leader: NodeID
+        @usableFromInline var leader: NodeID
         /// Set once the core confirmed the read.
-        var index: UInt64?
+        @usableFromInline var index: UInt64?
     }
 
     /// A host for a node built from what its storage recovered; the state machine is restored
@@ -61,7 +63,7 @@ public final class NodeHost<Machine: StateMachine> {
         var machine = Machine()
         if let snapshot = node.latestSnapshot { try machine.restore(snapshot.data) }
         self.storedMachine = machine
-        self.appliedIndex = node.latestSnapshot?.metadata.index ?? 0
+        self.storedAppliedIndex = node.latestSnapshot?.metadata.index ?? 0
         self.storedNode = node
         self.storage = storage
         self.transport = transport
@@ -112,8 +114,13 @@ public final class NodeHost<Machine: StateMachine> {
     }
 
     // MARK: The Ready loop
+    //
+    // Inlinable so that callers in other modules get it specialized for their state machine: run
+    // generically, every report and pending-read array asks the runtime for its type metadata,
+    // which cost more than the core's own work for a proposal.
 
     /// Handles one Ready, if the core has one; nil when there was nothing to do.
+    @inlinable
     public func handleReady() -> ReadyReport<Machine>? {
         guard storedNode.hasReady else { return nil }
         let ready = storedNode.ready()
@@ -135,10 +142,10 @@ public final class NodeHost<Machine: StateMachine> {
                 report.failure = HostFailure(stage: .restore, message: "\(error)")
                 return report
             }
-            appliedIndex = snapshot.metadata.index
+            storedAppliedIndex = snapshot.metadata.index
         }
         // A leader whose term and vote are on disk may send first (see the type's comment).
-        let sendsFirst = leaderSendsBeforePersisting && storedNode.isLeader && ready.snapshot == nil
+        let sendsFirst = leaderSendsBeforePersisting && storedNode.role == .leader && ready.snapshot == nil
             && (ready.hardState.map { $0.term == persistedTermVote.term && $0.vote == persistedTermVote.vote } ?? true)
         if sendsFirst { send(ready.messages, into: &report) }
         if ready.hardState != nil || !ready.entries.isEmpty {
@@ -172,12 +179,14 @@ public final class NodeHost<Machine: StateMachine> {
         return reports
     }
 
-    private func send(_ messages: [Message], into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func send(_ messages: [Message], into report: inout ReadyReport<Machine>) {
         if !messages.isEmpty { transport.send(messages) }
         report.messages = messages
     }
 
-    private func apply(_ entries: [Entry], into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func apply(_ entries: [Entry], into report: inout ReadyReport<Machine>) {
         guard let last = entries.last else { return }
         precondition(entries.first!.index == appliedIndex + 1, "committed entries follow the applied index")
         for entry in entries {
@@ -189,11 +198,12 @@ public final class NodeHost<Machine: StateMachine> {
             }
             if recordsApplied { report.applied.append(.init(entry: entry, response: response)) }
         }
-        appliedIndex = last.index
+        storedAppliedIndex = last.index
         report.appliedThrough = last.index
     }
 
-    private func confirm(_ states: [ReadState], into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func confirm(_ states: [ReadState], into report: inout ReadyReport<Machine>) {
         report.confirmedReads = states
         for state in states {
             guard let position = reads.firstIndex(where: { $0.context == state.context }) else { continue }
@@ -203,7 +213,8 @@ public final class NodeHost<Machine: StateMachine> {
 
     /// A read not yet confirmed when the leader it was asked under is gone will never be: the
     /// core forgets pending reads when it stops leading (its client must retry).
-    private func abandonReadsOfAGoneLeader(into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func abandonReadsOfAGoneLeader(into report: inout ReadyReport<Machine>) {
         guard !reads.isEmpty else { return }
         let leader = storedNode.leader
         reads.removeAll { read in
@@ -213,12 +224,13 @@ public final class NodeHost<Machine: StateMachine> {
         }
     }
 
-    private func answerReads(into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func answerReads(into report: inout ReadyReport<Machine>) {
         guard !reads.isEmpty else { return }
         reads.removeAll { read in
             guard let index = read.index, appliedIndex >= index else { return false }
             report.answeredReads.append(.init(context: read.context, query: read.query,
-                                              result: storedMachine.query(read.query), appliedIndex: appliedIndex))
+                                              result: storedMachine.query(read.query), appliedIndex: storedAppliedIndex))
             return true
         }
     }
