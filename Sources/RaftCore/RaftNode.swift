@@ -201,6 +201,12 @@ public struct RaftNode: Sendable {
             || log.stableIndex < log.lastIndex || log.applied < log.committed
     }
 
+    /// `ready()` when `hasReady`, else nil. Hosts keep the node in a class, where reading
+    /// `hasReady` first copies the whole node; this mutating call reads it in place.
+    public mutating func readyIfAny() -> Ready? {
+        hasReady ? ready() : nil
+    }
+
     /// Collects what the host must do now. Call `advance(_:)` with the result before the next input.
     public mutating func ready() -> Ready {
         flushBroadcast()

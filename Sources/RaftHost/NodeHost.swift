@@ -119,11 +119,17 @@ public final class NodeHost<Machine: StateMachine> {
     // generically, every report and pending-read array asks the runtime for its type metadata,
     // which cost more than the core's own work for a proposal.
 
+    /// Whether the core has a Ready for `handleReady()`. Read through an in-place access: a
+    /// plain read of a property of the node, stored in this class, copies the whole node first.
+    @inlinable public var hasReady: Bool { Self.hasReady(&storedNode) }
+
+    @inlinable
+    static func hasReady(_ node: inout RaftNode) -> Bool { node.hasReady }
+
     /// Handles one Ready, if the core has one; nil when there was nothing to do.
     @inlinable
     public func handleReady() -> ReadyReport<Machine>? {
-        guard storedNode.hasReady else { return nil }
-        let ready = storedNode.ready()
+        guard let ready = storedNode.readyIfAny() else { return nil }
         var report = ReadyReport<Machine>()
         report.softState = ready.softState
         report.hardState = ready.hardState

@@ -34,7 +34,7 @@ public struct ReadyReport<Machine: StateMachine> {
     /// crashed, as a process whose disk fails does); nothing after that step happened.
     public var failure: HostFailure?
 
-    @usableFromInline
+    @inlinable
     init() {}
 
     /// A committed entry and what applying it answered.

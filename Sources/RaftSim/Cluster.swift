@@ -229,7 +229,7 @@ public final class Cluster {
         let narrating = isNarrating
         var rounds = 0
         var before = before
-        while let host = hosts[i], host.node.hasReady, rounds < 16 {
+        while let host = hosts[i], host.hasReady, rounds < 16 {
             rounds += 1
             if narrating, let before { narrateState(i, before: before); narrateRemoval(i, wasLeader: before.role == .leader) }
             host.recordsApplied = narrating
