@@ -19,6 +19,11 @@ import RaftCore
 /// thread), so the follower's fsync overlaps the leader's instead of following it.
 ///
 /// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
+///
+/// Its bookkeeping fields skip the run-time exclusivity check (`@exclusivity(unchecked)`): only
+/// the host's own methods touch them, never while another access to them is open, and the checks
+/// cost more than the bookkeeping itself. The node and the machine stay checked (`withNode` hands
+/// the node to a caller's closure).
 public final class NodeHost<Machine: StateMachine> {
     /// The Raft core. Hosts change it only through the inputs below. Read in place: callers in
     /// other modules (the simulator reads a few fields of every node at every step) borrow it
@@ -34,18 +39,18 @@ public final class NodeHost<Machine: StateMachine> {
     public let transport: any Transport
     /// Whether reports list every applied entry with its response (off: faster, for hosts that
     /// neither narrate nor answer clients, such as the explorer's).
-    public var recordsApplied = true
+    @exclusivity(unchecked) public var recordsApplied = true
     /// The index the state machine reflects.
     /// - Invariant: `appliedIndex == node.appliedIndex` between Readys.
     @inlinable public var appliedIndex: UInt64 { storedAppliedIndex }
-    @usableFromInline var storedAppliedIndex: UInt64
+    @usableFromInline @exclusivity(unchecked) var storedAppliedIndex: UInt64
     /// Reads asked and not yet answered or abandoned, oldest first.
-    @usableFromInline var reads: [PendingRead] = []
+    @usableFromInline @exclusivity(unchecked) var reads: [PendingRead] = []
     /// Whether a leader hands a Ready's messages to the transport before persisting its entries
     /// (only when its term and vote are already on disk); see the type's comment.
-    public var leaderSendsBeforePersisting = false
+    @exclusivity(unchecked) public var leaderSendsBeforePersisting = false
     /// The term and vote last written to storage: what a restart would find.
-    @usableFromInline var persistedTermVote: (term: UInt64, vote: NodeID)
+    @usableFromInline @exclusivity(unchecked) var persistedTermVote: (term: UInt64, vote: NodeID)
 
     @usableFromInline
     struct PendingRead {
@@ -108,8 +113,9 @@ public final class NodeHost<Machine: StateMachine> {
 
     /// Lets a caller change the core directly (the simulator's teaching commands); the host's own
     /// invariants must still hold afterwards.
+    @inlinable
     public func withNode<T, Failure: Error>(_ body: (inout RaftNode) throws(Failure) -> T) throws(Failure) -> T {
-        defer { assert(appliedIndex == storedNode.appliedIndex, "only Readys apply entries") }
+        defer { assert(storedAppliedIndex == storedNode.appliedIndex, "only Readys apply entries") }
         return try body(&storedNode)
     }
 

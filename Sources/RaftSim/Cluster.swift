@@ -247,7 +247,8 @@ public final class Cluster {
             compactIfOverThreshold(i)
             before = narratedState(i)
         }
-        if let host = hosts[i] { timeline.observe(host.node) }
+        // In place: handing `host.node` to a function copies the whole node.
+        if let host = hosts[i] { host.withNode { timeline.observe($0) } }
     }
 
     /// The checker's disk records: which indexes each disk now holds.
