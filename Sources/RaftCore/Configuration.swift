@@ -80,11 +80,21 @@ public enum Quorum {
     /// An empty voter set commits everything (it places no constraint on a joint decision).
     public static func committedIndex(voters: [NodeID], match: (NodeID) -> UInt64) -> UInt64 {
         if voters.isEmpty { return UInt64.max }
-        // Small fixed buffer for the common sizes; sorting descending, the majority-th value is
-        // the largest index that at least a majority holds.
-        var indexes = voters.map(match)
-        indexes.sort(by: >)
-        return indexes[majority(of: voters.count) - 1]
+        // Sorted descending, the majority-th value is the largest index that at least a majority
+        // holds. The leader asks on every acknowledgement: a stack buffer (voter sets are small)
+        // and an insertion sort keep that free of heap allocations.
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: voters.count) { indexes in
+            for (position, voter) in voters.enumerated() {
+                let value = match(voter)
+                var slot = position
+                while slot > 0 && indexes[slot - 1] < value {
+                    indexes[slot] = indexes[slot - 1]
+                    slot -= 1
+                }
+                indexes[slot] = value
+            }
+            return indexes[majority(of: voters.count) - 1]
+        }
     }
 
     /// The committed index of a (possibly joint) configuration: the smaller of both halves.

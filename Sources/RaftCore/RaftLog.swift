@@ -1,24 +1,32 @@
 /// A node's in-memory view of its log: what is stored, what is stable on disk, what is committed
 /// and what is applied. The host persists through `Ready`; the log never does I/O.
-struct RaftLog {
+@usableFromInline
+struct RaftLog: Sendable {
     /// The entries after the compaction point.
     /// - Invariant: `entries[i].index == offset + 1 + i`; terms never decrease.
-    private(set) var entries: [Entry]
+    @usableFromInline private(set) var entries: [Entry]
     /// Index of the last entry dropped by compaction (0 while nothing is compacted).
-    private(set) var offset: UInt64 = 0
+    @usableFromInline private(set) var offset: UInt64 = 0
     /// Term of the entry at `offset` (0 while nothing is compacted).
-    private(set) var offsetTerm: UInt64 = 0
+    @usableFromInline private(set) var offsetTerm: UInt64 = 0
     /// Entries through this index are known to be on stable storage.
     /// - Invariant: `stableIndex <= lastIndex`.
-    private(set) var stableIndex: UInt64
+    @usableFromInline private(set) var stableIndex: UInt64
     /// The highest index known to be committed.
     /// - Invariant: `committed <= lastIndex`; never decreases.
-    private(set) var committed: UInt64
+    @usableFromInline private(set) var committed: UInt64
     /// Indexes of the configuration entries in `entries`, ascending (the latest one is in effect).
     private(set) var configIndexes: [UInt64] = []
     /// The highest index handed to the state machine.
     /// - Invariant: `applied <= committed`.
-    private(set) var applied: UInt64
+    @usableFromInline private(set) var applied: UInt64
+    /// The run of entries last copied out of `entries` (for a Ready or an append message), or
+    /// the run a follower last appended as it arrived. Asked for the same run again — a
+    /// proposal's entry goes to storage, to each follower and later to the state machine — the
+    /// log hands out this array instead of copying again.
+    /// - Invariant: empty, or equal to the entries at its indexes in `entries` (cleared whenever
+    ///   entries are replaced).
+    private var lastCopy: [Entry] = []
 
     /// A log recovered from storage: an optional snapshot and the entries after it, all stable;
     /// `commit` comes from the hard state. The state machine starts from the snapshot.
@@ -55,9 +63,9 @@ struct RaftLog {
         return nil
     }
 
-    var firstIndex: UInt64 { offset + 1 }
-    var lastIndex: UInt64 { offset + UInt64(entries.count) }
-    var lastTerm: UInt64 { entries.last?.term ?? offsetTerm }
+    @inlinable var firstIndex: UInt64 { offset + 1 }
+    @inlinable var lastIndex: UInt64 { offset + UInt64(entries.count) }
+    @inlinable var lastTerm: UInt64 { entries.last?.term ?? offsetTerm }
 
     /// The term of the entry at `index`: 0 for index 0, nil when compacted away or beyond the end.
     @inline(__always)
@@ -82,8 +90,21 @@ struct RaftLog {
         return entries[Int(low - offset - 1)...Int(high - offset - 1)]
     }
 
+    /// Entries in `from...through` as an array of their own, clamped to what is stored: the last
+    /// copy again when it is the same run, else a new copy (which becomes the last).
+    mutating func copyOfEntries(from: UInt64, through: UInt64) -> [Entry] {
+        let low = max(from, firstIndex)
+        let high = min(through, lastIndex)
+        if low > high { return [] }
+        if let first = lastCopy.first, first.index == low, UInt64(lastCopy.count) == high - low + 1 {
+            return lastCopy
+        }
+        lastCopy = Array(entries[Int(low - offset - 1)...Int(high - offset - 1)])
+        return lastCopy
+    }
+
     /// Entries from `from` on, at least one (when any), at most `maxBytes` of payload after the first.
-    func entries(from: UInt64, maxBytes: Int) -> [Entry] {
+    mutating func entries(from: UInt64, maxBytes: Int) -> [Entry] {
         if from > lastIndex { return [] }
         precondition(from >= firstIndex, "entries before the compaction point are gone")
         let start = Int(from - offset - 1)
@@ -94,13 +115,21 @@ struct RaftLog {
             if sizeBytes > maxBytes { break }
             end += 1
         }
-        return Array(entries[start..<end])
+        return copyOfEntries(from: from, through: from + UInt64(end - start) - 1)
     }
 
     /// Entries that are not yet known to be stable.
-    var unstableEntries: [Entry] {
+    mutating func unstableEntries() -> [Entry] {
         if stableIndex >= lastIndex { return [] }
-        return Array(entries[Int(stableIndex - offset)...])
+        return copyOfEntries(from: stableIndex + 1, through: lastIndex)
+    }
+
+    /// Appends one entry at the end (a leader's own entry).
+    mutating func append(_ entry: Entry) {
+        precondition(entry.index == lastIndex + 1, "entry \(entry.index) does not follow the last index \(lastIndex)")
+        assert(entry.term >= 1 && entry.term >= lastTerm, "terms never decrease")
+        entries.append(entry)
+        if entry.kind == .config { configIndexes.append(entry.index) }
     }
 
     /// Appends entries; an entry whose index is at or below the last index replaces the suffix
@@ -110,6 +139,7 @@ struct RaftLog {
         precondition(first.index > committed, "entry \(first.index) would overwrite a committed entry")
         precondition(first.index <= lastIndex + 1, "gap before entry \(first.index)")
         if first.index <= lastIndex {
+            lastCopy = []
             entries.removeSubrange(Int(first.index - offset - 1)...)
             stableIndex = min(stableIndex, first.index - 1)
             while let last = configIndexes.last, last >= first.index { configIndexes.removeLast() }
@@ -135,6 +165,8 @@ struct RaftLog {
         let lastNewIndex = prevIndex + UInt64(new.count)
         if let position = firstConflict(in: new) {
             append(new[position...])
+            // The run arrived as an array of its own: hand that one out for storage and applying.
+            if position == 0 { lastCopy = new }
         }
         commit(to: min(leaderCommit, lastNewIndex))
         return lastNewIndex
@@ -175,6 +207,7 @@ struct RaftLog {
     /// Replaces the whole log by a snapshot received from the leader.
     mutating func restore(_ snapshot: SnapshotMetadata) {
         precondition(snapshot.index > committed, "a snapshot must be newer than the commit index")
+        lastCopy = []
         entries.removeAll()
         configIndexes.removeAll()
         offset = snapshot.index

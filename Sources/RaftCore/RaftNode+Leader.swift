@@ -15,10 +15,9 @@ extension RaftNode {
     where Commands.Element == [UInt8] {
         guard role == .leader else { throw .notLeader(leader: leader) }
         guard leadTransferee == .none else { throw .transferInProgress(to: leadTransferee) }
-        var new: [Entry] = []
-        new.reserveCapacity(commands.count)
-        for data in commands { new.append(Entry(term: term, index: 0, kind: .normal, data: mutated(data))) }
-        appendLocal(new)
+        // Straight into the log: no array of new entries to build and copy for each proposal.
+        for data in commands { log.append(Entry(term: term, index: log.lastIndex + 1, kind: .normal, data: mutated(data))) }
+        didAppendLocally()
         isBroadcastPending = true
         assertInvariants()
         return log.lastIndex
@@ -59,16 +58,17 @@ extension RaftNode {
 
     // MARK: Replication
 
+    /// Appends entries of this leader's term to its log, numbering them after its last entry.
     mutating func appendLocal(_ new: [Entry]) {
         precondition(role == .leader)
-        var numbered = new
-        var index = log.lastIndex
-        for i in numbered.indices {
-            index += 1
-            numbered[i].index = index
-            numbered[i].term = term
-        }
-        log.append(numbered[...])
+        for entry in new { log.append(Entry(term: term, index: log.lastIndex + 1, kind: entry.kind, data: entry.data)) }
+        didAppendLocally()
+    }
+
+    /// What follows the leader's own append: the configuration it may carry, its own progress,
+    /// and the commit a cluster of one makes on its own.
+    mutating func didAppendLocally() {
+        precondition(role == .leader)
         syncConfiguration()
         if let me = progressIndex(of: id) { _ = progress[me].maybeUpdate(log.lastIndex) }
         // A cluster of one commits on its own.

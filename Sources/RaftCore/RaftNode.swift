@@ -33,7 +33,7 @@ public struct RaftNode: Sendable {
     /// The leader of `term` as far as this node knows, or `.none`.
     public internal(set) var leader: NodeID = .none
 
-    var log: RaftLog
+    @usableFromInline var log: RaftLog
     var generator: SeededGenerator
     /// Ticks since the last election timeout reset (followers, candidates) or since the last
     /// check-quorum round (leaders).
@@ -54,18 +54,21 @@ public struct RaftNode: Sendable {
     var readsAwaitingCommit: [ReadRequest] = []
     /// Leader only: appends owed to followers, sent when the host takes the next `Ready`
     /// (so a burst of proposals leaves as one message per follower).
-    var isBroadcastPending = false
+    @usableFromInline var isBroadcastPending = false
 
     /// The latest snapshot this node has (taken or received); sent to followers that lag behind
     /// the compaction point.
     var snapshot: Snapshot?
     /// A snapshot received from the leader that the host has not yet persisted and restored.
-    var pendingSnapshot: Snapshot?
+    @usableFromInline var pendingSnapshot: Snapshot?
 
-    var outbox: [Message] = []
-    var readStates: [ReadState] = []
-    var lastHardState: HardState
-    var lastSoftState: SoftState
+    @usableFromInline var outbox: [Message] = []
+    /// The message array of the last `Ready`, kept after `advance`: once the host has let go of
+    /// it, the next outbox reuses its storage instead of allocating (hosts send every Ready).
+    var spareOutbox: [Message] = []
+    @usableFromInline var readStates: [ReadState] = []
+    @usableFromInline var lastHardState: HardState
+    @usableFromInline var lastSoftState: SoftState
 
     /// A read asked of the leader: on the leader itself, or on a follower that forwarded it.
     struct ReadRequest: Equatable {
@@ -112,19 +115,19 @@ public struct RaftNode: Sendable {
     // MARK: Read-only views for hosts and tests
 
     /// The highest committed index.
-    public var commitIndex: UInt64 { log.committed }
+    @inlinable public var commitIndex: UInt64 { log.committed }
     /// The highest index handed to the state machine (after `advance`).
-    public var appliedIndex: UInt64 { log.applied }
+    @inlinable public var appliedIndex: UInt64 { log.applied }
     /// Index of the last entry.
-    public var lastIndex: UInt64 { log.lastIndex }
+    @inlinable public var lastIndex: UInt64 { log.lastIndex }
     /// Term of the last entry (0 for an empty log).
-    public var lastTerm: UInt64 { log.lastTerm }
+    @inlinable public var lastTerm: UInt64 { log.lastTerm }
     /// The hard state as it is now (persisted or not).
-    public var hardState: HardState { HardState(term: term, vote: vote, commit: log.committed) }
+    @inlinable public var hardState: HardState { HardState(term: term, vote: vote, commit: log.committed) }
     /// Every entry in memory, oldest first (those after the latest snapshot).
     public var entries: [Entry] { log.entries }
     /// Index of the first entry in memory (1 unless the log was compacted).
-    public var firstIndex: UInt64 { log.firstIndex }
+    @inlinable public var firstIndex: UInt64 { log.firstIndex }
     /// The latest snapshot this node has taken or received.
     public var latestSnapshot: Snapshot? { snapshot }
     /// The term of the entry at `index`, or nil when the log does not hold it.
@@ -136,7 +139,7 @@ public struct RaftNode: Sendable {
     /// The target of a leadership transfer in progress, or `.none`.
     public var transferTarget: NodeID { leadTransferee }
     /// Whether this node is the leader.
-    public var isLeader: Bool { role == .leader }
+    @inlinable public var isLeader: Bool { role == .leader }
 
     /// The leader's view of a follower's log, for display.
     public struct FollowerProgress: Equatable, Sendable {
@@ -192,10 +195,16 @@ public struct RaftNode: Sendable {
     // MARK: Output
 
     /// Whether `ready()` would return anything.
-    public var hasReady: Bool {
+    @inlinable public var hasReady: Bool {
         isBroadcastPending || pendingSnapshot != nil || !outbox.isEmpty || !readStates.isEmpty || hardState != lastHardState
             || SoftState(role: role, leader: leader) != lastSoftState
             || log.stableIndex < log.lastIndex || log.applied < log.committed
+    }
+
+    /// `ready()` when `hasReady`, else nil. Hosts keep the node in a class, where reading
+    /// `hasReady` first copies the whole node; this mutating call reads it in place.
+    public mutating func readyIfAny() -> Ready? {
+        hasReady ? ready() : nil
     }
 
     /// Collects what the host must do now. Call `advance(_:)` with the result before the next input.
@@ -208,12 +217,12 @@ public struct RaftNode: Sendable {
         let soft = SoftState(role: role, leader: leader)
         if soft != lastSoftState { ready.softState = soft }
         ready.snapshot = pendingSnapshot
-        ready.entries = log.unstableEntries
+        ready.entries = log.unstableEntries()
         ready.mustSync = ready.snapshot != nil || !ready.entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
         swap(&ready.messages, &outbox)
         let applyThrough = config.unsafe.contains(.applyBeyondCommit) ? min(log.lastIndex, log.committed + 1) : log.committed
         if log.applied < applyThrough {
-            ready.committedEntries = Array(log.entries(from: log.applied + 1, through: applyThrough))
+            ready.committedEntries = log.copyOfEntries(from: log.applied + 1, through: applyThrough)
         }
         swap(&ready.readStates, &readStates)
         return ready
@@ -229,6 +238,7 @@ public struct RaftNode: Sendable {
         }
         if let last = ready.entries.last { log.stable(to: last.index, term: last.term) }
         if let last = ready.committedEntries.last { log.applied(to: last.index, unchecked: config.unsafe.contains(.applyBeyondCommit)) }
+        if ready.messages.capacity > 0 && ready.messages.capacity <= 64 { spareOutbox = ready.messages }
     }
 
     // MARK: Role changes
@@ -393,6 +403,13 @@ public struct RaftNode: Sendable {
 
     mutating func send(_ message: Message) {
         assert(message.from == id && message.to != id, "a node only sends its own messages to others")
+        if outbox.capacity == 0 {
+            // Reuse the last Ready's array (no allocation once the host has dropped it), or start
+            // one with room for a message to each peer.
+            swap(&outbox, &spareOutbox)
+            outbox.removeAll(keepingCapacity: true)
+            if outbox.capacity < 4 { outbox.reserveCapacity(4) }
+        }
         outbox.append(message)
     }
 

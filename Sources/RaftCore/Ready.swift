@@ -16,6 +16,12 @@ public struct SoftState: Equatable, Sendable {
     public var role: Role
     /// The leader this node knows of, or `.none`.
     public var leader: NodeID
+
+    @usableFromInline
+    init(role: Role, leader: NodeID) {
+        self.role = role
+        self.leader = leader
+    }
 }
 
 /// A linearizable read that the leader has confirmed: once the state machine has applied

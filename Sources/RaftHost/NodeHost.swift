@@ -19,6 +19,11 @@ import RaftCore
 /// thread), so the follower's fsync overlaps the leader's instead of following it.
 ///
 /// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
+///
+/// Its bookkeeping fields skip the run-time exclusivity check (`@exclusivity(unchecked)`): only
+/// the host's own methods touch them, never while another access to them is open, and the checks
+/// cost more than the bookkeeping itself. The node and the machine stay checked (`withNode` hands
+/// the node to a caller's closure).
 public final class NodeHost<Machine: StateMachine> {
     /// The Raft core. Hosts change it only through the inputs below. Read in place: callers in
     /// other modules (the simulator reads a few fields of every node at every step) borrow it
@@ -34,25 +39,27 @@ public final class NodeHost<Machine: StateMachine> {
     public let transport: any Transport
     /// Whether reports list every applied entry with its response (off: faster, for hosts that
     /// neither narrate nor answer clients, such as the explorer's).
-    public var recordsApplied = true
+    @exclusivity(unchecked) public var recordsApplied = true
     /// The index the state machine reflects.
     /// - Invariant: `appliedIndex == node.appliedIndex` between Readys.
-    public private(set) var appliedIndex: UInt64
+    @inlinable public var appliedIndex: UInt64 { storedAppliedIndex }
+    @usableFromInline @exclusivity(unchecked) var storedAppliedIndex: UInt64
     /// Reads asked and not yet answered or abandoned, oldest first.
-    private var reads: [PendingRead] = []
+    @usableFromInline @exclusivity(unchecked) var reads: [PendingRead] = []
     /// Whether a leader hands a Ready's messages to the transport before persisting its entries
     /// (only when its term and vote are already on disk); see the type's comment.
-    public var leaderSendsBeforePersisting = false
+    @exclusivity(unchecked) public var leaderSendsBeforePersisting = false
     /// The term and vote last written to storage: what a restart would find.
-    private var persistedTermVote: (term: UInt64, vote: NodeID)
+    @usableFromInline @exclusivity(unchecked) var persistedTermVote: (term: UInt64, vote: NodeID)
 
-    private struct PendingRead {
-        var context: UInt64
-        var query: Machine.Query
+    @usableFromInline
+    struct PendingRead {
+        @usableFromInline var context: UInt64
+        @usableFromInline var query: Machine.Query
         /// The leader the read was asked under: when it changes, the read is abandoned.
-        var leader: NodeID
+        @usableFromInline var leader: NodeID
         /// Set once the core confirmed the read.
-        var index: UInt64?
+        @usableFromInline var index: UInt64?
     }
 
     /// A host for a node built from what its storage recovered; the state machine is restored
@@ -61,7 +68,7 @@ public final class NodeHost<Machine: StateMachine> {
         var machine = Machine()
         if let snapshot = node.latestSnapshot { try machine.restore(snapshot.data) }
         self.storedMachine = machine
-        self.appliedIndex = node.latestSnapshot?.metadata.index ?? 0
+        self.storedAppliedIndex = node.latestSnapshot?.metadata.index ?? 0
         self.storedNode = node
         self.storage = storage
         self.transport = transport
@@ -106,17 +113,29 @@ public final class NodeHost<Machine: StateMachine> {
 
     /// Lets a caller change the core directly (the simulator's teaching commands); the host's own
     /// invariants must still hold afterwards.
+    @inlinable
     public func withNode<T, Failure: Error>(_ body: (inout RaftNode) throws(Failure) -> T) throws(Failure) -> T {
-        defer { assert(appliedIndex == storedNode.appliedIndex, "only Readys apply entries") }
+        defer { assert(storedAppliedIndex == storedNode.appliedIndex, "only Readys apply entries") }
         return try body(&storedNode)
     }
 
     // MARK: The Ready loop
+    //
+    // Inlinable so that callers in other modules get it specialized for their state machine: run
+    // generically, every report and pending-read array asks the runtime for its type metadata,
+    // which cost more than the core's own work for a proposal.
+
+    /// Whether the core has a Ready for `handleReady()`. Read through an in-place access: a
+    /// plain read of a property of the node, stored in this class, copies the whole node first.
+    @inlinable public var hasReady: Bool { Self.hasReady(&storedNode) }
+
+    @inlinable
+    static func hasReady(_ node: inout RaftNode) -> Bool { node.hasReady }
 
     /// Handles one Ready, if the core has one; nil when there was nothing to do.
+    @inlinable
     public func handleReady() -> ReadyReport<Machine>? {
-        guard storedNode.hasReady else { return nil }
-        let ready = storedNode.ready()
+        guard let ready = storedNode.readyIfAny() else { return nil }
         var report = ReadyReport<Machine>()
         report.softState = ready.softState
         report.hardState = ready.hardState
@@ -135,10 +154,10 @@ public final class NodeHost<Machine: StateMachine> {
                 report.failure = HostFailure(stage: .restore, message: "\(error)")
                 return report
             }
-            appliedIndex = snapshot.metadata.index
+            storedAppliedIndex = snapshot.metadata.index
         }
         // A leader whose term and vote are on disk may send first (see the type's comment).
-        let sendsFirst = leaderSendsBeforePersisting && storedNode.isLeader && ready.snapshot == nil
+        let sendsFirst = leaderSendsBeforePersisting && storedNode.role == .leader && ready.snapshot == nil
             && (ready.hardState.map { $0.term == persistedTermVote.term && $0.vote == persistedTermVote.vote } ?? true)
         if sendsFirst { send(ready.messages, into: &report) }
         if ready.hardState != nil || !ready.entries.isEmpty {
@@ -172,12 +191,14 @@ public final class NodeHost<Machine: StateMachine> {
         return reports
     }
 
-    private func send(_ messages: [Message], into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func send(_ messages: [Message], into report: inout ReadyReport<Machine>) {
         if !messages.isEmpty { transport.send(messages) }
         report.messages = messages
     }
 
-    private func apply(_ entries: [Entry], into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func apply(_ entries: [Entry], into report: inout ReadyReport<Machine>) {
         guard let last = entries.last else { return }
         precondition(entries.first!.index == appliedIndex + 1, "committed entries follow the applied index")
         for entry in entries {
@@ -189,11 +210,12 @@ public final class NodeHost<Machine: StateMachine> {
             }
             if recordsApplied { report.applied.append(.init(entry: entry, response: response)) }
         }
-        appliedIndex = last.index
+        storedAppliedIndex = last.index
         report.appliedThrough = last.index
     }
 
-    private func confirm(_ states: [ReadState], into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func confirm(_ states: [ReadState], into report: inout ReadyReport<Machine>) {
         report.confirmedReads = states
         for state in states {
             guard let position = reads.firstIndex(where: { $0.context == state.context }) else { continue }
@@ -203,7 +225,8 @@ public final class NodeHost<Machine: StateMachine> {
 
     /// A read not yet confirmed when the leader it was asked under is gone will never be: the
     /// core forgets pending reads when it stops leading (its client must retry).
-    private func abandonReadsOfAGoneLeader(into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func abandonReadsOfAGoneLeader(into report: inout ReadyReport<Machine>) {
         guard !reads.isEmpty else { return }
         let leader = storedNode.leader
         reads.removeAll { read in
@@ -213,12 +236,13 @@ public final class NodeHost<Machine: StateMachine> {
         }
     }
 
-    private func answerReads(into report: inout ReadyReport<Machine>) {
+    @inlinable
+    func answerReads(into report: inout ReadyReport<Machine>) {
         guard !reads.isEmpty else { return }
         reads.removeAll { read in
             guard let index = read.index, appliedIndex >= index else { return false }
             report.answeredReads.append(.init(context: read.context, query: read.query,
-                                              result: storedMachine.query(read.query), appliedIndex: appliedIndex))
+                                              result: storedMachine.query(read.query), appliedIndex: storedAppliedIndex))
             return true
         }
     }

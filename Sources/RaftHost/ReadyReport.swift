@@ -34,12 +34,21 @@ public struct ReadyReport<Machine: StateMachine> {
     /// crashed, as a process whose disk fails does); nothing after that step happened.
     public var failure: HostFailure?
 
+    @inlinable
+    init() {}
+
     /// A committed entry and what applying it answered.
     public struct AppliedEntry {
         /// The entry.
         public var entry: Entry
         /// The state machine's answer, for a normal entry.
         public var response: Machine.Response?
+
+        @usableFromInline
+        init(entry: Entry, response: Machine.Response?) {
+            self.entry = entry
+            self.response = response
+        }
     }
 
     /// A read answered from the state machine.
@@ -52,6 +61,14 @@ public struct ReadyReport<Machine: StateMachine> {
         public var result: Machine.QueryResult
         /// The index the state machine had applied through when it answered.
         public var appliedIndex: UInt64
+
+        @usableFromInline
+        init(context: UInt64, query: Machine.Query, result: Machine.QueryResult, appliedIndex: UInt64) {
+            self.context = context
+            self.query = query
+            self.result = result
+            self.appliedIndex = appliedIndex
+        }
     }
 }
 
@@ -72,6 +89,12 @@ public struct HostFailure: Error, Sendable, CustomStringConvertible {
     public var stage: Stage
     /// The underlying error, in words.
     public var message: String
+
+    @usableFromInline
+    init(stage: Stage, message: String) {
+        self.stage = stage
+        self.message = message
+    }
     /// "cannot STAGE (MESSAGE)".
     public var description: String { "cannot \(stage.rawValue) (\(message))" }
 }

@@ -229,7 +229,7 @@ public final class Cluster {
         let narrating = isNarrating
         var rounds = 0
         var before = before
-        while let host = hosts[i], host.node.hasReady, rounds < 16 {
+        while let host = hosts[i], host.hasReady, rounds < 16 {
             rounds += 1
             if narrating, let before { narrateState(i, before: before); narrateRemoval(i, wasLeader: before.role == .leader) }
             host.recordsApplied = narrating
@@ -247,7 +247,8 @@ public final class Cluster {
             compactIfOverThreshold(i)
             before = narratedState(i)
         }
-        if let host = hosts[i] { timeline.observe(host.node) }
+        // In place: handing `host.node` to a function copies the whole node.
+        if let host = hosts[i] { host.withNode { timeline.observe($0) } }
     }
 
     /// The checker's disk records: which indexes each disk now holds.
