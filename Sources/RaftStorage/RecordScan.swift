@@ -58,7 +58,8 @@ extension ScanState {
                        expected: storedCRC, computed: computedCRC, term: term, index: index)
             return try skipDamage(&cursor, knownSize: total, suspend: true)
         }
-        let record = DecodedRecord(kind: RecordKind(rawValue: header[4])!, entryType: header[5], term: term, index: index,
+        // From `bytes`, not `header`: reading the whole record may have moved the window under `header`.
+        let record = DecodedRecord(kind: RecordKind(rawValue: bytes[4])!, entryType: bytes[5], term: term, index: index,
                                    payloadLength: length, size: total, checksum: storedCRC)
         let payload = UnsafeRawBufferPointer(rebasing: bytes[StorageFormat.recordHeaderSize..<(StorageFormat.recordHeaderSize + length)])
         accept(record, payload: payload, cursor: &cursor, wantsRecords: wantsRecords, visit: visit)
