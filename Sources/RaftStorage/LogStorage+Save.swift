@@ -17,14 +17,16 @@ extension LogStorage {
         // What undoes the step in progress if it fails (docs/storage-format.md §5.6).
         var undo: FailureMarker.Undo?
         do {
-            try syncWhatNeverLeftBehind()
+            try syncWhatNeverLeftBehind(undo: &undo)
             let file = try rotateIfFull(segmentFile, appending: !newEntries.isEmpty, undo: &undo)
             let wroteHardState = try writeHardStateFirst(newHardState, entries: newEntries, to: hardStateFile, undo: &undo)
             // A hard-state-only save writes a marker with no entries: once synced, it vouches for
             // the slot, so damage to that slot later reads as corruption, not as a torn write.
-            guard !newEntries.isEmpty || wroteHardState else { return }
-            try writeBatch(newEntries, to: file, undo: &undo)
-            try recordHeldBackCommit(newHardState, to: hardStateFile, undo: &undo)
+            if !newEntries.isEmpty || wroteHardState {
+                try writeBatch(newEntries, to: file, undo: &undo)
+                try recordHeldBackCommit(newHardState, to: hardStateFile, undo: &undo)
+            }
+            noteDurablePointIfSynced()
         } catch {
             failed = error
             guard let undo else { throw error }
@@ -71,8 +73,13 @@ extension LogStorage {
     /// Switching from `.never` to `.everyBatch`: makes what `.never` left behind durable first, so
     /// that a synced batch never sits after (or in a segment named after) unsynced ones. Under
     /// `.never`, notes that the current segment now holds unsynced writes.
-    func syncWhatNeverLeftBehind() throws(StorageError) {
-        if syncPolicy == .everyBatch && unsyncedSince != nil { try syncEverything() }
+    /// If that sync fails, everything written since the last full sync is undone (§5.6).
+    func syncWhatNeverLeftBehind(undo: inout FailureMarker.Undo?) throws(StorageError) {
+        if syncPolicy == .everyBatch && unsyncedSince != nil {
+            undo = rollBackToDurablePoint()
+            try syncEverything()
+            undo = nil
+        }
         if syncPolicy == .never { unsyncedSince = min(unsyncedSince ?? segmentSequence, segmentSequence) }
     }
 

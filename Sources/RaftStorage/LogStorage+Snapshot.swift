@@ -36,22 +36,38 @@ extension LogStorage {
         if let current = self.snapshot, current == snapshot, newHardState == nil || newHardState == hardState { return }
         let compaction = try checkSnapshot(snapshot, hardState: newHardState, mode: mode)
         let firstSegment = firstSegment(after: snapshot.metadata.index, compaction: compaction)
+        // What undoes the step in progress if it fails (docs/storage-format.md §5.6).
+        var undo: FailureMarker.Undo?
         do {
             // 1. Nothing unsynced may sit below a durable snapshot.
-            if unsyncedSince != nil { try syncEverything() }
+            if unsyncedSince != nil {
+                undo = rollBackToDurablePoint()
+                try syncEverything()
+            }
             // 2. The hard state first: a snapshot's term never reaches the disk before a hard state that covers it.
-            if let newHardState, newHardState != hardState { try writeHardState(newHardState, to: hardStateFile, sync: true) }
-            // 3. The snapshot file, atomically. From the directory sync on, recovery starts from it.
+            if let newHardState, newHardState != hardState {
+                undo = .dropHardStateSlot(slot: Int((hardStateSequence + 1) % 2))
+                try writeHardState(newHardState, to: hardStateFile, sync: true)
+            }
+            // 3. The snapshot file, atomically. From the directory sync on, recovery starts from it;
+            //    a failed sync of the directory (or of the file) removes it again.
+            let name = SnapshotFormat.fileName(index: snapshot.metadata.index)
             let bytes = SnapshotFormat.encode(snapshot, logID: logID, firstSegment: firstSegment.sequence,
                                               batchSequence: firstSegment.batchSequenceBefore)
-            try fileSystem.writeFileAtomically(bytes, atPath: Path.join(directory, SnapshotFormat.fileName(index: snapshot.metadata.index)))
-            // 4. The log after it.
+            undo = .remove(file: name)
+            try fileSystem.writeFileAtomically(bytes, atPath: Path.join(directory, name))
+            // 4. The log after it (a received snapshot's new segment is removed if its creation fails).
+            undo = compaction ? nil : .remove(file: StorageFormat.segmentFileName(sequence: firstSegment.sequence))
             try startLog(after: snapshot, in: firstSegment, compaction: compaction)
-            // 5. Garbage: obsolete segments, snapshot files older than the newest two.
+            undo = nil
+            // 5. Garbage: obsolete segments, snapshot files older than the newest two. Nothing to
+            //    undo: a removal that did not reach the disk leaves a file the next open removes.
             try removeGarbage(below: firstSegment.sequence, snapshotIndex: snapshot.metadata.index)
+            noteDurablePointIfSynced()
         } catch {
             failed = error
-            throw error
+            guard let undo else { throw error }
+            throw undoFailedStep(undo, after: error, hardStateFile: hardStateFile)
         }
     }
 
@@ -134,10 +150,13 @@ extension LogStorage {
     /// Syncs everything written so far (for a host running with `.never` that wants a checkpoint):
     /// the hard state, every segment written since the last sync, and the directory.
     public func sync() throws(StorageError) {
-        _ = try usableFiles()
+        let (_, hardStateFile) = try usableFiles()
+        // A failed sync leaves nothing written since the last full sync (§5.6).
+        let undo = rollBackToDurablePoint()
         do { try syncEverything() } catch {
             failed = error
-            throw error
+            guard let undo else { throw error }
+            throw undoFailedStep(undo, after: error, hardStateFile: hardStateFile)
         }
     }
 
@@ -155,5 +174,6 @@ extension LogStorage {
         try segment.sync()
         try fileSystem.syncDirectory(atPath: directory)
         unsyncedSince = nil
+        durable = currentPoint
     }
 }

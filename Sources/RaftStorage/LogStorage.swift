@@ -74,6 +74,8 @@ public final class LogStorage {
     /// The live segments (those the snapshot does not make obsolete), oldest first: sequence, the
     /// first index in the header, and the batch sequence of the last marker written before it.
     var segmentStarts: [SegmentStart]
+    /// The files as of the last full sync, which a failed sync of later unsynced writes returns to (§5.6).
+    var durable: DurablePoint
 
     struct SegmentStart: Equatable {
         var sequence: UInt64
@@ -124,6 +126,8 @@ public final class LogStorage {
         self.segmentOffset = segmentOffset
         self.segmentHasRecords = segmentHasRecords
         self.batchSequence = batchSequence
+        self.durable = DurablePoint(segmentSequence: segmentSequence, segmentOffset: segmentOffset,
+                                    hardStateSequence: hardStateSequence, hardState: hardState, batchSequence: batchSequence)
     }
 
     convenience init(rebuilding other: LogStorage, report: RecoveryReport) {

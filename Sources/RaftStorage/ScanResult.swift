@@ -75,6 +75,10 @@ public struct ScanResult: Sendable {
     /// marker cuts back to (it will be cut).
     public func isInTornTail(file: String, offset: Int64) -> Bool {
         if case .truncate(let markerFile, let length)? = failureMarker?.undo, markerFile == file, offset >= length { return true }
+        if case .rollBack(let markerFile, let length, _)? = failureMarker?.undo {
+            let kept = StorageFormat.segmentSequence(fileName: markerFile) ?? UInt64.max
+            if (markerFile == file && offset >= length) || (StorageFormat.segmentSequence(fileName: file) ?? 0) > kept { return true }
+        }
         guard let tornTail, tornTail.file == file else { return false }
         return tornTail.removeFile || offset >= tornTail.cutOffset
     }
