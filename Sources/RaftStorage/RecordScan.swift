@@ -17,7 +17,7 @@ extension ScanState {
     /// Reads the record at `cursor.offset` and moves past it (or past damage). False when the scan
     /// of this segment stops: a torn tail was found, or nothing valid follows the damage.
     mutating func scanRecord(_ cursor: inout SegmentCursor, wantsRecords: Bool,
-                             visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> Bool {
+                             visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) -> Bool {
         let reader = cursor.reader
         let offset = cursor.offset
         guard let header = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else {
@@ -97,7 +97,7 @@ extension ScanState {
 
     /// A valid record: counted, order-checked, handed to the visitor.
     mutating func accept(_ record: DecodedRecord, payload: UnsafeRawBufferPointer, cursor: inout SegmentCursor, wantsRecords: Bool,
-                         visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) {
+                         visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) {
         let offset = cursor.offset
         var superseded = false
         var batchMarker: BatchMarker?
@@ -107,9 +107,10 @@ extension ScanState {
             batchMarker = acceptMarker(record, payload: payload, cursor: &cursor)
         }
         if wantsRecords {
-            visit(ScannedRecord(file: cursor.name, segmentOrdinal: cursor.ordinal, offset: offset, size: record.size, kind: record.kind,
+            let next = visit(ScannedRecord(file: cursor.name, segmentOrdinal: cursor.ordinal, offset: offset, size: record.size, kind: record.kind,
                                 entryType: record.entryType, term: record.term, index: record.index, payloadLength: record.payloadLength,
                                 checksum: record.checksum, batch: batchMarker, superseded: superseded), payload)
+            if next == .stop { stopped = true }
         }
         cursor.offset += Int64(record.size)
         cursor.summary.validEnd = cursor.offset

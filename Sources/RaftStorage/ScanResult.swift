@@ -55,6 +55,9 @@ public struct ScanResult: Sendable {
     public var obsoleteSegments: [String] = []
     /// The failure marker (docs/storage-format.md §5.6), when the directory has a readable one.
     public var failureMarker: FailureMarker?
+    /// True when the visitor stopped the scan (`LogScanner.scanUntilStop(visit:)`): the result covers
+    /// only the records read up to then, and the end-of-log and hard-state checks were not made.
+    public var stoppedByVisitor = false
     /// Its path, when the directory has the file (readable or not).
     public var failureMarkerPath: String?
     /// The first index of the log after the snapshot (`snapshot index + 1`; 1 without a snapshot).

@@ -47,6 +47,8 @@ struct ScanState {
     var semanticsSuspended = false
     var previousSegmentSequence: UInt64?
     var typeCounts = [Int](repeating: 0, count: 256)
+    /// The visitor asked to stop: nothing more is read.
+    var stopped = false
 
     init(scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?,
          live: [String], base: SnapshotBase?) {
@@ -88,10 +90,11 @@ struct ScanState {
         return found
     }
 
-    mutating func run(wantsRecords: Bool, visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) {
+    mutating func run(wantsRecords: Bool, visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) {
         let paths = live
         for (ordinal, path) in paths.enumerated() {
             try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, wantsRecords: wantsRecords, visit: visit)
+            if stopped { return }
         }
         if let base, !semanticsSuspended && !result.problems.contains(where: { $0.class != .tornTail && !damagedSnapshotFiles.contains($0.file) }) {
             if result.lastIndex < base.index {

@@ -1,5 +1,13 @@
 import RaftCore
 
+/// What a record visitor tells `LogScanner.scanUntilStop(visit:)` to do next.
+public enum ScanVisit: Sendable, Equatable {
+    /// Read on.
+    case next
+    /// Read nothing more.
+    case stop
+}
+
 /// One physical record as the scanner read it. The payload is handed to the visitor separately,
 /// as bytes that are valid only during the call, so a scan copies nothing it is not asked to.
 public struct ScannedRecord: Sendable {
