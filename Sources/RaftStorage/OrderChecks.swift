@@ -3,7 +3,8 @@ import RaftCore
 extension ScanState {
     // MARK: Order checks
 
-    mutating func checkEntry(name: String, offset: Int64, position: UInt64, entryType: UInt8, term: UInt64, index: UInt64) {
+    mutating func checkEntry(offset: Int64, position: UInt64, entryType: UInt8, term: UInt64, index: UInt64) {
+        let name = segmentName
         if batchFirstIndex == nil { batchFirstIndex = index }
         batchEntries &+= 1
         if EntryKind(rawValue: entryType) == nil {

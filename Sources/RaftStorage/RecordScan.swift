@@ -38,7 +38,10 @@ extension ScanState {
         let term = header.u64(8)
         let index = header.u64(16)
         let total = length <= StorageFormat.maxPayloadLength ? StorageFormat.recordSize(payloadLength: length) : -1
-        if let structural = structuralProblem(header, length: length) {
+        // The usual case first, without building a message: a known kind, zero reserved bytes, a length in range.
+        let sound = length <= StorageFormat.maxPayloadLength && header.u16(6) == 0 && header.u32(24) == 0
+            && (header[4] == RecordKind.entry.rawValue || header[4] == RecordKind.batch.rawValue)
+        if !sound, let structural = structuralProblem(header, length: length) {
             problem(.R3, .inconsistency, cursor.name, offset, index: index, term: term,
                     "\(structural) (the header's checksum is right: written by another format version?)")
             semanticsSuspended = true
@@ -123,10 +126,15 @@ extension ScanState {
         cursor.summary.minIndex = min(cursor.summary.minIndex ?? index, index)
         cursor.summary.maxIndex = max(cursor.summary.maxIndex ?? index, index)
         result.entryRecords += 1
-        typeCounts[Int(record.entryType)] += 1
+        switch record.entryType {
+        case 0: knownTypeCounts.normal += 1
+        case 1: knownTypeCounts.noop += 1
+        case 2: knownTypeCounts.config += 1
+        default: otherTypeCounts[record.entryType, default: 0] += 1
+        }
         cursor.pendingEntries += 1
         let position = cursor.positionBase | UInt64(cursor.offset)
-        checkEntry(name: cursor.name, offset: cursor.offset, position: position, entryType: record.entryType, term: record.term, index: index)
+        checkEntry(offset: cursor.offset, position: position, entryType: record.entryType, term: record.term, index: index)
         guard let table = supersedeTable else { return false }
         while supersedeCursor < table.count && table[supersedeCursor].position <= position { supersedeCursor += 1 }
         guard supersedeCursor < table.count && table[supersedeCursor].minIndex <= index else { return false }

@@ -30,6 +30,7 @@ extension ScanState {
     mutating func scanSegment(ordinal: Int, path: String, isLast: Bool, wantsRecords: Bool,
                               visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) {
         let name = Path.name(of: path)
+        segmentName = name
         let file = try scanner.fileSystem.openFileForReading(atPath: path)
         defer { file.close() }
         let size = try file.size()
