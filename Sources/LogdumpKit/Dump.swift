@@ -112,14 +112,19 @@ public struct Dumper {
         if o.physical { printSnapshots(pre, layout: layout, out: out) }
 
         if let segments = earlyStopSegments(pre) {
-            // Segment by segment, so that reading stops once --to or --limit is satisfied.
+            // Segment by segment, so that --from skips whole segments; reading stops at the record
+            // that satisfies --limit or passes --to (indexes only grow in such a log).
+            let to = o.to ?? UInt64.max
             for s in segments {
                 if let from = o.from, let top = s.maxIndex, top < from { continue }
                 let one = LogScanner(segmentFiles: [s.path], hardStateFile: nil, snapshotFiles: [], fileSystem: fileSystem)
-                _ = try LogInput.run { () throws(StorageError) in
-                    try one.scan(computeSuperseded: false) { record, payload in rows.record(record, payload) }
+                let scanned = try LogInput.run { () throws(StorageError) in
+                    try one.scanUntilStop(computeSuperseded: false, visit: { record, payload in
+                        rows.record(record, payload)
+                        return rows.satisfied || record.index > to ? .stop : .next
+                    })
                 }
-                if rows.satisfied || (o.to != nil && (s.maxIndex ?? 0) >= o.to!) { break }
+                if scanned.stoppedByVisitor || rows.satisfied || (s.maxIndex ?? 0) >= to { break }
             }
         } else {
             _ = try LogInput.run { () throws(StorageError) in
@@ -136,7 +141,7 @@ public struct Dumper {
     /// segment read alone yields exactly the records it yields in a whole scan.
     func earlyStopSegments(_ pre: ScanResult) -> [SegmentSummary]? {
         guard options.tail == nil, options.limit != nil || options.to != nil || options.from != nil,
-              pre.problems.isEmpty, !pre.mayHaveSupersededEntries, pre.segments.count > 1 else { return nil }
+              pre.problems.isEmpty, !pre.mayHaveSupersededEntries else { return nil }
         return pre.segments
     }
 

@@ -115,16 +115,28 @@ public final class LogScanner {
     /// then to mark each superseded entry record.
     public func scan(computeSuperseded: Bool = false,
                      visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> ScanResult {
+        try scan(computeSuperseded: computeSuperseded, wantsRecords: true, visit: { record, payload in
+            visit(record, payload)
+            return .next
+        })
+    }
+
+    /// As `scan(computeSuperseded:visit:)`, but the visitor decides whether to go on: after it
+    /// returns `.stop` nothing more is read (`logdump dump --limit` stops inside a segment). A
+    /// stopped scan's result covers only what was read, and the checks that need the whole log
+    /// (the end of the last segment, the hard state) are not made: `stoppedByVisitor` says so.
+    public func scanUntilStop(computeSuperseded: Bool = false,
+                              visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) -> ScanResult {
         try scan(computeSuperseded: computeSuperseded, wantsRecords: true, visit: visit)
     }
 
     /// Reads and checks everything without visiting records.
     public func scan(computeSuperseded: Bool = false) throws(StorageError) -> ScanResult {
-        try scan(computeSuperseded: computeSuperseded, wantsRecords: false, visit: { _, _ in })
+        try scan(computeSuperseded: computeSuperseded, wantsRecords: false, visit: { _, _ in .next })
     }
 
     private func scan(computeSuperseded: Bool, wantsRecords: Bool,
-                      visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> ScanResult {
+                      visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) -> ScanResult {
         let snapshots = try inspectSnapshots()
         var live: [String] = []
         var obsolete: [String] = []
@@ -141,7 +153,7 @@ public final class LogScanner {
         var truncations: [(position: UInt64, index: UInt64)]? = nil
         if computeSuperseded {
             var first = ScanState(scanner: self, truncationsWanted: true, supersedeTable: nil, live: live, base: base)
-            try first.run(wantsRecords: false, visit: { _, _ in })
+            try first.run(wantsRecords: false, visit: { _, _ in .next })
             truncations = first.truncationsAcknowledged
         }
         var table: [(position: UInt64, minIndex: UInt64)]? = nil
@@ -159,6 +171,10 @@ public final class LogScanner {
         state.damagedSnapshotFiles = Set(snapshots.problems.map(\.file))
         try state.run(wantsRecords: wantsRecords, visit: visit)
         var result = state.result
+        guard !state.stopped else {
+            result.stoppedByVisitor = true
+            return result
+        }
         result.otherFiles = otherFiles
         result.snapshot = snapshots.chosen
         result.loadedSnapshot = snapshots.loaded

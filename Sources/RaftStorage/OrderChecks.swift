@@ -3,20 +3,20 @@ import RaftCore
 extension ScanState {
     // MARK: Order checks
 
-    mutating func checkEntry(name: String, offset: Int64, position: UInt64, entryType: UInt8, term: UInt64, index: UInt64) {
+    mutating func checkEntry(offset: Int64, position: UInt64, entryType: UInt8, term: UInt64, index: UInt64) {
         if batchFirstIndex == nil { batchFirstIndex = index }
         batchEntries &+= 1
         if EntryKind(rawValue: entryType) == nil {
-            problem(.O1, .inconsistency, name, offset, index: index, term: term, "unknown entry type \(entryType)")
+            problem(.O1, .inconsistency, segmentName, offset, index: index, term: term, "unknown entry type \(entryType)")
         }
         guard !semanticsSuspended else { return }
         if index == 0 || term == 0 || index >= StorageFormat.plausibleLimit || term >= StorageFormat.plausibleLimit {
-            problem(.O2, .inconsistency, name, offset, index: index, term: term, "entries have index and term of at least 1 (and below 2^62)")
+            problem(.O2, .inconsistency, segmentName, offset, index: index, term: term, "entries have index and term of at least 1 (and below 2^62)")
             semanticsSuspended = true
             return
         }
         if index > lastIndex + 1 {
-            problem(.O3, .inconsistency, name, offset, index: index, term: term, "gap: entry \(index) follows last index \(lastIndex)")
+            problem(.O3, .inconsistency, segmentName, offset, index: index, term: term, "gap: entry \(index) follows last index \(lastIndex)")
             semanticsSuspended = true
             return
         }
@@ -24,7 +24,7 @@ extension ScanState {
             // Conflict truncation: this entry supersedes the suffix from `index` on.
             let previousTerm = index > 1 ? termAt(index - 1) : 0
             if term < previousTerm {
-                problem(.O4, .inconsistency, name, offset, index: index, term: term,
+                problem(.O4, .inconsistency, segmentName, offset, index: index, term: term,
                         "entry \(index) has term \(term), below the term \(previousTerm) of entry \(index - 1)")
                 semanticsSuspended = true
                 return
@@ -32,7 +32,7 @@ extension ScanState {
             while let last = termRuns.last, last.start >= index { termRuns.removeLast() }
             batchTruncations.append((position, index))
         } else if term < lastTerm {
-            problem(.O5, .inconsistency, name, offset, index: index, term: term, "term goes down from \(lastTerm) to \(term)")
+            problem(.O5, .inconsistency, segmentName, offset, index: index, term: term, "term goes down from \(lastTerm) to \(term)")
             semanticsSuspended = true
             return
         }

@@ -17,7 +17,7 @@ extension ScanState {
     /// Reads the record at `cursor.offset` and moves past it (or past damage). False when the scan
     /// of this segment stops: a torn tail was found, or nothing valid follows the damage.
     mutating func scanRecord(_ cursor: inout SegmentCursor, wantsRecords: Bool,
-                             visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> Bool {
+                             visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) -> Bool {
         let reader = cursor.reader
         let offset = cursor.offset
         guard let header = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else {
@@ -38,7 +38,10 @@ extension ScanState {
         let term = header.u64(8)
         let index = header.u64(16)
         let total = length <= StorageFormat.maxPayloadLength ? StorageFormat.recordSize(payloadLength: length) : -1
-        if let structural = structuralProblem(header, length: length) {
+        // The usual case first, without building a message: a known kind, zero reserved bytes, a length in range.
+        let sound = length <= StorageFormat.maxPayloadLength && header.u16(6) == 0 && header.u32(24) == 0
+            && (header[4] == RecordKind.entry.rawValue || header[4] == RecordKind.batch.rawValue)
+        if !sound, let structural = structuralProblem(header, length: length) {
             problem(.R3, .inconsistency, cursor.name, offset, index: index, term: term,
                     "\(structural) (the header's checksum is right: written by another format version?)")
             semanticsSuspended = true
@@ -58,7 +61,8 @@ extension ScanState {
                        expected: storedCRC, computed: computedCRC, term: term, index: index)
             return try skipDamage(&cursor, knownSize: total, suspend: true)
         }
-        let record = DecodedRecord(kind: RecordKind(rawValue: header[4])!, entryType: header[5], term: term, index: index,
+        // From `bytes`, not `header`: reading the whole record may have moved the window under `header`.
+        let record = DecodedRecord(kind: RecordKind(rawValue: bytes[4])!, entryType: bytes[5], term: term, index: index,
                                    payloadLength: length, size: total, checksum: storedCRC)
         let payload = UnsafeRawBufferPointer(rebasing: bytes[StorageFormat.recordHeaderSize..<(StorageFormat.recordHeaderSize + length)])
         accept(record, payload: payload, cursor: &cursor, wantsRecords: wantsRecords, visit: visit)
@@ -96,7 +100,7 @@ extension ScanState {
 
     /// A valid record: counted, order-checked, handed to the visitor.
     mutating func accept(_ record: DecodedRecord, payload: UnsafeRawBufferPointer, cursor: inout SegmentCursor, wantsRecords: Bool,
-                         visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) {
+                         visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) {
         let offset = cursor.offset
         var superseded = false
         var batchMarker: BatchMarker?
@@ -106,9 +110,10 @@ extension ScanState {
             batchMarker = acceptMarker(record, payload: payload, cursor: &cursor)
         }
         if wantsRecords {
-            visit(ScannedRecord(file: cursor.name, segmentOrdinal: cursor.ordinal, offset: offset, size: record.size, kind: record.kind,
+            let next = visit(ScannedRecord(file: cursor.name, segmentOrdinal: cursor.ordinal, offset: offset, size: record.size, kind: record.kind,
                                 entryType: record.entryType, term: record.term, index: record.index, payloadLength: record.payloadLength,
                                 checksum: record.checksum, batch: batchMarker, superseded: superseded), payload)
+            if next == .stop { stopped = true }
         }
         cursor.offset += Int64(record.size)
         cursor.summary.validEnd = cursor.offset
@@ -121,10 +126,15 @@ extension ScanState {
         cursor.summary.minIndex = min(cursor.summary.minIndex ?? index, index)
         cursor.summary.maxIndex = max(cursor.summary.maxIndex ?? index, index)
         result.entryRecords += 1
-        typeCounts[Int(record.entryType)] += 1
+        switch record.entryType {
+        case 0: knownTypeCounts.normal += 1
+        case 1: knownTypeCounts.noop += 1
+        case 2: knownTypeCounts.config += 1
+        default: otherTypeCounts[record.entryType, default: 0] += 1
+        }
         cursor.pendingEntries += 1
         let position = cursor.positionBase | UInt64(cursor.offset)
-        checkEntry(name: cursor.name, offset: cursor.offset, position: position, entryType: record.entryType, term: record.term, index: index)
+        checkEntry(offset: cursor.offset, position: position, entryType: record.entryType, term: record.term, index: index)
         guard let table = supersedeTable else { return false }
         while supersedeCursor < table.count && table[supersedeCursor].position <= position { supersedeCursor += 1 }
         guard supersedeCursor < table.count && table[supersedeCursor].minIndex <= index else { return false }

@@ -133,7 +133,12 @@ extension ScanResult {
                 actions.append(.remove(path: segment.path))
                 summary.append("remove \(file), whose creation failed")
                 markerCutsTail = tornTail?.file == file
+            } else if let snapshotFile = snapshotFiles.first(where: { $0.name == file }) {
+                actions.append(.remove(path: snapshotFile.path))
+                summary.append("remove \(file), a snapshot whose sync failed")
             }
+        case .rollBack(let file, let length, let synced):
+            (actions, summary, markerCutsTail) = rollBackPlan(file: file, length: length, hardState: synced)
         case .dropHardStateSlot(let slot):
             if let inspection = hardState, let other = inspection.slots.first(where: { $0.slot != slot && $0.status == .valid }),
                let state = other.hardState, let sequence = other.sequence, let logID = other.logID {
@@ -149,6 +154,31 @@ extension ScanResult {
         actions.append(.remove(path: markerPath))
         summary.append("remove \(FailureMarker.fileName)")
         return RepairPlan(actions: actions, onlyTornTail: true, lostIndexes: nil, summary: summary, unfixable: [])
+    }
+
+    /// A `rollBack` marker's undo: the segment cut back, every later one removed, the synced hard state rewritten.
+    private func rollBackPlan(file: String, length: Int64,
+                              hardState synced: FailureMarker.SyncedHardState?) -> ([RepairAction], [String], Bool) {
+        var actions: [RepairAction] = []
+        var summary: [String] = []
+        let kept = StorageFormat.segmentSequence(fileName: file) ?? UInt64.max
+        for segment in segments where (StorageFormat.segmentSequence(fileName: segment.name) ?? 0) > kept {
+            actions.append(.remove(path: segment.path))
+            summary.append("remove \(segment.name), written without a sync after the last full sync")
+        }
+        if let segment = segments.first(where: { $0.name == file }), segment.size > length {
+            actions.append(.truncate(path: segment.path, toLength: length))
+            summary.append("cut \(file) back to \(length) bytes, its length at the last full sync")
+        }
+        if let synced, let path = hardState?.path, let logID {
+            actions.append(.replaceHardState(path: path, state: synced.state, sequence: synced.sequence, batchSequence: synced.batchSequence,
+                                             segmentSequence: synced.segmentSequence, logID: logID))
+            summary.append("rewrite the hard state as it was at the last full sync (sequence \(synced.sequence))")
+        }
+        let cutsTornTail = tornTail.map { torn in
+            (StorageFormat.segmentSequence(fileName: torn.file) ?? 0) > kept || (torn.file == file && torn.cutOffset >= length)
+        } ?? false
+        return (actions, summary, cutsTornTail)
     }
 
     func isSegment(_ file: String) -> Bool { StorageFormat.segmentSequence(fileName: Path.name(of: file)) != nil }

@@ -55,6 +55,9 @@ public struct ScanResult: Sendable {
     public var obsoleteSegments: [String] = []
     /// The failure marker (docs/storage-format.md §5.6), when the directory has a readable one.
     public var failureMarker: FailureMarker?
+    /// True when the visitor stopped the scan (`LogScanner.scanUntilStop(visit:)`): the result covers
+    /// only the records read up to then, and the end-of-log and hard-state checks were not made.
+    public var stoppedByVisitor = false
     /// Its path, when the directory has the file (readable or not).
     public var failureMarkerPath: String?
     /// The first index of the log after the snapshot (`snapshot index + 1`; 1 without a snapshot).
@@ -75,6 +78,10 @@ public struct ScanResult: Sendable {
     /// marker cuts back to (it will be cut).
     public func isInTornTail(file: String, offset: Int64) -> Bool {
         if case .truncate(let markerFile, let length)? = failureMarker?.undo, markerFile == file, offset >= length { return true }
+        if case .rollBack(let markerFile, let length, _)? = failureMarker?.undo {
+            let kept = StorageFormat.segmentSequence(fileName: markerFile) ?? UInt64.max
+            if (markerFile == file && offset >= length) || (StorageFormat.segmentSequence(fileName: file) ?? 0) > kept { return true }
+        }
         guard let tornTail, tornTail.file == file else { return false }
         return tornTail.removeFile || offset >= tornTail.cutOffset
     }

@@ -46,7 +46,13 @@ struct ScanState {
     /// Once a record is lost to corruption, order checks would only repeat it; they stop.
     var semanticsSuspended = false
     var previousSegmentSequence: UInt64?
-    var typeCounts = [Int](repeating: 0, count: 256)
+    /// Entry records by type: the three known types in fields (no array write per record), others aside.
+    var knownTypeCounts: (normal: Int, noop: Int, config: Int) = (0, 0, 0)
+    var otherTypeCounts: [UInt8: Int] = [:]
+    /// The segment being read (for problems; kept here so the per-record path passes no string).
+    var segmentName = ""
+    /// The visitor asked to stop: nothing more is read.
+    var stopped = false
 
     init(scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?,
          live: [String], base: SnapshotBase?) {
@@ -88,10 +94,11 @@ struct ScanState {
         return found
     }
 
-    mutating func run(wantsRecords: Bool, visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) {
+    mutating func run(wantsRecords: Bool, visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) {
         let paths = live
         for (ordinal, path) in paths.enumerated() {
             try scanSegment(ordinal: ordinal, path: path, isLast: ordinal == paths.count - 1, wantsRecords: wantsRecords, visit: visit)
+            if stopped { return }
         }
         if let base, !semanticsSuspended && !result.problems.contains(where: { $0.class != .tornTail && !damagedSnapshotFiles.contains($0.file) }) {
             if result.lastIndex < base.index {
@@ -102,7 +109,10 @@ struct ScanState {
                         "the log holds entry \(base.index) with term \(t) but the snapshot says term \(base.term)")
             }
         }
-        for (type, count) in typeCounts.enumerated() where count > 0 { result.entriesByType[UInt8(type)] = count }
+        for (type, count) in [(0, knownTypeCounts.normal), (1, knownTypeCounts.noop), (2, knownTypeCounts.config)] where count > 0 {
+            result.entriesByType[UInt8(type)] = count
+        }
+        for (type, count) in otherTypeCounts { result.entriesByType[type] = count }
     }
 
 }

@@ -1,5 +1,13 @@
 import RaftCore
 
+/// What a record visitor tells `LogScanner.scanUntilStop(visit:)` to do next.
+public enum ScanVisit: Sendable, Equatable {
+    /// Read on.
+    case next
+    /// Read nothing more.
+    case stop
+}
+
 /// One physical record as the scanner read it. The payload is handed to the visitor separately,
 /// as bytes that are valid only during the call, so a scan copies nothing it is not asked to.
 public struct ScannedRecord: Sendable {
@@ -43,10 +51,13 @@ public struct ScannedRecord: Sendable {
 @inline(__always)
 func copyBytes(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return [] }
-    return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, initialized in
-        UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: base, byteCount: bytes.count)
-        initialized = bytes.count
-    }
+    // Not `init(unsafeUninitializedCapacity:)`: it allocates through a generic runtime function that
+    // looks up the array's metadata on every call (about 650 instructions, more than the copy and
+    // the allocation together for a 128-byte payload); `init(repeating:count:)` is inlined and
+    // specialized, and zeroing a payload first costs less than that lookup.
+    var array = [UInt8](repeating: 0, count: bytes.count)
+    array.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+    return array
 }
 
 /// What a segment looked like.

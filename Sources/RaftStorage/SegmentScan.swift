@@ -28,8 +28,9 @@ extension ScanState {
 
     /// Reads one segment: its header (rows S), then its records (rows R, O, M).
     mutating func scanSegment(ordinal: Int, path: String, isLast: Bool, wantsRecords: Bool,
-                              visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) {
+                              visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) {
         let name = Path.name(of: path)
+        segmentName = name
         let file = try scanner.fileSystem.openFileForReading(atPath: path)
         defer { file.close() }
         let size = try file.size()
@@ -41,10 +42,11 @@ extension ScanState {
         defer { result.segments.append(cursor.summary) }
         guard try readSegmentHeader(&cursor) else { return }
         cursor.summary.acknowledgedAtStart = result.lastAcknowledged
-        while cursor.offset < size {
+        while cursor.offset < size && !stopped {
             guard try scanRecord(&cursor, wantsRecords: wantsRecords, visit: visit) else { break }
         }
-        finishSegment(cursor)
+        // A batch cut short by a stop is not a batch without its marker.
+        if !stopped { finishSegment(cursor) }
     }
 
     /// Decodes and checks the segment header. False when the segment's records are not to be read

@@ -82,12 +82,34 @@ final class CountingFileSystem: FileSystem {
     }
     func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile {
         opens[Path.name(of: path), default: 0] += 1
-        return try base.openFileForReading(atPath: path)
+        return CountingFile(try base.openFileForReading(atPath: path)) { [unowned self] n in bytesRead[Path.name(of: path), default: 0] += n }
     }
+    /// Bytes read from each file, by name.
+    var bytesRead: [String: Int] = [:]
     func syncDirectory(atPath path: String) throws(StorageError) { try base.syncDirectory(atPath: path) }
     func rename(from: String, to: String) throws(StorageError) { try base.rename(from: from, to: to) }
     func removeFile(atPath path: String) throws(StorageError) { try base.removeFile(atPath: path) }
     func fileSize(atPath path: String) throws(StorageError) -> Int64 { try base.fileSize(atPath: path) }
+}
+
+/// A file that reports the bytes each read returns.
+final class CountingFile: StorageFile {
+    let file: StorageFile
+    let counted: (Int) -> Void
+    init(_ file: StorageFile, counted: @escaping (Int) -> Void) {
+        self.file = file
+        self.counted = counted
+    }
+    func size() throws(StorageError) -> Int64 { try file.size() }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(StorageError) -> Int {
+        let n = try file.read(into: buffer, at: offset)
+        counted(n)
+        return n
+    }
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(StorageError) { try file.write(bytes, at: offset) }
+    func truncate(to size: Int64) throws(StorageError) { try file.truncate(to: size) }
+    func sync() throws(StorageError) { try file.sync() }
+    func close() { file.close() }
 }
 
 @Suite struct EarlyStopTests {
@@ -143,6 +165,39 @@ final class CountingFileSystem: FileSystem {
         }
         let (physicalAll, _) = try counted(dir) { $0.physical = true }
         #expect(physical == physicalAll.split(separator: "\n").prefix(6).joined(separator: "\n") + "\n")
+    }
+
+    /// Inside one segment too: `dump --limit` and `--to` stop reading at the record that satisfies
+    /// them. A single 3 MiB segment is read through 1 MiB windows: the verify pass reads it all,
+    /// the dump's own pass only its first window (before, the whole segment was read twice).
+    @Test func limitAndToStopInsideASegment() throws {
+        let dir = makeTempDir("one-segment")
+        defer { removeTree(dir) }
+        let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(newLogID: fixedLogID))
+        let payload = [UInt8](repeating: 0x61, count: 1000)
+        for k in stride(from: UInt64(1), through: 3101, by: 100) {
+            try log.save(hardState: HardState(term: 1, vote: 1, commit: k - 1),
+                         entries: (k..<(k + 100)).map { Entry(term: 1, index: $0, kind: .normal, data: payload) })
+        }
+        log.close()
+        let name = try #require(try segmentNames(dir).first)
+        let size = Int(try fs.fileSize(atPath: Path.join(dir, name)))
+        #expect(size > 3 << 20)
+        let verifying = CountingFileSystem()
+        _ = try LogScanner(directory: dir, fileSystem: verifying).verify()
+        let verifyRead = try #require(verifying.bytesRead[name])
+        #expect(verifyRead >= size)
+        for configure in [{ (o: inout DumpOptions) in o.limit = 3 }, { (o: inout DumpOptions) in o.to = 5 }] {
+            let counting = CountingFileSystem()
+            var o = DumpOptions()
+            o.header = false
+            configure(&o)
+            let out = Output(), err = Output()
+            _ = try Dumper(input: try LogInput.resolve([dir], fileSystem: counting), options: o, fileSystem: counting).run(out: out, err: err)
+            #expect(out.text.split(separator: "\n").count == (o.limit ?? 5))
+            let dumpRead = (counting.bytesRead[name] ?? 0) - verifyRead
+            #expect(dumpRead > 0 && dumpRead <= 1 << 20, "the dump's pass read \(dumpRead) bytes of a \(size)-byte segment: it did not stop inside it")
+        }
     }
 
     /// With damage, the whole log is read as before (a segment read alone could differ).

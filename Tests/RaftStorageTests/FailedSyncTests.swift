@@ -13,6 +13,8 @@ final class FaultyFileSystem: FileSystem {
     /// Fail this many of the next file syncs whose path satisfies `syncFailsFor`.
     var failingSyncs = 0
     var syncFailsFor: (String) -> Bool = { _ in true }
+    /// Fail this many of the next directory syncs.
+    var failingDirectorySyncs = 0
     /// Fail every truncation (an undo that cannot cut).
     var truncateFails = false
     /// Bytes the disk still has room for (nil: unlimited); a write past it stores what fits and fails.
@@ -38,7 +40,14 @@ final class FaultyFileSystem: FileSystem {
     func openFile(atPath path: String, create: Bool) throws(StorageError) -> StorageFile {
         FaultyFile(fs: self, file: try base.openFile(atPath: path, create: create), path: path)
     }
-    func syncDirectory(atPath path: String) throws(StorageError) { try check(); try base.syncDirectory(atPath: path) }
+    func syncDirectory(atPath path: String) throws(StorageError) {
+        try check()
+        if failingDirectorySyncs > 0 {
+            failingDirectorySyncs -= 1
+            throw injected("fsync \(path)", EIO)  // the names stay in the page cache, not durable
+        }
+        try base.syncDirectory(atPath: path)
+    }
     func rename(from: String, to: String) throws(StorageError) { try check(); try base.rename(from: from, to: to) }
     func removeFile(atPath path: String) throws(StorageError) { try check(); try base.removeFile(atPath: path) }
     func fileSize(atPath path: String) throws(StorageError) -> Int64 { try base.fileSize(atPath: path) }
@@ -190,7 +199,9 @@ final class FaultyFile: StorageFile {
 
     @Test func markersRoundTripAndNothingElseDecodes() {
         for undo in [FailureMarker.Undo.truncate(file: "log-0000000000000003.seg", length: 4096), .remove(file: "log-0000000000000004.seg"),
-                     .dropHardStateSlot(slot: 1)] {
+                     .dropHardStateSlot(slot: 1), .rollBack(file: "log-0000000000000002.seg", length: 640, hardState: nil),
+                     .rollBack(file: "log-0000000000000002.seg", length: 640,
+                               hardState: .init(state: HardState(term: 3, vote: 2, commit: 9), sequence: 7, batchSequence: 5, segmentSequence: 2))] {
             let marker = FailureMarker(undo: undo, failure: "fdatasync: EIO\nsecond line", undoFailure: "ftruncate: EIO")
             let decoded = FailureMarker.decode(marker.encode())
             #expect(decoded?.undo == undo && decoded?.failure == "fdatasync: EIO second line")
