@@ -33,6 +33,8 @@ public struct RaftNode: Sendable {
     /// The leader of `term` as far as this node knows, or `.none`.
     public internal(set) var leader: NodeID = .none
 
+    // Fields marked @usableFromInline are read by the inlinable views below (`hasReady`,
+    // `commitIndex`, …), so hosts in other modules read them without a call or a copy.
     @usableFromInline var log: RaftLog
     var generator: SeededGenerator
     /// Ticks since the last election timeout reset (followers, candidates) or since the last
