@@ -37,23 +37,31 @@ extension Explorer {
 extension Explorer.Generator {
     /// A crash in the middle of a write: what makes the node write, and after how many of its
     /// file operations the power goes (a save takes a few; a snapshot install or compaction more).
-    func writeCrash(_ rng: inout SeededGenerator, _ cluster: Cluster, _ node: NodeID) -> Explorer.Action? {
+    func writeCrash(_ rng: inout SeededGenerator, _ cluster: Cluster) -> Explorer.Action? {
         switch rng.next(below: 4) {
         case 0, 1:
             guard let (ref, snapshot) = writingMessage(&rng, cluster) else { return nil }
-            let operations = Int(rng.next(below: snapshot ? 20 : 6))
+            let operations = Int(rng.next(below: snapshot ? 12 : 4))
             return .node(.crashInWrite(ref.to, operations: operations, write: .deliver(ref)))
         case 2:
             if let leader = cluster.leader, rng.next(below: 2) == 0 {
-                let operations = Int(rng.next(below: 6))
+                let operations = Int(rng.next(below: 4))
                 return .node(.crashInWrite(leader, operations: operations,
                                            write: .propose(key: UInt8(rng.next(below: 5)), value: Int(rng.next(below: 1_000_000)))))
             }
-            return .node(.crashInWrite(node, operations: Int(rng.next(below: 6)), write: .campaign))
+            guard let candidate = pick(&rng, cluster.upNodes.filter { cluster.node($0)?.role != .leader }) else { return nil }
+            return .node(.crashInWrite(candidate, operations: Int(rng.next(below: 4)), write: .campaign))
         default:
+            let compactable = cluster.upNodes.filter { cluster.node($0).map { $0.appliedIndex >= $0.firstIndex } ?? false }
+            guard let target = pick(&rng, compactable) else { return nil }
             let back = rng.next(below: 2) == 0 ? 0 : rng.next(below: 8)
-            return .node(.crashInWrite(node, operations: Int(rng.next(below: 20)), write: .compact(back: back)))
+            return .node(.crashInWrite(target, operations: Int(rng.next(below: 12)), write: .compact(back: back)))
         }
+    }
+
+    /// One of `ids`, or nil when there is none.
+    private func pick(_ rng: inout SeededGenerator, _ ids: [NodeID]) -> NodeID? {
+        ids.isEmpty ? nil : ids[Int(rng.next(below: UInt64(ids.count)))]
     }
 
     /// An in-flight message its receiver would handle now (up, link not cut), named by link and

@@ -118,7 +118,7 @@ extension Explorer {
             case 935..<950:
                 return torn ? randomMessage(&rng, cluster).map(Action.torn) : nil
             case 950..<960 where torn:
-                return writeCrash(&rng, cluster, node)
+                return writeCrash(&rng, cluster)
             case 960..<962 where crash:
                 return .node(.crashAll(restart: rng.next(below: 2) == 0))
             case 962..<966 where oldDisk:
