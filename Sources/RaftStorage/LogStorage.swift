@@ -610,7 +610,11 @@ public final class LogStorage {
             // 1. Nothing unsynced may sit below a durable snapshot.
             if unsyncedSince != nil { try syncEverything() }
             // 2. The hard state first: a snapshot's term never reaches the disk before a hard state that covers it.
-            if let newHardState, newHardState != hardState { try writeHardState(newHardState, to: hardStateFile, sync: true) }
+            //    Its commit index stays at the durable one until the snapshot is durable: it may name
+            //    the snapshot's entries, and the log on disk may still hold other entries at those
+            //    indexes (a follower's conflicting suffix), which a restart would then apply.
+            let firstState = newHardState.map { Self.commitHeldBack($0, below: hardState.commit + 1) }
+            if let firstState, firstState != hardState { try writeHardState(firstState, to: hardStateFile, sync: true) }
             // 3. The snapshot file, atomically. From the directory sync on, recovery starts from it.
             let bytes = SnapshotFormat.encode(snapshot, logID: logID, firstSegment: firstSegment.sequence,
                                               batchSequence: firstSegment.batchSequenceBefore)
@@ -631,6 +635,8 @@ public final class LogStorage {
                 entries.removeAll()
             }
             self.snapshot = snapshot
+            // 4b. The commit index held back in step 2, now that the snapshot it names is durable.
+            if let newHardState, newHardState != hardState { try writeHardState(newHardState, to: hardStateFile, sync: true) }
             // 5. Garbage: obsolete segments, snapshot files older than the newest two.
             var removed = false
             let snapshotsKept = SnapshotFormat.filesKept
