@@ -48,6 +48,7 @@ explore-mutants: setup
 	! .build/release/raftstep explore --seeds 1..5000 --steps 1500 --nodes 3 --unsafe commit-old-terms --leader-noop off --faults all,-membership,-compaction --stop-on-failure
 	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,sync-off --stop-on-failure
 	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,local-reads --stop-on-failure
+	! .build/release/raftstep explore --seeds 1..200 --steps 1500 --faults all,old-disk --stop-on-failure
 	# issue 18's test-only core mutations: every one must be caught (docs/mutation-score.md)
 	.build/release/raftstep explore --mutants
 	# issue 15's test-only knobs (not offered by --unsafe): bounded explorer runs in the test suite

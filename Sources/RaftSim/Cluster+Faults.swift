@@ -25,6 +25,73 @@ extension Cluster {
         return finish()
     }
 
+    /// Arms a power cut on the node's disk: its next `operations` mutating file operations
+    /// succeed, the one after fails, and the node crashes there, in the middle of whatever it was
+    /// writing (a vote, its own append, a snapshot install, a compaction), before it sends
+    /// anything that write was for. The crash model decides what of the unsynced part survives.
+    @discardableResult
+    public func crash(_ id: NodeID, afterOperations operations: Int) throws(SimError) -> [String] {
+        try requireUp(id)
+        try disks[Int(id) - 1].cutPower(afterOperations: operations)
+        begin()
+        say("\(Describe.n(id))'s power will be cut after \(operations == 0 ? "no more" : "its next \(operations)") file operation\(operations == 1 ? "" : "s") (writes, syncs, renames, removals): it crashes in the middle of the write that reaches it")
+        return finish()
+    }
+
+    /// Whether a power cut armed on the node's disk (`crash NODE after K`) has not fired yet.
+    public func isPowerCutArmed(_ id: NodeID) -> Bool { disks[Int(id) - 1].isPowerCutArmed }
+
+    /// Whether `backup` was taken of the node's disk.
+    public func hasBackup(_ id: NodeID) -> Bool { disks[Int(id) - 1].hasBackup }
+
+    /// Crashes every running node at once (a power loss of the whole cluster).
+    @discardableResult
+    public func crashAll() throws(SimError) -> [String] {
+        let running = upNodes
+        guard !running.isEmpty else { throw SimError("every node is down already") }
+        begin()
+        for id in running { crashNode(Int(id) - 1) }
+        say("every node crashes at once (\(running.map(Describe.n).joined(separator: " "))): volatile state is gone everywhere\(disks.contains { !$0.isSyncOn } ? ", and so are the unsynced writes" : "")")
+        checkInvariants()
+        return finish()
+    }
+
+    /// Restarts every crashed node, in id order.
+    @discardableResult
+    public func restartAll() throws(SimError) -> [String] {
+        let down = ids.filter { !isUp($0) }
+        guard !down.isEmpty else { throw SimError("every node is up already") }
+        var lines: [String] = []
+        for id in down { lines += try restart(id) }
+        return lines
+    }
+
+    /// Copies the node's files aside, as an operator's backup (running or down; the latest is kept).
+    @discardableResult
+    public func backup(_ id: NodeID) throws(SimError) -> [String] {
+        try validate(id)
+        try disks[Int(id) - 1].backup()
+        begin()
+        let log = node(id).map { "term \($0.term), vote \(Describe.n($0.vote)), log through \($0.lastIndex)" } ?? "its disk as it is"
+        say("\(Describe.n(id))'s files are copied aside (\(log)); `restore \(Describe.n(id))` puts them back while it is down")
+        return finish()
+    }
+
+    /// Replaces a crashed node's files with its backup (an operator restoring an old copy). Raft
+    /// cannot survive it: the node forgets votes it cast and entries it acknowledged since the
+    /// backup. The checker keeps its history of the node, so what follows is judged as it is.
+    @discardableResult
+    public func restore(_ id: NodeID) throws(SimError) -> [String] {
+        try validate(id)
+        let i = Int(id) - 1
+        guard hosts[i] == nil else { throw SimError("\(Describe.n(id)) is up; crash it first (restore replaces a crashed node's files)") }
+        guard disks[i].hasBackup else { throw SimError("no backup of \(Describe.n(id)) was taken (backup \(Describe.n(id)) first)") }
+        try disks[i].restoreBackup()
+        begin()
+        say("\(Describe.n(id))'s files are replaced by its backup: it will restart with what it held then (UNSAFE: it forgets the votes and entries it gave since)")
+        return finish()
+    }
+
     /// Rebuilds the node from its disk through storage recovery.
     @discardableResult
     public func restart(_ id: NodeID) throws(SimError) -> [String] {

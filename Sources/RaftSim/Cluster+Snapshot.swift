@@ -38,7 +38,7 @@ extension Cluster {
         report(checker.recordCommitted(hosts))
         let taken: RaftCore.Snapshot
         do { taken = try host.compact(through: index) } catch {
-            say("\(prefix)\(name) \(Cluster.crashSentence(error)); it crashes")
+            say("\(prefix)\(name) \(disks[i].powerCutNote ?? Cluster.crashSentence(error)); it crashes")
             crashNode(i)
             return
         }

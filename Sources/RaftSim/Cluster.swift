@@ -239,7 +239,7 @@ public final class Cluster {
             checkSent(i, firstID: firstMessageID)
             if narrating { narrate(i, report, before: before, firstMessageID: firstMessageID) }
             if let failure = report.failure {
-                say("  \(Describe.n(NodeID(i + 1))) \(Cluster.crashSentence(failure)); it crashes")
+                say("  \(Describe.n(NodeID(i + 1))) \(disks[i].powerCutNote ?? Cluster.crashSentence(failure)); it crashes")
                 crashNode(i)
                 return
             }

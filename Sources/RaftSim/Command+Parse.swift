@@ -95,14 +95,18 @@ struct CommandParser {
         case "drop": return .drop(try selector())
         case "duplicate": return .duplicate(try selector())
         case "tick": return try tick()
-        case "crash": return .crash(try oneNode())
-        case "restart": return .restart(try oneNode())
+        case "crash": return try crash()
+        case "restart":
+            if args == ["all"] { return .restartAll }
+            return .restart(try oneNode())
+        case "backup": return .backup(try oneNode())
+        case "restore": return .restore(try oneNode())
         case "campaign": return .campaign(try oneNode())
         case "transfer": return .transfer(try oneNode())
         case "propose": return try propose()
         case "read": return try read()
         case "add": return try add()
-        case "remove": return .remove(try oneNode())
+        case "remove": return try remove()
         case "promote": return .promote(try oneNode())
         case "compact": return try compact()
         case "stabilize":
@@ -225,6 +229,31 @@ struct CommandParser {
             ids.append(id)
         }
         return .add(ids, learner: learner)
+    }
+
+    /// `crash NODE`, `crash NODE after K`, `crash all`.
+    func crash() throws(CommandError) -> Command {
+        if args == ["all"] { return .crashAll }
+        guard args.count == 1 || (args.count == 3 && args[1] == "after") else {
+            throw fail(args.isEmpty ? "name a node (or all)" : "expected: crash NODE [after K] or crash all")
+        }
+        let id = try node(args[0])
+        guard args.count == 3 else { return .crash(id) }
+        let operations = try number(args[2], "count of file operations")
+        guard operations <= 1000 else { throw fail("the count of file operations must be between 0 and 1000") }
+        return .crashAfter(id, operations: operations)
+    }
+
+    /// `remove NODE…`: one node, or several in one joint step.
+    func remove() throws(CommandError) -> Command {
+        guard !args.isEmpty else { throw fail("name a node") }
+        var ids: [NodeID] = []
+        for word in args {
+            let id = try node(word)
+            if ids.contains(id) { throw fail("\(word) is named twice") }
+            ids.append(id)
+        }
+        return ids.count == 1 ? .remove(ids[0]) : .removeNodes(ids)
     }
 
     func compact() throws(CommandError) -> Command {

@@ -17,6 +17,18 @@ public enum Command: Equatable, Sendable {
     case crash(NodeID)
     /// `restart NODE`.
     case restart(NodeID)
+    /// `crash NODE after K`: cut the node's power after K more file operations (in the middle of a write).
+    case crashAfter(NodeID, operations: Int)
+    /// `crash all`: every running node at once.
+    case crashAll
+    /// `restart all`: every crashed node.
+    case restartAll
+    /// `backup NODE`: copy the node's files aside.
+    case backup(NodeID)
+    /// `restore NODE`: put a crashed node's backup back in place of its files (unsafe).
+    case restore(NodeID)
+    /// `remove NODE NODE…`: one membership change removing these nodes (one joint step).
+    case removeNodes([NodeID])
     /// `campaign NODE`: fire the node's election timeout now.
     case campaign(NodeID)
     /// `transfer NODE`: ask the leader to hand leadership to the node.
@@ -133,14 +145,16 @@ public enum Command: Equatable, Sendable {
         case .drop: "drop"
         case .duplicate: "duplicate"
         case .tick: "tick"
-        case .crash: "crash"
-        case .restart: "restart"
+        case .crash, .crashAfter, .crashAll: "crash"
+        case .restart, .restartAll: "restart"
+        case .backup: "backup"
+        case .restore: "restore"
         case .campaign: "campaign"
         case .transfer: "transfer"
         case .propose: "propose"
         case .read: "read"
         case .add: "add"
-        case .remove: "remove"
+        case .remove, .removeNodes: "remove"
         case .promote: "promote"
         case .compact: "compact"
         case .stabilize: "stabilize"

@@ -48,6 +48,10 @@ enum CompletionRule {
     static let propose: @Sendable ([String]) -> [CompletionItem] = { words in
         words.count == 1 ? [.nodes, .words(["set", "del"])] : (words.count == 2 && NodeName.parse(words[1]) != nil ? [.words(["set", "del"])] : [])
     }
+    static let crash: @Sendable ([String]) -> [CompletionItem] = { words in
+        words.count == 1 ? [.nodes, .words(["all"])] : (words.count == 2 && words[1] != "all" ? [.words(["after"])] : [])
+    }
+    static let nodeOrAll: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.nodes, .words(["all"])] : [] }
     static let setlog: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.nodes] : [.words(["term="])] }
     static let add: @Sendable ([String]) -> [CompletionItem] = { $0.count > 1 ? [.nodes, .words(["learner"])] : [.nodes] }
     static let set: @Sendable ([String]) -> [CompletionItem] = { words in
@@ -102,12 +106,18 @@ public enum CommandTable {
         CommandInfo(name: "tick", usage: "tick [NODE…] [COUNT]",
                     summary: "advance logical time on the named nodes (all running nodes when none is named)",
                     completion: CompletionRule.nodes),
-        CommandInfo(name: "crash", usage: "crash NODE",
-                    summary: "lose the node's volatile state (and its unsynced writes when sync is off)",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "restart", usage: "restart NODE",
-                    summary: "bring a crashed node back from its disk through storage recovery",
-                    completion: CompletionRule.nodes),
+        CommandInfo(name: "crash", usage: "crash NODE [after K] · crash all",
+                    summary: "lose the node's volatile state (and its unsynced writes when sync is off); `after K`: its power goes after K more file operations, in the middle of a write; `all`: every node at once",
+                    completion: CompletionRule.crash),
+        CommandInfo(name: "restart", usage: "restart NODE|all",
+                    summary: "bring a crashed node (or every crashed node) back from its disk through storage recovery",
+                    completion: CompletionRule.nodeOrAll),
+        CommandInfo(name: "backup", usage: "backup NODE",
+                    summary: "copy the node's files aside, as an operator's backup (the latest copy is kept)",
+                    completion: CompletionRule.firstNode),
+        CommandInfo(name: "restore", usage: "restore NODE",
+                    summary: "UNSAFE: replace a crashed node's files with its backup; it restarts having forgotten the votes and entries it gave since (the checker should object)",
+                    completion: CompletionRule.firstNode),
         CommandInfo(name: "propose", usage: "propose [NODE] TEXT…",
                     summary: "client proposal to NODE (default: the leader); `set KEY VALUE`, `del KEY`, anything else is opaque",
                     completion: CompletionRule.propose),
@@ -123,9 +133,9 @@ public enum CommandTable {
         CommandInfo(name: "add", usage: "add NODE… [learner]",
                     summary: "the leader proposes the nodes as voters in one joint step (C_old,new, then C_new), or as learners",
                     completion: CompletionRule.add),
-        CommandInfo(name: "remove", usage: "remove NODE",
-                    summary: "the leader proposes removing NODE (a removed leader steps down once C_new commits)",
-                    completion: CompletionRule.firstNode),
+        CommandInfo(name: "remove", usage: "remove NODE…",
+                    summary: "the leader proposes removing the nodes in one joint step (a removed leader steps down once C_new commits)",
+                    completion: CompletionRule.nodes),
         CommandInfo(name: "promote", usage: "promote NODE",
                     summary: "the leader proposes making the learner NODE a voter",
                     completion: CompletionRule.firstNode),

@@ -5,6 +5,7 @@ public enum Fault: String, CaseIterable, Sendable {
     case reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, membership, compaction
     case syncOff = "sync-off"
     case localReads = "local-reads"
+    case oldDisk = "old-disk"
 
     /// What the fault does, for `--help`.
     public var help: String {
@@ -14,7 +15,7 @@ public enum Fault: String, CaseIterable, Sendable {
         case .duplicate: return "put a copy of a random in-flight message in flight (delivered twice)"
         case .partition: return "cut a node off, or the links between two nodes, and heal again later"
         case .crash: return "crash a node, half the time the leader (volatile state lost), and restart it from its disk later"
-        case .torn: return "crash a follower in the middle of writing: it handles an append of its own term without syncing, the crash tears the write, nothing it sent leaves"
+        case .torn: return "crash a node in the middle of a write: a follower's append torn without syncing, or a power cut after a drawn number of file operations of a vote, a leader's own append, a snapshot install or a compaction; nothing it would have sent after the crash point leaves"
         case .proposals: return "client proposals (set kN V) on the leader; a proposal is acknowledged when the leader applies it"
         case .reads: return "client ReadIndex reads on the leader; each answer is checked against the committed history"
         case .elections: return "force campaigns and leadership transfers"
@@ -22,11 +23,12 @@ public enum Fault: String, CaseIterable, Sendable {
         case .compaction: return "a node snapshots its store through an applied index and drops the log before it; some runs compact automatically (lagging followers then catch up by InstallSnapshot)"
         case .syncOff: return "UNSAFE storage shortcut: nodes acknowledge writes before syncing them (a crash loses them); off unless named"
         case .localReads: return "UNSAFE read shortcut: the leader answers reads from its own state at once, without ReadIndex; off unless named"
+        case .oldDisk: return "UNSAFE operator error: back a node's files up, and later restart it from that older copy (it forgets votes and entries it gave since); off unless named"
         }
     }
 
     /// Whether the fault is an unsafe shortcut (it breaks a guarantee; the checker should notice).
-    public var isUnsafe: Bool { self == .syncOff || self == .localReads }
+    public var isUnsafe: Bool { self == .syncOff || self == .localReads || self == .oldDisk }
 
     /// Every fault except the unsafe ones.
     public static let safe: [Fault] = allCases.filter { !$0.isUnsafe }
@@ -181,6 +183,8 @@ public enum Explorer {
         case competingChange(ConfigChange, value: Int)
         /// Compact the node's log through its applied index minus `back` (at least its first index).
         case compact(NodeID, back: UInt64)
+        /// A node or disk fault (`ExplorerDriver+NodeFaults.swift`).
+        case node(NodeFault)
     }
 
     struct MessageRef: Sendable, Equatable {

@@ -5,6 +5,7 @@ extension Explorer {
     struct Generator {
         let nodes: UInt64
         let reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, membership, compaction, syncOff: Bool
+        let oldDisk: Bool
         /// Drawn per run: in a sparse run only one proposal draw in `sparseness` takes effect,
         /// so new leaders often have no entry of their own term for a while (the Figure 8
         /// situation that the leader's no-op otherwise hides).
@@ -22,6 +23,7 @@ extension Explorer {
             proposals = f.contains(.proposals); reads = f.contains(.reads); elections = f.contains(.elections)
             membership = f.contains(.membership); compaction = f.contains(.compaction)
             syncOff = f.contains(.syncOff)
+            oldDisk = f.contains(.oldDisk)
         }
 
         /// A random in-flight message, named by link and position on it.
@@ -84,6 +86,7 @@ extension Explorer {
                     competing = (held.lastIndex + 2, held.term)
                     return .competingChange(change, value: Int(rng.next(below: 1_000_000)))
                 }
+                if rng.next(below: 4) == 0 { return jointChange(&rng, cluster) }
                 return memberChange(&rng, cluster, node)
             case 590..<600:
                 return compaction ? .compact(node, back: rng.next(below: 2) == 0 ? 0 : rng.next(below: 8)) : nil
@@ -114,6 +117,12 @@ extension Explorer {
                 return reads ? .read(key: UInt8(rng.next(below: 5))) : nil
             case 935..<950:
                 return torn ? randomMessage(&rng, cluster).map(Action.torn) : nil
+            case 950..<960 where torn:
+                return writeCrash(&rng, cluster)
+            case 960..<962 where crash:
+                return .node(.crashAll(restart: rng.next(below: 2) == 0))
+            case 962..<966 where oldDisk:
+                return oldDiskAction(&rng, cluster, node)
             default:
                 return .stabilize
             }
@@ -158,7 +167,7 @@ extension Explorer {
             if record { lines.append(command().description) }
         }
 
-        private func resolve(_ ref: MessageRef) -> Int? {
+        func resolve(_ ref: MessageRef) -> Int? {
             var ordinal = 0
             for item in cluster.inFlight where item.message.from == ref.from && item.message.to == ref.to {
                 if ordinal == ref.ordinal { return item.id }
@@ -282,6 +291,8 @@ extension Explorer {
                 guard (try? cluster.compact(id, through: index)) != nil else { return false }
                 stats.compactions += 1
                 line("compact \(Describe.n(id)) \(index)")
+            case .node(let fault):
+                return performNodeFault(fault)
             }
             return true
         }

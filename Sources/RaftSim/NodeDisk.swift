@@ -31,6 +31,19 @@ protocol NodeDisk: NodeStorage {
     var location: String { get }
     /// What the disk holds durably (a crash now keeps it), or nil when that cannot be known.
     func durableLog() -> DurableLog?
+    /// Cuts the power after `operations` more mutating file operations: the rest of the write
+    /// fails, the node crashes (simulated disks only; `crash` disarms it).
+    func cutPower(afterOperations operations: Int) throws(SimError)
+    /// Whether a power cut is armed and has not fired yet.
+    var isPowerCutArmed: Bool { get }
+    /// When the power cut has fired: what it stopped, in words (the crash narration says it).
+    var powerCutNote: String? { get }
+    /// Copies the disk's files aside, as an operator's backup (the latest copy is kept).
+    func backup() throws(SimError)
+    /// Whether `backup` was taken.
+    var hasBackup: Bool { get }
+    /// Replaces the disk's files with the backup's (the node must be down).
+    func restoreBackup() throws(SimError)
 }
 
 /// What a node's disk holds durably (`NodeDisk.durableLog`).

@@ -7,6 +7,10 @@ import RaftStorage
 final class StorageDisk: NodeDisk {
     private let fileSystem: FileSystem
     private let memory: MemoryFileSystem?
+    /// The simulated disk as the storage sees it: power cuts in the middle of a write.
+    private let powerCut: PowerCutFileSystem?
+    /// The files of the last `backup`, by path relative to `directory`.
+    private var backupFiles: [String: [UInt8]]?
     private let directory: String
     private var storage: LogStorage?
     /// Draws log ids, so that the same seed writes the same bytes.
@@ -26,11 +30,14 @@ final class StorageDisk: NodeDisk {
         if let realDirectory {
             fileSystem = PosixFileSystem()
             memory = nil
+            powerCut = nil
             directory = Path.join(realDirectory, name)
         } else {
             let memoryFS = MemoryFileSystem()
-            fileSystem = memoryFS
+            let cut = PowerCutFileSystem(base: memoryFS)
+            fileSystem = cut
             memory = memoryFS
+            powerCut = cut
             directory = "/" + name
         }
         storage = try open()
@@ -115,6 +122,8 @@ final class StorageDisk: NodeDisk {
             memory.crash(tearingWith: &tearing)
             if let tearing { generator = tearing }
         }
+        // The power comes back for the restart (an armed cut that did not fire is disarmed).
+        powerCut?.reset()
         // On real files a process crash keeps what the kernel has; nothing more to do.
     }
 
@@ -185,6 +194,65 @@ final class StorageDisk: NodeDisk {
             throw error
         } catch {
             throw SimError("\(error)")
+        }
+    }
+}
+
+/// Power cuts in the middle of a write, and an operator's backups.
+extension StorageDisk {
+    func cutPower(afterOperations operations: Int) throws(SimError) {
+        guard let powerCut else { throw SimError("a power cut in the middle of a write needs a simulated disk, not real files (\(location))") }
+        guard operations >= 0 && operations <= 1000 else { throw SimError("the count of file operations must be between 0 and 1000") }
+        powerCut.arm(afterOperations: operations)
+    }
+
+    var isPowerCutArmed: Bool { powerCut?.operationsLeft != nil && powerCut?.isPowerLost == false }
+
+    var powerCutNote: String? { powerCut?.cutNote }
+
+    /// The files as a reader sees them now (between steps no write is half done; with sync off
+    /// they include what a crash would lose, as a copy of a running node's files would).
+    func backup() throws(SimError) {
+        let files = memory ?? fileSystem
+        var copy: [String: [UInt8]] = [:]
+        do {
+            for name in try files.contentsOfDirectory(atPath: directory) {
+                let path = Path.join(directory, name)
+                guard !files.isDirectory(atPath: path) else { continue }
+                copy[name] = try files.readFile(atPath: path)
+            }
+        } catch {
+            throw SimError("cannot copy \(location): \(error)")
+        }
+        backupFiles = copy
+    }
+
+    var hasBackup: Bool { backupFiles != nil }
+
+    /// Removes every file of the node and writes the backup's back, durably.
+    func restoreBackup() throws(SimError) {
+        guard let backupFiles else { throw SimError("no backup of \(location) was taken") }
+        storage?.close()
+        storage = nil
+        do {
+            let names = try fileSystem.contentsOfDirectory(atPath: directory)
+            if let memory {
+                for name in names { memory.removeDurably(atPath: Path.join(directory, name)) }
+                for (name, bytes) in backupFiles { memory.replaceContents(atPath: Path.join(directory, name), with: bytes) }
+                return
+            }
+            for name in names where !fileSystem.isDirectory(atPath: Path.join(directory, name)) {
+                try fileSystem.removeFile(atPath: Path.join(directory, name))
+            }
+            for (name, bytes) in backupFiles {
+                let file = try fileSystem.openFile(atPath: Path.join(directory, name), create: true)
+                defer { file.close() }
+                try file.write(bytes, at: 0)
+                try file.sync()
+            }
+            try fileSystem.syncDirectory(atPath: directory)
+        } catch {
+            throw SimError("cannot restore \(location) from its backup: \(error)")
         }
     }
 }

@@ -13,6 +13,10 @@ extension Session {
         Outcome(lines: try sim("remove") { () throws(SimError) in try cluster.changeMembership([.remove(id)]) }, mutates: true)
     }
 
+    func remove(_ ids: [NodeID]) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("remove") { () throws(SimError) in try cluster.changeMembership(ids.map { .remove($0) }) }, mutates: true)
+    }
+
     func promote(_ id: NodeID) throws(CommandError) -> Outcome {
         Outcome(lines: try sim("promote") { () throws(SimError) in try cluster.changeMembership([.promote(id)]) }, mutates: true)
     }

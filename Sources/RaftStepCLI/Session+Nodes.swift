@@ -2,7 +2,8 @@ import RaftCore
 import RaftSim
 
 /// Handlers of the commands addressed to one node or its client: `crash`, `restart`,
-/// `campaign`, `transfer`, `propose`, `read`, `setlog`.
+/// `campaign`, `transfer`, `propose`, `read`, `setlog`; `crash NODE after K`, `crash all`,
+/// `restart all`, `backup`, `restore`.
 extension Session {
     func crash(_ id: NodeID) throws(CommandError) -> Outcome {
         Outcome(lines: try sim("crash") { () throws(SimError) in try cluster.crash(id) }, mutates: true)
@@ -10,6 +11,26 @@ extension Session {
 
     func restart(_ id: NodeID) throws(CommandError) -> Outcome {
         Outcome(lines: try sim("restart") { () throws(SimError) in try cluster.restart(id) }, mutates: true)
+    }
+
+    func crash(_ id: NodeID, afterOperations operations: Int) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("crash") { () throws(SimError) in try cluster.crash(id, afterOperations: operations) }, mutates: true)
+    }
+
+    func crashAll() throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("crash") { () throws(SimError) in try cluster.crashAll() }, mutates: true)
+    }
+
+    func restartAll() throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("restart") { () throws(SimError) in try cluster.restartAll() }, mutates: true)
+    }
+
+    func backup(_ id: NodeID) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("backup") { () throws(SimError) in try cluster.backup(id) }, mutates: true)
+    }
+
+    func restore(_ id: NodeID) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("restore") { () throws(SimError) in try cluster.restore(id) }, mutates: true)
     }
 
     func campaign(_ id: NodeID) throws(CommandError) -> Outcome {

@@ -45,9 +45,13 @@ extension LogStorage {
                 try syncEverything()
             }
             // 2. The hard state first: a snapshot's term never reaches the disk before a hard state that covers it.
-            if let newHardState, newHardState != hardState {
+            //    Its commit index stays at the durable one until the snapshot is durable: it may name
+            //    the snapshot's entries, and the log on disk may still hold other entries at those
+            //    indexes (a follower's conflicting suffix), which a restart would then apply.
+            let firstState = newHardState.map { Self.commitHeldBack($0, below: hardState.commit + 1) }
+            if let firstState, firstState != hardState {
                 undo = .dropHardStateSlot(slot: Int((hardStateSequence + 1) % 2))
-                try writeHardState(newHardState, to: hardStateFile, sync: true)
+                try writeHardState(firstState, to: hardStateFile, sync: true)
             }
             // 3. The snapshot file, atomically. From the directory sync on, recovery starts from it;
             //    a failed sync of the directory (or of the file) removes it again.
@@ -59,6 +63,11 @@ extension LogStorage {
             // 4. The log after it (a received snapshot's new segment is removed if its creation fails).
             undo = compaction ? nil : .remove(file: StorageFormat.segmentFileName(sequence: firstSegment.sequence))
             try startLog(after: snapshot, in: firstSegment, compaction: compaction)
+            // 4b. The commit index held back in step 2, now that the snapshot it names is durable.
+            if let newHardState, newHardState != hardState {
+                undo = .dropHardStateSlot(slot: Int((hardStateSequence + 1) % 2))
+                try writeHardState(newHardState, to: hardStateFile, sync: true)
+            }
             undo = nil
             // 5. Garbage: obsolete segments, snapshot files older than the newest two. Nothing to
             //    undo: a removal that did not reach the disk leaves a file the next open removes.

@@ -153,10 +153,19 @@ typealias ReplExpectation = RaftSim.Expectation
             case 35: return .run(ticks: maybe { $0.count(0...999_999) })
             case 36: return .reset(nodes: maybe { $0.count(1...9) }, voters: maybe { $0.count(1...9) }, seed: maybe { $0.rng.next() })
             case 37: return .help(maybe { $0.bool() ? "exit" : CommandTable.all[$0.below(CommandTable.all.count)].name })
+            case 38: return .crashAfter(node(), operations: count(0...1000))
+            case 39: return bool() ? .crashAll : .restartAll
+            case 40: return .backup(node())
+            case 41: return .restore(node())
+            case 42:
+                // Two or more nodes: one node is spelled `remove NODE` (.remove).
+                var ids = distinctNodes()
+                while ids.count < 2 { let extra = node(); if !ids.contains(extra) { ids.append(extra) } }
+                return .removeNodes(ids)
             default: return .quit
             }
         }
-        static let kinds = 39
+        static let kinds = 44
     }
 
     @Test("every command parses back from its canonical spelling", arguments: [1, 2, 3] as [UInt64])
