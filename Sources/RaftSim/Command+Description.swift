@@ -39,6 +39,8 @@ extension Command: CustomStringConvertible {
             case .compactThreshold(let count): return ["compact-threshold", String(count)]
             case .electionTicks(let ticks): return ["election-ticks", String(ticks)]
             case .heartbeatTicks(let ticks): return ["heartbeat-ticks", String(ticks)]
+            case .nodeElectionTicks(let id, let ticks): return ["election-ticks", n(id), String(ticks)]
+            case .nodeHeartbeatTicks(let id, let ticks): return ["heartbeat-ticks", n(id), String(ticks)]
             case .onViolation(let stop): return ["on-violation", stop ? "stop" : "continue"]
             case .color(let on): return ["color", onOff(on)]
             }

@@ -330,8 +330,12 @@ struct CommandParser {
             let id = try node(args[1])
             return .sync(id, try onOff(args[2]))
         case "election-ticks", "heartbeat-ticks":
-            guard args.count == 2 else { throw fail("expected: set \(option) N") }
-            let value = try number(args[1], "tick count")
+            guard args.count == 2 || args.count == 3 else { throw fail("expected: set \(option) [NODE] N") }
+            let value = try number(args[args.count - 1], "tick count")
+            if args.count == 3 {
+                let id = try node(args[1])
+                return option == "election-ticks" ? .nodeElectionTicks(id, value) : .nodeHeartbeatTicks(id, value)
+            }
             return option == "election-ticks" ? .electionTicks(value) : .heartbeatTicks(value)
         case "compact-threshold":
             guard args.count == 2, args[1].count <= 8, let value = Int(args[1]), value >= 0 else {

@@ -102,6 +102,10 @@ public enum Command: Equatable, Sendable {
         case electionTicks(Int)
         /// `set heartbeat-ticks N`.
         case heartbeatTicks(Int)
+        /// `set election-ticks NODE N`: one node's own election timeout.
+        case nodeElectionTicks(NodeID, Int)
+        /// `set heartbeat-ticks NODE N`: one node's own heartbeat interval.
+        case nodeHeartbeatTicks(NodeID, Int)
         /// `set on-violation stop|continue`.
         case onViolation(stop: Bool)
         /// `set color on|off` (also `colour`).

@@ -56,7 +56,8 @@ enum CompletionRule {
         case "unsafe": return [.words(words.count == 2 ? UnsafeKnobs.named.map(\.name) : ["on", "off"])]
         case "sync": return words.count == 2 ? [.nodes] : [.words(["on", "off"])]
         case "on-violation": return [.words(["stop", "continue"])]
-        case "election-ticks", "heartbeat-ticks", "compact-threshold": return []
+        case "election-ticks", "heartbeat-ticks": return words.count == 2 ? [.nodes] : []
+        case "compact-threshold": return []
         default: return [.words(["on", "off"])]
         }
     }
@@ -174,7 +175,7 @@ public enum CommandTable {
                     summary: "let the cluster run by itself for TICKS ticks (default 10): each tick, every node ticks and the network delivers everything; tells what changed"),
         CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster",
                     completion: CompletionRule.reset),
-        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
+        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks [NODE] N · set heartbeat-ticks [NODE] N · set on-violation stop|continue · set color on|off",
                     summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)",
                     completion: CompletionRule.set),
         CommandInfo(name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",

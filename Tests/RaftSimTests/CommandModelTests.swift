@@ -45,7 +45,9 @@ typealias ReplExpectation = RaftSim.Expectation
         }
 
         mutating func setting() -> Command.Setting {
-            switch below(10) {
+            switch below(12) {
+            case 10: return .nodeElectionTicks(node(), count(0...999_999))
+            case 11: return .nodeHeartbeatTicks(node(), count(0...999_999))
             case 0: return .protocol(Cluster.Setting.allCases[below(Cluster.Setting.allCases.count)], bool())
             case 1: return .unsafe(knob: UnsafeKnobs.named[below(UnsafeKnobs.named.count)].name, bool())
             case 2: return .sync(node(), bool())
