@@ -20,6 +20,8 @@ extension Command: CustomStringConvertible {
         case .partition(let groups):
             return groups.enumerated().flatMap { ($0.offset == 0 ? [] : ["|"]) + $0.element.map(n) }
         case .cut(let from, let to), .healLink(let from, let to): return ["\(n(from))->\(n(to))"]
+        case .replay(let id): return [String(id)]
+        case .delay(let id, let deliveries): return [String(id), String(deliveries)]
         case .heal, .status, .msgs, .violations, .undo, .quit: return []
         case .log(let node, let from): return (node.map { [n($0)] } ?? []) + (from.map { [String($0)] } ?? [])
         case .ladder(let count): return count.map { [String($0)] } ?? []

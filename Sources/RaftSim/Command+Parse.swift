@@ -111,6 +111,7 @@ struct CommandParser {
             return .stabilize(limit: limit)
         case "partition": return try partition()
         case "heal", "cut": return try link()
+        case "replay", "delay": return try staleOrLate()
         case "status": try noArguments(); return .status
         case "log": return try log()
         case "msgs": try noArguments(); return .msgs
@@ -246,6 +247,20 @@ struct CommandParser {
         }
         if args.isEmpty { throw fail("name the groups") }
         return .partition(groups)
+    }
+
+    /// `replay ID` and `delay ID N`.
+    func staleOrLate() throws(CommandError) -> Command {
+        let usage = name == "replay" ? "expected: replay ID (a delivered message)" : "expected: delay ID N (an in-flight message, held back for N deliveries)"
+        guard args.count == (name == "replay" ? 1 : 2) else { throw fail(usage) }
+        let digits = args[0].hasPrefix("#") ? String(args[0].dropFirst()) : args[0]
+        guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int(digits), id >= 1 else {
+            throw fail("'\(args[0])' is not a message id")
+        }
+        if name == "replay" { return .replay(id) }
+        let count = try number(args[1], "delivery count")
+        guard (1...Cluster.maxDelayDeliveries).contains(count) else { throw fail("the delay is 1 to \(Cluster.maxDelayDeliveries) deliveries") }
+        return .delay(id, deliveries: count)
     }
 
     func link() throws(CommandError) -> Command {

@@ -43,6 +43,10 @@ public enum Command: Equatable, Sendable {
     case heal
     /// `heal FROM->TO`: restore one direction of one link.
     case healLink(from: NodeID, to: NodeID)
+    /// `replay ID`: put a copy of an already delivered message back in flight (a stale message).
+    case replay(Int)
+    /// `delay ID N`: hold an in-flight message back until N other messages have been delivered.
+    case delay(Int, deliveries: Int)
     /// `status`.
     case status
     /// `log [NODE] [FROM]`.
@@ -151,6 +155,8 @@ public enum Command: Equatable, Sendable {
         case .partition: "partition"
         case .cut: "cut"
         case .heal, .healLink: "heal"
+        case .replay: "replay"
+        case .delay: "delay"
         case .status: "status"
         case .log: "log"
         case .msgs: "msgs"

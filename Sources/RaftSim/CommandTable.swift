@@ -48,6 +48,7 @@ enum CompletionRule {
     static let propose: @Sendable ([String]) -> [CompletionItem] = { words in
         words.count == 1 ? [.nodes, .words(["set", "del"])] : (words.count == 2 && NodeName.parse(words[1]) != nil ? [.words(["set", "del"])] : [])
     }
+    static let firstMessage: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.messageIDs] : [] }
     static let setlog: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.nodes] : [.words(["term="])] }
     static let add: @Sendable ([String]) -> [CompletionItem] = { $0.count > 1 ? [.nodes, .words(["learner"])] : [.nodes] }
     static let set: @Sendable ([String]) -> [CompletionItem] = { words in
@@ -141,6 +142,11 @@ public enum CommandTable {
         CommandInfo(name: "cut", usage: "cut NODE->NODE",
                     summary: "cut one direction of one link: messages from the first node to the second are lost (the other way still works)"),
         CommandInfo(name: "heal", usage: "heal [NODE->NODE]", summary: "restore every link, or one direction of one link"),
+        CommandInfo(name: "replay", usage: "replay ID",
+                    summary: "put a copy of an already delivered message back in flight, as a stale message the network delivers again long after (it keeps the last 256 delivered and about one in 16 of the 4096 before)"),
+        CommandInfo(name: "delay", usage: "delay ID N",
+                    summary: "hold an in-flight message back: deliver, drop, stabilize and run pass over it until N other messages have been delivered (deliver ID still delivers it)",
+                    completion: CompletionRule.firstMessage),
         CommandInfo(name: "status", usage: "status", summary: "the table of nodes: role, term, vote, commit, applied, leader",
                     details: statusDetails),
         CommandInfo(name: "log", usage: "log [NODE] [FROM]",

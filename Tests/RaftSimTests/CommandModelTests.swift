@@ -155,10 +155,12 @@ typealias ReplExpectation = RaftSim.Expectation
             case 35: return .run(ticks: maybe { $0.count(0...999_999) })
             case 36: return .reset(nodes: maybe { $0.count(1...9) }, voters: maybe { $0.count(1...9) }, seed: maybe { $0.rng.next() })
             case 37: return .help(maybe { $0.bool() ? "exit" : CommandTable.all[$0.below(CommandTable.all.count)].name })
+            case 38: return .replay(count(1...999_999))
+            case 39: return .delay(count(1...999_999), deliveries: count(1...Cluster.maxDelayDeliveries))
             default: return .quit
             }
         }
-        static let kinds = 39
+        static let kinds = 41
     }
 
     @Test("every command parses back from its canonical spelling", arguments: [1, 2, 3] as [UInt64])
