@@ -13,6 +13,8 @@ extension Explorer {
         /// change and the leader's term. A new leader is steered to propose its own change at the
         /// same index (issue 15 §1).
         var competing: (index: UInt64, term: UInt64)?
+        /// The network and time faults switched on.
+        let network: NetworkFaults
 
         init(options: Options) {
             nodes = UInt64(options.nodes)
@@ -22,10 +24,11 @@ extension Explorer {
             proposals = f.contains(.proposals); reads = f.contains(.reads); elections = f.contains(.elections)
             membership = f.contains(.membership); compaction = f.contains(.compaction)
             syncOff = f.contains(.syncOff)
+            network = NetworkFaults(f)
         }
 
         /// A random in-flight message, named by link and position on it.
-        private func randomMessage(_ rng: inout SeededGenerator, _ cluster: Cluster) -> MessageRef? {
+        func randomMessage(_ rng: inout SeededGenerator, _ cluster: Cluster) -> MessageRef? {
             let inFlight = cluster.inFlight
             if inFlight.isEmpty { return nil }
             let position = Int(rng.next(below: UInt64(inFlight.count)))
@@ -73,6 +76,8 @@ extension Explorer {
             case 380..<440:
                 return drop ? randomMessage(&rng, cluster).map(Action.drop) : nil
             case 440..<570:
+                // One tick draw in three ticks a node or a few only (skew).
+                if network.skew && rng.next(below: 3) == 0 { return skewedTick(&rng, cluster) }
                 return .tick
             case 570..<590:
                 guard membership else { return nil }
@@ -98,10 +103,9 @@ extension Explorer {
             case 715..<790:
                 return crash || torn ? .restart(node) : nil
             case 790..<810:
-                guard partition else { return nil }
-                return .partition(node, NodeID(1 + rng.next(below: nodes)))
+                return partitionAction(&rng, cluster, node)
             case 810..<840:
-                return partition ? .heal : nil
+                return partition || network.cutsLinks ? .heal : nil
             case 840..<870:
                 return elections ? .campaign(node) : nil
             case 870..<880:
@@ -114,6 +118,10 @@ extension Explorer {
                 return reads ? .read(key: UInt8(rng.next(below: 5))) : nil
             case 935..<950:
                 return torn ? randomMessage(&rng, cluster).map(Action.torn) : nil
+            case 950..<962 where network.replay:
+                return staleMessage(&rng, cluster).map(Action.replay)
+            case 962..<975 where network.delay:
+                return delayed(&rng, cluster)
             default:
                 return .stabilize
             }
@@ -158,7 +166,7 @@ extension Explorer {
             if record { lines.append(command().description) }
         }
 
-        private func resolve(_ ref: MessageRef) -> Int? {
+        func resolve(_ ref: MessageRef) -> Int? {
             var ordinal = 0
             for item in cluster.inFlight where item.message.from == ref.from && item.message.to == ref.to {
                 if ordinal == ref.ordinal { return item.id }
@@ -250,7 +258,8 @@ extension Explorer {
                 stats.faults += 1
                 line(.partition(a == b ? [[a]] : [[a], [b]]))
             case .heal:
-                guard !cluster.partitionGroups.isEmpty else { return false }
+                // One-way cuts leave no partition groups: ask whether any link is cut.
+                guard cluster.hasCutLinks else { return false }
                 cluster.heal()
                 line(.heal)
             case .campaign(let id):
@@ -276,6 +285,8 @@ extension Explorer {
                 line(.partition([[leader]]))
                 _ = perform(.propose(key: 0, value: value))
                 _ = perform(.member(change))
+            case .tickSome, .split, .oneWay, .bridge, .replay, .delay:
+                return performNetwork(action)
             case .compact(let id, let back):
                 guard let node = cluster.node(id), node.appliedIndex >= node.firstIndex else { return false }
                 let index = max(node.firstIndex, node.appliedIndex - min(back, node.appliedIndex))
