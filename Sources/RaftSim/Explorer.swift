@@ -41,6 +41,9 @@ public enum Fault: String, CaseIterable, Sendable {
     /// Every fault except the unsafe ones.
     public static let safe: [Fault] = allCases.filter { !$0.isUnsafe }
 
+    /// The network and time faults of issue 18 §3 (seed windows measured before them leave them out).
+    public static let networkAndTime: [Fault] = [.skew, .timing, .split, .oneWay, .bridge, .replay, .delay]
+
     /// Parses `reorder,drop,…`; `all` (every safe fault) and `none` are accepted too, and `-NAME`
     /// takes a fault out of what the words before it named (`all,-membership`).
     public static func parseList(_ text: String) -> Result<[Fault], FaultListError> {

@@ -5,7 +5,7 @@ import Testing
 /// Issue 18 §3: the explorer's network and time faults, and the simulator commands under them
 /// (`replay`, `delay`, `set election-ticks NODE N`, `tick NODE… N`, `cut`, many-group partitions).
 @Suite struct NetworkFaultTests {
-    static let newFaults: [Fault] = [.skew, .timing, .split, .oneWay, .bridge, .replay, .delay]
+    static let newFaults: [Fault] = Fault.networkAndTime
 
     @Test("every new fault is named, safe and in the default set")
     func faultsAreSafeAndDefault() throws {
