@@ -4,7 +4,7 @@ import RaftCore
 extension Cluster {
     /// Which messages a `deliver`/`drop` selects.
     public enum Selector: Equatable, Sendable {
-        /// The oldest message.
+        /// The oldest message (passing over those `delay` holds back).
         case oldest
         /// These ids, in this order.
         case ids([Int])
@@ -23,9 +23,11 @@ extension Cluster {
         let item = network.remove(at: position)
         let message = item.message
         say(Describe.line(item))
+        let lost = lossReason(message)
+        network.noteDelivered(item, handled: lost == nil)
         timeline.record(.delivered(id: item.id, from: message.from, to: message.to, kind: message.kindName,
-                                   term: message.term, lost: lossReason(message)))
-        if let reason = lossReason(message) {
+                                   term: message.term, lost: lost))
+        if let reason = lost {
             say("  lost: \(reason)")
             return
         }
@@ -67,8 +69,9 @@ extension Cluster {
         let inFlight = network.inFlight
         switch selector {
         case .oldest:
-            guard let first = inFlight.first else { throw SimError("no message is in flight") }
-            return [first.id]
+            // The oldest not held back by `delay`.
+            guard let position = network.oldestPosition() else { throw SimError("no message is in flight") }
+            return [inFlight[position].id]
         case .ids(let wanted):
             var seen: [Int] = []
             for id in wanted {
@@ -154,7 +157,8 @@ extension Cluster {
     /// The default bound of `stabilize`.
     public static let defaultStabilizeLimit = 100_000
 
-    /// Delivers the oldest message until none is in flight, at most `limit` deliveries.
+    /// Delivers the oldest message until none is in flight, at most `limit` deliveries (a
+    /// message `delay` holds back goes once its hold ends or nothing else is in flight).
     /// Narrates the first `narrationLimit` deliveries, then only counts.
     @discardableResult
     public func stabilize(limit: Int = Cluster.defaultStabilizeLimit, narrationLimit: Int = 200) throws(SimError) -> [String] {
@@ -168,7 +172,7 @@ extension Cluster {
                 isNarrating = false
                 lines.append("  … (narration stops here; the rest is summarised)")
             }
-            deliver(at: 0)
+            deliver(at: network.oldestPosition() ?? 0)
             delivered += 1
         }
         let remaining = network.inFlight.count

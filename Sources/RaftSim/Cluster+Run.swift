@@ -29,7 +29,7 @@ extension Cluster {
             timeline.record(.ticked(count: 1))
             var count = 0
             while !network.inFlight.isEmpty && count < Cluster.runDeliveriesPerTick {
-                deliver(at: 0)
+                deliver(at: network.oldestPosition() ?? 0)
                 count += 1
             }
             delivered += count

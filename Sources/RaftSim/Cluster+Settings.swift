@@ -45,6 +45,22 @@ extension Cluster {
         return applySettings("election \(settings.electionTicks) ticks, heartbeat \(settings.heartbeatTicks)")
     }
 
+    /// Gives one node its own election timeout or heartbeat interval (nil: keep what it has),
+    /// as a node whose clock or configuration differs from the others' would have. The node's
+    /// election ticks must still exceed its heartbeat ticks.
+    @discardableResult
+    public func setNodeTiming(_ id: NodeID, electionTicks: Int?, heartbeatTicks: Int?) throws(SimError) -> [String] {
+        try validate(id)
+        var next = settings
+        var timing = next.nodeTiming[id] ?? NodeTiming()
+        if let electionTicks { timing.electionTicks = electionTicks }
+        if let heartbeatTicks { timing.heartbeatTicks = heartbeatTicks }
+        next.nodeTiming[id] = timing
+        if let problem = next.validationError() { throw SimError(problem) }
+        settings = next
+        return applySettings("\(Describe.n(id)): election \(settings.electionTicks(of: id)) ticks, heartbeat \(settings.heartbeatTicks(of: id))")
+    }
+
     func applySettings(_ what: String) -> [String] {
         begin()
         if isPristine {
@@ -91,7 +107,7 @@ extension Cluster {
 
     /// A text that changes whenever anything observable about the cluster changes.
     public var fingerprint: String {
-        var text = "next #\(nextMessageID) steps \(stepCount) violations \(violations.count) cut \(partitionGroups) settings \(settings.preVote) \(settings.checkQuorum) \(settings.leaderNoop) \(settings.unsafe.rawValue) \(settings.electionTicks) \(settings.heartbeatTicks)\n"
+        var text = "next #\(nextMessageID) steps \(stepCount) violations \(violations.count) cut \(partitionGroups) settings \(settings.preVote) \(settings.checkQuorum) \(settings.leaderNoop) \(settings.unsafe.rawValue) \(settings.electionTicks) \(settings.heartbeatTicks)\(settings.nodeTiming.isEmpty ? "" : " \(settings.nodeTiming.sorted { $0.key < $1.key }.map { "n\($0.key):\($0.value.electionTicks ?? 0)/\($0.value.heartbeatTicks ?? 0)" })")\n"
         for id in ids {
             let i = Int(id) - 1
             if let node = node(id) {
@@ -103,5 +119,39 @@ extension Cluster {
         for item in inFlight { text += Describe.line(item) + "\n" }
         text += "reads \(nextReadContext) \(pendingReads.map { "\($0.context)@n\($0.node + 1)" }) served \(servedReads.count)\n"
         return text
+    }
+}
+
+/// One node's own election timeout and heartbeat interval (nil: the cluster's setting).
+public struct NodeTiming: Sendable, Equatable {
+    /// Base election timeout in ticks.
+    public var electionTicks: Int?
+    /// Heartbeat interval in ticks.
+    public var heartbeatTicks: Int?
+
+    /// A timing with these settings.
+    public init(electionTicks: Int? = nil, heartbeatTicks: Int? = nil) {
+        self.electionTicks = electionTicks
+        self.heartbeatTicks = heartbeatTicks
+    }
+}
+
+extension ClusterOptions {
+    /// The election ticks node `id` runs with: its own setting, else the cluster's.
+    public func electionTicks(of id: NodeID) -> Int { nodeTiming[id]?.electionTicks ?? electionTicks }
+
+    /// The heartbeat ticks node `id` runs with: its own setting, else the cluster's.
+    public func heartbeatTicks(of id: NodeID) -> Int { nodeTiming[id]?.heartbeatTicks ?? heartbeatTicks }
+
+    /// Why a node's own timing cannot run (the core's rule: election ticks exceed heartbeat ticks), or nil.
+    func nodeTimingError() -> String? {
+        for id in nodeTiming.keys.sorted() {
+            guard id >= 1 && id <= UInt64(nodeCount) else { return "no node n\(id): this cluster has n1…n\(nodeCount)" }
+            let (election, heartbeat) = (electionTicks(of: id), heartbeatTicks(of: id))
+            if heartbeat < 1 { return "n\(id): heartbeat ticks must be at least 1" }
+            if election <= heartbeat { return "n\(id): election ticks (\(election)) must exceed heartbeat ticks (\(heartbeat))" }
+            if election > 10_000 { return "n\(id): election ticks must be at most 10000" }
+        }
+        return nil
     }
 }

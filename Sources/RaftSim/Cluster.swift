@@ -20,6 +20,8 @@ public struct ClusterOptions: Sendable, Equatable {
     public var electionTicks: Int = 10
     /// Heartbeat interval in ticks.
     public var heartbeatTicks: Int = 1
+    /// Nodes with their own election or heartbeat setting (`set election-ticks NODE N`).
+    public var nodeTiming: [NodeID: NodeTiming] = [:]
     /// When set, every node keeps real files in `DIR/nK` instead of a simulated disk.
     public var dataDirectory: String?
     /// How many of the nodes (n1…nK) form the starting configuration; nil: all of them. The
@@ -41,6 +43,7 @@ public struct ClusterOptions: Sendable, Equatable {
         if heartbeatTicks < 1 { return "heartbeat ticks must be at least 1" }
         if electionTicks <= heartbeatTicks { return "election ticks must exceed heartbeat ticks" }
         if electionTicks > 10_000 { return "election ticks must be at most 10000" }
+        if let problem = nodeTimingError() { return problem }
         if let voterCount, voterCount < 1 || voterCount > nodeCount { return "voters must be between 1 and the node count (\(nodeCount))" }
         return nil
     }
@@ -138,8 +141,8 @@ public final class Cluster {
         config.checkQuorum = settings.checkQuorum
         config.leaderNoop = settings.leaderNoop
         config.unsafe = settings.unsafe
-        config.electionTicks = settings.electionTicks
-        config.heartbeatTicks = settings.heartbeatTicks
+        config.electionTicks = settings.electionTicks(of: id)
+        config.heartbeatTicks = settings.heartbeatTicks(of: id)
         return config
     }
 

@@ -24,6 +24,8 @@ extension Command: CustomStringConvertible {
         case .partition(let groups):
             return groups.enumerated().flatMap { ($0.offset == 0 ? [] : ["|"]) + $0.element.map(n) }
         case .cut(let from, let to), .healLink(let from, let to): return ["\(n(from))->\(n(to))"]
+        case .replay(let id): return [String(id)]
+        case .delay(let id, let deliveries): return [String(id), String(deliveries)]
         case .heal, .status, .msgs, .violations, .undo, .quit: return []
         case .log(let node, let from): return (node.map { [n($0)] } ?? []) + (from.map { [String($0)] } ?? [])
         case .ladder(let count): return count.map { [String($0)] } ?? []
@@ -43,6 +45,8 @@ extension Command: CustomStringConvertible {
             case .compactThreshold(let count): return ["compact-threshold", String(count)]
             case .electionTicks(let ticks): return ["election-ticks", String(ticks)]
             case .heartbeatTicks(let ticks): return ["heartbeat-ticks", String(ticks)]
+            case .nodeElectionTicks(let id, let ticks): return ["election-ticks", n(id), String(ticks)]
+            case .nodeHeartbeatTicks(let id, let ticks): return ["heartbeat-ticks", n(id), String(ticks)]
             case .onViolation(let stop): return ["on-violation", stop ? "stop" : "continue"]
             case .color(let on): return ["color", onOff(on)]
             }

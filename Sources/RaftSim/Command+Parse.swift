@@ -115,6 +115,7 @@ struct CommandParser {
             return .stabilize(limit: limit)
         case "partition": return try partition()
         case "heal", "cut": return try link()
+        case "replay", "delay": return try staleOrLate()
         case "status": try noArguments(); return .status
         case "log": return try log()
         case "msgs": try noArguments(); return .msgs
@@ -277,6 +278,20 @@ struct CommandParser {
         return .partition(groups)
     }
 
+    /// `replay ID` and `delay ID N`.
+    func staleOrLate() throws(CommandError) -> Command {
+        let usage = name == "replay" ? "expected: replay ID (a delivered message)" : "expected: delay ID N (an in-flight message, held back for N deliveries)"
+        guard args.count == (name == "replay" ? 1 : 2) else { throw fail(usage) }
+        let digits = args[0].hasPrefix("#") ? String(args[0].dropFirst()) : args[0]
+        guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int(digits), id >= 1 else {
+            throw fail("'\(args[0])' is not a message id")
+        }
+        if name == "replay" { return .replay(id) }
+        let count = try number(args[1], "delivery count")
+        guard (1...Cluster.maxDelayDeliveries).contains(count) else { throw fail("the delay is 1 to \(Cluster.maxDelayDeliveries) deliveries") }
+        return .delay(id, deliveries: count)
+    }
+
     func link() throws(CommandError) -> Command {
         if name == "heal" && args.isEmpty { return .heal }
         guard args.count == 1, let link = Command.arrow(in: args[0]) else { throw fail("expected one link, e.g. n1->n2") }
@@ -359,8 +374,12 @@ struct CommandParser {
             let id = try node(args[1])
             return .sync(id, try onOff(args[2]))
         case "election-ticks", "heartbeat-ticks":
-            guard args.count == 2 else { throw fail("expected: set \(option) N") }
-            let value = try number(args[1], "tick count")
+            guard args.count == 2 || args.count == 3 else { throw fail("expected: set \(option) [NODE] N") }
+            let value = try number(args[args.count - 1], "tick count")
+            if args.count == 3 {
+                let id = try node(args[1])
+                return option == "election-ticks" ? .nodeElectionTicks(id, value) : .nodeHeartbeatTicks(id, value)
+            }
             return option == "election-ticks" ? .electionTicks(value) : .heartbeatTicks(value)
         case "compact-threshold":
             guard args.count == 2, args[1].count <= 8, let value = Int(args[1]), value >= 0 else {

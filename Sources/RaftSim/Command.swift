@@ -55,6 +55,10 @@ public enum Command: Equatable, Sendable {
     case heal
     /// `heal FROM->TO`: restore one direction of one link.
     case healLink(from: NodeID, to: NodeID)
+    /// `replay ID`: put a copy of an already delivered message back in flight (a stale message).
+    case replay(Int)
+    /// `delay ID N`: hold an in-flight message back until N other messages have been delivered.
+    case delay(Int, deliveries: Int)
     /// `status`.
     case status
     /// `log [NODE] [FROM]`.
@@ -114,6 +118,10 @@ public enum Command: Equatable, Sendable {
         case electionTicks(Int)
         /// `set heartbeat-ticks N`.
         case heartbeatTicks(Int)
+        /// `set election-ticks NODE N`: one node's own election timeout.
+        case nodeElectionTicks(NodeID, Int)
+        /// `set heartbeat-ticks NODE N`: one node's own heartbeat interval.
+        case nodeHeartbeatTicks(NodeID, Int)
         /// `set on-violation stop|continue`.
         case onViolation(stop: Bool)
         /// `set color on|off` (also `colour`).
@@ -161,6 +169,8 @@ public enum Command: Equatable, Sendable {
         case .partition: "partition"
         case .cut: "cut"
         case .heal, .healLink: "heal"
+        case .replay: "replay"
+        case .delay: "delay"
         case .status: "status"
         case .log: "log"
         case .msgs: "msgs"

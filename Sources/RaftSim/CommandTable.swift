@@ -52,6 +52,7 @@ enum CompletionRule {
         words.count == 1 ? [.nodes, .words(["all"])] : (words.count == 2 && words[1] != "all" ? [.words(["after"])] : [])
     }
     static let nodeOrAll: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.nodes, .words(["all"])] : [] }
+    static let firstMessage: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.messageIDs] : [] }
     static let setlog: @Sendable ([String]) -> [CompletionItem] = { $0.count == 1 ? [.nodes] : [.words(["term="])] }
     static let add: @Sendable ([String]) -> [CompletionItem] = { $0.count > 1 ? [.nodes, .words(["learner"])] : [.nodes] }
     static let set: @Sendable ([String]) -> [CompletionItem] = { words in
@@ -60,7 +61,8 @@ enum CompletionRule {
         case "unsafe": return [.words(words.count == 2 ? UnsafeKnobs.named.map(\.name) : ["on", "off"])]
         case "sync": return words.count == 2 ? [.nodes] : [.words(["on", "off"])]
         case "on-violation": return [.words(["stop", "continue"])]
-        case "election-ticks", "heartbeat-ticks", "compact-threshold": return []
+        case "election-ticks", "heartbeat-ticks": return words.count == 2 ? [.nodes] : []
+        case "compact-threshold": return []
         default: return [.words(["on", "off"])]
         }
     }
@@ -150,6 +152,11 @@ public enum CommandTable {
         CommandInfo(name: "cut", usage: "cut NODE->NODE",
                     summary: "cut one direction of one link: messages from the first node to the second are lost (the other way still works)"),
         CommandInfo(name: "heal", usage: "heal [NODE->NODE]", summary: "restore every link, or one direction of one link"),
+        CommandInfo(name: "replay", usage: "replay ID",
+                    summary: "put a copy of an already delivered message back in flight, as a stale message the network delivers again long after (it keeps the last 256 delivered and about one in 16 of the 4096 before)"),
+        CommandInfo(name: "delay", usage: "delay ID N",
+                    summary: "hold an in-flight message back: deliver, drop, stabilize and run pass over it until N other messages have been delivered (deliver ID still delivers it)",
+                    completion: CompletionRule.firstMessage),
         CommandInfo(name: "status", usage: "status", summary: "the table of nodes: role, term, vote, commit, applied, leader",
                     details: statusDetails),
         CommandInfo(name: "log", usage: "log [NODE] [FROM]",
@@ -184,7 +191,7 @@ public enum CommandTable {
                     summary: "let the cluster run by itself for TICKS ticks (default 10): each tick, every node ticks and the network delivers everything; tells what changed"),
         CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster",
                     completion: CompletionRule.reset),
-        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks N · set heartbeat-ticks N · set on-violation stop|continue · set color on|off",
+        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks [NODE] N · set heartbeat-ticks [NODE] N · set on-violation stop|continue · set color on|off",
                     summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)",
                     completion: CompletionRule.set),
         CommandInfo(name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",

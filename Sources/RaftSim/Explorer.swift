@@ -3,6 +3,9 @@ import RaftCore
 /// A kind of fault (or client activity) the explorer may inject; `--faults` names them.
 public enum Fault: String, CaseIterable, Sendable {
     case reorder, drop, duplicate, partition, crash, torn, proposals, reads, elections, membership, compaction
+    // Network and time faults (issue 18 §3; ExplorerDriver+Network.swift).
+    case skew, timing, split, bridge, replay, delay
+    case oneWay = "one-way"
     case syncOff = "sync-off"
     case localReads = "local-reads"
     case oldDisk = "old-disk"
@@ -21,6 +24,13 @@ public enum Fault: String, CaseIterable, Sendable {
         case .elections: return "force campaigns and leadership transfers"
         case .membership: return "the leader proposes adding a voter or a learner, promoting a learner, or removing a member (the leader too); some runs start with spare nodes outside the configuration"
         case .compaction: return "a node snapshots its store through an applied index and drops the log before it; some runs compact automatically (lagging followers then catch up by InstallSnapshot)"
+        case .skew: return "tick one node or a few, 1-5 times, while the others' clocks stand still (nodes' clocks run at different rates)"
+        case .timing: return "about half the nodes run with their own election timeout (4-24 ticks with pre-vote, 10-12 without) and heartbeat interval (1-3), drawn per run (set election-ticks NODE N)"
+        case .split: return "partition the nodes into two or three groups at random: majority/minority splits of any sizes, and splits with no majority anywhere"
+        case .oneWay: return "cut one direction only: one link, every link out of a node (it hears all, none hears it) or every link into it; half the time the node is the leader"
+        case .bridge: return "a non-transitive partition: two sides that do not see each other and a node that sees both (a stale leader may keep it as a follower)"
+        case .replay: return "put a copy of a message delivered long ago back in flight (a stale append, vote or snapshot from earlier terms)"
+        case .delay: return "hold an in-flight message back for 20-400 deliveries (a long delay, beyond reordering what is in flight)"
         case .syncOff: return "UNSAFE storage shortcut: nodes acknowledge writes before syncing them (a crash loses them); off unless named"
         case .localReads: return "UNSAFE read shortcut: the leader answers reads from its own state at once, without ReadIndex; off unless named"
         case .oldDisk: return "UNSAFE operator error: back a node's files up, and later restart it from that older copy (it forgets votes and entries it gave since); off unless named"
@@ -32,6 +42,9 @@ public enum Fault: String, CaseIterable, Sendable {
 
     /// Every fault except the unsafe ones.
     public static let safe: [Fault] = allCases.filter { !$0.isUnsafe }
+
+    /// The network and time faults of issue 18 §3 (seed windows measured before them leave them out).
+    public static let networkAndTime: [Fault] = [.skew, .timing, .split, .oneWay, .bridge, .replay, .delay]
 
     /// Parses `reorder,drop,…`; `all` (every safe fault) and `none` are accepted too, and `-NAME`
     /// takes a fault out of what the words before it named (`all,-membership`).
@@ -131,6 +144,8 @@ public enum Explorer {
         public var compactions = 0
         /// Tick rounds the liveness phase took.
         public var livenessRounds = 0
+        /// The network and time faults, kind by kind.
+        public var network = NetworkStats()
         public init() {}
     }
 
@@ -185,6 +200,19 @@ public enum Explorer {
         case compact(NodeID, back: UInt64)
         /// A node or disk fault (`ExplorerDriver+NodeFaults.swift`).
         case node(NodeFault)
+        // Network and time faults (ExplorerDriver+Network.swift).
+        /// Tick these nodes only, `count` times.
+        case tickSome([NodeID], count: Int)
+        /// Partition into these groups (every node named).
+        case split([[NodeID]])
+        /// Cut every link from a node of `from` to a node of `to` (one direction).
+        case oneWay(from: [NodeID], to: [NodeID])
+        /// Heal, then cut both directions between `left` and `right`; the other nodes see both.
+        case bridge(left: [NodeID], right: [NodeID])
+        /// Put a copy of a kept delivered message back in flight.
+        case replay(KeptRef)
+        /// Hold an in-flight message back for this many deliveries.
+        case delay(MessageRef, deliveries: Int)
     }
 
     struct MessageRef: Sendable, Equatable {
@@ -214,11 +242,13 @@ public enum Explorer {
         if options.faults.contains(.compaction) {
             clusterOptions.compactThreshold = [0, 0, 3, 10][Int(rng.next(below: 4))]
         }
+        if options.faults.contains(.timing) { clusterOptions.nodeTiming = drawTiming(&rng, nodes: options.nodes, preVote: clusterOptions.preVote) }
         guard let cluster = makeCluster(clusterOptions, options) else {
             return Result(seed: seed, violation: nil, script: [], steps: 0, maxCommit: 0, maxTerm: 0,
                           stats: Stats(), actions: [], clusterOptions: clusterOptions)
         }
         var driver = Driver(cluster: cluster, record: false)
+        driver.stats.network.timedNodes = clusterOptions.nodeTiming.count
         var generator = Generator(options: options)
         // Vary the load per run: one run in three proposes sparsely.
         if rng.next(below: 3) == 0 { generator.sparseness = 12 }
@@ -329,6 +359,10 @@ public enum Explorer {
                       "reset nodes=\(clusterOptions.nodeCount)\(voters) seed=\(seed)"]
         if options.pageCrashes { script.append("set crash-model pages") }
         if clusterOptions.compactThreshold > 0 { script.append("set compact-threshold \(clusterOptions.compactThreshold)") }
+        for (id, timing) in clusterOptions.nodeTiming.sorted(by: { $0.key < $1.key }) {
+            if let ticks = timing.electionTicks { script.append(Command.set(.nodeElectionTicks(id, ticks)).description) }
+            if let ticks = timing.heartbeatTicks { script.append(Command.set(.nodeHeartbeatTicks(id, ticks)).description) }
+        }
         if !clusterOptions.preVote { script.append("set prevote off") }
         if !clusterOptions.checkQuorum { script.append("set checkquorum off") }
         if !clusterOptions.leaderNoop { script.append("set leader-noop off") }

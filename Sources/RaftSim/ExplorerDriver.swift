@@ -14,6 +14,8 @@ extension Explorer {
         /// change and the leader's term. A new leader is steered to propose its own change at the
         /// same index (issue 15 §1).
         var competing: (index: UInt64, term: UInt64)?
+        /// The network and time faults switched on.
+        let network: NetworkFaults
 
         init(options: Options) {
             nodes = UInt64(options.nodes)
@@ -24,10 +26,11 @@ extension Explorer {
             membership = f.contains(.membership); compaction = f.contains(.compaction)
             syncOff = f.contains(.syncOff)
             oldDisk = f.contains(.oldDisk)
+            network = NetworkFaults(f)
         }
 
         /// A random in-flight message, named by link and position on it.
-        private func randomMessage(_ rng: inout SeededGenerator, _ cluster: Cluster) -> MessageRef? {
+        func randomMessage(_ rng: inout SeededGenerator, _ cluster: Cluster) -> MessageRef? {
             let inFlight = cluster.inFlight
             if inFlight.isEmpty { return nil }
             let position = Int(rng.next(below: UInt64(inFlight.count)))
@@ -75,6 +78,8 @@ extension Explorer {
             case 380..<440:
                 return drop ? randomMessage(&rng, cluster).map(Action.drop) : nil
             case 440..<570:
+                // One tick draw in three ticks a node or a few only (skew).
+                if network.skew && rng.next(below: 3) == 0 { return skewedTick(&rng, cluster) }
                 return .tick
             case 570..<590:
                 guard membership else { return nil }
@@ -101,10 +106,9 @@ extension Explorer {
             case 715..<790:
                 return crash || torn ? .restart(node) : nil
             case 790..<810:
-                guard partition else { return nil }
-                return .partition(node, NodeID(1 + rng.next(below: nodes)))
+                return partitionAction(&rng, cluster, node)
             case 810..<840:
-                return partition ? .heal : nil
+                return partition || network.cutsLinks ? .heal : nil
             case 840..<870:
                 return elections ? .campaign(node) : nil
             case 870..<880:
@@ -123,6 +127,12 @@ extension Explorer {
                 return .node(.crashAll(restart: rng.next(below: 2) == 0))
             case 962..<966 where oldDisk:
                 return oldDiskAction(&rng, cluster, node)
+            // The network's share of the stabilize rolls comes after the node faults' (each falls
+            // back to stabilize when its fault is off).
+            case 966..<976 where network.replay:
+                return staleMessage(&rng, cluster).map(Action.replay)
+            case 976..<986 where network.delay:
+                return delayed(&rng, cluster)
             default:
                 return .stabilize
             }
@@ -192,19 +202,19 @@ extension Explorer {
             switch action {
             case .deliverOldest:
                 guard (try? cluster.deliver(.oldest)) != nil else { return false }
-                line("deliver")
+                line(.deliver(.oldest))
             case .deliver(let ref):
                 guard let id = resolve(ref), (try? cluster.deliver(.ids([id]))) != nil else { return false }
                 stats.faults += 1
-                line("deliver \(id)")
+                line(.deliver(.ids([id])))
             case .drop(let ref):
                 guard let id = resolve(ref), (try? cluster.drop(.ids([id]))) != nil else { return false }
                 stats.faults += 1
-                line("drop \(id)")
+                line(.drop(.ids([id])))
             case .duplicate(let ref):
                 guard let id = resolve(ref), (try? cluster.duplicate(.ids([id]))) != nil else { return false }
                 stats.faults += 1
-                line("duplicate \(id)")
+                line(.duplicate(.ids([id])))
             case .torn(let ref):
                 // Crash in the middle of a write: the node handles the message without syncing,
                 // the crash tears its unsynced write, and nothing it sent meanwhile leaves.
@@ -228,69 +238,72 @@ extension Explorer {
                 _ = try? cluster.setSync(target, wasSyncing)
                 stats.faults += 1
                 line("# torn write: \(Describe.n(target)) crashes while writing what #\(id) makes it write")
-                line("set sync \(Describe.n(target)) off")
-                line("deliver \(id)")
-                line("crash \(Describe.n(target))")
-                if !sent.isEmpty { line("drop \(sent.map(String.init).joined(separator: " "))") }
-                line("set sync \(Describe.n(target)) \(wasSyncing ? "on" : "off")")
+                line(.set(.sync(target, false)))
+                line(.deliver(.ids([id])))
+                line(.crash(target))
+                if !sent.isEmpty { line(.drop(.ids(sent))) }
+                line(.set(.sync(target, wasSyncing)))
             case .tick:
                 guard (try? cluster.tick([], count: 1)) != nil else { return false }
-                line("tick")
+                line(.tick(nodes: [], count: nil))
             case .propose(let key, let value):
                 guard let leader = cluster.leader else { return false }
                 let text = "set k\(key) \(value)"
                 guard (try? cluster.propose(text, on: leader)) != nil, let node = cluster.node(leader) else { return false }
                 pending.append((leader, node.lastIndex, node.term, text))
                 recordClientWrite(text)
-                line("propose \(text)")
+                line(.propose(node: nil, text: text))
             case .read(let key):
                 guard let leader = cluster.leader, (try? cluster.read("k\(key)", on: leader)) != nil else { return false }
                 stats.reads += 1
-                line("read k\(key)")
+                line(.read(node: nil, key: "k\(key)"))
             case .crash(let id):
                 guard (try? cluster.crash(id)) != nil else { return false }
                 stats.faults += 1
-                line("crash \(Describe.n(id))")
+                line(.crash(id))
             case .restart(let id):
                 guard (try? cluster.restart(id)) != nil else { return false }
-                line("restart \(Describe.n(id))")
+                line(.restart(id))
             case .partition(let a, let b):
                 guard (try? cluster.partition(a == b ? [[a]] : [[a], [b]])) != nil else { return false }
                 stats.faults += 1
-                line(a == b ? "partition \(Describe.n(a))" : "partition \(Describe.n(a)) | \(Describe.n(b))")
+                line(.partition(a == b ? [[a]] : [[a], [b]]))
             case .heal:
-                guard !cluster.partitionGroups.isEmpty else { return false }
+                // One-way cuts leave no partition groups: ask whether any link is cut.
+                guard cluster.hasCutLinks else { return false }
                 cluster.heal()
                 line(.heal)
             case .campaign(let id):
                 guard (try? cluster.campaign(id)) != nil else { return false }
-                line("campaign \(Describe.n(id))")
+                line(.campaign(id))
             case .transfer(let id):
                 guard (try? cluster.transfer(to: id)) != nil else { return false }
-                line("transfer \(Describe.n(id))")
+                line(.transfer(id))
             case .sync(let id, let on):
                 guard cluster.isSyncOn(id) != on, (try? cluster.setSync(id, on)) != nil else { return false }
                 if !on { stats.faults += 1 }
-                line("set sync \(Describe.n(id)) \(on ? "on" : "off")")
+                line(.set(.sync(id, on)))
             case .stabilize:
                 guard !cluster.inFlight.isEmpty, (try? cluster.stabilize(limit: 30)) != nil else { return false }
-                line("stabilize 30")
+                line(.stabilize(limit: 30))
             case .member(let change):
                 guard (try? cluster.changeMembership([change])) != nil else { return false }
                 stats.configChanges += 1
-                line(change.description)
+                line(Command(change))
             case .competingChange(let change, let value):
                 guard let leader = cluster.leader, (try? cluster.partition([[leader]])) != nil else { return false }
                 stats.faults += 1
-                line("partition \(Describe.n(leader))")
+                line(.partition([[leader]]))
                 _ = perform(.propose(key: 0, value: value))
                 _ = perform(.member(change))
+            case .tickSome, .split, .oneWay, .bridge, .replay, .delay:
+                return performNetwork(action)
             case .compact(let id, let back):
                 guard let node = cluster.node(id), node.appliedIndex >= node.firstIndex else { return false }
                 let index = max(node.firstIndex, node.appliedIndex - min(back, node.appliedIndex))
                 guard (try? cluster.compact(id, through: index)) != nil else { return false }
                 stats.compactions += 1
-                line("compact \(Describe.n(id)) \(index)")
+                line(.compact(id, through: index))
             case .node(let fault):
                 return performNodeFault(fault)
             }
@@ -346,6 +359,19 @@ extension Explorer {
                     return
                 }
             }
+        }
+    }
+}
+
+extension Command {
+    /// The command that proposes this membership change (`add n4`, `add n4 learner`, `remove n2`,
+    /// `promote n3`), so the explorer's scripts spell changes through the one command model.
+    init(_ change: ConfigChange) {
+        switch change {
+        case .addVoter(let id): self = .add([id], learner: false)
+        case .addLearner(let id): self = .add([id], learner: true)
+        case .remove(let id): self = .remove(id)
+        case .promote(let id): self = .promote(id)
         }
     }
 }

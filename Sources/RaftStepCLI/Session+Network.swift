@@ -2,7 +2,7 @@ import RaftCore
 import RaftSim
 
 /// Handlers of the commands that move messages and time: `deliver`, `drop`, `duplicate`,
-/// `stabilize`, `partition`, `cut`, `heal`, `tick`, `run`.
+/// `stabilize`, `partition`, `cut`, `heal`, `replay`, `delay`, `tick`, `run`.
 extension Session {
     func deliver(_ selector: Cluster.Selector) throws(CommandError) -> Outcome {
         Outcome(lines: try sim("deliver") { () throws(SimError) in try cluster.deliver(selector) }, mutates: true)
@@ -34,6 +34,14 @@ extension Session {
 
     func healLink(from: NodeID, to: NodeID) throws(CommandError) -> Outcome {
         Outcome(lines: try sim("heal") { () throws(SimError) in try cluster.healLink(from: from, to: to) }, mutates: true)
+    }
+
+    func replay(_ id: Int) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("replay") { () throws(SimError) in try cluster.replay(id) }, mutates: true)
+    }
+
+    func delay(_ id: Int, deliveries: Int) throws(CommandError) -> Outcome {
+        Outcome(lines: try sim("delay") { () throws(SimError) in try cluster.delay(id, deliveries: deliveries) }, mutates: true)
     }
 
     func tick(_ nodes: [NodeID], count: Int) throws(CommandError) -> Outcome {

@@ -17,6 +17,10 @@ extension Session {
             return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setTiming(electionTicks: ticks, heartbeatTicks: nil) }, mutates: true)
         case .heartbeatTicks(let ticks):
             return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setTiming(electionTicks: nil, heartbeatTicks: ticks) }, mutates: true)
+        case .nodeElectionTicks(let id, let ticks):
+            return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setNodeTiming(id, electionTicks: ticks, heartbeatTicks: nil) }, mutates: true)
+        case .nodeHeartbeatTicks(let id, let ticks):
+            return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: ticks) }, mutates: true)
         case .compactThreshold(let count):
             return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setCompactThreshold(count) }, mutates: true)
         case .localReads(let on):

@@ -170,6 +170,8 @@ public final class Session {
         case .cut(let from, let to): return try cut(from: from, to: to)
         case .heal: return heal()
         case .healLink(let from, let to): return try healLink(from: from, to: to)
+        case .replay(let id): return try replay(id)
+        case .delay(let id, let deliveries): return try delay(id, deliveries: deliveries)
         case .crash(let id): return try crash(id)
         case .restart(let id): return try restart(id)
         case .crashAfter(let id, let operations): return try crash(id, afterOperations: operations)

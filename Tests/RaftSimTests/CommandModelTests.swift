@@ -45,7 +45,9 @@ typealias ReplExpectation = RaftSim.Expectation
         }
 
         mutating func setting() -> Command.Setting {
-            switch below(10) {
+            switch below(12) {
+            case 10: return .nodeElectionTicks(node(), count(0...999_999))
+            case 11: return .nodeHeartbeatTicks(node(), count(0...999_999))
             case 0: return .protocol(Cluster.Setting.allCases[below(Cluster.Setting.allCases.count)], bool())
             case 1: return .unsafe(knob: UnsafeKnobs.named[below(UnsafeKnobs.named.count)].name, bool())
             case 2: return .sync(node(), bool())
@@ -162,10 +164,12 @@ typealias ReplExpectation = RaftSim.Expectation
                 var ids = distinctNodes()
                 while ids.count < 2 { let extra = node(); if !ids.contains(extra) { ids.append(extra) } }
                 return .removeNodes(ids)
+            case 43: return .replay(count(1...999_999))
+            case 44: return .delay(count(1...999_999), deliveries: count(1...Cluster.maxDelayDeliveries))
             default: return .quit
             }
         }
-        static let kinds = 44
+        static let kinds = 46
     }
 
     @Test("every command parses back from its canonical spelling", arguments: [1, 2, 3] as [UInt64])

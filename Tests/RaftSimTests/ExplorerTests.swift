@@ -151,7 +151,8 @@ import Testing
             _ = options.enableKnob(named: mutation)
         }
         if mutation == "ignore-stale-term" || mutation == "commit-old-terms" {
-            options.faults = Fault.safe.filter { $0 != .membership && $0 != .compaction }
+            // The windows were measured before the network and time faults, which change every schedule.
+            options.faults = Fault.safe.filter { $0 != .membership && $0 != .compaction && !Fault.networkAndTime.contains($0) }
             options.nodes = 3
             first = 380
         }
