@@ -227,7 +227,7 @@ extension Explorer.Driver {
     /// other voters are first brought to an odd number with a bare majority up, where one more
     /// voter that counted as inactive would tip the quorum check (issue 15 §3). Afterwards the
     /// crashed voters restart and the removed ones are added back.
-    private mutating func probeCheckQuorumRound() -> Bool {
+    mutating func probeCheckQuorumRound() -> Bool {
         guard cluster.settings.checkQuorum, let leader = cluster.leader, let term = cluster.node(leader)?.term,
               let start = cluster.configuration(of: leader), !start.isJoint else { return true }
         // The node to add and remove: one outside the configuration, else a follower voter; never
@@ -252,6 +252,18 @@ extension Explorer.Driver {
             line("crash \(Describe.n(id))")
             crashed.append(id)
         }
+        // The target hears from no leader while outside the configuration, so its election timer
+        // may be about to fire: at the first tick after the add, before the leader's first append
+        // reaches it, it would campaign in a higher term and (without pre-vote) depose the leader
+        // through its answer to that append, as Raft allows (etcd's raft would too; seed 6885).
+        // Restarted, it starts a fresh timer (at least an election timeout), and the probe judges
+        // only the check-quorum rule: a member just added has not answered yet.
+        if cluster.isUp(target) {
+            _ = try? cluster.crash(target)
+            line("crash \(Describe.n(target))")
+        }
+        guard (try? cluster.restart(target)) != nil else { return true }
+        line("restart \(Describe.n(target))")
         var lost = !stillLeads()
         let period = cluster.settings.electionTicks
         var step = 0
