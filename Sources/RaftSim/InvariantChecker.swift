@@ -18,7 +18,7 @@ public struct InvariantViolation: Equatable, Sendable, CustomStringConvertible {
 /// a second vote in a term after a crash lost the first, a committed entry that a later leader lacks.
 /// Work per step is proportional to what changed, not to the length of the logs.
 struct InvariantChecker {
-    private let count: Int
+    let count: Int
     /// Election Safety: the leader seen for each term.
     private var leaderOfTerm: [UInt64: NodeID] = [:]
     /// Term monotonicity (across restarts): the highest term each node has reported.
@@ -28,13 +28,25 @@ struct InvariantChecker {
     /// One vote per term per node, across restarts.
     private var votes: [[UInt64: NodeID]]
     /// Every committed entry, by index - 1, with the node and term that committed it first.
-    private var committed: [Entry] = []
+    private(set) var committed: [Entry] = []
     /// The highest index known committed anywhere (for the read check).
     var committedIndex: UInt64 { UInt64(committed.count) }
     private var committedBy: [(node: NodeID, term: UInt64)] = []
     /// Per key of the key-value store: the committed writes to it, `(index, value)` in index
     /// order (`nil` value: deleted), so a served read can be checked against the committed history.
-    private var writes: [String: [(index: UInt64, value: String?)]] = [:]
+    private(set) var writes: [String: [(index: UInt64, value: String?)]] = [:]
+    /// Per committed index - 1: how many normal entries the history holds through it (a store's
+    /// command count).
+    private(set) var normalCount: [UInt32] = []
+    /// The lowest committed index known by its term only (a placeholder), or `UInt64.max`: the
+    /// history replays a store only below it.
+    private(set) var firstPlaceholder = UInt64.max
+    /// Per node: the applied index at which its store was last compared with the history (nil:
+    /// compare at the next check).
+    var storeVerified: [UInt64?]
+    /// Per node: the first log index at which its latest snapshot was last compared (nil: compare
+    /// at the next check).
+    var snapshotVerified: [UInt64?]
     /// Per node: its committed prefix has been compared with `committed` through this index.
     private var commitVerified: [UInt64]
     /// Per node while leader: (term, last index) at the previous check.
@@ -87,6 +99,8 @@ struct InvariantChecker {
         changedFrom = Array(repeating: nil, count: count)
         voteChecked = Array(repeating: nil, count: count)
         electionChecked = Array(repeating: nil, count: count)
+        storeVerified = Array(repeating: nil, count: count)
+        snapshotVerified = Array(repeating: nil, count: count)
     }
 
     /// Node `i`'s log was truncated at `index` (a later entry superseded the suffix).
@@ -101,6 +115,8 @@ struct InvariantChecker {
         lastCommit[i] = commit
         leaderLast[i] = nil
         completenessVerified[i] = 0
+        storeVerified[i] = nil
+        snapshotVerified[i] = nil
     }
 
     /// Node `i`'s disk was rewritten by hand (`setlog`): forget its history.
@@ -112,6 +128,8 @@ struct InvariantChecker {
         commitVerified[i] = 0
         lastCommit[i] = 0
         leaderLast[i] = nil
+        storeVerified[i] = nil
+        snapshotVerified[i] = nil
     }
 
     /// Drops every "verified through" cache, so that the next check compares every log, commit
@@ -124,6 +142,8 @@ struct InvariantChecker {
             completenessVerified[i] = 0
             leaderLast[i] = nil
             voteChecked[i] = nil
+            storeVerified[i] = nil
+            snapshotVerified[i] = nil
             // (`electionChecked` stays: an election is judged once, by the configuration in
             // effect when it was won; judged again later it would meet a newer configuration.)
             changedFrom[i] = 1
@@ -220,6 +240,7 @@ struct InvariantChecker {
         checkLeaderAppendOnly(nodes)
         extendCommitted(nodes)
         checkCommitted(nodes)
+        checkAppliedState(nodes)
         checkLeaderCompleteness(nodes)
         checkLogMatching(nodes)
         for i in newlyCommitted { checkCommitQuorum(nodes[i]!.node, nodes) }
@@ -408,6 +429,8 @@ struct InvariantChecker {
                     ?? Entry(term: node.term(at: UInt64(index)) ?? 0, index: UInt64(index), kind: .noop, data: InvariantChecker.compactedMark)
                 committed.append(entry)
                 committedBy.append((node.id, node.term))
+                normalCount.append((normalCount.last ?? 0) + (entry.kind == .normal ? 1 : 0))
+                if entry.kind == .noop && entry.data == InvariantChecker.compactedMark { firstPlaceholder = min(firstPlaceholder, UInt64(index)) }
                 // (A placeholder's write, if any, is unknown here.)
                 if entry.kind == .normal, let (key, value) = KeyValueStore.write(in: entry.data) {
                     writes[key, default: []].append((entry.index, value))
