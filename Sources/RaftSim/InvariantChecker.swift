@@ -82,6 +82,13 @@ struct InvariantChecker {
     /// Whether down node `i`'s disk holds the entry (index, term), or a snapshot covering it; set
     /// by the cluster (nil: down nodes count as holders).
     var downDiskHolds: ((Int, UInt64, UInt64) -> Bool)?
+    /// Per node: the client proposals it took and has not answered (see
+    /// `InvariantChecker+Acknowledgements.swift`); forgotten when it restarts (its clients' connections are gone).
+    var proposals: [[ClientProposal]]
+    /// Every acknowledgement a node made, when it made it.
+    var acknowledgements: [Acknowledgement] = []
+    /// The acknowledgements judged against the committed history so far.
+    var acknowledgementsJudged = 0
     /// Checks since the last full check without the caches (see `forgetCaches`).
     var checksSinceFull = 0
 
@@ -101,6 +108,7 @@ struct InvariantChecker {
         electionChecked = Array(repeating: nil, count: count)
         storeVerified = Array(repeating: nil, count: count)
         snapshotVerified = Array(repeating: nil, count: count)
+        proposals = Array(repeating: [], count: count)
     }
 
     /// Node `i`'s log was truncated at `index` (a later entry superseded the suffix).
@@ -117,6 +125,7 @@ struct InvariantChecker {
         completenessVerified[i] = 0
         storeVerified[i] = nil
         snapshotVerified[i] = nil
+        proposals[i] = []
     }
 
     /// Node `i`'s disk was rewritten by hand (`setlog`): forget its history.
@@ -130,6 +139,7 @@ struct InvariantChecker {
         leaderLast[i] = nil
         storeVerified[i] = nil
         snapshotVerified[i] = nil
+        proposals[i] = []
     }
 
     /// Drops every "verified through" cache, so that the next check compares every log, commit
@@ -204,7 +214,7 @@ struct InvariantChecker {
             swap(&facts, &checkedFacts)
             recordedSinceCheck = false
         }
-        if isUnchangedSinceLastCheck { return found }
+        if isUnchangedSinceLastCheck && acknowledgementsJudged == acknowledgements.count { return found }
         var newlyCommitted: [Int] = []
         for i in 0..<count {
             guard let node = facts[i] else { continue }
@@ -241,6 +251,7 @@ struct InvariantChecker {
         extendCommitted(nodes)
         checkCommitted(nodes)
         checkAppliedState(nodes)
+        if acknowledgementsJudged < acknowledgements.count { checkAcknowledgements() }
         checkLeaderCompleteness(nodes)
         checkLogMatching(nodes)
         for i in newlyCommitted { checkCommitQuorum(nodes[i]!.node, nodes) }
