@@ -80,7 +80,7 @@ extension Explorer.Driver {
     /// Nodes outside the leader's configuration are stopped first: a removed server that keeps
     /// campaigning disrupts a cluster without pre-vote and check-quorum, as Raft allows
     /// (dissertation §4.2.3), which is not what this period measures.
-    private mutating func probeQuietPeriod(rounds: Int) -> Bool {
+    mutating func probeQuietPeriod(rounds: Int) -> Bool {
         guard cluster.leader != nil else { return true }
         let members = members()
         for id in cluster.ids where !members.contains(id) && cluster.isUp(id) {
@@ -94,14 +94,19 @@ extension Explorer.Driver {
         guard let leader = cluster.leader, let term = cluster.node(leader)?.term else { return true }
         line("# quiet period: one stable leader, and writes and reads make progress")
         let quiet = Self.quietRoundsPerElectionTimeout * cluster.settings.electionTicks
-        let acknowledgedBefore = stats.acknowledged
+        // The period's own writes and reads, so that only progress within it counts (an earlier
+        // write acknowledged now, or a total, would hide writes and reads that never finish).
+        let acknowledgementsBefore = cluster.clientAcknowledgements.count
         let servedBefore = cluster.servedReads.count
-        var writes = 0
-        var reads = 0
+        var progress = QuietProgress()
         for k in 0..<quiet {
             if k % 4 == 0 {
-                if apply(.propose(key: 4, value: 1_000_000 + k)) { writes += 1 }
-                if apply(.read(key: 4)) { reads += 1 }
+                let value = 1_000_000 + k
+                if apply(.propose(key: 4, value: value)), let taken = pending.last, taken.command == "set k4 \(value)" {
+                    progress.writes.append(QuietProgress.Write(node: taken.node, index: taken.index, term: taken.term))
+                }
+                let context = cluster.nextReadContext
+                if apply(.read(key: 4)) { progress.reads.append(context) }
             }
             self.round()
             if !cluster.violations.isEmpty || extra != nil { return false }
@@ -109,7 +114,7 @@ extension Explorer.Driver {
         // Let the last write and read finish (a few rounds; nothing new is asked).
         var extraRounds = 0
         while extraRounds < 2 * cluster.settings.electionTicks,
-              stats.acknowledged - acknowledgedBefore < writes || cluster.servedReads.count - servedBefore < reads {
+              progress.missing(acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...]) != nil {
             self.round()
             extraRounds += 1
             if !cluster.violations.isEmpty || extra != nil { return false }
@@ -118,10 +123,8 @@ extension Explorer.Driver {
         var problem: String?
         if highest > term {
             problem = "the term rose from \(term) to \(highest) (\(Describe.n(leader)) led term \(term); now \(cluster.leader.map { Describe.n($0) } ?? "no node") leads)"
-        } else if stats.acknowledged - acknowledgedBefore < writes {
-            problem = "\(stats.acknowledged - acknowledgedBefore) of \(writes) writes were acknowledged"
-        } else if cluster.servedReads.count - servedBefore < reads {
-            problem = "\(cluster.servedReads.count - servedBefore) of \(reads) reads were answered"
+        } else {
+            problem = progress.missing(acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...])
         }
         guard let problem else { return true }
         let failure = InvariantViolation(invariant: "Liveness", evidence: "in a quiet period of \(quiet + extraRounds) tick rounds with every member up: \(problem)")
