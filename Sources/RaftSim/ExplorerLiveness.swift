@@ -101,9 +101,10 @@ extension Explorer.Driver {
         var progress = QuietProgress()
         for k in 0..<quiet {
             if k % 4 == 0 {
-                let value = 1_000_000 + k
-                if apply(.propose(key: 4, value: value)), let taken = pending.last, taken.command == "set k4 \(value)" {
-                    progress.writes.append(QuietProgress.Write(node: taken.node, index: taken.index, term: taken.term))
+                // (Read from the leader, not the driver's pending list: a single voter commits,
+                // applies and acknowledges within the proposal's own step.)
+                if let taker = cluster.leader, apply(.propose(key: 4, value: 1_000_000 + k)), let node = cluster.node(taker) {
+                    progress.writes.append(QuietProgress.Write(node: taker, index: node.lastIndex, term: node.term))
                 }
                 let context = cluster.nextReadContext
                 if apply(.read(key: 4)) { progress.reads.append(context) }
