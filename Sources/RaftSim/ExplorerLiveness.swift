@@ -41,11 +41,11 @@ extension Explorer.Driver {
     mutating func liveness(rounds: Int) {
         let cluster = self.cluster
         line("# liveness: faults stop, the network heals, the nodes that are down restart")
-        if cluster.hasCutLinks { cluster.heal(); line("heal") }
+        if cluster.hasCutLinks { cluster.heal(); line(Command.heal) }
         for id in cluster.ids where !cluster.isSyncOn(id) || !cluster.isUp(id) {
             if !cluster.isSyncOn(id) {
                 _ = try? cluster.setSync(id, true)
-                line("set sync \(Describe.n(id)) on")
+                line(Command.set(.sync(id, true)))
             }
             guard restartFromDisk(id) else { return }
         }
@@ -56,14 +56,14 @@ extension Explorer.Driver {
               settle(rounds: rounds, phase: "after the joint probe"), probeCompetingChanges(rounds: rounds) else { return }
         // A probe that gave up early may have left its partition in place (the competing-changes
         // probe returns when no new leader emerges): the rest of the phase needs a whole network.
-        if cluster.hasCutLinks { cluster.heal(); line("heal") }
+        if cluster.hasCutLinks { cluster.heal(); line(Command.heal) }
         line("# every node restarts from its disk")
         for id in cluster.ids {
             guard restartFromDisk(id) else { return }
         }
         guard settle(rounds: rounds, phase: "after every node restarted") else { return }
         if let leader = cluster.leader, (try? cluster.read("k0", on: leader)) != nil {
-            line("read \(Describe.n(leader)) k0")
+            line(Command.read(node: leader, key: "k0"))
             guard settle(rounds: rounds, phase: "after a read asked of the leader") else { return }
         }
         guard probeQuietPeriod(rounds: rounds) else { return }
@@ -85,7 +85,7 @@ extension Explorer.Driver {
         let members = members()
         for id in cluster.ids where !members.contains(id) && cluster.isUp(id) {
             _ = try? cluster.crash(id)
-            line("crash \(Describe.n(id))")
+            line(Command.crash(id))
         }
         // A removed server may have raised a member's term just before it was stopped (right after
         // every node restarted no leader lease protects anyone): the leader then learns that term
@@ -151,14 +151,14 @@ extension Explorer.Driver {
     private mutating func restartFromDisk(_ id: NodeID) -> Bool {
         if cluster.isUp(id) {
             _ = try? cluster.crash(id)
-            line("crash \(Describe.n(id))")
+            line(Command.crash(id))
         }
         do {
             try cluster.restart(id)
-            line("restart \(Describe.n(id))")
+            line(Command.restart(id))
         } catch {
             extra = InvariantViolation(invariant: "Liveness", evidence: "\(Describe.n(id)) cannot restart from its disk: \(error)")
-            line("restart \(Describe.n(id))")
+            line(Command.restart(id))
             return false
         }
         return cluster.violations.isEmpty
@@ -174,13 +174,13 @@ extension Explorer.Driver {
         if let leader = cluster.leader, let node = cluster.node(leader), node.term(at: node.lastIndex) != node.term,
            node.commitIndex < node.lastIndex || !cluster.pendingReads(on: leader).isEmpty,
            (try? cluster.propose("live", on: leader)) != nil {
-            line("propose live")
+            line(Command.propose(node: nil, text: "live"))
         }
         _ = try? cluster.tick([], count: 1)
-        line("tick")
+        line(Command.tick(nodes: [], count: nil))
         if !cluster.inFlight.isEmpty {
             _ = try? cluster.stabilize(limit: 10_000)
-            line("stabilize 10000")
+            line(Command.stabilize(limit: 10_000))
         }
         if !pending.isEmpty { updateAcknowledgements() }
         if cluster.servedReads.count > readsChecked { checkReadAnswers() }
@@ -203,7 +203,7 @@ extension Explorer.Driver {
             failure = InvariantViolation(invariant: "Liveness", evidence: "no leader after \(round) tick rounds \(phase) and the network healed (\(roles.joined(separator: ", ")))")
             extra = failure
             line("# \(failure): the next line fails and shows every role")
-            line("expect role all leader")
+            line(Command.expect(.role(.all, "leader")))
         } else {
             let behind = members().filter { cluster.store($0).lastApplied < maxAcknowledged }
             let list = behind.map { "\(Describe.n($0)) through \(cluster.store($0).lastApplied)" }
@@ -211,7 +211,7 @@ extension Explorer.Driver {
             extra = failure
             line("# \(failure)")
             let target = maxAcknowledged
-            for id in behind { line("expect applied \(Describe.n(id)) \(target)") }
+            for id in behind { line(Command.expect(.counter(.applied, .node(id), target))) }
         }
         return false
     }
@@ -221,7 +221,7 @@ extension Explorer.Driver {
         guard (try? cluster.changeMembership([change])) != nil else { return false }
         line(change.description)
         _ = try? cluster.stabilize(limit: 10_000)
-        line("stabilize 10000")
+        line(Command.stabilize(limit: 10_000))
         return true
     }
 
@@ -253,7 +253,7 @@ extension Explorer.Driver {
         var crashed: [NodeID] = []
         for id in others.prefix(others.count / 2) where cluster.isUp(id) {
             _ = try? cluster.crash(id)
-            line("crash \(Describe.n(id))")
+            line(Command.crash(id))
             crashed.append(id)
         }
         // The target hears from no leader while outside the configuration, so its election timer
@@ -264,10 +264,10 @@ extension Explorer.Driver {
         // only the check-quorum rule: a member just added has not answered yet.
         if cluster.isUp(target) {
             _ = try? cluster.crash(target)
-            line("crash \(Describe.n(target))")
+            line(Command.crash(target))
         }
         guard (try? cluster.restart(target)) != nil else { return true }
-        line("restart \(Describe.n(target))")
+        line(Command.restart(target))
         var lost = !stillLeads()
         let period = cluster.settings.electionTicks
         var step = 0
@@ -277,10 +277,10 @@ extension Explorer.Driver {
                 if (try? cluster.changeMembership([change])) != nil { line(change.description) }
             }
             _ = try? cluster.tick([], count: 1)
-            line("tick")
+            line(Command.tick(nodes: [], count: nil))
             if !cluster.inFlight.isEmpty {
                 _ = try? cluster.stabilize(limit: 10_000)
-                line("stabilize 10000")
+                line(Command.stabilize(limit: 10_000))
             }
             if !cluster.violations.isEmpty { return false }
             lost = !stillLeads()
@@ -292,12 +292,12 @@ extension Explorer.Driver {
                 evidence: "\(Describe.n(leader)), leader of term \(term), lost its leadership in a quiet cluster while \(Describe.n(target)) was added and removed (now \(now))")
             extra = failure
             line("# \(failure)")
-            line("expect role \(Describe.n(leader)) leader")
+            line(Command.expect(.role(.node(leader), "leader")))
             return false
         }
         for id in crashed {
             _ = try? cluster.restart(id)
-            line("restart \(Describe.n(id))")
+            line(Command.restart(id))
         }
         // Put the configuration back as it was (the members the rest of the phase waits for).
         if let configuration = cluster.configuration(of: leader), configuration.isVoter(target) != start.isVoter(target) {
@@ -313,10 +313,10 @@ extension Explorer.Driver {
         guard let leader = cluster.leader, cluster.pendingReads(on: leader).isEmpty else { return true }
         let mark = cluster.nextMessageID
         guard (try? cluster.read("k0", on: leader)) != nil else { return true }
-        line("read \(Describe.n(leader)) k0")
+        line(Command.read(node: leader, key: "k0"))
         let round = cluster.inFlight.filter { $0.id >= mark }.map(\.id)
         if !round.isEmpty, (try? cluster.drop(.ids(round))) != nil {
-            line("drop \(round.map(String.init).joined(separator: " "))")
+            line(Command.drop(.ids(round)))
         }
         return settle(rounds: rounds, phase: "after the first round of a read on the leader was lost")
     }
@@ -340,25 +340,25 @@ extension Explorer.Driver {
         var deliveries = 0
         while (cluster.node(leader)?.commitIndex ?? 0) < jointIndex, !cluster.inFlight.isEmpty, deliveries < 10_000 {
             _ = try? cluster.deliver(.oldest)
-            line("deliver")
+            line(Command.deliver(.oldest))
             deliveries += 1
         }
         guard cluster.violations.isEmpty else { return false }
         guard (cluster.node(leader)?.commitIndex ?? 0) >= jointIndex else { return true }
         func dropAll() {
             let all = cluster.inFlight.map(\.id)
-            if !all.isEmpty, (try? cluster.drop(.ids(all))) != nil { line("drop all") }
+            if !all.isEmpty, (try? cluster.drop(.ids(all))) != nil { line(Command.drop(.all)) }
         }
         dropAll()
         _ = try? cluster.tick([leader], count: 1)
-        line("tick \(Describe.n(leader))")
+        line(Command.tick(nodes: [leader], count: nil))
         let beats = cluster.inFlight.filter { $0.message.from == leader && $0.message.to != target }.map(\.id)
         if !beats.isEmpty, (try? cluster.deliver(.ids(beats))) != nil {
-            line("deliver \(beats.map(String.init).joined(separator: " "))")
+            line(Command.deliver(.ids(beats)))
         }
         dropAll()
         _ = try? cluster.crash(leader)
-        line("crash \(Describe.n(leader))")
+        line(Command.crash(leader))
         guard cluster.violations.isEmpty else { return false }
         // The crashed leader holds C_new and could win again: it stays down until the next leader
         // is settled (and is not waited for until then).
@@ -382,15 +382,15 @@ extension Explorer.Driver {
         recordClientWrite("set k0 cut-off")
         recordClientWrite("set k1 new-side")
         if let node = cluster.node(old), node.term(at: node.commitIndex) != node.term, (try? cluster.propose("set k1 before", on: old)) != nil {
-            line("propose \(Describe.n(old)) set k1 before")
+            line(Command.propose(node: old, text: "set k1 before"))
             _ = try? cluster.stabilize(limit: 10_000)
-            line("stabilize 10000")
+            line(Command.stabilize(limit: 10_000))
         }
         guard (try? cluster.partition([[old]])) != nil else { return true }
         line("# competing changes at one index: \(Describe.n(old)), cut off, and the next leader both propose one")
-        line("partition \(Describe.n(old))")
+        line(Command.partition([[old]]))
         guard (try? cluster.propose("set k0 cut-off", on: old)) != nil else { return true }
-        line("propose \(Describe.n(old)) set k0 cut-off")
+        line(Command.propose(node: old, text: "set k0 cut-off"))
         guard (try? cluster.changeMembership([mine])) != nil, let index = cluster.node(old)?.lastIndex else { return true }
         line(mine.description)
         let oldTerm = cluster.node(old)!.term
@@ -399,16 +399,16 @@ extension Explorer.Driver {
         while newLeader() == nil && round < rounds {
             round += 1
             _ = try? cluster.tick([], count: 1)
-            line("tick")
-            if !cluster.inFlight.isEmpty { _ = try? cluster.stabilize(limit: 10_000); line("stabilize 10000") }
+            line(Command.tick(nodes: [], count: nil))
+            if !cluster.inFlight.isEmpty { _ = try? cluster.stabilize(limit: 10_000); line(Command.stabilize(limit: 10_000)) }
             if !cluster.violations.isEmpty { return false }
         }
         guard let next = newLeader(), let node = cluster.node(next) else { return true }
         // An entry of its own term (the no-op, or a client write), committed, then the change.
         if node.term(at: node.lastIndex) != node.term, (try? cluster.propose("set k1 new-side", on: next)) != nil {
-            line("propose \(Describe.n(next)) set k1 new-side")
+            line(Command.propose(node: next, text: "set k1 new-side"))
             _ = try? cluster.stabilize(limit: 10_000)
-            line("stabilize 10000")
+            line(Command.stabilize(limit: 10_000))
         }
         // A different change that keeps the old leader a member (it must receive it).
         let theirs: ConfigChange
@@ -424,7 +424,7 @@ extension Explorer.Driver {
         // Heal before the new side commits it: the old leader then takes the competing change
         // without the C_new that follows it.
         cluster.heal()
-        line("heal")
+        line(Command.heal)
         // Only the new and the old leader talk until the old one holds the new change: it then
         // takes the change without the C_new that follows once the change commits.
         let newTerm = cluster.node(next)?.term ?? 0
@@ -432,7 +432,7 @@ extension Explorer.Driver {
         while cluster.node(old)?.term(at: index) != newTerm, deliveries < 20,
               let item = cluster.inFlight.first(where: { ($0.message.from == next && $0.message.to == old) || ($0.message.from == old && $0.message.to == next) }),
               (try? cluster.deliver(.ids([item.id]))) != nil {
-            line("deliver \(item.id)")
+            line(Command.deliver(.ids([item.id])))
             deliveries += 1
             if !cluster.violations.isEmpty { return false }
         }
