@@ -83,6 +83,7 @@ extension Cluster {
         } catch {
             throw SimError("\(Describe.n(NodeID(i + 1))) refuses: \(error)")
         }
+        checker.proposalTaken(i, index: index, term: host.node.term, data: Array(text.utf8))
         begin()
         say("\(Describe.n(NodeID(i + 1))) appends '\(text)' at index \(index) (term \(host.node.term))")
         handleReady(i, before: narratedState(i))

@@ -246,6 +246,7 @@ public final class Cluster {
                 crashNode(i)
                 return
             }
+            if let through = report.appliedThrough { checker.appliedThrough(i, through, node: host.node) }
             checkReads(i, report)
             compactIfOverThreshold(i)
             before = narratedState(i)

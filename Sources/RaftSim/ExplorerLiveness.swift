@@ -41,11 +41,11 @@ extension Explorer.Driver {
     mutating func liveness(rounds: Int) {
         let cluster = self.cluster
         line("# liveness: faults stop, the network heals, the nodes that are down restart")
-        if cluster.hasCutLinks { cluster.heal(); line("heal") }
+        if cluster.hasCutLinks { cluster.heal(); line(Command.heal) }
         for id in cluster.ids where !cluster.isSyncOn(id) || !cluster.isUp(id) {
             if !cluster.isSyncOn(id) {
                 _ = try? cluster.setSync(id, true)
-                line("set sync \(Describe.n(id)) on")
+                line(Command.set(.sync(id, true)))
             }
             guard restartFromDisk(id) else { return }
         }
@@ -56,14 +56,14 @@ extension Explorer.Driver {
               settle(rounds: rounds, phase: "after the joint probe"), probeCompetingChanges(rounds: rounds) else { return }
         // A probe that gave up early may have left its partition in place (the competing-changes
         // probe returns when no new leader emerges): the rest of the phase needs a whole network.
-        if cluster.hasCutLinks { cluster.heal(); line("heal") }
+        if cluster.hasCutLinks { cluster.heal(); line(Command.heal) }
         line("# every node restarts from its disk")
         for id in cluster.ids {
             guard restartFromDisk(id) else { return }
         }
         guard settle(rounds: rounds, phase: "after every node restarted") else { return }
         if let leader = cluster.leader, (try? cluster.read("k0", on: leader)) != nil {
-            line("read \(Describe.n(leader)) k0")
+            line(Command.read(node: leader, key: "k0"))
             guard settle(rounds: rounds, phase: "after a read asked of the leader") else { return }
         }
         guard probeQuietPeriod(rounds: rounds) else { return }
@@ -80,12 +80,12 @@ extension Explorer.Driver {
     /// Nodes outside the leader's configuration are stopped first: a removed server that keeps
     /// campaigning disrupts a cluster without pre-vote and check-quorum, as Raft allows
     /// (dissertation §4.2.3), which is not what this period measures.
-    private mutating func probeQuietPeriod(rounds: Int) -> Bool {
+    mutating func probeQuietPeriod(rounds: Int) -> Bool {
         guard cluster.leader != nil else { return true }
         let members = members()
         for id in cluster.ids where !members.contains(id) && cluster.isUp(id) {
             _ = try? cluster.crash(id)
-            line("crash \(Describe.n(id))")
+            line(Command.crash(id))
         }
         // A removed server may have raised a member's term just before it was stopped (right after
         // every node restarted no leader lease protects anyone): the leader then learns that term
@@ -94,14 +94,20 @@ extension Explorer.Driver {
         guard let leader = cluster.leader, let term = cluster.node(leader)?.term else { return true }
         line("# quiet period: one stable leader, and writes and reads make progress")
         let quiet = Self.quietRoundsPerElectionTimeout * cluster.settings.electionTicks
-        let acknowledgedBefore = stats.acknowledged
+        // The period's own writes and reads, so that only progress within it counts (an earlier
+        // write acknowledged now, or a total, would hide writes and reads that never finish).
+        let acknowledgementsBefore = cluster.clientAcknowledgements.count
         let servedBefore = cluster.servedReads.count
-        var writes = 0
-        var reads = 0
+        var progress = QuietProgress()
         for k in 0..<quiet {
             if k % 4 == 0 {
-                if apply(.propose(key: 4, value: 1_000_000 + k)) { writes += 1 }
-                if apply(.read(key: 4)) { reads += 1 }
+                // (Read from the leader, not the driver's pending list: a single voter commits,
+                // applies and acknowledges within the proposal's own step.)
+                if let taker = cluster.leader, apply(.propose(key: 4, value: 1_000_000 + k)), let node = cluster.node(taker) {
+                    progress.writes.append(QuietProgress.Write(node: taker, index: node.lastIndex, term: node.term))
+                }
+                let context = cluster.nextReadContext
+                if apply(.read(key: 4)) { progress.reads.append(context) }
             }
             self.round()
             if !cluster.violations.isEmpty || extra != nil { return false }
@@ -109,7 +115,7 @@ extension Explorer.Driver {
         // Let the last write and read finish (a few rounds; nothing new is asked).
         var extraRounds = 0
         while extraRounds < 2 * cluster.settings.electionTicks,
-              stats.acknowledged - acknowledgedBefore < writes || cluster.servedReads.count - servedBefore < reads {
+              progress.missing(acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...]) != nil {
             self.round()
             extraRounds += 1
             if !cluster.violations.isEmpty || extra != nil { return false }
@@ -118,10 +124,8 @@ extension Explorer.Driver {
         var problem: String?
         if highest > term {
             problem = "the term rose from \(term) to \(highest) (\(Describe.n(leader)) led term \(term); now \(cluster.leader.map { Describe.n($0) } ?? "no node") leads)"
-        } else if stats.acknowledged - acknowledgedBefore < writes {
-            problem = "\(stats.acknowledged - acknowledgedBefore) of \(writes) writes were acknowledged"
-        } else if cluster.servedReads.count - servedBefore < reads {
-            problem = "\(cluster.servedReads.count - servedBefore) of \(reads) reads were answered"
+        } else {
+            problem = progress.missing(acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...])
         }
         guard let problem else { return true }
         let failure = InvariantViolation(invariant: "Liveness", evidence: "in a quiet period of \(quiet + extraRounds) tick rounds with every member up: \(problem)")
@@ -147,14 +151,14 @@ extension Explorer.Driver {
     private mutating func restartFromDisk(_ id: NodeID) -> Bool {
         if cluster.isUp(id) {
             _ = try? cluster.crash(id)
-            line("crash \(Describe.n(id))")
+            line(Command.crash(id))
         }
         do {
             try cluster.restart(id)
-            line("restart \(Describe.n(id))")
+            line(Command.restart(id))
         } catch {
             extra = InvariantViolation(invariant: "Liveness", evidence: "\(Describe.n(id)) cannot restart from its disk: \(error)")
-            line("restart \(Describe.n(id))")
+            line(Command.restart(id))
             return false
         }
         return cluster.violations.isEmpty
@@ -170,13 +174,13 @@ extension Explorer.Driver {
         if let leader = cluster.leader, let node = cluster.node(leader), node.term(at: node.lastIndex) != node.term,
            node.commitIndex < node.lastIndex || !cluster.pendingReads(on: leader).isEmpty,
            (try? cluster.propose("live", on: leader)) != nil {
-            line("propose live")
+            line(Command.propose(node: nil, text: "live"))
         }
         _ = try? cluster.tick([], count: 1)
-        line("tick")
+        line(Command.tick(nodes: [], count: nil))
         if !cluster.inFlight.isEmpty {
             _ = try? cluster.stabilize(limit: 10_000)
-            line("stabilize 10000")
+            line(Command.stabilize(limit: 10_000))
         }
         if !pending.isEmpty { updateAcknowledgements() }
         if cluster.servedReads.count > readsChecked { checkReadAnswers() }
@@ -199,7 +203,7 @@ extension Explorer.Driver {
             failure = InvariantViolation(invariant: "Liveness", evidence: "no leader after \(round) tick rounds \(phase) and the network healed (\(roles.joined(separator: ", ")))")
             extra = failure
             line("# \(failure): the next line fails and shows every role")
-            line("expect role all leader")
+            line(Command.expect(.role(.all, "leader")))
         } else {
             let behind = members().filter { cluster.store($0).lastApplied < maxAcknowledged }
             let list = behind.map { "\(Describe.n($0)) through \(cluster.store($0).lastApplied)" }
@@ -207,7 +211,7 @@ extension Explorer.Driver {
             extra = failure
             line("# \(failure)")
             let target = maxAcknowledged
-            for id in behind { line("expect applied \(Describe.n(id)) \(target)") }
+            for id in behind { line(Command.expect(.counter(.applied, .node(id), target))) }
         }
         return false
     }
@@ -217,7 +221,7 @@ extension Explorer.Driver {
         guard (try? cluster.changeMembership([change])) != nil else { return false }
         line(change.description)
         _ = try? cluster.stabilize(limit: 10_000)
-        line("stabilize 10000")
+        line(Command.stabilize(limit: 10_000))
         return true
     }
 
@@ -227,7 +231,7 @@ extension Explorer.Driver {
     /// other voters are first brought to an odd number with a bare majority up, where one more
     /// voter that counted as inactive would tip the quorum check (issue 15 §3). Afterwards the
     /// crashed voters restart and the removed ones are added back.
-    private mutating func probeCheckQuorumRound() -> Bool {
+    mutating func probeCheckQuorumRound() -> Bool {
         guard cluster.settings.checkQuorum, let leader = cluster.leader, let term = cluster.node(leader)?.term,
               let start = cluster.configuration(of: leader), !start.isJoint else { return true }
         // The node to add and remove: one outside the configuration, else a follower voter; never
@@ -249,9 +253,21 @@ extension Explorer.Driver {
         var crashed: [NodeID] = []
         for id in others.prefix(others.count / 2) where cluster.isUp(id) {
             _ = try? cluster.crash(id)
-            line("crash \(Describe.n(id))")
+            line(Command.crash(id))
             crashed.append(id)
         }
+        // The target hears from no leader while outside the configuration, so its election timer
+        // may be about to fire: at the first tick after the add, before the leader's first append
+        // reaches it, it would campaign in a higher term and (without pre-vote) depose the leader
+        // through its answer to that append, as Raft allows (etcd's raft would too; seed 6885).
+        // Restarted, it starts a fresh timer (at least an election timeout), and the probe judges
+        // only the check-quorum rule: a member just added has not answered yet.
+        if cluster.isUp(target) {
+            _ = try? cluster.crash(target)
+            line(Command.crash(target))
+        }
+        guard (try? cluster.restart(target)) != nil else { return true }
+        line(Command.restart(target))
         var lost = !stillLeads()
         let period = cluster.settings.electionTicks
         var step = 0
@@ -261,10 +277,10 @@ extension Explorer.Driver {
                 if (try? cluster.changeMembership([change])) != nil { line(change.description) }
             }
             _ = try? cluster.tick([], count: 1)
-            line("tick")
+            line(Command.tick(nodes: [], count: nil))
             if !cluster.inFlight.isEmpty {
                 _ = try? cluster.stabilize(limit: 10_000)
-                line("stabilize 10000")
+                line(Command.stabilize(limit: 10_000))
             }
             if !cluster.violations.isEmpty { return false }
             lost = !stillLeads()
@@ -276,12 +292,12 @@ extension Explorer.Driver {
                 evidence: "\(Describe.n(leader)), leader of term \(term), lost its leadership in a quiet cluster while \(Describe.n(target)) was added and removed (now \(now))")
             extra = failure
             line("# \(failure)")
-            line("expect role \(Describe.n(leader)) leader")
+            line(Command.expect(.role(.node(leader), "leader")))
             return false
         }
         for id in crashed {
             _ = try? cluster.restart(id)
-            line("restart \(Describe.n(id))")
+            line(Command.restart(id))
         }
         // Put the configuration back as it was (the members the rest of the phase waits for).
         if let configuration = cluster.configuration(of: leader), configuration.isVoter(target) != start.isVoter(target) {
@@ -297,10 +313,10 @@ extension Explorer.Driver {
         guard let leader = cluster.leader, cluster.pendingReads(on: leader).isEmpty else { return true }
         let mark = cluster.nextMessageID
         guard (try? cluster.read("k0", on: leader)) != nil else { return true }
-        line("read \(Describe.n(leader)) k0")
+        line(Command.read(node: leader, key: "k0"))
         let round = cluster.inFlight.filter { $0.id >= mark }.map(\.id)
         if !round.isEmpty, (try? cluster.drop(.ids(round))) != nil {
-            line("drop \(round.map(String.init).joined(separator: " "))")
+            line(Command.drop(.ids(round)))
         }
         return settle(rounds: rounds, phase: "after the first round of a read on the leader was lost")
     }
@@ -324,25 +340,25 @@ extension Explorer.Driver {
         var deliveries = 0
         while (cluster.node(leader)?.commitIndex ?? 0) < jointIndex, !cluster.inFlight.isEmpty, deliveries < 10_000 {
             _ = try? cluster.deliver(.oldest)
-            line("deliver")
+            line(Command.deliver(.oldest))
             deliveries += 1
         }
         guard cluster.violations.isEmpty else { return false }
         guard (cluster.node(leader)?.commitIndex ?? 0) >= jointIndex else { return true }
         func dropAll() {
             let all = cluster.inFlight.map(\.id)
-            if !all.isEmpty, (try? cluster.drop(.ids(all))) != nil { line("drop all") }
+            if !all.isEmpty, (try? cluster.drop(.ids(all))) != nil { line(Command.drop(.all)) }
         }
         dropAll()
         _ = try? cluster.tick([leader], count: 1)
-        line("tick \(Describe.n(leader))")
+        line(Command.tick(nodes: [leader], count: nil))
         let beats = cluster.inFlight.filter { $0.message.from == leader && $0.message.to != target }.map(\.id)
         if !beats.isEmpty, (try? cluster.deliver(.ids(beats))) != nil {
-            line("deliver \(beats.map(String.init).joined(separator: " "))")
+            line(Command.deliver(.ids(beats)))
         }
         dropAll()
         _ = try? cluster.crash(leader)
-        line("crash \(Describe.n(leader))")
+        line(Command.crash(leader))
         guard cluster.violations.isEmpty else { return false }
         // The crashed leader holds C_new and could win again: it stays down until the next leader
         // is settled (and is not waited for until then).
@@ -366,15 +382,15 @@ extension Explorer.Driver {
         recordClientWrite("set k0 cut-off")
         recordClientWrite("set k1 new-side")
         if let node = cluster.node(old), node.term(at: node.commitIndex) != node.term, (try? cluster.propose("set k1 before", on: old)) != nil {
-            line("propose \(Describe.n(old)) set k1 before")
+            line(Command.propose(node: old, text: "set k1 before"))
             _ = try? cluster.stabilize(limit: 10_000)
-            line("stabilize 10000")
+            line(Command.stabilize(limit: 10_000))
         }
         guard (try? cluster.partition([[old]])) != nil else { return true }
         line("# competing changes at one index: \(Describe.n(old)), cut off, and the next leader both propose one")
-        line("partition \(Describe.n(old))")
+        line(Command.partition([[old]]))
         guard (try? cluster.propose("set k0 cut-off", on: old)) != nil else { return true }
-        line("propose \(Describe.n(old)) set k0 cut-off")
+        line(Command.propose(node: old, text: "set k0 cut-off"))
         guard (try? cluster.changeMembership([mine])) != nil, let index = cluster.node(old)?.lastIndex else { return true }
         line(mine.description)
         let oldTerm = cluster.node(old)!.term
@@ -383,16 +399,16 @@ extension Explorer.Driver {
         while newLeader() == nil && round < rounds {
             round += 1
             _ = try? cluster.tick([], count: 1)
-            line("tick")
-            if !cluster.inFlight.isEmpty { _ = try? cluster.stabilize(limit: 10_000); line("stabilize 10000") }
+            line(Command.tick(nodes: [], count: nil))
+            if !cluster.inFlight.isEmpty { _ = try? cluster.stabilize(limit: 10_000); line(Command.stabilize(limit: 10_000)) }
             if !cluster.violations.isEmpty { return false }
         }
         guard let next = newLeader(), let node = cluster.node(next) else { return true }
         // An entry of its own term (the no-op, or a client write), committed, then the change.
         if node.term(at: node.lastIndex) != node.term, (try? cluster.propose("set k1 new-side", on: next)) != nil {
-            line("propose \(Describe.n(next)) set k1 new-side")
+            line(Command.propose(node: next, text: "set k1 new-side"))
             _ = try? cluster.stabilize(limit: 10_000)
-            line("stabilize 10000")
+            line(Command.stabilize(limit: 10_000))
         }
         // A different change that keeps the old leader a member (it must receive it).
         let theirs: ConfigChange
@@ -408,7 +424,7 @@ extension Explorer.Driver {
         // Heal before the new side commits it: the old leader then takes the competing change
         // without the C_new that follows it.
         cluster.heal()
-        line("heal")
+        line(Command.heal)
         // Only the new and the old leader talk until the old one holds the new change: it then
         // takes the change without the C_new that follows once the change commits.
         let newTerm = cluster.node(next)?.term ?? 0
@@ -416,7 +432,7 @@ extension Explorer.Driver {
         while cluster.node(old)?.term(at: index) != newTerm, deliveries < 20,
               let item = cluster.inFlight.first(where: { ($0.message.from == next && $0.message.to == old) || ($0.message.from == old && $0.message.to == next) }),
               (try? cluster.deliver(.ids([item.id]))) != nil {
-            line("deliver \(item.id)")
+            line(Command.deliver(.ids([item.id])))
             deliveries += 1
             if !cluster.violations.isEmpty { return false }
         }

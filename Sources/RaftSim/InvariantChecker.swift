@@ -18,7 +18,7 @@ public struct InvariantViolation: Equatable, Sendable, CustomStringConvertible {
 /// a second vote in a term after a crash lost the first, a committed entry that a later leader lacks.
 /// Work per step is proportional to what changed, not to the length of the logs.
 struct InvariantChecker {
-    private let count: Int
+    let count: Int
     /// Election Safety: the leader seen for each term.
     private var leaderOfTerm: [UInt64: NodeID] = [:]
     /// Term monotonicity (across restarts): the highest term each node has reported.
@@ -28,13 +28,25 @@ struct InvariantChecker {
     /// One vote per term per node, across restarts.
     private var votes: [[UInt64: NodeID]]
     /// Every committed entry, by index - 1, with the node and term that committed it first.
-    private var committed: [Entry] = []
+    private(set) var committed: [Entry] = []
     /// The highest index known committed anywhere (for the read check).
     var committedIndex: UInt64 { UInt64(committed.count) }
     private var committedBy: [(node: NodeID, term: UInt64)] = []
     /// Per key of the key-value store: the committed writes to it, `(index, value)` in index
     /// order (`nil` value: deleted), so a served read can be checked against the committed history.
-    private var writes: [String: [(index: UInt64, value: String?)]] = [:]
+    private(set) var writes: [String: [(index: UInt64, value: String?)]] = [:]
+    /// Per committed index - 1: how many normal entries the history holds through it (a store's
+    /// command count).
+    private(set) var normalCount: [UInt32] = []
+    /// The lowest committed index known by its term only (a placeholder), or `UInt64.max`: the
+    /// history replays a store only below it.
+    private(set) var firstPlaceholder = UInt64.max
+    /// Per node: the applied index at which its store was last compared with the history (nil:
+    /// compare at the next check).
+    var storeVerified: [UInt64?]
+    /// Per node: the first log index at which its latest snapshot was last compared (nil: compare
+    /// at the next check).
+    var snapshotVerified: [UInt64?]
     /// Per node: its committed prefix has been compared with `committed` through this index.
     private var commitVerified: [UInt64]
     /// Per node while leader: (term, last index) at the previous check.
@@ -70,6 +82,13 @@ struct InvariantChecker {
     /// Whether down node `i`'s disk holds the entry (index, term), or a snapshot covering it; set
     /// by the cluster (nil: down nodes count as holders).
     var downDiskHolds: ((Int, UInt64, UInt64) -> Bool)?
+    /// Per node: the client proposals it took and has not answered (see
+    /// `InvariantChecker+Acknowledgements.swift`); forgotten when it restarts (its clients' connections are gone).
+    var proposals: [[ClientProposal]]
+    /// Every acknowledgement a node made, when it made it.
+    var acknowledgements: [Acknowledgement] = []
+    /// The acknowledgements judged against the committed history so far.
+    var acknowledgementsJudged = 0
     /// Checks since the last full check without the caches (see `forgetCaches`).
     var checksSinceFull = 0
 
@@ -87,6 +106,9 @@ struct InvariantChecker {
         changedFrom = Array(repeating: nil, count: count)
         voteChecked = Array(repeating: nil, count: count)
         electionChecked = Array(repeating: nil, count: count)
+        storeVerified = Array(repeating: nil, count: count)
+        snapshotVerified = Array(repeating: nil, count: count)
+        proposals = Array(repeating: [], count: count)
     }
 
     /// Node `i`'s log was truncated at `index` (a later entry superseded the suffix).
@@ -101,6 +123,9 @@ struct InvariantChecker {
         lastCommit[i] = commit
         leaderLast[i] = nil
         completenessVerified[i] = 0
+        storeVerified[i] = nil
+        snapshotVerified[i] = nil
+        proposals[i] = []
     }
 
     /// Node `i`'s disk was rewritten by hand (`setlog`): forget its history.
@@ -112,6 +137,9 @@ struct InvariantChecker {
         commitVerified[i] = 0
         lastCommit[i] = 0
         leaderLast[i] = nil
+        storeVerified[i] = nil
+        snapshotVerified[i] = nil
+        proposals[i] = []
     }
 
     /// Drops every "verified through" cache, so that the next check compares every log, commit
@@ -124,6 +152,8 @@ struct InvariantChecker {
             completenessVerified[i] = 0
             leaderLast[i] = nil
             voteChecked[i] = nil
+            storeVerified[i] = nil
+            snapshotVerified[i] = nil
             // (`electionChecked` stays: an election is judged once, by the configuration in
             // effect when it was won; judged again later it would meet a newer configuration.)
             changedFrom[i] = 1
@@ -184,7 +214,7 @@ struct InvariantChecker {
             swap(&facts, &checkedFacts)
             recordedSinceCheck = false
         }
-        if isUnchangedSinceLastCheck { return found }
+        if isUnchangedSinceLastCheck && acknowledgementsJudged == acknowledgements.count { return found }
         var newlyCommitted: [Int] = []
         for i in 0..<count {
             guard let node = facts[i] else { continue }
@@ -220,6 +250,8 @@ struct InvariantChecker {
         checkLeaderAppendOnly(nodes)
         extendCommitted(nodes)
         checkCommitted(nodes)
+        checkAppliedState(nodes)
+        if acknowledgementsJudged < acknowledgements.count { checkAcknowledgements() }
         checkLeaderCompleteness(nodes)
         checkLogMatching(nodes)
         for i in newlyCommitted { checkCommitQuorum(nodes[i]!.node, nodes) }
@@ -408,6 +440,8 @@ struct InvariantChecker {
                     ?? Entry(term: node.term(at: UInt64(index)) ?? 0, index: UInt64(index), kind: .noop, data: InvariantChecker.compactedMark)
                 committed.append(entry)
                 committedBy.append((node.id, node.term))
+                normalCount.append((normalCount.last ?? 0) + (entry.kind == .normal ? 1 : 0))
+                if entry.kind == .noop && entry.data == InvariantChecker.compactedMark { firstPlaceholder = min(firstPlaceholder, UInt64(index)) }
                 // (A placeholder's write, if any, is unknown here.)
                 if entry.kind == .normal, let (key, value) = KeyValueStore.write(in: entry.data) {
                     writes[key, default: []].append((entry.index, value))
