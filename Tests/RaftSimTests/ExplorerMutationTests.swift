@@ -9,7 +9,7 @@ import Testing
     /// The first catching seed of each mutation's campaign (`RAFTSTEP_MUTANTS=1` re-measures them;
     /// docs/mutation-score.md). The test starts there, so the suite stays fast.
     static let firstSeeds: [String: UInt64] = [
-        "commit-old-terms": 1869, "apply-beyond-commit": 1, "count-learner-acks": 14, "no-timer-reset-on-append": 1,
+        "commit-old-terms": 1869, "apply-beyond-commit": 1, "count-learner-acks": 57, "no-timer-reset-on-append": 1,
         "self-vote-not-persisted": 1, "drop-proposal-data": 1, "rewrite-proposal-data": 1,
     ]
 

@@ -54,7 +54,9 @@ import Testing
         #expect(reads > 100)
         #expect(faults > 4_000)
         #expect(configChanges > 20, "membership changes belong in the schedules (got \(configChanges))")
-        #expect(compactions > 50, "compactions belong in the schedules (got \(compactions))")
+        // 47 once the node, disk, network and time faults joined the schedules and took some of the
+        // rolls; the bound says compactions are still a regular part of a campaign.
+        #expect(compactions > 40, "compactions belong in the schedules (got \(compactions))")
     }
 
     /// Seeds that failed once membership and compaction joined the schedules, each for a bug since
@@ -127,7 +129,7 @@ import Testing
     /// committed) are caught within a bounded
     /// number of seeds; the shortened script replays to the same violation in the REPL.
     ///
-    /// vote-without-log-check, sync-off and local-reads are searched from seed 1 with every fault. The other
+    /// vote-without-log-check and sync-off are searched from seed 1 with every fault, local-reads from 60. The other
     /// two rules only matter in rarer schedules, so their searches start in a window found by a
     /// longer search (`make explore-mutants` runs those searches), and they leave out membership
     /// changes and compaction, which shrink clusters and fold the offending entries into
@@ -147,6 +149,9 @@ import Testing
             options.allowSyncOff = true
         } else if mutation == "local-reads" {
             options.faults.append(.localReads)
+            // About 1 run in 30 since the network and time faults joined the schedules (`raftstep
+            // explore --seeds 1..600 --steps 1500 --faults all,local-reads`: 20 runs, seed 62 first).
+            first = 60
         } else {
             _ = options.enableKnob(named: mutation)
         }
