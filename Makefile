@@ -3,7 +3,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test bench bench-raftd explore explore-mutants fuzz chaos clean
+.PHONY: setup build run test lint bench bench-raftd explore explore-mutants fuzz chaos clean
 
 setup:
 	@bash .ci/setup
@@ -15,7 +15,11 @@ run: setup
 	$(SWIFT) build -c release --product raftstep
 	.build/release/raftstep $(ARGS)
 
-test: setup
+# The code's layout and the lint rules of .swift-format (`swift format -i -r Sources Tests Examples Fuzz Package.swift` fixes most findings).
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Examples Fuzz Package.swift
+
+test: setup lint
 	$(SWIFT) build --build-tests
 	.build/debug/raftstep lesson --check-all
 	$(SWIFT) test

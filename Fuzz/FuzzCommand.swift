@@ -70,8 +70,9 @@ public func fuzzCommand(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
         let historyBefore = session.history
         let result = session.execute(line)
         if result.status == .error {
-            precondition(result.lines.count == 1 && result.lines[0].hasPrefix("error: "),
-                         "'\(line)': a refused line must give one error line, got \(result.lines)")
+            precondition(
+                result.lines.count == 1 && result.lines[0].hasPrefix("error: "),
+                "'\(line)': a refused line must give one error line, got \(result.lines)")
             precondition(result.lines[0].contains(" — usage: "), "'\(line)': the error gives no usage: \(result.lines[0])")
             precondition(session.cluster.fingerprint == before, "'\(line)' was refused but changed the cluster")
             precondition(session.history == historyBefore, "'\(line)' was refused but was recorded")

@@ -24,8 +24,9 @@ public func fuzzMessage(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     var config = Config(id: 1)
     config.seed = 1
     let entries = [Entry(term: 1, index: 1), Entry(term: 2, index: 2)]
-    var node = RaftNode(config: config, configuration: Configuration(voters: voters),
-                        hardState: HardState(term: 2, vote: 1, commit: 1), entries: entries)
+    var node = RaftNode(
+        config: config, configuration: Configuration(voters: voters),
+        hardState: HardState(term: 2, vote: 1, commit: 1), entries: entries)
     switch b.u8() % 3 {
     case 1: node.campaign()
     case 2:
@@ -48,13 +49,21 @@ public func fuzzMessage(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
             var list: [Entry] = []
             let n = Int(b.u8() % 4)
             for _ in 0..<n { list.append(Entry(term: b.u64(), index: b.u64(), kind: [.normal, .noop, .config][Int(b.u8() % 3)], data: [b.u8()])) }
-            message = .append(AppendEntries(from: from, to: to, term: term, prevLogIndex: b.u64(), prevLogTerm: b.u64(), entries: list, leaderCommit: b.u64()))
-        case 1: message = .appendResponse(AppendResponse(from: from, to: to, term: term, index: b.u64(), isRejected: b.u8() & 1 == 1, rejectHintIndex: b.u64(), rejectHintTerm: b.u64()))
-        case 2: message = .vote(RequestVote(from: from, to: to, term: term, lastLogIndex: b.u64(), lastLogTerm: b.u64(), isPreVote: b.u8() & 1 == 1, isTransfer: b.u8() & 1 == 1))
+            message = .append(
+                Append(from: from, to: to, term: term, prevLogIndex: b.u64(), prevLogTerm: b.u64(), entries: list, leaderCommit: b.u64()))
+        case 1:
+            message = .appendResponse(
+                AppendResponse(
+                    from: from, to: to, term: term, index: b.u64(), isRejected: b.u8() & 1 == 1, rejectHintIndex: b.u64(), rejectHintTerm: b.u64()))
+        case 2:
+            message = .vote(
+                Vote(
+                    from: from, to: to, term: term, lastLogIndex: b.u64(), lastLogTerm: b.u64(), isPreVote: b.u8() & 1 == 1,
+                    isTransfer: b.u8() & 1 == 1))
         case 3: message = .voteResponse(VoteResponse(from: from, to: to, term: term, isGranted: b.u8() & 1 == 1, isPreVote: b.u8() & 1 == 1))
         case 4: message = .heartbeat(Heartbeat(from: from, to: to, term: term, commit: b.u64(), readContext: b.u8() & 1 == 1 ? b.u64() : nil))
         case 5: message = .heartbeatResponse(HeartbeatResponse(from: from, to: to, term: term, readContext: b.u8() & 1 == 1 ? b.u64() : nil))
-        case 6: message = .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: b.u64()))
+        case 6: message = .readIndex(ReadIndex(from: from, to: to, term: term, context: b.u64()))
         case 7: message = .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: b.u64(), index: b.u64()))
         default: message = .timeoutNow(TimeoutNow(from: from, to: to, term: term))
         }

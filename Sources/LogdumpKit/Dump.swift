@@ -119,10 +119,12 @@ public struct Dumper {
                 if let from = o.from, let top = s.maxIndex, top < from { continue }
                 let one = LogScanner(segmentFiles: [s.path], hardStateFile: nil, snapshotFiles: [], fileSystem: fileSystem)
                 let scanned = try LogInput.run { () throws(StorageError) in
-                    try one.scanUntilStop(computeSuperseded: false, visit: { record, payload in
-                        rows.record(record, payload)
-                        return rows.satisfied || record.index > to ? .stop : .next
-                    })
+                    try one.scanUntilStop(
+                        computeSuperseded: false,
+                        visit: { record, payload in
+                            rows.record(record, payload)
+                            return rows.satisfied || record.index > to ? .stop : .next
+                        })
                 }
                 if scanned.stoppedByVisitor || rows.satisfied || (s.maxIndex ?? 0) >= to { break }
             }
@@ -141,7 +143,8 @@ public struct Dumper {
     /// segment read alone yields exactly the records it yields in a whole scan.
     func earlyStopSegments(_ pre: ScanResult) -> [SegmentSummary]? {
         guard options.tail == nil, options.limit != nil || options.to != nil || options.from != nil,
-              pre.problems.isEmpty, !pre.mayHaveSupersededEntries else { return nil }
+            pre.problems.isEmpty, !pre.mayHaveSupersededEntries
+        else { return nil }
         return pre.segments
     }
 
@@ -173,9 +176,10 @@ public struct Dumper {
 
     func snapshotLine(_ f: SnapshotFileInfo, used: Bool, layout: PhysicalLayout) -> String {
         let o = Output()
-        layout.writeColumns(o, file: f.name, offset: 0, size: Int(f.fileSize), index: f.index.map(String.init) ?? "-",
-                            term: f.term.map(String.init) ?? "-", type: "snap", crc: f.storedChecksum.map(formatChecksumText) ?? "-",
-                            status: PhysicalLayout.snapshotStatus(f, used: used))
+        layout.writeColumns(
+            o, file: f.name, offset: 0, size: Int(f.fileSize), index: f.index.map(String.init) ?? "-",
+            term: f.term.map(String.init) ?? "-", type: "snap", crc: f.storedChecksum.map(formatChecksumText) ?? "-",
+            status: PhysicalLayout.snapshotStatus(f, used: used))
         o.write("snapshot, checksum " + f.checksumStatus)
         if let c = f.configuration { o.write(", " + c.description) }
         return o.text
@@ -348,20 +352,25 @@ final class DumpRows {
         }
     }
 
-    func physicalRow(_ record: ScannedRecord, _ payload: UnsafeRawBufferPointer, isEntry: Bool, torn: Bool, compacted: Bool,
-                     layout: PhysicalLayout) {
+    func physicalRow(
+        _ record: ScannedRecord, _ payload: UnsafeRawBufferPointer, isEntry: Bool, torn: Bool, compacted: Bool,
+        layout: PhysicalLayout
+    ) {
         let w = lineOut
         var status = "ok"
         if record.superseded { status += ",superseded" }
         if compacted { status += ",compacted" }
         if torn { status += ",torn-tail" }
-        layout.writeColumns(w, file: record.file, offset: record.offset, size: record.size, index: String(record.index),
-                            term: String(record.term), type: isEntry ? typeName(record.entryType) : "batch",
-                            crc: formatChecksumText(record.checksum), status: status)
+        layout.writeColumns(
+            w, file: record.file, offset: record.offset, size: record.size, index: String(record.index),
+            term: String(record.term), type: isEntry ? typeName(record.entryType) : "batch",
+            crc: formatChecksumText(record.checksum), status: status)
         if isEntry {
             command(record, payload, w)
         } else if let b = record.batch {
-            w.write("batch \(b.batchSequence): \(b.entryCount) entr\(b.entryCount == 1 ? "y" : "ies") from \(b.firstIndex), hard-state seq \(b.hardStateSequence)\(b.synced ? "" : ", unsynced")")
+            w.write(
+                "batch \(b.batchSequence): \(b.entryCount) entr\(b.entryCount == 1 ? "y" : "ies") from \(b.firstIndex), hard-state seq \(b.hardStateSequence)\(b.synced ? "" : ", unsynced")"
+            )
         }
         w.byte(10)
     }

@@ -20,8 +20,9 @@ public struct Configuration: Equatable, Hashable, Sendable, CustomStringConverti
         self.outgoingVoters = Configuration.normalized(outgoingVoters)
         self.learners = Configuration.normalized(learners)
         precondition(!self.voters.contains(.none) && !self.learners.contains(.none), "node id 0 is reserved")
-        precondition(self.learners.allSatisfy { !self.voters.contains($0) && !self.outgoingVoters.contains($0) },
-                     "a learner cannot also be a voter")
+        precondition(
+            self.learners.allSatisfy { !self.voters.contains($0) && !self.outgoingVoters.contains($0) },
+            "a learner cannot also be a voter")
     }
 
     private static func normalized(_ ids: [NodeID]) -> [NodeID] {

@@ -2,11 +2,11 @@
 /// `from`, `to` and `term` are common to all and reachable through the enum.
 public enum Message: Equatable, Sendable {
     /// Leader → follower: entries to append (possibly none: a probe or a commit notice).
-    case append(AppendEntries)
+    case append(Append)
     /// Follower → leader: the outcome of an `append`.
     case appendResponse(AppendResponse)
     /// Candidate or pre-candidate → everyone: ask for a vote.
-    case vote(RequestVote)
+    case vote(Vote)
     /// Answer to a `vote`.
     case voteResponse(VoteResponse)
     /// Leader → follower: "I am still leader"; carries commit and an optional ReadIndex context.
@@ -18,7 +18,7 @@ public enum Message: Equatable, Sendable {
     /// Leader → follower: a snapshot that replaces the follower's log through its index (dissertation §5; paper §7).
     case installSnapshot(InstallSnapshot)
     /// Follower → leader: a ReadIndex read asked on the follower, forwarded (dissertation §6.4).
-    case readIndex(ReadIndexRequest)
+    case readIndex(ReadIndex)
     /// Leader → follower: a forwarded read is confirmed at a read index.
     case readIndexResponse(ReadIndexResponse)
 
@@ -87,8 +87,8 @@ public enum Message: Equatable, Sendable {
     }
 }
 
-/// AppendEntries (Raft Figure 2).
-public struct AppendEntries: Equatable, Sendable {
+/// `Message.append`: the AppendEntries RPC (paper Figure 2).
+public struct Append: Equatable, Sendable {
     /// Sender (the leader).
     public var from: NodeID
     /// Receiver.
@@ -108,8 +108,10 @@ public struct AppendEntries: Equatable, Sendable {
     public var leaderCommit: UInt64
 
     /// Creates the message.
-    public init(from: NodeID, to: NodeID, term: UInt64, prevLogIndex: UInt64, prevLogTerm: UInt64,
-                entries: [Entry], leaderCommit: UInt64) {
+    public init(
+        from: NodeID, to: NodeID, term: UInt64, prevLogIndex: UInt64, prevLogTerm: UInt64,
+        entries: [Entry], leaderCommit: UInt64
+    ) {
         self.from = from
         self.to = to
         self.term = term
@@ -141,8 +143,10 @@ public struct AppendResponse: Equatable, Sendable {
     public var rejectHintTerm: UInt64
 
     /// Creates the message.
-    public init(from: NodeID, to: NodeID, term: UInt64, index: UInt64, isRejected: Bool = false,
-                rejectHintIndex: UInt64 = 0, rejectHintTerm: UInt64 = 0) {
+    public init(
+        from: NodeID, to: NodeID, term: UInt64, index: UInt64, isRejected: Bool = false,
+        rejectHintIndex: UInt64 = 0, rejectHintTerm: UInt64 = 0
+    ) {
         self.from = from
         self.to = to
         self.term = term
@@ -153,8 +157,8 @@ public struct AppendResponse: Equatable, Sendable {
     }
 }
 
-/// RequestVote, or its pre-vote form (dissertation §9.6).
-public struct RequestVote: Equatable, Sendable {
+/// `Message.vote`: the RequestVote RPC, or its pre-vote form (dissertation §9.6).
+public struct Vote: Equatable, Sendable {
     /// Sender (the candidate).
     public var from: NodeID
     /// Receiver.
@@ -172,8 +176,10 @@ public struct RequestVote: Equatable, Sendable {
     public var isTransfer: Bool
 
     /// Creates the message.
-    public init(from: NodeID, to: NodeID, term: UInt64, lastLogIndex: UInt64, lastLogTerm: UInt64,
-                isPreVote: Bool = false, isTransfer: Bool = false) {
+    public init(
+        from: NodeID, to: NodeID, term: UInt64, lastLogIndex: UInt64, lastLogTerm: UInt64,
+        isPreVote: Bool = false, isTransfer: Bool = false
+    ) {
         self.from = from
         self.to = to
         self.term = term
@@ -269,7 +275,7 @@ public struct TimeoutNow: Equatable, Sendable {
 
 /// Follower → leader: please confirm a linearizable read for me (ReadIndex from a follower,
 /// dissertation §6.4). The follower keeps nothing: the leader answers, or the host times out.
-public struct ReadIndexRequest: Equatable, Sendable {
+public struct ReadIndex: Equatable, Sendable {
     /// Sender (the follower where the read was asked).
     public var from: NodeID
     /// Receiver (the leader the follower knows).

@@ -23,8 +23,9 @@ public enum RaftError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notLeader(let leader):
-            return leader == .none ? "not the leader, and no leader is known"
-                                   : "not the leader; the leader is n\(leader)"
+            return leader == .none
+                ? "not the leader, and no leader is known"
+                : "not the leader; the leader is n\(leader)"
         case .transferInProgress(let to): return "leadership transfer to n\(to) in progress"
         case .notAVoter(let id): return "n\(id) is not a voter in the current configuration"
         case .isSelf: return "the target is this node itself"
@@ -35,7 +36,8 @@ public enum RaftError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the leader has not committed an entry of its term yet; a membership change must wait"
         case .invalidConfigChange(let reason): return reason
         case .invalidCompaction(let index, let snapshotIndex, let appliedIndex):
-            return "cannot compact through \(index): it must be above the snapshot index \(snapshotIndex) and at most the applied index \(appliedIndex)"
+            return
+                "cannot compact through \(index): it must be above the snapshot index \(snapshotIndex) and at most the applied index \(appliedIndex)"
         }
     }
 }

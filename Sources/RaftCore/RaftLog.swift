@@ -33,8 +33,9 @@ struct RaftLog: Sendable {
     init(snapshot: SnapshotMetadata?, entries: [Entry], commit: UInt64) {
         let offset = snapshot?.index ?? 0
         let offsetTerm = snapshot?.term ?? 0
-        precondition(RaftLog.sequenceProblem(entries, after: offset, term: offsetTerm) == nil,
-                     "stored entries must follow the snapshot (or start at 1) and be contiguous")
+        precondition(
+            RaftLog.sequenceProblem(entries, after: offset, term: offsetTerm) == nil,
+            "stored entries must follow the snapshot (or start at 1) and be contiguous")
         self.entries = entries
         self.offset = offset
         self.offsetTerm = offsetTerm
@@ -159,8 +160,10 @@ struct RaftLog: Sendable {
 
     /// The follower's side of AppendEntries: when our log holds (`prevIndex`, `prevTerm`), append
     /// what is new and advance the commit index; returns the index of the last entry sent.
-    mutating func maybeAppend(prevIndex: UInt64, prevTerm: UInt64, leaderCommit: UInt64,
-                              entries new: [Entry]) -> UInt64? {
+    mutating func maybeAppend(
+        prevIndex: UInt64, prevTerm: UInt64, leaderCommit: UInt64,
+        entries new: [Entry]
+    ) -> UInt64? {
         guard matchTerm(prevIndex, prevTerm) else { return nil }
         let lastNewIndex = prevIndex + UInt64(new.count)
         if let position = firstConflict(in: new) {

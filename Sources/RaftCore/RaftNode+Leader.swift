@@ -32,7 +32,7 @@ extension RaftNode {
     public mutating func readIndex(_ context: UInt64) throws(RaftError) {
         guard role == .leader else {
             guard role == .follower, leader != .none else { throw .notLeader(leader: leader) }
-            send(.readIndex(ReadIndexRequest(from: id, to: leader, term: term, context: context)))
+            send(.readIndex(ReadIndex(from: id, to: leader, term: term, context: context)))
             return
         }
         if isReadPending(context) { throw .duplicateReadContext(context) }
@@ -113,8 +113,11 @@ extension RaftNode {
                 preconditionFailure("a paused follower is never sent entries")
             }
         }
-        send(.append(AppendEntries(from: id, to: progress[i].id, term: term, prevLogIndex: prevIndex,
-                                   prevLogTerm: prevTerm, entries: entries, leaderCommit: log.committed)))
+        send(
+            .append(
+                Append(
+                    from: id, to: progress[i].id, term: term, prevLogIndex: prevIndex,
+                    prevLogTerm: prevTerm, entries: entries, leaderCommit: log.committed)))
         return true
     }
 
@@ -131,8 +134,11 @@ extension RaftNode {
     mutating func broadcastHeartbeat(readContext: UInt64?) {
         for p in progress where p.id != id {
             // Never tell a follower to commit beyond what it is known to hold.
-            send(.heartbeat(Heartbeat(from: id, to: p.id, term: term, commit: min(p.match, log.committed),
-                                      readContext: readContext)))
+            send(
+                .heartbeat(
+                    Heartbeat(
+                        from: id, to: p.id, term: term, commit: min(p.match, log.committed),
+                        readContext: readContext)))
         }
     }
 
@@ -158,7 +164,8 @@ extension RaftNode {
         let counted = Quorum.committedIndex(configuration) { id in
             held.first(where: { $0.id == id })?.match ?? 0
         }
-        let quorumIndex = config.unsafe.contains(.countLearnerAcks) && !configuration.isJoint
+        let quorumIndex =
+            config.unsafe.contains(.countLearnerAcks) && !configuration.isJoint
             ? held.map(\.match).sorted(by: >)[configuration.voters.count / 2] : counted
         guard quorumIndex > log.committed, quorumIndex <= log.lastIndex else { return false }
         if log.term(at: quorumIndex) != term && !config.unsafe.contains(.commitOldTerms) { return false }
@@ -260,7 +267,7 @@ extension RaftNode {
     }
 
     /// Leader: a read forwarded by a follower.
-    mutating func handleForwardedRead(_ request: ReadIndexRequest) -> StepResult {
+    mutating func handleForwardedRead(_ request: ReadIndex) -> StepResult {
         if isReadPending(request.context) {
             return .ignored(reason: "read \(request.context) is already pending")
         }
@@ -293,8 +300,11 @@ extension RaftNode {
         if request.requester == id {
             readStates.append(ReadState(index: index, context: request.context))
         } else {
-            send(.readIndexResponse(ReadIndexResponse(from: id, to: request.requester, term: term,
-                                                      context: request.context, index: index)))
+            send(
+                .readIndexResponse(
+                    ReadIndexResponse(
+                        from: id, to: request.requester, term: term,
+                        context: request.context, index: index)))
         }
     }
 

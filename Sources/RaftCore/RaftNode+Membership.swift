@@ -42,7 +42,8 @@ extension RaftNode {
     mutating func syncConfiguration() {
         let index = log.configIndexes.last ?? 0
         let entryTerm = index == 0 ? 0 : (log.term(at: index) ?? 0)
-        let isSameEntry = index == configurationIndex
+        let isSameEntry =
+            index == configurationIndex
             && (entryTerm == configurationTerm || config.unsafe.contains(.configEntryByIndexOnly))
         guard !isSameEntry || (index == 0 && configuration != baseConfiguration) else { return }
         configurationIndex = index
@@ -88,7 +89,8 @@ extension RaftNode {
         guard indexes.count >= 2 else { return baseConfiguration }
         let index = indexes[indexes.count - 2]
         guard index >= log.firstIndex, let data = log.entries(from: index, through: index).first?.data,
-              let decoded = ConfigurationCodec.decode(data) else { return baseConfiguration }
+            let decoded = ConfigurationCodec.decode(data)
+        else { return baseConfiguration }
         return decoded
     }
 
@@ -118,15 +120,19 @@ extension RaftNode {
     /// Leader: once C_old,new is committed, append C_new.
     mutating func leaveJointIfCommitted() {
         guard role == .leader, configuration.isJoint, configurationIndex <= log.committed else { return }
-        appendLocal([Entry(term: term, index: 0, kind: .config,
-                           data: ConfigurationCodec.encode(configuration.leavingJoint))])
+        appendLocal([
+            Entry(
+                term: term, index: 0, kind: .config,
+                data: ConfigurationCodec.encode(configuration.leavingJoint))
+        ])
         isBroadcastPending = true
     }
 
     /// Leader: once a C_new that excludes it is committed, step down. Returns whether it did.
     mutating func stepDownIfRemoved() -> Bool {
         guard role == .leader, !configuration.isJoint, !configuration.isVoter(id),
-              configurationIndex <= log.committed else { return false }
+            configurationIndex <= log.committed
+        else { return false }
         flushBroadcast()
         becomeFollower(term: term, leader: .none)
         return true

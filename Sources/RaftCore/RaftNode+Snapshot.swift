@@ -21,8 +21,9 @@ extension RaftNode {
     /// The configuration in effect at `index`: that of the latest config entry at or below it.
     func configuration(at index: UInt64) -> Configuration {
         guard let entryIndex = log.configIndexes.last(where: { $0 <= index }),
-              let entry = log.entries(from: entryIndex, through: entryIndex).first,
-              let decoded = ConfigurationCodec.decode(entry.data) else {
+            let entry = log.entries(from: entryIndex, through: entryIndex).first,
+            let decoded = ConfigurationCodec.decode(entry.data)
+        else {
             return baseConfiguration
         }
         return decoded

@@ -28,7 +28,9 @@ extension RaftNode {
                 if leader == id {
                     return .ignored(reason: "n\(id) leads term \(term) under a leader lease; ignoring \(message.kindName) for term \(request.term)")
                 }
-                return .ignored(reason: "n\(leader) is leader and was heard from \(electionElapsed) ticks ago; ignoring \(message.kindName) for term \(request.term)")
+                return .ignored(
+                    reason:
+                        "n\(leader) is leader and was heard from \(electionElapsed) ticks ago; ignoring \(message.kindName) for term \(request.term)")
             }
             // A pre-vote never changes the receiver's term.
             if request.isPreVote { return nil }
@@ -74,24 +76,32 @@ extension RaftNode {
         return .ignored(reason: "stale term \(message.term) < \(term)")
     }
 
-    mutating func handleVoteRequest(_ request: RequestVote) -> StepResult {
+    mutating func handleVoteRequest(_ request: Vote) -> StepResult {
         // We can vote for the candidate we already voted for, for anyone when we have neither voted
         // nor know a leader in this term, and pre-vote for a later term.
-        let canVote = vote == request.from
+        let canVote =
+            vote == request.from
             || (vote == .none && leader == .none)
             || (request.isPreVote && request.term > term)
-        let isUpToDate = config.unsafe.contains(.voteWithoutLogCheck)
+        let isUpToDate =
+            config.unsafe.contains(.voteWithoutLogCheck)
             || log.isAtLeastAsRecent(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
         if canVote && isUpToDate {
-            send(.voteResponse(VoteResponse(from: id, to: request.from, term: request.term, isGranted: true,
-                                            isPreVote: request.isPreVote)))
+            send(
+                .voteResponse(
+                    VoteResponse(
+                        from: id, to: request.from, term: request.term, isGranted: true,
+                        isPreVote: request.isPreVote)))
             if !request.isPreVote {
                 electionElapsed = 0
                 vote = request.from
             }
         } else {
-            send(.voteResponse(VoteResponse(from: id, to: request.from, term: term, isGranted: false,
-                                            isPreVote: request.isPreVote)))
+            send(
+                .voteResponse(
+                    VoteResponse(
+                        from: id, to: request.from, term: term, isGranted: false,
+                        isPreVote: request.isPreVote)))
         }
         return .handled
     }
@@ -165,7 +175,7 @@ extension RaftNode {
     }
 
     /// The follower's side of AppendEntries.
-    mutating func handleAppend(_ append: AppendEntries) {
+    mutating func handleAppend(_ append: Append) {
         if append.prevLogIndex < log.committed {
             // Everything through our commit index is settled; tell the leader where we stand.
             // This is also why no append can replace a committed entry, whoever sends it (a
@@ -174,15 +184,20 @@ extension RaftNode {
             send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: log.committed)))
             return
         }
-        if let lastNew = log.maybeAppend(prevIndex: append.prevLogIndex, prevTerm: append.prevLogTerm,
-                                         leaderCommit: append.leaderCommit, entries: append.entries) {
+        if let lastNew = log.maybeAppend(
+            prevIndex: append.prevLogIndex, prevTerm: append.prevLogTerm,
+            leaderCommit: append.leaderCommit, entries: append.entries)
+        {
             syncConfiguration()
             send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: lastNew)))
             return
         }
         let hint = log.conflictHint(atOrBelow: append.prevLogIndex, term: append.prevLogTerm)
-        send(.appendResponse(AppendResponse(from: id, to: append.from, term: term, index: append.prevLogIndex,
-                                            isRejected: true, rejectHintIndex: hint.index, rejectHintTerm: hint.term)))
+        send(
+            .appendResponse(
+                AppendResponse(
+                    from: id, to: append.from, term: term, index: append.prevLogIndex,
+                    isRejected: true, rejectHintIndex: hint.index, rejectHintTerm: hint.term)))
     }
 
     /// The follower's side of InstallSnapshot.
@@ -210,7 +225,10 @@ extension RaftNode {
     mutating func handleHeartbeat(_ heartbeat: Heartbeat) {
         // The leader never sends a commit beyond what it knows we hold (validation checked our end).
         log.commit(to: min(heartbeat.commit, log.lastIndex))
-        send(.heartbeatResponse(HeartbeatResponse(from: id, to: heartbeat.from, term: term,
-                                                  readContext: heartbeat.readContext)))
+        send(
+            .heartbeatResponse(
+                HeartbeatResponse(
+                    from: id, to: heartbeat.from, term: term,
+                    readContext: heartbeat.readContext)))
     }
 }

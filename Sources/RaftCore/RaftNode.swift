@@ -94,11 +94,14 @@ public struct RaftNode: Sendable {
     ///   - hardState: the persisted term, vote and commit.
     ///   - entries: the persisted log, starting at index 1 (or right after the snapshot).
     ///   - snapshot: the persisted snapshot, if any; the host restores its state machine from it.
-    public init(config: Config, configuration: Configuration, hardState: HardState = .empty, entries: [Entry] = [],
-                snapshot: Snapshot? = nil) {
+    public init(
+        config: Config, configuration: Configuration, hardState: HardState = .empty, entries: [Entry] = [],
+        snapshot: Snapshot? = nil
+    ) {
         precondition(config.validationError() == nil, config.validationError() ?? "")
-        precondition((entries.last?.term ?? snapshot?.metadata.term ?? 0) <= hardState.term,
-                     "the hard state's term must be at least the last entry's term")
+        precondition(
+            (entries.last?.term ?? snapshot?.metadata.term ?? 0) <= hardState.term,
+            "the hard state's term must be at least the last entry's term")
         let configuration = snapshot?.metadata.configuration ?? configuration
         self.config = config
         self.configuration = configuration
@@ -161,8 +164,9 @@ public struct RaftNode: Sendable {
     public var followerProgress: [FollowerProgress] {
         guard role == .leader else { return [] }
         return progress.filter { $0.id != id }.map {
-            FollowerProgress(id: $0.id, match: $0.match, next: $0.next,
-                             state: $0.stateName, inflightCount: $0.inflights.count)
+            FollowerProgress(
+                id: $0.id, match: $0.match, next: $0.next,
+                state: $0.stateName, inflightCount: $0.inflights.count)
         }
     }
 
@@ -215,7 +219,9 @@ public struct RaftNode: Sendable {
         var ready = Ready()
         let hard = hardState
         if hard != lastHardState { ready.hardState = hard }
-        if config.unsafe.contains(.selfVoteNotPersisted), role == .candidate, hard.vote == id, lastHardState.term != hard.term { ready.hardState?.vote = .none }
+        if config.unsafe.contains(.selfVoteNotPersisted), role == .candidate, hard.vote == id, lastHardState.term != hard.term {
+            ready.hardState?.vote = .none
+        }
         let soft = SoftState(role: role, leader: leader)
         if soft != lastSoftState { ready.softState = soft }
         ready.snapshot = pendingSnapshot
@@ -349,8 +355,11 @@ public struct RaftNode: Sendable {
             return
         }
         for voter in configuration.members where voter != id && configuration.isVoter(voter) {
-            send(.vote(RequestVote(from: id, to: voter, term: voteTerm, lastLogIndex: log.lastIndex,
-                                   lastLogTerm: log.lastTerm, isPreVote: preVote, isTransfer: transfer)))
+            send(
+                .vote(
+                    Vote(
+                        from: id, to: voter, term: voteTerm, lastLogIndex: log.lastIndex,
+                        lastLogTerm: log.lastTerm, isPreVote: preVote, isTransfer: transfer)))
         }
     }
 

@@ -54,7 +54,7 @@ extension RaftNode {
         return nil
     }
 
-    private func appendProblem(_ append: AppendEntries) -> String? {
+    private func appendProblem(_ append: Append) -> String? {
         if append.prevLogTerm > append.term { return "prev log term \(append.prevLogTerm) exceeds term \(append.term)" }
         if append.prevLogTerm == 0 && append.prevLogIndex != 0 { return "prev log index \(append.prevLogIndex) with term 0" }
         if append.prevLogIndex > UInt64.max / 2 { return "prev log index \(append.prevLogIndex) is absurd" }

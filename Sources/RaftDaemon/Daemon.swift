@@ -9,7 +9,7 @@ import RaftServer
 import RaftStorage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A value used only on the node's event loop, passed through closures NIO requires to be `Sendable`.
@@ -61,8 +61,9 @@ public final class Daemon<Service: ClientService> {
             log.error(message)
             exit(1)
         }
-        var options = RuntimeOptions(id: command.id, address: MemberAddress(peer: peers[command.id]!, client: command.listen),
-                                     initialPeers: peers.merging(bootstrap.members) { given, _ in given })
+        var options = RuntimeOptions(
+            id: command.id, address: MemberAddress(peer: peers[command.id]!, client: command.listen),
+            initialPeers: peers.merging(bootstrap.members) { given, _ in given })
         options.snapshotEntries = command.snapshotEntries
         options.maxCommandBytes = command.maxFrameBytes / 2
         options.unsafeLocalReads = command.unsafeLocalReads
@@ -131,8 +132,9 @@ public final class Daemon<Service: ClientService> {
         guard (storage.entries.last?.term ?? storage.snapshot?.metadata.term ?? 0) <= hardState.term else {
             throw fatal("the data directory's hard state (term \(hardState.term)) is behind its log; run `logdump verify` on it")
         }
-        return RaftNode(config: config, configuration: bootstrap.configuration, hardState: hardState,
-                        entries: storage.entries, snapshot: storage.snapshot)
+        return RaftNode(
+            config: config, configuration: bootstrap.configuration, hardState: hardState,
+            entries: storage.entries, snapshot: storage.snapshot)
     }
 
     private func waitForStopSignal() {
@@ -160,14 +162,19 @@ extension Daemon {
     }
 
     /// The peer transport: messages from peers go to the runtime on its loop.
-    func startTransport(loop: any EventLoop, group: any EventLoopGroup, runtime: LoopBound<NodeRuntime<Service>>,
-                        peers: [NodeID: String]) throws -> PeerLinks {
+    func startTransport(
+        loop: any EventLoop, group: any EventLoopGroup, runtime: LoopBound<NodeRuntime<Service>>,
+        peers: [NodeID: String]
+    ) throws -> PeerLinks {
         var addresses: [NodeID: SocketAddress] = [:]
         for (id, text) in peers where id != command.id { addresses[id] = try socketAddress(text) }
-        let transport = PeerTransport(selfID: command.id, listenAddress: try socketAddress(try command.peerMap[command.id]!),
-                                      peers: addresses, group: group, log: log,
-                                      options: PeerTransportOptions(maxPayloadBytes: command.maxFrameBytes,
-                                                                    maxInboundConnections: command.maxPeerConnections)) { message in
+        let transport = PeerTransport(
+            selfID: command.id, listenAddress: try socketAddress(try command.peerMap[command.id]!),
+            peers: addresses, group: group, log: log,
+            options: PeerTransportOptions(
+                maxPayloadBytes: command.maxFrameBytes,
+                maxInboundConnections: command.maxPeerConnections)
+        ) { message in
             // On the node's own loop (the usual case: one group) the message is stepped at once.
             if loop.inEventLoop { runtime.value.receive(message) } else { loop.execute { runtime.value.receive(message) } }
         }
@@ -177,8 +184,10 @@ extension Daemon {
 
     /// The client server: each command goes to the runtime on its loop; the answer comes back as RESP.
     func startClientServer(loop: any EventLoop, group: any EventLoopGroup, runtime: LoopBound<NodeRuntime<Service>>) throws -> RESPServer {
-        let server = RESPServer(listenAddress: try socketAddress(command.listen), group: group, log: log,
-                                maxConnections: command.maxClients) { command, reply in
+        let server = RESPServer(
+            listenAddress: try socketAddress(command.listen), group: group, log: log,
+            maxConnections: command.maxClients
+        ) { command, reply in
             guard loop.inEventLoop else {
                 return loop.execute { runtime.value.handle(command.arguments) { answer in reply.send(answer.resp) } }
             }

@@ -2,7 +2,7 @@ import ArgumentParser
 import RaftCore
 import RaftServer
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The options every node takes (`raftd`'s, and those of a service built on RaftDaemon).
@@ -43,10 +43,15 @@ public struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("max-peer-connections"), help: "Inbound peer connections open at once; one more is closed.")
     public var maxPeerConnections = 256
 
-    @Option(name: .customLong("max-frame-bytes"), help: "Largest peer frame payload sent or accepted; larger snapshots go in chunks (every member should use the same).")
+    @Option(
+        name: .customLong("max-frame-bytes"),
+        help: "Largest peer frame payload sent or accepted; larger snapshots go in chunks (every member should use the same).")
     public var maxFrameBytes = PeerWire.defaultMaxPayloadBytes
 
-    @Option(help: "1: node and network share one thread (fewer wake-ups, less CPU; nothing is read during an fsync); 2: the network has its own thread (decoding and answering overlap the fsync).")
+    @Option(
+        help:
+            "1: node and network share one thread (fewer wake-ups, less CPU; nothing is read during an fsync); 2: the network has its own thread (decoding and answering overlap the fsync)."
+    )
     public var threads = 2
 
     @Option(name: .customLong("log-level"), help: "error, warn, info or debug.")

@@ -87,9 +87,11 @@ public final class NodeRuntime<Service: ClientService> {
 
     /// A runtime for `node`, persisting through `storage`; `schedule` runs a closure later on the
     /// runtime's thread.
-    public init(node: RaftNode, storage: any NodeStorage, options: RuntimeOptions,
-                log: @escaping @Sendable (String) -> Void, fail: @escaping @Sendable (String) -> Void,
-                schedule: @escaping (@escaping () -> Void) -> Void) throws(StateMachineError) {
+    public init(
+        node: RaftNode, storage: any NodeStorage, options: RuntimeOptions,
+        log: @escaping @Sendable (String) -> Void, fail: @escaping @Sendable (String) -> Void,
+        schedule: @escaping (@escaping () -> Void) -> Void
+    ) throws(StateMachineError) {
         self.options = options
         self.log = log
         self.fail = fail
@@ -130,10 +132,12 @@ public final class NodeRuntime<Service: ClientService> {
         if name == "RAFT" { return handleRaft(rest, respond: respond) }
         switch Service.route(name, rest) {
         case .write(let command, let answer):
-            propose(command, answer: { response in
-                guard let response = response ?? nil else { return .error("ERR internal: a write without a response") }
-                return answer(response)
-            }, respond: respond)
+            propose(
+                command,
+                answer: { response in
+                    guard let response = response ?? nil else { return .error("ERR internal: a write without a response") }
+                    return answer(response)
+                }, respond: respond)
         case .read(let query, let answer):
             if options.unsafeLocalReads { return respond(answer(host.machine.query([query])[0])) }
             guard host.node.isLeader else { return respond(notLeaderReply()) }
@@ -142,7 +146,10 @@ public final class NodeRuntime<Service: ClientService> {
         case .reply(let reply):
             respond(reply)
         case .unknown:
-            respond(.error("ERR unknown command '\(String(decoding: first, as: UTF8.self))', with args beginning with: \(rest.prefix(3).map { "'\(String(decoding: $0, as: UTF8.self))' " }.joined())"))
+            respond(
+                .error(
+                    "ERR unknown command '\(String(decoding: first, as: UTF8.self))', with args beginning with: \(rest.prefix(3).map { "'\(String(decoding: $0, as: UTF8.self))' " }.joined())"
+                ))
         }
     }
 
@@ -151,7 +158,10 @@ public final class NodeRuntime<Service: ClientService> {
         guard host.node.isLeader else { return respond(notLeaderReply()) }
         // Too large to replicate: it would stall every later entry behind it, or fail the write.
         guard command.count <= options.maxCommandBytes else {
-            return respond(.error("ERR the command takes \(command.count) bytes in the log, above the limit of \(options.maxCommandBytes) (half of --max-frame-bytes)"))
+            return respond(
+                .error(
+                    "ERR the command takes \(command.count) bytes in the log, above the limit of \(options.maxCommandBytes) (half of --max-frame-bytes)"
+                ))
         }
         proposalQueue.append((command, PendingWrite(term: 0, answer: answer, respond: respond)))
         scheduleFlush()
@@ -244,7 +254,8 @@ public final class NodeRuntime<Service: ClientService> {
             // Everything the snapshot covers is decided; writes waiting there were not (or were) applied here.
             let through = report.installedSnapshot!.metadata.index
             for index in writes.keys where index <= through {
-                writes.removeValue(forKey: index)!.respond(.error("TRYAGAIN the node installed a snapshot; the outcome is unknown, check before retrying"))
+                writes.removeValue(forKey: index)!.respond(
+                    .error("TRYAGAIN the node installed a snapshot; the outcome is unknown, check before retrying"))
             }
         }
         for answered in report.answeredReads {
@@ -252,7 +263,9 @@ public final class NodeRuntime<Service: ClientService> {
             for (pending, result) in zip(batch, answered.result) { pending.respond(pending.answer(result)) }
         }
         for context in report.abandonedReads {
-            for pending in reads.removeValue(forKey: context) ?? [] { pending.respond(.error("TRYAGAIN the leader changed before the read was confirmed")) }
+            for pending in reads.removeValue(forKey: context) ?? [] {
+                pending.respond(.error("TRYAGAIN the leader changed before the read was confirmed"))
+            }
         }
         if directoryChanged { updatePeers() }
     }
@@ -297,7 +310,8 @@ public final class NodeRuntime<Service: ClientService> {
         case ("STATUS", 1): respond(.text(status()))
         case ("ADD", 3), ("ADD", 4):
             guard let id = NodeID(words[1]), id > 0, words.count == 3 || words[3].lowercased() == "learner",
-                  AddressParser.split(words[2]) != nil else {
+                AddressParser.split(words[2]) != nil
+            else {
                 return respond(.error("ERR usage: RAFT ADD ID HOST:PORT [learner]"))
             }
             guard host.node.isLeader else { return respond(notLeaderReply()) }

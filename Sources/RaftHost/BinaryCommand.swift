@@ -56,7 +56,9 @@ public enum BinaryCommand {
         case UInt8(ascii: "i"):
             if let key = reader.string(), let bits = reader.u64() {
                 command = .increment(key: key, by: Int64(bitPattern: bits))
-            } else { command = nil }
+            } else {
+                command = nil
+            }
         default:
             return .malformed("unknown binary operation \(data[1])")
         }

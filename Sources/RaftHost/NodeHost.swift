@@ -157,7 +157,8 @@ public final class NodeHost<Machine: StateMachine> {
             storedAppliedIndex = snapshot.metadata.index
         }
         // A leader whose term and vote are on disk may send first (see the type's comment).
-        let sendsFirst = leaderSendsBeforePersisting && storedNode.role == .leader && ready.snapshot == nil
+        let sendsFirst =
+            leaderSendsBeforePersisting && storedNode.role == .leader && ready.snapshot == nil
             && (ready.hardState.map { $0.term == persistedTermVote.term && $0.vote == persistedTermVote.vote } ?? true)
         if sendsFirst { send(ready.messages, into: &report) }
         if ready.hardState != nil || !ready.entries.isEmpty {
@@ -241,8 +242,10 @@ public final class NodeHost<Machine: StateMachine> {
         guard !reads.isEmpty else { return }
         reads.removeAll { read in
             guard let index = read.index, appliedIndex >= index else { return false }
-            report.answeredReads.append(.init(context: read.context, query: read.query,
-                                              result: storedMachine.query(read.query), appliedIndex: storedAppliedIndex))
+            report.answeredReads.append(
+                .init(
+                    context: read.context, query: read.query,
+                    result: storedMachine.query(read.query), appliedIndex: storedAppliedIndex))
             return true
         }
     }

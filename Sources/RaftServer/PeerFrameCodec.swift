@@ -46,13 +46,16 @@ public struct PeerFrameDecoder: ByteToMessageDecoder {
     }
 
     /// At end of stream, complete frames are still delivered; a partial one is reported as truncated.
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer,
-                                    seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
         defer { assembly.release(owner: owner) }
         while try decode(context: context, buffer: &buffer) == .continue {}
         if buffer.readableBytes > 0 {
             let available = buffer.readableBytes
-            let needed = available >= PeerWire.headerSizeBytes
+            let needed =
+                available >= PeerWire.headerSizeBytes
                 ? PeerWire.headerSizeBytes + Int(buffer.getInteger(at: buffer.readerIndex + 4, endianness: .little, as: UInt32.self)!)
                 : PeerWire.headerSizeBytes
             buffer.moveReaderIndex(forwardBy: available)

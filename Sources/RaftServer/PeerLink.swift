@@ -38,8 +38,10 @@ final class PeerLink: @unchecked Sendable {
         }
     }
 
-    init(peerID: NodeID, address: SocketAddress, eventLoop: any EventLoop, options: PeerTransportOptions,
-         log: ServerLog, counters: TransportCounters) {
+    init(
+        peerID: NodeID, address: SocketAddress, eventLoop: any EventLoop, options: PeerTransportOptions,
+        log: ServerLog, counters: TransportCounters
+    ) {
         self.peerID = peerID
         self.address = address
         self.eventLoop = eventLoop
@@ -104,11 +106,14 @@ final class PeerLink: @unchecked Sendable {
         precondition(chunkDataBytes >= 1, "a chunk carries at least one byte")
         guard !isClosed else { return }
         if let sent = handedOver, sent.term == snapshot.term, sent.metadata == snapshot.snapshot.metadata,
-           let channel, ObjectIdentifier(channel) == sent.channel, NIODeadline.now() - sent.at < options.snapshotResendInterval {
+            let channel, ObjectIdentifier(channel) == sent.channel, NIODeadline.now() - sent.at < options.snapshotResendInterval
+        {
             // Every chunk is in the hands of a connection that is still up: TCP delivers them, and
             // the follower answers once it has installed the snapshot, which takes a while when it
             // is large. Starting over meanwhile would send it all again for nothing.
-            log.debug("n\(peerID): the snapshot at index \(snapshot.snapshot.metadata.index) went whole on this connection \((NIODeadline.now() - sent.at).milliseconds) ms ago; not resending yet")
+            log.debug(
+                "n\(peerID): the snapshot at index \(snapshot.snapshot.metadata.index) went whole on this connection \((NIODeadline.now() - sent.at).milliseconds) ms ago; not resending yet"
+            )
             return
         }
         if let current = outgoing {
@@ -119,7 +124,9 @@ final class PeerLink: @unchecked Sendable {
             log.info("n\(peerID): the unfinished \(current.description) gives way to the one at index \(snapshot.snapshot.metadata.index)")
         }
         outgoing = OutgoingSnapshot(message: snapshot, chunkDataBytes: chunkDataBytes)
-        log.info("n\(peerID): sending the snapshot at index \(snapshot.snapshot.metadata.index) (\(snapshot.snapshot.data.count) bytes) in chunks of up to \(chunkDataBytes) bytes")
+        log.info(
+            "n\(peerID): sending the snapshot at index \(snapshot.snapshot.metadata.index) (\(snapshot.snapshot.data.count) bytes) in chunks of up to \(chunkDataBytes) bytes"
+        )
         pump()
     }
 
@@ -128,9 +135,10 @@ final class PeerLink: @unchecked Sendable {
         guard var current = outgoing else { return nil }
         let data = current.message.snapshot.data
         let end = min(current.offset + current.chunkDataBytes, data.count)
-        let chunk = SnapshotChunk(from: current.message.from, to: current.message.to, term: current.message.term,
-                                  metadata: current.message.snapshot.metadata, totalBytes: UInt64(data.count),
-                                  offset: UInt64(current.offset), data: Array(data[current.offset..<end]))
+        let chunk = SnapshotChunk(
+            from: current.message.from, to: current.message.to, term: current.message.term,
+            metadata: current.message.snapshot.metadata, totalBytes: UInt64(data.count),
+            offset: UInt64(current.offset), data: Array(data[current.offset..<end]))
         var frame = ByteBufferAllocator().buffer(capacity: PeerWire.headerSizeBytes + PeerWire.chunkOverheadBytes(chunk.metadata) + chunk.data.count)
         do {
             try PeerWire.writeChunkFrame(chunk, into: &frame, maxPayloadBytes: options.maxPayloadBytes)
@@ -157,7 +165,9 @@ final class PeerLink: @unchecked Sendable {
         stallCheck = eventLoop.scheduleTask(in: options.writeStallTimeout) {
             self.stallCheck = nil
             guard let current = self.channel, current === channel, !channel.isWritable else { return }
-            self.log.warn("n\(self.peerID): nothing drained towards \(self.address.hostPort) for \(self.options.writeStallTimeout.milliseconds) ms; reconnecting")
+            self.log.warn(
+                "n\(self.peerID): nothing drained towards \(self.address.hostPort) for \(self.options.writeStallTimeout.milliseconds) ms; reconnecting"
+            )
             channel.close(promise: nil)
         }
     }

@@ -47,12 +47,13 @@ final class TransportCounters: Sendable {
     }
 
     var snapshot: PeerTransportStatistics {
-        PeerTransportStatistics(framesSent: framesSent.load(ordering: .relaxed), framesDropped: framesDropped.load(ordering: .relaxed),
-                                messagesReceived: messagesReceived.load(ordering: .relaxed),
-                                malformedConnections: malformedConnections.load(ordering: .relaxed),
-                                connects: connects.load(ordering: .relaxed),
-                                refusedConnections: refusedConnections.load(ordering: .relaxed),
-                                snapshotChunksSent: snapshotChunksSent.load(ordering: .relaxed))
+        PeerTransportStatistics(
+            framesSent: framesSent.load(ordering: .relaxed), framesDropped: framesDropped.load(ordering: .relaxed),
+            messagesReceived: messagesReceived.load(ordering: .relaxed),
+            malformedConnections: malformedConnections.load(ordering: .relaxed),
+            connects: connects.load(ordering: .relaxed),
+            refusedConnections: refusedConnections.load(ordering: .relaxed),
+            snapshotChunksSent: snapshotChunksSent.load(ordering: .relaxed))
     }
 }
 
@@ -87,9 +88,11 @@ public final class PeerTransport: Sendable {
     }
 
     /// Creates the transport; nothing listens or dials until `start` (and the first `send`).
-    public init(selfID: NodeID, listenAddress: SocketAddress, peers: [NodeID: SocketAddress],
-                group: any EventLoopGroup, log: ServerLog, options: PeerTransportOptions = PeerTransportOptions(),
-                onMessage: @escaping OnMessage) {
+    public init(
+        selfID: NodeID, listenAddress: SocketAddress, peers: [NodeID: SocketAddress],
+        group: any EventLoopGroup, log: ServerLog, options: PeerTransportOptions = PeerTransportOptions(),
+        onMessage: @escaping OnMessage
+    ) {
         self.selfID = selfID
         self.listenAddress = listenAddress
         self.group = group
@@ -112,7 +115,9 @@ public final class PeerTransport: Sendable {
             .childChannelInitializer { channel in
                 guard inbound.add(channel, limit: options.maxInboundConnections) else {
                     counters.add(.refusedConnections, 1)
-                    log.warn("refusing a peer connection from \(channel.remoteAddress?.hostPort ?? "?"): \(options.maxInboundConnections) are open, the most allowed")
+                    log.warn(
+                        "refusing a peer connection from \(channel.remoteAddress?.hostPort ?? "?"): \(options.maxInboundConnections) are open, the most allowed"
+                    )
                     return channel.pipeline.addHandler(RefuseConnectionHandler(message: nil))
                 }
                 return channel.eventLoop.makeCompletedFuture {
@@ -153,11 +158,14 @@ public final class PeerTransport: Sendable {
         let allocator = ByteBufferAllocator()
         for message in messages {
             if case .installSnapshot(let install) = message,
-               PeerWire.payloadSizeBytes(message) > min(options.snapshotChunkBytes, options.maxPayloadBytes) {
+                PeerWire.payloadSizeBytes(message) > min(options.snapshotChunkBytes, options.maxPayloadBytes)
+            {
                 let room = options.maxPayloadBytes - PeerWire.chunkOverheadBytes(install.snapshot.metadata)
                 guard room >= 1 else {
                     counters.add(.framesDropped, 1)
-                    log.warn("not sending \(message.kindName) to n\(message.to): a chunk's fields alone exceed the frame limit of \(options.maxPayloadBytes) bytes")
+                    log.warn(
+                        "not sending \(message.kindName) to n\(message.to): a chunk's fields alone exceed the frame limit of \(options.maxPayloadBytes) bytes"
+                    )
                     continue
                 }
                 // The newest snapshot for a peer wins: a link sends one at a time.
@@ -209,8 +217,9 @@ public final class PeerTransport: Sendable {
                 if let link = state.links[id] {
                     link.eventLoop.execute { link.update(address: address) }
                 } else {
-                    state.links[id] = PeerLink(peerID: id, address: address, eventLoop: group.next(), options: options,
-                                               log: log, counters: counters)
+                    state.links[id] = PeerLink(
+                        peerID: id, address: address, eventLoop: group.next(), options: options,
+                        log: log, counters: counters)
                 }
             }
         }

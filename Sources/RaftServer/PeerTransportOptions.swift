@@ -31,13 +31,15 @@ public struct PeerTransportOptions: Sendable {
     public var snapshotResendInterval: TimeAmount
 
     /// Creates options; the defaults suit a LAN cluster with 10 ms ticks.
-    public init(maxPayloadBytes: Int = PeerWire.defaultMaxPayloadBytes, queueCapacityFrames: Int = 4096,
-                queueCapacityBytes: Int = 64 << 20, initialBackoff: TimeAmount = .milliseconds(50),
-                maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1),
-                writeStallTimeout: TimeAmount = .seconds(10), maxInboundConnections: Int = 256,
-                snapshotChunkBytes: Int = PeerWire.defaultSnapshotChunkBytes,
-                maxSnapshotBytes: Int = PeerWire.defaultMaxSnapshotBytes,
-                snapshotResendInterval: TimeAmount = .seconds(10)) {
+    public init(
+        maxPayloadBytes: Int = PeerWire.defaultMaxPayloadBytes, queueCapacityFrames: Int = 4096,
+        queueCapacityBytes: Int = 64 << 20, initialBackoff: TimeAmount = .milliseconds(50),
+        maxBackoff: TimeAmount = .seconds(2), connectTimeout: TimeAmount = .seconds(1),
+        writeStallTimeout: TimeAmount = .seconds(10), maxInboundConnections: Int = 256,
+        snapshotChunkBytes: Int = PeerWire.defaultSnapshotChunkBytes,
+        maxSnapshotBytes: Int = PeerWire.defaultMaxSnapshotBytes,
+        snapshotResendInterval: TimeAmount = .seconds(10)
+    ) {
         precondition(queueCapacityFrames >= 1 && queueCapacityBytes >= 1, "a send queue holds at least one frame")
         precondition(initialBackoff > .zero && maxBackoff >= initialBackoff, "backoff must grow from a positive start")
         self.maxPayloadBytes = maxPayloadBytes

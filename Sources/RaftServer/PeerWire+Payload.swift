@@ -92,26 +92,34 @@ extension PeerWire {
     }
 
     /// Reads the fields of a message of `kind` after the common four.
-    private static func readMessage(_ kind: Kind, _ r: inout FieldReader, from: NodeID, to: NodeID,
-                                    term: UInt64) throws -> Message {
+    private static func readMessage(
+        _ kind: Kind, _ r: inout FieldReader, from: NodeID, to: NodeID,
+        term: UInt64
+    ) throws -> Message {
         switch kind {
         case .append:
             let prevLogIndex = try r.u64("prevLogIndex"), prevLogTerm = try r.u64("prevLogTerm")
             let leaderCommit = try r.u64("leaderCommit")
             let entries = try readEntries(&r)
-            return .append(AppendEntries(from: from, to: to, term: term, prevLogIndex: prevLogIndex,
-                                         prevLogTerm: prevLogTerm, entries: entries, leaderCommit: leaderCommit))
+            return .append(
+                Append(
+                    from: from, to: to, term: term, prevLogIndex: prevLogIndex,
+                    prevLogTerm: prevLogTerm, entries: entries, leaderCommit: leaderCommit))
         case .appendResponse:
             let index = try r.u64("index")
             let bits = try r.flags("appendResponse flags", count: 1)
             let hintIndex = try r.u64("rejectHintIndex"), hintTerm = try r.u64("rejectHintTerm")
-            return .appendResponse(AppendResponse(from: from, to: to, term: term, index: index, isRejected: bits[0],
-                                                  rejectHintIndex: hintIndex, rejectHintTerm: hintTerm))
+            return .appendResponse(
+                AppendResponse(
+                    from: from, to: to, term: term, index: index, isRejected: bits[0],
+                    rejectHintIndex: hintIndex, rejectHintTerm: hintTerm))
         case .vote:
             let lastLogIndex = try r.u64("lastLogIndex"), lastLogTerm = try r.u64("lastLogTerm")
             let bits = try r.flags("vote flags", count: 2)
-            return .vote(RequestVote(from: from, to: to, term: term, lastLogIndex: lastLogIndex,
-                                     lastLogTerm: lastLogTerm, isPreVote: bits[0], isTransfer: bits[1]))
+            return .vote(
+                Vote(
+                    from: from, to: to, term: term, lastLogIndex: lastLogIndex,
+                    lastLogTerm: lastLogTerm, isPreVote: bits[0], isTransfer: bits[1]))
         case .voteResponse:
             let bits = try r.flags("voteResponse flags", count: 2)
             return .voteResponse(VoteResponse(from: from, to: to, term: term, isGranted: bits[0], isPreVote: bits[1]))
@@ -132,11 +140,13 @@ extension PeerWire {
             }
             let data = try r.bytes("snapshot data")
             let metadata = SnapshotMetadata(index: index, term: snapshotTerm, configuration: configuration)
-            return .installSnapshot(InstallSnapshot(from: from, to: to, term: term,
-                                                    snapshot: Snapshot(metadata: metadata, data: data)))
+            return .installSnapshot(
+                InstallSnapshot(
+                    from: from, to: to, term: term,
+                    snapshot: Snapshot(metadata: metadata, data: data)))
         case .readIndex:
             let context = try r.u64("context")
-            return .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: context))
+            return .readIndex(ReadIndex(from: from, to: to, term: term, context: context))
         case .readIndexResponse:
             let context = try r.u64("context"), index = try r.u64("index")
             return .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: context, index: index))

@@ -25,8 +25,10 @@ public struct SnapshotChunk: Equatable, Sendable {
     public var data: [UInt8]
 
     /// Creates a chunk.
-    public init(from: NodeID, to: NodeID, term: UInt64, metadata: SnapshotMetadata, totalBytes: UInt64,
-                offset: UInt64, data: [UInt8]) {
+    public init(
+        from: NodeID, to: NodeID, term: UInt64, metadata: SnapshotMetadata, totalBytes: UInt64,
+        offset: UInt64, data: [UInt8]
+    ) {
         self.from = from
         self.to = to
         self.term = term
@@ -73,8 +75,10 @@ extension PeerWire {
 
     /// Appends one frame holding `chunk` to `buffer`.
     /// - Throws: `PeerWireError.oversized` when the payload exceeds `maxPayloadBytes`; `buffer` is then unchanged.
-    public static func writeChunkFrame(_ chunk: SnapshotChunk, into buffer: inout ByteBuffer,
-                                       maxPayloadBytes: Int = defaultMaxPayloadBytes) throws {
+    public static func writeChunkFrame(
+        _ chunk: SnapshotChunk, into buffer: inout ByteBuffer,
+        maxPayloadBytes: Int = defaultMaxPayloadBytes
+    ) throws {
         let payloadLength = chunkOverheadBytes(chunk.metadata) + chunk.data.count
         try writeFrame(payloadLength: payloadLength, into: &buffer, maxPayloadBytes: maxPayloadBytes) { b in
             b.writeInteger(snapshotChunkKind)
@@ -101,8 +105,9 @@ extension PeerWire {
         let total = UInt64(data.count)
         return stride(from: 0, to: max(data.count, 1), by: chunkDataBytes).lazy.map { start in
             let end = min(start + chunkDataBytes, data.count)
-            return SnapshotChunk(from: snapshot.from, to: snapshot.to, term: snapshot.term, metadata: snapshot.snapshot.metadata,
-                                 totalBytes: total, offset: UInt64(start), data: Array(data[start..<end]))
+            return SnapshotChunk(
+                from: snapshot.from, to: snapshot.to, term: snapshot.term, metadata: snapshot.snapshot.metadata,
+                totalBytes: total, offset: UInt64(start), data: Array(data[start..<end]))
         }
     }
 

@@ -62,8 +62,10 @@ public enum PeerWire {
 
     /// Appends one frame holding `message` to `buffer`.
     /// - Throws: `PeerWireError.oversized` when the payload exceeds `maxPayloadBytes`; `buffer` is then unchanged.
-    public static func writeFrame(_ message: Message, into buffer: inout ByteBuffer,
-                                  maxPayloadBytes: Int = defaultMaxPayloadBytes) throws {
+    public static func writeFrame(
+        _ message: Message, into buffer: inout ByteBuffer,
+        maxPayloadBytes: Int = defaultMaxPayloadBytes
+    ) throws {
         try writeFrame(payloadLength: payloadSizeBytes(message), into: &buffer, maxPayloadBytes: maxPayloadBytes) {
             writePayload(message, into: &$0)
         }
@@ -71,8 +73,10 @@ public enum PeerWire {
 
     /// Appends a frame whose payload `writePayload` writes (exactly `payloadLength` bytes), then
     /// fills in the header: lengths and checksums are known only once the payload is written.
-    static func writeFrame(payloadLength: Int, into buffer: inout ByteBuffer, maxPayloadBytes: Int,
-                           _ writePayload: (inout ByteBuffer) -> Void) throws {
+    static func writeFrame(
+        payloadLength: Int, into buffer: inout ByteBuffer, maxPayloadBytes: Int,
+        _ writePayload: (inout ByteBuffer) -> Void
+    ) throws {
         guard payloadLength <= maxPayloadBytes, payloadLength <= Int(UInt32.max) else {
             throw PeerWireError.oversized(lengthBytes: UInt64(payloadLength), limitBytes: maxPayloadBytes)
         }
@@ -105,8 +109,10 @@ public enum PeerWire {
     /// Returns nil, consuming nothing, when the frame is not complete yet but nothing seen so far is
     /// wrong (a stream decoder waits for more bytes). Consumes the frame when it returns a message.
     /// - Throws: `PeerWireError` as soon as the bytes present are known to be invalid.
-    public static func readFrame(from buffer: inout ByteBuffer,
-                                 maxPayloadBytes: Int = defaultMaxPayloadBytes) throws -> PeerFrame? {
+    public static func readFrame(
+        from buffer: inout ByteBuffer,
+        maxPayloadBytes: Int = defaultMaxPayloadBytes
+    ) throws -> PeerFrame? {
         let start = buffer.readerIndex
         // Magic and version first: they are the only header fields every version keeps in place.
         if buffer.readableBytes >= 2, let m = buffer.getInteger(at: start, endianness: .little, as: UInt16.self), m != magic {

@@ -70,8 +70,10 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
     }
 
     /// A connection that closes inside a request just ends; there is nobody left to answer.
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer,
-                                    seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
         while let command = try next(&buffer) { context.fireChannelRead(wrapInboundOut(command)) }
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
@@ -87,8 +89,11 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
                     guard let count = try arrayHeader(&buffer) else { return nil }
                     if count > 0 { state = .array(remaining: count, arguments: []) }
                 } else {
-                    guard let line = try RESPLine.read(&buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigInlineRequest,
-                                                       allowBareLF: true, scannedBytes: &scannedBytes) else { return nil }
+                    guard
+                        let line = try RESPLine.read(
+                            &buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigInlineRequest,
+                            allowBareLF: true, scannedBytes: &scannedBytes)
+                    else { return nil }
                     let words = try InlineSplitter.split(line)
                     if !words.isEmpty { return RESPCommand(arguments: words) }
                 }
@@ -109,8 +114,11 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
     }
 
     private mutating func arrayHeader(_ buffer: inout ByteBuffer) throws -> Int64? {
-        guard let line = try RESPLine.read(&buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigMultibulkCountString,
-                                           scannedBytes: &scannedBytes) else { return nil }
+        guard
+            let line = try RESPLine.read(
+                &buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigMultibulkCountString,
+                scannedBytes: &scannedBytes)
+        else { return nil }
         guard let count = RESPLine.decimal(line.dropFirst()), count <= limits.maxArrayCount else {
             throw RESPProtocolError.invalidMultibulkLength
         }
@@ -120,8 +128,11 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
     private mutating func bulkHeader(_ buffer: inout ByteBuffer) throws -> Int? {
         guard let first = buffer.readableBytesView.first else { return nil }
         guard first == UInt8(ascii: "$") else { throw RESPProtocolError.expectedDollar(got: first) }
-        guard let line = try RESPLine.read(&buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigBulkCountString,
-                                           scannedBytes: &scannedBytes) else { return nil }
+        guard
+            let line = try RESPLine.read(
+                &buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigBulkCountString,
+                scannedBytes: &scannedBytes)
+        else { return nil }
         guard let length = RESPLine.decimal(line.dropFirst()), length >= 0, length <= limits.maxBulkBytes else {
             throw RESPProtocolError.invalidBulkLength
         }

@@ -77,8 +77,10 @@ enum RESPLine {
     /// remembers how far an earlier call already looked, so a line arriving a byte at a time costs
     /// linear, not quadratic, time; it is reset to 0 when a line is consumed.
     /// - Throws: `tooLong` for a line of more than `maxBytes`; `missingCRLF` for a bare LF when not allowed.
-    static func read(_ buffer: inout ByteBuffer, maxBytes: Int, tooLong: RESPProtocolError,
-                     allowBareLF: Bool = false, scannedBytes: inout Int) throws -> [UInt8]? {
+    static func read(
+        _ buffer: inout ByteBuffer, maxBytes: Int, tooLong: RESPProtocolError,
+        allowBareLF: Bool = false, scannedBytes: inout Int
+    ) throws -> [UInt8]? {
         let view = buffer.readableBytesView
         let start = view.startIndex + min(scannedBytes, view.count)
         let window = view[start..<min(view.endIndex, view.startIndex + maxBytes + 2)]

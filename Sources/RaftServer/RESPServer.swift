@@ -30,9 +30,11 @@ public final class RESPServer: Sendable {
     /// - Parameter maxPendingReplies: unanswered requests per connection before it stops being read.
     /// - Parameter maxConnections: open client connections; one more is answered
     ///   `-ERR max number of clients reached` and closed (with a `warn` line).
-    public init(listenAddress: SocketAddress, group: any EventLoopGroup, log: ServerLog,
-                limits: RESPLimits = RESPLimits(), maxPendingReplies: Int = 1024, maxConnections: Int = 10_000,
-                handler: @escaping Handler) {
+    public init(
+        listenAddress: SocketAddress, group: any EventLoopGroup, log: ServerLog,
+        limits: RESPLimits = RESPLimits(), maxPendingReplies: Int = 1024, maxConnections: Int = 10_000,
+        handler: @escaping Handler
+    ) {
         precondition(maxPendingReplies >= 2, "at least two answers must be allowed to wait")
         precondition(maxConnections >= 1, "a server takes at least one connection")
         self.maxConnections = maxConnections
@@ -56,7 +58,8 @@ public final class RESPServer: Sendable {
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 guard connections.add(channel, limit: maxConnections) else {
-                    log.warn("refusing a client from \(channel.remoteAddress?.hostPort ?? "?"): \(maxConnections) connections are open, the most allowed")
+                    log.warn(
+                        "refusing a client from \(channel.remoteAddress?.hostPort ?? "?"): \(maxConnections) connections are open, the most allowed")
                     return channel.pipeline.addHandler(RefuseConnectionHandler(message: "-\(RESPServer.tooManyClientsError)\r\n"))
                 }
                 let id = ids.nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -83,7 +86,9 @@ public final class RESPServer: Sendable {
 
     /// Stops listening and closes every client connection.
     public func shutdown() async {
-        let channel = listener.withLock { value -> (any Channel)? in defer { value = nil }; return value }
+        let channel = listener.withLock { value -> (any Channel)? in
+            defer { value = nil }; return value
+        }
         try? await channel?.close()
         try? await connections.closeAll(on: group.next()).get()
     }

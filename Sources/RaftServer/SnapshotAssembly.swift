@@ -78,7 +78,8 @@ public final class SnapshotAssembly: Sendable {
     public func accept(_ chunk: SnapshotChunk, owner: Owner) -> Message? {
         let (message, lines) = state.withLock { state -> (Message?, [String]) in
             var lines: [String] = []
-            let message = chunk.offset == 0
+            let message =
+                chunk.offset == 0
                 ? start(chunk, owner: owner, state: &state, lines: &lines)
                 : proceed(chunk, owner: owner, state: &state, lines: &lines)
             state.statistics.partialBytes = state.slots.values.reduce(0) {
@@ -117,7 +118,9 @@ public final class SnapshotAssembly: Sendable {
         state.slots[peer] = nil
         for (other, slot) in state.slots where slot.owner == owner {
             if case .assembling(let first, _, let data) = slot {
-                lines.append("dropping the unfinished snapshot from n\(other) (\(describe(first, received: data.count))): its connection starts one from n\(peer)")
+                lines.append(
+                    "dropping the unfinished snapshot from n\(other) (\(describe(first, received: data.count))): its connection starts one from n\(peer)"
+                )
                 state.statistics.dropped += 1
             }
             state.slots[other] = nil
@@ -175,7 +178,8 @@ public final class SnapshotAssembly: Sendable {
         case .discarding(let first, _)? where first.isSameSnapshot(as: chunk):
             return nil
         default:
-            lines.append("ignoring a snapshot chunk from n\(peer) at offset \(chunk.offset) (index \(chunk.metadata.index)): its start was not received")
+            lines.append(
+                "ignoring a snapshot chunk from n\(peer) at offset \(chunk.offset) (index \(chunk.metadata.index)): its start was not received")
             discard(chunk, owner: owner, state: &state)
             return nil
         }
@@ -183,7 +187,9 @@ public final class SnapshotAssembly: Sendable {
 
     /// Why `chunk` does not continue the partial snapshot `first` (`received` bytes so far), or nil.
     private func continuationProblem(_ chunk: SnapshotChunk, first: SnapshotChunk, received: Int) -> String? {
-        if !chunk.isSameSnapshot(as: first) { return "a chunk of another snapshot (index \(chunk.metadata.index), term \(chunk.term)) at offset \(chunk.offset)" }
+        if !chunk.isSameSnapshot(as: first) {
+            return "a chunk of another snapshot (index \(chunk.metadata.index), term \(chunk.term)) at offset \(chunk.offset)"
+        }
         if chunk.offset < UInt64(received) { return "a chunk at offset \(chunk.offset) again (duplicate or out of order; expected \(received))" }
         if chunk.offset > UInt64(received) { return "a gap: a chunk at offset \(chunk.offset), expected \(received)" }
         if chunk.data.isEmpty { return "an empty chunk at offset \(chunk.offset)" }
@@ -206,8 +212,10 @@ public final class SnapshotAssembly: Sendable {
 
     private func whole(_ first: SnapshotChunk, data: [UInt8]) -> Message {
         assert(UInt64(data.count) == first.totalBytes, "a snapshot is handed on only when complete")
-        return .installSnapshot(InstallSnapshot(from: first.from, to: first.to, term: first.term,
-                                                snapshot: Snapshot(metadata: first.metadata, data: data)))
+        return .installSnapshot(
+            InstallSnapshot(
+                from: first.from, to: first.to, term: first.term,
+                snapshot: Snapshot(metadata: first.metadata, data: data)))
     }
 
     private func describe(_ first: SnapshotChunk, received: Int) -> String {

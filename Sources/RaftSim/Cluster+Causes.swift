@@ -33,12 +33,15 @@ extension Cluster {
             cause.voteRefusal = Cluster.voteRefusal(request, node)
             cause.leaseSentence = leaseSentence(message, before: node)
             if cause.voteRefusal == nil, node.config.unsafe.contains(.voteWithoutLogCheck),
-               !Cluster.isAtLeastAsRecent(request, node), !Cluster.isLeaseHeld(request, node) {
-                cause.unsafeAct = "!! vote-without-log-check: \(receiver) grants \(Describe.n(request.from)) a \(request.isPreVote ? "pre-vote" : "vote") although the candidate's log (last \(Describe.at(request.lastLogIndex, request.lastLogTerm))) is less up to date than its own (last \(Describe.at(node.lastIndex, node.lastTerm))) — paper §5.4.1"
+                !Cluster.isAtLeastAsRecent(request, node), !Cluster.isLeaseHeld(request, node)
+            {
+                cause.unsafeAct =
+                    "!! vote-without-log-check: \(receiver) grants \(Describe.n(request.from)) a \(request.isPreVote ? "pre-vote" : "vote") although the candidate's log (last \(Describe.at(request.lastLogIndex, request.lastLogTerm))) is less up to date than its own (last \(Describe.at(node.lastIndex, node.lastTerm))) — paper §5.4.1"
             }
         case .append(let append) where append.term < node.term:
             if node.config.unsafe.contains(.ignoreStaleTerm) {
-                cause.unsafeAct = "!! ignore-stale-term: \(receiver) accepts an append of term \(append.term) from \(Describe.n(append.from)) although its own term is \(node.term) — paper §5.1"
+                cause.unsafeAct =
+                    "!! ignore-stale-term: \(receiver) accepts an append of term \(append.term) from \(Describe.n(append.from)) although its own term is \(node.term) — paper §5.1"
             } else {
                 cause.staleSender = (append.from, append.term, node.term)
             }
@@ -54,7 +57,7 @@ extension Cluster {
     }
 
     /// Why `node`'s log does not hold the entry the append follows, or nil when it does.
-    static func appendMismatch(_ append: AppendEntries, _ node: RaftNode) -> String? {
+    static func appendMismatch(_ append: Append, _ node: RaftNode) -> String? {
         let prev = append.prevLogIndex
         guard prev >= node.commitIndex else { return nil }
         guard let ours = node.term(at: prev) else {
@@ -66,17 +69,19 @@ extension Cluster {
     /// The entries `node` holds that `append` would replace: from the first index where the
     /// append's entry and the node's differ in term through the node's last index (nil when none
     /// differ). The caller confirms after the step that the node now holds the leader's entry.
-    static func discardCandidate(_ append: AppendEntries, _ node: RaftNode) -> (first: UInt64, terms: [UInt64], leaderTerm: UInt64)? {
-        guard let conflict = append.entries.first(where: { entry in
-            entry.index > node.commitIndex && node.term(at: entry.index).map { $0 != entry.term } ?? false
-        }) else { return nil }
+    static func discardCandidate(_ append: Append, _ node: RaftNode) -> (first: UInt64, terms: [UInt64], leaderTerm: UInt64)? {
+        guard
+            let conflict = append.entries.first(where: { entry in
+                entry.index > node.commitIndex && node.term(at: entry.index).map { $0 != entry.term } ?? false
+            })
+        else { return nil }
         let terms = (conflict.index...node.lastIndex).map { node.term(at: $0) ?? 0 }
         return (conflict.index, terms, conflict.term)
     }
 
     /// Whether a leader lease makes `node` ignore the vote request (mirrors the core's rule,
     /// dissertation §4.2.3 with check-quorum and §9.6 for pre-votes).
-    static func isLeaseHeld(_ request: RequestVote, _ node: RaftNode) -> Bool {
+    static func isLeaseHeld(_ request: Vote, _ node: RaftNode) -> Bool {
         guard request.term > node.term, !request.isTransfer, node.leader != .none else { return false }
         guard node.electionElapsedTicks < node.config.electionTicks else { return false }
         return node.config.checkQuorum || request.isPreVote
@@ -84,12 +89,12 @@ extension Cluster {
 
     /// The up-to-date rule of paper §5.4.1: a later last term wins; with the same last term, the
     /// longer log.
-    static func isAtLeastAsRecent(_ request: RequestVote, _ node: RaftNode) -> Bool {
+    static func isAtLeastAsRecent(_ request: Vote, _ node: RaftNode) -> Bool {
         request.lastLogTerm > node.lastTerm || (request.lastLogTerm == node.lastTerm && request.lastLogIndex >= node.lastIndex)
     }
 
     /// Why `node` would refuse `request`, or nil when it grants it or ignores it (a lease).
-    static func voteRefusal(_ request: RequestVote, _ node: RaftNode) -> String? {
+    static func voteRefusal(_ request: Vote, _ node: RaftNode) -> String? {
         let what = request.isPreVote ? "pre-vote" : "vote"
         if request.term < node.term {
             return "its term \(node.term) is newer than the \(what)'s term \(request.term)"
@@ -99,7 +104,8 @@ extension Cluster {
         let movesTerm = request.term > node.term && !request.isPreVote
         let vote = movesTerm ? NodeID.none : node.vote
         let leader = movesTerm ? NodeID.none : node.leader
-        let canVote = vote == request.from || (vote == .none && leader == .none)
+        let canVote =
+            vote == request.from || (vote == .none && leader == .none)
             || (request.isPreVote && request.term > node.term)
         if !canVote {
             if vote == node.id { return "it voted for itself in term \(node.term)" }
@@ -109,7 +115,8 @@ extension Cluster {
         }
         if !node.config.unsafe.contains(.voteWithoutLogCheck) && !isAtLeastAsRecent(request, node) {
             let reason = request.lastLogTerm < node.lastTerm ? "an earlier last term" : "same last term, shorter log"
-            return "the candidate's log (last \(Describe.at(request.lastLogIndex, request.lastLogTerm))) is less up to date than its own (last \(Describe.at(node.lastIndex, node.lastTerm))) — \(reason), paper §5.4.1"
+            return
+                "the candidate's log (last \(Describe.at(request.lastLogIndex, request.lastLogTerm))) is less up to date than its own (last \(Describe.at(node.lastIndex, node.lastTerm))) — \(reason), paper §5.4.1"
         }
         return nil
     }
@@ -121,9 +128,11 @@ extension Cluster {
         let rule = node.config.checkQuorum ? "check-quorum's leader lease, dissertation §4.2.3" : "the pre-vote rule, dissertation §9.6"
         let what = request.isPreVote ? "pre-vote" : "vote"
         if node.leader == node.id {
-            return "it leads term \(node.term) and its lease holds, so it refuses to help unseat itself (\(rule)); the \(what) for term \(request.term) gets no answer"
+            return
+                "it leads term \(node.term) and its lease holds, so it refuses to help unseat itself (\(rule)); the \(what) for term \(request.term) gets no answer"
         }
-        return "it heard from leader \(Describe.n(node.leader)) \(node.electionElapsedTicks) tick\(node.electionElapsedTicks == 1 ? "" : "s") ago (less than an election timeout, \(node.config.electionTicks)), so it will not help unseat it (\(rule)); the \(what) for term \(request.term) gets no answer"
+        return
+            "it heard from leader \(Describe.n(node.leader)) \(node.electionElapsedTicks) tick\(node.electionElapsedTicks == 1 ? "" : "s") ago (less than an election timeout, \(node.config.electionTicks)), so it will not help unseat it (\(rule)); the \(what) for term \(request.term) gets no answer"
     }
 
     /// The sentence for a response of a newer term reaching a node of an older term: it learns

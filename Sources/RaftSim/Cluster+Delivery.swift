@@ -25,8 +25,10 @@ extension Cluster {
         say(Describe.line(item))
         let lost = lossReason(message)
         network.noteDelivered(item, handled: lost == nil)
-        timeline.record(.delivered(id: item.id, from: message.from, to: message.to, kind: message.kindName,
-                                   term: message.term, lost: lost))
+        timeline.record(
+            .delivered(
+                id: item.id, from: message.from, to: message.to, kind: message.kindName,
+                term: message.term, lost: lost))
         if let reason = lost {
             say("  lost: \(reason)")
             return
@@ -76,7 +78,8 @@ extension Cluster {
             var seen: [Int] = []
             for id in wanted {
                 guard network.position(ofMessage: id) != nil else {
-                    throw SimError(id >= nextMessageID ? "no message #\(id) yet (the next id is #\(nextMessageID))" : "#\(id) is not in flight any more")
+                    throw SimError(
+                        id >= nextMessageID ? "no message #\(id) yet (the next id is #\(nextMessageID))" : "#\(id) is not in flight any more")
                 }
                 guard !seen.contains(id) else { throw SimError("#\(id) is named twice") }
                 seen.append(id)
@@ -124,8 +127,10 @@ extension Cluster {
             if let position = network.position(ofMessage: id) {
                 // Removed outside `say`, whose text is built only when narrating.
                 let dropped = network.remove(at: position)
-                timeline.record(.dropped(id: dropped.id, from: dropped.message.from, to: dropped.message.to,
-                                         kind: dropped.message.kindName, term: dropped.message.term))
+                timeline.record(
+                    .dropped(
+                        id: dropped.id, from: dropped.message.from, to: dropped.message.to,
+                        kind: dropped.message.kindName, term: dropped.message.term))
                 say("dropped \(Describe.line(dropped))")
             }
         }
@@ -142,7 +147,9 @@ extension Cluster {
     public func duplicate(_ selector: Selector) throws(SimError) -> [String] {
         let chosen = try select(selector)
         guard chosen.count <= Cluster.maxDuplicatesPerCommand else {
-            throw SimError("that would duplicate \(chosen.count) messages; one duplicate copies at most \(Cluster.maxDuplicatesPerCommand) (choose fewer: ids, FROM->TO, to NODE, from NODE)")
+            throw SimError(
+                "that would duplicate \(chosen.count) messages; one duplicate copies at most \(Cluster.maxDuplicatesPerCommand) (choose fewer: ids, FROM->TO, to NODE, from NODE)"
+            )
         }
         begin()
         for id in chosen {
@@ -176,7 +183,9 @@ extension Cluster {
             delivered += 1
         }
         let remaining = network.inFlight.count
-        lines.append("stabilize: delivered \(delivered) message\(delivered == 1 ? "" : "s")" + (remaining > 0 ? "; \(remaining) still in flight (limit \(limit))" : "; nothing in flight"))
+        lines.append(
+            "stabilize: delivered \(delivered) message\(delivered == 1 ? "" : "s")"
+                + (remaining > 0 ? "; \(remaining) still in flight (limit \(limit))" : "; nothing in flight"))
         if wasNarrating && delivered > narrationLimit {
             // The narration was cut short: say where things ended up.
             let state = ids.map { id -> String in

@@ -26,7 +26,8 @@ extension Cluster {
     /// be read.
     public func diskLog(_ id: NodeID) -> DiskLog? {
         guard !isUp(id), let recovered = try? disks[Int(id) - 1].recover() else { return nil }
-        return DiskLog(hardState: recovered.hardState, entries: recovered.entries,
-                       snapshotIndex: recovered.snapshot?.metadata.index ?? 0)
+        return DiskLog(
+            hardState: recovered.hardState, entries: recovered.entries,
+            snapshotIndex: recovered.snapshot?.metadata.index ?? 0)
     }
 }

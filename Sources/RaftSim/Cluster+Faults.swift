@@ -17,9 +17,12 @@ extension Cluster {
         begin()
         crashNode(Int(id) - 1)
         let disk = disks[Int(id) - 1]
-        let unsynced = disk.isSyncOn ? "" : disk.location.hasPrefix("memory:")
-            ? ", and so are its unsynced writes"
-            : " (its unsynced writes survive: on real files only a power loss would lose them)"
+        let unsynced =
+            disk.isSyncOn
+            ? ""
+            : disk.location.hasPrefix("memory:")
+                ? ", and so are its unsynced writes"
+                : " (its unsynced writes survive: on real files only a power loss would lose them)"
         say("\(Describe.n(id)) crashes: volatile state is gone\(unsynced)")
         checkInvariants()
         return finish()
@@ -34,7 +37,9 @@ extension Cluster {
         try requireUp(id)
         try disks[Int(id) - 1].cutPower(afterOperations: operations)
         begin()
-        say("\(Describe.n(id))'s power will be cut after \(operations == 0 ? "no more" : "its next \(operations)") file operation\(operations == 1 ? "" : "s") (writes, syncs, renames, removals): it crashes in the middle of the write that reaches it")
+        say(
+            "\(Describe.n(id))'s power will be cut after \(operations == 0 ? "no more" : "its next \(operations)") file operation\(operations == 1 ? "" : "s") (writes, syncs, renames, removals): it crashes in the middle of the write that reaches it"
+        )
         return finish()
     }
 
@@ -51,7 +56,9 @@ extension Cluster {
         guard !running.isEmpty else { throw SimError("every node is down already") }
         begin()
         for id in running { crashNode(Int(id) - 1) }
-        say("every node crashes at once (\(running.map(Describe.n).joined(separator: " "))): volatile state is gone everywhere\(disks.contains { !$0.isSyncOn } ? ", and so are the unsynced writes" : "")")
+        say(
+            "every node crashes at once (\(running.map(Describe.n).joined(separator: " "))): volatile state is gone everywhere\(disks.contains { !$0.isSyncOn } ? ", and so are the unsynced writes" : "")"
+        )
         checkInvariants()
         return finish()
     }
@@ -88,7 +95,9 @@ extension Cluster {
         guard disks[i].hasBackup else { throw SimError("no backup of \(Describe.n(id)) was taken (backup \(Describe.n(id)) first)") }
         try disks[i].restoreBackup()
         begin()
-        say("\(Describe.n(id))'s files are replaced by its backup: it will restart with what it held then (UNSAFE: it forgets the votes and entries it gave since)")
+        say(
+            "\(Describe.n(id))'s files are replaced by its backup: it will restart with what it held then (UNSAFE: it forgets the votes and entries it gave since)"
+        )
         return finish()
     }
 
@@ -104,8 +113,9 @@ extension Cluster {
         // write was lost), and refuses anything else with a StorageError.
         let recovered = try disks[i].recover()
         let notes = recovered.notes
-        let node = RaftNode(config: nodeConfig(id), configuration: configuration,
-                            hardState: recovered.hardState, entries: recovered.entries, snapshot: recovered.snapshot)
+        let node = RaftNode(
+            config: nodeConfig(id), configuration: configuration,
+            hardState: recovered.hardState, entries: recovered.entries, snapshot: recovered.snapshot)
         let host: SimHost
         do { host = try SimHost(node: node, storage: disks[i], transport: network) } catch {
             throw SimError("\(Describe.n(id)) cannot start: the state-machine data of its snapshot does not decode (\(error))")
@@ -117,8 +127,14 @@ extension Cluster {
         checker.nodeRestarted(i, commit: commit)
         timeline.restarted(node)
         let hard = recovered.hardState
-        say("\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(commit), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")")
-        if let snapshot = recovered.snapshot { say("  \(Describe.n(id)) restores its state machine from its snapshot through \(Describe.at(snapshot.metadata.index, snapshot.metadata.term)): \(host.machine.contentsDescription)") }
+        say(
+            "\(Describe.n(id)) restarts from its disk: term \(hard.term), vote \(Describe.n(hard.vote)), commit \(commit), \(recovered.entries.count) entr\(recovered.entries.count == 1 ? "y" : "ies")\(recovered.entries.isEmpty ? "" : " (terms \(Describe.terms(recovered.entries)))")"
+        )
+        if let snapshot = recovered.snapshot {
+            say(
+                "  \(Describe.n(id)) restores its state machine from its snapshot through \(Describe.at(snapshot.metadata.index, snapshot.metadata.term)): \(host.machine.contentsDescription)"
+            )
+        }
         for note in notes { say("  recovery: \(note)") }
         handleReady(i, before: narratedState(i))
         checkInvariants()
@@ -157,7 +173,9 @@ extension Cluster {
         guard from != to else { throw SimError("a link joins two different nodes") }
         begin()
         network.setLink(from: from, to: to, cut: true)
-        say("the link \(Describe.n(from))->\(Describe.n(to)) is cut: messages from \(Describe.n(from)) to \(Describe.n(to)) are lost (\(Describe.n(to))->\(Describe.n(from)) \(network.isLinkCut(from: to, to: from) ? "is cut too" : "still works"))")
+        say(
+            "the link \(Describe.n(from))->\(Describe.n(to)) is cut: messages from \(Describe.n(from)) to \(Describe.n(to)) are lost (\(Describe.n(to))->\(Describe.n(from)) \(network.isLinkCut(from: to, to: from) ? "is cut too" : "still works"))"
+        )
         return finish()
     }
 

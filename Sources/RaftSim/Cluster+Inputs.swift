@@ -22,7 +22,8 @@ extension Cluster {
                 if isNarrating, let before {
                     let after = host.node
                     if before.role != .leader && (after.role == .preCandidate || after.role == .candidate)
-                        && (after.role != before.role || after.term != before.term) {
+                        && (after.role != before.role || after.term != before.term)
+                    {
                         say("  \(Describe.n(id))'s election timeout (\(timeout) ticks) fires")
                     } else if before.role == .leader && after.role != .leader {
                         say("  \(Describe.n(id)) has not heard from a quorum for an election timeout: it steps down (check-quorum)")

@@ -57,7 +57,8 @@ extension Describe {
     /// The voter sets (outgoing & incoming while joint) after a label, then the learners.
     private static func members(_ configuration: Configuration, joint: String, simple: String) -> String {
         func list(_ ids: [NodeID]) -> String { "(" + ids.map(n).joined(separator: ",") + ")" }
-        var text = configuration.isJoint
+        var text =
+            configuration.isJoint
             ? "\(joint) \(list(configuration.outgoingVoters))&\(list(configuration.voters))"
             : "\(simple) \(list(configuration.voters))"
         if !configuration.learners.isEmpty { text += " learners \(list(configuration.learners))" }

@@ -53,9 +53,12 @@ extension Cluster {
         if after.commit > before.commit { parts.append("commits through \(after.commit)") }
         if !parts.isEmpty { say("  \(Describe.n(id)) \(parts.joined(separator: ", "))") }
         if after.role == .leader, after.commit > before.commit, let node = hosts[i]?.node,
-           node.config.unsafe.contains(.commitOldTerms), let entryTerm = node.term(at: after.commit), entryTerm != after.term {
+            node.config.unsafe.contains(.commitOldTerms), let entryTerm = node.term(at: after.commit), entryTerm != after.term
+        {
             // The safe rule (paper §5.4.2) commits only an entry of the leader's own term by counting.
-            say("  !! commit-old-terms: \(Describe.n(id)) counts replicas for entry \(after.commit) of term \(entryTerm) (it leads term \(after.term)) — paper §5.4.2 forbids this")
+            say(
+                "  !! commit-old-terms: \(Describe.n(id)) counts replicas for entry \(after.commit) of term \(entryTerm) (it leads term \(after.term)) — paper §5.4.2 forbids this"
+            )
         }
     }
 
@@ -66,7 +69,9 @@ extension Cluster {
         let entries = gone.terms.enumerated().map { Entry(term: $0.element, index: gone.first + UInt64($0.offset)) }
         let range = gone.terms.count == 1 ? "entry \(gone.first)" : "entries \(gone.first)..\(last)"
         let verb = gone.terms.count == 1 ? "it conflicts" : "they conflict"
-        say("  \(name) discards \(range) (term\(gone.terms.count == 1 ? "" : "s") \(Describe.terms(entries))): \(verb) with the leader's entry \(gone.first) (term \(gone.leaderTerm))")
+        say(
+            "  \(name) discards \(range) (term\(gone.terms.count == 1 ? "" : "s") \(Describe.terms(entries))): \(verb) with the leader's entry \(gone.first) (term \(gone.leaderTerm))"
+        )
     }
 
     /// Tells what the host did with one Ready, step by step, up to a failure.
@@ -74,7 +79,9 @@ extension Cluster {
         let name = Describe.n(NodeID(i + 1))
         if let snapshot = report.installedSnapshot, report.failure == nil || report.failure?.stage != .restore {
             let meta = snapshot.metadata
-            say("  \(name) installs the snapshot through \(Describe.at(meta.index, meta.term)): persists it in place of its log through \(meta.index) and restores its store from it: \(store(NodeID(i + 1)).contentsDescription)")
+            say(
+                "  \(name) installs the snapshot through \(Describe.at(meta.index, meta.term)): persists it in place of its log through \(meta.index) and restores its store from it: \(store(NodeID(i + 1)).contentsDescription)"
+            )
         }
         guard report.failure == nil else { return }
         if report.hardState != nil || !report.entries.isEmpty {
@@ -87,8 +94,9 @@ extension Cluster {
             }
         }
         if !report.messages.isEmpty {
-            narrateSent(name, report.messages.indices.map { InFlightMessage(id: firstMessageID + $0, message: report.messages[$0]) },
-                        cause: before?.cause)
+            narrateSent(
+                name, report.messages.indices.map { InFlightMessage(id: firstMessageID + $0, message: report.messages[$0]) },
+                cause: before?.cause)
         }
         narrateApplied(name, report.applied)
     }

@@ -54,7 +54,9 @@ extension Cluster {
         nextReadContext += 1
         let machine = hosts[i]!.machine
         begin()
-        say("\(Describe.n(NodeID(i + 1))) answers read \(context) of \(key) from its own state, without confirming that it leads (unsafe local-reads)")
+        say(
+            "\(Describe.n(NodeID(i + 1))) answers read \(context) of \(key) from its own state, without confirming that it leads (unsafe local-reads)"
+        )
         let read = PendingRead(context: context, node: i, key: key, index: machine.lastApplied, committedAtStart: checker.committedIndex)
         readIndexes[context] = machine.lastApplied
         answer(read, value: machine.values[key], applied: machine.lastApplied)
@@ -66,8 +68,10 @@ extension Cluster {
     public func setLocalReads(_ on: Bool) -> [String] {
         begin()
         isLocalReadsOn = on
-        say(on ? "UNSAFE: reads are answered from the asked node's own state, without ReadIndex (a stale leader answers stale values)"
-               : "reads go through ReadIndex again")
+        say(
+            on
+                ? "UNSAFE: reads are answered from the asked node's own state, without ReadIndex (a stale leader answers stale values)"
+                : "reads go through ReadIndex again")
         return finish()
     }
 
@@ -83,7 +87,8 @@ extension Cluster {
             let floor = pendingReads[position].committedAtStart
             if state.index < floor {
                 pendingReads[position].reported = true
-                reportViolation("Linearizable Reads",
+                reportViolation(
+                    "Linearizable Reads",
                     "\(name) confirmed read \(state.context) at index \(state.index), but index \(floor) was committed before the read was asked")
             }
         }
@@ -105,8 +110,10 @@ extension Cluster {
         servedReads.append((read.context, read.key, value))
         if !read.reported && applied < read.committedAtStart {
             // Linearizability, at the answer: it must reflect every write committed before the read was asked.
-            reportViolation("Linearizable Reads",
-                "\(name) answered read \(read.context) from applied index \(applied), but index \(read.committedAtStart) was committed before the read was asked")
+            reportViolation(
+                "Linearizable Reads",
+                "\(name) answered read \(read.context) from applied index \(applied), but index \(read.committedAtStart) was committed before the read was asked"
+            )
         } else if !read.reported {
             unverifiedReads.append((read.node, read.context, read.key, value, applied))
         }
@@ -121,8 +128,12 @@ extension Cluster {
         for read in unverifiedReads {
             guard let expected = checker.committedValue(of: read.key, through: read.applied) else { kept.append(read); continue }
             if expected != read.value {
-                found.append(InvariantViolation(invariant: "Linearizable Reads",
-                    evidence: "\(Describe.n(NodeID(read.node + 1))) answered read \(read.context) with \(read.key)=\(read.value ?? "(absent)"), but the committed history holds \(read.key)=\(expected ?? "(absent)") through index \(read.applied)"))
+                found.append(
+                    InvariantViolation(
+                        invariant: "Linearizable Reads",
+                        evidence:
+                            "\(Describe.n(NodeID(read.node + 1))) answered read \(read.context) with \(read.key)=\(read.value ?? "(absent)"), but the committed history holds \(read.key)=\(expected ?? "(absent)") through index \(read.applied)"
+                    ))
             }
         }
         unverifiedReads = kept

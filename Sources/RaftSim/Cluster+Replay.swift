@@ -22,7 +22,9 @@ extension Cluster {
         }
         guard id < nextMessageID else { throw SimError("no message #\(id) yet (the next id is #\(nextMessageID))") }
         guard let item = network.kept(id: id) else {
-            throw SimError("#\(id) is not among the delivered messages the network keeps: the last \(SimNetwork.recentCapacity) delivered, and about one in \(SimNetwork.archiveStride) of the \(SimNetwork.archiveCapacity * SimNetwork.archiveStride) before them (a dropped or lost message is not kept)")
+            throw SimError(
+                "#\(id) is not among the delivered messages the network keeps: the last \(SimNetwork.recentCapacity) delivered, and about one in \(SimNetwork.archiveStride) of the \(SimNetwork.archiveCapacity * SimNetwork.archiveStride) before them (a dropped or lost message is not kept)"
+            )
         }
         begin()
         let copy = network.replay(item.message)
@@ -47,7 +49,9 @@ extension Cluster {
         }
         begin()
         network.hold(id, deliveries: deliveries)
-        say("#\(id) is held back until \(deliveries) other message\(deliveries == 1 ? " has" : "s have") been delivered (deliver \(id) delivers it now)")
+        say(
+            "#\(id) is held back until \(deliveries) other message\(deliveries == 1 ? " has" : "s have") been delivered (deliver \(id) delivers it now)"
+        )
         return finish()
     }
 

@@ -43,7 +43,9 @@ extension Cluster {
             return "\(Describe.n(id)) \(node.role == .leader ? "leader " : "")t\(node.term) commit \(node.commitIndex)"
         }
         let remaining = network.inFlight.count
-        lines.append("ran \(ticks) tick\(ticks == 1 ? "" : "s"), delivered \(delivered) message\(delivered == 1 ? "" : "s")\(remaining > 0 ? ", \(remaining) still in flight" : ""); now: \(state.joined(separator: ", "))")
+        lines.append(
+            "ran \(ticks) tick\(ticks == 1 ? "" : "s"), delivered \(delivered) message\(delivered == 1 ? "" : "s")\(remaining > 0 ? ", \(remaining) still in flight" : ""); now: \(state.joined(separator: ", "))"
+        )
         return finish()
     }
 

@@ -70,7 +70,10 @@ extension Cluster {
             say("\(what): applies to every node now")
         } else {
             let running = upNodes.filter { node($0)!.config != nodeConfig($0) }
-            say("\(what): applies to each node when it (re)starts" + (running.isEmpty ? "" : "; \(running.map(Describe.n).joined(separator: " ")) keep\(running.count == 1 ? "s" : "") the old setting until then"))
+            say(
+                "\(what): applies to each node when it (re)starts"
+                    + (running.isEmpty
+                        ? "" : "; \(running.map(Describe.n).joined(separator: " ")) keep\(running.count == 1 ? "s" : "") the old setting until then"))
         }
         return finish()
     }
@@ -81,8 +84,11 @@ extension Cluster {
     @discardableResult
     public func setCrashModel(pages: Bool) -> [String] {
         for i in disks.indices { disks[i].crashModel = pages ? .pages : .lastWriteTorn }
-        return [pages ? "a crash keeps any subset of a disk's unsynced 4 KiB pages (a page may be cut after a whole sector)"
-                      : "a crash keeps a prefix of a disk's last unsynced write"]
+        return [
+            pages
+                ? "a crash keeps any subset of a disk's unsynced 4 KiB pages (a page may be cut after a whole sector)"
+                : "a crash keeps a prefix of a disk's last unsynced write"
+        ]
     }
 
     /// Turns syncing of a node's disk on or off.
@@ -107,11 +113,13 @@ extension Cluster {
 
     /// A text that changes whenever anything observable about the cluster changes.
     public var fingerprint: String {
-        var text = "next #\(nextMessageID) steps \(stepCount) violations \(violations.count) cut \(partitionGroups) settings \(settings.preVote) \(settings.checkQuorum) \(settings.leaderNoop) \(settings.unsafe.rawValue) \(settings.electionTicks) \(settings.heartbeatTicks)\(settings.nodeTiming.isEmpty ? "" : " \(settings.nodeTiming.sorted { $0.key < $1.key }.map { "n\($0.key):\($0.value.electionTicks ?? 0)/\($0.value.heartbeatTicks ?? 0)" })")\n"
+        var text =
+            "next #\(nextMessageID) steps \(stepCount) violations \(violations.count) cut \(partitionGroups) settings \(settings.preVote) \(settings.checkQuorum) \(settings.leaderNoop) \(settings.unsafe.rawValue) \(settings.electionTicks) \(settings.heartbeatTicks)\(settings.nodeTiming.isEmpty ? "" : " \(settings.nodeTiming.sorted { $0.key < $1.key }.map { "n\($0.key):\($0.value.electionTicks ?? 0)/\($0.value.heartbeatTicks ?? 0)" })")\n"
         for id in ids {
             let i = Int(id) - 1
             if let node = node(id) {
-                text += "\(Describe.n(id)) \(node.role) t\(node.term) v\(node.vote) c\(node.commitIndex) a\(node.appliedIndex) l\(node.leader) e\(node.electionElapsedTicks)/\(node.electionTimeoutTicks) [\(Describe.terms(node.entries))] kv \(store(id).contentsDescription) sync \(disks[i].isSyncOn)\n"
+                text +=
+                    "\(Describe.n(id)) \(node.role) t\(node.term) v\(node.vote) c\(node.commitIndex) a\(node.appliedIndex) l\(node.leader) e\(node.electionElapsedTicks)/\(node.electionTimeoutTicks) [\(Describe.terms(node.entries))] kv \(store(id).contentsDescription) sync \(disks[i].isSyncOn)\n"
             } else {
                 text += "\(Describe.n(id)) down sync \(disks[i].isSyncOn)\n"
             }

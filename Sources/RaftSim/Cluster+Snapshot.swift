@@ -15,7 +15,8 @@ extension Cluster {
             if node.appliedIndex < node.firstIndex {
                 throw SimError("\(Describe.n(id)) has applied nothing after its snapshot (through \(node.firstIndex - 1)); nothing to compact")
             }
-            throw SimError("\(Describe.n(id)) can compact through an applied index after its snapshot: \(node.firstIndex)…\(node.appliedIndex), not \(target)")
+            throw SimError(
+                "\(Describe.n(id)) can compact through an applied index after its snapshot: \(node.firstIndex)…\(node.appliedIndex), not \(target)")
         }
         begin()
         compactNode(i, through: target, prefix: "")
@@ -28,7 +29,11 @@ extension Cluster {
     public func setCompactThreshold(_ count: Int) throws(SimError) -> [String] {
         guard count >= 0 && count <= 1_000_000 else { throw SimError("the threshold must be between 0 (off) and 1000000") }
         settings.compactThreshold = count
-        return [count == 0 ? "automatic compaction off" : "each node compacts through its applied index once it holds \(count) applied entr\(count == 1 ? "y" : "ies") after its snapshot"]
+        return [
+            count == 0
+                ? "automatic compaction off"
+                : "each node compacts through its applied index once it holds \(count) applied entr\(count == 1 ? "y" : "ies") after its snapshot"
+        ]
     }
 
     func compactNode(_ i: Int, through index: UInt64, prefix: String) {
@@ -43,7 +48,9 @@ extension Cluster {
             return
         }
         let meta = taken.metadata
-        say("\(prefix)\(name) compacts its log: a snapshot through \(Describe.at(meta.index, meta.term)) (\(taken.data.count) bytes, \(Describe.configuration(meta.configuration))) replaces entries \(first)..\(meta.index); its log now starts at \(meta.index + 1)")
+        say(
+            "\(prefix)\(name) compacts its log: a snapshot through \(Describe.at(meta.index, meta.term)) (\(taken.data.count) bytes, \(Describe.configuration(meta.configuration))) replaces entries \(first)..\(meta.index); its log now starts at \(meta.index + 1)"
+        )
     }
 
     /// After a Ready: compact when the automatic threshold is reached.

@@ -12,7 +12,8 @@ extension Command: CustomStringConvertible {
         case .deliver(let s), .drop(let s), .duplicate(let s): return Command.words(of: s)
         case .tick(let nodes, let count): return nodes.map(n) + (count.map { [String($0)] } ?? [])
         case .crash(let id), .restart(let id), .campaign(let id), .transfer(let id), .remove(let id), .promote(let id),
-             .backup(let id), .restore(let id): return [n(id)]
+            .backup(let id), .restore(let id):
+            return [n(id)]
         case .crashAfter(let id, let operations): return [n(id), "after", String(operations)]
         case .crashAll, .restartAll: return ["all"]
         case .removeNodes(let ids): return ids.map(n)

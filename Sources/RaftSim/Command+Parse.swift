@@ -280,7 +280,8 @@ struct CommandParser {
 
     /// `replay ID` and `delay ID N`.
     func staleOrLate() throws(CommandError) -> Command {
-        let usage = name == "replay" ? "expected: replay ID (a delivered message)" : "expected: delay ID N (an in-flight message, held back for N deliveries)"
+        let usage =
+            name == "replay" ? "expected: replay ID (a delivered message)" : "expected: delay ID N (an in-flight message, held back for N deliveries)"
         guard args.count == (name == "replay" ? 1 : 2) else { throw fail(usage) }
         let digits = args[0].hasPrefix("#") ? String(args[0].dropFirst()) : args[0]
         guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int(digits), id >= 1 else {
@@ -412,7 +413,9 @@ struct CommandParser {
             }
             return .export(id, directory: args[2])
         case "tear":
-            guard args.count == 3, let bytes = Int64(args[2]), bytes > 0 else { throw fail("expected: disk tear DIR BYTES (a positive number of bytes)") }
+            guard args.count == 3, let bytes = Int64(args[2]), bytes > 0 else {
+                throw fail("expected: disk tear DIR BYTES (a positive number of bytes)")
+            }
             return .tear(directory: args[1], bytes: bytes)
         case "flip":
             guard args.count == 4 || args.count == 5 else { throw fail("expected: disk flip DIR FILE OFFSET [BIT]") }

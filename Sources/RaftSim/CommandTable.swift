@@ -16,8 +16,10 @@ public struct CommandInfo: Sendable {
     public var completion: @Sendable (_ words: [String]) -> [CompletionItem]
 
     /// An entry of the table.
-    public init(name: String, usage: String, summary: String, details: [String] = [],
-                completion: @escaping @Sendable (_ words: [String]) -> [CompletionItem] = { _ in [] }) {
+    public init(
+        name: String, usage: String, summary: String, details: [String] = [],
+        completion: @escaping @Sendable (_ words: [String]) -> [CompletionItem] = { _ in [] }
+    ) {
         self.name = name
         self.usage = usage
         self.summary = summary
@@ -96,112 +98,162 @@ enum CompletionRule {
 public enum CommandTable {
     /// Every command, in the order `help` lists them.
     public static let all: [CommandInfo] = [
-        CommandInfo(name: "deliver", usage: "deliver [ID…|FROM->TO|to NODE|from NODE|all]",
-                    summary: "deliver the oldest message / these ids / all from FROM to TO / all to or from NODE / everything now in flight",
-                    completion: CompletionRule.selector),
-        CommandInfo(name: "drop", usage: "drop [ID…|FROM->TO|to NODE|from NODE|all]",
-                    summary: "lose messages (same selectors as deliver)",
-                    completion: CompletionRule.selector),
-        CommandInfo(name: "duplicate", usage: "duplicate [ID…|FROM->TO|to NODE|from NODE|all]",
-                    summary: "put a copy of messages in flight under new ids (the network delivers them twice; at most 1000 per command)",
-                    completion: CompletionRule.selector),
-        CommandInfo(name: "tick", usage: "tick [NODE…] [COUNT]",
-                    summary: "advance logical time on the named nodes (all running nodes when none is named)",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "crash", usage: "crash NODE [after K] · crash all",
-                    summary: "lose the node's volatile state (and its unsynced writes when sync is off); `after K`: its power goes after K more file operations, in the middle of a write; `all`: every node at once",
-                    completion: CompletionRule.crash),
-        CommandInfo(name: "restart", usage: "restart NODE|all",
-                    summary: "bring a crashed node (or every crashed node) back from its disk through storage recovery",
-                    completion: CompletionRule.nodeOrAll),
-        CommandInfo(name: "backup", usage: "backup NODE",
-                    summary: "copy the node's files aside, as an operator's backup (the latest copy is kept)",
-                    completion: CompletionRule.firstNode),
-        CommandInfo(name: "restore", usage: "restore NODE",
-                    summary: "UNSAFE: replace a crashed node's files with its backup; it restarts having forgotten the votes and entries it gave since (the checker should object)",
-                    completion: CompletionRule.firstNode),
-        CommandInfo(name: "propose", usage: "propose [NODE] TEXT…",
-                    summary: "client proposal to NODE (default: the leader); `set KEY VALUE`, `del KEY`, anything else is opaque",
-                    completion: CompletionRule.propose),
-        CommandInfo(name: "campaign", usage: "campaign NODE",
-                    summary: "make NODE's election timeout fire now",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "transfer", usage: "transfer NODE",
-                    summary: "ask the leader to hand leadership to NODE (TimeoutNow)",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "read", usage: "read [NODE] KEY",
-                    summary: "linearizable read (ReadIndex) on the leader or NODE: answered after a heartbeat round confirms leadership",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "add", usage: "add NODE… [learner]",
-                    summary: "the leader proposes the nodes as voters in one joint step (C_old,new, then C_new), or as learners",
-                    completion: CompletionRule.add),
-        CommandInfo(name: "remove", usage: "remove NODE…",
-                    summary: "the leader proposes removing the nodes in one joint step (a removed leader steps down once C_new commits)",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "promote", usage: "promote NODE",
-                    summary: "the leader proposes making the learner NODE a voter",
-                    completion: CompletionRule.firstNode),
-        CommandInfo(name: "compact", usage: "compact NODE [INDEX]",
-                    summary: "NODE snapshots its key-value store through INDEX (default: its applied index) and drops the log it covers",
-                    completion: CompletionRule.firstNode),
-        CommandInfo(name: "stabilize", usage: "stabilize [LIMIT]",
-                    summary: "deliver the oldest message until none is in flight (at most LIMIT deliveries, default 100000)"),
-        CommandInfo(name: "partition", usage: "partition NODE… | NODE… [| NODE…]",
-                    summary: "cut the links between the groups (unnamed nodes form one more group); replaces an earlier partition",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "cut", usage: "cut NODE->NODE",
-                    summary: "cut one direction of one link: messages from the first node to the second are lost (the other way still works)"),
+        CommandInfo(
+            name: "deliver", usage: "deliver [ID…|FROM->TO|to NODE|from NODE|all]",
+            summary: "deliver the oldest message / these ids / all from FROM to TO / all to or from NODE / everything now in flight",
+            completion: CompletionRule.selector),
+        CommandInfo(
+            name: "drop", usage: "drop [ID…|FROM->TO|to NODE|from NODE|all]",
+            summary: "lose messages (same selectors as deliver)",
+            completion: CompletionRule.selector),
+        CommandInfo(
+            name: "duplicate", usage: "duplicate [ID…|FROM->TO|to NODE|from NODE|all]",
+            summary: "put a copy of messages in flight under new ids (the network delivers them twice; at most 1000 per command)",
+            completion: CompletionRule.selector),
+        CommandInfo(
+            name: "tick", usage: "tick [NODE…] [COUNT]",
+            summary: "advance logical time on the named nodes (all running nodes when none is named)",
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "crash", usage: "crash NODE [after K] · crash all",
+            summary:
+                "lose the node's volatile state (and its unsynced writes when sync is off); `after K`: its power goes after K more file operations, in the middle of a write; `all`: every node at once",
+            completion: CompletionRule.crash),
+        CommandInfo(
+            name: "restart", usage: "restart NODE|all",
+            summary: "bring a crashed node (or every crashed node) back from its disk through storage recovery",
+            completion: CompletionRule.nodeOrAll),
+        CommandInfo(
+            name: "backup", usage: "backup NODE",
+            summary: "copy the node's files aside, as an operator's backup (the latest copy is kept)",
+            completion: CompletionRule.firstNode),
+        CommandInfo(
+            name: "restore", usage: "restore NODE",
+            summary:
+                "UNSAFE: replace a crashed node's files with its backup; it restarts having forgotten the votes and entries it gave since (the checker should object)",
+            completion: CompletionRule.firstNode),
+        CommandInfo(
+            name: "propose", usage: "propose [NODE] TEXT…",
+            summary: "client proposal to NODE (default: the leader); `set KEY VALUE`, `del KEY`, anything else is opaque",
+            completion: CompletionRule.propose),
+        CommandInfo(
+            name: "campaign", usage: "campaign NODE",
+            summary: "make NODE's election timeout fire now",
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "transfer", usage: "transfer NODE",
+            summary: "ask the leader to hand leadership to NODE (TimeoutNow)",
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "read", usage: "read [NODE] KEY",
+            summary: "linearizable read (ReadIndex) on the leader or NODE: answered after a heartbeat round confirms leadership",
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "add", usage: "add NODE… [learner]",
+            summary: "the leader proposes the nodes as voters in one joint step (C_old,new, then C_new), or as learners",
+            completion: CompletionRule.add),
+        CommandInfo(
+            name: "remove", usage: "remove NODE…",
+            summary: "the leader proposes removing the nodes in one joint step (a removed leader steps down once C_new commits)",
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "promote", usage: "promote NODE",
+            summary: "the leader proposes making the learner NODE a voter",
+            completion: CompletionRule.firstNode),
+        CommandInfo(
+            name: "compact", usage: "compact NODE [INDEX]",
+            summary: "NODE snapshots its key-value store through INDEX (default: its applied index) and drops the log it covers",
+            completion: CompletionRule.firstNode),
+        CommandInfo(
+            name: "stabilize", usage: "stabilize [LIMIT]",
+            summary: "deliver the oldest message until none is in flight (at most LIMIT deliveries, default 100000)"),
+        CommandInfo(
+            name: "partition", usage: "partition NODE… | NODE… [| NODE…]",
+            summary: "cut the links between the groups (unnamed nodes form one more group); replaces an earlier partition",
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "cut", usage: "cut NODE->NODE",
+            summary: "cut one direction of one link: messages from the first node to the second are lost (the other way still works)"),
         CommandInfo(name: "heal", usage: "heal [NODE->NODE]", summary: "restore every link, or one direction of one link"),
-        CommandInfo(name: "replay", usage: "replay ID",
-                    summary: "put a copy of an already delivered message back in flight, as a stale message the network delivers again long after (it keeps the last 256 delivered and about one in 16 of the 4096 before)"),
-        CommandInfo(name: "delay", usage: "delay ID N",
-                    summary: "hold an in-flight message back: deliver, drop, stabilize and run pass over it until N other messages have been delivered (deliver ID still delivers it)",
-                    completion: CompletionRule.firstMessage),
-        CommandInfo(name: "status", usage: "status", summary: "the table of nodes: role, term, vote, commit, applied, leader",
-                    details: statusDetails),
-        CommandInfo(name: "log", usage: "log [NODE] [FROM]",
-                    summary: "the grid of logs by index (terms; `|` follows the last committed entry); with NODE also its entries",
-                    details: logDetails,
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "msgs", usage: "msgs", summary: "the messages in flight: id, sender, receiver, type, key fields",
-                    details: msgsDetails),
-        CommandInfo(name: "ladder", usage: "ladder [N]",
-                    summary: "the last N events (default 24) as a message sequence diagram: a lane per node, an arrow per message",
-                    details: ladderDetails),
-        CommandInfo(name: "svg", usage: "svg FILE",
-                    summary: "write the session as an SVG timeline a browser shows: a lane per node, messages as arrows, terms as bands, crashes as gaps"),
-        CommandInfo(name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE",
-                    completion: CompletionRule.nodes),
-        CommandInfo(name: "setlog", usage: "setlog NODE TERM… [term=T]",
-                    summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote",
-                    completion: CompletionRule.setlog),
-        CommandInfo(name: "expect", usage: "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · snapshot NODE|all INDEX[@TERM]|none · up|down NODE · exit N · invariants ok · violation NAME… · refused COMMAND… [because WORD…] · known-leader NODE|all NODE|none · transfer NODE NODE|none · progress LEADER FOLLOWER STATE [match=N] [next=N] · read N KEY=VALUE [index=I]",
-                    summary: "assert something about the cluster; fails with what was found",
-                    completion: CompletionRule.expect),
+        CommandInfo(
+            name: "replay", usage: "replay ID",
+            summary:
+                "put a copy of an already delivered message back in flight, as a stale message the network delivers again long after (it keeps the last 256 delivered and about one in 16 of the 4096 before)"
+        ),
+        CommandInfo(
+            name: "delay", usage: "delay ID N",
+            summary:
+                "hold an in-flight message back: deliver, drop, stabilize and run pass over it until N other messages have been delivered (deliver ID still delivers it)",
+            completion: CompletionRule.firstMessage),
+        CommandInfo(
+            name: "status", usage: "status", summary: "the table of nodes: role, term, vote, commit, applied, leader",
+            details: statusDetails),
+        CommandInfo(
+            name: "log", usage: "log [NODE] [FROM]",
+            summary: "the grid of logs by index (terms; `|` follows the last committed entry); with NODE also its entries",
+            details: logDetails,
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "msgs", usage: "msgs", summary: "the messages in flight: id, sender, receiver, type, key fields",
+            details: msgsDetails),
+        CommandInfo(
+            name: "ladder", usage: "ladder [N]",
+            summary: "the last N events (default 24) as a message sequence diagram: a lane per node, an arrow per message",
+            details: ladderDetails),
+        CommandInfo(
+            name: "svg", usage: "svg FILE",
+            summary: "write the session as an SVG timeline a browser shows: a lane per node, messages as arrows, terms as bands, crashes as gaps"),
+        CommandInfo(
+            name: "kv", usage: "kv [NODE]", summary: "the key-value state machine of every node, or of NODE",
+            completion: CompletionRule.nodes),
+        CommandInfo(
+            name: "setlog", usage: "setlog NODE TERM… [term=T]",
+            summary: "while NODE is crashed, lay down entries of these terms at 1…k, hard-state term T (default: the last entry's), no vote",
+            completion: CompletionRule.setlog),
+        CommandInfo(
+            name: "expect",
+            usage:
+                "expect leader NODE|none · role NODE ROLE · term|commit|applied NODE|all N · log NODE|all TERM… · kv NODE|all K=V… · msgs N · reads NODE N · voted NODE NODE|none · config NODE|all voters=N,… [old=N,…] [learners=N,…] · snapshot NODE|all INDEX[@TERM]|none · up|down NODE · exit N · invariants ok · violation NAME… · refused COMMAND… [because WORD…] · known-leader NODE|all NODE|none · transfer NODE NODE|none · progress LEADER FOLLOWER STATE [match=N] [next=N] · read N KEY=VALUE [index=I]",
+            summary: "assert something about the cluster; fails with what was found",
+            completion: CompletionRule.expect),
         CommandInfo(name: "violations", usage: "violations", summary: "every invariant violation found so far"),
         CommandInfo(name: "undo", usage: "undo", summary: "restore the state before the last command (replays the session from its start)"),
         CommandInfo(name: "save", usage: "save FILE", summary: "write the session as a script that replays to the same state"),
-        CommandInfo(name: "load", usage: "load FILE [step]",
-                    summary: "run the commands of a script file (`undo` takes it back whole); with step, run none yet: `next` runs them one at a time, each undone alone",
-                    completion: CompletionRule.load),
-        CommandInfo(name: "next", usage: "next [N|all]",
-                    summary: "run the next command (or N, or all the rest) of the script loaded with `load FILE step`",
-                    completion: CompletionRule.next),
-        CommandInfo(name: "run", usage: "run [TICKS]",
-                    summary: "let the cluster run by itself for TICKS ticks (default 10): each tick, every node ticks and the network delivers everything; tells what changed"),
-        CommandInfo(name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster",
-                    completion: CompletionRule.reset),
-        CommandInfo(name: "set", usage: "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks [NODE] N · set heartbeat-ticks [NODE] N · set on-violation stop|continue · set color on|off",
-                    summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)",
-                    completion: CompletionRule.set),
-        CommandInfo(name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",
-                    summary: "write the node's disk as real files that logdump reads (replacing an earlier export in DIR); cut BYTES off the last segment of an exported DIR; flip a bit of one of its files",
-                    completion: CompletionRule.disk),
-        CommandInfo(name: "logdump", usage: "logdump dump|verify|repair|stats|hardstate|diff ARGS…",
-                    summary: "run logdump on exported files, as the logdump program (`expect exit N` checks its exit code)",
-                    completion: CompletionRule.logdump),
-        CommandInfo(name: "help", usage: "help [COMMAND]", summary: "list the commands, or explain one",
-                    completion: CompletionRule.commandNames),
+        CommandInfo(
+            name: "load", usage: "load FILE [step]",
+            summary:
+                "run the commands of a script file (`undo` takes it back whole); with step, run none yet: `next` runs them one at a time, each undone alone",
+            completion: CompletionRule.load),
+        CommandInfo(
+            name: "next", usage: "next [N|all]",
+            summary: "run the next command (or N, or all the rest) of the script loaded with `load FILE step`",
+            completion: CompletionRule.next),
+        CommandInfo(
+            name: "run", usage: "run [TICKS]",
+            summary:
+                "let the cluster run by itself for TICKS ticks (default 10): each tick, every node ticks and the network delivers everything; tells what changed"
+        ),
+        CommandInfo(
+            name: "reset", usage: "reset [nodes=N] [voters=K] [seed=S]", summary: "start over with a fresh cluster",
+            completion: CompletionRule.reset),
+        CommandInfo(
+            name: "set",
+            usage:
+                "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks [NODE] N · set heartbeat-ticks [NODE] N · set on-violation stop|continue · set color on|off",
+            summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)",
+            completion: CompletionRule.set),
+        CommandInfo(
+            name: "disk", usage: "disk export NODE DIR · disk tear DIR BYTES · disk flip DIR FILE OFFSET [BIT]",
+            summary:
+                "write the node's disk as real files that logdump reads (replacing an earlier export in DIR); cut BYTES off the last segment of an exported DIR; flip a bit of one of its files",
+            completion: CompletionRule.disk),
+        CommandInfo(
+            name: "logdump", usage: "logdump dump|verify|repair|stats|hardstate|diff ARGS…",
+            summary: "run logdump on exported files, as the logdump program (`expect exit N` checks its exit code)",
+            completion: CompletionRule.logdump),
+        CommandInfo(
+            name: "help", usage: "help [COMMAND]", summary: "list the commands, or explain one",
+            completion: CompletionRule.commandNames),
         CommandInfo(name: "quit", usage: "quit", summary: "leave (also `exit` or end of input)"),
     ]
 
@@ -333,8 +385,10 @@ public enum CommandTable {
     }
 
     /// Options of `set`.
-    public static let setOptions = ["prevote", "checkquorum", "leader-noop", "unsafe", "sync", "local-reads", "crash-model", "compact-threshold", "election-ticks",
-                                    "heartbeat-ticks", "on-violation", "color"]
+    public static let setOptions = [
+        "prevote", "checkquorum", "leader-noop", "unsafe", "sync", "local-reads", "crash-model", "compact-threshold", "election-ticks",
+        "heartbeat-ticks", "on-violation", "color",
+    ]
     /// Forms of `expect`.
     public static let expectForms = Expectation.forms
 }

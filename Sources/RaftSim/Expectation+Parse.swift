@@ -53,7 +53,9 @@ extension CommandParser {
         case "config": return try expectConfig(rest)
         case "snapshot": return try expectSnapshot(rest)
         case "exit":
-            guard rest.count == 1, let want = Int32(rest[0]) else { throw fail("expected: expect exit N (the exit code of the last logdump command)") }
+            guard rest.count == 1, let want = Int32(rest[0]) else {
+                throw fail("expected: expect exit N (the exit code of the last logdump command)")
+            }
             return .exit(want)
         case "invariants":
             guard rest == ["ok"] else { throw fail("expected: expect invariants ok") }
@@ -117,7 +119,9 @@ extension CommandParser {
         guard let leader = NodeName.parse(rest[0]), leader <= limit, let follower = NodeName.parse(rest[1]), follower <= limit else {
             throw CommandError(.notTwoClusterNodes(usage: usage), command: name)
         }
-        guard ["probe", "replicate", "snapshot"].contains(rest[2]) else { throw fail("'\(rest[2])' is not a progress state (probe, replicate, snapshot)") }
+        guard ["probe", "replicate", "snapshot"].contains(rest[2]) else {
+            throw fail("'\(rest[2])' is not a progress state (probe, replicate, snapshot)")
+        }
         var match: UInt64?, next: UInt64?
         for word in rest.dropFirst(3) {
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
@@ -136,7 +140,9 @@ extension CommandParser {
         let value = String(rest[1][rest[1].index(after: eq)...])
         var index: UInt64?
         if rest.count == 3 {
-            guard rest[2].hasPrefix("index="), rest[2].count <= 26, let v = UInt64(rest[2].dropFirst(6)) else { throw fail("'\(rest[2])' is not index=N — \(usage)") }
+            guard rest[2].hasPrefix("index="), rest[2].count <= 26, let v = UInt64(rest[2].dropFirst(6)) else {
+                throw fail("'\(rest[2])' is not index=N — \(usage)")
+            }
             index = v
         }
         return .read(context: context, Expectation.KeyValue(key: String(rest[1][..<eq]), value: value.isEmpty ? nil : value), index: index)

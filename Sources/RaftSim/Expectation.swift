@@ -82,9 +82,11 @@ public enum Expectation: Equatable, Sendable {
     case violation([String])
 
     /// Every form, in the order completion offers them.
-    public static let forms = ["leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
-                               "config", "snapshot", "up", "down", "exit", "invariants", "violation",
-                               "refused", "known-leader", "transfer", "progress", "read"]
+    public static let forms = [
+        "leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "reads", "voted",
+        "config", "snapshot", "up", "down", "exit", "invariants", "violation",
+        "refused", "known-leader", "transfer", "progress", "read",
+    ]
 }
 
 extension Expectation.Nodes: CustomStringConvertible {

@@ -7,7 +7,9 @@ extension ExploreSummary {
         var fields: [String] = []
         fields.append("\"seeds\": {\"first\": \(seeds.lowerBound), \"last\": \(seeds.upperBound), \"run\": \(seedsRun)}")
         if let shard {
-            fields.append("\"shard\": {\"index\": \(shard.index), \"count\": \(shard.count), \"first\": \(shard.seeds.lowerBound), \"last\": \(shard.seeds.upperBound)}")
+            fields.append(
+                "\"shard\": {\"index\": \(shard.index), \"count\": \(shard.count), \"first\": \(shard.seeds.lowerBound), \"last\": \(shard.seeds.upperBound)}"
+            )
         }
         fields.append("\"nodes\": \(nodes)")
         fields.append("\"steps\": \(steps)")
@@ -41,13 +43,15 @@ extension ExploreSummary {
         do throws(SimError) {
             let reader = FieldReader(value: value)
             let seeds = try reader.range(value["seeds"], "seeds")
-            var summary = ExploreSummary(seeds: seeds, nodes: try reader.int("nodes"), steps: try reader.int("steps"),
-                                         faults: try reader.strings("faults"), unsafe: try reader.strings("unsafe"))
+            var summary = ExploreSummary(
+                seeds: seeds, nodes: try reader.int("nodes"), steps: try reader.int("steps"),
+                faults: try reader.strings("faults"), unsafe: try reader.strings("unsafe"))
             summary.seedsRun = try reader.uint(value["seeds"]?["run"], "seeds.run")
             if let shard = value["shard"] {
-                summary.shard = Shard(index: Int(try reader.uint(shard["index"], "shard.index")),
-                                      count: Int(try reader.uint(shard["count"], "shard.count")),
-                                      seeds: try reader.range(shard, "shard"))
+                summary.shard = Shard(
+                    index: Int(try reader.uint(shard["index"], "shard.index")),
+                    count: Int(try reader.uint(shard["count"], "shard.count")),
+                    seeds: try reader.range(shard, "shard"))
             }
             summary.totals.actions = try reader.int("actions")
             summary.totals.events = try reader.int("events")

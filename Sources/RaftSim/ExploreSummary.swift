@@ -90,12 +90,16 @@ public struct ExploreSummary: Equatable, Sendable {
 
     /// The one-line text summary `raftstep explore` prints without --json.
     public var textLine: String {
-        let ran = seedsRun == 0 ? "no seeds of \(Self.describe(seeds))"
+        let ran =
+            seedsRun == 0
+            ? "no seeds of \(Self.describe(seeds))"
             : "seeds \(seeds.lowerBound)..\(seeds.lowerBound + seedsRun - 1)"
         let part = shard.map { " [shard \($0.index)/\($0.count) of \(Self.describe($0.seeds))]" } ?? ""
-        let setup = "\(seedsRun) run\(seedsRun == 1 ? "" : "s") of \(steps) actions on \(nodes) nodes, faults \(faults.joined(separator: ","))"
+        let setup =
+            "\(seedsRun) run\(seedsRun == 1 ? "" : "s") of \(steps) actions on \(nodes) nodes, faults \(faults.joined(separator: ","))"
             + (unsafe.isEmpty ? "" : ", unsafe " + unsafe.joined(separator: ","))
-        let counts = "\(totals.actions) actions took effect, \(totals.events) events, \(totals.faults) faults injected, "
+        let counts =
+            "\(totals.actions) actions took effect, \(totals.events) events, \(totals.faults) faults injected, "
             + "\(totals.acknowledged) proposals acknowledged, \(totals.reads) reads, \(totals.configChanges) membership changes, "
             + "\(totals.compactions) compactions; highest commit \(highestCommit); "
             + "\(failures.count) failing run\(failures.count == 1 ? "" : "s")"
@@ -123,13 +127,17 @@ public struct ExploreSummary: Equatable, Sendable {
     }
 
     /// Parses `K/N` as given to `--shard`; the error says what is expected.
-    public static func parseShard(_ text: String, seeds: ClosedRange<UInt64>) -> Result<(index: Int, count: Int, slice: ClosedRange<UInt64>), SimError> {
+    public static func parseShard(_ text: String, seeds: ClosedRange<UInt64>) -> Result<
+        (index: Int, count: Int, slice: ClosedRange<UInt64>), SimError
+    > {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 1, index <= count else {
             return .failure(SimError("--shard takes K/N with 1 <= K <= N, e.g. 3/8 (got '\(text)')"))
         }
         guard let slice = slice(index, of: count, seeds: seeds) else {
-            return .failure(SimError("--shard \(text): \(seeds.lowerBound)..\(seeds.upperBound) is too few seeds for \(count) shards (use N <= the number of seeds)"))
+            return .failure(
+                SimError(
+                    "--shard \(text): \(seeds.lowerBound)..\(seeds.upperBound) is too few seeds for \(count) shards (use N <= the number of seeds)"))
         }
         return .success((index, count, slice))
     }
@@ -144,16 +152,21 @@ public struct ExploreSummary: Equatable, Sendable {
             return .failure(SimError("nothing to merge"))
         }
         let sorted = parts.sorted { $0.seeds.lowerBound < $1.seeds.lowerBound }
-        for part in sorted where part.nodes != first.nodes || part.steps != first.steps || part.faults != first.faults || part.unsafe != first.unsafe {
-            return .failure(SimError("seeds \(describe(part.seeds)) ran other settings (nodes, steps, faults or unsafe knobs) than seeds \(describe(first.seeds)): not one campaign"))
+        for part in sorted where part.nodes != first.nodes || part.steps != first.steps || part.faults != first.faults || part.unsafe != first.unsafe
+        {
+            return .failure(
+                SimError(
+                    "seeds \(describe(part.seeds)) ran other settings (nodes, steps, faults or unsafe knobs) than seeds \(describe(first.seeds)): not one campaign"
+                ))
         }
         if let error = missingShards(sorted) { return .failure(error) }
         for (a, b) in zip(sorted, sorted.dropFirst()) where b.seeds.lowerBound != a.seeds.upperBound &+ 1 {
             let what = b.seeds.lowerBound <= a.seeds.upperBound ? "overlap" : "leave a gap"
             return .failure(SimError("seeds \(describe(a.seeds)) and \(describe(b.seeds)) \(what): the parts must tile one range"))
         }
-        var merged = ExploreSummary(seeds: first.seeds.lowerBound...sorted.last!.seeds.upperBound, nodes: first.nodes,
-                                    steps: first.steps, faults: first.faults, unsafe: first.unsafe)
+        var merged = ExploreSummary(
+            seeds: first.seeds.lowerBound...sorted.last!.seeds.upperBound, nodes: first.nodes,
+            steps: first.steps, faults: first.faults, unsafe: first.unsafe)
         if let whole = first.shard?.seeds, whole != merged.seeds {
             return .failure(SimError("the shards cover seeds \(describe(merged.seeds)), not the \(describe(whole)) they were cut from"))
         }
@@ -171,7 +184,9 @@ public struct ExploreSummary: Equatable, Sendable {
             merged.failures += part.failures
         }
         merged.failures.sort { $0.seed < $1.seed }
-        assert(merged.seedsRun == 0 || merged.seedsRun - 1 <= merged.seeds.upperBound - merged.seeds.lowerBound, "more seeds run than the parts asked for")
+        assert(
+            merged.seedsRun == 0 || merged.seedsRun - 1 <= merged.seeds.upperBound - merged.seeds.lowerBound,
+            "more seeds run than the parts asked for")
         return .success(merged)
     }
 

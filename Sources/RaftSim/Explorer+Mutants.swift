@@ -22,8 +22,10 @@ extension Explorer {
     /// Every mutation with its campaign. The bounds leave room above the first seed that catches
     /// each (docs/mutation-score.md lists them).
     public static let mutants: [Mutant] = {
-        func mutant(_ name: String, nodes: Int = 5, steps: Int = 1500, faults: [Fault] = Fault.safe, leaderNoop: Bool? = nil,
-                    bound: UInt64 = 50, expected: [String]) -> Mutant {
+        func mutant(
+            _ name: String, nodes: Int = 5, steps: Int = 1500, faults: [Fault] = Fault.safe, leaderNoop: Bool? = nil,
+            bound: UInt64 = 50, expected: [String]
+        ) -> Mutant {
             let knob = UnsafeKnobs.testOnlyMutations.first { $0.name == name }!.knob
             var options = Options()
             options.nodes = nodes
@@ -37,8 +39,9 @@ extension Explorer {
         // faults existed; they change every schedule, so this campaign keeps the faults it was measured with.
         let noMembership = Fault.safe.filter { $0 != .membership && $0 != .compaction && !Fault.networkAndTime.contains($0) }
         return [
-            mutant("commit-old-terms", nodes: 3, faults: noMembership, leaderNoop: false, bound: 5000,
-                   expected: ["Leader Completeness", "State Machine Safety", "Commit Quorum", "Acknowledged Write Lost", "Linearizable Reads"]),
+            mutant(
+                "commit-old-terms", nodes: 3, faults: noMembership, leaderNoop: false, bound: 5000,
+                expected: ["Leader Completeness", "State Machine Safety", "Commit Quorum", "Acknowledged Write Lost", "Linearizable Reads"]),
             mutant("apply-beyond-commit", bound: 20, expected: ["Applied Before Commit"]),
             mutant("count-learner-acks", bound: 200, expected: ["Commit Quorum", "State Machine Safety", "Leader Completeness"]),
             mutant("no-timer-reset-on-append", bound: 50, expected: ["Liveness"]),

@@ -18,22 +18,38 @@ public enum Fault: String, CaseIterable, Sendable {
         case .duplicate: return "put a copy of a random in-flight message in flight (delivered twice)"
         case .partition: return "cut a node off, or the links between two nodes, and heal again later"
         case .crash: return "crash a node, half the time the leader (volatile state lost), and restart it from its disk later"
-        case .torn: return "crash a node in the middle of a write: a follower's append torn without syncing, or a power cut after a drawn number of file operations of a vote, a leader's own append, a snapshot install or a compaction; nothing it would have sent after the crash point leaves"
+        case .torn:
+            return
+                "crash a node in the middle of a write: a follower's append torn without syncing, or a power cut after a drawn number of file operations of a vote, a leader's own append, a snapshot install or a compaction; nothing it would have sent after the crash point leaves"
         case .proposals: return "client proposals (set kN V) on the leader; a proposal is acknowledged when the leader applies it"
         case .reads: return "client ReadIndex reads on the leader; each answer is checked against the committed history"
         case .elections: return "force campaigns and leadership transfers"
-        case .membership: return "the leader proposes adding a voter or a learner, promoting a learner, or removing a member (the leader too); some runs start with spare nodes outside the configuration"
-        case .compaction: return "a node snapshots its store through an applied index and drops the log before it; some runs compact automatically (lagging followers then catch up by InstallSnapshot)"
+        case .membership:
+            return
+                "the leader proposes adding a voter or a learner, promoting a learner, or removing a member (the leader too); some runs start with spare nodes outside the configuration"
+        case .compaction:
+            return
+                "a node snapshots its store through an applied index and drops the log before it; some runs compact automatically (lagging followers then catch up by InstallSnapshot)"
         case .skew: return "tick one node or a few, 1-5 times, while the others' clocks stand still (nodes' clocks run at different rates)"
-        case .timing: return "about half the nodes run with their own election timeout (4-24 ticks with pre-vote, 10-12 without) and heartbeat interval (1-3), drawn per run (set election-ticks NODE N)"
-        case .split: return "partition the nodes into two or three groups at random: majority/minority splits of any sizes, and splits with no majority anywhere"
-        case .oneWay: return "cut one direction only: one link, every link out of a node (it hears all, none hears it) or every link into it; half the time the node is the leader"
-        case .bridge: return "a non-transitive partition: two sides that do not see each other and a node that sees both (a stale leader may keep it as a follower)"
+        case .timing:
+            return
+                "about half the nodes run with their own election timeout (4-24 ticks with pre-vote, 10-12 without) and heartbeat interval (1-3), drawn per run (set election-ticks NODE N)"
+        case .split:
+            return
+                "partition the nodes into two or three groups at random: majority/minority splits of any sizes, and splits with no majority anywhere"
+        case .oneWay:
+            return
+                "cut one direction only: one link, every link out of a node (it hears all, none hears it) or every link into it; half the time the node is the leader"
+        case .bridge:
+            return
+                "a non-transitive partition: two sides that do not see each other and a node that sees both (a stale leader may keep it as a follower)"
         case .replay: return "put a copy of a message delivered long ago back in flight (a stale append, vote or snapshot from earlier terms)"
         case .delay: return "hold an in-flight message back for 20-400 deliveries (a long delay, beyond reordering what is in flight)"
         case .syncOff: return "UNSAFE storage shortcut: nodes acknowledge writes before syncing them (a crash loses them); off unless named"
         case .localReads: return "UNSAFE read shortcut: the leader answers reads from its own state at once, without ReadIndex; off unless named"
-        case .oldDisk: return "UNSAFE operator error: back a node's files up, and later restart it from that older copy (it forgets votes and entries it gave since); off unless named"
+        case .oldDisk:
+            return
+                "UNSAFE operator error: back a node's files up, and later restart it from that older copy (it forgets votes and entries it gave since); off unless named"
         }
     }
 
@@ -63,7 +79,9 @@ public enum Fault: String, CaseIterable, Sendable {
     /// An unknown name in a fault list.
     public struct FaultListError: Error, CustomStringConvertible {
         public var word: String
-        public var description: String { "no fault '\(word)' (faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")), all, none; -NAME leaves one out)" }
+        public var description: String {
+            "no fault '\(word)' (faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")), all, none; -NAME leaves one out)"
+        }
     }
 }
 
@@ -244,8 +262,9 @@ public enum Explorer {
         }
         if options.faults.contains(.timing) { clusterOptions.nodeTiming = drawTiming(&rng, nodes: options.nodes, preVote: clusterOptions.preVote) }
         guard let cluster = makeCluster(clusterOptions, options) else {
-            return Result(seed: seed, violation: nil, script: [], steps: 0, maxCommit: 0, maxTerm: 0,
-                          stats: Stats(), actions: [], clusterOptions: clusterOptions)
+            return Result(
+                seed: seed, violation: nil, script: [], steps: 0, maxCommit: 0, maxTerm: 0,
+                stats: Stats(), actions: [], clusterOptions: clusterOptions)
         }
         var driver = Driver(cluster: cluster, record: false)
         driver.stats.network.timedNodes = clusterOptions.nodeTiming.count
@@ -262,9 +281,10 @@ public enum Explorer {
         }
         if driver.failure == nil && options.liveness { driver.liveness(rounds: options.livenessRounds) }
         if driver.failure == nil { cluster.fullCheck() }
-        var result = Result(seed: seed, violation: driver.failure, script: [], steps: actions.count,
-                            maxCommit: maxCommit(cluster), maxTerm: maxTerm(cluster),
-                            stats: driver.stats, actions: actions, clusterOptions: clusterOptions)
+        var result = Result(
+            seed: seed, violation: driver.failure, script: [], steps: actions.count,
+            maxCommit: maxCommit(cluster), maxTerm: maxTerm(cluster),
+            stats: driver.stats, actions: actions, clusterOptions: clusterOptions)
         result.stats.events = cluster.stepCount
         return result
     }
@@ -352,11 +372,15 @@ public enum Explorer {
         return Outcome(failure: driver.failure, applied: applied, lines: driver.lines)
     }
 
-    static func render(seed: UInt64, clusterOptions: ClusterOptions, actions: [Action], options: Options) -> (script: [String], failure: InvariantViolation?) {
+    static func render(seed: UInt64, clusterOptions: ClusterOptions, actions: [Action], options: Options) -> (
+        script: [String], failure: InvariantViolation?
+    ) {
         let outcome = replay(clusterOptions: clusterOptions, actions: actions, options: options, record: true)
         let voters = clusterOptions.voterCount.map { " voters=\($0)" } ?? ""
-        var script = ["# raftstep explore: seed \(seed), \(options.nodes) nodes, \(options.steps) steps, faults \(options.faults.map(\.rawValue).joined(separator: ","))",
-                      "reset nodes=\(clusterOptions.nodeCount)\(voters) seed=\(seed)"]
+        var script = [
+            "# raftstep explore: seed \(seed), \(options.nodes) nodes, \(options.steps) steps, faults \(options.faults.map(\.rawValue).joined(separator: ","))",
+            "reset nodes=\(clusterOptions.nodeCount)\(voters) seed=\(seed)",
+        ]
         if options.pageCrashes { script.append("set crash-model pages") }
         if clusterOptions.compactThreshold > 0 { script.append("set compact-threshold \(clusterOptions.compactThreshold)") }
         for (id, timing) in clusterOptions.nodeTiming.sorted(by: { $0.key < $1.key }) {

@@ -206,7 +206,9 @@ extension Explorer.Driver {
             stats.faults += 1
             stats.network.oneWayCuts += 1
         case .bridge(let left, let right):
-            line("# a non-transitive partition: \(left.map(Describe.n).joined(separator: " ")) and \(right.map(Describe.n).joined(separator: " ")) do not see each other; the others see both")
+            line(
+                "# a non-transitive partition: \(left.map(Describe.n).joined(separator: " ")) and \(right.map(Describe.n).joined(separator: " ")) do not see each other; the others see both"
+            )
             if cluster.hasCutLinks {
                 cluster.heal()
                 line(.heal)

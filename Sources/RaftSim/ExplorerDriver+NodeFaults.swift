@@ -46,8 +46,10 @@ extension Explorer.Generator {
         case 2:
             if let leader = cluster.leader, rng.next(below: 2) == 0 {
                 let operations = Int(rng.next(below: 4))
-                return .node(.crashInWrite(leader, operations: operations,
-                                           write: .propose(key: UInt8(rng.next(below: 5)), value: Int(rng.next(below: 1_000_000)))))
+                return .node(
+                    .crashInWrite(
+                        leader, operations: operations,
+                        write: .propose(key: UInt8(rng.next(below: 5)), value: Int(rng.next(below: 1_000_000)))))
             }
             guard let candidate = pick(&rng, cluster.upNodes.filter { cluster.node($0)?.role != .leader }) else { return nil }
             return .node(.crashInWrite(candidate, operations: Int(rng.next(below: 4)), write: .campaign))
@@ -167,7 +169,8 @@ extension Explorer.Driver {
         switch write {
         case .deliver(let ref):
             guard ref.to == id, let resolved = resolve(ref), let item = cluster.message(id: resolved),
-                  cluster.lossReason(item.message) == nil else { return false }
+                cluster.lossReason(item.message) == nil
+            else { return false }
             messageID = resolved
         case .campaign:
             guard node.role != .leader else { return false }
@@ -178,7 +181,9 @@ extension Explorer.Driver {
         }
         guard (try? cluster.crash(id, afterOperations: operations)) != nil else { return false }
         stats.faults += 1
-        line("# \(Describe.n(id)) loses power after \(operations) more file operation\(operations == 1 ? "" : "s"), in the middle of the write that follows")
+        line(
+            "# \(Describe.n(id)) loses power after \(operations) more file operation\(operations == 1 ? "" : "s"), in the middle of the write that follows"
+        )
         line(Command.crashAfter(id, operations: operations))
         switch write {
         case .deliver:

@@ -19,8 +19,10 @@ struct QuietProgress {
 
     /// What is missing, given the acknowledgements made and the reads answered since the period
     /// began (nil: nothing).
-    func missing(acknowledged: ArraySlice<InvariantChecker.Acknowledgement>,
-                 served: ArraySlice<(context: UInt64, key: String, value: String?)>) -> String? {
+    func missing(
+        acknowledged: ArraySlice<InvariantChecker.Acknowledgement>,
+        served: ArraySlice<(context: UInt64, key: String, value: String?)>
+    ) -> String? {
         if writes.isEmpty { return "the leader took none of the period's writes" }
         if reads.isEmpty { return "the leader took none of the period's reads" }
         let done = Set(acknowledged.map { Write(node: $0.node, index: $0.index, term: $0.term) })

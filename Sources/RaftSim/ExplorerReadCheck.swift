@@ -28,7 +28,8 @@ extension Explorer.Driver {
     mutating func checkCommittedCommand(_ index: UInt64, _ term: UInt64, _ command: String) {
         guard extra == nil, let entry = cluster.committedEntry(at: index), entry.data != Array(command.utf8) else { return }
         let held = entry.kind == .normal ? "'\(String(decoding: entry.data, as: UTF8.self))'" : "a \(entry.kind) entry"
-        let failure = InvariantViolation(invariant: "Client Write Record",
+        let failure = InvariantViolation(
+            invariant: "Client Write Record",
             evidence: "the client's '\(command)' was acknowledged at index \(index) (term \(term)), but the entry committed there is \(held)")
         extra = failure
         line("# \(failure)")
@@ -41,7 +42,8 @@ extension Explorer.Driver {
             let read = served[readsChecked]
             readsChecked += 1
             guard extra == nil, let value = read.value, !(written[read.key]?.contains(value) ?? false) else { continue }
-            let failure = InvariantViolation(invariant: "Client Write Record",
+            let failure = InvariantViolation(
+                invariant: "Client Write Record",
                 evidence: "read \(read.context) answered \(read.key)=\(value), a value no client wrote to \(read.key)")
             extra = failure
             line("# \(failure)")

@@ -54,20 +54,26 @@ extension InvariantChecker {
             let ack = acknowledgements[acknowledgementsJudged]
             let data = ack.data
             acknowledgementsJudged += 1
-            var what: String { "\(Describe.n(ack.node)) acknowledged '\(String(decoding: data, as: UTF8.self))' at index \(ack.index) (term \(ack.term))" }
+            var what: String {
+                "\(Describe.n(ack.node)) acknowledged '\(String(decoding: data, as: UTF8.self))' at index \(ack.index) (term \(ack.term))"
+            }
             guard let entry = committedEntry(at: ack.index) else {
-                report("\(ack.node)|\(ack.index)", "Acknowledged Before Commit",
-                       "\(what), but the committed history reaches only index \(committed.count)")
+                report(
+                    "\(ack.node)|\(ack.index)", "Acknowledged Before Commit",
+                    "\(what), but the committed history reaches only index \(committed.count)")
                 continue
             }
             let isPlaceholder = entry.kind == .noop && entry.data == InvariantChecker.compactedMark
             if isPlaceholder && entry.term == 0 { continue }  // Known by nothing but its index.
             if entry.term != ack.term {
-                report("\(ack.node)|\(ack.index)", "Acknowledged Before Commit",
-                       "\(what), but the entry committed there is of term \(entry.term)")
+                report(
+                    "\(ack.node)|\(ack.index)", "Acknowledged Before Commit",
+                    "\(what), but the entry committed there is of term \(entry.term)")
             } else if entry.data != data && !isPlaceholder {
-                report("\(ack.node)|\(ack.index)", "Client Write Record",
-                       "\(what), but the entry committed there holds \(entry.kind == .normal ? "'\(String(decoding: entry.data, as: UTF8.self))'" : "a \(entry.kind) entry")")
+                report(
+                    "\(ack.node)|\(ack.index)", "Client Write Record",
+                    "\(what), but the entry committed there holds \(entry.kind == .normal ? "'\(String(decoding: entry.data, as: UTF8.self))'" : "a \(entry.kind) entry")"
+                )
             }
         }
     }

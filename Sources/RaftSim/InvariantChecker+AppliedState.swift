@@ -40,8 +40,9 @@ extension InvariantChecker {
             if storeVerified[i] != applied {
                 storeVerified[i] = applied
                 if let problem = storeDifference(host.machine) {
-                    report("\(i)|\(applied)", "Applied State",
-                           "\(Describe.n(NodeID(i + 1)))'s store after index \(applied) holds \(problem)")
+                    report(
+                        "\(i)|\(applied)", "Applied State",
+                        "\(Describe.n(NodeID(i + 1)))'s store after index \(applied) holds \(problem)")
                 }
             }
             let first = host.node.firstIndex
@@ -49,8 +50,9 @@ extension InvariantChecker {
             snapshotVerified[i] = first
             guard first > 1, let snapshot = host.node.latestSnapshot else { continue }
             if let problem = snapshotDifference(snapshot) {
-                report("\(i)|s\(snapshot.metadata.index)", "Snapshot Data",
-                       "\(Describe.n(NodeID(i + 1)))'s snapshot through index \(snapshot.metadata.index) (term \(snapshot.metadata.term)) \(problem)")
+                report(
+                    "\(i)|s\(snapshot.metadata.index)", "Snapshot Data",
+                    "\(Describe.n(NodeID(i + 1)))'s snapshot through index \(snapshot.metadata.index) (term \(snapshot.metadata.term)) \(problem)")
             }
         }
     }

@@ -83,9 +83,13 @@ extension InvariantChecker {
         guard let expected = derivedConfiguration(i, host) else { return }
         guard host.node.configuration != expected else { return }
         let node = host.node
-        let at = derived[i].map { $0.index == 0 ? "its snapshot or the starting configuration" : "its configuration entry at index \($0.index)" } ?? "its log"
-        report("\(i)|\(node.lastIndex)|\(node.term)", "Configuration In Effect",
-               "\(Describe.n(node.id)) uses \(Describe.configEntry(node.configuration)) but \(at) says \(Describe.configEntry(expected)) (dissertation §4.1: the latest configuration entry in the log is in effect)")
+        let at =
+            derived[i].map { $0.index == 0 ? "its snapshot or the starting configuration" : "its configuration entry at index \($0.index)" }
+            ?? "its log"
+        report(
+            "\(i)|\(node.lastIndex)|\(node.term)", "Configuration In Effect",
+            "\(Describe.n(node.id)) uses \(Describe.configEntry(node.configuration)) but \(at) says \(Describe.configEntry(expected)) (dissertation §4.1: the latest configuration entry in the log is in effect)"
+        )
     }
 
     /// Election Quorum: a new leader was granted votes by a majority of every voter set of the
@@ -97,9 +101,13 @@ extension InvariantChecker {
         for (half, voters) in [("C_new", configuration.voters), ("C_old", configuration.outgoingVoters)] where !voters.isEmpty {
             let yes = voters.filter { granted.contains($0) }
             guard yes.count < voters.count / 2 + 1 else { continue }
-            let which = configuration.isJoint ? "\(half) of \(Describe.configEntry(configuration))" : "voters (\(voters.map(Describe.n).joined(separator: ",")))"
-            report("\(term)", "Election Quorum",
-                   "\(Describe.n(leader.id)) became leader of term \(term) with votes from \(yes.isEmpty ? "no voter" : yes.map(Describe.n).joined(separator: ", ")) of \(which), the configuration its log held (\(granted.count) votes seen in all)")
+            let which =
+                configuration.isJoint
+                ? "\(half) of \(Describe.configEntry(configuration))" : "voters (\(voters.map(Describe.n).joined(separator: ",")))"
+            report(
+                "\(term)", "Election Quorum",
+                "\(Describe.n(leader.id)) became leader of term \(term) with votes from \(yes.isEmpty ? "no voter" : yes.map(Describe.n).joined(separator: ", ")) of \(which), the configuration its log held (\(granted.count) votes seen in all)"
+            )
             return
         }
     }

@@ -21,8 +21,11 @@ extension InvariantChecker {
             return nil
         }
         guard earlier != candidate else { return nil }
-        let violation = InvariantViolation(invariant: "Vote Uniqueness",
-            evidence: "\(Describe.n(voter)) granted its vote in term \(term) to \(Describe.n(earlier)), then sent a vote for \(Describe.n(candidate)) in the same term (#\(messageID))")
+        let violation = InvariantViolation(
+            invariant: "Vote Uniqueness",
+            evidence:
+                "\(Describe.n(voter)) granted its vote in term \(term) to \(Describe.n(earlier)), then sent a vote for \(Describe.n(candidate)) in the same term (#\(messageID))"
+        )
         return claim("\(Int(voter) - 1)|\(term)", "Vote Uniqueness") ? violation : nil
     }
 
@@ -46,7 +49,8 @@ extension InvariantChecker {
             guard r.index > disk.snapshotIndex else { return nil }
             let want = node.term(at: r.index)
             if let held = disk.term(at: r.index), want == nil || held == want { return nil }
-            return "acknowledged entries through index \(r.index) in term \(r.term), but its synced disk holds \(disk.lastIndex == 0 ? "no entry" : "entries through \(disk.lastIndex)")\(disk.term(at: r.index).map { " (term \($0) at \(r.index))" } ?? "")"
+            return
+                "acknowledged entries through index \(r.index) in term \(r.term), but its synced disk holds \(disk.lastIndex == 0 ? "no entry" : "entries through \(disk.lastIndex)")\(disk.term(at: r.index).map { " (term \($0) at \(r.index))" } ?? "")"
         case .voteResponse(let v) where v.isGranted && !v.isPreVote:
             return voteGap(v.term, v.to).map { "granted its vote in term \(v.term) to \(Describe.n(v.to)), but \($0)" }
         case .vote(let v) where !v.isPreVote:
@@ -81,8 +85,12 @@ extension Cluster {
             if disk == nil { disk = .some(disks[i].durableLog()) }
             guard let durable = disk!, let gap = InvariantChecker.durabilityGap(item.message, node: host.node, disk: durable) else { continue }
             // Reported once per sender and promise (a retried acknowledgement repeats it).
-            checker.nonDurable[item.id] = ("\(i)|\(gap)", InvariantViolation(invariant: "Durable Before Send",
-                evidence: "\(Describe.n(NodeID(i + 1))) \(gap) (#\(item.id) to \(Describe.n(item.message.to)))"))
+            checker.nonDurable[item.id] = (
+                "\(i)|\(gap)",
+                InvariantViolation(
+                    invariant: "Durable Before Send",
+                    evidence: "\(Describe.n(NodeID(i + 1))) \(gap) (#\(item.id) to \(Describe.n(item.message.to)))")
+            )
         }
     }
 
@@ -90,7 +98,8 @@ extension Cluster {
     /// violation now (the receiver acts on a promise a crash of the sender would break).
     func checkDelivered(_ id: Int) {
         guard !checker.nonDurable.isEmpty, let found = checker.nonDurable.removeValue(forKey: id),
-              checker.claim(found.key, found.violation.invariant) else { return }
+            checker.claim(found.key, found.violation.invariant)
+        else { return }
         report([found.violation])
     }
 
@@ -143,7 +152,8 @@ extension Cluster {
             let diskLast = diskFirst - 1 + UInt64(disk.entries.count)
             var problem: String?
             if disk.hardState.term != node.term || disk.hardState.vote != node.vote {
-                problem = "it is in term \(node.term) with vote \(Describe.n(node.vote)), its disk holds term \(disk.hardState.term) with vote \(Describe.n(disk.hardState.vote))"
+                problem =
+                    "it is in term \(node.term) with vote \(Describe.n(node.vote)), its disk holds term \(disk.hardState.term) with vote \(Describe.n(disk.hardState.vote))"
             } else if diskLast != node.lastIndex {
                 problem = "its log ends at index \(node.lastIndex), its disk's at \(diskLast)"
             } else {

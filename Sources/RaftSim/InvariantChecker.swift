@@ -233,15 +233,18 @@ struct InvariantChecker {
             // Applied State: nothing is applied before it is committed (the core's count and the
             // state machine's own).
             if max(node.applied, node.machineApplied) > node.commitIndex {
-                report("\(i)|\(node.commitIndex)", "Applied Before Commit",
-                       "\(name) applied through index \(max(node.applied, node.machineApplied)) (state machine: \(node.machineApplied)) with its commit index at \(node.commitIndex)")
+                report(
+                    "\(i)|\(node.commitIndex)", "Applied Before Commit",
+                    "\(name) applied through index \(max(node.applied, node.machineApplied)) (state machine: \(node.machineApplied)) with its commit index at \(node.commitIndex)"
+                )
             }
             checkVote(i, node)
             checkElection(i, node)
         }
         // After every vote of this step is recorded: judge new leaders and configurations.
         for i in 0..<count where facts[i] != nil {
-            let moved = changedFrom[i] != nil || i >= checkedFacts.count || checkedFacts[i]?.lastIndex != facts[i]!.lastIndex
+            let moved =
+                changedFrom[i] != nil || i >= checkedFacts.count || checkedFacts[i]?.lastIndex != facts[i]!.lastIndex
                 || checkedFacts[i]?.firstIndex != facts[i]!.firstIndex
             if newLeaders.contains(i) { checkElectionQuorum(i, nodes[i]!.node) }
             if moved { checkConfigurationInEffect(i, nodes[i]!) }
@@ -280,8 +283,9 @@ struct InvariantChecker {
         voteChecked[i] = (node.term, node.vote)
         recordBallot(node.id, term: node.term, candidate: node.vote)
         if let earlier = votes[i][node.term], earlier != node.vote {
-            report("\(i)|\(node.term)", "Vote Uniqueness",
-                   "\(Describe.n(node.id)) voted for \(Describe.n(earlier)) and then for \(Describe.n(node.vote)) in term \(node.term)")
+            report(
+                "\(i)|\(node.term)", "Vote Uniqueness",
+                "\(Describe.n(node.id)) voted for \(Describe.n(earlier)) and then for \(Describe.n(node.vote)) in term \(node.term)")
         } else {
             votes[i][node.term] = node.vote
         }
@@ -296,8 +300,9 @@ struct InvariantChecker {
         guard node.role == .leader, electionChecked[i] != node.term else { return }
         electionChecked[i] = node.term
         if let other = leaderOfTerm[node.term], other != node.id {
-            report("\(node.term)", "Election Safety",
-                   "\(Describe.n(other)) and \(Describe.n(node.id)) were both elected leader of term \(node.term)")
+            report(
+                "\(node.term)", "Election Safety",
+                "\(Describe.n(other)) and \(Describe.n(node.id)) were both elected leader of term \(node.term)")
         } else {
             leaderOfTerm[node.term] = node.id
             newLeaders.append(i)
@@ -375,9 +380,13 @@ struct InvariantChecker {
         for (half, voters) in [("C_new", configuration.voters), ("C_old", configuration.outgoingVoters)] where !voters.isEmpty {
             let holders = voters.filter(holds)
             if holders.count < voters.count / 2 + 1 {
-                let which = configuration.isJoint ? "\(half) of \(Describe.configEntry(configuration))" : "voters (\(voters.map(Describe.n).joined(separator: ",")))"
-                report("\(leader.id)|\(index)", "Commit Quorum",
-                       "\(Describe.n(leader.id)), leader of term \(leader.term), committed index \(index) (term \(term)) but only \(holders.isEmpty ? "no node" : holders.map(Describe.n).joined(separator: ", ")) of \(which) store\(holders.count == 1 ? "s" : "") it\(holders.contains { nodes[Int($0) - 1] == nil } ? " (counting nodes that are down)" : "")")
+                let which =
+                    configuration.isJoint
+                    ? "\(half) of \(Describe.configEntry(configuration))" : "voters (\(voters.map(Describe.n).joined(separator: ",")))"
+                report(
+                    "\(leader.id)|\(index)", "Commit Quorum",
+                    "\(Describe.n(leader.id)), leader of term \(leader.term), committed index \(index) (term \(term)) but only \(holders.isEmpty ? "no node" : holders.map(Describe.n).joined(separator: ", ")) of \(which) store\(holders.count == 1 ? "s" : "") it\(holders.contains { nodes[Int($0) - 1] == nil } ? " (counting nodes that are down)" : "")"
+                )
                 return
             }
         }
@@ -396,7 +405,9 @@ struct InvariantChecker {
     /// entry at all when its term is unknown (0).
     static func same(_ a: Entry, _ b: Entry) -> Bool {
         // Term 0: below a snapshot's last index, where not even the term is known.
-        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) { return a.term == b.term || a.term == 0 || b.term == 0 }
+        if (a.kind == .noop && a.data == compactedMark) || (b.kind == .noop && b.data == compactedMark) {
+            return a.term == b.term || a.term == 0 || b.term == 0
+        }
         return a == b
     }
 
@@ -416,11 +427,14 @@ struct InvariantChecker {
             guard let node = facts[i], node.role == .leader else { leaderLast[i] = nil; continue }
             if let last = leaderLast[i], last.term == node.term {
                 if let cut = changedFrom[i], cut <= last.lastIndex {
-                    report("\(i)|\(node.term)", "Leader Append-Only",
-                           "\(Describe.n(node.id)), leader of term \(node.term), overwrote its log from index \(cut) (it held \(last.lastIndex) entries)")
+                    report(
+                        "\(i)|\(node.term)", "Leader Append-Only",
+                        "\(Describe.n(node.id)), leader of term \(node.term), overwrote its log from index \(cut) (it held \(last.lastIndex) entries)"
+                    )
                 } else if node.lastIndex < last.lastIndex {
-                    report("\(i)|\(node.term)", "Leader Append-Only",
-                           "\(Describe.n(node.id)), leader of term \(node.term), shrank its log from \(last.lastIndex) to \(node.lastIndex) entries")
+                    report(
+                        "\(i)|\(node.term)", "Leader Append-Only",
+                        "\(Describe.n(node.id)), leader of term \(node.term), shrank its log from \(last.lastIndex) to \(node.lastIndex) entries")
                 }
             } else {
                 completenessVerified[i] = 0
@@ -436,7 +450,8 @@ struct InvariantChecker {
             for index in (committed.count + 1)...Int(node.commitIndex) {
                 // An entry no log holds any more is known by its term only: a placeholder that
                 // compares by term. (The cluster records before it compacts, so this is a fallback.)
-                let entry = InvariantChecker.entry(node, UInt64(index))
+                let entry =
+                    InvariantChecker.entry(node, UInt64(index))
                     ?? Entry(term: node.term(at: UInt64(index)) ?? 0, index: UInt64(index), kind: .noop, data: InvariantChecker.compactedMark)
                 committed.append(entry)
                 committedBy.append((node.id, node.term))
@@ -458,12 +473,15 @@ struct InvariantChecker {
             var index = max(commitVerified[i] + 1, node.firstIndex - 1, 1)
             while index <= node.commitIndex {
                 let theirs = committed[Int(index) - 1]
-                let mine = InvariantChecker.entry(node, index)
+                let mine =
+                    InvariantChecker.entry(node, index)
                     ?? Entry(term: node.term(at: index) ?? 0, index: index, kind: .noop, data: InvariantChecker.compactedMark)
                 if !InvariantChecker.same(mine, theirs) {
                     let by = committedBy[Int(index) - 1]
-                    report("\(i)|\(index)", "State Machine Safety",
-                           "\(Describe.n(node.id)) committed index \(index) with term \(mine.term), but \(Describe.n(by.node)) had committed index \(index) with term \(theirs.term) (in term \(by.term))")
+                    report(
+                        "\(i)|\(index)", "State Machine Safety",
+                        "\(Describe.n(node.id)) committed index \(index) with term \(mine.term), but \(Describe.n(by.node)) had committed index \(index) with term \(theirs.term) (in term \(by.term))"
+                    )
                     break
                 }
                 index += 1
@@ -483,8 +501,10 @@ struct InvariantChecker {
                 let by = committedBy[Int(index) - 1]
                 if by.term < node.term, record.term != 0, index + 1 >= node.firstIndex, node.term(at: index) != record.term {
                     let held = node.term(at: index).map { "term \($0) there" } ?? "no entry there"
-                    report("\(i)|\(node.term)", "Leader Completeness",
-                           "\(Describe.n(node.id)) became leader of term \(node.term) without entry \(index) (term \(record.term)), committed by \(Describe.n(by.node)) in term \(by.term); it has \(held)")
+                    report(
+                        "\(i)|\(node.term)", "Leader Completeness",
+                        "\(Describe.n(node.id)) became leader of term \(node.term) without entry \(index) (term \(record.term)), committed by \(Describe.n(by.node)) in term \(by.term); it has \(held)"
+                    )
                     break
                 }
                 index += 1
@@ -526,8 +546,10 @@ struct InvariantChecker {
                 var k = i
                 while k < end {
                     if ea[k - oa].term == eb[k - ob].term {
-                        report("\(a)|\(b)", "Log Matching",
-                               "\(Describe.n(factsA.id)) and \(Describe.n(factsB.id)) both hold term \(ea[k - oa].term) at index \(k + 1) but differ at index \(i + 1) (\(Describe.n(factsA.id)): term \(ea[i - oa].term) \(ea[i - oa].kind), \(Describe.n(factsB.id)): term \(eb[i - ob].term) \(eb[i - ob].kind))")
+                        report(
+                            "\(a)|\(b)", "Log Matching",
+                            "\(Describe.n(factsA.id)) and \(Describe.n(factsB.id)) both hold term \(ea[k - oa].term) at index \(k + 1) but differ at index \(i + 1) (\(Describe.n(factsA.id)): term \(ea[i - oa].term) \(ea[i - oa].kind), \(Describe.n(factsB.id)): term \(eb[i - ob].term) \(eb[i - ob].kind))"
+                        )
                         break
                     }
                     k += 1

@@ -45,10 +45,12 @@ final class PowerCutFileSystem: FileSystem {
         guard let left = operationsLeft else { return }
         if isPowerLost || left == 0 {
             if !isPowerLost {
-                cutNote = "loses power in the middle of writing, after \(armedOperations) file operation\(armedOperations == 1 ? "" : "s") (\(what()) never happens)"
+                cutNote =
+                    "loses power in the middle of writing, after \(armedOperations) file operation\(armedOperations == 1 ? "" : "s") (\(what()) never happens)"
             }
             isPowerLost = true
-            throw StorageError(.io, "the power was cut after \(armedOperations) file operation\(armedOperations == 1 ? "" : "s") (\(what()) did not happen)")
+            throw StorageError(
+                .io, "the power was cut after \(armedOperations) file operation\(armedOperations == 1 ? "" : "s") (\(what()) did not happen)")
         }
         operationsLeft = left - 1
     }

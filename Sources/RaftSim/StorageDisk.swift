@@ -46,8 +46,9 @@ final class StorageDisk: NodeDisk {
     var location: String { memory == nil ? directory : "memory:\(directory)" }
 
     private func open() throws(SimError) -> LogStorage {
-        let options = StorageOptions(segmentSizeBytes: memory == nil ? 64 << 20 : 64 << 10, syncPolicy: isSyncOn ? .everyBatch : .never,
-                                     newLogID: LogID(generator: &idGenerator))
+        let options = StorageOptions(
+            segmentSizeBytes: memory == nil ? 64 << 20 : 64 << 10, syncPolicy: isSyncOn ? .everyBatch : .never,
+            newLogID: LogID(generator: &idGenerator))
         do {
             return try LogStorage.open(directory: directory, fileSystem: fileSystem, options: options)
         } catch {
@@ -72,13 +73,17 @@ final class StorageDisk: NodeDisk {
     func durableLog() -> DurableLog? {
         guard let memory, let storage else { return nil }
         if !Self.hasUnsyncedFiles(memory, directory) {
-            return DurableLog(hardState: storage.hardState, snapshotIndex: storage.snapshotIndex,
-                              snapshotTerm: storage.snapshotTerm, entries: storage.entries)
+            return DurableLog(
+                hardState: storage.hardState, snapshotIndex: storage.snapshotIndex,
+                snapshotTerm: storage.snapshotTerm, entries: storage.entries)
         }
         let scratch = MemoryFileSystem()
         Self.copyDurable(memory, directory, to: scratch)
-        guard let copy = try? LogStorage.open(directory: directory, fileSystem: scratch,
-                                              options: StorageOptions(segmentSizeBytes: 64 << 10, syncPolicy: .never)) else {
+        guard
+            let copy = try? LogStorage.open(
+                directory: directory, fileSystem: scratch,
+                options: StorageOptions(segmentSizeBytes: 64 << 10, syncPolicy: .never))
+        else {
             return DurableLog(hardState: HardState(), snapshotIndex: 0, snapshotTerm: 0, entries: [])
         }
         defer { copy.close() }
@@ -138,7 +143,9 @@ final class StorageDisk: NodeDisk {
             kinds.append(problem.class.rawValue)
         }
         if !kinds.isEmpty {
-            notes.append("found \(kinds.joined(separator: ", ")) (\(storage.report.problems.count) problem\(storage.report.problems.count == 1 ? "" : "s"))" + (storage.report.tornTailCut ? "; the torn tail was cut" : ""))
+            notes.append(
+                "found \(kinds.joined(separator: ", ")) (\(storage.report.problems.count) problem\(storage.report.problems.count == 1 ? "" : "s"))"
+                    + (storage.report.tornTailCut ? "; the torn tail was cut" : ""))
         } else if storage.report.tornTailCut {
             notes.append("a torn tail was cut")
         }
@@ -260,8 +267,8 @@ extension StorageDisk {
 extension String {
     /// A hash that does not change between runs (Swift's `hashValue` is seeded per process).
     var hashValueStable: UInt32 {
-        var h: UInt32 = 2166136261
-        for byte in utf8 { h = (h ^ UInt32(byte)) &* 16777619 }
+        var h: UInt32 = 2_166_136_261
+        for byte in utf8 { h = (h ^ UInt32(byte)) &* 16_777_619 }
         return h
     }
 }

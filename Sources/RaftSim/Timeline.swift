@@ -27,7 +27,7 @@ public enum TimelineEvent: Equatable, Sendable {
     public var node: NodeID? {
         switch self {
         case .campaigned(let n, _, _), .elected(let n, _), .steppedDown(let n, _), .committed(let n, _, _),
-             .crashed(let n), .restarted(let n), .proposed(let n, _, _):
+            .crashed(let n), .restarted(let n), .proposed(let n, _, _):
             return n
         case .delivered, .dropped, .ticked:
             return nil

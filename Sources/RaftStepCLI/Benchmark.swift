@@ -1,9 +1,9 @@
 import RaftCore
 import RaftSim
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The issue's performance figures: with N nodes and E committed entries, how long `status`,
@@ -40,8 +40,12 @@ public enum Benchmark {
         var stabilizeLines: [String] = []
         let stabilize = measure { stabilizeLines = session.execute("stabilize").lines }
         let commit = session.cluster.node(1)?.commitIndex ?? 0
-        report.append("cluster: \(nodes) nodes; \(entries) proposals (one `propose` command each) took \(fmt(proposeTime)) ms, leaving \(inFlight) messages in flight")
-        report.append("stabilize of \(entries) proposals: \(fmt(stabilize)) ms (\(stabilizeLines.last { $0.hasPrefix("stabilize:") } ?? "")); commit index now \(commit)")
+        report.append(
+            "cluster: \(nodes) nodes; \(entries) proposals (one `propose` command each) took \(fmt(proposeTime)) ms, leaving \(inFlight) messages in flight"
+        )
+        report.append(
+            "stabilize of \(entries) proposals: \(fmt(stabilize)) ms (\(stabilizeLines.last { $0.hasPrefix("stabilize:") } ?? "")); commit index now \(commit)"
+        )
         report.append("status on an empty cluster (baseline): \(fmt(baseline)) ms")
         let status = best { _ = session.execute("status") }
         let log = best { _ = session.execute("log") }
@@ -83,7 +87,9 @@ public enum Benchmark {
             if ms > slowest { slowest = ms; slowestLine = head }
         }
         let commit = session.cluster.node(1)?.commitIndex ?? 0
-        return ["deliver one at a time until nothing is in flight: \(count) deliveries, mean \(fmt(total / Double(max(count, 1)))) ms, slowest \(fmt(slowest)) ms (\(slowestLine)); commit \(commit)"]
+        return [
+            "deliver one at a time until nothing is in flight: \(count) deliveries, mean \(fmt(total / Double(max(count, 1)))) ms, slowest \(fmt(slowest)) ms (\(slowestLine)); commit \(commit)"
+        ]
     }
 
     static func best(_ body: () -> Void) -> Double {

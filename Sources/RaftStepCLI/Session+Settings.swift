@@ -14,13 +14,19 @@ extension Session {
         case .sync(let id, let on):
             return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setSync(id, on) }, mutates: true)
         case .electionTicks(let ticks):
-            return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setTiming(electionTicks: ticks, heartbeatTicks: nil) }, mutates: true)
+            return Outcome(
+                lines: try sim("set") { () throws(SimError) in try cluster.setTiming(electionTicks: ticks, heartbeatTicks: nil) }, mutates: true)
         case .heartbeatTicks(let ticks):
-            return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setTiming(electionTicks: nil, heartbeatTicks: ticks) }, mutates: true)
+            return Outcome(
+                lines: try sim("set") { () throws(SimError) in try cluster.setTiming(electionTicks: nil, heartbeatTicks: ticks) }, mutates: true)
         case .nodeElectionTicks(let id, let ticks):
-            return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setNodeTiming(id, electionTicks: ticks, heartbeatTicks: nil) }, mutates: true)
+            return Outcome(
+                lines: try sim("set") { () throws(SimError) in try cluster.setNodeTiming(id, electionTicks: ticks, heartbeatTicks: nil) },
+                mutates: true)
         case .nodeHeartbeatTicks(let id, let ticks):
-            return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: ticks) }, mutates: true)
+            return Outcome(
+                lines: try sim("set") { () throws(SimError) in try cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: ticks) },
+                mutates: true)
         case .compactThreshold(let count):
             return Outcome(lines: try sim("set") { () throws(SimError) in try cluster.setCompactThreshold(count) }, mutates: true)
         case .localReads(let on):

@@ -110,7 +110,10 @@ public final class Session {
         if cluster.violations.count > violationsBefore && final.status == .ok {
             final.status = .violation
             let fresh = cluster.violations[violationsBefore...]
-            final.lines.append(paint("!! \(fresh.count) invariant violation\(fresh.count == 1 ? "" : "s"): " + fresh.map(\.invariant).joined(separator: ", "), Style.red))
+            final.lines.append(
+                paint(
+                    "!! \(fresh.count) invariant violation\(fresh.count == 1 ? "" : "s"): " + fresh.map(\.invariant).joined(separator: ", "),
+                    Style.red))
         }
         return final
     }

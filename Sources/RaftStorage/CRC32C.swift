@@ -38,7 +38,8 @@ public enum CRC32C {
         case .automatic: return ccrc32c_update(register, base, bytes.count)
         case .portable: return ccrc32c_update_portable(register, base, bytes.count)
         case .hardware:
-            return hardwareAvailable ? ccrc32c_update_hardware(register, base, bytes.count)
+            return hardwareAvailable
+                ? ccrc32c_update_hardware(register, base, bytes.count)
                 : ccrc32c_update_portable(register, base, bytes.count)
         }
     }

@@ -61,7 +61,9 @@ public struct FailureMarker: Sendable, Equatable {
 
     /// The file's bytes.
     public func encode() -> [UInt8] {
-        var lines = ["RaftStep storage: a write or sync failed and could not be undone; do not open this directory until the undo below is done (logdump verify explains, logdump repair --apply does it)"]
+        var lines = [
+            "RaftStep storage: a write or sync failed and could not be undone; do not open this directory until the undo below is done (logdump verify explains, logdump repair --apply does it)"
+        ]
         switch undo {
         case .truncate(let file, let length): lines += ["undo: truncate", "file: \(file)", "length: \(length)"]
         case .remove(let file): lines += ["undo: remove", "file: \(file)"]
@@ -69,9 +71,11 @@ public struct FailureMarker: Sendable, Equatable {
         case .rollBack(let file, let length, let synced):
             lines += ["undo: roll-back", "file: \(file)", "length: \(length)"]
             if let synced {
-                lines += ["term: \(synced.state.term)", "vote: \(synced.state.vote)", "commit: \(synced.state.commit)",
-                          "hard-state sequence: \(synced.sequence)", "batch sequence: \(synced.batchSequence)",
-                          "segment sequence: \(synced.segmentSequence)"]
+                lines += [
+                    "term: \(synced.state.term)", "vote: \(synced.state.vote)", "commit: \(synced.state.commit)",
+                    "hard-state sequence: \(synced.sequence)", "batch sequence: \(synced.batchSequence)",
+                    "segment sequence: \(synced.segmentSequence)",
+                ]
             }
         }
         lines += ["failure: \(Self.oneLine(failure))", "undo failure: \(Self.oneLine(undoFailure))"]
@@ -89,7 +93,8 @@ public struct FailureMarker: Sendable, Equatable {
         switch fields["undo"] {
         case "truncate":
             guard let file = fields["file"], isPlainName(file), let length = fields["length"].flatMap({ Int64($0) }),
-                  length >= Int64(StorageFormat.segmentHeaderSize) else { return nil }
+                length >= Int64(StorageFormat.segmentHeaderSize)
+            else { return nil }
             return FailureMarker(undo: .truncate(file: file, length: length), failure: failure, undoFailure: undoFailure)
         case "remove":
             guard let file = fields["file"], isPlainName(file) else { return nil }
@@ -99,9 +104,11 @@ public struct FailureMarker: Sendable, Equatable {
             return FailureMarker(undo: .dropHardStateSlot(slot: slot), failure: failure, undoFailure: undoFailure)
         case "roll-back":
             guard let file = fields["file"], isPlainName(file), let length = fields["length"].flatMap({ Int64($0) }),
-                  length >= Int64(StorageFormat.segmentHeaderSize) else { return nil }
-            return FailureMarker(undo: .rollBack(file: file, length: length, hardState: syncedHardState(fields)),
-                                 failure: failure, undoFailure: undoFailure)
+                length >= Int64(StorageFormat.segmentHeaderSize)
+            else { return nil }
+            return FailureMarker(
+                undo: .rollBack(file: file, length: length, hardState: syncedHardState(fields)),
+                failure: failure, undoFailure: undoFailure)
         default:
             return nil
         }
@@ -112,8 +119,9 @@ public struct FailureMarker: Sendable, Equatable {
         let keys = ["term", "vote", "commit", "hard-state sequence", "batch sequence", "segment sequence"]
         let values = keys.compactMap { fields[$0].flatMap { UInt64($0) } }
         guard values.count == keys.count, values.allSatisfy({ $0 < StorageFormat.plausibleLimit }) else { return nil }
-        return SyncedHardState(state: HardState(term: values[0], vote: NodeID(values[1]), commit: values[2]),
-                               sequence: values[3], batchSequence: values[4], segmentSequence: values[5])
+        return SyncedHardState(
+            state: HardState(term: values[0], vote: NodeID(values[1]), commit: values[2]),
+            sequence: values[3], batchSequence: values[4], segmentSequence: values[5])
     }
 
     /// What happened and what to do, in words (for errors and `logdump verify`).
@@ -121,15 +129,18 @@ public struct FailureMarker: Sendable, Equatable {
         let what: String
         switch undo {
         case .truncate(let file, let length):
-            what = "the bytes of \(file) after offset \(length) were never acknowledged and may not be on the disk, but the page cache still shows them; cutting \(file) back to \(length) bytes failed"
+            what =
+                "the bytes of \(file) after offset \(length) were never acknowledged and may not be on the disk, but the page cache still shows them; cutting \(file) back to \(length) bytes failed"
         case .remove(let file):
             what = "\(file) was being created and its creation failed; removing it failed too"
         case .dropHardStateSlot(let slot):
             what = "hard-state slot \(slot) was being written and may not be on the disk; overwriting it with zeros failed"
         case .rollBack(let file, let length, let synced):
-            what = "what was written without a sync since the last full sync (\(file) after offset \(length), any later segment\(synced == nil ? "" : ", the hard state after sequence \(synced!.sequence)")) was never acknowledged and may not be on the disk, but the page cache still shows it; going back to the last full sync failed"
+            what =
+                "what was written without a sync since the last full sync (\(file) after offset \(length), any later segment\(synced == nil ? "" : ", the hard state after sequence \(synced!.sequence)")) was never acknowledged and may not be on the disk, but the page cache still shows it; going back to the last full sync failed"
         }
-        return "a write or sync failed (\(failure)) and storage could not undo it (\(undoFailure)): \(what). Check the disk (dmesg, free space); `logdump repair DIR --apply` does the undo and removes \(Self.fileName)"
+        return
+            "a write or sync failed (\(failure)) and storage could not undo it (\(undoFailure)): \(what). Check the disk (dmesg, free space); `logdump repair DIR --apply` does the undo and removes \(Self.fileName)"
     }
 
     /// The marker in a directory: nil when there is none, a problem when it does not decode.
@@ -138,7 +149,10 @@ public struct FailureMarker: Sendable, Equatable {
         guard fileSystem.fileExists(atPath: path) else { return nil }
         let bytes = try fileSystem.readFile(atPath: path)
         guard let marker = decode(bytes) else {
-            throw StorageError(.inconsistency, "\(path) exists but does not read as a failure marker; an earlier write or sync failed: inspect the directory before removing it", path: path)
+            throw StorageError(
+                .inconsistency,
+                "\(path) exists but does not read as a failure marker; an earlier write or sync failed: inspect the directory before removing it",
+                path: path)
         }
         return marker
     }
@@ -171,8 +185,9 @@ extension LogStorage {
                 try fileSystem.syncDirectory(atPath: directory)
             case .dropHardStateSlot(let slot):
                 guard let hardStateFile else { throw StorageError(.unusable, "the hard-state file is closed", path: directory) }
-                try hardStateFile.write([UInt8](repeating: 0, count: StorageFormat.hardStateSlotSize),
-                                        at: Int64(slot * StorageFormat.hardStateSlotStride))
+                try hardStateFile.write(
+                    [UInt8](repeating: 0, count: StorageFormat.hardStateSlotSize),
+                    at: Int64(slot * StorageFormat.hardStateSlotStride))
                 try hardStateFile.sync()
             case .rollBack(let file, let length, let synced):
                 try rollBack(segment: file, length: length, hardState: synced)
@@ -182,7 +197,8 @@ extension LogStorage {
             let markerPath = Path.join(directory, FailureMarker.fileName)
             var message = "\(error.message); " + marker.explanation.replacingDIR(with: directory)
             do { try fileSystem.writeFileAtomically(marker.encode(), atPath: markerPath) } catch let markerError {
-                message += "; writing \(markerPath) failed as well (\(markerError.message)): do not restart on \(directory) before a reboot and `logdump verify`"
+                message +=
+                    "; writing \(markerPath) failed as well (\(markerError.message)): do not restart on \(directory) before a reboot and `logdump verify`"
             }
             return StorageError(.unusable, message, path: directory, errno: error.errno)
         }
@@ -191,9 +207,12 @@ extension LogStorage {
         case .truncate(let file, let length): done = "\(file) was cut back to \(length) bytes (its last acknowledged batch) and synced"
         case .remove(let file): done = "the new segment \(file) was removed"
         case .dropHardStateSlot(let slot): done = "hard-state slot \(slot) was zeroed and synced (the previous hard state stays current)"
-        case .rollBack(let file, let length, _): done = "what was written without a sync since the last full sync was undone (\(file) cut back to \(length) bytes, later segments removed, the hard state rewritten as it was) and synced"
+        case .rollBack(let file, let length, _):
+            done =
+                "what was written without a sync since the last full sync was undone (\(file) cut back to \(length) bytes, later segments removed, the hard state rewritten as it was) and synced"
         }
-        return StorageError(error.kind, "\(error.message); \(done); reopen the storage to continue", path: error.path ?? directory, errno: error.errno)
+        return StorageError(
+            error.kind, "\(error.message); \(done); reopen the storage to continue", path: error.path ?? directory, errno: error.errno)
     }
 }
 
@@ -212,9 +231,10 @@ extension LogStorage {
         if try handle.size() > length { try handle.truncate(to: length) }
         try handle.sync()
         guard let synced else { return }
-        let rewrite = RepairAction.replaceHardState(path: Path.join(directory, StorageFormat.hardStateFileName), state: synced.state,
-                                                    sequence: synced.sequence, batchSequence: synced.batchSequence,
-                                                    segmentSequence: synced.segmentSequence, logID: logID)
+        let rewrite = RepairAction.replaceHardState(
+            path: Path.join(directory, StorageFormat.hardStateFileName), state: synced.state,
+            sequence: synced.sequence, batchSequence: synced.batchSequence,
+            segmentSequence: synced.segmentSequence, logID: logID)
         try RepairPlan(actions: [rewrite], onlyTornTail: true, lostIndexes: nil, summary: [], unfixable: []).apply(fileSystem: fileSystem)
     }
 }

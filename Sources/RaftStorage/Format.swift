@@ -135,7 +135,8 @@ public enum StorageFormat {
             let start = prefix.utf8.count
             let end = start + 16
             guard u.count == end + suffix.utf8.count, u.prefix(start).elementsEqual(prefix.utf8),
-                  u.suffix(from: end).elementsEqual(suffix.utf8) else { return nil }
+                u.suffix(from: end).elementsEqual(suffix.utf8)
+            else { return nil }
             var v: UInt64 = 0
             for c in u[start..<end] {
                 let d: UInt64
@@ -215,8 +216,10 @@ extension Array where Element == UInt8 {
 /// Encoders for the format (the decoder is `LogScanner`; there is no other).
 public enum RecordCodec {
     /// Appends one record to `buffer`.
-    public static func appendRecord(to buffer: inout [UInt8], kind: RecordKind, entryType: UInt8, term: UInt64, index: UInt64,
-                                    payload: UnsafeRawBufferPointer) {
+    public static func appendRecord(
+        to buffer: inout [UInt8], kind: RecordKind, entryType: UInt8, term: UInt64, index: UInt64,
+        payload: UnsafeRawBufferPointer
+    ) {
         let start = buffer.count
         let padded = (payload.count + 7) & ~7
         let total = StorageFormat.recordSize(payloadLength: payload.count)
@@ -280,8 +283,10 @@ public enum RecordCodec {
     /// `batchSequence` is the sequence of the last batch written before this slot, `segmentSequence`
     /// the segment the log is being appended to; `synced` says
     /// whether the slot is about to be synced (false under `SyncPolicy.never`).
-    public static func hardStateSlot(_ state: HardState, sequence: UInt64, slot: Int, logID: LogID,
-                                     batchSequence: UInt64 = 0, segmentSequence: UInt64 = 1, synced: Bool = true) -> [UInt8] {
+    public static func hardStateSlot(
+        _ state: HardState, sequence: UInt64, slot: Int, logID: LogID,
+        batchSequence: UInt64 = 0, segmentSequence: UInt64 = 1, synced: Bool = true
+    ) -> [UInt8] {
         var b: [UInt8] = []
         b.reserveCapacity(StorageFormat.hardStateSlotSize)
         b.append(contentsOf: StorageFormat.hardStateMagic)

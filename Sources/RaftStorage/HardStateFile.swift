@@ -60,9 +60,10 @@ public struct HardStateInspection: Sendable {
             let offset = slot * StorageFormat.hardStateSlotStride
             let end = offset + StorageFormat.hardStateSlotSize
             guard end <= bytes.count else { continue }
-            slots.append(bytes.withUnsafeBytes { raw in
-                decodeSlot(UnsafeRawBufferPointer(rebasing: raw[offset..<end]), slot: slot, offset: Int64(offset))
-            })
+            slots.append(
+                bytes.withUnsafeBytes { raw in
+                    decodeSlot(UnsafeRawBufferPointer(rebasing: raw[offset..<end]), slot: slot, offset: Int64(offset))
+                })
         }
         var chosen: Int?
         for s in slots where s.status == .valid {
@@ -75,8 +76,9 @@ public struct HardStateInspection: Sendable {
     static func decodeSlot(_ raw: UnsafeRawBufferPointer, slot: Int, offset: Int64) -> HardStateSlot {
         let stored = raw.u32(92)
         let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<92]))
-        var result = HardStateSlot(slot: slot, offset: offset, status: .invalid, reason: nil, storedChecksum: stored,
-                                   computedChecksum: computed, sequence: nil, hardState: nil, logID: nil)
+        var result = HardStateSlot(
+            slot: slot, offset: offset, status: .invalid, reason: nil, storedChecksum: stored,
+            computedChecksum: computed, sequence: nil, hardState: nil, logID: nil)
         if raw.allSatisfy({ $0 == 0 }) {
             result.status = .empty
             return result
@@ -92,8 +94,9 @@ public struct HardStateInspection: Sendable {
         } else if raw.u64(32) % 2 != UInt64(slot) {
             result.reason = "sequence \(raw.u64(32)) does not belong in slot \(slot)"
         } else if raw.u64(32) >= StorageFormat.plausibleLimit || raw.u64(64) >= StorageFormat.plausibleLimit
-                    || raw.u64(72) >= StorageFormat.plausibleLimit || raw.u64(40) >= StorageFormat.plausibleLimit
-                    || raw.u64(56) >= StorageFormat.plausibleLimit {
+            || raw.u64(72) >= StorageFormat.plausibleLimit || raw.u64(40) >= StorageFormat.plausibleLimit
+            || raw.u64(56) >= StorageFormat.plausibleLimit
+        {
             result.reason = "implausible sequence, term or commit"
         } else if raw.u32(80) & ~1 != 0 || raw.u64(84) != 0 {
             result.reason = "unknown flags \(raw.u32(80)) or reserved bytes not zero"

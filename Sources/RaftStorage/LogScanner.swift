@@ -86,7 +86,9 @@ public final class LogScanner {
 
     /// Reads every snapshot file (newest first) and picks the newest valid one. Invalid files newer
     /// than it are problems (row P1–P4); invalid older ones, which nothing needs, are notes.
-    func inspectSnapshots() throws(StorageError) -> (chosen: SnapshotFileInfo?, all: [SnapshotFileInfo], problems: [StorageProblem], notes: [String], loaded: Snapshot?) {
+    func inspectSnapshots() throws(StorageError) -> (
+        chosen: SnapshotFileInfo?, all: [SnapshotFileInfo], problems: [StorageProblem], notes: [String], loaded: Snapshot?
+    ) {
         let ordered = snapshotPaths.sorted { Path.name(of: $0).utf8.lexicographicallyPrecedes(Path.name(of: $1).utf8) }.reversed()
         var all: [SnapshotFileInfo] = []
         var chosen: SnapshotFileInfo?
@@ -95,14 +97,19 @@ public final class LogScanner {
         var notes: [String] = []
         for path in ordered {
             // Until one is chosen, each candidate may be it: read its data too when asked to keep it.
-            let (info, snapshot) = try SnapshotFileInfo.read(path: path, fileSystem: fileSystem, chunkSize: chunkSize,
-                                                             keepData: keepsSnapshotData && chosen == nil)
+            let (info, snapshot) = try SnapshotFileInfo.read(
+                path: path, fileSystem: fileSystem, chunkSize: chunkSize,
+                keepData: keepsSnapshotData && chosen == nil)
             all.append(info)
             if chosen == nil, info.isValid {
                 chosen = info
                 loaded = snapshot
             } else if let problem = info.problem {
-                if chosen == nil { problems.append(problem) } else { notes.append("an older snapshot file is not used and does not read back: \(problem)") }
+                if chosen == nil {
+                    problems.append(problem)
+                } else {
+                    notes.append("an older snapshot file is not used and does not read back: \(problem)")
+                }
             }
         }
         return (chosen, all, problems, notes, loaded)
@@ -113,20 +120,26 @@ public final class LogScanner {
     ///
     /// With `computeSuperseded`, the segments are read twice: first to find conflict truncations,
     /// then to mark each superseded entry record.
-    public func scan(computeSuperseded: Bool = false,
-                     visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void) throws(StorageError) -> ScanResult {
-        try scan(computeSuperseded: computeSuperseded, wantsRecords: true, visit: { record, payload in
-            visit(record, payload)
-            return .next
-        })
+    public func scan(
+        computeSuperseded: Bool = false,
+        visit: (ScannedRecord, UnsafeRawBufferPointer) -> Void
+    ) throws(StorageError) -> ScanResult {
+        try scan(
+            computeSuperseded: computeSuperseded, wantsRecords: true,
+            visit: { record, payload in
+                visit(record, payload)
+                return .next
+            })
     }
 
     /// As `scan(computeSuperseded:visit:)`, but the visitor decides whether to go on: after it
     /// returns `.stop` nothing more is read (`logdump dump --limit` stops inside a segment). A
     /// stopped scan's result covers only what was read, and the checks that need the whole log
     /// (the end of the last segment, the hard state) are not made: `stoppedByVisitor` says so.
-    public func scanUntilStop(computeSuperseded: Bool = false,
-                              visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) -> ScanResult {
+    public func scanUntilStop(
+        computeSuperseded: Bool = false,
+        visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit
+    ) throws(StorageError) -> ScanResult {
         try scan(computeSuperseded: computeSuperseded, wantsRecords: true, visit: visit)
     }
 
@@ -135,21 +148,27 @@ public final class LogScanner {
         try scan(computeSuperseded: computeSuperseded, wantsRecords: false, visit: { _, _ in .next })
     }
 
-    private func scan(computeSuperseded: Bool, wantsRecords: Bool,
-                      visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) -> ScanResult {
+    private func scan(
+        computeSuperseded: Bool, wantsRecords: Bool,
+        visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit
+    ) throws(StorageError) -> ScanResult {
         let snapshots = try inspectSnapshots()
         var live: [String] = []
         var obsolete: [String] = []
         for path in segmentPaths {
             if let snapshot = snapshots.chosen, let sequence = StorageFormat.segmentSequence(fileName: Path.name(of: path)),
-               sequence < snapshot.firstSegment! {
+                sequence < snapshot.firstSegment!
+            {
                 obsolete.append(path)
             } else {
                 live.append(path)
             }
         }
-        let base = snapshots.chosen.map { SnapshotBase(index: $0.index!, term: $0.term!, firstSegment: $0.firstSegment!,
-                                                      batchSequence: $0.batchSequence!, logID: $0.logID!, file: $0.name) }
+        let base = snapshots.chosen.map {
+            SnapshotBase(
+                index: $0.index!, term: $0.term!, firstSegment: $0.firstSegment!,
+                batchSequence: $0.batchSequence!, logID: $0.logID!, file: $0.name)
+        }
         var truncations: [(position: UInt64, index: UInt64)]? = nil
         if computeSuperseded {
             var first = ScanState(scanner: self, truncationsWanted: true, supersedeTable: nil, live: live, base: base)
@@ -185,7 +204,9 @@ public final class LogScanner {
         if base != nil && live.isEmpty { result.notedRows.insert(.S12) }
         if !obsolete.isEmpty {
             result.notedRows.insert(.S11)
-            result.notes.append("\(obsolete.count) segment(s) below segment \(base!.firstSegment) are wholly covered by the snapshot at index \(base!.index) (an interrupted compaction): not read; opening removes them")
+            result.notes.append(
+                "\(obsolete.count) segment(s) below segment \(base!.firstSegment) are wholly covered by the snapshot at index \(base!.index) (an interrupted compaction): not read; opening removes them"
+            )
         }
         try checkHardState(&result, markerHardStateSequence: state.lastMarkerHardStateSequence)
         if let path = failureMarkerPath {
@@ -193,9 +214,12 @@ public final class LogScanner {
             let marker = FailureMarker.decode(try fileSystem.readFile(atPath: path))
             result.failureMarker = marker
             result.failureMarkerPath = path
-            result.problems.insert(StorageProblem(.F1, .inconsistency, file: FailureMarker.fileName, offset: 0,
-                message: marker.map { $0.explanation.replacingDIR(with: directory ?? Path.directory(of: path)) }
-                    ?? "the file exists but does not read as a failure marker: an earlier write or sync failed; inspect the directory before removing it"), at: 0)
+            result.problems.insert(
+                StorageProblem(
+                    .F1, .inconsistency, file: FailureMarker.fileName, offset: 0,
+                    message: marker.map { $0.explanation.replacingDIR(with: directory ?? Path.directory(of: path)) }
+                        ?? "the file exists but does not read as a failure marker: an earlier write or sync failed; inspect the directory before removing it"
+                ), at: 0)
         }
         return result
     }

@@ -15,8 +15,9 @@ extension LogStorage {
 
     /// Where the log's files stand now.
     var currentPoint: DurablePoint {
-        DurablePoint(segmentSequence: segmentSequence, segmentOffset: segmentOffset, hardStateSequence: hardStateSequence,
-                     hardState: hardState, batchSequence: batchSequence)
+        DurablePoint(
+            segmentSequence: segmentSequence, segmentOffset: segmentOffset, hardStateSequence: hardStateSequence,
+            hardState: hardState, batchSequence: batchSequence)
     }
 
     /// After a save, snapshot or sync that left nothing unsynced: this is the new point to go back to.
@@ -32,8 +33,9 @@ extension LogStorage {
         guard now != durable else { return nil }
         var state: FailureMarker.SyncedHardState?
         if now.hardStateSequence != durable.hardStateSequence {
-            state = FailureMarker.SyncedHardState(state: durable.hardState, sequence: durable.hardStateSequence,
-                                                  batchSequence: durable.batchSequence, segmentSequence: durable.segmentSequence)
+            state = FailureMarker.SyncedHardState(
+                state: durable.hardState, sequence: durable.hardStateSequence,
+                batchSequence: durable.batchSequence, segmentSequence: durable.segmentSequence)
         }
         return .rollBack(file: StorageFormat.segmentFileName(sequence: durable.segmentSequence), length: durable.segmentOffset, hardState: state)
     }

@@ -27,16 +27,21 @@ extension LogStorage {
             return recreated
         }
         guard let logID = result.logID, result.snapshot != nil || !result.segments.isEmpty else {
-            throw StorageError(.inconsistency, "refusing to open \(dir): no readable segment; run `logdump verify \(dir)`", path: dir, problems: result.problems)
+            throw StorageError(
+                .inconsistency, "refusing to open \(dir): no readable segment; run `logdump verify \(dir)`", path: dir, problems: result.problems)
         }
         let snapshot = chosenSnapshot(result, droppingCoveredEntriesOf: &log)
         let snapshotIndex = snapshot?.metadata.index ?? 0
-        precondition(snapshotIndex + UInt64(log.count) == result.lastIndex && (log.first.map { $0.index == snapshotIndex + 1 } ?? true),
-                     "replayed log and scan disagree")
+        precondition(
+            snapshotIndex + UInt64(log.count) == result.lastIndex && (log.first.map { $0.index == snapshotIndex + 1 } ?? true),
+            "replayed log and scan disagree")
         var summary = try moveAside(damagedSnapshots, result: result, dir: dir, fileSystem: fileSystem)
-        summary.append("read \(result.segments.count) segment(s), \(result.entryRecords) entry record(s), \(result.batchRecords) batch(es); log \(logID)")
+        summary.append(
+            "read \(result.segments.count) segment(s), \(result.entryRecords) entry record(s), \(result.batchRecords) batch(es); log \(logID)")
         if let s = snapshot {
-            summary.append("snapshot at index \(s.metadata.index), term \(s.metadata.term) (\(s.data.count) bytes of data); the log continues at index \(s.metadata.index + 1)")
+            summary.append(
+                "snapshot at index \(s.metadata.index), term \(s.metadata.term) (\(s.data.count) bytes of data); the log continues at index \(s.metadata.index + 1)"
+            )
         }
         summary += try removeObsoleteSegments(result, dir: dir, fileSystem: fileSystem)
         var end = appendPoint(after: result)
@@ -44,19 +49,24 @@ extension LogStorage {
         for problem in result.problems { summary.append(problem.description) }
         summary.append(contentsOf: result.notes)
         let hardState = result.recoveredHardState ?? .empty
-        summary.append("hard state: term \(hardState.term), vote \(hardState.vote), commit \(hardState.commit) (sequence \(result.hardStateSequence)); last index \(result.lastIndex), last term \(result.lastTerm)")
-        let segment = try openAppendSegment(&end, result: result, logID: logID, snapshotIndex: snapshotIndex, dir: dir,
-                                            fileSystem: fileSystem, summary: &summary)
-        let hardStateSequence = try numberHardStatePastUnsyncedBatches(result, hardState: hardState, logID: logID,
-                                                                       segmentSequence: end.sequence, dir: dir,
-                                                                       fileSystem: fileSystem, summary: &summary)
+        summary.append(
+            "hard state: term \(hardState.term), vote \(hardState.vote), commit \(hardState.commit) (sequence \(result.hardStateSequence)); last index \(result.lastIndex), last term \(result.lastTerm)"
+        )
+        let segment = try openAppendSegment(
+            &end, result: result, logID: logID, snapshotIndex: snapshotIndex, dir: dir,
+            fileSystem: fileSystem, summary: &summary)
+        let hardStateSequence = try numberHardStatePastUnsyncedBatches(
+            result, hardState: hardState, logID: logID,
+            segmentSequence: end.sequence, dir: dir,
+            fileSystem: fileSystem, summary: &summary)
         let hardStateFile = try fileSystem.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
         let report = RecoveryReport(problems: result.problems, tornTailCut: tornCut, summary: summary, created: false)
-        return LogStorage(directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: hardState,
-                          hardStateSequence: hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
-                          segment: segment, segmentSequence: end.sequence, segmentOffset: end.offset,
-                          segmentHasRecords: end.hasRecords, batchSequence: result.lastBatch?.batchSequence ?? (result.snapshot?.batchSequence ?? 0),
-                          snapshot: snapshot, segmentStarts: end.starts)
+        return LogStorage(
+            directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: hardState,
+            hardStateSequence: hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
+            segment: segment, segmentSequence: end.sequence, segmentOffset: end.offset,
+            segmentHasRecords: end.hasRecords, batchSequence: result.lastBatch?.batchSequence ?? (result.snapshot?.batchSequence ?? 0),
+            snapshot: snapshot, segmentStarts: end.starts)
     }
 
     /// Only torn tails may be recovered from (§5.4 step 3) — and a damaged snapshot file newer than
@@ -73,21 +83,27 @@ extension LogStorage {
         }
         if !serious.isEmpty {
             let worst = serious[0].class
-            throw StorageError(worst == .corruption ? .corruption : .inconsistency,
-                               "refusing to open \(dir): \(serious.count) problem(s) found, the first is \(worst.rawValue); run `logdump verify \(dir)` for the full report and `logdump repair \(dir)` for the options",
-                               path: dir, problems: result.problems)
+            throw StorageError(
+                worst == .corruption ? .corruption : .inconsistency,
+                "refusing to open \(dir): \(serious.count) problem(s) found, the first is \(worst.rawValue); run `logdump verify \(dir)` for the full report and `logdump repair \(dir)` for the options",
+                path: dir, problems: result.problems)
         }
         return damagedSnapshots
     }
 
     /// Row S1 on the only segment of a log that never saved a hard state: the first segment's
     /// creation was interrupted, so it is removed and the log created again (nil otherwise).
-    static func recreateAfterInterruptedCreation(_ result: ScanResult, dir: String, fileSystem: FileSystem,
-                                                 options: StorageOptions) throws(StorageError) -> LogStorage? {
+    static func recreateAfterInterruptedCreation(
+        _ result: ScanResult, dir: String, fileSystem: FileSystem,
+        options: StorageOptions
+    ) throws(StorageError) -> LogStorage? {
         guard let torn = result.tornTail, torn.removeFile, result.segments.count == 1, result.snapshot == nil else { return nil }
         try result.repairPlan()!.apply(fileSystem: fileSystem)
-        guard let created = try createIfFresh(dir: dir, fileSystem: fileSystem, options: options,
-                                              hardStatePath: Path.join(dir, StorageFormat.hardStateFileName)) else { return nil }
+        guard
+            let created = try createIfFresh(
+                dir: dir, fileSystem: fileSystem, options: options,
+                hardStatePath: Path.join(dir, StorageFormat.hardStateFileName))
+        else { return nil }
         var report = created.report
         report.problems = result.problems
         report.tornTailCut = true
@@ -108,14 +124,18 @@ extension LogStorage {
     }
 
     /// Row P5: renames each damaged newer snapshot file to `NAME.damaged` and syncs the directory.
-    static func moveAside(_ damagedSnapshots: [StorageProblem], result: ScanResult, dir: String,
-                          fileSystem: FileSystem) throws(StorageError) -> [String] {
+    static func moveAside(
+        _ damagedSnapshots: [StorageProblem], result: ScanResult, dir: String,
+        fileSystem: FileSystem
+    ) throws(StorageError) -> [String] {
         guard !damagedSnapshots.isEmpty else { return [] }
         var summary: [String] = []
         for problem in damagedSnapshots {
             let path = Path.join(dir, problem.file)
             try fileSystem.rename(from: path, to: path + ".damaged")
-            summary.append("\(problem.description); recovered from \(result.snapshot.map { "the older snapshot \($0.name)" } ?? "the log alone"), which the log still completes; the damaged file is kept as \(problem.file).damaged")
+            summary.append(
+                "\(problem.description); recovered from \(result.snapshot.map { "the older snapshot \($0.name)" } ?? "the log alone"), which the log still completes; the damaged file is kept as \(problem.file).damaged"
+            )
         }
         try fileSystem.syncDirectory(atPath: dir)
         return summary
@@ -135,19 +155,24 @@ extension LogStorage {
         var starts: [SegmentStart] = []
         for s in result.segments {
             guard let header = s.header else { continue }
-            starts.append(SegmentStart(sequence: header.sequence, firstIndex: header.firstIndex,
-                                       batchSequenceBefore: s.acknowledgedAtStart?.batchSequence ?? baseBatchSequence))
+            starts.append(
+                SegmentStart(
+                    sequence: header.sequence, firstIndex: header.firstIndex,
+                    batchSequenceBefore: s.acknowledgedAtStart?.batchSequence ?? baseBatchSequence))
         }
         let last = result.segments.last
-        return AppendPoint(path: last?.path ?? "", sequence: last?.header?.sequence ?? 1,
-                           offset: last?.validEnd ?? Int64(StorageFormat.segmentHeaderSize),
-                           hasRecords: (last?.entryRecords ?? 0) + (last?.batchRecords ?? 0) > 0, starts: starts)
+        return AppendPoint(
+            path: last?.path ?? "", sequence: last?.header?.sequence ?? 1,
+            offset: last?.validEnd ?? Int64(StorageFormat.segmentHeaderSize),
+            hasRecords: (last?.entryRecords ?? 0) + (last?.batchRecords ?? 0) > 0, starts: starts)
     }
 
     /// §5.4 step 4: cuts the torn tail (or removes a segment whose creation was interrupted, so that
     /// appending continues in the one before it). True when something was cut.
-    static func cutTornTail(_ result: ScanResult, end: inout AppendPoint, fileSystem: FileSystem,
-                            summary: inout [String]) throws(StorageError) -> Bool {
+    static func cutTornTail(
+        _ result: ScanResult, end: inout AppendPoint, fileSystem: FileSystem,
+        summary: inout [String]
+    ) throws(StorageError) -> Bool {
         guard let torn = result.tornTail else { return false }
         let plan = result.repairPlan()!
         try plan.apply(fileSystem: fileSystem)
@@ -172,8 +197,10 @@ extension LogStorage {
 
     /// The segment appending continues in: the last live one, or a new one when none is left (a
     /// received snapshot whose new segment was not created yet leaves this too, row S12).
-    static func openAppendSegment(_ end: inout AppendPoint, result: ScanResult, logID: LogID, snapshotIndex: UInt64, dir: String,
-                                  fileSystem: FileSystem, summary: inout [String]) throws(StorageError) -> StorageFile {
+    static func openAppendSegment(
+        _ end: inout AppendPoint, result: ScanResult, logID: LogID, snapshotIndex: UInt64, dir: String,
+        fileSystem: FileSystem, summary: inout [String]
+    ) throws(StorageError) -> StorageFile {
         guard end.path.isEmpty else {
             let segment = try fileSystem.openFile(atPath: end.path, create: false)
             if try segment.size() != end.offset {
@@ -185,12 +212,17 @@ extension LogStorage {
             return segment
         }
         let sequence = result.snapshot?.firstSegment ?? 1
-        let segment = try createSegment(dir: dir, fileSystem: fileSystem, logID: logID, sequence: sequence,
-                                        firstIndex: snapshotIndex + 1, sync: true)
-        end = AppendPoint(path: Path.join(dir, StorageFormat.segmentFileName(sequence: sequence)), sequence: sequence,
-                          offset: Int64(StorageFormat.segmentHeaderSize), hasRecords: false,
-                          starts: [SegmentStart(sequence: sequence, firstIndex: snapshotIndex + 1,
-                                                batchSequenceBefore: result.snapshot?.batchSequence ?? 0)])
+        let segment = try createSegment(
+            dir: dir, fileSystem: fileSystem, logID: logID, sequence: sequence,
+            firstIndex: snapshotIndex + 1, sync: true)
+        end = AppendPoint(
+            path: Path.join(dir, StorageFormat.segmentFileName(sequence: sequence)), sequence: sequence,
+            offset: Int64(StorageFormat.segmentHeaderSize), hasRecords: false,
+            starts: [
+                SegmentStart(
+                    sequence: sequence, firstIndex: snapshotIndex + 1,
+                    batchSequenceBefore: result.snapshot?.batchSequence ?? 0)
+            ])
         summary.append("created segment \(sequence) starting at index \(snapshotIndex + 1)")
         return segment
     }
@@ -198,15 +230,20 @@ extension LogStorage {
     /// Row H15: only unsynced batches (sync policy never) can name a hard state newer than the file
     /// holds (H9 refuses synced ones). The next slot must be numbered past it, so both slots are
     /// rewritten, synced, at the marker's sequence and the next one. Returns the sequence to continue from.
-    static func numberHardStatePastUnsyncedBatches(_ result: ScanResult, hardState: HardState, logID: LogID, segmentSequence: UInt64,
-                                                   dir: String, fileSystem: FileSystem,
-                                                   summary: inout [String]) throws(StorageError) -> UInt64 {
+    static func numberHardStatePastUnsyncedBatches(
+        _ result: ScanResult, hardState: HardState, logID: LogID, segmentSequence: UInt64,
+        dir: String, fileSystem: FileSystem,
+        summary: inout [String]
+    ) throws(StorageError) -> UInt64 {
         guard let marker = result.lastBatch, marker.hardStateSequence > result.hardStateSequence else { return result.hardStateSequence }
         let path = Path.join(dir, StorageFormat.hardStateFileName)
-        let rewrite = RepairAction.replaceHardState(path: path, state: hardState, sequence: marker.hardStateSequence,
-                                                    batchSequence: marker.batchSequence, segmentSequence: segmentSequence, logID: logID)
+        let rewrite = RepairAction.replaceHardState(
+            path: path, state: hardState, sequence: marker.hardStateSequence,
+            batchSequence: marker.batchSequence, segmentSequence: segmentSequence, logID: logID)
         try RepairPlan(actions: [rewrite], onlyTornTail: true, lostIndexes: nil, summary: [], unfixable: []).apply(fileSystem: fileSystem)
-        summary.append("the hard state (sequence \(result.hardStateSequence)) is older than the unsynced batches that survived (they name sequence \(marker.hardStateSequence)): both slots rewritten at sequences \(marker.hardStateSequence) and \(marker.hardStateSequence + 1)")
+        summary.append(
+            "the hard state (sequence \(result.hardStateSequence)) is older than the unsynced batches that survived (they name sequence \(marker.hardStateSequence)): both slots rewritten at sequences \(marker.hardStateSequence) and \(marker.hardStateSequence + 1)"
+        )
         return marker.hardStateSequence + 1
     }
 }

@@ -48,9 +48,11 @@ extension LogStorage {
     func checkAppendable(_ newEntries: [Entry], hardState newHardState: HardState?) throws(StorageError) {
         guard let first = newEntries.first else { return }
         guard first.index >= firstIndex && first.index <= lastIndex + 1 else {
-            throw StorageError(.invalidArgument, first.index < firstIndex
-                               ? "entries start at index \(first.index) but the snapshot covers the log through \(snapshotIndex)"
-                               : "entries start at index \(first.index) but the log ends at \(lastIndex)")
+            throw StorageError(
+                .invalidArgument,
+                first.index < firstIndex
+                    ? "entries start at index \(first.index) but the snapshot covers the log through \(snapshotIndex)"
+                    : "entries start at index \(first.index) but the log ends at \(lastIndex)")
         }
         var expected = first.index, term = term(at: first.index - 1) ?? 0
         for e in newEntries {
@@ -59,14 +61,17 @@ extension LogStorage {
                 throw StorageError(.invalidArgument, "entry \(e.index) has term \(e.term), below the term \(term) before it")
             }
             guard e.data.count <= StorageFormat.maxPayloadLength else {
-                throw StorageError(.invalidArgument, "entry \(e.index) has \(e.data.count) bytes, above the limit of \(StorageFormat.maxPayloadLength)")
+                throw StorageError(
+                    .invalidArgument, "entry \(e.index) has \(e.data.count) bytes, above the limit of \(StorageFormat.maxPayloadLength)")
             }
             expected += 1
             term = e.term
         }
         let hardTerm = (newHardState ?? hardState).term
         guard term <= hardTerm else {
-            throw StorageError(.invalidArgument, "entry \(newEntries.last!.index) has term \(term), above the hard state's term \(hardTerm) (save the new term with it)")
+            throw StorageError(
+                .invalidArgument,
+                "entry \(newEntries.last!.index) has term \(term), above the hard state's term \(hardTerm) (save the new term with it)")
         }
     }
 
@@ -91,8 +96,9 @@ extension LogStorage {
         undo = .truncate(file: StorageFormat.segmentFileName(sequence: segmentSequence), length: segmentOffset)
         if syncPolicy == .everyBatch { try current.sync() }
         undo = .remove(file: StorageFormat.segmentFileName(sequence: segmentSequence + 1))
-        let next = try Self.createSegment(dir: directory, fileSystem: fileSystem, logID: logID, sequence: segmentSequence + 1,
-                                          firstIndex: lastIndex + 1, sync: syncPolicy == .everyBatch)
+        let next = try Self.createSegment(
+            dir: directory, fileSystem: fileSystem, logID: logID, sequence: segmentSequence + 1,
+            firstIndex: lastIndex + 1, sync: syncPolicy == .everyBatch)
         undo = nil
         current.close()
         segment = next
@@ -107,10 +113,13 @@ extension LogStorage {
     /// must be durable before the entries of that term: paper Figure 2). Its commit index is held
     /// below this save's first entry until those entries are synced (`commitHeldBack`). A save
     /// without entries always writes its slot. True when a slot was written.
-    func writeHardStateFirst(_ newHardState: HardState?, entries newEntries: [Entry], to file: StorageFile,
-                             undo: inout FailureMarker.Undo?) throws(StorageError) -> Bool {
+    func writeHardStateFirst(
+        _ newHardState: HardState?, entries newEntries: [Entry], to file: StorageFile,
+        undo: inout FailureMarker.Undo?
+    ) throws(StorageError) -> Bool {
         guard let firstState = newHardState.map({ Self.commitHeldBack($0, below: newEntries.first?.index) }),
-              firstState != hardState || newEntries.isEmpty else { return false }
+            firstState != hardState || newEntries.isEmpty
+        else { return false }
         undo = .dropHardStateSlot(slot: Int((hardStateSequence + 1) % 2))
         try writeHardState(firstState, to: file, sync: syncPolicy == .everyBatch)
         return true
@@ -122,9 +131,10 @@ extension LogStorage {
         buffer.removeAll(keepingCapacity: true)
         for e in newEntries { RecordCodec.appendEntry(e, to: &buffer) }
         let lastAfter = newEntries.last.map { ($0.term, $0.index) } ?? (lastTerm, lastIndex)
-        let marker = BatchMarker(batchSequence: batchSequence + 1, hardStateSequence: hardStateSequence,
-                                 firstIndex: newEntries.first?.index ?? lastIndex + 1, entryCount: UInt32(newEntries.count),
-                                 synced: syncPolicy == .everyBatch)
+        let marker = BatchMarker(
+            batchSequence: batchSequence + 1, hardStateSequence: hardStateSequence,
+            firstIndex: newEntries.first?.index ?? lastIndex + 1, entryCount: UInt32(newEntries.count),
+            synced: syncPolicy == .everyBatch)
         RecordCodec.appendBatch(marker, lastTerm: lastAfter.0, lastIndex: lastAfter.1, to: &buffer)
         undo = .truncate(file: StorageFormat.segmentFileName(sequence: segmentSequence), length: segmentOffset)
         try file.write(buffer, at: segmentOffset)
@@ -171,8 +181,9 @@ extension LogStorage {
     func writeHardState(_ newHardState: HardState, to file: StorageFile, sync: Bool) throws(StorageError) {
         let sequence = hardStateSequence + 1
         let slot = Int(sequence % 2)
-        let bytes = RecordCodec.hardStateSlot(newHardState, sequence: sequence, slot: slot, logID: logID,
-                                              batchSequence: batchSequence, segmentSequence: segmentSequence, synced: sync)
+        let bytes = RecordCodec.hardStateSlot(
+            newHardState, sequence: sequence, slot: slot, logID: logID,
+            batchSequence: batchSequence, segmentSequence: segmentSequence, synced: sync)
         try file.write(bytes, at: Int64(slot * StorageFormat.hardStateSlotStride))
         if sync { try file.sync() }
         hardStateSequence = sequence

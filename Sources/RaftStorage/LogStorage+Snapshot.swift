@@ -30,8 +30,10 @@ extension LogStorage {
     ///
     /// For a Ready with a snapshot: `saveSnapshot(ready.snapshot!, hardState: ready.hardState, mode: .received)`,
     /// then `save(hardState: ready.hardState, entries: ready.entries)` as usual.
-    public func saveSnapshot(_ snapshot: Snapshot, hardState newHardState: HardState? = nil,
-                             mode: SnapshotSaveMode = .automatic) throws(StorageError) {
+    public func saveSnapshot(
+        _ snapshot: Snapshot, hardState newHardState: HardState? = nil,
+        mode: SnapshotSaveMode = .automatic
+    ) throws(StorageError) {
         let (_, hardStateFile) = try usableFiles()
         if let current = self.snapshot, current == snapshot, newHardState == nil || newHardState == hardState { return }
         let compaction = try checkSnapshot(snapshot, hardState: newHardState, mode: mode)
@@ -56,8 +58,9 @@ extension LogStorage {
             // 3. The snapshot file, atomically. From the directory sync on, recovery starts from it;
             //    a failed sync of the directory (or of the file) removes it again.
             let name = SnapshotFormat.fileName(index: snapshot.metadata.index)
-            let bytes = SnapshotFormat.encode(snapshot, logID: logID, firstSegment: firstSegment.sequence,
-                                              batchSequence: firstSegment.batchSequenceBefore)
+            let bytes = SnapshotFormat.encode(
+                snapshot, logID: logID, firstSegment: firstSegment.sequence,
+                batchSequence: firstSegment.batchSequenceBefore)
             undo = .remove(file: name)
             try fileSystem.writeFileAtomically(bytes, atPath: Path.join(directory, name))
             // 4. The log after it (a received snapshot's new segment is removed if its creation fails).
@@ -91,14 +94,18 @@ extension LogStorage {
         }
         let stateTerm = (newHardState ?? hardState).term
         guard term <= stateTerm else {
-            throw StorageError(.invalidArgument, "the snapshot's term \(term) is above the hard state's term \(stateTerm) (pass the new hard state with it)")
+            throw StorageError(
+                .invalidArgument, "the snapshot's term \(term) is above the hard state's term \(stateTerm) (pass the new hard state with it)")
         }
         let holdsIt = self.term(at: index) == term
         switch mode {
         case .automatic: return holdsIt
         case .compaction:
             guard holdsIt else {
-                throw StorageError(.invalidArgument, "cannot compact through \(index) (term \(term)): the log holds \(self.term(at: index).map { "term \($0) there" } ?? "no entry there") (last index \(lastIndex))")
+                throw StorageError(
+                    .invalidArgument,
+                    "cannot compact through \(index) (term \(term)): the log holds \(self.term(at: index).map { "term \($0) there" } ?? "no entry there") (last index \(lastIndex))"
+                )
             }
             return true
         case .received: return false
@@ -122,8 +129,9 @@ extension LogStorage {
             entries.removeSubrange(0..<Int(snapshot.metadata.index - snapshotIndex))
             segmentStarts.removeAll { $0.sequence < firstSegment.sequence }
         } else {
-            let next = try Self.createSegment(dir: directory, fileSystem: fileSystem, logID: logID, sequence: firstSegment.sequence,
-                                              firstIndex: firstSegment.firstIndex, sync: true)
+            let next = try Self.createSegment(
+                dir: directory, fileSystem: fileSystem, logID: logID, sequence: firstSegment.sequence,
+                firstIndex: firstSegment.firstIndex, sync: true)
             segment?.close()
             segment = next
             segmentSequence = firstSegment.sequence

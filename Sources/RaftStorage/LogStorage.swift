@@ -105,10 +105,12 @@ public final class LogStorage {
     /// The current segment's sequence number.
     public var currentSegmentSequence: UInt64 { segmentSequence }
 
-    init(directory: String, fileSystem: FileSystem, options: StorageOptions, logID: LogID, hardState: HardState,
-                 hardStateSequence: UInt64, entries: [Entry], report: RecoveryReport, hardStateFile: StorageFile,
-                 segment: StorageFile, segmentSequence: UInt64, segmentOffset: Int64, segmentHasRecords: Bool, batchSequence: UInt64,
-                 snapshot: Snapshot? = nil, segmentStarts: [SegmentStart]? = nil) {
+    init(
+        directory: String, fileSystem: FileSystem, options: StorageOptions, logID: LogID, hardState: HardState,
+        hardStateSequence: UInt64, entries: [Entry], report: RecoveryReport, hardStateFile: StorageFile,
+        segment: StorageFile, segmentSequence: UInt64, segmentOffset: Int64, segmentHasRecords: Bool, batchSequence: UInt64,
+        snapshot: Snapshot? = nil, segmentStarts: [SegmentStart]? = nil
+    ) {
         self.directory = directory
         self.snapshot = snapshot
         self.segmentStarts = segmentStarts ?? [SegmentStart(sequence: segmentSequence, firstIndex: 1, batchSequenceBefore: 0)]
@@ -126,16 +128,18 @@ public final class LogStorage {
         self.segmentOffset = segmentOffset
         self.segmentHasRecords = segmentHasRecords
         self.batchSequence = batchSequence
-        self.durable = DurablePoint(segmentSequence: segmentSequence, segmentOffset: segmentOffset,
-                                    hardStateSequence: hardStateSequence, hardState: hardState, batchSequence: batchSequence)
+        self.durable = DurablePoint(
+            segmentSequence: segmentSequence, segmentOffset: segmentOffset,
+            hardStateSequence: hardStateSequence, hardState: hardState, batchSequence: batchSequence)
     }
 
     convenience init(rebuilding other: LogStorage, report: RecoveryReport) {
-        self.init(directory: other.directory, fileSystem: other.fileSystem, options: other.options, logID: other.logID,
-                  hardState: other.hardState, hardStateSequence: other.hardStateSequence, entries: other.entries, report: report,
-                  hardStateFile: other.hardStateFile!, segment: other.segment!, segmentSequence: other.segmentSequence,
-                  segmentOffset: other.segmentOffset, segmentHasRecords: other.segmentHasRecords, batchSequence: other.batchSequence,
-                  snapshot: other.snapshot, segmentStarts: other.segmentStarts)
+        self.init(
+            directory: other.directory, fileSystem: other.fileSystem, options: other.options, logID: other.logID,
+            hardState: other.hardState, hardStateSequence: other.hardStateSequence, entries: other.entries, report: report,
+            hardStateFile: other.hardStateFile!, segment: other.segment!, segmentSequence: other.segmentSequence,
+            segmentOffset: other.segmentOffset, segmentHasRecords: other.segmentHasRecords, batchSequence: other.batchSequence,
+            snapshot: other.snapshot, segmentStarts: other.segmentStarts)
         other.hardStateFile = nil
         other.segment = nil
     }
@@ -156,8 +160,10 @@ public final class LogStorage {
         if names.contains(FailureMarker.fileName) {
             // An earlier failure could not be undone: the page cache may show bytes the disk lacks.
             let marker = try FailureMarker.read(directory: dir, fileSystem: fileSystem)!
-            throw StorageError(.unusable, "refusing to open \(dir): " + marker.explanation.replacingDIR(with: dir)
-                               + "; run `logdump verify \(dir)`", path: dir)
+            throw StorageError(
+                .unusable,
+                "refusing to open \(dir): " + marker.explanation.replacingDIR(with: dir)
+                    + "; run `logdump verify \(dir)`", path: dir)
         }
         let hardStatePath = Path.join(dir, StorageFormat.hardStateFileName)
         let hasSegments = names.contains { StorageFormat.segmentSequence(fileName: $0) != nil || SnapshotFormat.index(fileName: $0) != nil }
@@ -178,8 +184,10 @@ public final class LogStorage {
     }
 
     /// A new log, when the directory holds no segment and no hard state that was ever saved.
-    static func createIfFresh(dir: String, fileSystem: FileSystem, options: StorageOptions,
-                                      hardStatePath: String) throws(StorageError) -> LogStorage? {
+    static func createIfFresh(
+        dir: String, fileSystem: FileSystem, options: StorageOptions,
+        hardStatePath: String
+    ) throws(StorageError) -> LogStorage? {
         var logID = options.newLogID ?? LogID.random()
         if fileSystem.fileExists(atPath: hardStatePath) {
             // Only a creation that stopped between the hard-state file and the first segment leaves this.
@@ -188,22 +196,27 @@ public final class LogStorage {
             logID = id
         } else {
             var bytes = [UInt8](repeating: 0, count: StorageFormat.hardStateFileSize)
-            bytes.replaceSubrange(0..<StorageFormat.hardStateSlotSize,
-                                  with: RecordCodec.hardStateSlot(.empty, sequence: 0, slot: 0, logID: logID, segmentSequence: 0))
+            bytes.replaceSubrange(
+                0..<StorageFormat.hardStateSlotSize,
+                with: RecordCodec.hardStateSlot(.empty, sequence: 0, slot: 0, logID: logID, segmentSequence: 0))
             try fileSystem.writeFileAtomically(bytes, atPath: hardStatePath)
         }
         let segment = try createSegment(dir: dir, fileSystem: fileSystem, logID: logID, sequence: 1, firstIndex: 1, sync: true)
         let hardStateFile = try fileSystem.openFile(atPath: hardStatePath, create: false)
-        let report = RecoveryReport(problems: [], tornTailCut: false,
-                                    summary: ["created a new log \(logID) in \(dir)"], created: true)
-        return LogStorage(directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: .empty,
-                          hardStateSequence: 0, entries: [], report: report, hardStateFile: hardStateFile, segment: segment,
-                          segmentSequence: 1, segmentOffset: Int64(StorageFormat.segmentHeaderSize), segmentHasRecords: false,
-                          batchSequence: 0)
+        let report = RecoveryReport(
+            problems: [], tornTailCut: false,
+            summary: ["created a new log \(logID) in \(dir)"], created: true)
+        return LogStorage(
+            directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: .empty,
+            hardStateSequence: 0, entries: [], report: report, hardStateFile: hardStateFile, segment: segment,
+            segmentSequence: 1, segmentOffset: Int64(StorageFormat.segmentHeaderSize), segmentHasRecords: false,
+            batchSequence: 0)
     }
 
-    static func createSegment(dir: String, fileSystem: FileSystem, logID: LogID, sequence: UInt64, firstIndex: UInt64,
-                                      sync: Bool) throws(StorageError) -> StorageFile {
+    static func createSegment(
+        dir: String, fileSystem: FileSystem, logID: LogID, sequence: UInt64, firstIndex: UInt64,
+        sync: Bool
+    ) throws(StorageError) -> StorageFile {
         let path = Path.join(dir, StorageFormat.segmentFileName(sequence: sequence))
         let file = try fileSystem.openFile(atPath: path, create: true)
         do {

@@ -192,7 +192,8 @@ public final class MemoryFileSystem: FileSystem {
             node.data = node.durable
         }
         guard var rng = generator, let torn, live.contains(ObjectIdentifier(torn.node)),
-              torn.offset <= torn.node.data.count else { return }
+            torn.offset <= torn.node.data.count
+        else { return }
         let keep = Int(rng.next(below: UInt64(torn.bytes.count + 1)))
         generator = rng
         guard keep > 0 else { return }
@@ -259,9 +260,9 @@ public final class MemoryFileSystem: FileSystem {
             func byte(_ bytes: [UInt8], _ i: Int) -> UInt8 { i < bytes.count ? bytes[i] : 0 }
             guard (start..<end).contains(where: { byte(synced, $0) != byte(current, $0) }) else { continue }
             switch rng.next(below: 8) {
-            case 0..<4: continue                                     // the page never reached the disk
+            case 0..<4: continue  // the page never reached the disk
             case 4..<7: for i in start..<end { out[i] = byte(current, i) }  // it did, whole
-            default:                                                 // its write-back was cut after a sector
+            default:  // its write-back was cut after a sector
                 let sector = StorageFormat.sectorSize
                 let sectors = (end - start + sector - 1) / sector
                 let cut = min(end, start + sector * Int(1 + rng.next(below: UInt64(max(1, sectors - 1)))))
@@ -395,7 +396,9 @@ final class MemoryFile: StorageFile {
 
     func truncate(to size: Int64) throws(StorageError) {
         let n = Int(size)
-        if n < node.data.count { node.data.removeSubrange(n...) } else if n > node.data.count {
+        if n < node.data.count {
+            node.data.removeSubrange(n...)
+        } else if n > node.data.count {
             node.data.append(contentsOf: repeatElement(0, count: n - node.data.count))
         }
     }

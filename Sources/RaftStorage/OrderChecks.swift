@@ -24,8 +24,9 @@ extension ScanState {
             // Conflict truncation: this entry supersedes the suffix from `index` on.
             let previousTerm = index > 1 ? termAt(index - 1) : 0
             if term < previousTerm {
-                problem(.O4, .inconsistency, segmentName, offset, index: index, term: term,
-                        "entry \(index) has term \(term), below the term \(previousTerm) of entry \(index - 1)")
+                problem(
+                    .O4, .inconsistency, segmentName, offset, index: index, term: term,
+                    "entry \(index) has term \(term), below the term \(previousTerm) of entry \(index - 1)")
                 semanticsSuspended = true
                 return
             }
@@ -51,15 +52,21 @@ extension ScanState {
         }
         if !semanticsSuspended {
             var wrong: [String] = []
-            if marker.batchSequence != expectedBatchSequence { wrong.append("batch sequence \(marker.batchSequence), expected \(expectedBatchSequence)") }
+            if marker.batchSequence != expectedBatchSequence {
+                wrong.append("batch sequence \(marker.batchSequence), expected \(expectedBatchSequence)")
+            }
             if marker.entryCount != batchEntries { wrong.append("counts \(marker.entryCount) entries, \(batchEntries) precede it") }
-            if let first = batchFirstIndex, marker.firstIndex != first { wrong.append("first index \(marker.firstIndex), the batch starts at \(first)") }
+            if let first = batchFirstIndex, marker.firstIndex != first {
+                wrong.append("first index \(marker.firstIndex), the batch starts at \(first)")
+            }
             if batchFirstIndex == nil && marker.firstIndex != lastIndex + 1 {
                 wrong.append("first index \(marker.firstIndex) for a batch without entries, expected \(lastIndex + 1)")
             }
             // Where the log so far lies inside what the newer snapshot covers, its last term is
             // unknown (a marker written before that compaction still names it): compare the index.
-            if index != lastIndex || (lastTermKnown && term != lastTerm) { wrong.append("says the log ends at \(index) (term \(term)), it ends at \(lastIndex) (term \(lastTerm))") }
+            if index != lastIndex || (lastTermKnown && term != lastTerm) {
+                wrong.append("says the log ends at \(index) (term \(term)), it ends at \(lastIndex) (term \(lastTerm))")
+            }
             if marker.hardStateSequence < lastMarkerHardStateSequenceSeen {
                 wrong.append("hard-state sequence \(marker.hardStateSequence) goes back from \(lastMarkerHardStateSequenceSeen)")
             }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Real files through POSIX calls: `pread`/`pwrite`, `fdatasync` for files, `fsync` of the

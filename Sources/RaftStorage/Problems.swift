@@ -41,8 +41,10 @@ public struct StorageProblem: Sendable, Equatable, CustomStringConvertible {
     public var message: String
 
     /// Creates a problem.
-    public init(_ row: RecoveryRow, _ problemClass: Class, file: String, offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
-                expectedChecksum: UInt32? = nil, computedChecksum: UInt32? = nil, message: String) {
+    public init(
+        _ row: RecoveryRow, _ problemClass: Class, file: String, offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
+        expectedChecksum: UInt32? = nil, computedChecksum: UInt32? = nil, message: String
+    ) {
         self.row = row
         self.class = problemClass
         self.file = file

@@ -16,13 +16,16 @@ extension ScanState {
 
     /// Reads the record at `cursor.offset` and moves past it (or past damage). False when the scan
     /// of this segment stops: a torn tail was found, or nothing valid follows the damage.
-    mutating func scanRecord(_ cursor: inout SegmentCursor, wantsRecords: Bool,
-                             visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) -> Bool {
+    mutating func scanRecord(
+        _ cursor: inout SegmentCursor, wantsRecords: Bool,
+        visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit
+    ) throws(StorageError) -> Bool {
         let reader = cursor.reader
         let offset = cursor.offset
         guard let header = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else {
-            try damage(cursor, row: .R1, at: offset, reason: "record header cut short by the end of the file",
-                       expected: nil, computed: nil, term: nil, index: nil)
+            try damage(
+                cursor, row: .R1, at: offset, reason: "record header cut short by the end of the file",
+                expected: nil, computed: nil, term: nil, index: nil)
             return try skipDamage(&cursor, knownSize: nil, suspend: false)
         }
         let storedHeaderCRC = header.u32(28)
@@ -30,8 +33,9 @@ extension ScanState {
         let headerRegister = CRC32C.update(0xFFFF_FFFF, UnsafeRawBufferPointer(rebasing: header[0..<28]))
         guard storedHeaderCRC == ~headerRegister else {
             let allZero = header.allSatisfy { $0 == 0 }
-            try damage(cursor, row: .R2, at: offset, reason: allZero ? "zero bytes where a record header should be" : "record header checksum mismatch",
-                       expected: storedHeaderCRC, computed: ~headerRegister, term: nil, index: nil)
+            try damage(
+                cursor, row: .R2, at: offset, reason: allZero ? "zero bytes where a record header should be" : "record header checksum mismatch",
+                expected: storedHeaderCRC, computed: ~headerRegister, term: nil, index: nil)
             return try skipDamage(&cursor, knownSize: nil, suspend: true)
         }
         let length = Int(header.u32(0))
@@ -39,31 +43,36 @@ extension ScanState {
         let index = header.u64(16)
         let total = length <= StorageFormat.maxPayloadLength ? StorageFormat.recordSize(payloadLength: length) : -1
         // The usual case first, without building a message: a known kind, zero reserved bytes, a length in range.
-        let sound = length <= StorageFormat.maxPayloadLength && header.u16(6) == 0 && header.u32(24) == 0
+        let sound =
+            length <= StorageFormat.maxPayloadLength && header.u16(6) == 0 && header.u32(24) == 0
             && (header[4] == RecordKind.entry.rawValue || header[4] == RecordKind.batch.rawValue)
         if !sound, let structural = structuralProblem(header, length: length) {
-            problem(.R3, .inconsistency, cursor.name, offset, index: index, term: term,
-                    "\(structural) (the header's checksum is right: written by another format version?)")
+            problem(
+                .R3, .inconsistency, cursor.name, offset, index: index, term: term,
+                "\(structural) (the header's checksum is right: written by another format version?)")
             semanticsSuspended = true
             if total > 0, offset + Int64(total) <= cursor.size { cursor.offset += Int64(total); return true }
             return try resyncAfter(&cursor)
         }
         guard let bytes = try reader.bytes(at: offset, count: total) else {
-            try damage(cursor, row: .R4, at: offset, reason: "record of \(total) bytes runs past the end of the file (\(cursor.size - offset) bytes left)",
-                       expected: nil, computed: nil, term: term, index: index)
+            try damage(
+                cursor, row: .R4, at: offset, reason: "record of \(total) bytes runs past the end of the file (\(cursor.size - offset) bytes left)",
+                expected: nil, computed: nil, term: term, index: index)
             return try skipDamage(&cursor, knownSize: nil, suspend: true)
         }
         let covered = total - StorageFormat.recordTrailerSize
         let storedCRC = bytes.u32(covered)
         let computedCRC = ~CRC32C.update(headerRegister, UnsafeRawBufferPointer(rebasing: bytes[28..<covered]))
         guard storedCRC == computedCRC, bytes.u32(covered + 4) == StorageFormat.recordEndTag else {
-            try damage(cursor, row: .R5, at: offset, reason: storedCRC != computedCRC ? "record checksum mismatch" : "record end tag is wrong",
-                       expected: storedCRC, computed: computedCRC, term: term, index: index)
+            try damage(
+                cursor, row: .R5, at: offset, reason: storedCRC != computedCRC ? "record checksum mismatch" : "record end tag is wrong",
+                expected: storedCRC, computed: computedCRC, term: term, index: index)
             return try skipDamage(&cursor, knownSize: total, suspend: true)
         }
         // From `bytes`, not `header`: reading the whole record may have moved the window under `header`.
-        let record = DecodedRecord(kind: RecordKind(rawValue: bytes[4])!, entryType: bytes[5], term: term, index: index,
-                                   payloadLength: length, size: total, checksum: storedCRC)
+        let record = DecodedRecord(
+            kind: RecordKind(rawValue: bytes[4])!, entryType: bytes[5], term: term, index: index,
+            payloadLength: length, size: total, checksum: storedCRC)
         let payload = UnsafeRawBufferPointer(rebasing: bytes[StorageFormat.recordHeaderSize..<(StorageFormat.recordHeaderSize + length)])
         accept(record, payload: payload, cursor: &cursor, wantsRecords: wantsRecords, visit: visit)
         return true
@@ -71,7 +80,9 @@ extension ScanState {
 
     /// Row R3: what is wrong with a header whose checksum is right, or nil.
     func structuralProblem(_ header: UnsafeRawBufferPointer, length: Int) -> String? {
-        if length > StorageFormat.maxPayloadLength { return "payload length \(length) exceeds the format's limit of \(StorageFormat.maxPayloadLength)" }
+        if length > StorageFormat.maxPayloadLength {
+            return "payload length \(length) exceeds the format's limit of \(StorageFormat.maxPayloadLength)"
+        }
         if header.u16(6) != 0 || header.u32(24) != 0 { return "reserved record header bytes are not zero" }
         if RecordKind(rawValue: header[4]) == nil { return "unknown record kind \(header[4])" }
         return nil
@@ -99,8 +110,10 @@ extension ScanState {
     }
 
     /// A valid record: counted, order-checked, handed to the visitor.
-    mutating func accept(_ record: DecodedRecord, payload: UnsafeRawBufferPointer, cursor: inout SegmentCursor, wantsRecords: Bool,
-                         visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) {
+    mutating func accept(
+        _ record: DecodedRecord, payload: UnsafeRawBufferPointer, cursor: inout SegmentCursor, wantsRecords: Bool,
+        visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit
+    ) {
         let offset = cursor.offset
         var superseded = false
         var batchMarker: BatchMarker?
@@ -110,9 +123,11 @@ extension ScanState {
             batchMarker = acceptMarker(record, payload: payload, cursor: &cursor)
         }
         if wantsRecords {
-            let next = visit(ScannedRecord(file: cursor.name, segmentOrdinal: cursor.ordinal, offset: offset, size: record.size, kind: record.kind,
-                                entryType: record.entryType, term: record.term, index: record.index, payloadLength: record.payloadLength,
-                                checksum: record.checksum, batch: batchMarker, superseded: superseded), payload)
+            let next = visit(
+                ScannedRecord(
+                    file: cursor.name, segmentOrdinal: cursor.ordinal, offset: offset, size: record.size, kind: record.kind,
+                    entryType: record.entryType, term: record.term, index: record.index, payloadLength: record.payloadLength,
+                    checksum: record.checksum, batch: batchMarker, superseded: superseded), payload)
             if next == .stop { stopped = true }
         }
         cursor.offset += Int64(record.size)
@@ -150,17 +165,21 @@ extension ScanState {
         cursor.lastBatchEnd = offset + Int64(record.size)
         cursor.pendingEntries = 0
         guard record.payloadLength == StorageFormat.batchPayloadSize && record.entryType == 0 else {
-            problem(.M1, .inconsistency, name, offset, index: index, term: term,
-                    "batch marker with a \(record.payloadLength)-byte payload and type \(record.entryType) (expected \(StorageFormat.batchPayloadSize) and 0)")
+            problem(
+                .M1, .inconsistency, name, offset, index: index, term: term,
+                "batch marker with a \(record.payloadLength)-byte payload and type \(record.entryType) (expected \(StorageFormat.batchPayloadSize) and 0)"
+            )
             semanticsSuspended = true
             return nil
         }
         let flags = payload.u32(28)
-        let marker = BatchMarker(batchSequence: payload.u64(0), hardStateSequence: payload.u64(8),
-                                 firstIndex: payload.u64(16), entryCount: payload.u32(24), synced: flags & 1 == 0)
+        let marker = BatchMarker(
+            batchSequence: payload.u64(0), hardStateSequence: payload.u64(8),
+            firstIndex: payload.u64(16), entryCount: payload.u32(24), synced: flags & 1 == 0)
         var usable: BatchMarker? = marker
         if marker.batchSequence >= StorageFormat.plausibleLimit || marker.hardStateSequence >= StorageFormat.plausibleLimit
-            || marker.firstIndex >= StorageFormat.plausibleLimit || index >= StorageFormat.plausibleLimit {
+            || marker.firstIndex >= StorageFormat.plausibleLimit || index >= StorageFormat.plausibleLimit
+        {
             problem(.M1, .inconsistency, name, offset, index: index, term: term, "batch marker with implausible sequence or index")
             semanticsSuspended = true
             usable = nil
@@ -170,8 +189,9 @@ extension ScanState {
         }
         checkBatch(name: name, offset: offset, marker: marker, term: term, index: index)
         if let usable {
-            let point = AcknowledgedPoint(end: offset + Int64(record.size), batchSequence: usable.batchSequence,
-                                          hardStateSequence: usable.hardStateSequence, lastIndex: index, lastTerm: term)
+            let point = AcknowledgedPoint(
+                end: offset + Int64(record.size), batchSequence: usable.batchSequence,
+                hardStateSequence: usable.hardStateSequence, lastIndex: index, lastTerm: term)
             cursor.batchEnds.append(point)
             result.lastAcknowledged = point
         }

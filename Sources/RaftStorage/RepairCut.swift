@@ -9,7 +9,8 @@ extension RepairPlanner {
     public var largestCut: UInt64? {
         let segmentProblems = scan.problems.filter { $0.class != .tornTail && isSegmentFile($0.file) }
         guard let first = segmentProblems.min(by: { position($0) < position($1) }),
-              let ordinal = scan.segments.firstIndex(where: { $0.name == first.file }) else {
+            let ordinal = scan.segments.firstIndex(where: { $0.name == first.file })
+        else {
             return max(scan.lastAcknowledged?.lastIndex ?? 0, scan.snapshot?.index ?? 0, scan.firstIndex - 1) + 1
         }
         let segment = scan.segments[ordinal]
@@ -40,13 +41,16 @@ extension RepairPlanner {
         }
         let point = try cutPoint(cutAt, before: firstDamage)
         if let d = firstDamage, (point.ordinal, point.end) > d {
-            throw RepairRefusal(message: "the damage starts at \(scan.segments[d.0].name):\(d.1), inside the part of the log a cut would keep: no cut can repair it")
+            throw RepairRefusal(
+                message: "the damage starts at \(scan.segments[d.0].name):\(d.1), inside the part of the log a cut would keep: no cut can repair it")
         }
         var plan = try cutActions(point, firstHeader: firstHeader)
         let ordinalsCopy = ordinals
         let unreadable = scan.problems.filter { $0.class == .corruption && ordinalsCopy[$0.file] != nil }
         if !unreadable.isEmpty {
-            plan.explanation.append("records that do not read back at \(unreadable.map { "\($0.file):\($0.offset)" }.joined(separator: ", ")) go too; their contents are unknown (one of them may have rewritten kept entries: check the commit index against a peer)")
+            plan.explanation.append(
+                "records that do not read back at \(unreadable.map { "\($0.file):\($0.offset)" }.joined(separator: ", ")) go too; their contents are unknown (one of them may have rewritten kept entries: check the commit index against a peer)"
+            )
         }
         return plan
     }
@@ -56,10 +60,15 @@ extension RepairPlanner {
         // A compacted log starts after its snapshot: the earliest cut keeps nothing but the snapshot.
         let firstIndex = scan.firstIndex
         guard cutAt >= firstIndex else {
-            throw RepairRefusal(message: "--cut-at \(cutAt) is inside the snapshot (the log starts at index \(firstIndex)); the earliest cut is --cut-at \(firstIndex)")
+            throw RepairRefusal(
+                message:
+                    "--cut-at \(cutAt) is inside the snapshot (the log starts at index \(firstIndex)); the earliest cut is --cut-at \(firstIndex)")
         }
-        var point: CutPoint? = cutAt == firstIndex
-            ? CutPoint(ordinal: 0, end: Int64(StorageFormat.segmentHeaderSize), marker: nil, lastIndex: firstIndex - 1, lastTerm: scan.snapshot?.term ?? 0) : nil
+        var point: CutPoint? =
+            cutAt == firstIndex
+            ? CutPoint(
+                ordinal: 0, end: Int64(StorageFormat.segmentHeaderSize), marker: nil, lastIndex: firstIndex - 1, lastTerm: scan.snapshot?.term ?? 0)
+            : nil
         var below: UInt64?, above: UInt64?
         do {
             _ = try scanner.scan { r, _ in
@@ -79,8 +88,9 @@ extension RepairPlanner {
         }
         guard let point else {
             let hint = ["\(below ?? firstIndex)"] + (above.map { ["\($0)"] } ?? [])
-            throw RepairRefusal(message: "--cut-at \(cutAt) is not a batch boundary before the first damage: the log can only be cut where a batch marker ends it"
-                + " (nearest: --cut-at \(hint.joined(separator: " or ")))")
+            throw RepairRefusal(
+                message: "--cut-at \(cutAt) is not a batch boundary before the first damage: the log can only be cut where a batch marker ends it"
+                    + " (nearest: --cut-at \(hint.joined(separator: " or ")))")
         }
         return point
     }
@@ -99,7 +109,9 @@ extension RepairPlanner {
         var summary: [String] = []
         if segment.size > point.end {
             actions.append(.truncate(path: segment.path, toLength: point.end))
-            summary.append("cut \(segment.name) at offset \(point.end), the end of batch \(point.marker?.batchSequence ?? 0) (\(segment.size - point.end) bytes go)")
+            summary.append(
+                "cut \(segment.name) at offset \(point.end), the end of batch \(point.marker?.batchSequence ?? 0) (\(segment.size - point.end) bytes go)"
+            )
         }
         let later = scan.segments[(point.ordinal + 1)...]
         for s in later.reversed() { actions.append(.remove(path: s.path)) }
@@ -112,19 +124,27 @@ extension RepairPlanner {
         state.commit = min(state.commit, point.lastIndex, lowestAfter == UInt64.max ? UInt64.max : lowestAfter - 1)
         let sequence = max(scan.hardStateSequence, point.marker?.hardStateSequence ?? 0) + 1
         let hsPath = scan.hardState?.path ?? Path.join(scanner.directory ?? Path.directory(of: segment.path), StorageFormat.hardStateFileName)
-        actions.append(.replaceHardState(path: hsPath, state: state, sequence: sequence,
-                                         batchSequence: point.marker?.batchSequence ?? scan.snapshot?.batchSequence ?? 0,
-                                         segmentSequence: segment.header?.sequence ?? firstHeader.sequence, logID: firstHeader.logID))
+        actions.append(
+            .replaceHardState(
+                path: hsPath, state: state, sequence: sequence,
+                batchSequence: point.marker?.batchSequence ?? scan.snapshot?.batchSequence ?? 0,
+                segmentSequence: segment.header?.sequence ?? firstHeader.sequence, logID: firstHeader.logID))
         summary.append("rewrite the hard state: term \(state.term), vote \(state.vote), commit \(state.commit) (sequence \(sequence + 1))")
         let lost: ClosedRange<UInt64>? = runs.isEmpty ? nil : runs.map(\.first).min()!...runs.map(\.last).max()!
         let committed: ClosedRange<UInt64>? = oldCommit > state.commit ? (state.commit + 1)...oldCommit : nil
         var plan = RepairPlan(actions: actions, onlyTornTail: false, lostIndexes: lost, summary: summary)
         plan.lostRuns = runs
         plan.committedLost = committed
-        plan.explanation = [lost.map { "this is NOT safe: entries that were acknowledged as durable are lost (indexes \($0.lowerBound)…\($0.upperBound) of the current log)" }
-            ?? "no entry that reads back is lost, but this is NOT a torn-tail repair: the files are rewritten to fit what the segments hold"]
+        plan.explanation = [
+            lost.map {
+                "this is NOT safe: entries that were acknowledged as durable are lost (indexes \($0.lowerBound)…\($0.upperBound) of the current log)"
+            }
+                ?? "no entry that reads back is lost, but this is NOT a torn-tail repair: the files are rewritten to fit what the segments hold"
+        ]
         if let committed {
-            plan.explanation.append("committed entries \(committed.lowerBound)…\(committed.upperBound) are lost: the cluster considers them permanent; restore this node from a peer instead if you can")
+            plan.explanation.append(
+                "committed entries \(committed.lowerBound)…\(committed.upperBound) are lost: the cluster considers them permanent; restore this node from a peer instead if you can"
+            )
         }
         return plan
     }

@@ -40,8 +40,10 @@ public struct RepairPlan: Sendable {
     public var explanation: [String] = []
 
     /// A plan; `RepairPlanner` adds what goes and why.
-    public init(actions: [RepairAction], onlyTornTail: Bool, lostIndexes: ClosedRange<UInt64>?, summary: [String],
-                unfixable: [StorageProblem] = []) {
+    public init(
+        actions: [RepairAction], onlyTornTail: Bool, lostIndexes: ClosedRange<UInt64>?, summary: [String],
+        unfixable: [StorageProblem] = []
+    ) {
         self.actions = actions
         self.onlyTornTail = onlyTornTail
         self.lostIndexes = lostIndexes
@@ -67,8 +69,9 @@ public struct RepairPlan: Sendable {
                 var bytes = [UInt8](repeating: 0, count: StorageFormat.hardStateFileSize)
                 for s in [sequence, sequence + 1] {
                     let slot = Int(s % 2)
-                    let encoded = RecordCodec.hardStateSlot(state, sequence: s, slot: slot, logID: logID,
-                                                            batchSequence: batchSequence, segmentSequence: segmentSequence)
+                    let encoded = RecordCodec.hardStateSlot(
+                        state, sequence: s, slot: slot, logID: logID,
+                        batchSequence: batchSequence, segmentSequence: segmentSequence)
                     let at = slot * StorageFormat.hardStateSlotStride
                     bytes.replaceSubrange(at..<(at + encoded.count), with: encoded)
                 }
@@ -93,13 +96,15 @@ extension ScanResult {
         guard let tornTail, corruptions.isEmpty else {
             if problems.isEmpty { return nil }
             if problems.allSatisfy({ $0.class == .tornTail }) {
-                return RepairPlan(actions: [], onlyTornTail: true, lostIndexes: nil,
-                                  summary: ["nothing to cut: the torn hard-state slot is overwritten by the next hard-state write"],
-                                  unfixable: [])
+                return RepairPlan(
+                    actions: [], onlyTornTail: true, lostIndexes: nil,
+                    summary: ["nothing to cut: the torn hard-state slot is overwritten by the next hard-state write"],
+                    unfixable: [])
             }
-            return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil,
-                              summary: ["nothing can be cut without losing acknowledged entries; rerun with data loss accepted"],
-                              unfixable: problems.filter { $0.class != .tornTail })
+            return RepairPlan(
+                actions: [], onlyTornTail: false, lostIndexes: nil,
+                summary: ["nothing can be cut without losing acknowledged entries; rerun with data loss accepted"],
+                unfixable: problems.filter { $0.class != .tornTail })
         }
         let action: RepairAction = tornTail.removeFile ? .remove(path: tornTail.path) : .truncate(path: tornTail.path, toLength: tornTail.cutOffset)
         var summary = ["cut the torn tail of \(tornTail.file): \(tornTail.bytesLost) bytes from offset \(tornTail.cutOffset)"]
@@ -114,9 +119,12 @@ extension ScanResult {
     private func failureMarkerPlan(_ markerPath: String) -> RepairPlan {
         let others = problems.filter { $0.file != FailureMarker.fileName }
         guard let marker = failureMarker, others.allSatisfy({ $0.class == .tornTail }) else {
-            return RepairPlan(actions: [], onlyTornTail: false, lostIndexes: nil,
-                              summary: ["the failure marker's undo is carried out only on a log with no damage other than a torn tail; inspect the directory (and the marker) first"],
-                              unfixable: problems.filter { $0.class != .tornTail })
+            return RepairPlan(
+                actions: [], onlyTornTail: false, lostIndexes: nil,
+                summary: [
+                    "the failure marker's undo is carried out only on a log with no damage other than a torn tail; inspect the directory (and the marker) first"
+                ],
+                unfixable: problems.filter { $0.class != .tornTail })
         }
         var actions: [RepairAction] = []
         var summary: [String] = []
@@ -141,10 +149,14 @@ extension ScanResult {
             (actions, summary, markerCutsTail) = rollBackPlan(file: file, length: length, hardState: synced)
         case .dropHardStateSlot(let slot):
             if let inspection = hardState, let other = inspection.slots.first(where: { $0.slot != slot && $0.status == .valid }),
-               let state = other.hardState, let sequence = other.sequence, let logID = other.logID {
-                actions.append(.replaceHardState(path: inspection.path, state: state, sequence: sequence, batchSequence: other.batchSequence ?? 0,
-                                                 segmentSequence: other.segmentSequence ?? 0, logID: logID))
-                summary.append("rewrite the hard state from slot \(other.slot) (sequence \(sequence)): slot \(slot) was being written when its sync failed")
+                let state = other.hardState, let sequence = other.sequence, let logID = other.logID
+            {
+                actions.append(
+                    .replaceHardState(
+                        path: inspection.path, state: state, sequence: sequence, batchSequence: other.batchSequence ?? 0,
+                        segmentSequence: other.segmentSequence ?? 0, logID: logID))
+                summary.append(
+                    "rewrite the hard state from slot \(other.slot) (sequence \(sequence)): slot \(slot) was being written when its sync failed")
             }
         }
         if let tornTail, !markerCutsTail {
@@ -157,8 +169,10 @@ extension ScanResult {
     }
 
     /// A `rollBack` marker's undo: the segment cut back, every later one removed, the synced hard state rewritten.
-    private func rollBackPlan(file: String, length: Int64,
-                              hardState synced: FailureMarker.SyncedHardState?) -> ([RepairAction], [String], Bool) {
+    private func rollBackPlan(
+        file: String, length: Int64,
+        hardState synced: FailureMarker.SyncedHardState?
+    ) -> ([RepairAction], [String], Bool) {
         var actions: [RepairAction] = []
         var summary: [String] = []
         let kept = StorageFormat.segmentSequence(fileName: file) ?? UInt64.max
@@ -171,13 +185,16 @@ extension ScanResult {
             summary.append("cut \(file) back to \(length) bytes, its length at the last full sync")
         }
         if let synced, let path = hardState?.path, let logID {
-            actions.append(.replaceHardState(path: path, state: synced.state, sequence: synced.sequence, batchSequence: synced.batchSequence,
-                                             segmentSequence: synced.segmentSequence, logID: logID))
+            actions.append(
+                .replaceHardState(
+                    path: path, state: synced.state, sequence: synced.sequence, batchSequence: synced.batchSequence,
+                    segmentSequence: synced.segmentSequence, logID: logID))
             summary.append("rewrite the hard state as it was at the last full sync (sequence \(synced.sequence))")
         }
-        let cutsTornTail = tornTail.map { torn in
-            (StorageFormat.segmentSequence(fileName: torn.file) ?? 0) > kept || (torn.file == file && torn.cutOffset >= length)
-        } ?? false
+        let cutsTornTail =
+            tornTail.map { torn in
+                (StorageFormat.segmentSequence(fileName: torn.file) ?? 0) > kept || (torn.file == file && torn.cutOffset >= length)
+            } ?? false
         return (actions, summary, cutsTornTail)
     }
 

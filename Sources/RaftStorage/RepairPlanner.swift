@@ -43,23 +43,35 @@ public struct RepairPlanner {
             plan.lostRuns = try lostRuns { r in scan.isInTornTail(file: r.file, offset: r.offset) }
         }
         if let t = scan.tornTail {
-            let point = scan.lastBatch.map { "batch \($0.batchSequence), which ends the log at index \(scan.lastIndex), term \(scan.lastTerm)" } ?? "the segment header"
+            let point =
+                scan.lastBatch.map { "batch \($0.batchSequence), which ends the log at index \(scan.lastIndex), term \(scan.lastTerm)" }
+                ?? "the segment header"
             if t.removeFile {
-                plan.explanation.append(t.unacknowledgedEntries == 0
-                    ? "why it is safe: \(t.file) is the last segment and its header was never completely written: it holds nothing, so removing it loses nothing"
-                    : "why it is safe: \(t.file) is the last segment, its header never reached the disk and none of its batches was synced (sync policy never): nothing in it was acknowledged")
+                plan.explanation.append(
+                    t.unacknowledgedEntries == 0
+                        ? "why it is safe: \(t.file) is the last segment and its header was never completely written: it holds nothing, so removing it loses nothing"
+                        : "why it is safe: \(t.file) is the last segment, its header never reached the disk and none of its batches was synced (sync policy never): nothing in it was acknowledged"
+                )
             } else {
-                plan.explanation.append("why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no synced batch marker after it is followed by more data.")
-                plan.explanation.append("  A batch marker is written before every fsync, a save is acknowledged only after it, and the next save writes only after that: what follows offset \(t.cutOffset) is the write(s) of saves whose sync never returned, so nothing there was ever acknowledged (a crash may keep a later page of such a write and lose an earlier one).")
+                plan.explanation.append(
+                    "why it is safe: the damage at \(t.file):\(t.damageOffset) lies after the last batch marker (\(point)) in the last segment, and no synced batch marker after it is followed by more data."
+                )
+                plan.explanation.append(
+                    "  A batch marker is written before every fsync, a save is acknowledged only after it, and the next save writes only after that: what follows offset \(t.cutOffset) is the write(s) of saves whose sync never returned, so nothing there was ever acknowledged (a crash may keep a later page of such a write and lose an earlier one)."
+                )
             }
         }
         if scan.failureMarker != nil {
-            plan.explanation.append("why the failure marker's undo is safe: the write whose sync failed was never acknowledged (a save returns only after its sync), so cutting it back loses nothing; storage could not do it itself")
+            plan.explanation.append(
+                "why the failure marker's undo is safe: the write whose sync failed was never acknowledged (a save returns only after its sync), so cutting it back loses nothing; storage could not do it itself"
+            )
         }
         if let rewrite = tornSlotRewrite() {
             plan.actions.append(rewrite.action)
             plan.summary.append(rewrite.summary)
-            plan.explanation.append("why the hard-state rewrite is safe: it writes the state of the good slot (the last durable one) into both slots, atomically (temp file, fsync, rename, directory fsync)")
+            plan.explanation.append(
+                "why the hard-state rewrite is safe: it writes the state of the good slot (the last durable one) into both slots, atomically (temp file, fsync, rename, directory fsync)"
+            )
         }
         return plan
     }
@@ -67,10 +79,15 @@ public struct RepairPlanner {
     /// Row H6: a rewrite of the hard-state file from its good slot when the other slot is torn.
     func tornSlotRewrite() -> (action: RepairAction, summary: String)? {
         guard let hs = scan.hardState, let chosen = hs.chosen, let state = chosen.hardState, let sequence = chosen.sequence, let logID = chosen.logID,
-              scan.problems.contains(where: { $0.row == .H6 }) else { return nil }
-        let action = RepairAction.replaceHardState(path: hs.path, state: state, sequence: sequence, batchSequence: chosen.batchSequence ?? 0,
-                                                   segmentSequence: chosen.segmentSequence ?? 0, logID: logID)
-        return (action, "rewrite the torn hard-state slot from slot \(chosen.slot) (sequence \(sequence)): term \(state.term), vote \(state.vote), commit \(state.commit)")
+            scan.problems.contains(where: { $0.row == .H6 })
+        else { return nil }
+        let action = RepairAction.replaceHardState(
+            path: hs.path, state: state, sequence: sequence, batchSequence: chosen.batchSequence ?? 0,
+            segmentSequence: chosen.segmentSequence ?? 0, logID: logID)
+        return (
+            action,
+            "rewrite the torn hard-state slot from slot \(chosen.slot) (sequence \(sequence)): term \(state.term), vote \(state.vote), commit \(state.commit)"
+        )
     }
 
     /// The entries (not superseded, after the snapshot) of the records `goes` selects, as runs of one term.

@@ -54,8 +54,10 @@ struct ScanState {
     /// The visitor asked to stop: nothing more is read.
     var stopped = false
 
-    init(scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?,
-         live: [String], base: SnapshotBase?) {
+    init(
+        scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?,
+        live: [String], base: SnapshotBase?
+    ) {
         self.scanner = scanner
         self.live = live
         self.base = base
@@ -73,15 +75,19 @@ struct ScanState {
         self.supersedeTable = supersedeTable
     }
 
-    mutating func problem(_ row: RecoveryRow, _ c: StorageProblem.Class, _ file: String, _ offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
-                          expected: UInt32? = nil, computed: UInt32? = nil, _ message: String) {
+    mutating func problem(
+        _ row: RecoveryRow, _ c: StorageProblem.Class, _ file: String, _ offset: Int64, index: UInt64? = nil, term: UInt64? = nil,
+        expected: UInt32? = nil, computed: UInt32? = nil, _ message: String
+    ) {
         // Keep memory bounded on a log that is damaged everywhere; the count is kept.
         if result.problems.count >= scanner.maxProblems && c != .tornTail {
             result.problemsNotListed += 1
             return
         }
-        result.problems.append(StorageProblem(row, c, file: file, offset: offset, index: index, term: term,
-                                              expectedChecksum: expected, computedChecksum: computed, message: message))
+        result.problems.append(
+            StorageProblem(
+                row, c, file: file, offset: offset, index: index, term: term,
+                expectedChecksum: expected, computedChecksum: computed, message: message))
     }
 
     func termAt(_ index: UInt64) -> UInt64 {
@@ -102,11 +108,14 @@ struct ScanState {
         }
         if let base, !semanticsSuspended && !result.problems.contains(where: { $0.class != .tornTail && !damagedSnapshotFiles.contains($0.file) }) {
             if result.lastIndex < base.index {
-                problem(.L1, .inconsistency, live.first.map { Path.name(of: $0) } ?? base.file, 0, index: result.lastIndex,
-                        "the log ends at index \(result.lastIndex), below the snapshot's index \(base.index), although its first segment starts inside the snapshot")
+                problem(
+                    .L1, .inconsistency, live.first.map { Path.name(of: $0) } ?? base.file, 0, index: result.lastIndex,
+                    "the log ends at index \(result.lastIndex), below the snapshot's index \(base.index), although its first segment starts inside the snapshot"
+                )
             } else if let t = termAtSnapshotIndex, t != base.term {
-                problem(.L2, .inconsistency, base.file, 40, index: base.index, term: base.term,
-                        "the log holds entry \(base.index) with term \(t) but the snapshot says term \(base.term)")
+                problem(
+                    .L2, .inconsistency, base.file, 40, index: base.index, term: base.term,
+                    "the log holds entry \(base.index) with term \(t) but the snapshot says term \(base.term)")
             }
         }
         for (type, count) in [(0, knownTypeCounts.normal), (1, knownTypeCounts.noop), (2, knownTypeCounts.config)] where count > 0 {

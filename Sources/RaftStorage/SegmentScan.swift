@@ -27,8 +27,10 @@ extension ScanState {
     // MARK: Segments
 
     /// Reads one segment: its header (rows S), then its records (rows R, O, M).
-    mutating func scanSegment(ordinal: Int, path: String, isLast: Bool, wantsRecords: Bool,
-                              visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit) throws(StorageError) {
+    mutating func scanSegment(
+        ordinal: Int, path: String, isLast: Bool, wantsRecords: Bool,
+        visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit
+    ) throws(StorageError) {
         let name = Path.name(of: path)
         segmentName = name
         let file = try scanner.fileSystem.openFileForReading(atPath: path)
@@ -84,23 +86,28 @@ extension ScanState {
         if ordinal == 0, let base {
             checkFirstSegment(header, name: name, after: base)
         } else if ordinal == 0 && header.sequence != 1 {
-            problem(.S4, .inconsistency, name, 32, "the first segment is segment \(header.sequence): segment(s) 1...\(header.sequence - 1) are missing")
+            problem(
+                .S4, .inconsistency, name, 32, "the first segment is segment \(header.sequence): segment(s) 1...\(header.sequence - 1) are missing")
             semanticsSuspended = true
         } else if ordinal == 0 && header.firstIndex != 1 {
-            problem(.S5, .inconsistency, name, 40, index: header.firstIndex,
-                    "gap: the first segment starts at index \(header.firstIndex), not 1, and no snapshot covers 1...\(header.firstIndex - 1)")
+            problem(
+                .S5, .inconsistency, name, 40, index: header.firstIndex,
+                "gap: the first segment starts at index \(header.firstIndex), not 1, and no snapshot covers 1...\(header.firstIndex - 1)")
             semanticsSuspended = true
         } else if let previous = previousSegmentSequence, header.sequence != previous + 1 {
             if header.sequence > previous + 1 {
                 let missing = header.sequence - previous - 1
-                problem(.S8, .inconsistency, name, 32, "\(missing) segment(s) missing before this one (segment \(previous) is followed by \(header.sequence))")
+                problem(
+                    .S8, .inconsistency, name, 32,
+                    "\(missing) segment(s) missing before this one (segment \(previous) is followed by \(header.sequence))")
             } else {
                 problem(.S8, .inconsistency, name, 32, "segment \(header.sequence) follows segment \(previous)")
             }
             semanticsSuspended = true
         } else if !semanticsSuspended && header.firstIndex != lastIndex + 1 {
-            problem(.S9, .inconsistency, name, 40, index: header.firstIndex,
-                    "segment starts at index \(header.firstIndex) but the log before it ends at \(lastIndex)")
+            problem(
+                .S9, .inconsistency, name, 40, index: header.firstIndex,
+                "segment starts at index \(header.firstIndex) but the log before it ends at \(lastIndex)")
             semanticsSuspended = true
         }
     }
@@ -108,13 +115,16 @@ extension ScanState {
     /// Row S10: the first live segment must be the one the snapshot names and start inside or right after it.
     mutating func checkFirstSegment(_ header: SegmentHeader, name: String, after base: SnapshotBase) {
         if header.sequence != base.firstSegment {
-            problem(.S10, .inconsistency, name, 32, header.sequence > base.firstSegment
+            problem(
+                .S10, .inconsistency, name, 32,
+                header.sequence > base.firstSegment
                     ? "the snapshot at index \(base.index) says the log continues in segment \(base.firstSegment), but the first segment is \(header.sequence): segment(s) \(base.firstSegment)...\(header.sequence - 1) are missing"
                     : "segment \(header.sequence) is below the snapshot's first segment \(base.firstSegment)")
             semanticsSuspended = true
         } else if header.firstIndex > base.index + 1 {
-            problem(.S10, .inconsistency, name, 40, index: header.firstIndex,
-                    "gap: the first segment starts at index \(header.firstIndex) but the snapshot covers only through \(base.index)")
+            problem(
+                .S10, .inconsistency, name, 40, index: header.firstIndex,
+                "gap: the first segment starts at index \(header.firstIndex) but the snapshot covers only through \(base.index)")
             semanticsSuspended = true
         } else {
             // The log before the segment is covered by the snapshot; its terms are known only at the snapshot's index.
@@ -136,15 +146,22 @@ extension ScanState {
         let headerSize = Int64(StorageFormat.segmentHeaderSize)
         let zeroFrom = try reader.zeroSuffixStart()
         if cursor.isLast && (size < headerSize || zeroFrom < headerSize) && zeroFrom <= headerSize {
-            problem(.S1, .tornTail, name, 0, "the segment header is incomplete (\(size) bytes, zero from offset \(zeroFrom)): an interrupted segment creation")
-            result.tornTail = TornTail(path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
-                                       bytesLost: size, unacknowledgedEntries: 0)
+            problem(
+                .S1, .tornTail, name, 0,
+                "the segment header is incomplete (\(size) bytes, zero from offset \(zeroFrom)): an interrupted segment creation")
+            result.tornTail = TornTail(
+                path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
+                bytesLost: size, unacknowledgedEntries: 0)
             return false
         }
         if cursor.isLast && !semanticsSuspended, let unsynced = try unsyncedCreation(reader) {
-            problem(.S13, .tornTail, name, 0, "the segment header is zero from offset \(unsynced.zeroFrom) to the end of its sector, and no record in the segment was synced: a creation under sync policy never whose first sector never reached the disk (\(unsynced.entries) unacknowledged entry record(s) go with it)")
-            result.tornTail = TornTail(path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
-                                       bytesLost: size, unacknowledgedEntries: unsynced.entries)
+            problem(
+                .S13, .tornTail, name, 0,
+                "the segment header is zero from offset \(unsynced.zeroFrom) to the end of its sector, and no record in the segment was synced: a creation under sync policy never whose first sector never reached the disk (\(unsynced.entries) unacknowledged entry record(s) go with it)"
+            )
+            result.tornTail = TornTail(
+                path: path, file: name, damageOffset: 0, cutOffset: 0, removeFile: true,
+                bytesLost: size, unacknowledgedEntries: unsynced.entries)
             return false
         }
         semanticsSuspended = true
@@ -159,7 +176,9 @@ extension ScanState {
         case .unsupportedVersion(let v):
             // A version this reader does not know may lay records out differently: reading them as
             // version 1 would be a guess, so none of them is read (or shown).
-            problem(.S3, .inconsistency, name, 8, "segment format version \(v) is not supported (this reader knows version \(StorageFormat.version)): its records are not read")
+            problem(
+                .S3, .inconsistency, name, 8,
+                "segment format version \(v) is not supported (this reader knows version \(StorageFormat.version)): its records are not read")
             return false
         case .badField(let what):
             problem(.S2, .corruption, name, 0, "segment header: \(what)")
@@ -174,11 +193,16 @@ extension ScanState {
         if result.tornTail == nil && cursor.pendingEntries > 0 && !semanticsSuspended {
             let cut = cursor.lastBatchEnd ?? Int64(StorageFormat.segmentHeaderSize)
             if cursor.isLast {
-                problem(.R6, .tornTail, name, cut, "\(cursor.pendingEntries) entry record(s) after the last batch marker: a batch whose marker was never written")
-                result.tornTail = TornTail(path: cursor.path, file: name, damageOffset: cut, cutOffset: cut, removeFile: false,
-                                           bytesLost: cursor.size - cut, unacknowledgedEntries: cursor.pendingEntries)
+                problem(
+                    .R6, .tornTail, name, cut,
+                    "\(cursor.pendingEntries) entry record(s) after the last batch marker: a batch whose marker was never written")
+                result.tornTail = TornTail(
+                    path: cursor.path, file: name, damageOffset: cut, cutOffset: cut, removeFile: false,
+                    bytesLost: cursor.size - cut, unacknowledgedEntries: cursor.pendingEntries)
             } else {
-                problem(.R7, .corruption, name, cut, "the segment ends inside a batch (\(cursor.pendingEntries) entry record(s) after its last marker) but later segments exist")
+                problem(
+                    .R7, .corruption, name, cut,
+                    "the segment ends inside a batch (\(cursor.pendingEntries) entry record(s) after its last marker) but later segments exist")
                 semanticsSuspended = true
             }
         }

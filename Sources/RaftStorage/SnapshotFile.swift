@@ -49,7 +49,7 @@ public enum SnapshotFormat {
         b.put64(batchSequence)
         b.put64(UInt64(snapshot.data.count))
         b.put32(UInt32(configuration.count))
-        b.put32(0)              // flags
+        b.put32(0)  // flags
         b.put64(0); b.put32(0)  // reserved
         b.put32(CRC32C.checksum(b))
         b.append(contentsOf: configuration)
@@ -109,30 +109,40 @@ public struct SnapshotFileInfo: Sendable, Equatable {
         try read(path: path, fileSystem: fileSystem, chunkSize: 1 << 20, keepData: true)
     }
 
-    static func read(path: String, fileSystem: FileSystem, chunkSize: Int, keepData: Bool) throws(StorageError) -> (info: SnapshotFileInfo, snapshot: Snapshot?) {
+    static func read(path: String, fileSystem: FileSystem, chunkSize: Int, keepData: Bool) throws(StorageError) -> (
+        info: SnapshotFileInfo, snapshot: Snapshot?
+    ) {
         let name = Path.name(of: path)
         let file = try fileSystem.openFileForReading(atPath: path)
         defer { file.close() }
         let size = try file.size()
         var info = SnapshotFileInfo(path: path, name: name, fileSize: size)
         func fail(_ c: StorageProblem.Class, _ offset: Int64, _ message: String, stored: UInt32? = nil, computed: UInt32? = nil)
-            -> (info: SnapshotFileInfo, snapshot: Snapshot?) {
+            -> (info: SnapshotFileInfo, snapshot: Snapshot?)
+        {
             // Row P1: the bytes do not read back; row P2: they read back but are not this version's or do not fit.
-            info.problem = StorageProblem(c == .corruption ? .P1 : .P2, c, file: name, offset: offset, index: info.metadata?.index ?? nil,
-                                          expectedChecksum: stored, computedChecksum: computed, message: message)
+            info.problem = StorageProblem(
+                c == .corruption ? .P1 : .P2, c, file: name, offset: offset, index: info.metadata?.index ?? nil,
+                expectedChecksum: stored, computedChecksum: computed, message: message)
             info.metadata = nil
             return (info, nil)
         }
         let headerSize = SnapshotFormat.headerSize
         guard size >= Int64(headerSize) else {
-            return fail(.corruption, 0, "the snapshot file is \(size) bytes, shorter than its \(headerSize)-byte header (snapshot files are only renamed into place after a sync, so this is not an interrupted write)")
+            return fail(
+                .corruption, 0,
+                "the snapshot file is \(size) bytes, shorter than its \(headerSize)-byte header (snapshot files are only renamed into place after a sync, so this is not an interrupted write)"
+            )
         }
         let h = try file.read(count: headerSize, at: 0)
         guard h.count == headerSize else { return fail(.corruption, 0, "the snapshot file shrank while being read") }
-        let (header, storedHeader, computedHeader) = h.withUnsafeBytes { raw -> ((UInt32, UInt32, UInt64, UInt64, UInt64, UInt64, UInt64, UInt32, UInt32, Bool), UInt32, UInt32) in
+        let (header, storedHeader, computedHeader) = h.withUnsafeBytes {
+            raw -> ((UInt32, UInt32, UInt64, UInt64, UInt64, UInt64, UInt64, UInt32, UInt32, Bool), UInt32, UInt32) in
             let reservedZero = raw.u64(80) == 0 && raw.u32(88) == 0
-            return ((raw.u32(8), raw.u32(12), raw.u64(32), raw.u64(40), raw.u64(48), raw.u64(56), raw.u64(64), raw.u32(72), raw.u32(76), reservedZero),
-                    raw.u32(92), CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<92])))
+            return (
+                (raw.u32(8), raw.u32(12), raw.u64(32), raw.u64(40), raw.u64(48), raw.u64(56), raw.u64(64), raw.u32(72), raw.u32(76), reservedZero),
+                raw.u32(92), CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<92]))
+            )
         }
         let (version, declaredHeaderSize, index, term, firstSegment, batchSequence, dataLength, configLength, flags, reservedZero) = header
         guard Array(h[0..<8]) == SnapshotFormat.magic else { return fail(.corruption, 0, "bad snapshot magic") }
@@ -145,7 +155,9 @@ public struct SnapshotFileInfo: Sendable, Equatable {
         }
         let limit = StorageFormat.plausibleLimit
         guard index >= 1, index < limit, term >= 1, term < limit, firstSegment >= 1, firstSegment < limit, batchSequence < limit else {
-            return fail(.corruption, 32, "snapshot header: implausible index \(index), term \(term), first segment \(firstSegment) or batch sequence \(batchSequence)")
+            return fail(
+                .corruption, 32,
+                "snapshot header: implausible index \(index), term \(term), first segment \(firstSegment) or batch sequence \(batchSequence)")
         }
         info.logID = LogID(bytes: Array(h[16..<32]))
         info.firstSegment = firstSegment
@@ -163,14 +175,18 @@ public struct SnapshotFileInfo: Sendable, Equatable {
         case .success(let read): body = read
         case .failure(let shrank): return fail(.corruption, shrank.offset, "the snapshot file shrank while being read")
         }
-        let (configuration, data, stored, computed, dataEnd) = (body.configuration, body.data, body.storedChecksum, body.computedChecksum, body.dataEnd)
+        let (configuration, data, stored, computed, dataEnd) = (
+            body.configuration, body.data, body.storedChecksum, body.computedChecksum, body.dataEnd
+        )
         info.storedChecksum = stored
         info.computedChecksum = computed
         guard stored == computed else {
             return fail(.corruption, dataEnd, "snapshot file checksum mismatch", stored: stored, computed: computed)
         }
         guard let decoded = ConfigurationCodec.decode(configuration) else {
-            return fail(.inconsistency, Int64(headerSize), "the snapshot's configuration does not decode (its checksum is right: written by another version?)")
+            return fail(
+                .inconsistency, Int64(headerSize), "the snapshot's configuration does not decode (its checksum is right: written by another version?)"
+            )
         }
         if let named = SnapshotFormat.index(fileName: name), named != index {
             return fail(.inconsistency, 32, "the snapshot header says index \(index) but the file name says \(named)")
@@ -195,8 +211,10 @@ struct SnapshotFileShrank: Error { var offset: Int64 }
 extension SnapshotFileInfo {
     /// Reads the configuration and the data after `header` through a window of `chunkSize` bytes,
     /// checksumming everything before the trailer, and the trailer.
-    static func readBody(_ file: StorageFile, header: [UInt8], configLength: Int, dataLength: UInt64, chunkSize: Int,
-                         keepData: Bool) throws(StorageError) -> Result<SnapshotBody, SnapshotFileShrank> {
+    static func readBody(
+        _ file: StorageFile, header: [UInt8], configLength: Int, dataLength: UInt64, chunkSize: Int,
+        keepData: Bool
+    ) throws(StorageError) -> Result<SnapshotBody, SnapshotFileShrank> {
         let headerSize = Int64(SnapshotFormat.headerSize)
         var register = crcUpdate(0xFFFF_FFFF, header)
         let configuration = try file.read(count: configLength, at: headerSize)
@@ -216,8 +234,10 @@ extension SnapshotFileInfo {
         }
         let trailer = try file.read(count: 4, at: dataEnd)
         guard trailer.count == 4 else { return .failure(SnapshotFileShrank(offset: dataEnd)) }
-        return .success(SnapshotBody(configuration: configuration, data: data, storedChecksum: trailer.withUnsafeBytes { $0.u32(0) },
-                             computedChecksum: ~register, dataEnd: dataEnd))
+        return .success(
+            SnapshotBody(
+                configuration: configuration, data: data, storedChecksum: trailer.withUnsafeBytes { $0.u32(0) },
+                computedChecksum: ~register, dataEnd: dataEnd))
     }
 }
 

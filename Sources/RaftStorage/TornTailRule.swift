@@ -8,8 +8,10 @@ extension ScanState {
     /// damage (R1, R2, R4, R5); the verdict of rule D names its own row when it decides: R8 when valid
     /// records after the damage go with the tail, R9 when a synced marker proves the bytes were
     /// acknowledged, R10 when the damage does not have the shape of a lost write.
-    mutating func damage(_ cursor: SegmentCursor, row: RecoveryRow, at offset: Int64, reason: String,
-                         expected: UInt32?, computed: UInt32?, term: UInt64?, index: UInt64?) throws(StorageError) {
+    mutating func damage(
+        _ cursor: SegmentCursor, row: RecoveryRow, at offset: Int64, reason: String,
+        expected: UInt32?, computed: UInt32?, term: UInt64?, index: UInt64?
+    ) throws(StorageError) {
         let (name, reader, pendingEntries) = (cursor.name, cursor.reader, cursor.pendingEntries)
         let why: String
         var verdictRow = row
@@ -26,13 +28,18 @@ extension ScanState {
             case .unacknowledged(let laterEntries, let laterRecords):
                 var message = "\(reason): the write was interrupted; nothing after offset \(cut) was acknowledged"
                 if laterRecords > 0 {
-                    message += " (the \(laterRecords) valid record(s) after the damage belong to batches whose sync never returned: pages of one write reached the disk out of order)"
+                    message +=
+                        " (the \(laterRecords) valid record(s) after the damage belong to batches whose sync never returned: pages of one write reached the disk out of order)"
                 }
-                if pendingEntries + laterEntries > 0 { message += " (\(pendingEntries + laterEntries) complete entry record(s) of unfinished batches go too)" }
-                problem(laterRecords > 0 ? .R8 : row, .tornTail, name, offset, index: index, term: term,
-                        expected: expected, computed: computed, message)
-                result.tornTail = TornTail(path: cursor.path, file: name, damageOffset: offset, cutOffset: cut, removeFile: false,
-                                           bytesLost: reader.size - cut, unacknowledgedEntries: pendingEntries + laterEntries)
+                if pendingEntries + laterEntries > 0 {
+                    message += " (\(pendingEntries + laterEntries) complete entry record(s) of unfinished batches go too)"
+                }
+                problem(
+                    laterRecords > 0 ? .R8 : row, .tornTail, name, offset, index: index, term: term,
+                    expected: expected, computed: computed, message)
+                result.tornTail = TornTail(
+                    path: cursor.path, file: name, damageOffset: offset, cutOffset: cut, removeFile: false,
+                    bytesLost: reader.size - cut, unacknowledgedEntries: pendingEntries + laterEntries)
                 return
             }
         }
@@ -62,8 +69,10 @@ extension ScanState {
     /// damaged record's end, or is zero from some offset before it to the end, or the record
     /// overlaps a 512-byte sector whose bytes inside the region are all zero (a page that never
     /// reached the disk reads as zeros past the last sync). A bit flip leaves no such sector.
-    func unacknowledgedTail(_ reader: WindowReader, from: Int64, batchStart: Int64,
-                            syncedMarkerAllowed: Bool) throws(StorageError) -> TailVerdict {
+    func unacknowledgedTail(
+        _ reader: WindowReader, from: Int64, batchStart: Int64,
+        syncedMarkerAllowed: Bool
+    ) throws(StorageError) -> TailVerdict {
         let size = reader.size
         var offset = from
         var entries = 0, records = 0
@@ -76,11 +85,17 @@ extension ScanState {
                 offset += Int64(record.size)
                 guard record.kind == .batch && record.synced else { continue }
                 guard syncedMarkerAllowed else {
-                    return .acknowledged(.R9, "a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) proves the segment's header was synced, so this is not an interrupted creation")
+                    return .acknowledged(
+                        .R9,
+                        "a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) proves the segment's header was synced, so this is not an interrupted creation"
+                    )
                 }
                 // The last thing written may be a synced marker whose sync never returned; anything after it proves it did.
                 if try reader.zeroSuffixStart() > offset {
-                    return .acknowledged(.R9, "a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) is followed by more data, so its sync returned: this was acknowledged")
+                    return .acknowledged(
+                        .R9,
+                        "a valid record follows at offset \(firstValid!), and the synced batch marker at offset \(offset - Int64(record.size)) is followed by more data, so its sync returned: this was acknowledged"
+                    )
                 }
                 return .unacknowledged(laterEntries: entries, laterRecords: records)
             }
@@ -100,7 +115,8 @@ extension ScanState {
                 if let next = try resync(reader, from: offset + 8) {
                     return .acknowledged(.R10, "a valid record follows at offset \(next), so this is not the end of the written data")
                 }
-                return .acknowledged(.R10, "the record is complete (the file goes on past it and its last bytes are not zero), so this is not an interrupted write")
+                return .acknowledged(
+                    .R10, "the record is complete (the file goes on past it and its last bytes are not zero), so this is not an interrupted write")
             }
             offset = end
         }
@@ -108,8 +124,10 @@ extension ScanState {
     }
 
     /// Whether damage in `[from, to)` looks like a write that did not reach the disk (see `unacknowledgedTail`).
-    func hasLostWriteShape(_ reader: WindowReader, from: Int64, to: Int64, declaredSize: Int?,
-                           batchStart: Int64) throws(StorageError) -> Bool {
+    func hasLostWriteShape(
+        _ reader: WindowReader, from: Int64, to: Int64, declaredSize: Int?,
+        batchStart: Int64
+    ) throws(StorageError) -> Bool {
         let size = reader.size
         let recordEnd = from + Int64(declaredSize ?? StorageFormat.recordHeaderSize)
         if recordEnd > size { return true }
@@ -137,10 +155,12 @@ extension ScanState {
     /// Kind, size and (for a marker) the synced flag of the complete, checksum-valid record at `offset`.
     func recordInfo(_ reader: WindowReader, at offset: Int64) throws(StorageError) -> (kind: RecordKind, size: Int, synced: Bool)? {
         guard try validRecord(reader, at: offset), let h = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize),
-              let kind = RecordKind(rawValue: h[4]) else { return nil }
+            let kind = RecordKind(rawValue: h[4])
+        else { return nil }
         let size = StorageFormat.recordSize(payloadLength: Int(h.u32(0)))
         guard kind == .batch, Int(h.u32(0)) == StorageFormat.batchPayloadSize,
-              let payload = try reader.bytes(at: offset + Int64(StorageFormat.recordHeaderSize), count: StorageFormat.batchPayloadSize) else {
+            let payload = try reader.bytes(at: offset + Int64(StorageFormat.recordHeaderSize), count: StorageFormat.batchPayloadSize)
+        else {
             return (kind, size, false)
         }
         return (kind, size, payload.u32(28) & 1 == 0)
@@ -157,8 +177,11 @@ extension ScanState {
         var zeroFrom = Int(pageEnd)
         while zeroFrom > 0 && page[zeroFrom - 1] == 0 { zeroFrom -= 1 }
         guard zeroFrom < Int(headerSize) else { return nil }
-        guard case .unacknowledged(let entries, _) = try unacknowledgedTail(reader, from: headerSize, batchStart: headerSize,
-                                                                             syncedMarkerAllowed: false) else { return nil }
+        guard
+            case .unacknowledged(let entries, _) = try unacknowledgedTail(
+                reader, from: headerSize, batchStart: headerSize,
+                syncedMarkerAllowed: false)
+        else { return nil }
         return (Int64(zeroFrom), entries)
     }
 

@@ -49,8 +49,9 @@ final class WindowReader {
         let want = Int(min(Int64(max(count, chunk)), size - offset))
         var filled = 0
         while filled < want {
-            let n = try file.read(into: UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + filled, count: want - filled),
-                                  at: offset + Int64(filled))
+            let n = try file.read(
+                into: UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + filled, count: want - filled),
+                at: offset + Int64(filled))
             if n == 0 { break }
             filled += n
         }

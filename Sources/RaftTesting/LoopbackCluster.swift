@@ -235,8 +235,10 @@ public struct LoopbackCluster {
     public mutating func restart(_ id: NodeID) {
         let i = Int(id) - 1
         let disk = disks[i]
-        hosts[i] = Self.host(RaftNode(config: configs[i], configuration: configuration,
-                                      hardState: disk.hardState, entries: disk.entries, snapshot: disk.snapshot), disk, network)
+        hosts[i] = Self.host(
+            RaftNode(
+                config: configs[i], configuration: configuration,
+                hardState: disk.hardState, entries: disk.entries, snapshot: disk.snapshot), disk, network)
         hosts[i].recordsApplied = isRecordingApplied
         applied[i] = []
         restoredSnapshots[i] = disk.snapshot
@@ -246,10 +248,12 @@ public struct LoopbackCluster {
 
     /// Cuts every link between the two groups (both directions).
     public mutating func partition(_ a: [NodeID], _ b: [NodeID]) {
-        for x in a { for y in b {
-            isCut[Int(x) - 1][Int(y) - 1] = true
-            isCut[Int(y) - 1][Int(x) - 1] = true
-        } }
+        for x in a {
+            for y in b {
+                isCut[Int(x) - 1][Int(y) - 1] = true
+                isCut[Int(y) - 1][Int(x) - 1] = true
+            }
+        }
     }
 
     /// Cuts node `id` off from every other node.

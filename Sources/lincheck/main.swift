@@ -1,8 +1,8 @@
 // lincheck: is a recorded history linearizable? A thin command line over the LinCheck library.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import ArgumentParser
 import LinCheck
@@ -30,7 +30,9 @@ struct Lincheck: ParsableCommand {
     @Option(help: ArgumentHelp("Give up (verdict unknown, exit 2) after this many explored search states per file.", valueName: "N"))
     var maxStates: Int = Checker.defaultMaxStates
 
-    @Option(help: ArgumentHelp("Give up (verdict unknown, exit 2) when one search's remembered states would take more than this many MiB.", valueName: "MB"))
+    @Option(
+        help: ArgumentHelp(
+            "Give up (verdict unknown, exit 2) when one search's remembered states would take more than this many MiB.", valueName: "MB"))
     var maxMemoryMb: Int = Checker.defaultMaxMemoryBytes >> 20
 
     @Flag(help: "Also print, per file, the number of operations and of explored states on stderr.")

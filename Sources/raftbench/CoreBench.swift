@@ -2,7 +2,7 @@ import ArgumentParser
 import RaftCore
 import RaftTesting
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Monotonic nanoseconds, for benchmarks only (the core never reads a clock).
@@ -59,7 +59,9 @@ struct CoreBench: ParsableCommand {
         timings.sort()
         let nsPerProposal = timings[timings.count / 2]
         let perSecond = 1e9 / nsPerProposal
-        print("\(label + String(repeating: " ", count: max(0, 26 - label.count))) \(format(nsPerProposal)) ns/proposal  \(format(perSecond)) committed proposals/s  [\(format(timings.first!))..\(format(timings.last!))]")
+        print(
+            "\(label + String(repeating: " ", count: max(0, 26 - label.count))) \(format(nsPerProposal)) ns/proposal  \(format(perSecond)) committed proposals/s  [\(format(timings.first!))..\(format(timings.last!))]"
+        )
     }
 
     /// Runs the mode once and returns nanoseconds per committed proposal.

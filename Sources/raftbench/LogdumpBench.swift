@@ -3,9 +3,8 @@ import LogdumpKit
 import RaftCore
 import RaftStorage
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-
 
 /// `raftbench logdump`: logdump verify and dump on a large log (warm page cache), beside `cat` of the
 /// same files in the same run; peak RSS of each, measured in a child process, for two log sizes.
@@ -101,11 +100,22 @@ struct LogdumpBench: ParsableCommand {
         }
         entries = try LogScanner(directory: big, fileSystem: fs).verify().entryRecords
         let c = median(cat), v = median(verify), d = median(dump), j = median(jsonl)
-        print("logdump on \(files.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, \(entries) entries of \(entryBytes) B (\(payload)) in batches of \(batchEntries); warm page cache; median of \(repeats)")
-        print(pad("  cat > /dev/null", 36) + "\(fmt(Double(bytes) / c, 2)) GB/s   \(fmt(Double(entries) / c * 1e3, 2)) M entries/s  (\(fmt(c / 1e6, 1)) ms)")
-        print(pad("  logdump verify", 36) + "\(fmt(Double(bytes) / v, 2)) GB/s   \(fmt(Double(entries) / v * 1e3, 2)) M entries/s  (\(fmt(v / 1e6, 1)) ms)  target ≥ 2.5 GB/s")
-        print(pad("  logdump dump (text > /dev/null)", 36) + "\(fmt(Double(bytes) / d, 2)) GB/s   \(fmt(Double(entries) / d * 1e3, 2)) M entries/s  (\(fmt(d / 1e6, 1)) ms)  target ≥ 2 M entries/s")
-        print(pad("  logdump dump --format jsonl", 36) + "\(fmt(Double(bytes) / j, 2)) GB/s   \(fmt(Double(entries) / j * 1e3, 2)) M entries/s  (\(fmt(j / 1e6, 1)) ms)")
+        print(
+            "logdump on \(files.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, \(entries) entries of \(entryBytes) B (\(payload)) in batches of \(batchEntries); warm page cache; median of \(repeats)"
+        )
+        print(
+            pad("  cat > /dev/null", 36)
+                + "\(fmt(Double(bytes) / c, 2)) GB/s   \(fmt(Double(entries) / c * 1e3, 2)) M entries/s  (\(fmt(c / 1e6, 1)) ms)")
+        print(
+            pad("  logdump verify", 36)
+                + "\(fmt(Double(bytes) / v, 2)) GB/s   \(fmt(Double(entries) / v * 1e3, 2)) M entries/s  (\(fmt(v / 1e6, 1)) ms)  target ≥ 2.5 GB/s")
+        print(
+            pad("  logdump dump (text > /dev/null)", 36)
+                + "\(fmt(Double(bytes) / d, 2)) GB/s   \(fmt(Double(entries) / d * 1e3, 2)) M entries/s  (\(fmt(d / 1e6, 1)) ms)  target ≥ 2 M entries/s"
+        )
+        print(
+            pad("  logdump dump --format jsonl", 36)
+                + "\(fmt(Double(bytes) / j, 2)) GB/s   \(fmt(Double(entries) / j * 1e3, 2)) M entries/s  (\(fmt(j / 1e6, 1)) ms)")
         print("  ratios to cat: verify \(fmt(c / v, 3)), dump \(fmt(c / d, 3))")
         // Peak memory per command, in a child process each, for both sizes.
         for mode in ["scan", "verify", "dump"] {
@@ -132,8 +142,10 @@ struct LogdumpBench: ParsableCommand {
         created.close()
         let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
         let isText = payload == "text", entryBytes = self.entryBytes
-        let last = try SyntheticLog.write(directory: dir, fileSystem: fs, logID: logID, megabytes: mb,
-                                          entryBytes: entryBytes, batchEntries: batchEntries, seed: 11) { data, index, g in
+        let last = try SyntheticLog.write(
+            directory: dir, fileSystem: fs, logID: logID, megabytes: mb,
+            entryBytes: entryBytes, batchEntries: batchEntries, seed: 11
+        ) { data, index, g in
             if isText {
                 let prefix = Array("set key\(index % 100_000) ".utf8)
                 for i in 0..<entryBytes {
@@ -162,8 +174,12 @@ struct LogdumpBench: ParsableCommand {
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let exe = String(decoding: buffer[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let report = Path.join(directory, "child-rss")
-        _ = try spawn(exe, ["logdump", "--directory", directory, "--entry-bytes", String(entryBytes), "--payload", payload,
-                            "--child", "\(mode):\(mb)"], stderrTo: report)
+        _ = try spawn(
+            exe,
+            [
+                "logdump", "--directory", directory, "--entry-bytes", String(entryBytes), "--payload", payload,
+                "--child", "\(mode):\(mb)",
+            ], stderrTo: report)
         let text = String(decoding: try PosixFileSystem().readFile(atPath: report), as: UTF8.self)
         guard let kb = Double(text.split(separator: "\n").last ?? "") else { throw ValidationError("child reported '\(text)'") }
         return kb / 1024

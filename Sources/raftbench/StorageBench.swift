@@ -2,9 +2,8 @@ import ArgumentParser
 import RaftCore
 import RaftStorage
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-
 
 /// RaftStorage against baselines measured in the same run:
 /// - append: `LogStorage.save` of batches (one fdatasync each) vs raw `pwrite`+`fdatasync` of the same bytes;
@@ -101,8 +100,9 @@ struct StorageBench: ParsableCommand {
         /// LogStorage.save of every batch into a fresh log; returns the time of the saves alone.
         func runOurs(_ policy: SyncPolicy) throws -> Double {
             try clear(fs, ourDir)
-            let log = try LogStorage.open(directory: ourDir, fileSystem: fs,
-                                          options: StorageOptions(segmentSizeBytes: 1 << 30, syncPolicy: policy))
+            let log = try LogStorage.open(
+                directory: ourDir, fileSystem: fs,
+                options: StorageOptions(segmentSizeBytes: 1 << 30, syncPolicy: policy))
             try log.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: [])
             let segment = Path.join(ourDir, StorageFormat.segmentFileName(sequence: 1))
             let start = try fs.fileSize(atPath: segment)
@@ -163,7 +163,9 @@ struct StorageBench: ParsableCommand {
         let oursNs = median(ours), baseNs = median(baseline)
         let n = Double(batchList.count)
         print("")
-        print("append: \(batchList.count) batches × \(batchEntries) entries × \(entryBytes) B, one fdatasync per batch, \(totalBytes / batchList.count) B written per batch; median of \(rounds) alternating rounds (after a warm-up)")
+        print(
+            "append: \(batchList.count) batches × \(batchEntries) entries × \(entryBytes) B, one fdatasync per batch, \(totalBytes / batchList.count) B written per batch; median of \(rounds) alternating rounds (after a warm-up)"
+        )
         print(pad("  LogStorage.save", 34) + rate(oursNs, n, totalBytes))
         print(pad("  baseline pwrite+fdatasync", 34) + rate(baseNs, n, totalBytes))
         print("  ratio (ours / baseline throughput): \(fmt(baseNs / oursNs, 3))  (target ≥ 0.8)")
@@ -173,7 +175,8 @@ struct StorageBench: ParsableCommand {
 
     func rate(_ ns: Double, _ batches: Double, _ bytes: Int) -> String {
         let seconds = ns / 1e9
-        return "\(fmt(batches / seconds, 0)) batches/s  \(fmt(batches * Double(batchEntries) / seconds, 0)) entries/s  \(fmt(Double(bytes) / seconds / 1e6, 1)) MB/s  \(fmt(ns / batches / 1000, 1)) µs/batch"
+        return
+            "\(fmt(batches / seconds, 0)) batches/s  \(fmt(batches * Double(batchEntries) / seconds, 0)) entries/s  \(fmt(Double(bytes) / seconds / 1e6, 1)) MB/s  \(fmt(ns / batches / 1000, 1)) µs/batch"
     }
 
     // MARK: Scan
@@ -186,8 +189,10 @@ struct StorageBench: ParsableCommand {
         let logID = created.logID
         created.close()
         let entryBytes = self.entryBytes, batchEntries = self.batchEntries  // option wrappers are slow to read
-        _ = try SyntheticLog.write(directory: dir, fileSystem: fs, logID: logID, megabytes: megabytes,
-                                   entryBytes: entryBytes, batchEntries: batchEntries, seed: 7) { data, _, g in
+        _ = try SyntheticLog.write(
+            directory: dir, fileSystem: fs, logID: logID, megabytes: megabytes,
+            entryBytes: entryBytes, batchEntries: batchEntries, seed: 7
+        ) { data, _, g in
             for i in stride(from: 0, to: entryBytes, by: 8) {
                 let v = g.next()
                 for k in 0..<min(8, entryBytes - i) { data[i + k] = UInt8(truncatingIfNeeded: v >> UInt64(8 * k)) }
@@ -202,7 +207,9 @@ struct StorageBench: ParsableCommand {
         let segments = try writeLog(fs, dir, megabytes: scanMegabytes)
         let bytes = try segments.reduce(Int64(0)) { $0 + (try fs.fileSize(atPath: $1)) }
         print("")
-        print("scan: \(segments.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, entries of \(entryBytes) B in batches of \(batchEntries) (written in \(fmt(Double(nowNanoseconds() - t0) / 1e9, 1)) s); warm page cache, median of \(scanRepeats)")
+        print(
+            "scan: \(segments.count) segment(s), \(fmt(Double(bytes) / 1e6, 1)) MB, entries of \(entryBytes) B in batches of \(batchEntries) (written in \(fmt(Double(nowNanoseconds() - t0) / 1e9, 1)) s); warm page cache, median of \(scanRepeats)"
+        )
         _ = try catFiles(segments)  // warm the cache
         var catTimes: [Double] = [], verifyTimes: [Double] = [], mappedTimes: [Double] = []
         var result: ScanResult?
@@ -227,11 +234,18 @@ struct StorageBench: ParsableCommand {
         guard let result, result.problems.isEmpty else { throw ValidationError("the benchmark log does not verify: \(result?.problems ?? [])") }
         let catNs = median(catTimes), verifyNs = median(verifyTimes)
         print(pad("  cat > /dev/null", 34) + "\(fmt(Double(bytes) / catNs, 2)) GB/s  (\(fmt(catNs / 1e6, 1)) ms)")
-        print(pad("  LogScanner.verify", 34) + "\(fmt(Double(bytes) / verifyNs, 2)) GB/s  (\(fmt(verifyNs / 1e6, 1)) ms, \(result.entryRecords) entries, \(result.batchRecords) batches)")
+        print(
+            pad("  LogScanner.verify", 34)
+                + "\(fmt(Double(bytes) / verifyNs, 2)) GB/s  (\(fmt(verifyNs / 1e6, 1)) ms, \(result.entryRecords) entries, \(result.batchRecords) batches)"
+        )
         print("  ratio (verify / cat): \(fmt(catNs / verifyNs, 3))  (target ≥ 0.8, issue 16 §7)")
         let mappedNs = median(mappedTimes)
-        print(pad("  LogScanner.verify, memoryMap", 34) + "\(fmt(Double(bytes) / mappedNs, 2)) GB/s  (\(fmt(mappedNs / 1e6, 1)) ms; opt-in, see LogScanner.memoryMap)")
-        print("  peak resident memory after writing and verifying (before the mapped runs): \(fmt(rssAfterVerify, 1)) MB (the log is \(fmt(Double(bytes) / 1e6, 1)) MB)")
+        print(
+            pad("  LogScanner.verify, memoryMap", 34)
+                + "\(fmt(Double(bytes) / mappedNs, 2)) GB/s  (\(fmt(mappedNs / 1e6, 1)) ms; opt-in, see LogScanner.memoryMap)")
+        print(
+            "  peak resident memory after writing and verifying (before the mapped runs): \(fmt(rssAfterVerify, 1)) MB (the log is \(fmt(Double(bytes) / 1e6, 1)) MB)"
+        )
 
         // Recovery proper: LogStorage.open rebuilds every entry in memory, on a smaller log.
         let openDir = Path.join(directory, "open")
@@ -260,8 +274,12 @@ struct StorageBench: ParsableCommand {
             count = entries.count
         }
         print(pad("  scan building [Entry]", 34) + "\(fmt(Double(openBytes) / median(visitTimes), 2)) GB/s  (\(fmt(median(visitTimes) / 1e6, 1)) ms)")
-        print(pad("  cat > /dev/null (open log)", 34) + "\(fmt(Double(openBytes) / median(openCat), 2)) GB/s  (\(fmt(Double(openBytes) / 1e6, 1)) MB)")
-        print(pad("  LogStorage.open", 34) + "\(fmt(Double(openBytes) / median(openTimes), 2)) GB/s  (\(fmt(median(openTimes) / 1e6, 1)) ms, \(count) entries rebuilt; target ≥ 3 GB/s)")
+        print(
+            pad("  cat > /dev/null (open log)", 34) + "\(fmt(Double(openBytes) / median(openCat), 2)) GB/s  (\(fmt(Double(openBytes) / 1e6, 1)) MB)")
+        print(
+            pad("  LogStorage.open", 34)
+                + "\(fmt(Double(openBytes) / median(openTimes), 2)) GB/s  (\(fmt(median(openTimes) / 1e6, 1)) ms, \(count) entries rebuilt; target ≥ 3 GB/s)"
+        )
         print("  ratio (open / cat of the open log): \(fmt(median(openCat) / median(openTimes), 3))")
         try clear(fs, dir)
         try clear(fs, openDir)

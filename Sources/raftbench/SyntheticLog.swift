@@ -8,9 +8,11 @@ enum SyntheticLog {
     /// Fills `megabytes` MiB of `entryBytes`-byte entries in batches of `batchEntries` (a new term
     /// every 100,000 entries, 64 MiB segments), then the matching hard state; `fill` writes each
     /// entry's payload from its index and the seeded generator. Returns the last index written.
-    static func write(directory dir: String, fileSystem fs: PosixFileSystem, logID: LogID, megabytes: Int,
-                      entryBytes: Int, batchEntries: Int, seed: UInt64,
-                      fill: (inout [UInt8], UInt64, inout SeededGenerator) -> Void) throws -> UInt64 {
+    static func write(
+        directory dir: String, fileSystem fs: PosixFileSystem, logID: LogID, megabytes: Int,
+        entryBytes: Int, batchEntries: Int, seed: UInt64,
+        fill: (inout [UInt8], UInt64, inout SeededGenerator) -> Void
+    ) throws -> UInt64 {
         let segmentLimit: Int64 = 64 << 20
         var sequence: UInt64 = 1
         var file = try fs.openFile(atPath: Path.join(dir, StorageFormat.segmentFileName(sequence: 1)), create: false)
@@ -41,8 +43,9 @@ enum SyntheticLog {
                 index += 1
             }
             batch += 1
-            RecordCodec.appendBatch(BatchMarker(batchSequence: batch, hardStateSequence: 1, firstIndex: first, entryCount: UInt32(batchEntries)),
-                                    lastTerm: term, lastIndex: index - 1, to: &buffer)
+            RecordCodec.appendBatch(
+                BatchMarker(batchSequence: batch, hardStateSequence: 1, firstIndex: first, entryCount: UInt32(batchEntries)),
+                lastTerm: term, lastIndex: index - 1, to: &buffer)
             try file.write(buffer, at: offset)
             offset += Int64(buffer.count)
             written += Int64(buffer.count)
@@ -51,9 +54,11 @@ enum SyntheticLog {
         file.close()
         // The hard state that goes with it: sequence 1 in slot 1.
         let hardState = try fs.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
-        try hardState.write(RecordCodec.hardStateSlot(HardState(term: term, vote: 1, commit: index - 1), sequence: 1, slot: 1, logID: logID,
-                                                      batchSequence: batch, segmentSequence: sequence),
-                            at: Int64(StorageFormat.hardStateSlotStride))
+        try hardState.write(
+            RecordCodec.hardStateSlot(
+                HardState(term: term, vote: 1, commit: index - 1), sequence: 1, slot: 1, logID: logID,
+                batchSequence: batch, segmentSequence: sequence),
+            at: Int64(StorageFormat.hardStateSlotStride))
         try hardState.sync()
         hardState.close()
         try fs.syncDirectory(atPath: dir)

@@ -6,7 +6,8 @@ import Foundation
 struct RaftChaos: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftchaos",
-        abstract: "Run raftd nodes, each in its own network namespace (or on loopback), under partitions, kill -9, SIGSTOP, leader transfer, membership and full-disk faults while clients record a history; check it.",
+        abstract:
+            "Run raftd nodes, each in its own network namespace (or on loopback), under partitions, kill -9, SIGSTOP, leader transfer, membership and full-disk faults while clients record a history; check it.",
         discussion: "Exit 0: linearizable, no lost write, logs verified. 1: a violation. 2: the campaign could not run.")
 
     @Option(help: "The seed of every random choice (default: from the clock, printed).")
@@ -70,8 +71,9 @@ struct RaftChaos: ParsableCommand {
             throw ExitCode(2)
         }
         emit("raftchaos: seed \(seed) (rerun with --seed \(seed))")
-        var options = CampaignOptions(seed: seed, durationSeconds: duration, nodes: nodes, clients: clients, keys: keys,
-                                      raftd: "\(directory)/raftd", logdump: "\(directory)/logdump", outputDirectory: output)
+        var options = CampaignOptions(
+            seed: seed, durationSeconds: duration, nodes: nodes, clients: clients, keys: keys,
+            raftd: "\(directory)/raftd", logdump: "\(directory)/logdump", outputDirectory: output)
         options.counters = counters
         options.network = NetworkChoice(rawValue: network)!
         // An interrupted run still kills its nodes and removes its namespaces, veths and bridge.

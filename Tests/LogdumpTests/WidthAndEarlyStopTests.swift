@@ -176,8 +176,9 @@ final class CountingFile: StorageFile {
         let log = try LogStorage.open(directory: dir, fileSystem: fs, options: StorageOptions(newLogID: fixedLogID))
         let payload = [UInt8](repeating: 0x61, count: 1000)
         for k in stride(from: UInt64(1), through: 3101, by: 100) {
-            try log.save(hardState: HardState(term: 1, vote: 1, commit: k - 1),
-                         entries: (k..<(k + 100)).map { Entry(term: 1, index: $0, kind: .normal, data: payload) })
+            try log.save(
+                hardState: HardState(term: 1, vote: 1, commit: k - 1),
+                entries: (k..<(k + 100)).map { Entry(term: 1, index: $0, kind: .normal, data: payload) })
         }
         log.close()
         let name = try #require(try segmentNames(dir).first)
@@ -196,7 +197,8 @@ final class CountingFile: StorageFile {
             _ = try Dumper(input: try LogInput.resolve([dir], fileSystem: counting), options: o, fileSystem: counting).run(out: out, err: err)
             #expect(out.text.split(separator: "\n").count == (o.limit ?? 5))
             let dumpRead = (counting.bytesRead[name] ?? 0) - verifyRead
-            #expect(dumpRead > 0 && dumpRead <= 1 << 20, "the dump's pass read \(dumpRead) bytes of a \(size)-byte segment: it did not stop inside it")
+            #expect(
+                dumpRead > 0 && dumpRead <= 1 << 20, "the dump's pass read \(dumpRead) bytes of a \(size)-byte segment: it did not stop inside it")
         }
     }
 

@@ -14,14 +14,17 @@ struct CommittedOverwriteTests {
     func follower(term: UInt64 = 1, unsafe: UnsafeKnobs = []) -> RaftNode {
         var config = Config(id: 2)
         config.unsafe = unsafe
-        return RaftNode(config: config, configuration: Configuration(voters: [1, 2, 3]),
-                        hardState: HardState(term: term, vote: 1, commit: 2), entries: Self.committedLog)
+        return RaftNode(
+            config: config, configuration: Configuration(voters: [1, 2, 3]),
+            hardState: HardState(term: term, vote: 1, commit: 2), entries: Self.committedLog)
     }
 
     /// From n3 in `term`: entry 2 of term 2 (which conflicts with the committed entry 2) and entry 3.
     func conflictingAppend(term: UInt64) -> Message {
-        .append(AppendEntries(from: 3, to: 2, term: term, prevLogIndex: 1, prevLogTerm: 1,
-                              entries: [Entry(term: 2, index: 2), Entry(term: 2, index: 3)], leaderCommit: 3))
+        .append(
+            Append(
+                from: 3, to: 2, term: term, prevLogIndex: 1, prevLogTerm: 1,
+                entries: [Entry(term: 2, index: 2), Entry(term: 2, index: 3)], leaderCommit: 3))
     }
 
     @Test("from a leader of a newer term: the log and commit stay, the answer names the commit index")
@@ -44,8 +47,9 @@ struct CommittedOverwriteTests {
     @Test("at the commit index, a previous entry of another term is rejected, not replaced")
     func mismatchAtCommit() {
         var node = follower()
-        let append = AppendEntries(from: 3, to: 2, term: 2, prevLogIndex: 2, prevLogTerm: 2,
-                                   entries: [Entry(term: 2, index: 3)], leaderCommit: 3)
+        let append = Append(
+            from: 3, to: 2, term: 2, prevLogIndex: 2, prevLogTerm: 2,
+            entries: [Entry(term: 2, index: 3)], leaderCommit: 3)
         #expect(node.step(.append(append)) == .handled)
         #expect(node.entries == Self.committedLog)
         let answer = node.ready().messages
@@ -55,8 +59,9 @@ struct CommittedOverwriteTests {
 
     @Test("a conflict just above the commit index still replaces the suffix")
     func uncommittedConflict() {
-        var node = RaftNode(config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3]),
-                            hardState: HardState(term: 1, vote: 1, commit: 1), entries: Self.committedLog)
+        var node = RaftNode(
+            config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3]),
+            hardState: HardState(term: 1, vote: 1, commit: 1), entries: Self.committedLog)
         #expect(node.step(conflictingAppend(term: 2)) == .handled)
         #expect(node.entries == [Entry(term: 1, index: 1), Entry(term: 2, index: 2), Entry(term: 2, index: 3)])
         #expect(node.commitIndex == 3)

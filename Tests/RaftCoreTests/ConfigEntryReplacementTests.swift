@@ -43,8 +43,9 @@ struct ConfigEntryReplacementTests {
         #expect(cluster.node(2).term(at: 2) == 2, "n2 replaced the suffix 2..3 with n3's entries")
         #expect(cluster.node(2).configurationIndex == 3)
         #expect(cluster.node(2).configurationTerm == 2)
-        #expect(cluster.node(2).configuration == Configuration(voters: [1, 2, 3, 5], outgoingVoters: [1, 2, 3, 4, 5]),
-                "n2 must not keep the configuration of the entry it dropped")
+        #expect(
+            cluster.node(2).configuration == Configuration(voters: [1, 2, 3, 5], outgoingVoters: [1, 2, 3, 4, 5]),
+            "n2 must not keep the configuration of the entry it dropped")
     }
 
     @Test("a node elected after the replacement counts votes with the replacing configuration")

@@ -67,7 +67,9 @@ struct ElectionTests {
 
     @Test("a candidate with a less up-to-date log is refused (paper §5.4.1)")
     func upToDateCheck() {
-        var cluster = LoopbackCluster(count: 3) { $0.preVote = false; $0.checkQuorum = false }
+        var cluster = LoopbackCluster(count: 3) {
+            $0.preVote = false; $0.checkQuorum = false
+        }
         cluster.elect(1)
         cluster.isolate(3)
         try! cluster.propose(1, bytes("x"))
@@ -113,8 +115,9 @@ struct ElectionTests {
     /// vote requests raised a learner's term; the learner ignored its leader's appends as stale,
     /// said nothing, and never sent a vote request of its own — it stayed behind forever. A node
     /// answers a stale append with its term (Figure 2), so the leader learns it and steps up.
-    @Test("a stale append is answered with the newer term, whatever the pre-vote and check-quorum settings",
-          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    @Test(
+        "a stale append is answered with the newer term, whatever the pre-vote and check-quorum settings",
+        arguments: [(false, false), (true, false), (false, true), (true, true)])
     func staleAppendIsAnsweredWithTheTerm(preVote: Bool, checkQuorum: Bool) throws {
         var cluster = LoopbackCluster(count: 3) {
             $0.preVote = preVote
@@ -127,7 +130,7 @@ struct ElectionTests {
         _ = follower.step(.heartbeat(Heartbeat(from: 3, to: 2, term: 9, commit: 0)))
         _ = follower.ready()
         #expect(follower.term == 9)
-        let result = follower.step(.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: [], leaderCommit: 1)))
+        let result = follower.step(.append(Append(from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: [], leaderCommit: 1)))
         #expect(result.ignoredReason == nil)
         let answers = follower.ready().messages
         let answer = try #require(answers.first)

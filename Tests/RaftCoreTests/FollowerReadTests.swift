@@ -25,7 +25,7 @@ struct FollowerReadTests {
         try cluster.nodes[1].readIndex(7)
         cluster.handleReady(2)
         let forwarded = cluster.inFlight.filter { if case .readIndex = $0 { return true } else { return false } }
-        #expect(forwarded == [.readIndex(ReadIndexRequest(from: 2, to: 1, term: 1, context: 7))])
+        #expect(forwarded == [.readIndex(ReadIndex(from: 2, to: 1, term: 1, context: 7))])
         cluster.stabilize()
         #expect(cluster.readStates[1] == [ReadState(index: 2, context: 7)])
         #expect(cluster.readStates[0].isEmpty, "the leader's host does not serve it")
@@ -99,11 +99,11 @@ struct FollowerReadTests {
     @Test("forwarded reads are validated where they enter")
     func validation() throws {
         var cluster = try leaderWithWrite()
-        let stranger = cluster.nodes[0].step(.readIndex(ReadIndexRequest(from: 9, to: 1, term: 1, context: 1)))
+        let stranger = cluster.nodes[0].step(.readIndex(ReadIndex(from: 9, to: 1, term: 1, context: 1)))
         #expect(stranger.ignoredReason == "unknown sender n9")
         let absurd = cluster.nodes[1].step(.readIndexResponse(ReadIndexResponse(from: 1, to: 2, term: 1, context: 1, index: .max)))
         #expect(absurd.ignoredReason?.contains("absurd") == true)
-        let zero = cluster.nodes[0].step(.readIndex(ReadIndexRequest(from: 2, to: 1, term: 0, context: 1)))
+        let zero = cluster.nodes[0].step(.readIndex(ReadIndex(from: 2, to: 1, term: 0, context: 1)))
         #expect(zero.ignoredReason == "term 0 is not a valid term")
         try cluster.nodes[1].readIndex(5)
         cluster.handleReady(2)
@@ -111,7 +111,7 @@ struct FollowerReadTests {
         #expect(request.count == 1)
         #expect(cluster.nodes[0].step(request[0]).ignoredReason == nil)
         #expect(cluster.nodes[0].step(request[0]).ignoredReason == "read 5 is already pending")
-        let onFollower = cluster.nodes[2].step(.readIndex(ReadIndexRequest(from: 2, to: 3, term: 1, context: 6)))
+        let onFollower = cluster.nodes[2].step(.readIndex(ReadIndex(from: 2, to: 3, term: 1, context: 6)))
         #expect(onFollower.ignoredReason?.contains("not the leader") == true)
     }
 }

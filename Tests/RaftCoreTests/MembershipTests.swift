@@ -20,14 +20,16 @@ struct ConfigurationFunctionTests {
         #expect(shrunk == Configuration(voters: [2, 3], outgoingVoters: [1, 2, 3]))
     }
 
-    @Test("invalid changes are refused with a reason", arguments: [
-        ([ConfigChange.addVoter(2)], "already a voter"),
-        ([ConfigChange.remove(9)], "not a member"),
-        ([ConfigChange.promote(2)], "not a learner"),
-        ([ConfigChange.addLearner(3)], "already a member"),
-        ([ConfigChange.remove(1), .remove(2), .remove(3)], "last voter"),
-        ([ConfigChange](), "no change"),
-    ])
+    @Test(
+        "invalid changes are refused with a reason",
+        arguments: [
+            ([ConfigChange.addVoter(2)], "already a voter"),
+            ([ConfigChange.remove(9)], "not a member"),
+            ([ConfigChange.promote(2)], "not a learner"),
+            ([ConfigChange.addLearner(3)], "already a member"),
+            ([ConfigChange.remove(1), .remove(2), .remove(3)], "last voter"),
+            ([ConfigChange](), "no change"),
+        ])
     func invalid(changes: [ConfigChange], fragment: String) {
         guard case .failure(let rejection) = three.applying(changes) else {
             Issue.record("\(changes) should be refused")
@@ -216,8 +218,9 @@ struct JointConsensusTests {
         #expect(cluster.node(3).term > term, "n3 keeps timing out and campaigning")
         #expect(cluster.leader == 1)
         #expect(cluster.node(1).term == term && cluster.node(2).term == term)
-        #expect(cluster.ignored.contains { $0.reason.contains("heard from") && $0.message.from == 3 },
-                "the leader lease (dissertation §4.2.3) keeps n3's vote requests from unseating n1")
+        #expect(
+            cluster.ignored.contains { $0.reason.contains("heard from") && $0.message.from == 3 },
+            "the leader lease (dissertation §4.2.3) keeps n3's vote requests from unseating n1")
     }
 
     @Test("learners receive the log but do not count; promotion makes them voters")
@@ -266,7 +269,9 @@ struct JointConsensusTests {
 
     @Test("a restarted node takes its configuration from its log; a truncated config entry is undone")
     func configurationFollowsTheLog() throws {
-        var cluster = LoopbackCluster(count: 4, voters: [1, 2, 3]) { $0.preVote = false; $0.checkQuorum = false }
+        var cluster = LoopbackCluster(count: 4, voters: [1, 2, 3]) {
+            $0.preVote = false; $0.checkQuorum = false
+        }
         cluster.elect(1)
         // n1 appends a learner change that reaches only n2, then crashes.
         cluster.partition([1], [3, 4])
@@ -293,7 +298,9 @@ struct JointConsensusTests {
 struct UnknownCandidateTests {
     @Test("a new server holding the only copy of C_old,new can still win C_old's votes (dissertation §4.1)")
     func newServerCanFinishTheChange() throws {
-        var cluster = LoopbackCluster(count: 5, voters: [1, 2, 3]) { $0.preVote = false; $0.checkQuorum = false }
+        var cluster = LoopbackCluster(count: 5, voters: [1, 2, 3]) {
+            $0.preVote = false; $0.checkQuorum = false
+        }
         cluster.elect(1)
         cluster.partition([1, 4, 5], [2, 3])
         try cluster.nodes[0].proposeConfigChange([.addVoter(4), .addVoter(5)])
@@ -318,7 +325,7 @@ struct UnknownCandidateTests {
         let result = node.step(.heartbeatResponse(HeartbeatResponse(from: 9, to: 2, term: 1)))
         #expect(result.ignoredReason == "unknown sender n9")
         #expect(node.step(.timeoutNow(TimeoutNow(from: 9, to: 2, term: 1))).ignoredReason == "unknown sender n9")
-        let vote = node.step(.vote(RequestVote(from: 9, to: 2, term: 1, lastLogIndex: 0, lastLogTerm: 0)))
+        let vote = node.step(.vote(Vote(from: 9, to: 2, term: 1, lastLogIndex: 0, lastLogTerm: 0)))
         #expect(vote == .handled)
     }
 }

@@ -21,8 +21,9 @@ struct RandomMessageTests {
             return (0..<count).map { k in
                 let index = contiguous ? prev &+ UInt64(k) &+ 1 : self.index()
                 let kind: EntryKind = random.next(below: 8) == 0 ? .config : .normal
-                return Entry(term: contiguous ? min(term, 1 + UInt64(k)) : self.term(), index: index, kind: kind,
-                             data: kind == .config && flag() ? ConfigurationCodec.encode(Configuration(voters: [1, 2, 3])) : [UInt8(k)])
+                return Entry(
+                    term: contiguous ? min(term, 1 + UInt64(k)) : self.term(), index: index, kind: kind,
+                    data: kind == .config && flag() ? ConfigurationCodec.encode(Configuration(voters: [1, 2, 3])) : [UInt8(k)])
             }
         }
 
@@ -31,7 +32,7 @@ struct RandomMessageTests {
             let term = self.term()
             switch random.next(below: 10) {
             case 7:
-                return .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: index()))
+                return .readIndex(ReadIndex(from: from, to: to, term: term, context: index()))
             case 8:
                 return .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: index(), index: index()))
             case 6:
@@ -39,14 +40,20 @@ struct RandomMessageTests {
                 return .installSnapshot(InstallSnapshot(from: from, to: to, term: term, snapshot: Snapshot(metadata: metadata, data: [1])))
             case 0:
                 let prev = index()
-                return .append(AppendEntries(from: from, to: to, term: term, prevLogIndex: prev, prevLogTerm: self.term(),
-                                             entries: entries(after: prev, term: term), leaderCommit: index()))
+                return .append(
+                    Append(
+                        from: from, to: to, term: term, prevLogIndex: prev, prevLogTerm: self.term(),
+                        entries: entries(after: prev, term: term), leaderCommit: index()))
             case 1:
-                return .appendResponse(AppendResponse(from: from, to: to, term: term, index: index(), isRejected: flag(),
-                                                      rejectHintIndex: index(), rejectHintTerm: self.term()))
+                return .appendResponse(
+                    AppendResponse(
+                        from: from, to: to, term: term, index: index(), isRejected: flag(),
+                        rejectHintIndex: index(), rejectHintTerm: self.term()))
             case 2:
-                return .vote(RequestVote(from: from, to: to, term: term, lastLogIndex: index(), lastLogTerm: self.term(),
-                                         isPreVote: flag(), isTransfer: flag()))
+                return .vote(
+                    Vote(
+                        from: from, to: to, term: term, lastLogIndex: index(), lastLogTerm: self.term(),
+                        isPreVote: flag(), isTransfer: flag()))
             case 3:
                 return .voteResponse(VoteResponse(from: from, to: to, term: term, isGranted: flag(), isPreVote: flag()))
             case 4:

@@ -77,12 +77,12 @@ struct ReplicationTests {
     func figure7() {
         let leaderLog: [UInt64] = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6]
         let followers: [[UInt64]] = [
-            [1, 1, 1, 4, 4, 5, 5, 6, 6],          // a
-            [1, 1, 1, 4],                         // b
-            [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],    // c
-            [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7], // d
-            [1, 1, 1, 4, 4, 4, 4],                // e
-            [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],    // f
+            [1, 1, 1, 4, 4, 5, 5, 6, 6],  // a
+            [1, 1, 1, 4],  // b
+            [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],  // c
+            [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],  // d
+            [1, 1, 1, 4, 4, 4, 4],  // e
+            [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],  // f
         ]
         var cluster = LoopbackCluster(count: 7)
         for id: NodeID in 1...7 { cluster.crash(id) }
@@ -125,8 +125,9 @@ struct ReplicationTests {
         let leaderLog = common + [UInt64](repeating: 3, count: 50)
         cluster.setStoredState(1, hardState: HardState(term: 3, commit: 10), entries: makeLog(leaderLog))
         cluster.setStoredState(2, hardState: HardState(term: 3, commit: 10), entries: makeLog(leaderLog))
-        cluster.setStoredState(3, hardState: HardState(term: 2, commit: 10),
-                               entries: makeLog(common + [UInt64](repeating: 2, count: 50)))
+        cluster.setStoredState(
+            3, hardState: HardState(term: 2, commit: 10),
+            entries: makeLog(common + [UInt64](repeating: 2, count: 50)))
         for id: NodeID in 1...3 { cluster.restart(id) }
         cluster.campaign(1)
         var rejections = 0
@@ -150,7 +151,7 @@ struct ReplicationTests {
         var node = cluster.nodes[0]
         try node.propose(batch: Array(repeating: payload, count: 10))
         let ready = node.ready()
-        let appends = ready.messages.compactMap { message -> AppendEntries? in
+        let appends = ready.messages.compactMap { message -> Append? in
             if case .append(let append) = message { return append } else { return nil }
         }
         for append in appends {
@@ -224,8 +225,9 @@ struct LostWritesTests {
         #expect(cluster.node(3).lastIndex == 6)
         // n3 crashes and its disk kept only the first two entries (the rest was never synced).
         cluster.crash(3)
-        cluster.setStoredState(3, hardState: HardState(term: 1, vote: 1, commit: 2),
-                               entries: Array(cluster.storedEntries[2].prefix(2)))
+        cluster.setStoredState(
+            3, hardState: HardState(term: 1, vote: 1, commit: 2),
+            entries: Array(cluster.storedEntries[2].prefix(2)))
         cluster.restart(3)
         try cluster.propose(1, bytes("after"))
         cluster.stabilize()

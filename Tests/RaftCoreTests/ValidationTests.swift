@@ -10,26 +10,52 @@ struct ValidationTests {
         return cluster
     }
 
-    @Test("malformed messages are dropped with a reason and change nothing", arguments: [
-        (Message.append(AppendEntries(from: 1, to: 2, term: 0, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)), "term 0"),
-        (Message.appendResponse(AppendResponse(from: 9, to: 2, term: 1, index: 0)), "unknown sender"),
-        (Message.append(AppendEntries(from: 1, to: 3, term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)), "addressed to"),
-        (Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1,
-                                      entries: [Entry(term: 1, index: 5)], leaderCommit: 0)), "expected"),
-        (Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1,
-                                      entries: [Entry(term: 2, index: 2)], leaderCommit: 0)), "above the leader"),
-        (Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 3,
-                                      entries: [], leaderCommit: 0)), "prev log term"),
-        (Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 5, prevLogTerm: 0,
-                                      entries: [], leaderCommit: 0)), "with term 0"),
-        (Message.vote(RequestVote(from: 3, to: 2, term: 2, lastLogIndex: 9, lastLogTerm: 5)), "exceeds term"),
-        (Message.vote(RequestVote(from: 3, to: 2, term: 2, lastLogIndex: 9, lastLogTerm: 0)), "last term 0"),
-        (Message.appendResponse(AppendResponse(from: 3, to: 2, term: 1, index: 1, isRejected: true,
-                                               rejectHintIndex: 1, rejectHintTerm: 4)), "hint term"),
-        (Message.appendResponse(AppendResponse(from: 3, to: 2, term: 1, index: 1, isRejected: true,
-                                               rejectHintIndex: UInt64.max, rejectHintTerm: 1)), "beyond the rejected index"),
-        (Message.appendResponse(AppendResponse(from: 3, to: 2, term: 1, index: UInt64.max)), "absurd"),
-    ])
+    @Test(
+        "malformed messages are dropped with a reason and change nothing",
+        arguments: [
+            (Message.append(Append(from: 1, to: 2, term: 0, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)), "term 0"),
+            (Message.appendResponse(AppendResponse(from: 9, to: 2, term: 1, index: 0)), "unknown sender"),
+            (Message.append(Append(from: 1, to: 3, term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)), "addressed to"),
+            (
+                Message.append(
+                    Append(
+                        from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1,
+                        entries: [Entry(term: 1, index: 5)], leaderCommit: 0)), "expected"
+            ),
+            (
+                Message.append(
+                    Append(
+                        from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 1,
+                        entries: [Entry(term: 2, index: 2)], leaderCommit: 0)), "above the leader"
+            ),
+            (
+                Message.append(
+                    Append(
+                        from: 1, to: 2, term: 1, prevLogIndex: 1, prevLogTerm: 3,
+                        entries: [], leaderCommit: 0)), "prev log term"
+            ),
+            (
+                Message.append(
+                    Append(
+                        from: 1, to: 2, term: 1, prevLogIndex: 5, prevLogTerm: 0,
+                        entries: [], leaderCommit: 0)), "with term 0"
+            ),
+            (Message.vote(Vote(from: 3, to: 2, term: 2, lastLogIndex: 9, lastLogTerm: 5)), "exceeds term"),
+            (Message.vote(Vote(from: 3, to: 2, term: 2, lastLogIndex: 9, lastLogTerm: 0)), "last term 0"),
+            (
+                Message.appendResponse(
+                    AppendResponse(
+                        from: 3, to: 2, term: 1, index: 1, isRejected: true,
+                        rejectHintIndex: 1, rejectHintTerm: 4)), "hint term"
+            ),
+            (
+                Message.appendResponse(
+                    AppendResponse(
+                        from: 3, to: 2, term: 1, index: 1, isRejected: true,
+                        rejectHintIndex: UInt64.max, rejectHintTerm: 1)), "beyond the rejected index"
+            ),
+            (Message.appendResponse(AppendResponse(from: 3, to: 2, term: 1, index: UInt64.max)), "absurd"),
+        ])
     func malformed(message: Message, reasonFragment: String) {
         var cluster = leaderCluster()
         let before = cluster.node(2)
@@ -54,23 +80,25 @@ struct ValidationTests {
     /// configuration did not include the candidate). A stale request is refused with the term.
     @Test("stale-term messages are refused with the newer term, so stale leaders and candidates learn it")
     func staleTerm() {
-        var node = RaftNode(config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3]),
-                            hardState: HardState(term: 5))
+        var node = RaftNode(
+            config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3]),
+            hardState: HardState(term: 5))
         let answer = node.step(.appendResponse(AppendResponse(from: 1, to: 2, term: 3, index: 0)))
         #expect(answer == .ignored(reason: "stale term 3 < 5"))
         #expect(!node.hasReady)
-        let vote = node.step(.vote(RequestVote(from: 3, to: 2, term: 3, lastLogIndex: 0, lastLogTerm: 0)))
+        let vote = node.step(.vote(Vote(from: 3, to: 2, term: 3, lastLogIndex: 0, lastLogTerm: 0)))
         #expect(vote == .handled)
         let heartbeat = node.step(.heartbeat(Heartbeat(from: 1, to: 2, term: 3, commit: 0)))
         #expect(heartbeat == .handled)
-        let preVote = node.step(.vote(RequestVote(from: 3, to: 2, term: 4, lastLogIndex: 0, lastLogTerm: 0, isPreVote: true)))
+        let preVote = node.step(.vote(Vote(from: 3, to: 2, term: 4, lastLogIndex: 0, lastLogTerm: 0, isPreVote: true)))
         #expect(preVote == .handled)
         let ready = node.ready()
-        #expect(ready.messages == [
-            .voteResponse(VoteResponse(from: 2, to: 3, term: 5, isGranted: false)),
-            .appendResponse(AppendResponse(from: 2, to: 1, term: 5, index: 0)),
-            .voteResponse(VoteResponse(from: 2, to: 3, term: 5, isGranted: false, isPreVote: true)),
-        ])
+        #expect(
+            ready.messages == [
+                .voteResponse(VoteResponse(from: 2, to: 3, term: 5, isGranted: false)),
+                .appendResponse(AppendResponse(from: 2, to: 1, term: 5, index: 0)),
+                .voteResponse(VoteResponse(from: 2, to: 3, term: 5, isGranted: false, isPreVote: true)),
+            ])
         #expect(node.term == 5 && node.vote == .none)
     }
 }
@@ -94,10 +122,10 @@ struct PRNGAndQuorumTests {
     static func referenceXoshiro(seed: UInt64, count: Int) -> [UInt64] {
         var x = seed
         func splitmix() -> UInt64 {
-            x = x &+ 0x9E3779B97F4A7C15
+            x = x &+ 0x9E37_79B9_7F4A_7C15
             var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
         var s = [splitmix(), splitmix(), splitmix(), splitmix()]

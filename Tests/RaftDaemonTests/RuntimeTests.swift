@@ -29,14 +29,16 @@ final class MemoryCluster {
             config.seed = 11
             let node = RaftNode(config: config, configuration: Configuration(voters: voters))
             let storage = try LogStorage.open(directory: "/\(name)/n\(id)", fileSystem: MemoryFileSystem())
-            var options = RuntimeOptions(id: id, address: MemberAddress(peer: "127.0.0.1:\(7000 + id)", client: "127.0.0.1:\(6000 + id)"),
-                                         initialPeers: Dictionary(uniqueKeysWithValues: voters.map { ($0, "127.0.0.1:\(7000 + $0)") }))
+            var options = RuntimeOptions(
+                id: id, address: MemberAddress(peer: "127.0.0.1:\(7000 + id)", client: "127.0.0.1:\(6000 + id)"),
+                initialPeers: Dictionary(uniqueKeysWithValues: voters.map { ($0, "127.0.0.1:\(7000 + $0)") }))
             options.snapshotEntries = 0
             configure(&options)
             let failures = self.failures
-            let runtime = try NodeRuntime<KeyValueService>(node: node, storage: storage, options: options, log: { _ in },
-                                                           fail: { message in failures.value.append(message) },
-                                                           schedule: { [unowned self] task in self.tasks.append(task) })
+            let runtime = try NodeRuntime<KeyValueService>(
+                node: node, storage: storage, options: options, log: { _ in },
+                fail: { message in failures.value.append(message) },
+                schedule: { [unowned self] task in self.tasks.append(task) })
             let link = Link(self)
             runtime.connect(link)
             runtimes.append(runtime)

@@ -132,8 +132,9 @@ struct ThreeHosts {
         let outbox = Outbox()
         var config = Config(id: 1)
         config.preVote = false
-        let host = try NodeHost<KeyValueStore>(node: RaftNode(config: config, configuration: Configuration(voters: [1, 2, 3])),
-                                               storage: storage, transport: outbox)
+        let host = try NodeHost<KeyValueStore>(
+            node: RaftNode(config: config, configuration: Configuration(voters: [1, 2, 3])),
+            storage: storage, transport: outbox)
         storage.failSave = true
         host.campaign()
         let reports = host.handleAllReady()
@@ -144,8 +145,9 @@ struct ThreeHosts {
 
     @Test func compactionSnapshotsTheStateAtTheIndex() throws {
         let storage = RecordingStorage()
-        let host = try NodeHost<KeyValueStore>(node: RaftNode(config: Config(id: 1), configuration: Configuration(voters: [1])),
-                                               storage: storage, transport: Outbox())
+        let host = try NodeHost<KeyValueStore>(
+            node: RaftNode(config: Config(id: 1), configuration: Configuration(voters: [1])),
+            storage: storage, transport: Outbox())
         host.campaign()
         _ = host.handleAllReady()
         let first = try host.propose(Array("set a 1".utf8))
@@ -176,8 +178,9 @@ final class OrderLog: Transport, NodeStorage {
         var config = Config(id: 1)
         config.preVote = false
         let log = OrderLog()
-        let host = try NodeHost<KeyValueStore>(node: RaftNode(config: config, configuration: Configuration(voters: [1, 2, 3])),
-                                               storage: log, transport: log)
+        let host = try NodeHost<KeyValueStore>(
+            node: RaftNode(config: config, configuration: Configuration(voters: [1, 2, 3])),
+            storage: log, transport: log)
         host.leaderSendsBeforePersisting = sendsFirst
         host.campaign()
         _ = host.handleAllReady()
@@ -188,8 +191,11 @@ final class OrderLog: Transport, NodeStorage {
         // Both followers acknowledge the leader's no-op: they move from probe to replicate, so the
         // next proposal goes out to them at once.
         for follower: NodeID in [2, 3] {
-            host.step(.appendResponse(AppendResponse(from: follower, to: 1, term: 1, index: host.node.lastIndex,
-                                                     isRejected: false, rejectHintIndex: 0, rejectHintTerm: 0)))
+            host.step(
+                .appendResponse(
+                    AppendResponse(
+                        from: follower, to: 1, term: 1, index: host.node.lastIndex,
+                        isRejected: false, rejectHintIndex: 0, rejectHintTerm: 0)))
         }
         _ = host.handleAllReady()
         return (host, log)
@@ -219,11 +225,15 @@ final class OrderLog: Transport, NodeStorage {
 
     @Test func aFollowerPersistsBeforeItAnswersEvenWithTheOption() throws {
         let log = OrderLog()
-        let host = try NodeHost<KeyValueStore>(node: RaftNode(config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3])),
-                                               storage: log, transport: log)
+        let host = try NodeHost<KeyValueStore>(
+            node: RaftNode(config: Config(id: 2), configuration: Configuration(voters: [1, 2, 3])),
+            storage: log, transport: log)
         host.leaderSendsBeforePersisting = true
-        host.step(.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
-                                        entries: [Entry(term: 1, index: 1, kind: .noop)], leaderCommit: 0)))
+        host.step(
+            .append(
+                Append(
+                    from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
+                    entries: [Entry(term: 1, index: 1, kind: .noop)], leaderCommit: 0)))
         _ = host.handleAllReady()
         #expect(log.events == ["save", "send"])
     }

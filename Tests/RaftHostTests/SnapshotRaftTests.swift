@@ -66,8 +66,9 @@ import Testing
                 let s = try openLog(fs, "/data/n\(i + 1)", segmentSize: 300)
                 #expect(s.report.problems.isEmpty, "n\(i + 1): \(s.report.problems)")
                 storages[i] = s
-                let node = RaftNode(config: Config(id: NodeID(i + 1)), configuration: configuration,
-                                    hardState: s.hardState, entries: s.entries, snapshot: s.snapshot)
+                let node = RaftNode(
+                    config: Config(id: NodeID(i + 1)), configuration: configuration,
+                    hardState: s.hardState, entries: s.entries, snapshot: s.snapshot)
                 hosts[i] = try NodeHost(node: node, storage: s, transport: network)
             }
         }
@@ -132,6 +133,7 @@ import Testing
 
 /// `openLog` as the storage tests have it: a LogStorage with small segments and a fixed log id.
 func openLog(_ fs: FileSystem, _ directory: String, segmentSize: Int, logID: LogID? = nil) throws -> LogStorage {
-    try LogStorage.open(directory: directory, fileSystem: fs,
-                        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: .everyBatch, newLogID: logID))
+    try LogStorage.open(
+        directory: directory, fileSystem: fs,
+        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: .everyBatch, newLogID: logID))
 }

@@ -62,8 +62,9 @@ struct HostileInputTests {
         var random = SeededGenerator(seed: Self.seed ^ 2)
         let alphabet = Array("*$\r\n0123456789-+ \"'\\xabPING".utf8)
         for _ in 0..<1000 {
-            let channel = EmbeddedChannel(handler: ByteToMessageHandler(
-                RESPCommandDecoder(limits: RESPLimits(maxBulkBytes: 1 << 12, maxArrayCount: 64, maxInlineBytes: 256))))
+            let channel = EmbeddedChannel(
+                handler: ByteToMessageHandler(
+                    RESPCommandDecoder(limits: RESPLimits(maxBulkBytes: 1 << 12, maxArrayCount: 64, maxInlineBytes: 256))))
             let bytes = (0..<random.next(in: 0..<300)).map { _ in
                 random.next(below: 4) == 0 ? UInt8(truncatingIfNeeded: random.next()) : alphabet[random.next(in: 0..<alphabet.count)]
             }

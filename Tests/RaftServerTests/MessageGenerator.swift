@@ -45,14 +45,20 @@ struct MessageGenerator {
         let (from, to, term) = (u64(), u64(), u64())
         switch kind {
         case .append:
-            return .append(AppendEntries(from: from, to: to, term: term, prevLogIndex: u64(), prevLogTerm: u64(),
-                                         entries: (0..<random.next(in: 0..<5)).map { _ in entry() }, leaderCommit: u64()))
+            return .append(
+                Append(
+                    from: from, to: to, term: term, prevLogIndex: u64(), prevLogTerm: u64(),
+                    entries: (0..<random.next(in: 0..<5)).map { _ in entry() }, leaderCommit: u64()))
         case .appendResponse:
-            return .appendResponse(AppendResponse(from: from, to: to, term: term, index: u64(), isRejected: flag(),
-                                                  rejectHintIndex: u64(), rejectHintTerm: u64()))
+            return .appendResponse(
+                AppendResponse(
+                    from: from, to: to, term: term, index: u64(), isRejected: flag(),
+                    rejectHintIndex: u64(), rejectHintTerm: u64()))
         case .vote:
-            return .vote(RequestVote(from: from, to: to, term: term, lastLogIndex: u64(), lastLogTerm: u64(),
-                                     isPreVote: flag(), isTransfer: flag()))
+            return .vote(
+                Vote(
+                    from: from, to: to, term: term, lastLogIndex: u64(), lastLogTerm: u64(),
+                    isPreVote: flag(), isTransfer: flag()))
         case .voteResponse:
             return .voteResponse(VoteResponse(from: from, to: to, term: term, isGranted: flag(), isPreVote: flag()))
         case .heartbeat:
@@ -63,10 +69,12 @@ struct MessageGenerator {
             return .timeoutNow(TimeoutNow(from: from, to: to, term: term))
         case .installSnapshot:
             let metadata = SnapshotMetadata(index: u64(), term: u64(), configuration: configuration())
-            return .installSnapshot(InstallSnapshot(from: from, to: to, term: term,
-                                                    snapshot: Snapshot(metadata: metadata, data: bytes(maxCount: 200))))
+            return .installSnapshot(
+                InstallSnapshot(
+                    from: from, to: to, term: term,
+                    snapshot: Snapshot(metadata: metadata, data: bytes(maxCount: 200))))
         case .readIndex:
-            return .readIndex(ReadIndexRequest(from: from, to: to, term: term, context: u64()))
+            return .readIndex(ReadIndex(from: from, to: to, term: term, context: u64()))
         case .readIndexResponse:
             return .readIndexResponse(ReadIndexResponse(from: from, to: to, term: term, context: u64(), index: u64()))
         }

@@ -16,8 +16,9 @@ final class Inbox: Sendable {
 /// `PeerTransport` on loopback: two nodes exchanging messages, garbage on a peer port, a peer restart.
 @Suite("Peer transport")
 struct PeerTransportTests {
-    static let fastRedial = PeerTransportOptions(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(200),
-                                                 connectTimeout: .milliseconds(500))
+    static let fastRedial = PeerTransportOptions(
+        initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(200),
+        connectTimeout: .milliseconds(500))
 
     func loopback(port: Int = 0) throws -> SocketAddress { try SocketAddress(ipAddress: "127.0.0.1", port: port) }
 
@@ -61,10 +62,12 @@ struct PeerTransportTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let logs = LogCapture()
         let (inbox1, inbox2) = (Inbox(), Inbox())
-        let node1 = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [:], group: group,
-                                  log: logs.log(prefix: "n1"), options: Self.fastRedial, onMessage: inbox1.onMessage)
-        var node2 = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
-                                  log: logs.log(prefix: "n2"), options: Self.fastRedial, onMessage: inbox2.onMessage)
+        let node1 = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [:], group: group,
+            log: logs.log(prefix: "n1"), options: Self.fastRedial, onMessage: inbox1.onMessage)
+        var node2 = PeerTransport(
+            selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+            log: logs.log(prefix: "n2"), options: Self.fastRedial, onMessage: inbox2.onMessage)
         try await node1.start()
         try await node2.start()
         let (port1, port2) = (try #require(node1.localPort), try #require(node2.localPort))
@@ -102,8 +105,9 @@ struct PeerTransportTests {
         await node2.shutdown()
         node1.send(messages(from: 1, to: 2, count: 3, seed: 4))  // into a dying connection or a failed dial
         let inbox2b = Inbox()
-        node2 = PeerTransport(selfID: 2, listenAddress: try loopback(port: port2), peers: [1: try loopback(port: port1)],
-                              group: group, log: logs.log(prefix: "n2b"), options: Self.fastRedial, onMessage: inbox2b.onMessage)
+        node2 = PeerTransport(
+            selfID: 2, listenAddress: try loopback(port: port2), peers: [1: try loopback(port: port1)],
+            group: group, log: logs.log(prefix: "n2b"), options: Self.fastRedial, onMessage: inbox2b.onMessage)
         try await node2.start()
         let probe = Message.heartbeat(Heartbeat(from: 1, to: 2, term: 9, commit: 1))
         let restarted = await eventually {
@@ -128,8 +132,9 @@ struct PeerTransportTests {
         let inbox = Inbox()
         var options = Self.fastRedial
         options.maxInboundConnections = 1
-        let node = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
-                                 log: logs.log(), options: options, onMessage: inbox.onMessage)
+        let node = PeerTransport(
+            selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+            log: logs.log(), options: options, onMessage: inbox.onMessage)
         try await node.start()
         let port = try #require(node.localPort)
         let heartbeat = Message.heartbeat(Heartbeat(from: 1, to: 2, term: 3, commit: 0))
@@ -157,16 +162,19 @@ struct PeerTransportTests {
         let inbox = Inbox()
         var options = Self.fastRedial
         options.maxPayloadBytes = 100
-        let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [:], group: group,
-                                 log: logs.log(), options: options, onMessage: inbox.onMessage)
+        let node = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [:], group: group,
+            log: logs.log(), options: options, onMessage: inbox.onMessage)
         try await node.start()
         let port = try #require(node.localPort)
         // Node 1 lists itself as peer 3 too: a loopback path whose messages it receives itself.
         node.setPeers([1: try loopback(port: port), 3: try loopback(port: port)])
         let small = Message.timeoutNow(TimeoutNow(from: 1, to: 3, term: 1))
-        let large = Message.append(AppendEntries(from: 1, to: 3, term: 1, prevLogIndex: 0, prevLogTerm: 0,
-                                                 entries: [Entry(term: 1, index: 1, data: [UInt8](repeating: 0, count: 200))],
-                                                 leaderCommit: 0))
+        let large = Message.append(
+            Append(
+                from: 1, to: 3, term: 1, prevLogIndex: 0, prevLogTerm: 0,
+                entries: [Entry(term: 1, index: 1, data: [UInt8](repeating: 0, count: 200))],
+                leaderCommit: 0))
         node.send([Self.readdress(small, from: 1, to: 1), Self.readdress(small, from: 1, to: 9), large, small])
         #expect(await eventually { inbox.count == 1 })
         #expect(inbox.all == [small])
@@ -184,15 +192,17 @@ struct PeerTransportTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let logs = LogCapture()
         // A port nobody listens on: bind one, note it, close it.
-        let probe = PeerTransport(selfID: 9, listenAddress: try loopback(), peers: [:], group: group,
-                                  log: ServerLog(prefix: "x", level: .error), onMessage: { _ in })
+        let probe = PeerTransport(
+            selfID: 9, listenAddress: try loopback(), peers: [:], group: group,
+            log: ServerLog(prefix: "x", level: .error), onMessage: { _ in })
         try await probe.start()
         let deadPort = try #require(probe.localPort)
         await probe.shutdown()
         var options = Self.fastRedial
         options.queueCapacityFrames = 10
-        let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try loopback(port: deadPort)],
-                                 group: group, log: logs.log(), options: options, onMessage: { _ in })
+        let node = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [2: try loopback(port: deadPort)],
+            group: group, log: logs.log(), options: options, onMessage: { _ in })
         try await node.start()
         node.send(messages(from: 1, to: 2, count: 25, seed: 5))
         #expect(await eventually { node.statistics.framesDropped == 15 })
@@ -225,14 +235,17 @@ extension PeerTransportTests {
             .bind(to: try loopback()).get()
         var options = Self.fastRedial
         options.writeStallTimeout = .milliseconds(300)
-        let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
-                                 group: group, log: logs.log(), options: options, onMessage: { _ in })
+        let node = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
+            group: group, log: logs.log(), options: options, onMessage: { _ in })
         try await node.start()
         // 64 frames of 1 MiB: far more than the loopback socket buffers hold. (Appends, not
         // snapshots: a snapshot this large goes in chunks, and the same one again is not resent.)
-        let big = Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
-                                               entries: [Entry(term: 1, index: 1, kind: .normal, data: [UInt8](repeating: 0xAB, count: 1 << 20))],
-                                               leaderCommit: 0))
+        let big = Message.append(
+            Append(
+                from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
+                entries: [Entry(term: 1, index: 1, kind: .normal, data: [UInt8](repeating: 0xAB, count: 1 << 20))],
+                leaderCommit: 0))
         node.send([Message](repeating: big, count: 64))
         #expect(await eventually { logs.contains("nothing drained towards 127.0.0.1") })
         #expect(await eventually { accepted.value >= 2 }, "redialled after dropping the stalled connection")
@@ -256,24 +269,28 @@ extension PeerTransportTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let logs = LogCapture()
         let (old, new) = (Inbox(), Inbox())
-        let oldHome = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
-                                    log: logs.log(prefix: "old"), onMessage: old.onMessage)
-        let newHome = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
-                                    log: logs.log(prefix: "new"), onMessage: new.onMessage)
+        let oldHome = PeerTransport(
+            selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+            log: logs.log(prefix: "old"), onMessage: old.onMessage)
+        let newHome = PeerTransport(
+            selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+            log: logs.log(prefix: "new"), onMessage: new.onMessage)
         try await oldHome.start()
         try await newHome.start()
-        let sender = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(oldHome.localAddress)],
-                                   group: group, log: logs.log(prefix: "n1"), options: Self.fastRedial, onMessage: { _ in })
+        let sender = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [2: try #require(oldHome.localAddress)],
+            group: group, log: logs.log(prefix: "n1"), options: Self.fastRedial, onMessage: { _ in })
         try await sender.start()
         let first = Message.timeoutNow(TimeoutNow(from: 1, to: 2, term: 1))
         sender.send([first])
         #expect(await eventually { old.all == [first] })
         sender.setPeers([2: try #require(newHome.localAddress)])
         let second = Message.timeoutNow(TimeoutNow(from: 1, to: 2, term: 2))
-        #expect(await eventually {
-            sender.send([second])
-            return new.all.contains(second)
-        })
+        #expect(
+            await eventually {
+                sender.send([second])
+                return new.all.contains(second)
+            })
         #expect(!old.all.contains(second))
         #expect(logs.contains("n1 info n2: peer address changes from 127.0.0.1:"))
         for transport in [sender, oldHome, newHome] { await transport.shutdown() }
@@ -286,11 +303,13 @@ extension PeerTransportTests {
     func concurrentSenders() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let inbox = Inbox()
-        let receiver = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
-                                     log: ServerLog(prefix: "n2", level: .error), onMessage: inbox.onMessage)
+        let receiver = PeerTransport(
+            selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+            log: ServerLog(prefix: "n2", level: .error), onMessage: inbox.onMessage)
         try await receiver.start()
-        let sender = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(receiver.localAddress)],
-                                   group: group, log: ServerLog(prefix: "n1", level: .error), onMessage: { _ in })
+        let sender = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [2: try #require(receiver.localAddress)],
+            group: group, log: ServerLog(prefix: "n1", level: .error), onMessage: { _ in })
         // Thread t sends heartbeats whose term is t and whose commit counts up.
         await withTaskGroup(of: Void.self) { tasks in
             for thread in 1...4 {
@@ -342,12 +361,15 @@ extension PeerTransportTests {
         // kernel buffer absorbs): well over the stall timeout in all, well under it per frame.
         var options = Self.fastRedial
         options.writeStallTimeout = .milliseconds(1500)
-        let node = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
-                                 group: group, log: logs.log(), options: options, onMessage: { _ in })
+        let node = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
+            group: group, log: logs.log(), options: options, onMessage: { _ in })
         // Appends, not snapshots: a snapshot this large goes in chunks, and the same one again is not resent.
-        let chunk = Message.append(AppendEntries(from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
-                                                 entries: [Entry(term: 1, index: 1, kind: .normal, data: [UInt8](repeating: 0xAB, count: 1 << 20))],
-                                                 leaderCommit: 0))
+        let chunk = Message.append(
+            Append(
+                from: 1, to: 2, term: 1, prevLogIndex: 0, prevLogTerm: 0,
+                entries: [Entry(term: 1, index: 1, kind: .normal, data: [UInt8](repeating: 0xAB, count: 1 << 20))],
+                leaderCommit: 0))
         let frameBytes = try PeerWire.encode(chunk).count
         node.send([Message](repeating: chunk, count: 16))
         #expect(await eventually(seconds: 60) { receivedBytes.value >= 16 * frameBytes })

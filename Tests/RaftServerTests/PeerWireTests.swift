@@ -15,12 +15,17 @@ struct PeerWireTests {
     static func samples() -> [Message] {
         var generator = MessageGenerator(seed: seed)
         return PeerWire.Kind.allCases.map { generator.message(kind: $0) } + [
-            .append(AppendEntries(from: 1, to: 2, term: 3, prevLogIndex: 4, prevLogTerm: 2,
-                                  entries: [Entry(term: 3, index: 5, kind: .normal, data: [1, 2, 3]),
-                                            Entry(term: 3, index: 6, kind: .noop),
-                                            Entry(term: 3, index: 7, kind: .config,
-                                                  data: ConfigurationCodec.encode(Configuration(voters: [1, 2], learners: [3])))],
-                                  leaderCommit: 4)),
+            .append(
+                Append(
+                    from: 1, to: 2, term: 3, prevLogIndex: 4, prevLogTerm: 2,
+                    entries: [
+                        Entry(term: 3, index: 5, kind: .normal, data: [1, 2, 3]),
+                        Entry(term: 3, index: 6, kind: .noop),
+                        Entry(
+                            term: 3, index: 7, kind: .config,
+                            data: ConfigurationCodec.encode(Configuration(voters: [1, 2], learners: [3]))),
+                    ],
+                    leaderCommit: 4))
         ]
     }
 
@@ -60,8 +65,11 @@ struct PeerWireTests {
             let frame = try PeerWire.encode(message)
             for length in 0..<frame.count {
                 let prefix = Array(frame[..<length])
-                #expect(throws: PeerWireError.truncated(needed: length < PeerWire.headerSizeBytes ? PeerWire.headerSizeBytes : frame.count,
-                                                        available: length)) {
+                #expect(
+                    throws: PeerWireError.truncated(
+                        needed: length < PeerWire.headerSizeBytes ? PeerWire.headerSizeBytes : frame.count,
+                        available: length)
+                ) {
                     try PeerWire.decode(prefix)
                 }
                 var buffer = ByteBuffer(bytes: prefix)
@@ -103,10 +111,12 @@ struct PeerWireTests {
 
     @Test("oversized frames are refused on both sides, an absurd length without waiting for it")
     func oversized() throws {
-        let big = Message.installSnapshot(InstallSnapshot(
-            from: 1, to: 2, term: 3,
-            snapshot: Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, configuration: Configuration(voters: [1])),
-                               data: [UInt8](repeating: 7, count: 5000))))
+        let big = Message.installSnapshot(
+            InstallSnapshot(
+                from: 1, to: 2, term: 3,
+                snapshot: Snapshot(
+                    metadata: SnapshotMetadata(index: 1, term: 1, configuration: Configuration(voters: [1])),
+                    data: [UInt8](repeating: 7, count: 5000))))
         // kind 1 + from/to/term 24 + index/term 16 + configuration 4 + 15 + data 4 + 5000.
         #expect(throws: PeerWireError.oversized(lengthBytes: 5064, limitBytes: 4096)) {
             try PeerWire.encode(big, maxPayloadBytes: 4096)

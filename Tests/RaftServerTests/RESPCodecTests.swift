@@ -19,15 +19,9 @@ struct RESPCodecTests {
     }
 
     /// A mix of array and inline requests, with binary data, empty arguments and an empty line.
-    static let requests: [UInt8] = Array((
-        "*1\r\n$4\r\nPING\r\n" +
-        "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\nva\r\nl\0ue!!\r\n" +
-        "PING\r\n" +
-        "\r\n" +
-        "set k \"a b\\x41\\n\" 'it\\'s'\n" +
-        "*0\r\n" +
-        "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n"
-    ).utf8)
+    static let requests: [UInt8] = Array(
+        ("*1\r\n$4\r\nPING\r\n" + "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\nva\r\nl\0ue!!\r\n" + "PING\r\n" + "\r\n"
+            + "set k \"a b\\x41\\n\" 'it\\'s'\n" + "*0\r\n" + "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n").utf8)
 
     static let expected: [RESPCommand] = [
         RESPCommand("PING"),
@@ -148,7 +142,8 @@ struct RESPCodecTests {
             .array([.integer(1), .array([.bulk("x"), .nullBulkString]), .simpleString("PONG")]),
         ]
         let bytes = values.flatMap(\.encoded)
-        #expect(Array(String(decoding: RESPValue.array([.bulk("a"), .integer(2), .nullBulkString]).encoded, as: UTF8.self).utf8)
+        #expect(
+            Array(String(decoding: RESPValue.array([.bulk("a"), .integer(2), .nullBulkString]).encoded, as: UTF8.self).utf8)
                 == Array("*3\r\n$1\r\na\r\n:2\r\n$-1\r\n".utf8))
         #expect(RESPValue.simpleString("a\r\nb").encoded == Array("+a  b\r\n".utf8), "CR LF cannot end a status early")
         for split in 0...bytes.count {

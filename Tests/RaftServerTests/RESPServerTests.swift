@@ -27,8 +27,9 @@ struct RESPServerTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let lines = LogCapture()
         let log = lines.log()
-        let server = RESPServer(listenAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 0), group: group,
-                                log: log, handler: Self.handler)
+        let server = RESPServer(
+            listenAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 0), group: group,
+            log: log, handler: Self.handler)
         try await server.start()
         let port = try #require(server.localPort)
         do {
@@ -80,8 +81,9 @@ struct RESPServerTests {
     @Test("more pipelined requests than may wait: reading pauses and resumes, nothing is lost")
     func backPressure() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = RESPServer(listenAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 0), group: group,
-                                log: ServerLog(prefix: "test", level: .error), maxPendingReplies: 4, handler: Self.handler)
+        let server = RESPServer(
+            listenAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 0), group: group,
+            log: ServerLog(prefix: "test", level: .error), maxPendingReplies: 4, handler: Self.handler)
         try await server.start()
         let client = try TestSocket(port: try #require(server.localPort))
         let burst = (0..<200).flatMap { RESPCommand("SLEEP", "1", "\($0)").encoded }
@@ -136,8 +138,9 @@ struct RESPServerTests {
     func connectionLimit() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let lines = LogCapture()
-        let server = RESPServer(listenAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 0), group: group,
-                                log: lines.log(), maxConnections: 2, handler: Self.handler)
+        let server = RESPServer(
+            listenAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 0), group: group,
+            log: lines.log(), maxConnections: 2, handler: Self.handler)
         try await server.start()
         let port = try #require(server.localPort)
         var first: TestSocket? = try TestSocket(port: port)

@@ -17,7 +17,7 @@ struct SnapshotChunkTests {
     static func snapshot(size: Int, index: UInt64 = 40, term: UInt64 = 3, seed: UInt64 = seed) -> InstallSnapshot {
         var state = seed
         let data = (0..<size).map { _ -> UInt8 in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 56)
         }
         let metadata = SnapshotMetadata(index: index, term: term, configuration: Configuration(voters: [1, 2, 3], learners: [4]))
@@ -125,7 +125,8 @@ struct SnapshotChunkTests {
 
     /// Feeds `chunks` on a fresh channel; returns what came out, the assembly's counts and the log.
     func feed(_ chunks: [SnapshotChunk], maxSnapshotBytes: Int = PeerWire.defaultMaxSnapshotBytes) throws
-        -> (messages: [Message], statistics: SnapshotAssembly.Statistics, log: [String]) {
+        -> (messages: [Message], statistics: SnapshotAssembly.Statistics, log: [String])
+    {
         let logs = LogCapture()
         let assembly = SnapshotAssembly(maxSnapshotBytes: maxSnapshotBytes, log: logs.log())
         let channel = try channel(assembly: assembly)
@@ -145,7 +146,9 @@ struct SnapshotChunkTests {
         #expect(run.messages == [.installSnapshot(install)])
         #expect(run.statistics.assembled == 1 && run.statistics.dropped == 1 && run.statistics.partialBytes == 0)
         #expect(run.log.count == 1, "the rest of the broken stream is skipped quietly: \(run.log)")
-        #expect(run.log.first?.hasSuffix("dropping the unfinished snapshot from n1 (index 40, term 3, 400 of 1000 bytes): a gap: a chunk at offset 600, expected 400") == true)
+        #expect(
+            run.log.first?.hasSuffix(
+                "dropping the unfinished snapshot from n1 (index 40, term 3, 400 of 1000 bytes): a gap: a chunk at offset 600, expected 400") == true)
     }
 
     @Test("a duplicate chunk drops the partial snapshot")
@@ -239,14 +242,18 @@ extension PeerTransportTests {
         var options = Self.fastRedial
         options.maxPayloadBytes = 64 << 10
         options.snapshotResendInterval = .seconds(3)
-        let follower = PeerTransport(selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
-                                     log: logs.log(prefix: "n2"), options: options, onMessage: inbox.onMessage)
+        let follower = PeerTransport(
+            selfID: 2, listenAddress: try loopback(), peers: [:], group: group,
+            log: logs.log(prefix: "n2"), options: options, onMessage: inbox.onMessage)
         try await follower.start()
-        let leader = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(follower.localAddress)],
-                                   group: group, log: logs.log(prefix: "n1"), options: options, onMessage: { _ in })
+        let leader = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [2: try #require(follower.localAddress)],
+            group: group, log: logs.log(prefix: "n1"), options: options, onMessage: { _ in })
         try await leader.start()
         let install = SnapshotChunkTests.snapshot(size: 3 << 20)
-        #expect(throws: PeerWireError.self, "too large for one frame") { try PeerWire.encode(.installSnapshot(install), maxPayloadBytes: options.maxPayloadBytes) }
+        #expect(throws: PeerWireError.self, "too large for one frame") {
+            try PeerWire.encode(.installSnapshot(install), maxPayloadBytes: options.maxPayloadBytes)
+        }
         let heartbeats = (1...20).map { Message.heartbeat(Heartbeat(from: 1, to: 2, term: 3, commit: UInt64($0))) }
         leader.send([Message.installSnapshot(install)])
         for heartbeat in heartbeats { leader.send([heartbeat]) }
@@ -284,8 +291,9 @@ extension PeerTransportTests {
             .bind(to: try loopback()).get()
         var options = Self.fastRedial
         options.maxPayloadBytes = 64 << 10
-        let leader = PeerTransport(selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
-                                   group: group, log: logs.log(prefix: "n1"), options: options, onMessage: { _ in })
+        let leader = PeerTransport(
+            selfID: 1, listenAddress: try loopback(), peers: [2: try #require(sink.localAddress)],
+            group: group, log: logs.log(prefix: "n1"), options: options, onMessage: { _ in })
         try await leader.start()
         var install = SnapshotChunkTests.snapshot(size: 0)
         install.snapshot.data = [UInt8](repeating: 0x5A, count: 64 << 20)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import NIOCore
 import Synchronization
@@ -8,7 +8,10 @@ import Synchronization
 /// A blocking TCP client on 127.0.0.1 for loopback tests: raw bytes in and out, every read bounded
 /// by a receive timeout so a test cannot hang.
 final class TestSocket {
-    enum Failure: Error { case connect(Int32), timeout, closed }
+    enum Failure: Error {
+        case connect(Int32)
+        case timeout, closed
+    }
 
     private let fd: Int32
     private var received = ByteBuffer()

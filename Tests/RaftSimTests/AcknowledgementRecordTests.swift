@@ -51,8 +51,9 @@ import Testing
         let cluster = try Self.cluster(unsafe: .applyBeyondCommit)
         try cluster.propose("set x 1", on: 1)
         let flagged = cluster.violations.filter { $0.invariant == "Acknowledged Before Commit" }
-        #expect(flagged.map(\.evidence) == ["n1 acknowledged 'set x 1' at index 2 (term 1), but the committed history reaches only index 1"],
-                "\(cluster.violations)")
+        #expect(
+            flagged.map(\.evidence) == ["n1 acknowledged 'set x 1' at index 2 (term 1), but the committed history reaches only index 1"],
+            "\(cluster.violations)")
     }
 
     /// Explorer runs (proposals, crashes, elections, compaction) stay quiet and acknowledge.

@@ -71,8 +71,9 @@ import Testing
         Self.corruptStore(cluster, 1, "set q 1")
         try cluster.compact(1, through: nil)
         #expect(Self.names(cluster) == ["Snapshot Data"], "\(cluster.violations)")
-        #expect(cluster.violations.first?.evidence.hasPrefix("n1's snapshot through index 7 (term 1) holds q=1, a key no committed entry writes") == true,
-                "\(cluster.violations)")
+        #expect(
+            cluster.violations.first?.evidence.hasPrefix("n1's snapshot through index 7 (term 1) holds q=1, a key no committed entry writes") == true,
+            "\(cluster.violations)")
         try cluster.restart(3)
         try cluster.tick([1], count: 1)
         try cluster.stabilize()

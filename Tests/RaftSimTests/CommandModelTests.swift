@@ -79,7 +79,9 @@ typealias ReplExpectation = RaftSim.Expectation
         mutating func nodesOrAll() -> ReplExpectation.Nodes { bool() ? .all : .node(node()) }
         mutating func target() -> ReplExpectation.Target { below(3) == 0 ? .none : .nodes(nodesOrAll()) }
         mutating func pairs() -> [ReplExpectation.KeyValue] {
-            (0..<(1 + below(3))).map { _ in ReplExpectation.KeyValue(key: "k\(below(9))", value: maybe { $0.word() }.flatMap { $0.contains("=") ? nil : $0 }) }
+            (0..<(1 + below(3))).map { _ in
+                ReplExpectation.KeyValue(key: "k\(below(9))", value: maybe { $0.word() }.flatMap { $0.contains("=") ? nil : $0 })
+            }
         }
 
         mutating func expectation() -> ReplExpectation {
@@ -96,8 +98,10 @@ typealias ReplExpectation = RaftSim.Expectation
             case 9: return .refused(command: ["crash", NodeName.of(node())], because: bool() ? [] : [word()])
             case 10: return .knownLeader(nodesOrAll(), target())
             case 11: return .transfer(nodesOrAll(), target())
-            case 12: return .progress(leader: node(), follower: node(), state: ["probe", "replicate", "snapshot"][below(3)],
-                                      match: maybe { UInt64($0.count(0...99)) }, next: maybe { UInt64($0.count(0...99)) })
+            case 12:
+                return .progress(
+                    leader: node(), follower: node(), state: ["probe", "replicate", "snapshot"][below(3)],
+                    match: maybe { UInt64($0.count(0...99)) }, next: maybe { UInt64($0.count(0...99)) })
             case 13: return .read(context: UInt64(count(0...99)), pairs()[0], index: maybe { UInt64($0.count(0...99)) })
             case 14:
                 let voters = distinctNodes()

@@ -16,7 +16,9 @@ import Testing
             try cluster.duplicate(.all)
             Issue.record("1024 messages were duplicated past the cap")
         } catch {
-            #expect(error.message == "that would duplicate 1024 messages; one duplicate copies at most 1000 (choose fewer: ids, FROM->TO, to NODE, from NODE)")
+            #expect(
+                error.message
+                    == "that would duplicate 1024 messages; one duplicate copies at most 1000 (choose fewer: ids, FROM->TO, to NODE, from NODE)")
         }
         #expect(cluster.inFlight.map(\.id) == before)
         // A selection at the cap is still copied.

@@ -8,9 +8,11 @@ import Testing
     static func randomSession(seed: UInt64, lines count: Int) -> [String] {
         var rng = SeededGenerator(seed: seed &+ 1000)
         var lines = ["reset nodes=5 seed=\(seed)"]
-        let choices = ["tick", "tick 3", "deliver", "deliver", "deliver", "drop", "stabilize 20", "propose set k v",
-                       "crash n2", "restart n2", "crash n4", "restart n4", "partition n1 n2 | n3 n4 n5", "heal",
-                       "campaign n3", "status", "log", "msgs", "kv"]
+        let choices = [
+            "tick", "tick 3", "deliver", "deliver", "deliver", "drop", "stabilize 20", "propose set k v",
+            "crash n2", "restart n2", "crash n4", "restart n4", "partition n1 n2 | n3 n4 n5", "heal",
+            "campaign n3", "status", "log", "msgs", "kv",
+        ]
         for _ in 0..<count { lines.append(choices[Int(rng.next(below: UInt64(choices.count)))]) }
         return lines
     }

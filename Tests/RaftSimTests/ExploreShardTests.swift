@@ -4,10 +4,12 @@ import Testing
 
 /// Issue 16 §7b: `raftstep explore --shard K/N` and `raftstep explore merge`.
 @Suite struct ExploreShardTests {
-    @Test("the N slices of a range are disjoint, contiguous, near-equal and cover it", arguments: [
-        (UInt64(1)...UInt64(10), 3), (UInt64(5)...UInt64(5), 1), (UInt64(0)...UInt64(99), 7), (UInt64(1)...UInt64(8), 8),
-        (UInt64.max - 9...UInt64.max, 4),
-    ])
+    @Test(
+        "the N slices of a range are disjoint, contiguous, near-equal and cover it",
+        arguments: [
+            (UInt64(1)...UInt64(10), 3), (UInt64(5)...UInt64(5), 1), (UInt64(0)...UInt64(99), 7), (UInt64(1)...UInt64(8), 8),
+            (UInt64.max - 9...UInt64.max, 4),
+        ])
     func slicesTileTheRange(seeds: ClosedRange<UInt64>, count: Int) throws {
         let slices = try (1...count).map { try #require(ExploreSummary.slice($0, of: count, seeds: seeds)) }
         #expect(slices.first?.lowerBound == seeds.lowerBound)
@@ -37,10 +39,13 @@ import Testing
         #expect(parsed.slice == 4...6)
     }
 
-    static func part(_ seeds: ClosedRange<UInt64>, shard: (Int, Int)? = nil, of whole: ClosedRange<UInt64> = 1...9,
-                     steps: Int = 100, failures: [UInt64] = []) -> ExploreSummary {
-        var summary = ExploreSummary(seeds: seeds, shard: shard.map { ExploreSummary.Shard(index: $0.0, count: $0.1, seeds: whole) },
-                                     nodes: 3, steps: steps, faults: ["drop"], unsafe: [])
+    static func part(
+        _ seeds: ClosedRange<UInt64>, shard: (Int, Int)? = nil, of whole: ClosedRange<UInt64> = 1...9,
+        steps: Int = 100, failures: [UInt64] = []
+    ) -> ExploreSummary {
+        var summary = ExploreSummary(
+            seeds: seeds, shard: shard.map { ExploreSummary.Shard(index: $0.0, count: $0.1, seeds: whole) },
+            nodes: 3, steps: steps, faults: ["drop"], unsafe: [])
         summary.seedsRun = seeds.upperBound - seeds.lowerBound + 1
         summary.totals.events = Int(summary.seedsRun) * 10
         summary.highestCommit = seeds.upperBound
@@ -66,10 +71,16 @@ import Testing
             ([Self.part(1...3), Self.part(5...9)], "leave a gap"),
             ([Self.part(1...4), Self.part(4...9)], "overlap"),
             ([Self.part(1...3, shard: (1, 3)), Self.part(1...3, shard: (1, 3))], "missing shards 2/3, 3/3 of seeds 1..9"),
-            ([Self.part(1...3, shard: (1, 3)), Self.part(4...6, shard: (2, 3)), Self.part(4...6, shard: (2, 3)),
-              Self.part(7...9, shard: (3, 3))], "seeds 4..6 and 4..6 overlap"),
-            ([Self.part(1...3, shard: (1, 2), of: 1...10), Self.part(4...5, shard: (2, 2), of: 1...10)],
-             "the shards cover seeds 1..5, not the 1..10 they were cut from"),
+            (
+                [
+                    Self.part(1...3, shard: (1, 3)), Self.part(4...6, shard: (2, 3)), Self.part(4...6, shard: (2, 3)),
+                    Self.part(7...9, shard: (3, 3)),
+                ], "seeds 4..6 and 4..6 overlap"
+            ),
+            (
+                [Self.part(1...3, shard: (1, 2), of: 1...10), Self.part(4...5, shard: (2, 2), of: 1...10)],
+                "the shards cover seeds 1..5, not the 1..10 they were cut from"
+            ),
             ([Self.part(7...9, shard: (3, 3)), Self.part(1...3, shard: (1, 3))], "missing shard 2/3 of seeds 1..9"),
             ([Self.part(1...3), Self.part(4...9, steps: 200)], "other settings"),
             ([Self.part(1...3, shard: (1, 3)), Self.part(4...6, shard: (2, 3))], "missing shard 3/3 of seeds 1..9"),
@@ -127,13 +138,15 @@ import Testing
     }
 
     /// Needs the debug build of `raftstep` (`swift build --build-tests` makes it).
-    @Test("three shards, merged, say what one run over the whole range says",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: ExploreShardTests.builtBinary)))
+    @Test(
+        "three shards, merged, say what one run over the whole range says",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: ExploreShardTests.builtBinary)))
     func mergedShardsEqualTheUnshardedRun() throws {
         // A knob the explorer catches within a few seeds, so the failure list is not empty.
         let common = ["explore", "--seeds", "1..7", "--steps", "150", "--unsafe", "vote-without-log-check", "--no-shrink", "--json"]
         let whole = try Self.raftstep(common)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("explore-shards-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "explore-shards-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var files: [String] = []

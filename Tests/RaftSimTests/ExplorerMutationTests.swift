@@ -38,7 +38,9 @@ import Testing
         for mutant in Explorer.mutants {
             let start = Date()
             let found = Explorer.hunt(mutant)
-            print("MUTANT \(mutant.name): \(found.map { "seed \($0.seed): \($0.violation)" } ?? "NOT CAUGHT") (\(Int(Date().timeIntervalSince(start)))s)")
+            print(
+                "MUTANT \(mutant.name): \(found.map { "seed \($0.seed): \($0.violation)" } ?? "NOT CAUGHT") (\(Int(Date().timeIntervalSince(start)))s)"
+            )
         }
     }
 }

@@ -60,10 +60,11 @@ import Testing
             joint += steps
             if steps > 0 && scripted == 0 {
                 let script = Explorer.script(for: result, options: options)
-                scripted = script.filter { line in
-                    let words = line.split(separator: " ")
-                    return (words.first == "add" || words.first == "remove") && words.count == 3
-                }.count
+                scripted =
+                    script.filter { line in
+                        let words = line.split(separator: " ")
+                        return (words.first == "add" || words.first == "remove") && words.count == 3
+                    }.count
             }
         }
         #expect(joint > 3, "joint steps of two voters belong in membership runs (got \(joint))")
@@ -90,7 +91,9 @@ import Testing
         #expect(short.script.contains { $0.hasPrefix("restore ") }, "the short script restores a backup\n\(short.script.joined(separator: "\n"))")
         let transcript = Support.transcript(of: short.script, repl: false, name: "old-disk-\(found.seed)")
         #expect(transcript.code == 1, "seed \(found.seed): the script did not fail\n\(short.script.joined(separator: "\n"))")
-        #expect(transcript.text.contains("INVARIANT VIOLATED — \(violation.invariant)"), "seed \(found.seed) did not replay to \(violation)\n\(transcript.text)")
+        #expect(
+            transcript.text.contains("INVARIANT VIOLATED — \(violation.invariant)"),
+            "seed \(found.seed) did not replay to \(violation)\n\(transcript.text)")
     }
 
     @Test func oldDiskIsUnsafeAndOffUnlessNamed() throws {

@@ -35,14 +35,18 @@ import Testing
     /// as Configuration In Effect), read-context-first-round-only 17/40 (seed 1),
     /// added-member-inactive 39/40 (seed 1), no-auto-leave-joint 18/40 (seed 6); clean 0/40.
     static let cases: [Case] = [
-        Case(knob: .configEntryByIndexOnly, name: "config-entry-by-index-only", nodes: 5, steps: 1500, first: 1, bound: 15,
-             expected: ["Configuration In Effect", "Commit Quorum", "Election Quorum"]),
-        Case(knob: .readContextFirstRoundOnly, name: "read-context-first-round-only", nodes: 5, steps: 1500, first: 1, bound: 15,
-             expected: ["Liveness"]),
-        Case(knob: .addedMemberInactive, name: "added-member-inactive", nodes: 5, steps: 300, checkQuorum: true, first: 1, bound: 10,
-             expected: ["Liveness"]),
-        Case(knob: .noAutoLeaveJoint, name: "no-auto-leave-joint", nodes: 5, steps: 1500, leaderNoop: false, first: 1, bound: 15,
-             expected: ["Liveness"]),
+        Case(
+            knob: .configEntryByIndexOnly, name: "config-entry-by-index-only", nodes: 5, steps: 1500, first: 1, bound: 15,
+            expected: ["Configuration In Effect", "Commit Quorum", "Election Quorum"]),
+        Case(
+            knob: .readContextFirstRoundOnly, name: "read-context-first-round-only", nodes: 5, steps: 1500, first: 1, bound: 15,
+            expected: ["Liveness"]),
+        Case(
+            knob: .addedMemberInactive, name: "added-member-inactive", nodes: 5, steps: 300, checkQuorum: true, first: 1, bound: 10,
+            expected: ["Liveness"]),
+        Case(
+            knob: .noAutoLeaveJoint, name: "no-auto-leave-joint", nodes: 5, steps: 1500, leaderNoop: false, first: 1, bound: 15,
+            expected: ["Liveness"]),
     ]
 
     @Test(arguments: cases)
@@ -80,4 +84,3 @@ import Testing
         }
     }
 }
-

@@ -181,8 +181,9 @@ import Testing
         let transcript = Support.transcript(of: short.script, repl: false, name: "explore-\(found.seed)")
         #expect(transcript.code == 1, "\(mutation), seed \(found.seed): the script did not fail\n\(short.script.joined(separator: "\n"))")
         if !["Liveness", "Acknowledged Write Lost"].contains(violation.invariant) {
-            #expect(transcript.text.contains("INVARIANT VIOLATED — \(violation.invariant)"),
-                    "\(mutation), seed \(found.seed) did not replay to \(violation)\n\(transcript.text)")
+            #expect(
+                transcript.text.contains("INVARIANT VIOLATED — \(violation.invariant)"),
+                "\(mutation), seed \(found.seed) did not replay to \(violation)\n\(transcript.text)")
         }
     }
 
@@ -224,7 +225,8 @@ import Testing
         #expect(cluster.violations.isEmpty)
         driver.checkAcknowledgedWrites()
         #expect(driver.failure?.invariant == "Acknowledged Write Lost")
-        #expect(driver.failure?.evidence.contains("index 2 in term 1 is gone: n3 holds term 2 there") == true, "\(String(describing: driver.failure))")
+        #expect(
+            driver.failure?.evidence.contains("index 2 in term 1 is gone: n3 holds term 2 there") == true, "\(String(describing: driver.failure))")
     }
 
     /// The read check's value comparison: a value that the committed history does not hold at the

@@ -7,15 +7,19 @@ import Testing
 /// one error line and leaves the cluster as it was.
 @Suite struct FuzzTests {
     /// Words the generator draws from: commands, real and bogus arguments, punctuation, junk.
-    static let commands = ["deliver", "drop", "tick", "crash", "restart", "propose", "campaign", "transfer", "stabilize",
-                           "partition", "heal", "status", "log", "msgs", "kv", "setlog", "expect", "violations", "set",
-                           "help", "reset", "undo", "disk", "save", "load", "read", "duplicate"]
-    static let arguments = ["n1", "n2", "n3", "n4", "n0", "n99", "N2", "all", "to", "from", "|", "->", "n1->n2", "n2->n1",
-                            "n3->n3", "0", "1", "2", "3", "5", "12", "-1", "#3", "#", "99999999999999999999", "x", "set", "del",
-                            "on", "off", "prevote", "checkquorum", "leader-noop", "unsafe", "sync", "commit-old-terms",
-                            "election-ticks", "leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "voted",
-                            "invariants", "ok", "none", "follower", "term=3", "term=", "nodes=2", "seed=9", "x=1", "é", "💥",
-                            "\t", "  ", "export", "candidate", "n1 n2", "| n3", "=", "on-violation", "continue"]
+    static let commands = [
+        "deliver", "drop", "tick", "crash", "restart", "propose", "campaign", "transfer", "stabilize",
+        "partition", "heal", "status", "log", "msgs", "kv", "setlog", "expect", "violations", "set",
+        "help", "reset", "undo", "disk", "save", "load", "read", "duplicate",
+    ]
+    static let arguments = [
+        "n1", "n2", "n3", "n4", "n0", "n99", "N2", "all", "to", "from", "|", "->", "n1->n2", "n2->n1",
+        "n3->n3", "0", "1", "2", "3", "5", "12", "-1", "#3", "#", "99999999999999999999", "x", "set", "del",
+        "on", "off", "prevote", "checkquorum", "leader-noop", "unsafe", "sync", "commit-old-terms",
+        "election-ticks", "leader", "role", "term", "commit", "applied", "log", "kv", "msgs", "voted",
+        "invariants", "ok", "none", "follower", "term=3", "term=", "nodes=2", "seed=9", "x=1", "é", "💥",
+        "\t", "  ", "export", "candidate", "n1 n2", "| n3", "=", "on-violation", "continue",
+    ]
 
     /// A random line: mostly command + arguments, sometimes pure junk.
     static func line(_ rng: inout SeededGenerator) -> (text: String, mustFail: Bool) {
@@ -51,8 +55,9 @@ import Testing
             let (text, mustFail) = Self.line(&rng)
             // A line the language accepts parses again, to the same command, from its canonical spelling.
             if let command = try? Command.parse(text, nodeCount: session.cluster.ids.count) {
-                #expect((try? Command.parse(command.description, nodeCount: session.cluster.ids.count)) == command,
-                        "line \(step) '\(text)' is spelled '\(command.description)' (seed \(seed))")
+                #expect(
+                    (try? Command.parse(command.description, nodeCount: session.cluster.ids.count)) == command,
+                    "line \(step) '\(text)' is spelled '\(command.description)' (seed \(seed))")
             }
             let before = session.cluster.fingerprint
             let historyBefore = session.history
@@ -62,8 +67,9 @@ import Testing
             }
             if result.status == .error {
                 errors += 1
-                #expect(result.lines.count == 1 && result.lines[0].hasPrefix("error: "),
-                        "line \(step) '\(text)': expected one error line, got \(result.lines) (seed \(seed))")
+                #expect(
+                    result.lines.count == 1 && result.lines[0].hasPrefix("error: "),
+                    "line \(step) '\(text)': expected one error line, got \(result.lines) (seed \(seed))")
                 #expect(result.lines.first?.contains("usage: ") == true, "line \(step) '\(text)': the error gives no usage (seed \(seed))")
                 #expect(session.cluster.fingerprint == before, "line \(step) '\(text)' was refused but changed the cluster (seed \(seed))")
                 #expect(session.history == historyBefore, "line \(step) '\(text)' was refused but recorded (seed \(seed))")
@@ -76,8 +82,10 @@ import Testing
     @Test func malformedLinesFromTheIssue() {
         let session = Support.session()
         Support.run(session, ["campaign n1", "stabilize"])
-        let bad = ["frobnicate", "deliver 4242", "deliver n7->n1", "crash", "crash n9", "propose", "tick -3",
-                   "expect role n1", "set unsafe nope on", "partition", "setlog n1 2 1", "restart n2", "drop to"]
+        let bad = [
+            "frobnicate", "deliver 4242", "deliver n7->n1", "crash", "crash n9", "propose", "tick -3",
+            "expect role n1", "set unsafe nope on", "partition", "setlog n1 2 1", "restart n2", "drop to",
+        ]
         Support.run(session, ["crash n3"])
         for line in bad + ["propose n3 set x 1"] {
             let before = session.cluster.fingerprint

@@ -29,7 +29,8 @@ import Testing
             let want = golden.split(separator: "\n", omittingEmptySubsequences: false)
             var line = 0
             while line < min(have.count, want.count) && have[line] == want[line] { line += 1 }
-            Issue.record("""
+            Issue.record(
+                """
                 \(name): transcript differs from \(goldenURL.lastPathComponent) at line \(line + 1)
                   golden: \(line < want.count ? String(want[line]) : "<end>")
                   actual: \(line < have.count ? String(have[line]) : "<end>")

@@ -7,10 +7,12 @@ import Testing
 struct HelpTests {
     static func session() throws -> Session { try Session(options: SessionOptions()) }
 
-    @Test("a mistyped command suggests the closest one", arguments: [
-        ("statu", "status"), ("stat", "status"), ("stabilise", "stabilize"), ("crahs", "crash"),
-        ("delivr", "deliver"), ("propse", "propose"), ("campain", "campaign"), ("hela", "heal"), ("Status", "status"),
-    ])
+    @Test(
+        "a mistyped command suggests the closest one",
+        arguments: [
+            ("statu", "status"), ("stat", "status"), ("stabilise", "stabilize"), ("crahs", "crash"),
+            ("delivr", "deliver"), ("propse", "propose"), ("campain", "campaign"), ("hela", "heal"), ("Status", "status"),
+        ])
     func didYouMean(typed: String, meant: String) throws {
         let result = try Self.session().execute(typed)
         #expect(result.status == .error)
@@ -51,7 +53,9 @@ struct HelpTests {
         let columns = try #require(status.first).split(separator: " ").map(String.init)
         #expect(columns.count >= 10)
         for column in columns {
-            #expect(help.contains { $0.hasPrefix("    " + column + " ") }, "help status does not explain the column '\(column)':\n\(help.joined(separator: "\n"))")
+            #expect(
+                help.contains { $0.hasPrefix("    " + column + " ") },
+                "help status does not explain the column '\(column)':\n\(help.joined(separator: "\n"))")
         }
         let progress = try #require(status.first { $0.hasPrefix("progress at") })
         for field in ["match", "next", "replicate", "probe", "inflight"] {

@@ -21,8 +21,10 @@ import Testing
     /// it grants term 1 again, to n3. The second grant is flagged when it is sent, before either
     /// candidate has counted it (the node's own state, rewritten, no longer shows the first vote).
     @Test func secondGrantInATermIsFlaggedWhenSent() {
-        let session = Self.session(["set prevote off", "campaign n1", "deliver n1->n2", "crash n2", "setlog n2 term=1",
-                                    "restart n2", "campaign n3", "deliver n3->n2"])
+        let session = Self.session([
+            "set prevote off", "campaign n1", "deliver n1->n2", "crash n2", "setlog n2 term=1",
+            "restart n2", "campaign n3", "deliver n3->n2",
+        ])
         #expect(Self.names(session) == ["Vote Uniqueness"], "\(session.cluster.violations)")
         let evidence = session.cluster.violations.first?.evidence ?? ""
         #expect(evidence.contains("n2 granted its vote in term 1 to n1") && evidence.contains("n3"), "\(evidence)")
@@ -50,8 +52,10 @@ import Testing
     /// n2 acknowledges an unsynced entry and crashes before n1 hears it: n1 commits with n2's
     /// acknowledgement, but n2's disk lacks the entry. Commit Quorum reads the down node's disk.
     @Test func commitQuorumReadsTheDisksOfDownNodes() {
-        let session = Self.session(["campaign n1", "stabilize", "set sync n2 off", "propose set x 1", "deliver n1->n2",
-                                    "crash n2", "deliver n2->n1"])
+        let session = Self.session([
+            "campaign n1", "stabilize", "set sync n2 off", "propose set x 1", "deliver n1->n2",
+            "crash n2", "deliver n2->n1",
+        ])
         #expect(Self.names(session).contains("Commit Quorum"), "\(session.cluster.violations)")
         let evidence = session.cluster.violations.first { $0.invariant == "Commit Quorum" }?.evidence ?? ""
         #expect(evidence.contains("committed index 2") && evidence.contains("only n1 of"), "\(evidence)")

@@ -36,9 +36,13 @@ import Testing
 
     @Test func voteWithoutLogCheckOffRefusesTheStaleCandidate() {
         let session = Support.session()
-        Support.run(session, ["set prevote off", "set checkquorum off", "campaign n1", "stabilize",
-                              "partition n1 n2 | n3", "propose set x 1", "stabilize", "crash n1", "heal",
-                              "campaign n3", "stabilize"])
+        Support.run(
+            session,
+            [
+                "set prevote off", "set checkquorum off", "campaign n1", "stabilize",
+                "partition n1 n2 | n3", "propose set x 1", "stabilize", "crash n1", "heal",
+                "campaign n3", "stabilize",
+            ])
         #expect(session.cluster.leader == nil)
         #expect(session.cluster.violations.isEmpty)
     }
@@ -58,14 +62,16 @@ import Testing
         // stale append reaches n2: with the knob n2 takes it, overwriting the committed entry, and
         // later wins term 3 without it.
         let session = Support.session()
-        let lines = ["set prevote off", "set checkquorum off", "set leader-noop off",
-                     "set unsafe ignore-stale-term \(knob ? "on" : "off")", "set on-violation continue",
-                     "campaign n1", "stabilize", "propose set a 1", "stabilize",
-                     "partition n1 | n2 n3", "propose n1 set stale 1",
-                     "campaign n3", "deliver n3->n2", "deliver n2->n3",
-                     "propose n3 set fresh 2", "deliver n3->n2", "deliver n2->n3", "expect commit n3 2",
-                     "heal", "deliver n1->n2", "drop all", "crash n3",
-                     "campaign n2", "deliver n2->n1", "deliver n1->n2"]
+        let lines = [
+            "set prevote off", "set checkquorum off", "set leader-noop off",
+            "set unsafe ignore-stale-term \(knob ? "on" : "off")", "set on-violation continue",
+            "campaign n1", "stabilize", "propose set a 1", "stabilize",
+            "partition n1 | n2 n3", "propose n1 set stale 1",
+            "campaign n3", "deliver n3->n2", "deliver n2->n3",
+            "propose n3 set fresh 2", "deliver n3->n2", "deliver n2->n3", "expect commit n3 2",
+            "heal", "deliver n1->n2", "drop all", "crash n3",
+            "campaign n2", "deliver n2->n1", "deliver n1->n2",
+        ]
         for line in lines {
             let result = session.execute(line)
             #expect(result.status != .error && result.status != .expectationFailed, "'\(line)': \(result.lines)")
@@ -86,11 +92,13 @@ import Testing
         // which n1 had committed. n2 then leads with a shorter log, and a read it confirms at its
         // own commit index misses writes committed before the read began.
         let session = Support.session()
-        let lines = ["set prevote off", "set on-violation continue", "campaign n1", "stabilize",
-                     "propose set x 1", "propose set x 2", "stabilize", "expect commit all 3",
-                     "crash n2", "crash n3", "setlog n2 1", "setlog n3 1", "restart n2", "restart n3",
-                     "crash n1", "campaign n2", "stabilize", "expect leader n2",
-                     "read x", "stabilize"]
+        let lines = [
+            "set prevote off", "set on-violation continue", "campaign n1", "stabilize",
+            "propose set x 1", "propose set x 2", "stabilize", "expect commit all 3",
+            "crash n2", "crash n3", "setlog n2 1", "setlog n3 1", "restart n2", "restart n3",
+            "crash n1", "campaign n2", "stabilize", "expect leader n2",
+            "read x", "stabilize",
+        ]
         for line in lines {
             let result = session.execute(line)
             #expect(result.status != .error && result.status != .expectationFailed, "'\(line)': \(result.lines)")

@@ -52,8 +52,9 @@ import Testing
             guard let first = row.lessons.first, let lesson = catalog.lesson(named: String(first)) else { continue }
             let path = LessonTests.lessonsDirectory + "/" + lesson.slug + ".md"
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            #expect(text.lowercased().contains(row.phrase.lowercased()),
-                    "\(row.concept): lesson \(first) does not contain '\(row.phrase)'")
+            #expect(
+                text.lowercased().contains(row.phrase.lowercased()),
+                "\(row.concept): lesson \(first) does not contain '\(row.phrase)'")
         }
     }
 

@@ -21,12 +21,14 @@ struct LessonPacingTests {
         /// Runs the whole lesson on `lines`; returns whether it finished, and the transcript.
         func run(_ lesson: Lesson, _ lines: [String]) -> Bool {
             pending = lines
-            return LessonRunner.runInteractive(lesson, read: { prompt in
-                guard !self.pending.isEmpty else { return nil }
-                let line = self.pending.removeFirst()
-                self.output.append(prompt + line)
-                return line
-            }, write: { self.output.append($0) }, finished: { self.finishedCalls += 1 })
+            return LessonRunner.runInteractive(
+                lesson,
+                read: { prompt in
+                    guard !self.pending.isEmpty else { return nil }
+                    let line = self.pending.removeFirst()
+                    self.output.append(prompt + line)
+                    return line
+                }, write: { self.output.append($0) }, finished: { self.finishedCalls += 1 })
         }
 
         /// The prompt at which `line` was typed (its first occurrence after `from`).
@@ -43,14 +45,16 @@ struct LessonPacingTests {
         let lesson = try Self.lesson("6")
         #expect(lesson.steps[2].commands == ["propose set x 2", "deliver n1->n2", "drop all"])
         let learner = Learner()
-        _ = learner.run(lesson, [
-            "skip", "skip",                                  // steps 1 and 2
-            "propose set x 2", "deliver n1->n2",             // step 3: its expectations hold now…
-            "status",                                        // …but `drop all` is not typed yet
-            "drop all",
-            "crash n1", "campaign n5", "stabilize",          // step 4, typed as suggested
-            "status",
-        ])
+        _ = learner.run(
+            lesson,
+            [
+                "skip", "skip",  // steps 1 and 2
+                "propose set x 2", "deliver n1->n2",  // step 3: its expectations hold now…
+                "status",  // …but `drop all` is not typed yet
+                "drop all",
+                "crash n1", "campaign n5", "stabilize",  // step 4, typed as suggested
+                "status",
+            ])
         let status = try #require(learner.prompt(before: "status"))
         #expect(status.prompt == "lesson 6 · step 3/10> ", "step 3 moved on before `drop all`:\n\(learner.output.joined(separator: "\n"))")
         let drop = try #require(learner.prompt(before: "drop all"))
@@ -132,7 +136,10 @@ struct LessonPacingTests {
         let finished = learner.run(lesson, ["skip", "skip", "skip", "tick 10", "stabilize", "quit"])
         let text = learner.output.joined(separator: "\n")
         #expect(finished, "\(text)")
-        #expect(text.contains("✓ another outcome this step allows — the timers fired by themselves, and one node won a later term with every vote: leader n3; voted all n3"), "\(text)")
+        #expect(
+            text.contains(
+                "✓ another outcome this step allows — the timers fired by themselves, and one node won a later term with every vote: leader n3; voted all n3"
+            ), "\(text)")
         #expect(!text.contains("off this step's path"), "a step with an allowed outcome in reach is not off its path:\n\(text)")
     }
 
@@ -181,8 +188,9 @@ struct LessonPacingTests {
     func narrowTerminal() throws {
         var output: [String] = []
         var input = ["hint", "quit"][...]
-        _ = LessonRunner.runInteractive(try Self.lesson("6"), display: .init(color: false, widthColumns: 50),
-                                        read: { _ in input.popFirst() }, write: { output.append($0) })
+        _ = LessonRunner.runInteractive(
+            try Self.lesson("6"), display: .init(color: false, widthColumns: 50),
+            read: { _ in input.popFirst() }, write: { output.append($0) })
         #expect(output.contains { $0.hasPrefix("Suggested: set leader-noop off") })
         #expect(output.contains { $0.hasPrefix("           · ") }, "the suggestions continue on a second line")
         for line in output { #expect(line.count <= 50, "\(line.count) columns: \(line)") }
@@ -246,8 +254,9 @@ struct LessonPacingTests {
 
     /// Issue 14 §1: a copied binary said "cannot find the lessons folder". Needs the debug build
     /// of `raftstep` (`swift build --build-tests` makes it).
-    @Test("a copy of raftstep in another directory, run from an empty directory, has its lessons",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: LessonPacingTests.builtBinary)))
+    @Test(
+        "a copy of raftstep in another directory, run from an empty directory, has its lessons",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: LessonPacingTests.builtBinary)))
     func installedCopyHasItsLessons() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("raftstep-installed-\(UInt64.random(in: 0..<UInt64.max))").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -258,21 +267,26 @@ struct LessonPacingTests {
         let listing = try Self.runBinary(root + "/bin/raftstep", ["lesson"], in: root + "/elsewhere", home: root + "/home", input: "")
         #expect(listing.hasPrefix("Lessons (built in); run one with `raftstep lesson N`:"), "\(listing)")
         #expect(listing.contains("12  Snapshots"))
-        let lesson = try Self.runBinary(root + "/bin/raftstep", ["lesson", "1"], in: root + "/elsewhere", home: root + "/home", input: "skip\nquit\n")
+        let lesson = try Self.runBinary(
+            root + "/bin/raftstep", ["lesson", "1"], in: root + "/elsewhere", home: root + "/home", input: "skip\nquit\n")
         #expect(lesson.contains("── step 2 of 6 ──"), "\(lesson)")
         #expect(lesson.contains("Left lesson 1 at step 2"))
     }
 
-    @Test("a raw-string delimiter the text cannot close early", arguments: [
-        ("plain", 1), ("a \"# b", 2), ("\\# and \"##", 3),
-    ])
+    @Test(
+        "a raw-string delimiter the text cannot close early",
+        arguments: [
+            ("plain", 1), ("a \"# b", 2), ("\\# and \"##", 3),
+        ])
     func delimiter(text: String, hashes: Int) {
         #expect(EmbeddedLessonsSource.delimiterLength(for: text) == hashes)
     }
 
     @Test("`raftstep or` blocks: only expectations and comments, right after a step's block")
     func alternativeBlocks() throws {
-        let good = try Lesson.parse("---\ntitle: T\n---\n```raftstep\ncampaign n1\nexpect leader n1\n```\n\n```raftstep or\n# anyone\nexpect leader any\n```\nEnd.\n", slug: "96-or")
+        let good = try Lesson.parse(
+            "---\ntitle: T\n---\n```raftstep\ncampaign n1\nexpect leader n1\n```\n\n```raftstep or\n# anyone\nexpect leader any\n```\nEnd.\n",
+            slug: "96-or")
         #expect(good.steps.count == 1)
         #expect(good.steps[0].alternatives == [Lesson.Alternative(note: "anyone", expectations: ["expect leader any"], line: 9)])
         #expect(good.conclusion == "End.")

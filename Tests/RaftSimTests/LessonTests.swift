@@ -39,13 +39,15 @@ struct LessonTests {
         #expect(catalog.lesson(named: "99") == nil)
     }
 
-    @Test("malformed lesson files are refused with the file and line", arguments: [
-        ("no front matter\n```raftstep\nstatus\n```\n", "no title"),
-        ("---\ntitle: T\n---\ntext only\n", "no raftstep blocks"),
-        ("---\ntitle: T\n---\n```raftstep\nstatus\n", "not closed"),
-        ("---\ntitle: T\nnodes: 99\n---\n```raftstep\nstatus\n```\n", "nodes must be"),
-        ("---\ntitle: T\n---\n```raftstep\nexpect leader none\nstatus\n```\n", "a command after the step's expect lines"),
-    ])
+    @Test(
+        "malformed lesson files are refused with the file and line",
+        arguments: [
+            ("no front matter\n```raftstep\nstatus\n```\n", "no title"),
+            ("---\ntitle: T\n---\ntext only\n", "no raftstep blocks"),
+            ("---\ntitle: T\n---\n```raftstep\nstatus\n", "not closed"),
+            ("---\ntitle: T\nnodes: 99\n---\n```raftstep\nstatus\n```\n", "nodes must be"),
+            ("---\ntitle: T\n---\n```raftstep\nexpect leader none\nstatus\n```\n", "a command after the step's expect lines"),
+        ])
     func malformed(text: String, fragment: String) {
         do {
             _ = try Lesson.parse(text, slug: "99-bad")
@@ -68,11 +70,13 @@ struct LessonTests {
     func interact(_ lesson: Lesson, _ inputs: [String]) -> (finished: Bool, output: String) {
         var queue = inputs[...]
         var output: [String] = []
-        let finished = LessonRunner.runInteractive(lesson, read: { prompt in
-            guard let next = queue.popFirst() else { return nil }
-            output.append(prompt + next)
-            return next
-        }, write: { output.append($0) })
+        let finished = LessonRunner.runInteractive(
+            lesson,
+            read: { prompt in
+                guard let next = queue.popFirst() else { return nil }
+                output.append(prompt + next)
+                return next
+            }, write: { output.append($0) })
         return (finished, output.joined(separator: "\n"))
     }
 
@@ -85,14 +89,16 @@ struct LessonTests {
         #expect(!early.output.contains("── step 2 of"), "typing one command of three does not finish step 1")
         #expect(!early.finished)
 
-        let walk = interact(lesson, [
-            "set prevote off", "set checkquorum off", "status",   // step 1 by hand
-            "hint",                                               // shows what is next
-            "campaign n1", "msgs",                                // step 2 by hand
-            "skip",                                               // step 3 run for the learner
-            "back",                                               // back to step 3
-            "skip", "skip", "skip", "skip",                       // steps 3–6
-        ])
+        let walk = interact(
+            lesson,
+            [
+                "set prevote off", "set checkquorum off", "status",  // step 1 by hand
+                "hint",  // shows what is next
+                "campaign n1", "msgs",  // step 2 by hand
+                "skip",  // step 3 run for the learner
+                "back",  // back to step 3
+                "skip", "skip", "skip", "skip",  // steps 3–6
+            ])
         #expect(walk.finished, "\(walk.output)")
         #expect(walk.output.contains("Next: campaign n1 · msgs"))
         #expect(walk.output.contains("✓ role n1 candidate; term n1 1; voted n1 n1; msgs 2"))

@@ -9,14 +9,16 @@ struct MarkdownRenderTests {
 
     @Test("without colour: emphasis markers and heading hashes go, code keeps its backticks")
     func plainText() {
-        #expect(plain.render("# Lesson 1 — First election\n\nA **follower** runs an *election timer*; type `tick`.")
+        #expect(
+            plain.render("# Lesson 1 — First election\n\nA **follower** runs an *election timer*; type `tick`.")
                 == ["Lesson 1 — First election", "", "A follower runs an election timer; type `tick`."])
     }
 
     @Test("with colour: bold, emphasis, code and headings get their escapes")
     func coloredText() {
         #expect(colored.render("## Title") == ["\u{1B}[1;4mTitle\u{1B}[0m"])
-        #expect(colored.render("a **b c** *d* `e f`")
+        #expect(
+            colored.render("a **b c** *d* `e f`")
                 == ["a \u{1B}[1mb c\u{1B}[0m \u{1B}[3md\u{1B}[0m \u{1B}[36m`e f`\u{1B}[0m"])
     }
 
@@ -26,9 +28,11 @@ struct MarkdownRenderTests {
         #expect(plain.render("one **two\nthree** four") == ["one two", "three four"])
     }
 
-    @Test("text that only looks like markup stays as it is", arguments: [
-        "2 * 3 * 4", "C_old,new and C_new", "an unclosed **marker", "a lone ` backtick",
-    ])
+    @Test(
+        "text that only looks like markup stays as it is",
+        arguments: [
+            "2 * 3 * 4", "C_old,new and C_new", "an unclosed **marker", "a lone ` backtick",
+        ])
     func notMarkup(text: String) {
         #expect(plain.render(text) == [text])
         #expect(colored.render(text) == [text])
@@ -36,7 +40,8 @@ struct MarkdownRenderTests {
 
     @Test("paragraphs are refilled to the width, words kept in order, nothing wider")
     func refill() {
-        let text = "Who could win an election now? A candidate needs 4 of 7 votes, and a node votes only for a\ncandidate whose log is at least as **up to date** as its own."
+        let text =
+            "Who could win an election now? A candidate needs 4 of 7 votes, and a node votes only for a\ncandidate whose log is at least as **up to date** as its own."
         let narrow = MarkdownRender(color: false, widthColumns: 30).render(text)
         #expect(narrow.count > 3)
         #expect(narrow.allSatisfy { $0.count <= 30 }, "\(narrow)")

@@ -92,7 +92,7 @@ import Testing
         let cluster = try ClusterTests.cluster(3)
         try cluster.campaign(1)
         let request = try #require(cluster.inFlight.first)
-        #expect(throws: SimError.self) { try cluster.replay(request.id) }   // still in flight
+        #expect(throws: SimError.self) { try cluster.replay(request.id) }  // still in flight
         try cluster.deliver(.ids([request.id]))
         try cluster.replay(request.id)
         let copy = try #require(cluster.inFlight.last)
@@ -170,7 +170,7 @@ import Testing
             try cluster.setNodeTiming(3, electionTicks: 1, heartbeatTicks: nil)
             Issue.record("n3 got an election timeout no longer than its heartbeat")
         } catch { #expect(error.message == "n3: election ticks (1) must exceed heartbeat ticks (1)") }
-        #expect(throws: SimError.self) { try cluster.setTiming(electionTicks: nil, heartbeatTicks: 20) }   // n2's 20 would not exceed it
+        #expect(throws: SimError.self) { try cluster.setTiming(electionTicks: nil, heartbeatTicks: 20) }  // n2's 20 would not exceed it
         #expect(throws: SimError.self) { try cluster.setNodeTiming(4, electionTicks: 12, heartbeatTicks: nil) }
         #expect(cluster.settings.electionTicks(of: 3) == 10)
     }

@@ -32,8 +32,10 @@ import Testing
     /// cut fired, with nothing sent from `firstSilentMessage` on; it restarts from what survived,
     /// and the cluster goes on with no violation and agrees on one commit index.
     /// Returns how many cuts fired inside the write.
-    static func sweep(_ label: String, pages: Bool, node id: NodeID, maxOperations: Int = 40,
-                      setup: (Cluster) throws -> Void, write: (Cluster) throws -> Void) throws -> Int {
+    static func sweep(
+        _ label: String, pages: Bool, node id: NodeID, maxOperations: Int = 40,
+        setup: (Cluster) throws -> Void, write: (Cluster) throws -> Void
+    ) throws -> Int {
         var fired = 0
         for operations in 0...maxOperations {
             let cluster = try Self.cluster(pages: pages)
@@ -67,17 +69,20 @@ import Testing
         return fired
     }
 
-    @Test("a power cut inside a voter's grant, a candidate's self-vote, a leader's append, a snapshot install, a compaction", arguments: [false, true])
+    @Test(
+        "a power cut inside a voter's grant, a candidate's self-vote, a leader's append, a snapshot install, a compaction", arguments: [false, true])
     func powerCutInsideEveryWrite(pages: Bool) throws {
         // A voter's grant: n1 asks, n2's term and vote are cut while being written.
-        _ = try Self.sweep("grant", pages: pages, node: 2, setup: { try $0.campaign(1) }) { cluster in
+        let askForVote: (Cluster) throws -> Void = { try $0.campaign(1) }
+        _ = try Self.sweep("grant", pages: pages, node: 2, setup: askForVote) { cluster in
             let request = Self.message(cluster, from: 1, to: 2)!
             try cluster.deliver(.ids([request]))
         }
         // A candidate's self-vote (pre-vote off: the timeout writes term and vote at once).
-        _ = try Self.sweep("self-vote", pages: pages, node: 2, setup: { try Self.elect($0, 1) }) { try $0.campaign(2) }
+        let electN1: (Cluster) throws -> Void = { try Self.elect($0, 1) }
+        _ = try Self.sweep("self-vote", pages: pages, node: 2, setup: electN1) { try $0.campaign(2) }
         // The leader's own append after a proposal.
-        _ = try Self.sweep("leader append", pages: pages, node: 1, setup: { try Self.elect($0, 1) }) { try $0.propose("set a 1", on: 1) }
+        _ = try Self.sweep("leader append", pages: pages, node: 1, setup: electN1) { try $0.propose("set a 1", on: 1) }
         // A snapshot install on a follower that missed what the leader compacted.
         let lagging: (Cluster) throws -> Void = { cluster in
             try Self.elect(cluster, 1)

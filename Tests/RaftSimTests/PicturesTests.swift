@@ -25,9 +25,11 @@ import Testing
 
     @Test func theWindowStartsAtAConflict() {
         let session = Support.session(nodes: 3, seed: 1)
-        Support.run(session, ["set prevote off", "set checkquorum off", "campaign n1", "stabilize", "partition n1 | n2 n3"]
-            + (1...3).map { "propose set a\($0) 1" }
-            + ["campaign n2", "stabilize"] + (1...40).map { "propose n2 set b\($0) 1" } + ["stabilize"])
+        Support.run(
+            session,
+            ["set prevote off", "set checkquorum off", "campaign n1", "stabilize", "partition n1 | n2 n3"]
+                + (1...3).map { "propose set a\($0) 1" }
+                + ["campaign n2", "stabilize"] + (1...40).map { "propose n2 set b\($0) 1" } + ["stabilize"])
         session.width = 80
         let header = session.execute("log").lines[0]
         // n1's entries 2..4 (term 1) conflict with n2's (term 2 and later): the window starts at 1.

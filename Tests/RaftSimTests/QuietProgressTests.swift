@@ -29,7 +29,9 @@ import Testing
         #expect(progress.missing(acknowledged: [][...], served: [(1, "k4", nil)][...]) == "the leader took none of the period's writes")
         progress.writes = [Self.write]
         progress.reads = []
-        #expect(progress.missing(acknowledged: [Ack(node: 1, index: 7, term: 2, data: [])][...], served: [][...]) == "the leader took none of the period's reads")
+        #expect(
+            progress.missing(acknowledged: [Ack(node: 1, index: 7, term: 2, data: [])][...], served: [][...])
+                == "the leader took none of the period's reads")
     }
 
     /// A settled cluster passes the period, with its writes acknowledged and its reads answered.

@@ -8,17 +8,20 @@ import Testing
 /// lagging follower, restart from snapshot + log, automatic compaction, and the invariant checker
 /// on compacted logs.
 @Suite struct SnapshotSimTests {
-    static let lagging = ["set prevote off", "set checkquorum off", "campaign n1", "stabilize",
-                          "partition n1 n2 | n3", "propose set x 1", "propose set y 2", "propose set x 3", "stabilize",
-                          "compact n1 3", "compact n2"]
+    static let lagging = [
+        "set prevote off", "set checkquorum off", "campaign n1", "stabilize",
+        "partition n1 n2 | n3", "propose set x 1", "propose set y 2", "propose set x 3", "stabilize",
+        "compact n1 3", "compact n2",
+    ]
 
     @Test func aLaggingFollowerCatchesUpByInstallSnapshot() {
-        let (session, output) = runLines(Self.lagging + [
-            "heal", "tick n1", "stabilize",
-            "expect kv n3 x=3 y=2", "expect commit all 4", "expect log n3 1 1 1 1", "expect invariants ok",
-            "expect snapshot n3 3@1", "expect snapshot n2 4", "!expect snapshot all 3",
-            "!expect snapshot n1 none", "!expect snapshot n1 3@2", "!expect snapshot n1 x",
-        ])
+        let (session, output) = runLines(
+            Self.lagging + [
+                "heal", "tick n1", "stabilize",
+                "expect kv n3 x=3 y=2", "expect commit all 4", "expect log n3 1 1 1 1", "expect invariants ok",
+                "expect snapshot n3 3@1", "expect snapshot n2 4", "!expect snapshot all 3",
+                "!expect snapshot n1 none", "!expect snapshot n1 3@2", "!expect snapshot n1 x",
+            ])
         #expect(output["compact n1 3"]?.contains("n1 compacts its log: a snapshot through 3@1") == true)
         #expect(output["!expect snapshot n1 none"] == "expect failed: n1 has a snapshot through 3@1, expected none")
         #expect(output["!expect snapshot n1 3@2"] == "expect failed: n1 has a snapshot through 3@1, expected one through 3@2")
@@ -37,14 +40,15 @@ import Testing
     }
 
     @Test func restartFromSnapshotAndLog() {
-        let (session, output) = runLines(Self.lagging + [
-            "heal", "tick n1", "stabilize", "propose set z 4", "stabilize",
-            "crash n3", "restart n3", "expect kv n3 x=3 y=2 z=4", "expect commit n3 5",
-            "crash n1", "restart n1", "expect kv n1 x=3 y=2 z=4",
-            "crash n2", "restart n2", "expect kv n2 x=3 y=2 z=4",
-            "campaign n2", "stabilize", "expect leader n2", "propose set w 5", "stabilize",
-            "expect kv all w=5 x=3", "expect invariants ok",
-        ])
+        let (session, output) = runLines(
+            Self.lagging + [
+                "heal", "tick n1", "stabilize", "propose set z 4", "stabilize",
+                "crash n3", "restart n3", "expect kv n3 x=3 y=2 z=4", "expect commit n3 5",
+                "crash n1", "restart n1", "expect kv n1 x=3 y=2 z=4",
+                "crash n2", "restart n2", "expect kv n2 x=3 y=2 z=4",
+                "campaign n2", "stabilize", "expect leader n2", "propose set w 5", "stabilize",
+                "expect kv all w=5 x=3", "expect invariants ok",
+            ])
         #expect(output["restart n3"]?.contains("n3 restores its state machine from its snapshot through 3@1: x=1 y=2") == true)
         #expect(session.cluster.node(2)?.latestSnapshot?.metadata.index == 4)
     }
@@ -52,22 +56,25 @@ import Testing
     /// Membership and snapshots together: a server added after compaction catches up by
     /// InstallSnapshot; the snapshot carries the configuration; restarts keep it.
     @Test func aNewMemberCatchesUpBySnapshotAndSnapshotsCarryTheConfiguration() {
-        let (session, output) = runLines(["reset nodes=4 voters=3", "campaign n1", "stabilize",
+        let (session, output) = runLines([
+            "reset nodes=4 voters=3", "campaign n1", "stabilize",
             "propose set x 1", "propose set y 2", "stabilize", "compact n1", "compact n2", "compact n3",
             "add n4", "stabilize", "expect config all voters=n1,n2,n3,n4", "expect kv n4 x=1 y=2",
             "compact n1", "remove n2", "stabilize", "compact n1", "expect config n1 voters=n1,n3,n4",
             "crash n3", "restart n3", "expect config n3 voters=n1,n3,n4", "tick n1", "stabilize",
             "propose set z 3", "stabilize", "crash n4", "restart n4", "expect kv n4 x=1 y=2 z=3",
-            "crash n1", "restart n1", "expect config n1 voters=n1,n3,n4", "expect kv n1 z=3", "expect invariants ok"])
+            "crash n1", "restart n1", "expect config n1 voters=n1,n3,n4", "expect kv n1 z=3", "expect invariants ok",
+        ])
         #expect(output["add n4"] != nil)
         #expect(session.cluster.node(1)?.latestSnapshot?.metadata.configuration == Configuration(voters: [1, 3, 4]))
         #expect(session.cluster.node(4)?.latestSnapshot?.metadata.index == 3)
     }
 
     @Test func automaticCompactionKeepsLogsShort() {
-        let (session, _) = runLines(["set compact-threshold 3", "campaign n1", "stabilize"]
-            + (1...10).flatMap { ["propose set k\($0) \($0)", "stabilize"] }
-            + ["expect commit all 11", "expect kv all k10=10 k1=1", "expect invariants ok"])
+        let (session, _) = runLines(
+            ["set compact-threshold 3", "campaign n1", "stabilize"]
+                + (1...10).flatMap { ["propose set k\($0) \($0)", "stabilize"] }
+                + ["expect commit all 11", "expect kv all k10=10 k1=1", "expect invariants ok"])
         for id in session.cluster.ids {
             let node = session.cluster.node(id)!
             #expect(node.entries.count < 3, "n\(id) holds \(node.entries.count) entries")
@@ -120,9 +127,11 @@ import Testing
     /// everywhere it exists).
     @Test func checkerCatchesAKnobAfterCompaction() {
         let session = Support.session(seed: 3)
-        let lines = ["set prevote off", "set checkquorum off", "set unsafe vote-without-log-check on", "set on-violation continue",
-                     "set compact-threshold 1", "campaign n1", "stabilize", "partition n1 n2 | n3", "propose set x 1", "stabilize",
-                     "expect commit n1 2", "expect log n2 1 1", "crash n1", "heal", "campaign n3", "stabilize"]
+        let lines = [
+            "set prevote off", "set checkquorum off", "set unsafe vote-without-log-check on", "set on-violation continue",
+            "set compact-threshold 1", "campaign n1", "stabilize", "partition n1 n2 | n3", "propose set x 1", "stabilize",
+            "expect commit n1 2", "expect log n2 1 1", "crash n1", "heal", "campaign n3", "stabilize",
+        ]
         for line in lines { _ = session.execute(line) }
         #expect(session.cluster.node(2)?.firstIndex == 3, "n2 compacted through 2")
         let names = session.cluster.violations.map(\.invariant)

@@ -15,7 +15,8 @@ enum Support {
         options.color = false
         let session = try! Session(options: options)
         var text = ""
-        let code = repl
+        let code =
+            repl
             ? Runner.runPiped(lines: lines, session: session) { text += $0 + "\n" }
             : Runner.runScript(lines: lines, name: name, session: session) { text += $0 + "\n" }
         return (text + "[exit \(code)]\n", code)

@@ -4,7 +4,8 @@ import Testing
 /// Issue 14 §3: at a terminal, a narration line longer than the width is cut between words, with
 /// a hanging indent, instead of by the terminal mid-word.
 @Suite struct WrapTests {
-    static let narration = "  n2 ignores it: it heard from leader n3 0 ticks ago (less than an election timeout, 10), so it will not help unseat it (check-quorum's leader lease, dissertation §4.2.3); the pre-vote for term 2 gets no answer"
+    static let narration =
+        "  n2 ignores it: it heard from leader n3 0 ticks ago (less than an election timeout, 10), so it will not help unseat it (check-quorum's leader lease, dissertation §4.2.3); the pre-vote for term 2 gets no answer"
 
     @Test func longNarrationIsCutBetweenWordsWithAHangingIndent() {
         let lines = Wrap.lines(Self.narration, widthColumns: 80)

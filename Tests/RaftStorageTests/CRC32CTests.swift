@@ -14,8 +14,8 @@ import Testing
 
     @Test func hardwareIsUsedWhereAvailable() {
         #if arch(x86_64)
-        // Every x86-64 machine we build on has SSE4.2; say so if one does not.
-        #expect(CRC32C.hardwareAvailable)
+            // Every x86-64 machine we build on has SSE4.2; say so if one does not.
+            #expect(CRC32C.hardwareAvailable)
         #endif
     }
 

@@ -64,8 +64,9 @@ final class FailingFile: StorageFile {
             for _ in 0..<Int(history.next(below: 6) + 2) {
                 if history.next(below: 3) == 0 { term += 1 }
                 let first = UInt64(history.next(in: max(Int(log.hardState.commit) + 1, Int(log.lastIndex) - 1)..<(Int(log.lastIndex) + 2)))
-                try log.save(hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
-                             entries: makeEntries(first...(first + history.next(below: 3)), term: term, size: 30))
+                try log.save(
+                    hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
+                    entries: makeEntries(first...(first + history.next(below: 3)), term: term, size: 30))
             }
             let before = (log.entries, log.hardState)
             // The interrupted save: a new term (hard state), a conflict, and enough bytes to rotate.
@@ -94,8 +95,9 @@ final class FailingFile: StorageFile {
                 #expect(reopened.hardState.term >= reopened.lastTerm)
             }
             // The recovered log takes new writes and reopens cleanly.
-            try reopened.save(hardState: HardState(term: term + 2, vote: 3, commit: reopened.hardState.commit),
-                              entries: makeEntries((reopened.lastIndex + 1)...(reopened.lastIndex + 1), term: term + 2))
+            try reopened.save(
+                hardState: HardState(term: term + 2, vote: 3, commit: reopened.hardState.commit),
+                entries: makeEntries((reopened.lastIndex + 1)...(reopened.lastIndex + 1), term: term + 2))
             reopened.close()
             let again = try openLog(memory, segmentSize: 400)
             #expect(again.report.problems.isEmpty, "seed \(seed) budget \(budget): \(again.report.problems)")

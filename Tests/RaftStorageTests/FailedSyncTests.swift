@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import RaftCore
 import Testing
@@ -198,10 +198,13 @@ final class FaultyFile: StorageFile {
     }
 
     @Test func markersRoundTripAndNothingElseDecodes() {
-        for undo in [FailureMarker.Undo.truncate(file: "log-0000000000000003.seg", length: 4096), .remove(file: "log-0000000000000004.seg"),
-                     .dropHardStateSlot(slot: 1), .rollBack(file: "log-0000000000000002.seg", length: 640, hardState: nil),
-                     .rollBack(file: "log-0000000000000002.seg", length: 640,
-                               hardState: .init(state: HardState(term: 3, vote: 2, commit: 9), sequence: 7, batchSequence: 5, segmentSequence: 2))] {
+        for undo in [
+            FailureMarker.Undo.truncate(file: "log-0000000000000003.seg", length: 4096), .remove(file: "log-0000000000000004.seg"),
+            .dropHardStateSlot(slot: 1), .rollBack(file: "log-0000000000000002.seg", length: 640, hardState: nil),
+            .rollBack(
+                file: "log-0000000000000002.seg", length: 640,
+                hardState: .init(state: HardState(term: 3, vote: 2, commit: 9), sequence: 7, batchSequence: 5, segmentSequence: 2)),
+        ] {
             let marker = FailureMarker(undo: undo, failure: "fdatasync: EIO\nsecond line", undoFailure: "ftruncate: EIO")
             let decoded = FailureMarker.decode(marker.encode())
             #expect(decoded?.undo == undo && decoded?.failure == "fdatasync: EIO second line")

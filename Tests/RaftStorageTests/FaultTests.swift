@@ -325,34 +325,59 @@ import Testing
     @Test func extremeNumbersWithRightChecksumsAreRefusedWithoutATrap() throws {
         let max = UInt64.max
         var cases: [(String, (MemoryFileSystem) throws -> Void)] = []
-        cases.append(("entry index max", { fs in
-            var bytes = fs.contents(atPath: segmentPath(1))!
-            RecordCodec.appendEntry(Entry(term: 2, index: max, data: [1]), to: &bytes)
-            RecordCodec.appendBatch(BatchMarker(batchSequence: 4, hardStateSequence: 3, firstIndex: max, entryCount: 1), lastTerm: 2, lastIndex: max, to: &bytes)
-            fs.replaceContents(atPath: segmentPath(1), with: bytes)
-        }))
-        cases.append(("entry term max", { fs in
-            var bytes = fs.contents(atPath: segmentPath(1))!
-            RecordCodec.appendEntry(Entry(term: max, index: 11, data: [1]), to: &bytes)
-            RecordCodec.appendBatch(BatchMarker(batchSequence: 4, hardStateSequence: 3, firstIndex: 11, entryCount: 1), lastTerm: max, lastIndex: 11, to: &bytes)
-            fs.replaceContents(atPath: segmentPath(1), with: bytes)
-        }))
-        cases.append(("marker sequences max", { fs in
-            var bytes = fs.contents(atPath: segmentPath(1))!
-            RecordCodec.appendEntry(Entry(term: 2, index: 11, data: [1]), to: &bytes)
-            RecordCodec.appendBatch(BatchMarker(batchSequence: max, hardStateSequence: max, firstIndex: 11, entryCount: 1), lastTerm: 2, lastIndex: 11, to: &bytes)
-            fs.replaceContents(atPath: segmentPath(1), with: bytes)
-        }))
-        cases.append(("segment sequence max", { fs in
-            fs.replaceContents(atPath: segmentPath(2), with: RecordCodec.segmentHeader(logID: fixedLogID, sequence: max, firstIndex: max))
-        }))
-        cases.append(("hard-state sequence max", { fs in
-            var bytes = fs.contents(atPath: hardStatePath())!
-            let slot = RecordCodec.hardStateSlot(HardState(term: max, vote: max, commit: max), sequence: max, slot: 1, logID: fixedLogID,
-                                                 batchSequence: max, segmentSequence: max)
-            bytes.replaceSubrange(512..<(512 + slot.count), with: slot)
-            fs.replaceContents(atPath: hardStatePath(), with: bytes)
-        }))
+        cases.append(
+            (
+                "entry index max",
+                { fs in
+                    var bytes = fs.contents(atPath: segmentPath(1))!
+                    RecordCodec.appendEntry(Entry(term: 2, index: max, data: [1]), to: &bytes)
+                    RecordCodec.appendBatch(
+                        BatchMarker(batchSequence: 4, hardStateSequence: 3, firstIndex: max, entryCount: 1), lastTerm: 2, lastIndex: max, to: &bytes)
+                    fs.replaceContents(atPath: segmentPath(1), with: bytes)
+                }
+            ))
+        cases.append(
+            (
+                "entry term max",
+                { fs in
+                    var bytes = fs.contents(atPath: segmentPath(1))!
+                    RecordCodec.appendEntry(Entry(term: max, index: 11, data: [1]), to: &bytes)
+                    RecordCodec.appendBatch(
+                        BatchMarker(batchSequence: 4, hardStateSequence: 3, firstIndex: 11, entryCount: 1), lastTerm: max, lastIndex: 11, to: &bytes)
+                    fs.replaceContents(atPath: segmentPath(1), with: bytes)
+                }
+            ))
+        cases.append(
+            (
+                "marker sequences max",
+                { fs in
+                    var bytes = fs.contents(atPath: segmentPath(1))!
+                    RecordCodec.appendEntry(Entry(term: 2, index: 11, data: [1]), to: &bytes)
+                    RecordCodec.appendBatch(
+                        BatchMarker(batchSequence: max, hardStateSequence: max, firstIndex: 11, entryCount: 1), lastTerm: 2, lastIndex: 11, to: &bytes
+                    )
+                    fs.replaceContents(atPath: segmentPath(1), with: bytes)
+                }
+            ))
+        cases.append(
+            (
+                "segment sequence max",
+                { fs in
+                    fs.replaceContents(atPath: segmentPath(2), with: RecordCodec.segmentHeader(logID: fixedLogID, sequence: max, firstIndex: max))
+                }
+            ))
+        cases.append(
+            (
+                "hard-state sequence max",
+                { fs in
+                    var bytes = fs.contents(atPath: hardStatePath())!
+                    let slot = RecordCodec.hardStateSlot(
+                        HardState(term: max, vote: max, commit: max), sequence: max, slot: 1, logID: fixedLogID,
+                        batchSequence: max, segmentSequence: max)
+                    bytes.replaceSubrange(512..<(512 + slot.count), with: slot)
+                    fs.replaceContents(atPath: hardStatePath(), with: bytes)
+                }
+            ))
         for (name, damage) in cases {
             let fs = MemoryFileSystem()
             _ = try buildLog(fs)
@@ -437,15 +462,17 @@ import Testing
             for _ in 0..<Int(g.next(below: 8)) {
                 if g.next(below: 3) == 0 { term += 1 }
                 let first = UInt64(g.next(in: max(1, Int(log.lastIndex) - 1)..<(Int(log.lastIndex) + 2)))
-                try log.save(hardState: HardState(term: term, vote: 1, commit: min(log.hardState.commit, first - 1)),
-                             entries: makeEntries(first...(first + g.next(below: 4)), term: term))
+                try log.save(
+                    hardState: HardState(term: term, vote: 1, commit: min(log.hardState.commit, first - 1)),
+                    entries: makeEntries(first...(first + g.next(below: 4)), term: term))
             }
             let before = (log.entries, log.hardState)
             // The next save is interrupted before its sync: model it as unsynced writes and a power loss.
             log.syncPolicy = .never
             term += g.next(below: 2)
             let first = log.lastIndex + 1
-            try log.save(hardState: HardState(term: term, vote: 2, commit: log.hardState.commit), entries: makeEntries(first...(first + 2), term: term))
+            try log.save(
+                hardState: HardState(term: term, vote: 2, commit: log.hardState.commit), entries: makeEntries(first...(first + 2), term: term))
             let after = (log.entries, log.hardState)
             log.close()
             var tear: SeededGenerator? = g

@@ -12,8 +12,9 @@ import Testing
     @Test func bytesMatchTheDocument() throws {
         let fs = MemoryFileSystem()
         let log = try openLog(fs)
-        try log.save(hardState: HardState(term: 3, vote: 2, commit: 0),
-                     entries: [Entry(term: 3, index: 1, kind: .normal, data: Array("set x 1".utf8)), Entry(term: 3, index: 2, kind: .noop)])
+        try log.save(
+            hardState: HardState(term: 3, vote: 2, commit: 0),
+            entries: [Entry(term: 3, index: 1, kind: .normal, data: Array("set x 1".utf8)), Entry(term: 3, index: 2, kind: .noop)])
         log.close()
         #expect(StorageFormat.segmentFileName(sequence: 1) == "log-0000000000000001.seg")
 

@@ -135,8 +135,9 @@ import Testing
             for _ in 0..<Int(g.next(below: 6) + 1) {
                 if g.next(below: 3) == 0 { term += 1 }
                 let first = log.lastIndex + 1
-                try log.save(hardState: HardState(term: term, vote: 1, commit: log.lastIndex),
-                             entries: makeEntries(first...(first + g.next(below: 4)), term: term))
+                try log.save(
+                    hardState: HardState(term: term, vote: 1, commit: log.lastIndex),
+                    entries: makeEntries(first...(first + g.next(below: 4)), term: term))
             }
             log.close()
             var tear: SeededGenerator? = g
@@ -172,8 +173,9 @@ import Testing
         let directory = base + "/node"
         let log = try openLog(fs, directory, segmentSize: 1024)
         for b in 0..<10 as Range<UInt64> {
-            try log.save(hardState: HardState(term: b / 3 + 1, vote: 2, commit: b * 4),
-                         entries: makeEntries((b * 5 + 1)...(b * 5 + 5), term: b / 3 + 1, size: 100))
+            try log.save(
+                hardState: HardState(term: b / 3 + 1, vote: 2, commit: b * 4),
+                entries: makeEntries((b * 5 + 1)...(b * 5 + 5), term: b / 3 + 1, size: 100))
         }
         try log.save(hardState: nil, entries: makeEntries(48...49, term: 4))
         let expected = log.entries
@@ -229,8 +231,9 @@ import Testing
             }
             let count = UInt64(g.next(in: 1..<6))
             let batch = (first..<(first + count)).map { i in
-                Entry(term: term, index: i, kind: EntryKind(rawValue: UInt8(g.next(below: 3)))!,
-                      data: (0..<g.next(in: 0..<40)).map { _ in UInt8(truncatingIfNeeded: g.next()) })
+                Entry(
+                    term: term, index: i, kind: EntryKind(rawValue: UInt8(g.next(below: 3)))!,
+                    data: (0..<g.next(in: 0..<40)).map { _ in UInt8(truncatingIfNeeded: g.next()) })
             }
             model.removeSubrange(Int(first - 1)...)
             model.append(contentsOf: batch)

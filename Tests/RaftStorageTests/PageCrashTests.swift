@@ -45,8 +45,9 @@ import Testing
             fs.crash()
             #expect(fs.contents(atPath: "/d/a")! == bytes)
         }
-        #expect(outcomes.contains([0, 1, 1]) && outcomes.contains([0, 0, 1]) && outcomes.contains([1, 0, 1]),
-                "a later page survives an earlier lost one: \(outcomes.sorted { $0.lexicographicallyPrecedes($1) })")
+        #expect(
+            outcomes.contains([0, 1, 1]) && outcomes.contains([0, 0, 1]) && outcomes.contains([1, 0, 1]),
+            "a later page survives an earlier lost one: \(outcomes.sorted { $0.lexicographicallyPrecedes($1) })")
         #expect(outcomes.contains { $0.contains(2) }, "a page cut inside")
     }
 
@@ -122,16 +123,18 @@ import Testing
             for _ in 0..<Int(g.next(below: 12) + 1) {
                 if g.next(below: 4) == 0 { term += 1 }
                 let first = UInt64(g.next(in: max(Int(log.hardState.commit) + 1, Int(log.lastIndex) - 1)..<(Int(log.lastIndex) + 2)))
-                try log.save(hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
-                             entries: makeEntries(first...(first + g.next(below: 6)), term: term, size: Int(g.next(below: 900))))
+                try log.save(
+                    hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
+                    entries: makeEntries(first...(first + g.next(below: 6)), term: term, size: Int(g.next(below: 900))))
             }
             var states = [log.entries]
             log.syncPolicy = .never
             for _ in 0..<unsyncedSaves {
                 if g.next(below: 3) == 0 { term += 1 }
                 let first = UInt64(g.next(in: max(Int(log.hardState.commit) + 1, Int(log.lastIndex))..<(Int(log.lastIndex) + 2)))
-                try log.save(hardState: HardState(term: term, vote: 2, commit: log.hardState.commit),
-                             entries: makeEntries(first...(first + g.next(below: 8)), term: term, size: Int(g.next(below: 1500))))
+                try log.save(
+                    hardState: HardState(term: term, vote: 2, commit: log.hardState.commit),
+                    entries: makeEntries(first...(first + g.next(below: 8)), term: term, size: Int(g.next(below: 1500))))
                 states.append(log.entries)
             }
             log.close()
@@ -146,8 +149,9 @@ import Testing
             #expect(reopened.hardState.term >= reopened.lastTerm && reopened.hardState.commit <= reopened.lastIndex)
             if reopened.report.tornTailCut { tornCuts += 1 }
             // It takes new writes and reopens cleanly.
-            try reopened.save(hardState: HardState(term: term + 1, vote: 3, commit: reopened.hardState.commit),
-                              entries: makeEntries((reopened.lastIndex + 1)...(reopened.lastIndex + 1), term: term + 1))
+            try reopened.save(
+                hardState: HardState(term: term + 1, vote: 3, commit: reopened.hardState.commit),
+                entries: makeEntries((reopened.lastIndex + 1)...(reopened.lastIndex + 1), term: term + 1))
             reopened.close()
             let again = try openLog(fs, segmentSize: segmentSize)
             #expect(again.report.problems.isEmpty, "seed \(seed): \(again.report.problems)")

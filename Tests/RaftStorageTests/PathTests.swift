@@ -43,9 +43,11 @@ import Testing
             guard digits.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
             return UInt64(String(decoding: digits, as: UTF8.self), radix: 16)
         }
-        let names = ["log-0000000000000001.seg", "log-00000000000000ff.seg", "log-00000000000000FF.seg", "log-000000000000001.seg",
-                     "log-0000000000000001.segx", "snap-000000000000002a.snap", "snap-000000000000002a.seg", "log-0000000000000001.snap",
-                     "log-000000000000000é.seg", "hardstate", ""]
+        let names = [
+            "log-0000000000000001.seg", "log-00000000000000ff.seg", "log-00000000000000FF.seg", "log-000000000000001.seg",
+            "log-0000000000000001.segx", "snap-000000000000002a.snap", "snap-000000000000002a.seg", "log-0000000000000001.snap",
+            "log-000000000000000é.seg", "hardstate", "",
+        ]
         for name in names {
             #expect(StorageFormat.segmentSequence(fileName: name) == reference(name, "log-", ".seg"), "\(name)")
             #expect(SnapshotFormat.index(fileName: name) == reference(name, "snap-", ".snap"), "\(name)")

@@ -24,7 +24,9 @@ import Testing
         for line in lines[(header + 2)...] {
             if !line.hasPrefix("|") { break }
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count > 2, let id = cells.dropFirst().first, id.range(of: #"^[A-Z][0-9]+$"#, options: .regularExpression) != nil else { continue }
+            guard cells.count > 2, let id = cells.dropFirst().first, id.range(of: #"^[A-Z][0-9]+$"#, options: .regularExpression) != nil else {
+                continue
+            }
             rows.append((id, cells.count > 4 ? cells[4] : ""))
         }
         return rows
@@ -72,7 +74,8 @@ import Testing
         } else if documented.hasPrefix("rule D") {
             #expect(!classes.isEmpty && classes.isSubset(of: [.tornTail, .corruption]))
         } else if row != .P5 {
-            let expected: StorageProblem.Class = documented.hasPrefix("torn tail") ? .tornTail : documented.hasPrefix("corruption") ? .corruption : .inconsistency
+            let expected: StorageProblem.Class =
+                documented.hasPrefix("torn tail") ? .tornTail : documented.hasPrefix("corruption") ? .corruption : .inconsistency
             #expect(documented.hasPrefix(expected.rawValue), "row \(row): unknown class cell '\(documented)'")
             #expect(classes == [expected], "row \(row): the document says \(documented), the scan reported \(classes)")
         }
@@ -123,10 +126,12 @@ import Testing
         return b
     }
 
-    static func marker(batch: UInt64, hardState: UInt64 = 3, first: UInt64, count: UInt32, last: UInt64, term: UInt64, synced: Bool = true) -> [UInt8] {
+    static func marker(batch: UInt64, hardState: UInt64 = 3, first: UInt64, count: UInt32, last: UInt64, term: UInt64, synced: Bool = true) -> [UInt8]
+    {
         var b: [UInt8] = []
-        RecordCodec.appendBatch(BatchMarker(batchSequence: batch, hardStateSequence: hardState, firstIndex: first, entryCount: count, synced: synced),
-                                lastTerm: term, lastIndex: last, to: &b)
+        RecordCodec.appendBatch(
+            BatchMarker(batchSequence: batch, hardStateSequence: hardState, firstIndex: first, entryCount: count, synced: synced),
+            lastTerm: term, lastIndex: last, to: &b)
         return b
     }
 
@@ -155,7 +160,9 @@ import Testing
         case .S5:
             mutate(fs, segmentPath(1)) { $0.replaceSubrange(0..<64, with: header(sequence: 1, firstIndex: 5)) }
         case .S6:
-            mutate(fs, segmentPath(2)) { $0.replaceSubrange(0..<64, with: header(sequence: 2, firstIndex: 5, logID: LogID(bytes: Array(repeating: 9, count: 16)))) }
+            mutate(fs, segmentPath(2)) {
+                $0.replaceSubrange(0..<64, with: header(sequence: 2, firstIndex: 5, logID: LogID(bytes: Array(repeating: 9, count: 16))))
+            }
         case .S7:
             let bytes = fs.contents(atPath: segmentPath(3))!
             try fs.removeFile(atPath: segmentPath(3))
@@ -253,7 +260,11 @@ import Testing
 
     static func produceSnapshotRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
         if row == .P3 || row == .P5 { return try produceTwoSnapshotsRow(row, fs) }
-        let segment1 = row == .S11 ? try { _ = try buildLog(fs, segmentSize: 200); return fs.contents(atPath: segmentPath(1))! }() : nil
+        let segment1 =
+            row == .S11
+            ? try {
+                _ = try buildLog(fs, segmentSize: 200); return fs.contents(atPath: segmentPath(1))!
+            }() : nil
         if row != .S11 { _ = try buildLog(fs, segmentSize: 200) }
         let log = try openLog(fs, segmentSize: 200)
         try log.saveSnapshot(makeSnapshot(index: 6, term: 1))
@@ -268,12 +279,17 @@ import Testing
         case .S12:
             for s in try fileNames(fs) where StorageFormat.segmentSequence(fileName: s) != nil { try fs.removeFile(atPath: Path.join(dir, s)) }
         case .L1:
-            for s in try fileNames(fs) where (StorageFormat.segmentSequence(fileName: s) ?? 0) > firstSegment { try fs.removeFile(atPath: Path.join(dir, s)) }
+            for s in try fileNames(fs) where (StorageFormat.segmentSequence(fileName: s) ?? 0) > firstSegment {
+                try fs.removeFile(atPath: Path.join(dir, s))
+            }
             mutate(fs, segmentPath(firstSegment)) { $0.removeSubrange(64...) }
         case .L2, .P4:
             let logID = row == .P4 ? LogID(bytes: Array(repeating: 9, count: 16)) : fixedLogID
-            fs.replaceContents(atPath: snapshotPath(6), with: SnapshotFormat.encode(makeSnapshot(index: 6, term: row == .L2 ? 2 : 1), logID: logID,
-                                                                                    firstSegment: info.firstSegment!, batchSequence: info.batchSequence!))
+            fs.replaceContents(
+                atPath: snapshotPath(6),
+                with: SnapshotFormat.encode(
+                    makeSnapshot(index: 6, term: row == .L2 ? 2 : 1), logID: logID,
+                    firstSegment: info.firstSegment!, batchSequence: info.batchSequence!))
         case .P1:
             mutate(fs, snapshotPath(6)) { $0[$0.count - 10] ^= 1 }
         case .P2:
@@ -304,11 +320,17 @@ import Testing
 
     // MARK: Hard state (H) and the failure marker (F)
 
-    static func slot(_ state: HardState, sequence: UInt64, logID: LogID = fixedLogID, batchSequence: UInt64 = 3, segmentSequence: UInt64 = 1,
-                     synced: Bool = true) -> (Int, [UInt8]) {
+    static func slot(
+        _ state: HardState, sequence: UInt64, logID: LogID = fixedLogID, batchSequence: UInt64 = 3, segmentSequence: UInt64 = 1,
+        synced: Bool = true
+    ) -> (Int, [UInt8]) {
         let slot = Int(sequence % 2)
-        return (slot * StorageFormat.hardStateSlotStride, RecordCodec.hardStateSlot(state, sequence: sequence, slot: slot, logID: logID,
-                                                                                   batchSequence: batchSequence, segmentSequence: segmentSequence, synced: synced))
+        return (
+            slot * StorageFormat.hardStateSlotStride,
+            RecordCodec.hardStateSlot(
+                state, sequence: sequence, slot: slot, logID: logID,
+                batchSequence: batchSequence, segmentSequence: segmentSequence, synced: synced)
+        )
     }
 
     static func writeSlot(_ fs: MemoryFileSystem, _ at: (Int, [UInt8])) {
@@ -317,7 +339,9 @@ import Testing
 
     static func zeroSlot(_ fs: MemoryFileSystem, _ slot: Int) {
         let at = slot * StorageFormat.hardStateSlotStride
-        mutate(fs, hardStatePath()) { $0.replaceSubrange(at..<(at + StorageFormat.hardStateSlotSize), with: [UInt8](repeating: 0, count: StorageFormat.hardStateSlotSize)) }
+        mutate(fs, hardStatePath()) {
+            $0.replaceSubrange(at..<(at + StorageFormat.hardStateSlotSize), with: [UInt8](repeating: 0, count: StorageFormat.hardStateSlotSize))
+        }
     }
 
     static func produceHardStateRow(_ row: RecoveryRow, _ fs: MemoryFileSystem) throws -> Observed {
@@ -344,7 +368,8 @@ import Testing
         case .H12: writeSlot(fs, slot(HardState(term: 1, vote: 2, commit: 6), sequence: 3))
         case .H13: writeSlot(fs, slot(HardState(term: 2, vote: 2, commit: 50), sequence: 3))
         case .H14: writeSlot(fs, slot(state, sequence: 5, synced: false))
-        case .H15: appendBatch(fs, [entry(11, term: 2)], marker: marker(batch: 4, hardState: 4, first: 11, count: 1, last: 11, term: 2, synced: false))
+        case .H15:
+            appendBatch(fs, [entry(11, term: 2)], marker: marker(batch: 4, hardState: 4, first: 11, count: 1, last: 11, term: 2, synced: false))
         case .F1: fs.replaceContents(atPath: Path.join(dir, FailureMarker.fileName), with: Array("not a marker\n".utf8))
         default: Issue.record("not a hard-state row: \(row)")
         }

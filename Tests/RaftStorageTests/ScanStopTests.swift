@@ -23,7 +23,9 @@ import Testing
         #expect(stopped.entryRecords == 3 && stopped.problems.isEmpty, "a stop inside a batch is not a torn tail")
         #expect(stopped.bytesScanned <= 4096 && stopped.bytesScanned < size)
         var all = 0
-        let whole = try scanner.scanUntilStop { _, _ in all += 1; return .next }
+        let whole = try scanner.scanUntilStop { _, _ in
+            all += 1; return .next
+        }
         #expect(!whole.stoppedByVisitor && whole.bytesScanned >= size && all == whole.entryRecords + whole.batchRecords)
     }
 }

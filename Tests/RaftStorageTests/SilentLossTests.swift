@@ -19,8 +19,9 @@ import Testing
             }
             let low = max(Int(log.hardState.commit) + 1, Int(log.lastIndex) - 2)
             let first = UInt64(g.next(in: low..<(Int(log.lastIndex) + 2)))
-            try log.save(hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
-                         entries: makeEntries(first...(first + g.next(below: 4)), term: term, size: Int(g.next(below: 60))))
+            try log.save(
+                hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
+                entries: makeEntries(first...(first + g.next(below: 4)), term: term, size: Int(g.next(below: 60))))
         }
         let expected = (log.entries, log.hardState)
         log.close()

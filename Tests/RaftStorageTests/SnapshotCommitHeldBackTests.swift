@@ -32,8 +32,10 @@ import Testing
             defer { reopened.close() }
             // What the commit index names must be the snapshot's, not the old entries of term 6.
             if reopened.hardState.commit >= 1 {
-                #expect(reopened.snapshotIndex >= reopened.hardState.commit,
-                        "budget \(budget): commit \(reopened.hardState.commit) over entries of terms \(reopened.entries.map(\.term)) (snapshot through \(reopened.snapshotIndex))")
+                #expect(
+                    reopened.snapshotIndex >= reopened.hardState.commit,
+                    "budget \(budget): commit \(reopened.hardState.commit) over entries of terms \(reopened.entries.map(\.term)) (snapshot through \(reopened.snapshotIndex))"
+                )
             }
             if completed { break }
             fired += 1

@@ -13,8 +13,9 @@ import Testing
             let low = max(Int(log.hardState.commit) + 1, Int(log.lastIndex) - 1, Int(log.firstIndex))
             let first = UInt64(h.next(in: low..<(Int(log.lastIndex) + 2)))
             let last = first + h.next(below: 3)
-            try log.save(hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
-                         entries: makeEntries(first...last, term: term, size: 40))
+            try log.save(
+                hardState: HardState(term: term, vote: 1, commit: min(log.lastIndex, first - 1)),
+                entries: makeEntries(first...last, term: term, size: 40))
             if seed % 2 == 1 && round == 2 && log.hardState.commit > log.snapshotIndex {
                 let at = log.hardState.commit
                 try log.saveSnapshot(makeSnapshot(index: at, term: log.term(at: at)!, size: 50), mode: .compaction)
@@ -67,8 +68,11 @@ import Testing
                 #expect(isNew, "\(context)")
                 #expect(reopened.hardState == after.hardState, "\(context)")
             } else {
-                #expect(isOld || (reopened.snapshot == snapshot && reopened.entries == (received ? [] : Array(before.entries.drop { $0.index <= snapshot.metadata.index }))),
-                        "\(context): snapshot \(reopened.snapshot?.metadata.index ?? 0), entries \(reopened.entries.map(\.index))")
+                #expect(
+                    isOld
+                        || (reopened.snapshot == snapshot
+                            && reopened.entries == (received ? [] : Array(before.entries.drop { $0.index <= snapshot.metadata.index }))),
+                    "\(context): snapshot \(reopened.snapshot?.metadata.index ?? 0), entries \(reopened.entries.map(\.index))")
                 #expect(reopened.hardState == before.hardState || reopened.hardState.term == newState?.term, "\(context)")
                 #expect(reopened.hardState.commit <= reopened.lastIndex, "\(context)")
             }
@@ -76,8 +80,9 @@ import Testing
             #expect(reopened.entries.first.map { $0.index == reopened.firstIndex } ?? true, "\(context)")
             // The recovered log takes new writes and reopens cleanly; nothing obsolete is left behind.
             let t = reopened.hardState.term + 1
-            try reopened.save(hardState: HardState(term: t, vote: 3, commit: reopened.hardState.commit),
-                              entries: makeEntries((reopened.lastIndex + 1)...(reopened.lastIndex + 2), term: t))
+            try reopened.save(
+                hardState: HardState(term: t, vote: 3, commit: reopened.hardState.commit),
+                entries: makeEntries((reopened.lastIndex + 1)...(reopened.lastIndex + 2), term: t))
             let expected = (reopened.snapshot, reopened.entries)
             reopened.close()
             let again = try openLog(memory, segmentSize: 300)
@@ -125,7 +130,8 @@ import Testing
                 // Append, sometimes over a conflicting suffix above the commit index.
                 if g.next(below: 4) == 0 { term += 1 }
                 let low = Int(max(model.hardState.commit, model.snapshotIndex)) + 1
-                let first = g.next(below: 3) == 0 && Int(model.lastIndex) >= low
+                let first =
+                    g.next(below: 3) == 0 && Int(model.lastIndex) >= low
                     ? UInt64(g.next(in: low..<(Int(model.lastIndex) + 1))) : model.lastIndex + 1
                 let entries = makeEntries(first...(first + g.next(below: 4)), term: term, size: Int(g.next(below: 60)))
                 let commit = max(model.hardState.commit, min(first - 1, model.lastIndex))
@@ -147,8 +153,9 @@ import Testing
                 term += 1
                 let low = Int(max(model.hardState.commit, model.snapshotIndex)) + 1
                 let at = UInt64(g.next(in: low..<(Int(model.lastIndex) + 6)))
-                let snapshot = makeSnapshot(index: at, term: term, size: Int(g.next(below: 300)),
-                                            configuration: Configuration(voters: [1, 2, 3, 4]))
+                let snapshot = makeSnapshot(
+                    index: at, term: term, size: Int(g.next(below: 300)),
+                    configuration: Configuration(voters: [1, 2, 3, 4]))
                 let state = HardState(term: term, vote: 0, commit: at)
                 try log.saveSnapshot(snapshot, hardState: state, mode: .received)
                 model.snapshot = snapshot

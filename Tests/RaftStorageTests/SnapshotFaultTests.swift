@@ -97,7 +97,9 @@ import Testing
             for k in 0..<4 { b[92 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
             return b
         }
-        func put(_ b: inout [UInt8], _ at: Int, _ v: UInt64, _ n: Int) { for k in 0..<n { b[at + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) } }
+        func put(_ b: inout [UInt8], _ at: Int, _ v: UInt64, _ n: Int) {
+            for k in 0..<n { b[at + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) }
+        }
         let cases: [(String, [UInt8], StorageProblem.Class)] = [
             ("data length 2^61", withHeader { put(&$0, 64, 1 << 61, 8) }, .corruption),
             ("data length 2^63", withHeader { put(&$0, 64, 1 << 63, 8) }, .corruption),
@@ -205,13 +207,16 @@ import Testing
         header.replaceSubrange(0..<64, with: RecordCodec.segmentHeader(logID: fixedLogID, sequence: 1, firstIndex: 5))
         lone.replaceContents(atPath: segmentPath(1), with: header)
         let loneResult = try Self.verify(lone)
-        #expect(loneResult.problems.first?.class == .inconsistency && loneResult.problems.first!.message.contains("no snapshot covers"), "\(loneResult.problems)")
+        #expect(
+            loneResult.problems.first?.class == .inconsistency && loneResult.problems.first!.message.contains("no snapshot covers"),
+            "\(loneResult.problems)")
         // A snapshot that ends before the first segment starts.
         (fs, snapshot, k) = try fresh()
         let firstIndex = try Self.verify(fs).segments[0].header!.firstIndex
         fs.removeDurably(atPath: snapshotPath(6))
         let short = makeSnapshot(index: firstIndex - 2, term: 1)
-        fs.replaceContents(atPath: snapshotPath(firstIndex - 2), with: SnapshotFormat.encode(short, logID: fixedLogID, firstSegment: k, batchSequence: 0))
+        fs.replaceContents(
+            atPath: snapshotPath(firstIndex - 2), with: SnapshotFormat.encode(short, logID: fixedLogID, firstSegment: k, batchSequence: 0))
         try expectInconsistency(fs, "snapshot short of the first segment")
         // The first live segment is missing.
         (fs, snapshot, k) = try fresh()
@@ -219,8 +224,11 @@ import Testing
         try expectInconsistency(fs, "first live segment missing")
         // A snapshot of another log.
         (fs, snapshot, k) = try fresh()
-        fs.replaceContents(atPath: snapshotPath(6), with: SnapshotFormat.encode(snapshot, logID: LogID(bytes: Array(repeating: 9, count: 16)),
-                                                                                firstSegment: k, batchSequence: 0))
+        fs.replaceContents(
+            atPath: snapshotPath(6),
+            with: SnapshotFormat.encode(
+                snapshot, logID: LogID(bytes: Array(repeating: 9, count: 16)),
+                firstSegment: k, batchSequence: 0))
         try expectInconsistency(fs, "foreign snapshot")
         // A snapshot whose term at its index disagrees with the entry the live segments hold there.
         (fs, snapshot, k) = try fresh()
@@ -229,7 +237,8 @@ import Testing
         #expect(live.segments[0].minIndex! <= 7)
         if live.segments[0].minIndex! <= 7 {
             let wrong = makeSnapshot(index: 7, term: 2)
-            fs.replaceContents(atPath: snapshotPath(7), with: SnapshotFormat.encode(wrong, logID: fixedLogID, firstSegment: k, batchSequence: batchBefore))
+            fs.replaceContents(
+                atPath: snapshotPath(7), with: SnapshotFormat.encode(wrong, logID: fixedLogID, firstSegment: k, batchSequence: batchBefore))
             try expectInconsistency(fs, "term mismatch")
         }
     }

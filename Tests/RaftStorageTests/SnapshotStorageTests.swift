@@ -5,8 +5,9 @@ import Testing
 let threeVoters = Configuration(voters: [1, 2, 3])
 
 func makeSnapshot(index: UInt64, term: UInt64, size: Int = 100, configuration: Configuration = threeVoters) -> Snapshot {
-    Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: configuration),
-             data: (0..<size).map { UInt8(truncatingIfNeeded: Int(index) &* 13 &+ $0) })
+    Snapshot(
+        metadata: SnapshotMetadata(index: index, term: term, configuration: configuration),
+        data: (0..<size).map { UInt8(truncatingIfNeeded: Int(index) &* 13 &+ $0) })
 }
 
 func snapshotPath(_ index: UInt64, in directory: String = dir) -> String {
@@ -133,7 +134,7 @@ func fileNames(_ fs: FileSystem, _ directory: String = dir) throws -> [String] {
         let fs = MemoryFileSystem()
         let (all, _) = try buildLog(fs)
         let log = try openLog(fs)
-        try log.saveSnapshot(makeSnapshot(index: 8, term: 2))        // the log holds (8, 2): compaction
+        try log.saveSnapshot(makeSnapshot(index: 8, term: 2))  // the log holds (8, 2): compaction
         #expect(log.entries == Array(all[8...]))
         try log.saveSnapshot(makeSnapshot(index: 9, term: 3), hardState: HardState(term: 3, vote: 0, commit: 9))  // (9, 3) conflicts
         #expect(log.entries.isEmpty && log.lastIndex == 9 && log.lastTerm == 3)

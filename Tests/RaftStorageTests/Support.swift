@@ -6,8 +6,9 @@ let dir = "/data/n1"
 /// Entries `from...through` in one term with payloads derived from the index.
 func makeEntries(_ range: ClosedRange<UInt64>, term: UInt64, size: Int = 24) -> [Entry] {
     range.map { i in
-        Entry(term: term, index: i, kind: i % 7 == 0 ? .noop : .normal,
-              data: i % 7 == 0 ? [] : (0..<size).map { UInt8(truncatingIfNeeded: Int(i) &* 31 &+ $0) })
+        Entry(
+            term: term, index: i, kind: i % 7 == 0 ? .noop : .normal,
+            data: i % 7 == 0 ? [] : (0..<size).map { UInt8(truncatingIfNeeded: Int(i) &* 31 &+ $0) })
     }
 }
 
@@ -20,10 +21,13 @@ func hardStatePath(in directory: String = dir) -> String { Path.join(directory, 
 let fixedLogID = LogID(bytes: Array(1...16))
 
 /// Opens, expecting success.
-func openLog(_ fs: FileSystem, _ directory: String = dir, segmentSize: Int = 64 << 20, policy: SyncPolicy = .everyBatch,
-             logID: LogID = fixedLogID) throws -> LogStorage {
-    try LogStorage.open(directory: directory, fileSystem: fs,
-                        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: policy, newLogID: logID))
+func openLog(
+    _ fs: FileSystem, _ directory: String = dir, segmentSize: Int = 64 << 20, policy: SyncPolicy = .everyBatch,
+    logID: LogID = fixedLogID
+) throws -> LogStorage {
+    try LogStorage.open(
+        directory: directory, fileSystem: fs,
+        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: policy, newLogID: logID))
 }
 
 /// Opens, returning the error (nil when it opened).

@@ -32,7 +32,9 @@ import Testing
         let before = fs.contents(atPath: segmentPath(1))!
         log.syncPolicy = policy
         for _ in 0..<lastBatches {
-            try log.save(hardState: HardState(term: 2, vote: 2, commit: index), entries: makeEntries((index + 1)...(index + 8), term: 2, size: 700 / lastBatches))
+            try log.save(
+                hardState: HardState(term: 2, vote: 2, commit: index),
+                entries: makeEntries((index + 1)...(index + 8), term: 2, size: 700 / lastBatches))
             index += 8
         }
         let hardStateAfter = log.hardState

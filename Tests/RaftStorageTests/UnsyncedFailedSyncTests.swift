@@ -21,8 +21,10 @@ import Testing
     }
 
     /// The reopen in the same boot, and again after a power loss, holds the last full sync.
-    func expectLastFullSync(_ memory: MemoryFileSystem, _ entries: [Entry], _ hardState: HardState,
-                            _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectLastFullSync(
+        _ memory: MemoryFileSystem, _ entries: [Entry], _ hardState: HardState,
+        _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         for crash in [false, true] {
             if crash { memory.crash() }
             let reopened = try openLog(memory, segmentSize: 400)

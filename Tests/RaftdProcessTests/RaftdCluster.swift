@@ -2,7 +2,7 @@ import Foundation
 import Chaos
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Real `raftd` processes on loopback, on free ports, each in its own data directory; every
@@ -48,8 +48,9 @@ final class RaftdCluster {
     }
 
     func addMember(_ id: Int) throws {
-        members[id] = Member(id: id, peerPort: try Self.freePort(), clientPort: try Self.freePort(),
-                             directory: "\(root)/n\(id)", process: nil, logPath: "\(root)/n\(id).log")
+        members[id] = Member(
+            id: id, peerPort: try Self.freePort(), clientPort: try Self.freePort(),
+            directory: "\(root)/n\(id)", process: nil, logPath: "\(root)/n\(id).log")
     }
 
     /// A port nothing listens on now (Chaos's: bound, then released; raftd binds it next).
@@ -64,8 +65,10 @@ final class RaftdCluster {
         let member = members[id]!
         let process = Process()
         process.executableURL = binaries.appendingPathComponent("raftd")
-        var arguments = ["--id", "\(id)", "--peers", peers ?? self.peers(), "--listen", "127.0.0.1:\(member.clientPort)",
-                         "--data-dir", member.directory, "--log-level", "debug", "--snapshot-entries", "40"]
+        var arguments = [
+            "--id", "\(id)", "--peers", peers ?? self.peers(), "--listen", "127.0.0.1:\(member.clientPort)",
+            "--data-dir", member.directory, "--log-level", "debug", "--snapshot-entries", "40",
+        ]
         if join { arguments.append("--join") }
         process.arguments = arguments + extraArguments
         FileManager.default.createFile(atPath: member.logPath, contents: nil)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Chaos
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Three (then four) real raftd processes on loopback: election, writes and reads over RESP,
@@ -40,20 +40,25 @@ import Glibc
         // The old leader restarts from its disk and catches up (by snapshot: the log compacts every 40 entries).
         try cluster.start(first)
         let target = Int(cluster.status(second)?["commit_index"] ?? "0") ?? 0
-        #expect(cluster.waitUntil(seconds: 10) { (Int(cluster.status(first)?["applied_index"] ?? "0") ?? 0) >= target },
-                "n\(first) did not catch up: \(cluster.log(first).suffix(2000))")
+        #expect(
+            cluster.waitUntil(seconds: 10) { (Int(cluster.status(first)?["applied_index"] ?? "0") ?? 0) >= target },
+            "n\(first) did not catch up: \(cluster.log(first).suffix(2000))")
 
         // A fourth node joins empty (knowing where the members listen) and is added; then one voter is removed.
         try cluster.addMember(4)
         try cluster.start(4, join: true)
         let leaderNow = try #require(cluster.leader(among: [1, 2, 3]))
         #expect(cluster.call(leaderNow, "RAFT", "ADD", "4", "127.0.0.1:\(cluster.members[4]!.peerPort)") == .status("OK"))
-        #expect(cluster.waitUntil(seconds: 10) { cluster.status(4)?["voters"] == "1,2,3,4" && cluster.call(4, "GET", "k59") == .bulk("v59") },
-                "n4 did not join: \(cluster.status(4) ?? [:])")
+        #expect(
+            cluster.waitUntil(seconds: 10) { cluster.status(4)?["voters"] == "1,2,3,4" && cluster.call(4, "GET", "k59") == .bulk("v59") },
+            "n4 did not join: \(cluster.status(4) ?? [:])")
         let removed = [1, 2, 3].first { $0 != leaderNow }!
         #expect(cluster.call(leaderNow, "RAFT", "REMOVE", "\(removed)") == .status("OK"))
         let remaining = [1, 2, 3, 4].filter { $0 != removed }
-        #expect(cluster.waitUntil(seconds: 10) { remaining.allSatisfy { (cluster.status($0)?["voters"] ?? "") == remaining.map(String.init).joined(separator: ",") } })
+        #expect(
+            cluster.waitUntil(seconds: 10) {
+                remaining.allSatisfy { (cluster.status($0)?["voters"] ?? "") == remaining.map(String.init).joined(separator: ",") }
+            })
         #expect(cluster.call(leaderNow, "SET", "last", "write") == .status("OK"))
         let finalCommit = Int(cluster.status(leaderNow)?["commit_index"] ?? "0") ?? 0
         #expect(cluster.waitUntil(seconds: 10) { remaining.allSatisfy { (Int(cluster.status($0)?["applied_index"] ?? "0") ?? 0) >= finalCommit } })
@@ -96,8 +101,10 @@ import Glibc
         #expect(cluster.waitUntil(seconds: 10) { cluster.status(1)?["role"] == "leader" })
         let second = Process()
         second.executableURL = cluster.binaries.appendingPathComponent("raftd")
-        second.arguments = ["--id", "1", "--peers", cluster.peers(), "--listen", "127.0.0.1:\(try RaftdCluster.freePort())",
-                            "--data-dir", cluster.members[1]!.directory]
+        second.arguments = [
+            "--id", "1", "--peers", cluster.peers(), "--listen", "127.0.0.1:\(try RaftdCluster.freePort())",
+            "--data-dir", cluster.members[1]!.directory,
+        ]
         let pipe = Pipe()
         second.standardError = pipe
         try second.run()
@@ -125,8 +132,9 @@ import Glibc
         #expect(Int(cluster.status(leader)?["snapshot_index"] ?? "0") ?? 0 > 40)
         try cluster.start(behind)
         let target = Int(cluster.status(leader)?["commit_index"] ?? "0") ?? 0
-        #expect(cluster.waitUntil(seconds: 20) { (Int(cluster.status(behind)?["applied_index"] ?? "0") ?? 0) >= target },
-                "n\(behind) did not catch up: \(cluster.log(behind).suffix(2000))")
+        #expect(
+            cluster.waitUntil(seconds: 20) { (Int(cluster.status(behind)?["applied_index"] ?? "0") ?? 0) >= target },
+            "n\(behind) did not catch up: \(cluster.log(behind).suffix(2000))")
         #expect(cluster.log(leader).contains("n\(behind): sending the snapshot at index"), "sent in chunks")
         #expect(!cluster.log(behind).contains("warn"), "\(cluster.log(behind).suffix(2000))")
         // The follower's state came from the rebuilt snapshot: make it lead and read it back.
