@@ -87,7 +87,8 @@ extension Explorer {
                 // leader on the other side may propose a competing change at the same index
                 // (issue 15 §1: a follower must take the configuration of the entry it keeps).
                 if rng.next(below: 6) == 0, case .member(let change)? = memberChange(&rng, cluster, node),
-                   let leader = cluster.leader, let held = cluster.node(leader) {
+                    let leader = cluster.leader, let held = cluster.node(leader)
+                {
                     competing = (held.lastIndex + 2, held.term)
                     return .competingChange(change, value: Int(rng.next(below: 1_000_000)))
                 }
@@ -203,60 +204,17 @@ extension Explorer {
             case .deliverOldest:
                 guard (try? cluster.deliver(.oldest)) != nil else { return false }
                 line(.deliver(.oldest))
-            case .deliver(let ref):
-                guard let id = resolve(ref), (try? cluster.deliver(.ids([id]))) != nil else { return false }
-                stats.faults += 1
-                line(.deliver(.ids([id])))
-            case .drop(let ref):
-                guard let id = resolve(ref), (try? cluster.drop(.ids([id]))) != nil else { return false }
-                stats.faults += 1
-                line(.drop(.ids([id])))
-            case .duplicate(let ref):
-                guard let id = resolve(ref), (try? cluster.duplicate(.ids([id]))) != nil else { return false }
-                stats.faults += 1
-                line(.duplicate(.ids([id])))
+            case .deliver, .drop, .duplicate:
+                return performOnMessage(action)
             case .torn(let ref):
-                // Crash in the middle of a write: the node handles the message without syncing,
-                // the crash tears its unsynced write, and nothing it sent meanwhile leaves.
-                // Only an append from the leader of the follower's own term: it changes no term
-                // or vote, so losing it changes nothing anyone was told (the checker would
-                // otherwise see a term or vote that no disk and no message ever held).
-                guard let id = resolve(ref), let receiver = cluster.node(ref.to), receiver.role == .follower,
-                      let item = cluster.message(id: id), cluster.lossReason(item.message) == nil,
-                      case .append(let append) = item.message, append.term == receiver.term else { return false }
-                let target = ref.to
-                let wasSyncing = cluster.isSyncOn(target)
-                let mark = cluster.nextMessageID
-                _ = try? cluster.setSync(target, false)
-                guard (try? cluster.deliver(.ids([id]))) != nil else {
-                    _ = try? cluster.setSync(target, wasSyncing)
-                    return false
-                }
-                if cluster.isUp(target) { _ = try? cluster.crash(target) }
-                let sent = cluster.inFlight.filter { $0.id >= mark && $0.message.from == target }.map(\.id)
-                if !sent.isEmpty { _ = try? cluster.drop(.ids(sent)) }
-                _ = try? cluster.setSync(target, wasSyncing)
-                stats.faults += 1
-                line("# torn write: \(Describe.n(target)) crashes while writing what #\(id) makes it write")
-                line(.set(.sync(target, false)))
-                line(.deliver(.ids([id])))
-                line(.crash(target))
-                if !sent.isEmpty { line(.drop(.ids(sent))) }
-                line(.set(.sync(target, wasSyncing)))
+                return tearWrite(ref)
+            case .propose, .read:
+                return performClientRequest(action)
+            case .member, .competingChange, .compact:
+                return performLogChange(action)
             case .tick:
                 guard (try? cluster.tick([], count: 1)) != nil else { return false }
                 line(.tick(nodes: [], count: nil))
-            case .propose(let key, let value):
-                guard let leader = cluster.leader else { return false }
-                let text = "set k\(key) \(value)"
-                guard (try? cluster.propose(text, on: leader)) != nil, let node = cluster.node(leader) else { return false }
-                pending.append((leader, node.lastIndex, node.term, text))
-                recordClientWrite(text)
-                line(.propose(node: nil, text: text))
-            case .read(let key):
-                guard let leader = cluster.leader, (try? cluster.read("k\(key)", on: leader)) != nil else { return false }
-                stats.reads += 1
-                line(.read(node: nil, key: "k\(key)"))
             case .crash(let id):
                 guard (try? cluster.crash(id)) != nil else { return false }
                 stats.faults += 1
@@ -286,6 +244,94 @@ extension Explorer {
             case .stabilize:
                 guard !cluster.inFlight.isEmpty, (try? cluster.stabilize(limit: 30)) != nil else { return false }
                 line(.stabilize(limit: 30))
+            case .tickSome, .split, .oneWay, .bridge, .replay, .delay:
+                return performNetwork(action)
+            case .node(let fault):
+                return performNodeFault(fault)
+            }
+            return true
+        }
+
+        /// Delivers, drops or duplicates one in-flight message named by its link and position.
+        private mutating func performOnMessage(_ action: Action) -> Bool {
+            let cluster = self.cluster
+            switch action {
+            case .deliver(let ref):
+                guard let id = resolve(ref), (try? cluster.deliver(.ids([id]))) != nil else { return false }
+                stats.faults += 1
+                line(.deliver(.ids([id])))
+            case .drop(let ref):
+                guard let id = resolve(ref), (try? cluster.drop(.ids([id]))) != nil else { return false }
+                stats.faults += 1
+                line(.drop(.ids([id])))
+            case .duplicate(let ref):
+                guard let id = resolve(ref), (try? cluster.duplicate(.ids([id]))) != nil else { return false }
+                stats.faults += 1
+                line(.duplicate(.ids([id])))
+            default:
+                preconditionFailure("not a message action: \(action)")
+            }
+            return true
+        }
+
+        /// Crash in the middle of a write: the node handles the message without syncing, the
+        /// crash tears its unsynced write, and nothing it sent meanwhile leaves.
+        private mutating func tearWrite(_ ref: MessageRef) -> Bool {
+            let cluster = self.cluster
+            // Only an append from the leader of the follower's own term: it changes no term
+            // or vote, so losing it changes nothing anyone was told (the checker would
+            // otherwise see a term or vote that no disk and no message ever held).
+            guard let id = resolve(ref), let receiver = cluster.node(ref.to), receiver.role == .follower,
+                let item = cluster.message(id: id), cluster.lossReason(item.message) == nil,
+                case .append(let append) = item.message, append.term == receiver.term
+            else { return false }
+            let target = ref.to
+            let wasSyncing = cluster.isSyncOn(target)
+            let mark = cluster.nextMessageID
+            _ = try? cluster.setSync(target, false)
+            guard (try? cluster.deliver(.ids([id]))) != nil else {
+                _ = try? cluster.setSync(target, wasSyncing)
+                return false
+            }
+            if cluster.isUp(target) { _ = try? cluster.crash(target) }
+            let sent = cluster.inFlight.filter { $0.id >= mark && $0.message.from == target }.map(\.id)
+            if !sent.isEmpty { _ = try? cluster.drop(.ids(sent)) }
+            _ = try? cluster.setSync(target, wasSyncing)
+            stats.faults += 1
+            line("# torn write: \(Describe.n(target)) crashes while writing what #\(id) makes it write")
+            line(.set(.sync(target, false)))
+            line(.deliver(.ids([id])))
+            line(.crash(target))
+            if !sent.isEmpty { line(.drop(.ids(sent))) }
+            line(.set(.sync(target, wasSyncing)))
+            return true
+        }
+
+        /// A client's write or read on the leader, recorded in the clients' own record.
+        private mutating func performClientRequest(_ action: Action) -> Bool {
+            let cluster = self.cluster
+            switch action {
+            case .propose(let key, let value):
+                guard let leader = cluster.leader else { return false }
+                let text = "set k\(key) \(value)"
+                guard (try? cluster.propose(text, on: leader)) != nil, let node = cluster.node(leader) else { return false }
+                pending.append((leader, node.lastIndex, node.term, text))
+                recordClientWrite(text)
+                line(.propose(node: nil, text: text))
+            case .read(let key):
+                guard let leader = cluster.leader, (try? cluster.read("k\(key)", on: leader)) != nil else { return false }
+                stats.reads += 1
+                line(.read(node: nil, key: "k\(key)"))
+            default:
+                preconditionFailure("not a client request: \(action)")
+            }
+            return true
+        }
+
+        /// A membership change (alone, or competing with one on a leader just cut off) or a compaction.
+        private mutating func performLogChange(_ action: Action) -> Bool {
+            let cluster = self.cluster
+            switch action {
             case .member(let change):
                 guard (try? cluster.changeMembership([change])) != nil else { return false }
                 stats.configChanges += 1
@@ -296,16 +342,14 @@ extension Explorer {
                 line(.partition([[leader]]))
                 _ = perform(.propose(key: 0, value: value))
                 _ = perform(.member(change))
-            case .tickSome, .split, .oneWay, .bridge, .replay, .delay:
-                return performNetwork(action)
             case .compact(let id, let back):
                 guard let node = cluster.node(id), node.appliedIndex >= node.firstIndex else { return false }
                 let index = max(node.firstIndex, node.appliedIndex - min(back, node.appliedIndex))
                 guard (try? cluster.compact(id, through: index)) != nil else { return false }
                 stats.compactions += 1
                 line(.compact(id, through: index))
-            case .node(let fault):
-                return performNodeFault(fault)
+            default:
+                preconditionFailure("not a log change: \(action)")
             }
             return true
         }
@@ -352,8 +396,10 @@ extension Explorer {
                     let entry = InvariantChecker.entry(node, index)
                     guard held != term || (entry != nil && entry!.data != Array(command.utf8)) else { continue }
                     let what = held != term ? "term \(held)" : "'\(String(decoding: entry!.data, as: UTF8.self))'"
-                    let failure = InvariantViolation(invariant: "Acknowledged Write Lost",
-                        evidence: "the proposal '\(command)' acknowledged at index \(index) in term \(term) is gone: \(Describe.n(id)) holds \(what) there")
+                    let failure = InvariantViolation(
+                        invariant: "Acknowledged Write Lost",
+                        evidence:
+                            "the proposal '\(command)' acknowledged at index \(index) in term \(term) is gone: \(Describe.n(id)) holds \(what) there")
                     extra = failure
                     line("# \(failure)")
                     return

@@ -18,7 +18,10 @@ extension Explorer.Driver {
     func livenessGap(everyMember: Bool = true) -> String? {
         guard let leader = cluster.leader else { return "no leader" }
         let reads = cluster.pendingReads(on: leader)
-        if !reads.isEmpty { return "\(Describe.n(leader)), the leader, has not answered read\(reads.count == 1 ? "" : "s") \(reads.map(String.init).joined(separator: ", "))" }
+        if !reads.isEmpty {
+            return
+                "\(Describe.n(leader)), the leader, has not answered read\(reads.count == 1 ? "" : "s") \(reads.map(String.init).joined(separator: ", "))"
+        }
         if let configuration = cluster.configuration(of: leader), configuration.isJoint {
             return "\(Describe.n(leader)), the leader, is still in the joint configuration \(Describe.configEntry(configuration))"
         }
@@ -42,6 +45,7 @@ extension Explorer.Driver {
         let cluster = self.cluster
         line("# liveness: faults stop, the network heals, the nodes that are down restart")
         if cluster.hasCutLinks { cluster.heal(); line(Command.heal) }
+        guard endTimingSkew() else { return }
         for id in cluster.ids where !cluster.isSyncOn(id) || !cluster.isUp(id) {
             if !cluster.isSyncOn(id) {
                 _ = try? cluster.setSync(id, true)
@@ -52,8 +56,9 @@ extension Explorer.Driver {
         guard settle(rounds: rounds, phase: "with the nodes that were up still up") else { return }
         // Each probe starts from a settled cluster.
         guard probeLostReadRound(rounds: rounds), probeCheckQuorumRound(),
-              settle(rounds: rounds, phase: "after the check-quorum probe"), probeInheritedJoint(rounds: rounds),
-              settle(rounds: rounds, phase: "after the joint probe"), probeCompetingChanges(rounds: rounds) else { return }
+            settle(rounds: rounds, phase: "after the check-quorum probe"), probeInheritedJoint(rounds: rounds),
+            settle(rounds: rounds, phase: "after the joint probe"), probeCompetingChanges(rounds: rounds)
+        else { return }
         // A probe that gave up early may have left its partition in place (the competing-changes
         // probe returns when no new leader emerges): the rest of the phase needs a whole network.
         if cluster.hasCutLinks { cluster.heal(); line(Command.heal) }
@@ -115,7 +120,9 @@ extension Explorer.Driver {
         // Let the last write and read finish (a few rounds; nothing new is asked).
         var extraRounds = 0
         while extraRounds < 2 * cluster.settings.electionTicks,
-              progress.missing(acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...]) != nil {
+            progress.missing(acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...])
+                != nil
+        {
             self.round()
             extraRounds += 1
             if !cluster.violations.isEmpty || extra != nil { return false }
@@ -123,12 +130,15 @@ extension Explorer.Driver {
         let highest = cluster.ids.compactMap { cluster.node($0)?.term }.max() ?? term
         var problem: String?
         if highest > term {
-            problem = "the term rose from \(term) to \(highest) (\(Describe.n(leader)) led term \(term); now \(cluster.leader.map { Describe.n($0) } ?? "no node") leads)"
+            problem =
+                "the term rose from \(term) to \(highest) (\(Describe.n(leader)) led term \(term); now \(cluster.leader.map { Describe.n($0) } ?? "no node") leads)"
         } else {
-            problem = progress.missing(acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...])
+            problem = progress.missing(
+                acknowledged: cluster.clientAcknowledgements[acknowledgementsBefore...], served: cluster.servedReads[servedBefore...])
         }
         guard let problem else { return true }
-        let failure = InvariantViolation(invariant: "Liveness", evidence: "in a quiet period of \(quiet + extraRounds) tick rounds with every member up: \(problem)")
+        let failure = InvariantViolation(
+            invariant: "Liveness", evidence: "in a quiet period of \(quiet + extraRounds) tick rounds with every member up: \(problem)")
         extra = failure
         line("# \(failure)")
         return false
@@ -139,7 +149,10 @@ extension Explorer.Driver {
     private mutating func settleToOneTerm(members: [NodeID], rounds: Int) -> Bool {
         for _ in 0..<rounds {
             if let leader = cluster.leader, let term = cluster.node(leader)?.term,
-               members.allSatisfy({ !cluster.isUp($0) || cluster.node($0)?.term == term }) { return true }
+                members.allSatisfy({ !cluster.isUp($0) || cluster.node($0)?.term == term })
+            {
+                return true
+            }
             round()
             if !cluster.violations.isEmpty || extra != nil { return false }
         }
@@ -148,6 +161,33 @@ extension Explorer.Driver {
 
     /// Crashes node `id` if it is up and restarts it from its disk; false (with the failure
     /// recorded) when it cannot restart or the checker objected.
+    /// Per-node timing (the `timing` fault) stops too: every node gets the cluster's election and
+    /// heartbeat ticks, and a running node whose timing changed restarts to take them. Raft's
+    /// liveness assumes election timeouts drawn from one interval (paper §5.2): without pre-vote,
+    /// a node whose log is freshest but whose timeouts are the longest can lose every race to a
+    /// stale node whose campaigns reset everyone's timer (the core resets it when a higher term
+    /// makes it a follower, as etcd's raft does), and no leader is ever elected (seed 9437).
+    private mutating func endTimingSkew() -> Bool {
+        let skewed = cluster.settings.nodeTiming.keys.sorted()
+        guard !skewed.isEmpty else { return true }
+        let (election, heartbeat) = (cluster.settings.electionTicks, cluster.settings.heartbeatTicks)
+        let cluster = self.cluster
+        for id in skewed {
+            // Heartbeat first when it shrinks, so election ticks stay above heartbeat ticks at each step.
+            let lowered = min(heartbeat, cluster.settings.heartbeatTicks(of: id))
+            _ = try? cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: lowered)
+            line(Command.set(.nodeHeartbeatTicks(id, lowered)))
+            _ = try? cluster.setNodeTiming(id, electionTicks: election, heartbeatTicks: nil)
+            line(Command.set(.nodeElectionTicks(id, election)))
+            _ = try? cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: heartbeat)
+            line(Command.set(.nodeHeartbeatTicks(id, heartbeat)))
+        }
+        for id in skewed where cluster.isUp(id) {
+            guard restartFromDisk(id) else { return false }
+        }
+        return true
+    }
+
     private mutating func restartFromDisk(_ id: NodeID) -> Bool {
         if cluster.isUp(id) {
             _ = try? cluster.crash(id)
@@ -172,8 +212,9 @@ extension Explorer.Driver {
         // when something waits for it: a leader with nothing to commit must leave a joint
         // configuration by itself.
         if let leader = cluster.leader, let node = cluster.node(leader), node.term(at: node.lastIndex) != node.term,
-           node.commitIndex < node.lastIndex || !cluster.pendingReads(on: leader).isEmpty,
-           (try? cluster.propose("live", on: leader)) != nil {
+            node.commitIndex < node.lastIndex || !cluster.pendingReads(on: leader).isEmpty,
+            (try? cluster.propose("live", on: leader)) != nil
+        {
             line(Command.propose(node: nil, text: "live"))
         }
         _ = try? cluster.tick([], count: 1)
@@ -200,14 +241,18 @@ extension Explorer.Driver {
         let failure: InvariantViolation
         if cluster.leader == nil {
             let roles = cluster.ids.map { id in cluster.node(id).map { "\(Describe.n(id)) \($0.role) t\($0.term)" } ?? "\(Describe.n(id)) down" }
-            failure = InvariantViolation(invariant: "Liveness", evidence: "no leader after \(round) tick rounds \(phase) and the network healed (\(roles.joined(separator: ", ")))")
+            failure = InvariantViolation(
+                invariant: "Liveness",
+                evidence: "no leader after \(round) tick rounds \(phase) and the network healed (\(roles.joined(separator: ", ")))")
             extra = failure
             line("# \(failure): the next line fails and shows every role")
             line(Command.expect(.role(.all, "leader")))
         } else {
             let behind = members().filter { cluster.store($0).lastApplied < maxAcknowledged }
             let list = behind.map { "\(Describe.n($0)) through \(cluster.store($0).lastApplied)" }
-            failure = InvariantViolation(invariant: "Liveness", evidence: "after \(round) tick rounds \(phase): \(gap)\(list.isEmpty ? "" : " (\(list.joined(separator: ", ")))")")
+            failure = InvariantViolation(
+                invariant: "Liveness",
+                evidence: "after \(round) tick rounds \(phase): \(gap)\(list.isEmpty ? "" : " (\(list.joined(separator: ", ")))")")
             extra = failure
             line("# \(failure)")
             let target = maxAcknowledged
@@ -233,13 +278,16 @@ extension Explorer.Driver {
     /// crashed voters restart and the removed ones are added back.
     mutating func probeCheckQuorumRound() -> Bool {
         guard cluster.settings.checkQuorum, let leader = cluster.leader, let term = cluster.node(leader)?.term,
-              let start = cluster.configuration(of: leader), !start.isJoint else { return true }
+            let start = cluster.configuration(of: leader), !start.isJoint
+        else { return true }
         // The node to add and remove: one outside the configuration, else a follower voter; never
         // one in a higher term than the leader's (a removed server that campaigned answers with
         // its term and deposes the leader, as Raft wants).
         func fits(_ id: NodeID) -> Bool { cluster.isUp(id) && (cluster.node(id)?.term ?? .max) <= term }
-        guard let target = cluster.ids.first(where: { !start.contains($0) && fits($0) })
-                ?? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && fits($0) }) else { return true }
+        guard
+            let target = cluster.ids.first(where: { !start.contains($0) && fits($0) })
+                ?? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && fits($0) })
+        else { return true }
         line("# quiet check-quorum rounds: \(Describe.n(target)) is added and removed at every tick of \(Describe.n(leader))'s round")
         func stillLeads() -> Bool { cluster.node(leader).map { $0.role == .leader && $0.term == term } ?? false }
         if start.isVoter(target) { guard settleChange(.remove(target)) else { return true } }
@@ -288,8 +336,11 @@ extension Explorer.Driver {
         }
         if lost {
             let now = cluster.node(leader).map { "\($0.role) in term \($0.term)" } ?? "down"
-            let failure = InvariantViolation(invariant: "Liveness",
-                evidence: "\(Describe.n(leader)), leader of term \(term), lost its leadership in a quiet cluster while \(Describe.n(target)) was added and removed (now \(now))")
+            let failure = InvariantViolation(
+                invariant: "Liveness",
+                evidence:
+                    "\(Describe.n(leader)), leader of term \(term), lost its leadership in a quiet cluster while \(Describe.n(target)) was added and removed (now \(now))"
+            )
             extra = failure
             line("# \(failure)")
             line(Command.expect(.role(.node(leader), "leader")))
@@ -329,9 +380,12 @@ extension Explorer.Driver {
         // Both halves must keep a majority without the crashed leader: an add needs 3 voters,
         // a removal 4.
         guard let leader = cluster.leader, let start = cluster.configuration(of: leader), !start.isJoint,
-              start.voters.count >= 3 else { return true }
-        guard let target = cluster.ids.first(where: { !start.contains($0) && cluster.isUp($0) })
-                ?? (start.voters.count >= 4 ? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && cluster.isUp($0) }) : nil) else { return true }
+            start.voters.count >= 3
+        else { return true }
+        guard
+            let target = cluster.ids.first(where: { !start.contains($0) && cluster.isUp($0) })
+                ?? (start.voters.count >= 4 ? cluster.ids.first(where: { $0 != leader && start.isVoter($0) && cluster.isUp($0) }) : nil)
+        else { return true }
         let change: ConfigChange = start.isVoter(target) ? .remove(target) : .addVoter(target)
         guard (try? cluster.changeMembership([change])) != nil, let node = cluster.node(leader) else { return true }
         line("# the next leader inherits a committed joint configuration")
@@ -362,7 +416,9 @@ extension Explorer.Driver {
         guard cluster.violations.isEmpty else { return false }
         // The crashed leader holds C_new and could win again: it stays down until the next leader
         // is settled (and is not waited for until then).
-        guard settle(rounds: rounds, phase: "after the leader crashed with C_old,new committed and C_new lost", everyMember: false) else { return false }
+        guard settle(rounds: rounds, phase: "after the leader crashed with C_old,new committed and C_new lost", everyMember: false) else {
+            return false
+        }
         guard restartFromDisk(leader) else { return false }
         return settle(rounds: rounds, phase: "after the old leader restarted")
     }
@@ -373,7 +429,8 @@ extension Explorer.Driver {
     /// heal the old leader replaces its change with the new leader's and must use that one.
     private mutating func probeCompetingChanges(rounds: Int) -> Bool {
         guard let old = cluster.leader, let start = cluster.configuration(of: old), !start.isJoint,
-              start.voters.count >= 3, cluster.ids.allSatisfy({ cluster.isUp($0) }) else { return true }
+            start.voters.count >= 3, cluster.ids.allSatisfy({ cluster.isUp($0) })
+        else { return true }
         let others = start.voters.filter { $0 != old }
         let mine: ConfigChange
         if let spare = cluster.ids.first(where: { !start.contains($0) }) { mine = .addVoter(spare) } else { mine = .remove(others[0]) }
@@ -430,8 +487,11 @@ extension Explorer.Driver {
         let newTerm = cluster.node(next)?.term ?? 0
         var deliveries = 0
         while cluster.node(old)?.term(at: index) != newTerm, deliveries < 20,
-              let item = cluster.inFlight.first(where: { ($0.message.from == next && $0.message.to == old) || ($0.message.from == old && $0.message.to == next) }),
-              (try? cluster.deliver(.ids([item.id]))) != nil {
+            let item = cluster.inFlight.first(where: {
+                ($0.message.from == next && $0.message.to == old) || ($0.message.from == old && $0.message.to == next)
+            }),
+            (try? cluster.deliver(.ids([item.id]))) != nil
+        {
             line(Command.deliver(.ids([item.id])))
             deliveries += 1
             if !cluster.violations.isEmpty { return false }

@@ -2,9 +2,9 @@ import ArgumentParser
 import RaftCore
 import RaftSim
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 struct Explore: ParsableCommand {
@@ -12,45 +12,46 @@ struct Explore: ParsableCommand {
         commandName: "explore",
         abstract: "Run random fault schedules with the invariant checker on; shorten and write out any failure as a script.",
         discussion: """
-        Each seed drives one run of --steps random actions on a simulated cluster, drawing only \
-        from the faults named in --faults; every random choice comes from the seed, so the same \
-        seed gives the same run, byte for byte. The invariant checker runs after every step. Each \
-        run then ends with a liveness phase: faults stop, the network heals, every node restarts \
-        from its disk, and within --liveness-rounds rounds (one tick of every node, then delivery \
-        of everything in flight) a leader must exist and every acknowledged proposal must be \
-        applied on every node, unchanged. Reads are checked against the committed history.
+            Each seed drives one run of --steps random actions on a simulated cluster, drawing only \
+            from the faults named in --faults; every random choice comes from the seed, so the same \
+            seed gives the same run, byte for byte. The invariant checker runs after every step. Each \
+            run then ends with a liveness phase: faults stop, the network heals, every node restarts \
+            from its disk, and within --liveness-rounds rounds (one tick of every node, then delivery \
+            of everything in flight) a leader must exist and every acknowledged proposal must be \
+            applied on every node, unchanged. Reads are checked against the committed history.
 
-        Faults (--faults, comma-separated; 'all' = every safe one, the default):
-        \(Fault.allCases.map { "  \($0.rawValue): \($0.help)" }.joined(separator: "\n"))
+            Faults (--faults, comma-separated; 'all' = every safe one, the default):
+            \(Fault.allCases.map { "  \($0.rawValue): \($0.help)" }.joined(separator: "\n"))
 
-        Pre-vote, check-quorum and the leader's no-op are drawn per run (so rules that only \
-        matter without one of them are exercised too).
+            Pre-vote, check-quorum and the leader's no-op are drawn per run (so rules that only \
+            matter without one of them are exercised too).
 
-        A failing run prints its seed, the property and the evidence. It is shortened by delta \
-        debugging (as far as it still fails the same way) and written as a `raftstep` script: \
-        to --emit-script FILE (the first failure), and for every failure to \
-        DIR/explore-SEED.txt when --out DIR is given. Replay with `raftstep --script FILE`, or step \
-        through it at the prompt: `load FILE step`, then `next` (each step undone alone).
-        Exits 1 when any run failed. A progress line goes to stderr when it is a terminal; \
-        --json prints a summary object on stdout instead of the text summary.
+            A failing run prints its seed, the property and the evidence. It is shortened by delta \
+            debugging (as far as it still fails the same way) and written as a `raftstep` script: \
+            to --emit-script FILE (the first failure), and for every failure to \
+            DIR/explore-SEED.txt when --out DIR is given. Replay with `raftstep --script FILE`, or step \
+            through it at the prompt: `load FILE step`, then `next` (each step undone alone).
+            Exits 1 when any run failed. A progress line goes to stderr when it is a terminal; \
+            --json prints a summary object on stdout instead of the text summary.
 
-        A campaign bigger than one machine: --shard K/N runs the K-th of N disjoint, contiguous, \
-        near-equal slices of the seed range (K from 1), and `raftstep explore merge [--json] FILE...` \
-        combines the shards' --json summaries (one per line; many may share a FILE) into the \
-        summary of the whole range. The parts must share their settings and tile one range with \
-        no gap or overlap; counts are summed, failures listed in seed order, elapsed seconds \
-        summed over the shards. merge exits 1 when any run failed, 2 when the parts do not fit.
+            A campaign bigger than one machine: --shard K/N runs the K-th of N disjoint, contiguous, \
+            near-equal slices of the seed range (K from 1), and `raftstep explore merge [--json] FILE...` \
+            combines the shards' --json summaries (one per line; many may share a FILE) into the \
+            summary of the whole range. The parts must share their settings and tile one range with \
+            no gap or overlap; counts are summed, failures listed in seed order, elapsed seconds \
+            summed over the shards. merge exits 1 when any run failed, 2 when the parts do not fit.
 
-        On one machine, --jobs N runs the seeds on N threads (each run is still single-threaded \
-        and depends only on its seed): the summary and the failures are those of a one-thread \
-        run, printed in seed order once every seed has run.
-        """)
+            On one machine, --jobs N runs the seeds on N threads (each run is still single-threaded \
+            and depends only on its seed): the summary and the failures are those of a one-thread \
+            run, printed in seed order once every seed has run.
+            """)
 
     /// `--nodes` (cluster size) and `--seed` (the first seed, with --runs) are shared with the root command.
     @OptionGroup var cluster: ClusterArguments
     @Option(help: "Seeds to run: A..B (inclusive), or one seed A.") var seeds: String?
     @Option(help: "Random actions per run (before the liveness phase).") var steps: Int = 2000
-    @Option(help: "Faults to inject, comma-separated (see below); 'all' for every safe fault; '-NAME' leaves one out ('all,-membership').") var faults: String = "all"
+    @Option(help: "Faults to inject, comma-separated (see below); 'all' for every safe fault; '-NAME' leaves one out ('all,-membership').")
+    var faults: String = "all"
     @Option(name: .customLong("unsafe"), help: "Switch on a teaching knob (\(Explorer.knobNames.joined(separator: ", "))); repeatable.")
     var knobs: [String] = []
     @Flag(help: "Same as adding sync-off to --faults (nodes may acknowledge before syncing).")
@@ -60,18 +61,28 @@ struct Explore: ParsableCommand {
     @Flag(help: "Write failing runs unshortened.") var noShrink = false
     @Option(help: "Tick rounds the liveness phase may take.") var livenessRounds: Int = Explorer.Options().livenessRounds
     @Flag(help: "Skip the liveness phase.") var noLiveness = false
-    @Option(name: .customLong("crash-model"), help: "What a crash keeps of unsynced writes: pages (any subset of each file's unsynced 4 KiB pages, as real disks may) or last-write (only a prefix of the last write, the REPL's default).") var crashModel: String = "pages"
+    @Option(
+        name: .customLong("crash-model"),
+        help:
+            "What a crash keeps of unsynced writes: pages (any subset of each file's unsynced 4 KiB pages, as real disks may) or last-write (only a prefix of the last write, the REPL's default)."
+    ) var crashModel: String = "pages"
     @Option(help: "Pre-vote in every run: on, off, or random (drawn per run).") var prevote: String = "random"
     @Option(help: "Check-quorum in every run: on, off, or random.") var checkquorum: String = "random"
     @Option(name: .customLong("leader-noop"), help: "The leader's no-op entry in every run: on, off, or random.") var leaderNoop: String = "random"
     @Flag(help: "Print a JSON summary on stdout.") var json = false
     @Flag(help: "Stop at the first failing run.") var stopOnFailure = false
     @Option(help: "Without --seeds: the number of seeds from --seed on (default 100).") var runs: Int?
-    @Flag(help: "The mutation score: a bounded campaign per test-only core mutation (each must be caught; exit 1 when one is not). --seeds overrides each campaign's seeds; the other options are the campaigns' own.")
+    @Flag(
+        help:
+            "The mutation score: a bounded campaign per test-only core mutation (each must be caught; exit 1 when one is not). --seeds overrides each campaign's seeds; the other options are the campaigns' own."
+    )
     var mutants = false
     @Option(help: "Run only the K-th of N disjoint slices of the seeds (K/N, 1 <= K <= N); combine the shards' --json output with `explore merge`.")
     var shard: String?
-    @Option(help: "Threads to run seeds on (default 1). Results and the order failures are printed in are a one-thread run's; failures are printed once every seed has run.")
+    @Option(
+        help:
+            "Threads to run seeds on (default 1). Results and the order failures are printed in are a one-thread run's; failures are printed once every seed has run."
+    )
     var jobs: Int = 1
     // A positional word rather than a subcommand: a subcommand's own --json would be taken by this command's.
     @Argument(help: ArgumentHelp("merge FILE...: combine the --json output of --shard runs instead of exploring.", valueName: "merge FILE"))
@@ -107,14 +118,17 @@ struct Explore: ParsableCommand {
         if let word = merge.first {
             guard word == "merge" else { throw ValidationError("unexpected argument '\(word)' (the one word explore takes is merge FILE...)") }
             if merge.count == 1 { throw ValidationError("merge: name the --json files of the shards to merge") }
-            if seeds != nil || shard != nil || runs != nil { throw ValidationError("merge reads the shards' seeds from their files; --seeds, --runs and --shard are for exploring") }
+            if seeds != nil || shard != nil || runs != nil {
+                throw ValidationError("merge reads the shards' seeds from their files; --seeds, --runs and --shard are for exploring")
+            }
             return
         }
         _ = try mySeeds()
         if steps < 0 { throw ValidationError("--steps must not be negative") }
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
         if nodes < 1 || nodes > ClusterOptions.maxNodes { throw ValidationError("--nodes must be between 1 and \(ClusterOptions.maxNodes)") }
-        for (name, value) in [("prevote", prevote), ("checkquorum", checkquorum), ("leader-noop", leaderNoop)] where !["on", "off", "random"].contains(value) {
+        for (name, value) in [("prevote", prevote), ("checkquorum", checkquorum), ("leader-noop", leaderNoop)]
+        where !["on", "off", "random"].contains(value) {
             throw ValidationError("--\(name) takes on, off or random (got '\(value)')")
         }
         if livenessRounds < 1 { throw ValidationError("--liveness-rounds must be positive") }
@@ -124,7 +138,8 @@ struct Explore: ParsableCommand {
         // Shared root options that a campaign cannot honour: refuse them rather than ignore them.
         if cluster.dataDir != nil { throw ValidationError("explore runs on simulated disks only; --data-dir is for the REPL") }
         if cluster.voters != nil {
-            throw ValidationError("explore draws the starting configuration per run (spare nodes when membership is among the faults); --voters is for the REPL")
+            throw ValidationError(
+                "explore draws the starting configuration per run (spare nodes when membership is among the faults); --voters is for the REPL")
         }
         if case .failure(let error) = Fault.parseList(faults) { throw ValidationError(error.description) }
         var probe = Explorer.Options()
@@ -133,9 +148,8 @@ struct Explore: ParsableCommand {
         }
     }
 
-    func run() throws {
-        if mutants { return try runMutants() }
-        if !merge.isEmpty { return try ExploreMerge.run(files: Array(merge.dropFirst()), json: json) }
+    /// The campaign's settings, from the command line.
+    func explorerOptions() throws -> Explorer.Options {
         var options = Explorer.Options()
         options.nodes = nodes
         options.steps = steps
@@ -150,10 +164,18 @@ struct Explore: ParsableCommand {
         guard crashModel == "pages" || crashModel == "last-write" else { throw ValidationError("--crash-model: pages or last-write") }
         options.pageCrashes = crashModel == "pages"
         for name in knobs { _ = options.enableKnob(named: name) }
+        return options
+    }
+
+    func run() throws {
+        if mutants { return try runMutants() }
+        if !merge.isEmpty { return try ExploreMerge.run(files: Array(merge.dropFirst()), json: json) }
+        let options = try explorerOptions()
         let (range, shardInfo) = try mySeeds()
         let total = range.upperBound - range.lowerBound + 1
-        var summary = ExploreSummary(seeds: range, shard: shardInfo, nodes: nodes, steps: steps,
-                                     faults: options.faults.map(\.rawValue), unsafe: options.unsafe.names)
+        var summary = ExploreSummary(
+            seeds: range, shard: shardInfo, nodes: nodes, steps: steps,
+            faults: options.faults.map(\.rawValue), unsafe: options.unsafe.names)
 
         let progress = isatty(STDERR_FILENO) != 0
         let start = Clock.now()
@@ -163,7 +185,8 @@ struct Explore: ParsableCommand {
         func drawProgress(final: Bool) {
             let elapsed = max(Clock.now() - start, 1e-9)
             let totals = summary.totals
-            let text = "seeds \(summary.seedsRun)/\(total)  events \(totals.events) (\(Int(Double(totals.events) / elapsed))/s)  actions/s \(Int(Double(totals.actions) / elapsed))  faults \(totals.faults)  failures \(summary.failures.count)  \(ExploreSummary.oneDecimal(elapsed))s"
+            let text =
+                "seeds \(summary.seedsRun)/\(total)  events \(totals.events) (\(Int(Double(totals.events) / elapsed))/s)  actions/s \(Int(Double(totals.actions) / elapsed))  faults \(totals.faults)  failures \(summary.failures.count)  \(ExploreSummary.oneDecimal(elapsed))s"
             writeErr("\r\u{1B}[K" + text + (final ? "\n" : ""))
         }
 
@@ -183,11 +206,14 @@ struct Explore: ParsableCommand {
                 let path = out + "/explore-\(result.seed).txt"
                 if Explore.write(path, text) { scriptPath = scriptPath ?? path } else { writeErr("could not write \(path)\n") }
             }
-            summary.failures.append(ExploreSummary.Failure(seed: result.seed, invariant: violation.invariant, evidence: violation.evidence, script: scriptPath))
+            summary.failures.append(
+                ExploreSummary.Failure(seed: result.seed, invariant: violation.invariant, evidence: violation.evidence, script: scriptPath))
             if progress { writeErr("\r\u{1B}[K") }
             if !json {
                 print("seed \(result.seed): \(violation)")
-                print("  found after \(result.steps) actions; shortened to \(final.steps)" + (scriptPath.map { "; replay: raftstep --script \($0) (or `load \($0) step` and `next` at the prompt)" } ?? ""))
+                print(
+                    "  found after \(result.steps) actions; shortened to \(final.steps)"
+                        + (scriptPath.map { "; replay: raftstep --script \($0) (or `load \($0) step` and `next` at the prompt)" } ?? ""))
             }
             return stopOnFailure
         }
@@ -196,7 +222,10 @@ struct Explore: ParsableCommand {
             let outcomes = ExploreJobs.run(seeds: range, jobs: jobs, options: options, shrink: !noShrink) { done, events in
                 guard progress else { return }
                 let elapsed = max(Clock.now() - start, 1e-9)
-                writeErr("\r\u{1B}[K" + "seeds \(done)/\(total) on \(jobs) threads  events \(events) (\(Int(Double(events) / elapsed))/s)  \(ExploreSummary.oneDecimal(elapsed))s")
+                writeErr(
+                    "\r\u{1B}[K"
+                        + "seeds \(done)/\(total) on \(jobs) threads  events \(events) (\(Int(Double(events) / elapsed))/s)  \(ExploreSummary.oneDecimal(elapsed))s"
+                )
             }
             for outcome in outcomes { _ = report(outcome.result, final: outcome.final) }
         } else {
