@@ -85,6 +85,22 @@ public struct ExploreSummary: Equatable, Sendable {
         highestCommit = max(highestCommit, result.maxCommit)
     }
 
+    /// Adds another part's counts, elapsed time and failures to this one (sums and a maximum, so
+    /// the order parts are absorbed in does not change the counts; failures are not re-sorted).
+    public mutating func absorb(_ part: ExploreSummary) {
+        seedsRun += part.seedsRun
+        totals.actions += part.totals.actions
+        totals.events += part.totals.events
+        totals.faults += part.totals.faults
+        totals.acknowledged += part.totals.acknowledged
+        totals.reads += part.totals.reads
+        totals.configChanges += part.totals.configChanges
+        totals.compactions += part.totals.compactions
+        highestCommit = max(highestCommit, part.highestCommit)
+        elapsedSeconds += part.elapsedSeconds
+        failures += part.failures
+    }
+
     /// Simulated events per wall-clock second.
     public var eventsPerSecond: Int { Int(Double(totals.events) / max(elapsedSeconds, 1e-9)) }
 
@@ -170,19 +186,7 @@ public struct ExploreSummary: Equatable, Sendable {
         if let whole = first.shard?.seeds, whole != merged.seeds {
             return .failure(SimError("the shards cover seeds \(describe(merged.seeds)), not the \(describe(whole)) they were cut from"))
         }
-        for part in sorted {
-            merged.seedsRun += part.seedsRun
-            merged.totals.actions += part.totals.actions
-            merged.totals.events += part.totals.events
-            merged.totals.faults += part.totals.faults
-            merged.totals.acknowledged += part.totals.acknowledged
-            merged.totals.reads += part.totals.reads
-            merged.totals.configChanges += part.totals.configChanges
-            merged.totals.compactions += part.totals.compactions
-            merged.highestCommit = max(merged.highestCommit, part.highestCommit)
-            merged.elapsedSeconds += part.elapsedSeconds
-            merged.failures += part.failures
-        }
+        for part in sorted { merged.absorb(part) }
         merged.failures.sort { $0.seed < $1.seed }
         assert(
             merged.seedsRun == 0 || merged.seedsRun - 1 <= merged.seeds.upperBound - merged.seeds.lowerBound,

@@ -188,6 +188,14 @@ public enum Explorer {
         var actions: [Action]
         /// The cluster options of the run.
         var clusterOptions: ClusterOptions
+
+        /// The result without the actions only shortening and rendering need: what a report
+        /// keeps once the script has been made (a run's actions are most of its memory).
+        public var withoutActions: Result {
+            var copy = self
+            copy.actions = []
+            return copy
+        }
     }
 
     /// One step of a schedule. Messages are named by link and position among the messages in

@@ -190,10 +190,8 @@ struct Explore: ParsableCommand {
             writeErr("\r\u{1B}[K" + text + (final ? "\n" : ""))
         }
 
-        /// Reports one finished run (its failure, if any: script written, line printed); true to stop.
-        func report(_ result: Explorer.Result, final shortened: Explorer.Result?) -> Bool {
-            summary.add(result)
-            guard result.violation != nil, let final = shortened else { return false }
+        /// Reports a failing run (script written, line printed); true to stop.
+        func reportFailure(_ result: Explorer.Result, final: Explorer.Result) -> Bool {
             let violation = final.violation ?? result.violation!
             let text = final.script.joined(separator: "\n") + "\n"
             var scriptPath: String?
@@ -219,7 +217,7 @@ struct Explore: ParsableCommand {
         }
 
         if jobs > 1 {
-            let outcomes = ExploreJobs.run(seeds: range, jobs: jobs, options: options, shrink: !noShrink) { done, events in
+            let outcome = ExploreJobs.run(seeds: range, jobs: jobs, options: options, shrink: !noShrink, summary: summary) { done, events in
                 guard progress else { return }
                 let elapsed = max(Clock.now() - start, 1e-9)
                 writeErr(
@@ -227,15 +225,16 @@ struct Explore: ParsableCommand {
                         + "seeds \(done)/\(total) on \(jobs) threads  events \(events) (\(Int(Double(events) / elapsed))/s)  \(ExploreSummary.oneDecimal(elapsed))s"
                 )
             }
-            for outcome in outcomes { _ = report(outcome.result, final: outcome.final) }
+            summary = outcome.counts
+            for failure in outcome.failures { _ = reportFailure(failure.result, final: failure.final) }
         } else {
             for runSeed in range {
                 let result = Explorer.run(seed: runSeed, options: options)
-                var final: Explorer.Result?
+                summary.add(result)
                 if result.violation != nil {
-                    final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
+                    let final = noShrink ? Explorer.fullScript(result, options: options) : Explorer.shrink(result, options: options)
+                    if reportFailure(result, final: final) { break }
                 }
-                if report(result, final: final) { break }
                 if progress {
                     let now = Clock.now()
                     if now - lastDraw > 0.25 { lastDraw = now; drawProgress(final: false) }

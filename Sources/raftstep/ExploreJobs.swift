@@ -7,36 +7,40 @@ import Synchronization
 /// are put back in seed order before anything is printed, so the summary and the failures are
 /// exactly a one-thread run's (only the elapsed time differs).
 enum ExploreJobs {
-    /// One seed's run and, when it failed, the script to report (shortened unless told not to).
-    struct Outcome: Sendable {
+    /// A failing seed's run (without its actions) and the script to report.
+    struct Failure: Sendable {
         var result: Explorer.Result
-        var final: Explorer.Result?
+        var final: Explorer.Result
     }
 
     /// Runs every seed of `seeds` on `jobs` threads (seed k of the range goes to thread k mod
     /// jobs, so slow stretches of seeds are shared); calls `progress` on the calling thread about
-    /// four times a second with the seeds done and the events simulated so far. Returns the
-    /// outcomes in seed order.
+    /// four times a second with the seeds done and the events simulated so far. Each thread counts
+    /// its runs into its own copy of the empty `summary` (sums and a maximum: the order does not matter) and
+    /// keeps only its failing runs, so memory does not grow with the number of seeds. Returns the
+    /// counts and the failures in seed order.
     static func run(
-        seeds: ClosedRange<UInt64>, jobs: Int, options: Explorer.Options, shrink: Bool,
+        seeds: ClosedRange<UInt64>, jobs: Int, options: Explorer.Options, shrink: Bool, summary: ExploreSummary,
         progress: (_ seedsDone: Int, _ events: Int) -> Void
-    ) -> [Outcome] {
+    ) -> (counts: ExploreSummary, failures: [Failure]) {
         precondition(jobs >= 1, "at least one job")
-        let collected = Mutex<[Outcome]>([])
+        precondition(summary.seedsRun == 0 && summary.failures.isEmpty, "an empty summary to count into")
+        let collected = Mutex<(counts: ExploreSummary, failures: [Failure])>((summary, []))
         let seedsDone = Atomic<Int>(0)
         let events = Atomic<Int>(0)
         let group = DispatchGroup()
         for job in 0..<jobs {
             DispatchQueue.global().async(group: group) {
-                var mine: [Outcome] = []
+                var part = summary
+                var failures: [Failure] = []
                 var seed = seeds.lowerBound + UInt64(job)
                 while seed <= seeds.upperBound {
                     let result = Explorer.run(seed: seed, options: options)
-                    var final: Explorer.Result?
+                    part.add(result)
                     if result.violation != nil {
-                        final = shrink ? Explorer.shrink(result, options: options) : Explorer.fullScript(result, options: options)
+                        let final = shrink ? Explorer.shrink(result, options: options) : Explorer.fullScript(result, options: options)
+                        failures.append(Failure(result: result.withoutActions, final: final.withoutActions))
                     }
-                    mine.append(Outcome(result: result, final: final))
                     seedsDone.add(1, ordering: .relaxed)
                     events.add(result.stats.events, ordering: .relaxed)
                     // Stop before overflowing past the top of the range (seeds may end at UInt64.max).
@@ -44,14 +48,18 @@ enum ExploreJobs {
                     if overflow { break }
                     seed = next
                 }
-                collected.withLock { $0 += mine }
+                collected.withLock {
+                    $0.counts.absorb(part)
+                    $0.failures += failures
+                }
             }
         }
         while group.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
             progress(seedsDone.load(ordering: .relaxed), events.load(ordering: .relaxed))
         }
-        let outcomes = collected.withLock { $0 }.sorted { $0.result.seed < $1.result.seed }
-        assert(UInt64(outcomes.count) == seeds.upperBound - seeds.lowerBound + 1, "every seed ran once")
-        return outcomes
+        var outcome = collected.withLock { $0 }
+        outcome.failures.sort { $0.result.seed < $1.result.seed }
+        assert(outcome.counts.seedsRun == seeds.upperBound - seeds.lowerBound + 1, "every seed ran once")
+        return outcome
     }
 }
