@@ -198,18 +198,7 @@ func repair(_ dir: String, _ configure: (inout RepairOptions) -> Void = { _ in }
         // B: the same first three batches, then a different leader of term 3 at index 7.
         let log = try LogStorage.open(
             directory: b, fileSystem: fs, options: StorageOptions(segmentSizeBytes: 512, newLogID: LogID(bytes: Array(repeating: 9, count: 16))))
-        try log.save(
-            hardState: HardState(term: 1, vote: 1, commit: 0),
-            entries: [Entry(term: 1, index: 1, kind: .noop, data: []), entry(2, 1, "set x 1"), entry(3, 1, "set y 2")])
-        try log.save(
-            hardState: HardState(term: 1, vote: 1, commit: 3),
-            entries: [
-                Entry(term: 1, index: 4, kind: .config, data: ConfigurationCodec.encode(Configuration(voters: [1, 2, 3]))),
-                Entry(term: 1, index: 5, kind: .normal, data: Array(0..<16)),
-            ])
-        try log.save(
-            hardState: HardState(term: 2, vote: 2, commit: 4),
-            entries: [Entry(term: 2, index: 5, kind: .noop, data: []), entry(6, 2, "multi\nline\tcommand")])
+        try saveSampleHistory(log)
         try log.save(
             hardState: HardState(term: 3, vote: 3, commit: 6), entries: [Entry(term: 3, index: 7, kind: .noop, data: []), entry(8, 3, "set x 99")])
         log.close()

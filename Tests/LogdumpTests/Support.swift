@@ -31,13 +31,9 @@ func entry(_ index: UInt64, _ term: UInt64, _ text: String, kind: EntryKind = .n
     Entry(term: term, index: index, kind: kind, data: Array(text.utf8))
 }
 
-/// The deterministic sample log of the goldens: 3 terms, a conflict truncation, every entry type,
-/// text, multi-line, UTF-8, binary and long payloads, several 512-byte segments.
-@discardableResult
-func buildSampleLog(_ dir: String, segmentSize: Int = 512) throws -> LogStorage {
-    let log = try LogStorage.open(
-        directory: dir, fileSystem: fs,
-        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: .everyBatch, newLogID: fixedLogID))
+/// The sample log's first three saves: term 1 (a no-op, two writes, a configuration, a binary
+/// payload), then term 2's leader overwriting index 5 (a conflict truncation) and going on.
+func saveSampleHistory(_ log: LogStorage) throws {
     try log.save(
         hardState: HardState(term: 1, vote: 1, commit: 0),
         entries: [Entry(term: 1, index: 1, kind: .noop, data: []), entry(2, 1, "set x 1"), entry(3, 1, "set y 2")])
@@ -51,6 +47,16 @@ func buildSampleLog(_ dir: String, segmentSize: Int = 512) throws -> LogStorage 
     try log.save(
         hardState: HardState(term: 2, vote: 2, commit: 4),
         entries: [Entry(term: 2, index: 5, kind: .noop, data: []), entry(6, 2, "multi\nline\tcommand")])
+}
+
+/// The deterministic sample log of the goldens: 3 terms, a conflict truncation, every entry type,
+/// text, multi-line, UTF-8, binary and long payloads, several 512-byte segments.
+@discardableResult
+func buildSampleLog(_ dir: String, segmentSize: Int = 512) throws -> LogStorage {
+    let log = try LogStorage.open(
+        directory: dir, fileSystem: fs,
+        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: .everyBatch, newLogID: fixedLogID))
+    try saveSampleHistory(log)
     try log.save(
         hardState: HardState(term: 2, vote: 2, commit: 6),
         entries: [entry(7, 2, "café ☕"), entry(8, 2, String(repeating: "abcdefgh", count: 25)), entry(9, 2, "0xnot hex")])
