@@ -226,9 +226,13 @@ enum Render {
         if cluster.inFlight.isEmpty { return ["nothing in flight"] }
         var lines: [String] = []
         let limit = 500
+        let held = Dictionary(uniqueKeysWithValues: cluster.heldMessages.map { ($0.id, $0.deliveries) })
         for item in cluster.inFlight.prefix(limit) {
             var line = Describe.line(item)
             if let reason = cluster.lossReason(item.message) { line += "   (will be lost: \(reason))" }
+            if let waits = held[item.id] {
+                line += "   (held back by `delay` for \(waits) more deliver\(waits == 1 ? "y" : "ies"))"
+            }
             lines.append(line)
         }
         if cluster.inFlight.count > limit { lines.append("… and \(cluster.inFlight.count - limit) more") }
