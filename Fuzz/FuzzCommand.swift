@@ -35,6 +35,7 @@ let stabilizeCap = 1_000
 let duplicateCap = 1_000
 let maxLines = 64
 
+/// libFuzzer entry: feed arbitrary lines to a REPL session (each parsed command must also survive the round trip through its `description`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCommand(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     let text = String(decoding: UnsafeRawBufferPointer(start: data, count: count), as: UTF8.self)

@@ -3,6 +3,7 @@
 import RaftCore
 import RaftStorage
 
+/// libFuzzer entry: arbitrary bytes as the hard-state file, then open the log; any crash is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHardState(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = Array(UnsafeRawBufferPointer(start: data, count: count))

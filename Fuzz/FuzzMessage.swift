@@ -17,6 +17,7 @@ struct Bytes {
     }
 }
 
+/// libFuzzer entry: step a node with messages built from arbitrary bytes; any crash is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMessage(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     var b = Bytes(data: Array(UnsafeRawBufferPointer(start: data, count: count)))

@@ -4,6 +4,7 @@
 import RaftCore
 import RaftStorage
 
+/// libFuzzer entry: arbitrary bytes as a segment, then open and scan the log; any crash is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSegment(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     var bytes = Array(UnsafeRawBufferPointer(start: data, count: count))

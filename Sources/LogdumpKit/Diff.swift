@@ -23,12 +23,17 @@ func scanEffectiveEntries(
 /// Memory stays small: a first pass over each log keeps one fingerprint per 4096 indexes; a second
 /// pass keeps the entries of the first chunk that differs.
 public struct LogDiff {
+    /// The first log.
     public let a: LogInput
+    /// The second log.
     public let b: LogInput
+    /// Where both are read from.
     public let fileSystem: FileSystem
+    /// Payload bytes shown per differing entry.
     public var maxBytes = 128
     static let chunk: UInt64 = 4096
 
+    /// A comparison of `a` and `b`.
     public init(a: LogInput, b: LogInput, fileSystem: FileSystem, maxBytes: Int = 128) {
         self.a = a
         self.b = b
@@ -88,6 +93,7 @@ public struct LogDiff {
         return out
     }
 
+    /// Prints where the logs agree and the first entries where they differ.
     public func run(out: Output, err: Output) throws(LogdumpError) -> LogdumpExit {
         let sa = try a.scanner(fileSystem: fileSystem), sb = try b.scanner(fileSystem: fileSystem)
         let preA = try LogInput.run { () throws(StorageError) in try sa.verify() }

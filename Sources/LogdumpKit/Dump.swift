@@ -34,6 +34,7 @@ public struct DumpOptions: Sendable {
     /// Terminal columns a `--physical` text line may use (0: no limit); long fields are cut with `…`.
     public var widthColumns = 0
 
+    /// The defaults: every entry, text format, a header.
     public init() {}
 
     /// Parses `normal,noop,config` (and `batch` for physical dumps) into type bytes.
@@ -76,10 +77,14 @@ extension Substring {
 /// `logdump dump`: streams records from the scanner, filters them and renders text or JSON lines.
 /// Memory stays flat: nothing is kept but a ring of `--tail` lines.
 public struct Dumper {
+    /// The log to dump.
     public let input: LogInput
+    /// Filters and format.
     public let options: DumpOptions
+    /// Where its files are read from.
     public let fileSystem: FileSystem
 
+    /// A dump of `input` with `options`.
     public init(input: LogInput, options: DumpOptions, fileSystem: FileSystem) {
         self.input = input
         self.options = options

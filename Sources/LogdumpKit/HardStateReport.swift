@@ -3,8 +3,11 @@ import RaftStorage
 
 /// `logdump hardstate`: term, vote, commit and both slots with their checksums.
 public struct HardStateReport {
+    /// The data directory or hard-state file.
     public let path: String
+    /// Where it is read from.
     public let fileSystem: FileSystem
+    /// JSON instead of text.
     public var json = false
 
     /// `target` is a data directory or the hard-state file itself.
@@ -62,6 +65,7 @@ public struct HardStateReport {
         return (status, findings)
     }
 
+    /// Prints both slots and which one recovery would choose.
     public func run(out: Output) throws(LogdumpError) -> LogdumpExit {
         // A hard-state file is 1024 bytes; do not read a large file named in its place.
         let size = try LogInput.run { () throws(StorageError) in try fileSystem.fileSize(atPath: path) }

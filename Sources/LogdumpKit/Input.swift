@@ -43,12 +43,16 @@ public enum LogdumpExit: Int32, Sendable, CaseIterable {
 
 /// A failure that stops a subcommand: usage mistakes, unreadable inputs, failed writes (exit 1).
 public struct LogdumpError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, in words.
     public var message: String
+    /// The exit status it calls for.
     public var status: LogdumpExit
+    /// An error with this message and exit status.
     public init(_ message: String, status: LogdumpExit = .usageOrIO) {
         self.message = message
         self.status = status
     }
+    /// The message.
     public var description: String { message }
 }
 

@@ -77,6 +77,7 @@ public final class Output {
         }
     }
 
+    /// Appends one byte.
     @inline(__always)
     public func byte(_ b: UInt8) {
         reserve(1)
@@ -84,16 +85,19 @@ public final class Output {
         count += 1
     }
 
+    /// Appends a string's UTF-8 bytes.
     public func write(_ s: String) {
         var s = s
         s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Appends a string and a newline.
     public func line(_ s: String = "") {
         write(s)
         byte(10)
     }
 
+    /// Appends raw bytes.
     @inline(__always)
     public func bytes(_ raw: UnsafeRawBufferPointer) {
         guard raw.count > 0 else { return }
@@ -102,6 +106,7 @@ public final class Output {
         count += raw.count
     }
 
+    /// Appends the bytes of an array.
     public func bytes(_ array: [UInt8]) { array.withUnsafeBytes { bytes($0) } }
 
     /// `n` spaces.
@@ -130,6 +135,7 @@ public final class Output {
         }
     }
 
+    /// Appends a number in decimal, right-aligned in `width` columns.
     public func decimal(_ v: Int, width: Int = 0) {
         if v < 0 {
             let s = String(v)

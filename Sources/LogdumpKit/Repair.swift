@@ -19,8 +19,10 @@ public struct RepairOptions: Sendable {
     /// The backup folder's name (default: `logdump-backup-<UTC time>`).
     public var backupName: String?
 
+    /// The defaults: plan only, nothing changed.
     public init() {}
 
+    /// Refuses option combinations that contradict each other.
     public func validate() throws(LogdumpError) {
         if cutAt != nil && !acceptDataLoss { throw LogdumpError("--cut-at needs --accept-data-loss: a cut at an index loses acknowledged entries") }
         if let cutAt, cutAt < 1 { throw LogdumpError("--cut-at must be at least 1 (the log keeps the entries below it)") }
@@ -35,18 +37,23 @@ public struct RepairOptions: Sendable {
 
 /// `logdump repair`: a dry-run plan by default; `--apply` locks, backs up, cuts, fsyncs and re-verifies.
 public struct Repairer {
+    /// The data directory to repair.
     public let directory: String
+    /// Where its files are.
     public let fileSystem: FileSystem
+    /// What to do and where the backup goes.
     public let options: RepairOptions
     /// The time written into backup names and manifests (tests fix it).
     public var now: () -> String = utcTimestamp
 
+    /// A repair of `directory` with `options`.
     public init(directory: String, fileSystem: FileSystem, options: RepairOptions) {
         self.directory = Path.normalized(directory)
         self.fileSystem = fileSystem
         self.options = options
     }
 
+    /// Prints the plan, and carries it out (after a backup) when asked to.
     public func run(out: Output, err: Output) throws(LogdumpError) -> LogdumpExit {
         try options.validate()
         if let restore = options.restore { return try runRestore(backup: restore, out: out) }

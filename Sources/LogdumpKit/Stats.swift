@@ -43,9 +43,12 @@ struct Log2Histogram {
 /// `logdump stats`: counts and bytes per entry type, per term (a timeline of leaderships), per
 /// segment; the payload size distribution; batch sizes. One streaming pass after the verify pass.
 public struct StatsReport {
+    /// The log to count.
     public let input: LogInput
+    /// Where its files are read from.
     public let fileSystem: FileSystem
 
+    /// A report of `input` read through `fileSystem`.
     public init(input: LogInput, fileSystem: FileSystem) {
         self.input = input
         self.fileSystem = fileSystem
@@ -109,6 +112,7 @@ public struct StatsReport {
         }
     }
 
+    /// Verifies, counts in one streaming pass and prints the sections; problems go to `err`.
     public func run(out: Output, err: Output) throws(LogdumpError) -> LogdumpExit {
         let scanner = try input.scanner(fileSystem: fileSystem)
         let pre = try LogInput.run { () throws(StorageError) in try scanner.verify() }

@@ -3,16 +3,21 @@ import RaftStorage
 
 /// `logdump verify`: every problem with its class, file, offset, index/term and checksums.
 public struct Verifier {
+    /// The log to verify.
     public let input: LogInput
+    /// Where its files are read from.
     public let fileSystem: FileSystem
+    /// JSON instead of text.
     public var json = false
 
+    /// A verification of `input`.
     public init(input: LogInput, fileSystem: FileSystem, json: Bool = false) {
         self.input = input
         self.fileSystem = fileSystem
         self.json = json
     }
 
+    /// Scans every file and prints the verdict, each problem with its row, and the runbook after a bad one.
     public func run(out: Output) throws(LogdumpError) -> LogdumpExit {
         let scanner = try input.scanner(fileSystem: fileSystem)
         let result = try LogInput.run { () throws(StorageError) in try scanner.verify() }

@@ -10,50 +10,64 @@ public struct NodeOptions: ParsableArguments {
     /// Options parsed from the command line.
     public init() {}
 
+    /// This node's id.
     @Option(help: "This node's id (a positive integer).")
     public var id: UInt64
 
+    /// Every initial member's peer address, `ID=HOST:PORT,…`.
     @Option(help: "Every initial member's peer address, this node's included: ID=HOST:PORT,… (with --join: the current members' and this node's).")
     public var peers: String
 
+    /// Where clients connect, `HOST:PORT`.
     @Option(help: "Where clients connect (RESP2): HOST:PORT.")
     public var listen: String
 
+    /// Where the log, hard state and snapshots live.
     @Option(name: .customLong("data-dir"), help: "The node's data directory (created when missing; locked while the node runs).")
     public var dataDirectory: String
 
+    /// Start empty and wait to be added.
     @Flag(help: "Start empty and wait to be added by the leader (RAFT ADD).")
     public var join = false
 
+    /// Wall-clock milliseconds per tick.
     @Option(name: .customLong("tick-ms"), help: "Milliseconds per tick of logical time.")
     public var tickMilliseconds = 10
 
+    /// Base election timeout in ticks.
     @Option(name: .customLong("election-ticks"), help: "Base election timeout in ticks (randomized in [N, 2N)).")
     public var electionTicks = 30
 
+    /// Heartbeat interval in ticks.
     @Option(name: .customLong("heartbeat-ticks"), help: "Ticks between a leader's heartbeats.")
     public var heartbeatTicks = 5
 
+    /// Applied entries between automatic snapshots (0: never).
     @Option(name: .customLong("snapshot-entries"), help: "Compact once this many applied entries follow the snapshot (0: never).")
     public var snapshotEntries = 10_000
 
+    /// Client connections accepted at once.
     @Option(name: .customLong("max-clients"), help: "Client connections open at once; one more is answered -ERR max number of clients reached.")
     public var maxClients = 10_000
 
+    /// Peer connections accepted at once.
     @Option(name: .customLong("max-peer-connections"), help: "Inbound peer connections open at once; one more is closed.")
     public var maxPeerConnections = 256
 
+    /// The largest peer frame payload sent or accepted.
     @Option(
         name: .customLong("max-frame-bytes"),
         help: "Largest peer frame payload sent or accepted; larger snapshots go in chunks (every member should use the same).")
     public var maxFrameBytes = PeerWire.defaultMaxPayloadBytes
 
+    /// Event-loop threads (1: node, peers and clients on one).
     @Option(
         help:
             "1: node and network share one thread (fewer wake-ups, less CPU; nothing is read during an fsync); 2: the network has its own thread (decoding and answering overlap the fsync)."
     )
     public var threads = 2
 
+    /// The lowest log level written to stderr.
     @Option(name: .customLong("log-level"), help: "error, warn, info or debug.")
     public var logLevel = "info"
 

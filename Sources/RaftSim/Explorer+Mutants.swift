@@ -16,6 +16,7 @@ extension Explorer {
         public var seedBound: UInt64
         /// The properties the bug may show as.
         public var expected: [String]
+        /// The mutation's name.
         public var description: String { name }
     }
 

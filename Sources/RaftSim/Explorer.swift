@@ -78,7 +78,9 @@ public enum Fault: String, CaseIterable, Sendable {
 
     /// An unknown name in a fault list.
     public struct FaultListError: Error, CustomStringConvertible {
+        /// The word that names no fault.
         public var word: String
+        /// The word, and the names that would have been accepted.
         public var description: String {
             "no fault '\(word)' (faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")), all, none; -NAME leaves one out)"
         }
@@ -106,7 +108,9 @@ public enum Explorer {
         public var unsafe: UnsafeKnobs = []
         /// Pre-vote, check-quorum and leader no-op are drawn per run when nil.
         public var preVote: Bool?
+        /// Check-quorum in every run, or drawn per run when nil.
         public var checkQuorum: Bool?
+        /// The leader's no-op entry in every run, or drawn per run when nil.
         public var leaderNoop: Bool?
         /// Tick rounds the liveness phase may take (each: one tick of every node, then deliver
         /// until nothing is in flight).
@@ -164,6 +168,7 @@ public enum Explorer {
         public var livenessRounds = 0
         /// The network and time faults, kind by kind.
         public var network = NetworkStats()
+        /// No counts yet.
         public init() {}
     }
 

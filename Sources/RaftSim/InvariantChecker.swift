@@ -8,6 +8,7 @@ public struct InvariantViolation: Equatable, Sendable, CustomStringConvertible {
     /// Nodes, indexes and terms that show the violation.
     public var evidence: String
 
+    /// `Invariant: evidence`.
     public var description: String { "\(invariant): \(evidence)" }
 }
 

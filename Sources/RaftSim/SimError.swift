@@ -9,6 +9,7 @@ public struct SimError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Creates an error.
     public init(_ message: String) { self.message = message }
 
+    /// The message.
     public var description: String { message }
 }
 

@@ -8,6 +8,7 @@ import RaftStorage
 /// The options are those of the executable (`logdump SUBCOMMAND --help`); this is a small parser
 /// of the same spellings, because the executable's ArgumentParser types live in its main.swift.
 public enum LogdumpInProcess {
+    /// What one logdump command printed and its exit status.
     public struct Result: Sendable, Equatable {
         /// Standard output, then standard error, split into lines.
         public var lines: [String]
@@ -16,6 +17,7 @@ public enum LogdumpInProcess {
         public var exitCode: Int32
     }
 
+    /// The usage line the REPL shows for `logdump`.
     public static let usage = "logdump dump|verify|repair|stats|hardstate|diff ARGS… (as the logdump program)"
 
     /// Runs `logdump ARGS…` (without the program name) on real files.

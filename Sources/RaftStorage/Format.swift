@@ -165,6 +165,7 @@ public enum RecordKind: UInt8, Sendable, CustomStringConvertible {
     /// A batch (commit) marker, written last before each fsync.
     case batch = 2
 
+    /// `entry` or `batch`.
     public var description: String { self == .entry ? "entry" : "batch" }
 }
 

@@ -76,6 +76,7 @@ public final class MemoryFileSystem: FileSystem {
 
     // MARK: FileSystem
 
+    /// Creates a directory (its parent must exist).
     public func createDirectory(atPath path: String) throws(StorageError) {
         var missing: [String] = []
         var p = normalize(path)
@@ -94,6 +95,7 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// The names in a directory.
     public func contentsOfDirectory(atPath path: String) throws(StorageError) -> [String] {
         let dir = normalize(path)
         guard directories.contains(dir) else { throw StorageError(.notFound, "cannot list \(dir): no such directory", path: dir) }
@@ -103,13 +105,16 @@ public final class MemoryFileSystem: FileSystem {
         return result.sorted(by: Path.bytewisePrecedes)
     }
 
+    /// Whether a file or directory is there.
     public func fileExists(atPath path: String) -> Bool {
         let p = normalize(path)
         return names[p] != nil || directories.contains(p)
     }
 
+    /// Whether the path is a directory.
     public func isDirectory(atPath path: String) -> Bool { directories.contains(normalize(path)) }
 
+    /// Opens a file for reading and writing (creating it when asked).
     public func openFile(atPath path: String, create: Bool) throws(StorageError) -> StorageFile {
         let p = normalize(path)
         if let node = names[p] { return MemoryFile(fileSystem: self, node: node, path: p) }
@@ -137,6 +142,7 @@ public final class MemoryFileSystem: FileSystem {
 
     fileprivate func unlock(_ dir: String) { locked.remove(dir) }
 
+    /// Makes a directory's entries durable, as a directory fsync would.
     public func syncDirectory(atPath path: String) throws(StorageError) {
         let dir = normalize(path)
         guard directories.contains(dir) else { throw StorageError(.notFound, "cannot sync \(dir): no such directory", path: dir) }
@@ -149,6 +155,7 @@ public final class MemoryFileSystem: FileSystem {
         pendingNameChanges.removeAll { change in change.paths.allSatisfy { Path.isEntry($0, of: dir) } }
     }
 
+    /// Renames a file, replacing `to` atomically.
     public func rename(from: String, to: String) throws(StorageError) {
         let a = normalize(from), b = normalize(to)
         guard let node = names[a] else { throw StorageError(.notFound, "cannot rename \(a): no such file", path: a) }
@@ -157,6 +164,7 @@ public final class MemoryFileSystem: FileSystem {
         pendingNameChanges.append(.rename(from: a, to: b, node))
     }
 
+    /// Removes a file.
     public func removeFile(atPath path: String) throws(StorageError) {
         let p = normalize(path)
         guard names[p] != nil else { throw StorageError(.notFound, "cannot remove \(p): no such file", path: p) }
@@ -164,6 +172,7 @@ public final class MemoryFileSystem: FileSystem {
         pendingNameChanges.append(.remove(p))
     }
 
+    /// A file's size in bytes.
     public func fileSize(atPath path: String) throws(StorageError) -> Int64 {
         let p = normalize(path)
         guard let node = names[p] else { throw StorageError(.notFound, "cannot stat \(p): no such file", path: p) }

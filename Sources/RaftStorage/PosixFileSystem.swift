@@ -19,6 +19,7 @@ public final class PosixFileSystem: FileSystem {
         return StorageError(code == ENOENT ? .notFound : .io, "\(what) \(path): \(text)", path: path, errno: code)
     }
 
+    /// Creates a directory (its parent must exist).
     public func createDirectory(atPath path: String) throws(StorageError) {
         let clean = Path.normalized(path)
         if isDirectory(atPath: clean) { return }
@@ -37,6 +38,7 @@ public final class PosixFileSystem: FileSystem {
         try syncDirectory(atPath: parent)
     }
 
+    /// The names in a directory.
     public func contentsOfDirectory(atPath path: String) throws(StorageError) -> [String] {
         guard let dir = opendir(path) else { throw Self.failure("cannot list", path) }
         defer { closedir(dir) }
@@ -50,16 +52,19 @@ public final class PosixFileSystem: FileSystem {
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
+    /// Whether a file or directory is there.
     public func fileExists(atPath path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
     }
 
+    /// Whether the path is a directory.
     public func isDirectory(atPath path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Opens a file for reading and writing (creating it when asked).
     public func openFile(atPath path: String, create: Bool) throws(StorageError) -> StorageFile {
         let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
         var fd = Glibc.open(path, flags, 0o644)
@@ -68,6 +73,7 @@ public final class PosixFileSystem: FileSystem {
         return PosixFile(fd: fd, path: path)
     }
 
+    /// Opens a file read-only.
     public func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw Self.failure("cannot open", path) }
@@ -89,6 +95,7 @@ public final class PosixFileSystem: FileSystem {
         return PosixDirectoryLock(fd: fd)
     }
 
+    /// Makes a directory's entries durable (fsync of the directory).
     public func syncDirectory(atPath path: String) throws(StorageError) {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw Self.failure("cannot open directory", path) }
@@ -97,14 +104,17 @@ public final class PosixFileSystem: FileSystem {
         if fsync(fd) != 0 { throw Self.failure("cannot fsync directory", path) }
     }
 
+    /// Renames a file, replacing `to` atomically.
     public func rename(from: String, to: String) throws(StorageError) {
         if Glibc.rename(from, to) != 0 { throw Self.failure("cannot rename to \(to):", from) }
     }
 
+    /// Removes a file.
     public func removeFile(atPath path: String) throws(StorageError) {
         if unlink(path) != 0 { throw Self.failure("cannot remove", path) }
     }
 
+    /// A file's size in bytes.
     public func fileSize(atPath path: String) throws(StorageError) -> Int64 {
         var info = stat()
         if stat(path, &info) != 0 { throw Self.failure("cannot stat", path) }
@@ -128,6 +138,7 @@ public final class PosixFile: StorageFile {
 
     deinit { close() }
 
+    /// The whole file mapped read-only, or nil when it cannot be mapped.
     public func mapForReading() -> UnsafeRawBufferPointer? {
         if let mapping { return mapping }
         guard fd >= 0, let size = try? size(), size > 0, size <= Int64(Int.max) else { return nil }
@@ -137,12 +148,14 @@ public final class PosixFile: StorageFile {
         return mapping
     }
 
+    /// The file's size in bytes.
     public func size() throws(StorageError) -> Int64 {
         var info = stat()
         if fstat(fd, &info) != 0 { throw PosixFileSystem.failure("cannot stat", path) }
         return Int64(info.st_size)
     }
 
+    /// Reads up to `buffer.count` bytes at `offset`; returns how many (0 at the end).
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(StorageError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         while true {
@@ -152,6 +165,7 @@ public final class PosixFile: StorageFile {
         }
     }
 
+    /// Writes all of `bytes` at `offset`.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(StorageError) {
         guard let base = bytes.baseAddress else { return }
         var done = 0
@@ -165,14 +179,17 @@ public final class PosixFile: StorageFile {
         }
     }
 
+    /// Cuts the file to `size` bytes.
     public func truncate(to size: Int64) throws(StorageError) {
         if ftruncate(fd, off_t(size)) != 0 { throw PosixFileSystem.failure("cannot truncate", path) }
     }
 
+    /// Makes the file's data durable (fdatasync).
     public func sync() throws(StorageError) {
         if fdatasync(fd) != 0 { throw PosixFileSystem.failure("cannot fdatasync", path) }
     }
 
+    /// Closes the file.
     public func close() {
         if let mapping {
             munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress!), mapping.count)

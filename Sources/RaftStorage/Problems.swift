@@ -18,6 +18,7 @@ public struct StorageProblem: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
+        /// Orders classes from the least to the most serious.
         public static func < (a: Class, b: Class) -> Bool { a.rank < b.rank }
     }
 
@@ -59,6 +60,7 @@ public struct StorageProblem: Sendable, Equatable, CustomStringConvertible {
     /// The classification (same as `class`, for callers that prefer not to write backticks).
     public var classification: Class { self.class }
 
+    /// The problem in one line: file, offset, row and what is wrong.
     public var description: String {
         var s = "\(self.class.rawValue): \(file):\(offset): \(message)"
         if let expectedChecksum, let computedChecksum {

@@ -1,10 +1,11 @@
+// swift-format-ignore: AlwaysUseLowerCamelCase
 /// A row of the recovery decision table, docs/storage-format.md §5.3. Every `StorageProblem` names
 /// the row that classified it, and `ScanResult.notedRows` lists the rows that decided something
 /// without a problem (an obsolete segment, a lowered commit index…). A test (RecoveryRowTests)
 /// produces each row from a damaged log and checks that the rows here and the table in the document
 /// are the same set.
-// The rows keep the document's names (S1, R8, …) so code, table and test name the same thing.
-// swift-format-ignore: AlwaysUseLowerCamelCase
+///
+/// The rows keep the document's names (S1, R8, …) so that code, table and test name the same thing.
 public enum RecoveryRow: String, Sendable, CaseIterable, Comparable, CustomStringConvertible {
     // Segment headers and the set of segments.
     case S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, S12, S13
@@ -29,5 +30,6 @@ public enum RecoveryRow: String, Sendable, CaseIterable, Comparable, CustomStrin
     /// Position in the table (the declaration order).
     var rank: Int { Self.allCases.firstIndex(of: self)! }
 
+    /// Orders rows as the document's table lists them.
     public static func < (a: RecoveryRow, b: RecoveryRow) -> Bool { a.rank < b.rank }
 }

@@ -10,6 +10,7 @@ public enum RepairAction: Sendable, Equatable, CustomStringConvertible {
     /// `sequence` and `sequence + 1`.
     case replaceHardState(path: String, state: HardState, sequence: UInt64, batchSequence: UInt64, segmentSequence: UInt64, logID: LogID)
 
+    /// The plan, step by step.
     public var description: String {
         switch self {
         case .truncate(let path, let length): return "truncate \(path) to \(length) bytes"

@@ -6,6 +6,7 @@ public struct LostRun: Sendable, Equatable {
     public var term: UInt64
     /// The first and last index of the run.
     public var first: UInt64
+    /// The last index of the run.
     public var last: UInt64
 }
 
@@ -13,6 +14,7 @@ public struct LostRun: Sendable, Equatable {
 public struct RepairRefusal: Error, Sendable, CustomStringConvertible {
     /// What is wrong and what to do instead.
     public var message: String
+    /// The message.
     public var description: String { message }
 }
 

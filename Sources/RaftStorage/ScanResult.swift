@@ -10,11 +10,13 @@ public struct ScanResult: Sendable {
     public var logID: LogID?
     /// The durable log's last index and term (through the last valid marker).
     public var lastIndex: UInt64 = 0
+    /// The durable log's last term.
     public var lastTerm: UInt64 = 0
     /// The last valid batch marker.
     public var lastBatch: BatchMarker?
     /// Counts of valid records.
     public var entryRecords = 0
+    /// Batch markers read.
     public var batchRecords = 0
     /// Entry records superseded by a later conflict truncation (computed when asked).
     public var supersededRecords = 0

@@ -76,6 +76,7 @@ public struct SegmentSummary: Sendable {
     public var batchRecords: Int = 0
     /// Lowest and highest entry index seen in the segment.
     public var minIndex: UInt64?
+    /// Highest entry index seen in the segment.
     public var maxIndex: UInt64?
     /// End of the last valid record (where an appender would continue).
     public var validEnd: Int64 = 0
@@ -93,6 +94,7 @@ public struct AcknowledgedPoint: Sendable, Equatable {
     public var hardStateSequence: UInt64
     /// The log's last index and term after the batch.
     public var lastIndex: UInt64
+    /// The log's last term after the batch.
     public var lastTerm: UInt64
 }
 

@@ -79,6 +79,7 @@ public struct SnapshotFileInfo: Sendable, Equatable {
     public var dataLength: UInt64?
     /// The file CRC stored in the trailer, and the one computed (when the lengths fit the file).
     public var storedChecksum: UInt32?
+    /// The file CRC computed over the file (when the lengths fit it).
     public var computedChecksum: UInt32?
     /// What is wrong with the file, or nil when it is valid.
     public var problem: StorageProblem?

@@ -37,6 +37,7 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         self.problems = problems
     }
 
+    /// The error in one line, with its path.
     public var description: String {
         var text = message
         if let path, !message.contains(path) { text += " (\(path))" }
