@@ -43,15 +43,15 @@ extension Session {
         case .refused(let command, let reason):
             return expectRefused(command, because: reason)
         case .progress(let leader, let follower, let state, let match, let next):
-            return expectProgress(
+            check = checkProgress(
                 leader: leader, follower: follower, state: state, match: match, next: next,
                 shown: expectation.words.dropFirst(3).joined(separator: " "))
         case .read(let context, let pair, let index):
-            return expectRead(context: context, pair, index: index, shown: expectation.words.dropFirst(2).joined(separator: " "))
+            check = checkRead(context: context, pair, index: index, shown: expectation.words.dropFirst(2).joined(separator: " "))
         case .config(let nodes, let voters, let old, let learners):
-            return try expectConfig(nodes, voters: voters, old: old, learners: learners)
+            check = try checkConfig(nodes, voters: voters, old: old, learners: learners)
         case .snapshot(let nodes, let index, let term):
-            return try expectSnapshot(nodes, index: index, term: term)
+            check = try checkSnapshot(nodes, index: index, term: term)
         }
         return check.outcome
     }
@@ -80,7 +80,7 @@ extension Session {
 
     /// `expect progress LEADER FOLLOWER probe|replicate|snapshot [match=N] [next=N]`: the leader's
     /// view of a follower's log.
-    func expectProgress(leader: NodeID, follower: NodeID, state wanted: String, match: UInt64?, next: UInt64?, shown: String) -> Outcome {
+    func checkProgress(leader: NodeID, follower: NodeID, state wanted: String, match: UInt64?, next: UInt64?, shown: String) -> ExpectationCheck {
         var failures: [String] = []
         if let node = cluster.node(leader), node.role == .leader {
             if let p = node.followerProgress.first(where: { $0.id == follower }) {
@@ -94,13 +94,12 @@ extension Session {
         } else {
             failures.append("n\(leader) is \(cluster.node(leader).map { $0.role.rawValue } ?? "down"), not leader")
         }
-        if failures.isEmpty { return Outcome(lines: ["ok: n\(leader) has n\(follower) in \(shown)"]) }
-        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+        return ExpectationCheck(failures: failures, summary: "n\(leader) has n\(follower) in \(shown)")
     }
 
     /// `expect read N KEY=VALUE|KEY= [index=I]`: read N was answered with this value (KEY= for
     /// absent), and confirmed at read index I.
-    func expectRead(context: UInt64, _ pair: Expectation.KeyValue, index wantIndex: UInt64?, shown: String) -> Outcome {
+    func checkRead(context: UInt64, _ pair: Expectation.KeyValue, index wantIndex: UInt64?, shown: String) -> ExpectationCheck {
         let (key, value) = (pair.key, pair.value ?? "")
         var failures: [String] = []
         if let served = cluster.servedReads.first(where: { $0.context == context }) {
@@ -118,8 +117,7 @@ extension Session {
                 failures.append("read \(context) was confirmed at \(have.map { "read index \($0)" } ?? "no read index"), expected \(wantIndex)")
             }
         }
-        if failures.isEmpty { return Outcome(lines: ["ok: read \(context) answered \(shown)"]) }
-        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+        return ExpectationCheck(failures: failures, summary: "read \(context) answered \(shown)")
     }
 }
 

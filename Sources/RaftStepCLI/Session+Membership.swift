@@ -26,7 +26,7 @@ extension Session {
     }
 
     /// `expect snapshot NODE|all INDEX[@TERM]|none`: the node's latest snapshot ends at INDEX (of TERM).
-    func expectSnapshot(_ nodes: Expectation.Nodes, index wantIndex: UInt64?, term wantTerm: UInt64?) throws(CommandError) -> Outcome {
+    func checkSnapshot(_ nodes: Expectation.Nodes, index wantIndex: UInt64?, term wantTerm: UInt64?) throws(CommandError) -> ExpectationCheck {
         let ids = try expectedNodes(nodes)
         let through = wantIndex.map { "\($0)" + (wantTerm.map { "@\($0)" } ?? "") } ?? "none"
         var failures: [String] = []
@@ -37,13 +37,12 @@ extension Session {
             let ok = wantIndex == nil ? have == nil : (have?.index == wantIndex && (wantTerm == nil || have?.term == wantTerm))
             if !ok { failures.append("n\(id) has \(haveText), expected \(wantIndex == nil ? "none" : "one through \(through)")") }
         }
-        if failures.isEmpty { return Outcome(lines: ["ok: \(nodes) has \(wantIndex == nil ? "no snapshot" : "a snapshot through \(through)")"]) }
-        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+        return ExpectationCheck(failures: failures, summary: "\(nodes) has \(wantIndex == nil ? "no snapshot" : "a snapshot through \(through)")")
     }
 
     /// `expect config NODE|all voters=n1,n2,n3 [old=n1,n2,n3] [learners=n4]`: the configuration in
     /// effect at each node; `old=` names C_old of a joint configuration (without it: not joint).
-    func expectConfig(_ nodes: Expectation.Nodes, voters: [NodeID], old: [NodeID], learners: [NodeID]) throws(CommandError) -> Outcome {
+    func checkConfig(_ nodes: Expectation.Nodes, voters: [NodeID], old: [NodeID], learners: [NodeID]) throws(CommandError) -> ExpectationCheck {
         let ids = try expectedNodes(nodes)
         let want = Configuration(voters: voters, outgoingVoters: old, learners: learners)
         var failures: [String] = []
@@ -51,7 +50,6 @@ extension Session {
             guard let have = cluster.configuration(of: id) else { failures.append("n\(id) is down"); continue }
             if have != want { failures.append("n\(id) has \(Describe.configuration(have)), expected \(Describe.configuration(want))") }
         }
-        if failures.isEmpty { return Outcome(lines: ["ok: configuration of \(nodes) is \(Describe.configuration(want))"]) }
-        return Outcome(lines: failures.map { "expect failed: \($0)" }, status: .expectationFailed)
+        return ExpectationCheck(failures: failures, summary: "configuration of \(nodes) is \(Describe.configuration(want))")
     }
 }
