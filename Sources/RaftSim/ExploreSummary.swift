@@ -75,27 +75,26 @@ public struct ExploreSummary: Equatable, Sendable {
     /// Counts one finished run (its failure, if any, is added separately: it may be shortened first).
     public mutating func add(_ result: Explorer.Result) {
         seedsRun += 1
-        totals.actions += result.stats.actions
-        totals.events += result.stats.events
-        totals.faults += result.stats.faults
-        totals.acknowledged += result.stats.acknowledged
-        totals.reads += result.stats.reads
-        totals.configChanges += result.stats.configChanges
-        totals.compactions += result.stats.compactions
+        addCounts(result.stats)
         highestCommit = max(highestCommit, result.maxCommit)
+    }
+
+    /// The counts the summary reports (not the liveness rounds or the network faults' own tally).
+    private mutating func addCounts(_ stats: Explorer.Stats) {
+        totals.actions += stats.actions
+        totals.events += stats.events
+        totals.faults += stats.faults
+        totals.acknowledged += stats.acknowledged
+        totals.reads += stats.reads
+        totals.configChanges += stats.configChanges
+        totals.compactions += stats.compactions
     }
 
     /// Adds another part's counts, elapsed time and failures to this one (sums and a maximum, so
     /// the order parts are absorbed in does not change the counts; failures are not re-sorted).
     public mutating func absorb(_ part: ExploreSummary) {
         seedsRun += part.seedsRun
-        totals.actions += part.totals.actions
-        totals.events += part.totals.events
-        totals.faults += part.totals.faults
-        totals.acknowledged += part.totals.acknowledged
-        totals.reads += part.totals.reads
-        totals.configChanges += part.totals.configChanges
-        totals.compactions += part.totals.compactions
+        addCounts(part.totals)
         highestCommit = max(highestCommit, part.highestCommit)
         elapsedSeconds += part.elapsedSeconds
         failures += part.failures
