@@ -173,14 +173,19 @@ extension Explorer.Driver {
         let (election, heartbeat) = (cluster.settings.electionTicks, cluster.settings.heartbeatTicks)
         let cluster = self.cluster
         for id in skewed {
-            // Heartbeat first when it shrinks, so election ticks stay above heartbeat ticks at each step.
-            let lowered = min(heartbeat, cluster.settings.heartbeatTicks(of: id))
-            _ = try? cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: lowered)
-            line(Command.set(.nodeHeartbeatTicks(id, lowered)))
-            _ = try? cluster.setNodeTiming(id, electionTicks: election, heartbeatTicks: nil)
-            line(Command.set(.nodeElectionTicks(id, election)))
-            _ = try? cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: heartbeat)
-            line(Command.set(.nodeHeartbeatTicks(id, heartbeat)))
+            // The heartbeat first when it shrinks, the election timeout first otherwise, so that
+            // election ticks stay above heartbeat ticks after each step (each is one script line).
+            if heartbeat < cluster.settings.heartbeatTicks(of: id) {
+                _ = try? cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: heartbeat)
+                line(Command.set(.nodeHeartbeatTicks(id, heartbeat)))
+                _ = try? cluster.setNodeTiming(id, electionTicks: election, heartbeatTicks: nil)
+                line(Command.set(.nodeElectionTicks(id, election)))
+            } else {
+                _ = try? cluster.setNodeTiming(id, electionTicks: election, heartbeatTicks: nil)
+                line(Command.set(.nodeElectionTicks(id, election)))
+                _ = try? cluster.setNodeTiming(id, electionTicks: nil, heartbeatTicks: heartbeat)
+                line(Command.set(.nodeHeartbeatTicks(id, heartbeat)))
+            }
         }
         for id in skewed where cluster.isUp(id) {
             guard restartFromDisk(id) else { return false }

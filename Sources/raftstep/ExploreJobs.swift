@@ -3,9 +3,10 @@ import RaftSim
 import Synchronization
 
 /// `explore --jobs N`: the seeds shared out among N threads. A run is single-threaded and
-/// depends only on its seed and the options, so which thread ran it changes nothing; the results
-/// are put back in seed order before anything is printed, so the summary and the failures are
-/// exactly a one-thread run's (only the elapsed time differs).
+/// depends only on its seed and the options, so which thread ran it changes nothing; the counts
+/// are sums and a maximum, and the failures are put back in seed order before anything is
+/// printed, so the summary and the failures are exactly a one-thread run's (only the elapsed time
+/// differs).
 enum ExploreJobs {
     /// A failing seed's run (without its actions) and the script to report.
     struct Failure: Sendable {
