@@ -3,7 +3,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test lint bench bench-raftd explore explore-mutants fuzz chaos clean
+.PHONY: setup build run test lint bench bench-raftd bench-targets explore explore-mutants fuzz chaos clean
 
 setup:
 	@bash .ci/setup
@@ -33,6 +33,12 @@ bench: setup
 bench-raftd: setup
 	$(SWIFT) build -c release --product raftd
 	Benchmarks/raftd-bench.sh
+
+# The speed targets of issue 16 §7 in one table, each beside its baseline from the same run (Benchmarks/speed-targets.sh).
+bench-targets: setup
+	$(SWIFT) build -c release --product raftbench
+	$(SWIFT) build -c release --product raftstep
+	Benchmarks/speed-targets.sh
 
 # The long fault campaign (issue 7): every safe fault, liveness phase on, release build.
 # Failing runs are shortened and written to ./explore-SEED.txt. Override EXPLORE_SEEDS/STEPS/NODES/JOBS (JOBS: threads, default every core).
