@@ -68,9 +68,12 @@ public final class Daemon<Service: ClientService> {
         options.maxCommandBytes = command.maxFrameBytes / 2
         options.unsafeLocalReads = command.unsafeLocalReads
         let log = self.log
+        // Writes and their fsyncs run on a disk thread, so the loop keeps serving meanwhile.
+        let writer = DiskWriter(loop: loop)
         let runtime = try loop.submit { () throws -> LoopBound<NodeRuntime<Service>> in
             let runtime = try NodeRuntime<Service>(
                 node: node, storage: storage, options: options, log: { log.info($0) }, fail: fail,
+                writer: writer,
                 schedule: { task in
                     let bound = LoopBound(value: task)
                     loop.execute { bound.value() }
@@ -90,7 +93,9 @@ public final class Daemon<Service: ClientService> {
         ticker.cancel()
         server.shutdown()
         transport.shutdown()
-        try? loop.submit { storage.close() }.wait()
+        // Stop the node's loop from taking inputs first, then let the disk thread finish and close.
+        try? loop.submit {}.wait()
+        writer.drain { storage.close() }
         try? group.syncShutdownGracefully()
         if group !== nodeGroup { try? nodeGroup.syncShutdownGracefully() }
         log.info("stopped")

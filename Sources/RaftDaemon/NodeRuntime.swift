@@ -86,10 +86,12 @@ public final class NodeRuntime<Service: ClientService> {
     }
 
     /// A runtime for `node`, persisting through `storage`; `schedule` runs a closure later on the
-    /// runtime's thread.
+    /// runtime's thread. With a `writer`, writes run on its thread while the runtime keeps serving
+    /// (see `NodeHost`'s deferred writes); without one, inline.
     public init(
         node: RaftNode, storage: any NodeStorage, options: RuntimeOptions,
         log: @escaping @Sendable (String) -> Void, fail: @escaping @Sendable (String) -> Void,
+        writer: (any StorageWriter)? = nil,
         schedule: @escaping (@escaping () -> Void) -> Void
     ) throws(StateMachineError) {
         self.options = options
@@ -100,6 +102,19 @@ public final class NodeRuntime<Service: ClientService> {
         host = try NodeHost(node: node, storage: storage, transport: outbound)
         // The follower's fsync overlaps the leader's own (dissertation §10.2.1; see NodeHost).
         host.leaderSendsBeforePersisting = true
+        host.writer = writer
+        host.onWriteFinished = { [unowned self] report in writeFinished(report) }
+    }
+
+    /// A deferred write finished: answer what it let through, then handle the Readys its held
+    /// messages made.
+    private func writeFinished(_ report: ReadyReport<Machine>) {
+        if let failure = report.failure {
+            fail("node \(options.id) \(failure); stopping (a node whose storage failed must not go on)")
+            return
+        }
+        answer(report)
+        scheduleFlush()
     }
 
     /// Connects the peer transport: messages queued so far leave now.
