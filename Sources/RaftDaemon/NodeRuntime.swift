@@ -66,6 +66,9 @@ public final class NodeRuntime<Service: ClientService> {
     /// Reads confirmed or waiting for confirmation, by read context.
     private var reads: [UInt64: [PendingQuery]] = [:]
     private var nextReadContext: UInt64 = 1
+    /// The read round the core has not yet confirmed (or given up). Reads that arrive meanwhile
+    /// wait for the next round: one round at a time, so rounds are few and carry many reads.
+    private var unconfirmedRound: (context: UInt64, term: UInt64)?
     /// The term in which this node last published its own addresses as leader.
     private var publishedTerm: UInt64 = 0
     private var dialed: [NodeID: String] = [:]
@@ -273,6 +276,13 @@ public final class NodeRuntime<Service: ClientService> {
                     .error("TRYAGAIN the node installed a snapshot; the outcome is unknown, check before retrying"))
             }
         }
+        if let round = unconfirmedRound?.context,
+            report.confirmedReads.contains(where: { $0.context == round }) || report.abandonedReads.contains(round)
+                || report.answeredReads.contains(where: { $0.context == round })
+        {
+            unconfirmedRound = nil
+            if !readQueue.isEmpty { scheduleFlush() }
+        }
         for answered in report.answeredReads {
             guard let batch = reads.removeValue(forKey: answered.context) else { continue }
             for (pending, result) in zip(batch, answered.result) { pending.respond(pending.answer(result)) }
@@ -286,7 +296,10 @@ public final class NodeRuntime<Service: ClientService> {
     }
 
     private func startQueuedReads() {
+        // A leader waits for its round in flight; a node that no longer leads (or leads in a new
+        // term, where the core forgot the old round) goes on at once.
         guard !readQueue.isEmpty else { return }
+        if let round = unconfirmedRound, host.node.isLeader, round.term == host.node.term { return }
         let batch = readQueue
         readQueue.removeAll()
         let context = nextReadContext
@@ -294,6 +307,7 @@ public final class NodeRuntime<Service: ClientService> {
         do {
             try host.read(batch.map(\.query), context: context)
             reads[context] = batch
+            unconfirmedRound = (context, host.node.term)
         } catch {
             let reply = refusal(error)
             for pending in batch { pending.respond(reply) }

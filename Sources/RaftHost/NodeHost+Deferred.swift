@@ -60,7 +60,17 @@ struct DeferredWrites {
     /// Queued `.apply` and `.restore` items: while there are any, later entries wait behind them.
     var queuedApplies = 0
 
-    init(durableIndex: UInt64) { self.durableIndex = durableIndex }
+    /// The term and vote of the latest request that wrote a hard state (or of the recovered node).
+    var requestedTermVote: (term: UInt64, vote: NodeID)
+
+    init(durableIndex: UInt64, term: UInt64, vote: NodeID) {
+        self.durableIndex = durableIndex
+        requestedTermVote = (term, vote)
+    }
+
+    /// Whether a request already asked for this term and vote to be written.
+    @usableFromInline
+    func hasRequested(term: UInt64, vote: NodeID) -> Bool { requestedTermVote == (term, vote) }
 
     /// Whether inputs and work must wait: a write is unfinished or work is queued.
     var isHolding: Bool { requested > finished || head < work.count }
@@ -83,13 +93,19 @@ struct DeferredWrites {
                 durableIndex = min(durableIndex, first - 1)
                 ranges.append((requested, first, last))
             }
-            if let hardState { termVotes.append((requested, hardState.term, hardState.vote)) }
+            if let hardState {
+                termVotes.append((requested, hardState.term, hardState.vote))
+                requestedTermVote = (hardState.term, hardState.vote)
+            }
         case .snapshot(let snapshot, let hardState, let received):
             if received {
                 durableIndex = 0
                 ranges.append((requested, 1, snapshot.metadata.index))
             }
-            if let hardState { termVotes.append((requested, hardState.term, hardState.vote)) }
+            if let hardState {
+                termVotes.append((requested, hardState.term, hardState.vote))
+                requestedTermVote = (hardState.term, hardState.vote)
+            }
         }
         waiting.append((requested, write))
         return requested

@@ -91,7 +91,7 @@ public final class NodeHost<Machine: StateMachine> {
         self.storage = storage
         self.transport = transport
         persistedTermVote = (storedNode.term, storedNode.vote)
-        deferred = DeferredWrites(durableIndex: storedNode.lastIndex)
+        deferred = DeferredWrites(durableIndex: storedNode.lastIndex, term: storedNode.term, vote: storedNode.vote)
         precondition(appliedIndex == storedNode.appliedIndex, "a new node has applied exactly its snapshot")
     }
 
@@ -197,7 +197,11 @@ public final class NodeHost<Machine: StateMachine> {
             && (ready.hardState.map { $0.term == persistedTermVote.term && $0.vote == persistedTermVote.vote } ?? true)
         if sendsFirst { send(ready.messages, into: &report) }
         if deferring, ready.hardState != nil || !ready.entries.isEmpty {
-            requestWrite(.save(ready.hardState, ready.entries, mustSync: ready.mustSync))
+            // A hard state that changed only its commit index is not written on its own (the commit
+            // index is volatile, paper Figure 2; `LogStorage` skips it too): no wait for nothing.
+            if !ready.entries.isEmpty || ready.hardState.map({ !deferred.hasRequested(term: $0.term, vote: $0.vote) }) == true {
+                requestWrite(.save(ready.hardState, ready.entries, mustSync: ready.mustSync))
+            }
         } else if ready.hardState != nil || !ready.entries.isEmpty {
             do { try storage.save(hardState: ready.hardState, entries: ready.entries, mustSync: ready.mustSync) } catch {
                 report.failure = HostFailure(stage: .save, message: "\(error)")
