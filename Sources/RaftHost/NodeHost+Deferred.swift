@@ -73,7 +73,7 @@ struct DeferredWrites {
     func hasRequested(term: UInt64, vote: NodeID) -> Bool { requestedTermVote == (term, vote) }
 
     /// Whether inputs and work must wait: a write is unfinished or work is queued.
-    var isHolding: Bool { requested > finished || head < work.count }
+    @usableFromInline var isHolding: Bool { requested > finished || head < work.count }
 
     /// Queues `item` behind the latest write request.
     mutating func hold(_ item: Work) {
@@ -82,6 +82,15 @@ struct DeferredWrites {
         default: break
         }
         work.append((requested, item))
+    }
+
+    /// Records a write the host did inline, with nothing unfinished: the log is durable through
+    /// `lastIndex` (when entries were written), and the hard state is on disk.
+    @usableFromInline
+    mutating func wroteInline(hardState: HardState?, lastIndex: UInt64?) {
+        precondition(requested == finished && head == work.count, "an inline write never overtakes a deferred one")
+        if let lastIndex { durableIndex = lastIndex }
+        if let hardState { requestedTermVote = (hardState.term, hardState.vote) }
     }
 
     /// Records a write request; returns its number.

@@ -172,7 +172,10 @@ public final class NodeHost<Machine: StateMachine> {
         report.hardState = ready.hardState
         report.entries = ready.entries
         report.mustSync = ready.mustSync
-        let deferring = writer != nil
+        // With a writer, a leader's writes go to it, and anyone's while earlier ones are unfinished.
+        // Another node with nothing unfinished writes inline: it would hold every input during the
+        // write anyway, and the writer's thread would add two wake-ups to every acknowledgement's path.
+        let deferring = writer != nil && (storedNode.role == .leader || deferred.isHolding)
         // 1. Persist.
         if let snapshot = ready.snapshot, deferring {
             requestWrite(.snapshot(snapshot, ready.hardState, received: true))
@@ -183,6 +186,7 @@ public final class NodeHost<Machine: StateMachine> {
                 return report
             }
             if let hard = ready.hardState { persistedTermVote = (hard.term, hard.vote) }
+            if writer != nil { deferred.wroteInline(hardState: ready.hardState, lastIndex: snapshot.metadata.index) }
             report.installedSnapshot = snapshot
             do { try storedMachine.restore(snapshot.data) } catch {
                 // Data from the network is validated where it enters: stop instead of trapping.
@@ -208,6 +212,7 @@ public final class NodeHost<Machine: StateMachine> {
                 return report
             }
             if let hard = ready.hardState { persistedTermVote = (hard.term, hard.vote) }
+            if writer != nil { deferred.wroteInline(hardState: ready.hardState, lastIndex: ready.entries.last?.index) }
         }
         // 2. Send (with a writer: once the write is done).
         if !sendsFirst && isHoldingForWrite {
