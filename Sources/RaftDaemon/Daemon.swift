@@ -50,10 +50,10 @@ public final class Daemon<Service: ClientService> {
         let node = try makeNode(storage: storage, bootstrap: bootstrap)
         log.info("starting: term \(node.term), commit \(node.commitIndex), log \(node.firstIndex)…\(node.lastIndex), \(node.configuration)")
 
-        // `--threads 2`: the node's loop (core, storage, fsync) and a network loop (sockets,
-        // decoding, answers), so decoding and answering overlap the fsync. `--threads 1`: one loop
-        // for everything, so a command is proposed and answered without a hop between threads
-        // (fewer wake-ups and less CPU per request), but nothing is read while the fsync runs.
+        // `--threads 1` (the default): one loop for the node and its sockets, so a command is
+        // proposed and answered without a hop between threads; the leader's writes and fsyncs run
+        // on the disk thread below, so the loop keeps reading meanwhile. `--threads 2`: a network
+        // loop beside the node's (a hop for every command, answer and peer message).
         let nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let group = command.threads == 1 ? nodeGroup : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = nodeGroup.next()
