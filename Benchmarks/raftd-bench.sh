@@ -12,7 +12,7 @@
 #
 # Usage: Benchmarks/raftd-bench.sh            (make bench-raftd builds raftd first)
 #   REQUESTS=100000 CLIENTS="1 50" PIPELINE=16 MEMORY=1|only SETS=1000000 BASE_PORT=26000 Benchmarks/raftd-bench.sh
-#   RAFTD=path/to/raftd (another build, for a before/after in one session), RAFTD_ARGS="--threads 1"
+#   RAFTD=path/to/raftd (another build, for a before/after in one session), RAFTD_ARGS="--threads 2"
 #   (more options for every node), REDIS=0 (skip the
 #   yardstick), PIPELINE=1 (skip the pipelined run), COST=1 (also CPU time and context switches
 #   per request, summed over the servers' threads: the figure the machine's load does not move)

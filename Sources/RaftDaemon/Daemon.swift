@@ -50,10 +50,10 @@ public final class Daemon<Service: ClientService> {
         let node = try makeNode(storage: storage, bootstrap: bootstrap)
         log.info("starting: term \(node.term), commit \(node.commitIndex), log \(node.firstIndex)…\(node.lastIndex), \(node.configuration)")
 
-        // `--threads 2`: the node's loop (core, storage, fsync) and a network loop (sockets,
-        // decoding, answers), so decoding and answering overlap the fsync. `--threads 1`: one loop
-        // for everything, so a command is proposed and answered without a hop between threads
-        // (fewer wake-ups and less CPU per request), but nothing is read while the fsync runs.
+        // `--threads 1` (the default): one loop for the node and its sockets, so a command is
+        // proposed and answered without a hop between threads; the leader's writes and fsyncs run
+        // on the disk thread below, so the loop keeps reading meanwhile. `--threads 2`: a network
+        // loop beside the node's (a hop for every command, answer and peer message).
         let nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let group = command.threads == 1 ? nodeGroup : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = nodeGroup.next()
@@ -68,9 +68,12 @@ public final class Daemon<Service: ClientService> {
         options.maxCommandBytes = command.maxFrameBytes / 2
         options.unsafeLocalReads = command.unsafeLocalReads
         let log = self.log
+        // Writes and their fsyncs run on a disk thread, so the loop keeps serving meanwhile.
+        let writer = DiskWriter(loop: loop)
         let runtime = try loop.submit { () throws -> LoopBound<NodeRuntime<Service>> in
             let runtime = try NodeRuntime<Service>(
                 node: node, storage: storage, options: options, log: { log.info($0) }, fail: fail,
+                writer: writer,
                 schedule: { task in
                     let bound = LoopBound(value: task)
                     loop.execute { bound.value() }
@@ -90,7 +93,9 @@ public final class Daemon<Service: ClientService> {
         ticker.cancel()
         server.shutdown()
         transport.shutdown()
-        try? loop.submit { storage.close() }.wait()
+        // Stop the node's loop from taking inputs first, then let the disk thread finish and close.
+        try? loop.submit {}.wait()
+        writer.drain { storage.close() }
         try? group.syncShutdownGracefully()
         if group !== nodeGroup { try? nodeGroup.syncShutdownGracefully() }
         log.info("stopped")

@@ -60,12 +60,12 @@ public struct NodeOptions: ParsableArguments {
         help: "Largest peer frame payload sent or accepted; larger snapshots go in chunks (every member should use the same).")
     public var maxFrameBytes = PeerWire.defaultMaxPayloadBytes
 
-    /// Event-loop threads (1: node, peers and clients on one).
+    /// Event-loop threads (1: node, peers and clients on one); writes and fsyncs have a disk thread of their own either way.
     @Option(
         help:
-            "1: node and network share one thread (fewer wake-ups, less CPU; nothing is read during an fsync); 2: the network has its own thread (decoding and answering overlap the fsync)."
+            "1: node and network share one event loop (fewer wake-ups and hops, less CPU); 2: the network has its own. Writes and fsyncs run on a disk thread either way."
     )
-    public var threads = 2
+    public var threads = 1
 
     /// The lowest log level written to stderr.
     @Option(name: .customLong("log-level"), help: "error, warn, info or debug.")

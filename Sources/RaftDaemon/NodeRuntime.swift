@@ -66,6 +66,9 @@ public final class NodeRuntime<Service: ClientService> {
     /// Reads confirmed or waiting for confirmation, by read context.
     private var reads: [UInt64: [PendingQuery]] = [:]
     private var nextReadContext: UInt64 = 1
+    /// The read round the core has not yet confirmed (or given up). Reads that arrive meanwhile
+    /// wait for the next round: one round at a time, so rounds are few and carry many reads.
+    private var unconfirmedRound: (context: UInt64, term: UInt64)?
     /// The term in which this node last published its own addresses as leader.
     private var publishedTerm: UInt64 = 0
     private var dialed: [NodeID: String] = [:]
@@ -86,10 +89,12 @@ public final class NodeRuntime<Service: ClientService> {
     }
 
     /// A runtime for `node`, persisting through `storage`; `schedule` runs a closure later on the
-    /// runtime's thread.
+    /// runtime's thread. With a `writer`, writes run on its thread while the runtime keeps serving
+    /// (see `NodeHost`'s deferred writes); without one, inline.
     public init(
         node: RaftNode, storage: any NodeStorage, options: RuntimeOptions,
         log: @escaping @Sendable (String) -> Void, fail: @escaping @Sendable (String) -> Void,
+        writer: (any StorageWriter)? = nil,
         schedule: @escaping (@escaping () -> Void) -> Void
     ) throws(StateMachineError) {
         self.options = options
@@ -100,6 +105,19 @@ public final class NodeRuntime<Service: ClientService> {
         host = try NodeHost(node: node, storage: storage, transport: outbound)
         // The follower's fsync overlaps the leader's own (dissertation §10.2.1; see NodeHost).
         host.leaderSendsBeforePersisting = true
+        host.writer = writer
+        host.onWriteFinished = { [unowned self] report in writeFinished(report) }
+    }
+
+    /// A deferred write finished: answer what it let through, then handle the Readys its held
+    /// messages made.
+    private func writeFinished(_ report: ReadyReport<Machine>) {
+        if let failure = report.failure {
+            fail("node \(options.id) \(failure); stopping (a node whose storage failed must not go on)")
+            return
+        }
+        answer(report)
+        scheduleFlush()
     }
 
     /// Connects the peer transport: messages queued so far leave now.
@@ -258,6 +276,13 @@ public final class NodeRuntime<Service: ClientService> {
                     .error("TRYAGAIN the node installed a snapshot; the outcome is unknown, check before retrying"))
             }
         }
+        if let round = unconfirmedRound?.context,
+            report.confirmedReads.contains(where: { $0.context == round }) || report.abandonedReads.contains(round)
+                || report.answeredReads.contains(where: { $0.context == round })
+        {
+            unconfirmedRound = nil
+            if !readQueue.isEmpty { scheduleFlush() }
+        }
         for answered in report.answeredReads {
             guard let batch = reads.removeValue(forKey: answered.context) else { continue }
             for (pending, result) in zip(batch, answered.result) { pending.respond(pending.answer(result)) }
@@ -271,7 +296,10 @@ public final class NodeRuntime<Service: ClientService> {
     }
 
     private func startQueuedReads() {
+        // A leader waits for its round in flight; a node that no longer leads (or leads in a new
+        // term, where the core forgot the old round) goes on at once.
         guard !readQueue.isEmpty else { return }
+        if let round = unconfirmedRound, host.node.isLeader, round.term == host.node.term { return }
         let batch = readQueue
         readQueue.removeAll()
         let context = nextReadContext
@@ -279,6 +307,7 @@ public final class NodeRuntime<Service: ClientService> {
         do {
             try host.read(batch.map(\.query), context: context)
             reads[context] = batch
+            unconfirmedRound = (context, host.node.term)
         } catch {
             let reply = refusal(error)
             for pending in batch { pending.respond(reply) }

@@ -18,6 +18,16 @@ import RaftCore
 /// a follower's answer can only be stepped after this Ready's write returned (the host runs on one
 /// thread), so the follower's fsync overlaps the leader's instead of following it.
 ///
+/// **Deferred writes** (`writer` set: `raftd`). Step 1's write runs on the writer's thread while
+/// the host keeps taking inputs, and what must follow the write waits for it: a Ready's messages
+/// (unless a leader sends first, above), committed entries not yet durable here, a received
+/// snapshot's restore — and every message and tick that arrives meanwhile, which is stepped once
+/// the writes requested before it have finished, as if the network had delayed it. So a
+/// follower's acknowledgement is still never counted before the leader's own write of what it
+/// acknowledges is durable, without a change to the core. Writes requested while one runs go to
+/// the writer together, as one save and one fsync. Reports of what waited come through
+/// `onWriteFinished`.
+///
 /// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
 ///
 /// Its bookkeeping fields skip the run-time exclusivity check (`@exclusivity(unchecked)`): only
@@ -51,6 +61,14 @@ public final class NodeHost<Machine: StateMachine> {
     @exclusivity(unchecked) public var leaderSendsBeforePersisting = false
     /// The term and vote last written to storage: what a restart would find.
     @usableFromInline @exclusivity(unchecked) var persistedTermVote: (term: UInt64, vote: NodeID)
+    /// Set (before the first Ready) to run storage writes on another thread (`raftd`); nil: the
+    /// host writes inline, as the simulator's do. See "Deferred writes" in the type's comment.
+    public var writer: (any StorageWriter)?
+    /// Called, on the host's thread, with what a host with a `writer` did once a write finished:
+    /// messages that waited for it, entries it let apply, reads then answered, or a failure.
+    public var onWriteFinished: ((ReadyReport<Machine>) -> Void)?
+    /// The bookkeeping of deferred writes (unused without a `writer`).
+    @usableFromInline @exclusivity(unchecked) var deferred: DeferredWrites
 
     @usableFromInline
     struct PendingRead {
@@ -73,18 +91,31 @@ public final class NodeHost<Machine: StateMachine> {
         self.storage = storage
         self.transport = transport
         persistedTermVote = (storedNode.term, storedNode.vote)
+        deferred = DeferredWrites(durableIndex: storedNode.lastIndex, term: storedNode.term, vote: storedNode.vote)
         precondition(appliedIndex == storedNode.appliedIndex, "a new node has applied exactly its snapshot")
     }
 
     // MARK: Inputs (follow each with `handleReady()`)
 
     /// Advances logical time by one tick.
-    public func tick() { storedNode.tick() }
+    public func tick() {
+        if isHoldingForWrite { return hold(.tick) }
+        storedNode.tick()
+    }
     /// Makes the election timeout fire now.
     public func campaign() { storedNode.campaign() }
     /// Hands a message from a peer to the core.
     @discardableResult
-    public func step(_ message: Message) -> StepResult { storedNode.step(message) }
+    public func step(_ message: Message) -> StepResult {
+        // With a writer, a message that arrives while a write runs waits for it, as if the network
+        // had delayed it: a follower's acknowledgement is never counted before the leader's own
+        // write of what it acknowledges is durable (see the type's comment).
+        if isHoldingForWrite {
+            hold(.step(message))
+            return .handled
+        }
+        return storedNode.step(message)
+    }
     /// Proposes a command; returns its log index.
     public func propose(_ command: [UInt8]) throws(RaftError) -> UInt64 { try storedNode.propose(command) }
     /// Proposes several commands as one append; returns the last one's index.
@@ -141,13 +172,21 @@ public final class NodeHost<Machine: StateMachine> {
         report.hardState = ready.hardState
         report.entries = ready.entries
         report.mustSync = ready.mustSync
+        // With a writer, a leader's writes go to it, and anyone's while earlier ones are unfinished.
+        // Another node with nothing unfinished writes inline: it would hold every input during the
+        // write anyway, and the writer's thread would add two wake-ups to every acknowledgement's path.
+        let deferring = writer != nil && (storedNode.role == .leader || deferred.isHolding)
         // 1. Persist.
-        if let snapshot = ready.snapshot {
+        if let snapshot = ready.snapshot, deferring {
+            requestWrite(.snapshot(snapshot, ready.hardState, received: true))
+            hold(.restore(snapshot))
+        } else if let snapshot = ready.snapshot {
             do { try storage.saveSnapshot(snapshot, hardState: ready.hardState, received: true) } catch {
                 report.failure = HostFailure(stage: .saveSnapshot, message: "\(error)")
                 return report
             }
             if let hard = ready.hardState { persistedTermVote = (hard.term, hard.vote) }
+            if writer != nil { deferred.wroteInline(hardState: ready.hardState, lastIndex: snapshot.metadata.index) }
             report.installedSnapshot = snapshot
             do { try storedMachine.restore(snapshot.data) } catch {
                 // Data from the network is validated where it enters: stop instead of trapping.
@@ -161,24 +200,40 @@ public final class NodeHost<Machine: StateMachine> {
             leaderSendsBeforePersisting && storedNode.role == .leader && ready.snapshot == nil
             && (ready.hardState.map { $0.term == persistedTermVote.term && $0.vote == persistedTermVote.vote } ?? true)
         if sendsFirst { send(ready.messages, into: &report) }
-        if ready.hardState != nil || !ready.entries.isEmpty {
+        if deferring, ready.hardState != nil || !ready.entries.isEmpty {
+            // A hard state that changed only its commit index is not written on its own (the commit
+            // index is volatile, paper Figure 2; `LogStorage` skips it too): no wait for nothing.
+            if !ready.entries.isEmpty || ready.hardState.map({ !deferred.hasRequested(term: $0.term, vote: $0.vote) }) == true {
+                requestWrite(.save(ready.hardState, ready.entries, mustSync: ready.mustSync))
+            }
+        } else if ready.hardState != nil || !ready.entries.isEmpty {
             do { try storage.save(hardState: ready.hardState, entries: ready.entries, mustSync: ready.mustSync) } catch {
                 report.failure = HostFailure(stage: .save, message: "\(error)")
                 return report
             }
             if let hard = ready.hardState { persistedTermVote = (hard.term, hard.vote) }
+            if writer != nil { deferred.wroteInline(hardState: ready.hardState, lastIndex: ready.entries.last?.index) }
         }
-        // 2. Send.
-        if !sendsFirst { send(ready.messages, into: &report) }
-        // 3. Apply.
-        apply(ready.committedEntries, into: &report)
+        // 2. Send (with a writer: once the write is done).
+        if !sendsFirst && isHoldingForWrite {
+            hold(.send(ready.messages))
+        } else if !sendsFirst {
+            send(ready.messages, into: &report)
+        }
+        // 3. Apply (with a writer: entries not yet durable here wait for their write).
+        if mayApplyNow(ready.committedEntries) {
+            apply(ready.committedEntries, into: &report)
+        } else {
+            hold(.apply(ready.committedEntries))
+        }
         // 4. Reads.
         confirm(ready.readStates, into: &report)
         abandonReadsOfAGoneLeader(into: &report)
         answerReads(into: &report)
         // 5. Advance.
         storedNode.advance(ready)
-        assert(appliedIndex == storedNode.appliedIndex, "the machine applied exactly what the core handed over")
+        assert(
+            deferring || appliedIndex == storedNode.appliedIndex, "the machine applied exactly what the core handed over")
         return report
     }
 
@@ -260,6 +315,10 @@ public final class NodeHost<Machine: StateMachine> {
         let taken: Snapshot
         do { taken = try storedNode.compact(through: index, data: data) } catch {
             preconditionFailure("compaction of an applied index failed: \(error)")
+        }
+        if writer != nil {
+            requestWrite(.snapshot(taken, nil, received: false))
+            return taken
         }
         do { try storage.saveSnapshot(taken, hardState: nil, received: false) } catch {
             throw HostFailure(stage: .compact, message: "\(error)")

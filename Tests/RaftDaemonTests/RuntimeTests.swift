@@ -22,7 +22,25 @@ final class MemoryCluster {
     var down: Set<NodeID> = []
     let failures = Box<[String]>([])
 
-    init(count: Int = 3, name: String = #function, configure: (inout RuntimeOptions) -> Void = { _ in }) throws {
+    /// Runs writes as tasks of the queue, between other inputs (a disk thread, deterministically).
+    final class TaskWriter: StorageWriter {
+        unowned let cluster: MemoryCluster
+        init(_ cluster: MemoryCluster) { self.cluster = cluster }
+        func submit(_ write: @escaping () throws -> Void, done: @escaping ((any Error)?) -> Void) {
+            cluster.tasks.append {
+                do {
+                    try write()
+                    done(nil)
+                } catch { done(error) }
+            }
+        }
+    }
+
+    /// `deferredWrites`: every node writes through a `TaskWriter`, as raftd's do through its disk thread.
+    init(
+        count: Int = 3, name: String = #function, deferredWrites: Bool = false,
+        configure: (inout RuntimeOptions) -> Void = { _ in }
+    ) throws {
         let voters = (1...count).map { NodeID($0) }
         for id in voters {
             var config = Config(id: id)
@@ -38,6 +56,7 @@ final class MemoryCluster {
             let runtime = try NodeRuntime<KeyValueService>(
                 node: node, storage: storage, options: options, log: { _ in },
                 fail: { message in failures.value.append(message) },
+                writer: deferredWrites ? TaskWriter(self) : nil,
                 schedule: { [unowned self] task in self.tasks.append(task) })
             let link = Link(self)
             runtime.connect(link)
@@ -46,6 +65,11 @@ final class MemoryCluster {
         }
     }
 
+    /// The read contexts the leader's heartbeats carried, as delivered by `settle`.
+    var readContexts: Set<UInt64> = []
+    /// How many ReadIndex rounds `settle` saw.
+    var readRounds: Int { readContexts.count }
+
     /// Runs queued tasks and delivers messages until both are empty.
     func settle() {
         var steps = 0
@@ -53,6 +77,7 @@ final class MemoryCluster {
             steps += 1
             if !tasks.isEmpty { tasks.removeFirst()(); continue }
             let message = network.removeFirst()
+            if case .heartbeat(let beat) = message, let context = beat.readContext { readContexts.insert(context) }
             guard !down.contains(message.to), !down.contains(message.from) else { continue }
             runtimes[Int(message.to) - 1].receive(message)
         }
@@ -89,6 +114,37 @@ final class MemoryCluster {
         #expect(cluster.command(1, "DEL", "k", "x") == .integer(1))
         #expect(cluster.command(1, "GET", "k") == .bulk(nil))
         for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["n": "42"]) }
+    }
+
+    @Test func writesAndReadsAreAnsweredTheSameWithWritesOnADiskThread() throws {
+        let cluster = try MemoryCluster(deferredWrites: true)
+        cluster.elect(1)
+        #expect(cluster.runtimes[0].host.node.isLeader)
+        #expect(cluster.command(1, "SET", "k", "hello world") == .status("OK"))
+        #expect(cluster.command(1, "GET", "k") == .bulk(Array("hello world".utf8)))
+        #expect(cluster.command(1, "INCRBY", "n", "41") == .integer(41))
+        #expect(cluster.command(1, "DEL", "k", "x") == .integer(1))
+        #expect(cluster.command(1, "GET", "k") == .bulk(nil))
+        #expect(cluster.command(2, "SET", "k", "v") == .error("MOVED 0 127.0.0.1:6001"))
+        for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["n": "41"]) }
+        #expect(cluster.failures.value.isEmpty)
+    }
+
+    @Test func readsThatArriveDuringARoundShareTheNextOne() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        #expect(cluster.command(1, "SET", "k", "v") == .status("OK"))
+        cluster.network.removeAll()
+        let answers = Box<[Reply]>([])
+        // Three reads, each arriving after the previous one's flush started a round.
+        for _ in 1...3 {
+            cluster.runtimes[0].handle([Array("GET".utf8), Array("k".utf8)]) { answers.value.append($0) }
+            while !cluster.tasks.isEmpty { cluster.tasks.removeFirst()() }
+        }
+        cluster.settle()
+        #expect(answers.value == Array(repeating: .bulk(Array("v".utf8)), count: 3))
+        // The first read has a round to itself; the two that came while it ran share the next.
+        #expect(cluster.readRounds == 2)
     }
 
     @Test func aCommandTooLargeToReplicateIsRefused() throws {
