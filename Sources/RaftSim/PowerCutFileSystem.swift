@@ -20,6 +20,8 @@ final class PowerCutFileSystem: FileSystem {
     private(set) var isPowerLost = false
     /// What the cut stopped, in words, once it fired.
     private(set) var cutNote: String?
+    /// Which files' synced-or-not state may have changed (`StorageDisk.durableLog` reads it).
+    var watch = SyncWatch()
 
     init(base: MemoryFileSystem) {
         self.base = base
@@ -61,7 +63,11 @@ final class PowerCutFileSystem: FileSystem {
     }
 
     func createDirectory(atPath path: String) throws(StorageError) {
-        if !base.isDirectory(atPath: path) { try spend("creating \(path)") }
+        if !base.isDirectory(atPath: path) {
+            try spend("creating \(path)")
+            // The memory disk syncs the parents of a new directory itself: walk the names anew.
+            watch.needsFullCheck = true
+        }
         try base.createDirectory(atPath: path)
     }
     func contentsOfDirectory(atPath path: String) throws(StorageError) -> [String] {
@@ -71,26 +77,36 @@ final class PowerCutFileSystem: FileSystem {
     func fileExists(atPath path: String) -> Bool { base.fileExists(atPath: path) }
     func isDirectory(atPath path: String) -> Bool { base.isDirectory(atPath: path) }
     func openFile(atPath path: String, create: Bool) throws(StorageError) -> StorageFile {
-        if create && !base.fileExists(atPath: path) { try spend("creating \(path)") } else { try checkPower() }
-        return PowerCutFile(fileSystem: self, file: try base.openFile(atPath: path, create: create), path: path)
+        if create && !base.fileExists(atPath: path) {
+            try spend("creating \(path)")
+            watch.noteNameChange(Path.normalized(path))
+        } else {
+            try checkPower()
+        }
+        return PowerCutFile(
+            fileSystem: self, file: try base.openFile(atPath: path, create: create), path: Path.normalized(path), openedAtRename: watch.renameCount)
     }
     func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile {
         try checkPower()
-        return PowerCutFile(fileSystem: self, file: try base.openFileForReading(atPath: path), path: path)
+        return PowerCutFile(
+            fileSystem: self, file: try base.openFileForReading(atPath: path), path: Path.normalized(path), openedAtRename: watch.renameCount)
     }
     func syncDirectory(atPath path: String) throws(StorageError) {
         try spend("syncing the directory \(path)")
         try base.syncDirectory(atPath: path)
+        watch.noteDirectorySynced(Path.normalized(path))
     }
     func lockDirectory(atPath path: String) throws(StorageError) -> DirectoryLock? {
         try base.lockDirectory(atPath: path)
     }
     func rename(from: String, to: String) throws(StorageError) {
         try spend("renaming \(from)")
+        watch.noteRename(from: Path.normalized(from), to: Path.normalized(to))
         try base.rename(from: from, to: to)
     }
     func removeFile(atPath path: String) throws(StorageError) {
         try spend("removing \(path)")
+        watch.noteNameChange(Path.normalized(path))
         try base.removeFile(atPath: path)
     }
     func fileSize(atPath path: String) throws(StorageError) -> Int64 {
@@ -104,11 +120,20 @@ final class PowerCutFile: StorageFile {
     private let fileSystem: PowerCutFileSystem
     private let file: StorageFile
     private let path: String
+    /// `SyncWatch.renameCount` when the file was opened: when a file moved since, `path` may name
+    /// another file (or none), so a change through this handle is not pinned to one path.
+    private let openedAtRename: Int
 
-    init(fileSystem: PowerCutFileSystem, file: StorageFile, path: String) {
+    init(fileSystem: PowerCutFileSystem, file: StorageFile, path: String, openedAtRename: Int) {
         self.fileSystem = fileSystem
         self.file = file
         self.path = path
+        self.openedAtRename = openedAtRename
+    }
+
+    /// Tells the watch that this file's bytes (current or synced) change.
+    private func noteChange() {
+        fileSystem.watch.noteFileChange(path, openedAt: openedAtRename)
     }
 
     func size() throws(StorageError) -> Int64 {
@@ -121,16 +146,96 @@ final class PowerCutFile: StorageFile {
     }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(StorageError) {
         try fileSystem.spend("writing \(bytes.count) bytes to \(path)")
+        noteChange()
         try file.write(bytes, at: offset)
     }
     func truncate(to size: Int64) throws(StorageError) {
         try fileSystem.spend("cutting \(path)")
+        noteChange()
         try file.truncate(to: size)
     }
     func sync() throws(StorageError) {
         try fileSystem.spend("syncing \(path)")
+        noteChange()
         try file.sync()
     }
     func close() { file.close() }
     func mapForReading() -> UnsafeRawBufferPointer? { file.mapForReading() }
+}
+
+/// What changed on a simulated disk since `StorageDisk` last asked which files hold unsynced bytes,
+/// so that it re-reads only the files whose answer may have changed (every acknowledgement asks;
+/// a full walk of the disk each time was a tenth of the explorer's time).
+///
+/// A file's answer compares its current bytes with the synced bytes under its durable name. Until
+/// a rename, each file lives under one path only (current name, durable name or both), so a write,
+/// cut or sync through a handle can change the answer of the handle's path alone; a creation or
+/// removal changes its own path's, and a directory sync those of the paths created or removed in
+/// that directory since its last sync (every other name there already is its durable one). A
+/// rename moves a file to a second path: until its directories are synced and the disk walked, and
+/// for changes through handles opened on the old path before it, every question walks the whole
+/// disk, as after anything that bypasses this file system (a crash, a restored backup).
+struct SyncWatch {
+    /// The next question must walk the whole disk.
+    var needsFullCheck = true
+    /// Paths whose answer may have changed since the last question (normalized).
+    private(set) var touchedPaths: Set<String> = []
+    /// Per directory: the paths created, removed or renamed there since it was last synced.
+    private var unsyncedNames: [String: Set<String>] = [:]
+    /// Directories with a rename not yet synced.
+    private var unsyncedRenames: Set<String> = []
+    /// Counts renames (a handle remembers the count when it was opened).
+    private(set) var renameCount = 0
+    /// Per path: the `renameCount` of the last rename away from it. A handle on that path opened
+    /// before it follows its file to the new name, so its changes are not pinned to its path.
+    private var renamedAway: [String: Int] = [:]
+
+    /// Whether only `touchedPaths` can have changed since the last full walk.
+    var canAnswerIncrementally: Bool { !needsFullCheck && unsyncedRenames.isEmpty }
+
+    /// A file's bytes or synced bytes change through a handle on `path` opened when
+    /// `renameCount` was `count`.
+    mutating func noteFileChange(_ path: String, openedAt count: Int) {
+        if let moved = renamedAway[path], moved > count { needsFullCheck = true } else { touchedPaths.insert(path) }
+    }
+
+    /// A file was created or removed.
+    mutating func noteNameChange(_ path: String) {
+        touchedPaths.insert(path)
+        unsyncedNames[Path.directory(of: path), default: []].insert(path)
+    }
+
+    /// A file was renamed.
+    mutating func noteRename(from: String, to: String) {
+        needsFullCheck = true
+        renameCount += 1
+        renamedAway[from] = renameCount
+        for path in [from, to] {
+            noteNameChange(path)
+            unsyncedRenames.insert(Path.directory(of: path))
+        }
+    }
+
+    /// A directory's names were made durable.
+    mutating func noteDirectorySynced(_ directory: String) {
+        if let paths = unsyncedNames.removeValue(forKey: directory) { touchedPaths.formUnion(paths) }
+        unsyncedRenames.remove(directory)
+    }
+
+    /// Every name is its durable one again (a crash, a restored backup). After a crash every
+    /// file's bytes are its synced ones too (`allSynced`: nothing is left to walk for); otherwise
+    /// the next question walks the disk.
+    mutating func forgetNames(allSynced: Bool) {
+        needsFullCheck = !allSynced
+        touchedPaths.removeAll()
+        unsyncedNames.removeAll()
+        unsyncedRenames.removeAll()
+    }
+
+    /// After a question was answered (by a full walk or from `touchedPaths`): a walk while a
+    /// rename is unsynced does not let the next answer be incremental.
+    mutating func answered(fully: Bool) {
+        touchedPaths.removeAll(keepingCapacity: true)
+        if fully { needsFullCheck = !unsyncedRenames.isEmpty }
+    }
 }

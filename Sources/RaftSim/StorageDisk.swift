@@ -13,6 +13,8 @@ final class StorageDisk: NodeDisk {
     private var backupFiles: [String: [UInt8]]?
     private let directory: String
     private var storage: LogStorage?
+    /// The files that held unsynced bytes or names when `hasUnsyncedFiles` last looked.
+    private var unsyncedPaths: Set<String> = []
     /// Draws log ids, so that the same seed writes the same bytes.
     private var idGenerator: SeededGenerator
     /// What a crash keeps of unsynced writes (simulated disks only).
@@ -72,7 +74,7 @@ final class StorageDisk: NodeDisk {
     /// scratch disk and recovered there (only runs with sync off pay for that). Nil on real files.
     func durableLog() -> DurableLog? {
         guard let memory, let storage else { return nil }
-        if !Self.hasUnsyncedFiles(memory, directory) {
+        if !hasUnsyncedFiles(memory) {
             return DurableLog(
                 hardState: storage.hardState, snapshotIndex: storage.snapshotIndex,
                 snapshotTerm: storage.snapshotTerm, entries: storage.entries)
@@ -90,8 +92,35 @@ final class StorageDisk: NodeDisk {
         return DurableLog(hardState: copy.hardState, snapshotIndex: copy.snapshotIndex, snapshotTerm: copy.snapshotTerm, entries: copy.entries)
     }
 
-    /// Whether a file under `directory` has bytes or a name a crash now would lose. (Comparing the
-    /// byte arrays is cheap when they are synced: they then share storage.)
+    /// Whether a file under `directory` has bytes or a name a crash now would lose: the files
+    /// written since the last question are looked at again, or every file when the power-cut file
+    /// system's watch says names changed (`SyncWatch`). Debug builds check the answer by a walk.
+    private func hasUnsyncedFiles(_ memory: MemoryFileSystem) -> Bool {
+        guard let powerCut else { return Self.hasUnsyncedFiles(memory, directory) }
+        let fully = !powerCut.watch.canAnswerIncrementally
+        if fully {
+            unsyncedPaths.removeAll(keepingCapacity: true)
+            Self.collectUnsyncedFiles(memory, directory, into: &unsyncedPaths)
+        } else {
+            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+            for path in powerCut.watch.touchedPaths where path.hasPrefix(prefix) {
+                if Self.isUnsynced(memory, path) == true { unsyncedPaths.insert(path) } else { unsyncedPaths.remove(path) }
+            }
+        }
+        powerCut.watch.answered(fully: fully)
+        assert(unsyncedPaths.isEmpty != Self.hasUnsyncedFiles(memory, directory), "the watched answer is the walked one")
+        return !unsyncedPaths.isEmpty
+    }
+
+    /// Whether the file at `path` has bytes or a name a crash now would lose (nil: no such file).
+    /// (Comparing the byte arrays is cheap when they are synced: they then share storage.)
+    private static func isUnsynced(_ memory: MemoryFileSystem, _ path: String) -> Bool? {
+        guard let current = memory.contents(atPath: path) else { return nil }
+        guard let durable = memory.durableContents(atPath: path) else { return true }
+        return durable != current
+    }
+
+    /// Whether a file under `directory` has bytes or a name a crash now would lose, by a walk.
     private static func hasUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String) -> Bool {
         guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return false }
         for name in names {
@@ -103,6 +132,19 @@ final class StorageDisk: NodeDisk {
             guard let durable = memory.durableContents(atPath: path), durable == memory.contents(atPath: path) else { return true }
         }
         return false
+    }
+
+    /// Adds every file under `directory` with bytes or a name a crash now would lose to `paths`.
+    private static func collectUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String, into paths: inout Set<String>) {
+        guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return }
+        for name in names {
+            let path = Path.join(directory, name)
+            if memory.isDirectory(atPath: path) {
+                collectUnsyncedFiles(memory, path, into: &paths)
+            } else if isUnsynced(memory, path) != false {
+                paths.insert(path)
+            }
+        }
     }
 
     /// Copies the synced bytes of every file under `directory` to `scratch` (durably there).
@@ -126,6 +168,9 @@ final class StorageDisk: NodeDisk {
             var tearing: SeededGenerator? = generator
             memory.crash(tearingWith: &tearing)
             if let tearing { generator = tearing }
+            // A power loss leaves only what is on the platter: every name and byte is synced.
+            unsyncedPaths.removeAll()
+            powerCut?.watch.forgetNames(allSynced: true)
         }
         // The power comes back for the restart (an armed cut that did not fire is disarmed).
         powerCut?.reset()
@@ -241,6 +286,7 @@ extension StorageDisk {
         guard let backupFiles else { throw SimError("no backup of \(location) was taken") }
         storage?.close()
         storage = nil
+        powerCut?.watch.forgetNames(allSynced: false)
         do {
             let names = try fileSystem.contentsOfDirectory(atPath: directory)
             if let memory {
