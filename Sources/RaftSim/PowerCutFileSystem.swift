@@ -120,20 +120,19 @@ final class PowerCutFile: StorageFile {
     private let fileSystem: PowerCutFileSystem
     private let file: StorageFile
     private let path: String
-    /// `SyncWatch.renameCount` when the file was opened: when a file moved since, `path` may name
-    /// another file (or none), so a change through this handle is not pinned to one path.
-    private let openedAtRename: Int
+    /// What the watch knows of this handle.
+    private var mark: SyncWatch.HandleMark
 
     init(fileSystem: PowerCutFileSystem, file: StorageFile, path: String, openedAtRename: Int) {
         self.fileSystem = fileSystem
         self.file = file
         self.path = path
-        self.openedAtRename = openedAtRename
+        mark = SyncWatch.HandleMark(openedAtRename: openedAtRename)
     }
 
     /// Tells the watch that this file's bytes (current or synced) change.
     private func noteChange() {
-        fileSystem.watch.noteFileChange(path, openedAt: openedAtRename)
+        fileSystem.watch.noteFileChange(path, &mark)
     }
 
     func size() throws(StorageError) -> Int64 {
@@ -179,9 +178,11 @@ struct SyncWatch {
     /// The next question must walk the whole disk.
     var needsFullCheck = true
     /// Paths whose answer may have changed since the last question (normalized).
-    private(set) var touchedPaths: Set<String> = []
+    /// (A list: each handle adds its path once per answer, and hashing paths per write cost more
+    /// than the walk it saves; a path listed twice is looked at twice.)
+    private(set) var touchedPaths: [String] = []
     /// Per directory: the paths created, removed or renamed there since it was last synced.
-    private var unsyncedNames: [String: Set<String>] = [:]
+    private var unsyncedNames: [String: [String]] = [:]
     /// Directories with a rename not yet synced.
     private var unsyncedRenames: Set<String> = []
     /// Counts renames (a handle remembers the count when it was opened).
@@ -193,16 +194,44 @@ struct SyncWatch {
     /// Whether only `touchedPaths` can have changed since the last full walk.
     var canAnswerIncrementally: Bool { !needsFullCheck && unsyncedRenames.isEmpty }
 
-    /// A file's bytes or synced bytes change through a handle on `path` opened when
-    /// `renameCount` was `count`.
-    mutating func noteFileChange(_ path: String, openedAt count: Int) {
-        if let moved = renamedAway[path], moved > count { needsFullCheck = true } else { touchedPaths.insert(path) }
+    /// Counts answers (and forgotten names): `touchedPaths` is emptied only then.
+    private var answerCount = 0
+
+    /// What the watch knows of one handle, so that a write through it costs no hashing when
+    /// nothing was renamed and its path is already touched.
+    struct HandleMark {
+        /// `renameCount` when the handle was opened.
+        let openedAtRename: Int
+        /// Through this `renameCount`, the handle's path still named its file.
+        var checkedThroughRename: Int
+        /// `answerCount` when the handle's path was last added to `touchedPaths`.
+        var notedAtAnswer = -1
+
+        init(openedAtRename: Int) {
+            self.openedAtRename = openedAtRename
+            checkedThroughRename = openedAtRename
+        }
+    }
+
+    /// A file's bytes or synced bytes change through a handle on `path`. When its file was
+    /// renamed away from `path` after the handle was opened, the change is not pinned to a path.
+    mutating func noteFileChange(_ path: String, _ mark: inout HandleMark) {
+        if mark.checkedThroughRename != renameCount {
+            if let moved = renamedAway[path], moved > mark.openedAtRename {
+                needsFullCheck = true
+                return
+            }
+            mark.checkedThroughRename = renameCount
+        }
+        guard mark.notedAtAnswer != answerCount else { return }
+        mark.notedAtAnswer = answerCount
+        touchedPaths.append(path)
     }
 
     /// A file was created or removed.
     mutating func noteNameChange(_ path: String) {
-        touchedPaths.insert(path)
-        unsyncedNames[Path.directory(of: path), default: []].insert(path)
+        touchedPaths.append(path)
+        unsyncedNames[Path.directory(of: path), default: []].append(path)
     }
 
     /// A file was renamed.
@@ -218,7 +247,7 @@ struct SyncWatch {
 
     /// A directory's names were made durable.
     mutating func noteDirectorySynced(_ directory: String) {
-        if let paths = unsyncedNames.removeValue(forKey: directory) { touchedPaths.formUnion(paths) }
+        if let paths = unsyncedNames.removeValue(forKey: directory) { touchedPaths.append(contentsOf: paths) }
         unsyncedRenames.remove(directory)
     }
 
@@ -227,6 +256,7 @@ struct SyncWatch {
     /// the next question walks the disk.
     mutating func forgetNames(allSynced: Bool) {
         needsFullCheck = !allSynced
+        answerCount += 1
         touchedPaths.removeAll()
         unsyncedNames.removeAll()
         unsyncedRenames.removeAll()
@@ -235,6 +265,7 @@ struct SyncWatch {
     /// After a question was answered (by a full walk or from `touchedPaths`): a walk while a
     /// rename is unsynced does not let the next answer be incremental.
     mutating func answered(fully: Bool) {
+        answerCount += 1
         touchedPaths.removeAll(keepingCapacity: true)
         if fully { needsFullCheck = !unsyncedRenames.isEmpty }
     }

@@ -13,8 +13,9 @@ final class StorageDisk: NodeDisk {
     private var backupFiles: [String: [UInt8]]?
     private let directory: String
     private var storage: LogStorage?
-    /// The files that held unsynced bytes or names when `hasUnsyncedFiles` last looked.
-    private var unsyncedPaths: Set<String> = []
+    /// The files that held unsynced bytes or names when `hasUnsyncedFiles` last looked (a few at
+    /// most: a node has a handful of files).
+    private var unsyncedPaths: [String] = []
     /// Draws log ids, so that the same seed writes the same bytes.
     private var idGenerator: SeededGenerator
     /// What a crash keeps of unsynced writes (simulated disks only).
@@ -102,14 +103,28 @@ final class StorageDisk: NodeDisk {
             unsyncedPaths.removeAll(keepingCapacity: true)
             Self.collectUnsyncedFiles(memory, directory, into: &unsyncedPaths)
         } else {
-            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-            for path in powerCut.watch.touchedPaths where path.hasPrefix(prefix) {
-                if Self.isUnsynced(memory, path) == true { unsyncedPaths.insert(path) } else { unsyncedPaths.remove(path) }
+            for path in powerCut.watch.touchedPaths where isUnderDirectory(path) {
+                let listed = unsyncedPaths.firstIndex(of: path)
+                if Self.isUnsynced(memory, path) == true {
+                    if listed == nil { unsyncedPaths.append(path) }
+                } else if let listed {
+                    unsyncedPaths.remove(at: listed)
+                }
             }
         }
         powerCut.watch.answered(fully: fully)
         assert(unsyncedPaths.isEmpty != Self.hasUnsyncedFiles(memory, directory), "the watched answer is the walked one")
         return !unsyncedPaths.isEmpty
+    }
+
+    /// Whether `path` lies under the node's directory (compared as bytes: `hasPrefix` on
+    /// `String` compares characters, which is slower).
+    private func isUnderDirectory(_ path: String) -> Bool {
+        let root = directory.utf8
+        let trimmed = root.last == UInt8(ascii: "/") ? root.count - 1 : root.count
+        let bytes = path.utf8
+        return bytes.count > trimmed + 1 && bytes.starts(with: root.prefix(trimmed))
+            && bytes[bytes.index(bytes.startIndex, offsetBy: trimmed)] == UInt8(ascii: "/")
     }
 
     /// Whether the file at `path` has bytes or a name a crash now would lose (nil: no such file).
@@ -135,14 +150,14 @@ final class StorageDisk: NodeDisk {
     }
 
     /// Adds every file under `directory` with bytes or a name a crash now would lose to `paths`.
-    private static func collectUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String, into paths: inout Set<String>) {
+    private static func collectUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String, into paths: inout [String]) {
         guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return }
         for name in names {
             let path = Path.join(directory, name)
             if memory.isDirectory(atPath: path) {
                 collectUnsyncedFiles(memory, path, into: &paths)
             } else if isUnsynced(memory, path) != false {
-                paths.insert(path)
+                paths.append(path)
             }
         }
     }
