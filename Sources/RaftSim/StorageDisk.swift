@@ -13,9 +13,8 @@ final class StorageDisk: NodeDisk {
     private var backupFiles: [String: [UInt8]]?
     private let directory: String
     private var storage: LogStorage?
-    /// The files that held unsynced bytes or names when `hasUnsyncedFiles` last looked (a few at
-    /// most: a node has a handful of files).
-    private var unsyncedPaths: [String] = []
+    /// Which files hold unsynced bytes or names, as of the last question (simulated disks).
+    private var unsyncedFiles: UnsyncedFiles
     /// Draws log ids, so that the same seed writes the same bytes.
     private var idGenerator: SeededGenerator
     /// What a crash keeps of unsynced writes (simulated disks only).
@@ -43,6 +42,7 @@ final class StorageDisk: NodeDisk {
             powerCut = cut
             directory = "/" + name
         }
+        unsyncedFiles = UnsyncedFiles(directory: directory)
         storage = try open()
     }
 
@@ -75,7 +75,9 @@ final class StorageDisk: NodeDisk {
     /// scratch disk and recovered there (only runs with sync off pay for that). Nil on real files.
     func durableLog() -> DurableLog? {
         guard let memory, let storage else { return nil }
-        if !hasUnsyncedFiles(memory) {
+        let hasUnsynced = powerCut.map { unsyncedFiles.answer(memory, &$0.watch) } ?? UnsyncedFiles.walk(memory, directory)
+        assert(hasUnsynced == UnsyncedFiles.walk(memory, directory), "the watched answer is the walked one")
+        if !hasUnsynced {
             return DurableLog(
                 hardState: storage.hardState, snapshotIndex: storage.snapshotIndex,
                 snapshotTerm: storage.snapshotTerm, entries: storage.entries)
@@ -91,75 +93,6 @@ final class StorageDisk: NodeDisk {
         }
         defer { copy.close() }
         return DurableLog(hardState: copy.hardState, snapshotIndex: copy.snapshotIndex, snapshotTerm: copy.snapshotTerm, entries: copy.entries)
-    }
-
-    /// Whether a file under `directory` has bytes or a name a crash now would lose: the files
-    /// written since the last question are looked at again, or every file when the power-cut file
-    /// system's watch says names changed (`SyncWatch`). Debug builds check the answer by a walk.
-    private func hasUnsyncedFiles(_ memory: MemoryFileSystem) -> Bool {
-        guard let powerCut else { return Self.hasUnsyncedFiles(memory, directory) }
-        let fully = !powerCut.watch.canAnswerIncrementally
-        if fully {
-            unsyncedPaths.removeAll(keepingCapacity: true)
-            Self.collectUnsyncedFiles(memory, directory, into: &unsyncedPaths)
-        } else {
-            for path in powerCut.watch.touchedPaths where isUnderDirectory(path) {
-                let listed = unsyncedPaths.firstIndex(of: path)
-                if Self.isUnsynced(memory, path) == true {
-                    if listed == nil { unsyncedPaths.append(path) }
-                } else if let listed {
-                    unsyncedPaths.remove(at: listed)
-                }
-            }
-        }
-        powerCut.watch.answered(fully: fully)
-        assert(unsyncedPaths.isEmpty != Self.hasUnsyncedFiles(memory, directory), "the watched answer is the walked one")
-        return !unsyncedPaths.isEmpty
-    }
-
-    /// Whether `path` lies under the node's directory (compared as bytes: `hasPrefix` on
-    /// `String` compares characters, which is slower).
-    private func isUnderDirectory(_ path: String) -> Bool {
-        let root = directory.utf8
-        let trimmed = root.last == UInt8(ascii: "/") ? root.count - 1 : root.count
-        let bytes = path.utf8
-        return bytes.count > trimmed + 1 && bytes.starts(with: root.prefix(trimmed))
-            && bytes[bytes.index(bytes.startIndex, offsetBy: trimmed)] == UInt8(ascii: "/")
-    }
-
-    /// Whether the file at `path` has bytes or a name a crash now would lose (nil: no such file).
-    /// (Comparing the byte arrays is cheap when they are synced: they then share storage.)
-    private static func isUnsynced(_ memory: MemoryFileSystem, _ path: String) -> Bool? {
-        guard let current = memory.contents(atPath: path) else { return nil }
-        guard let durable = memory.durableContents(atPath: path) else { return true }
-        return durable != current
-    }
-
-    /// Whether a file under `directory` has bytes or a name a crash now would lose, by a walk.
-    private static func hasUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String) -> Bool {
-        guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return false }
-        for name in names {
-            let path = Path.join(directory, name)
-            if memory.isDirectory(atPath: path) {
-                if hasUnsyncedFiles(memory, path) { return true }
-                continue
-            }
-            guard let durable = memory.durableContents(atPath: path), durable == memory.contents(atPath: path) else { return true }
-        }
-        return false
-    }
-
-    /// Adds every file under `directory` with bytes or a name a crash now would lose to `paths`.
-    private static func collectUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String, into paths: inout [String]) {
-        guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return }
-        for name in names {
-            let path = Path.join(directory, name)
-            if memory.isDirectory(atPath: path) {
-                collectUnsyncedFiles(memory, path, into: &paths)
-            } else if isUnsynced(memory, path) != false {
-                paths.append(path)
-            }
-        }
     }
 
     /// Copies the synced bytes of every file under `directory` to `scratch` (durably there).
@@ -184,7 +117,7 @@ final class StorageDisk: NodeDisk {
             memory.crash(tearingWith: &tearing)
             if let tearing { generator = tearing }
             // A power loss leaves only what is on the platter: every name and byte is synced.
-            unsyncedPaths.removeAll()
+            unsyncedFiles.forget()
             powerCut?.watch.forgetNames(allSynced: true)
         }
         // The power comes back for the restart (an armed cut that did not fire is disarmed).
