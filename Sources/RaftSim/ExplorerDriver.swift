@@ -363,11 +363,13 @@ extension Explorer {
             var k = 0
             while k < pending.count {
                 let p = pending[k]
-                guard let node = cluster.node(p.node) else {
+                // Read through the host: copying the node or its store per pending proposal
+                // was a visible share of the explorer's time.
+                guard let host = cluster.hosts[Int(p.node) - 1] else {
                     pending.remove(at: k)
                     continue
                 }
-                if cluster.store(p.node).lastApplied >= p.index {
+                if host.machine.lastApplied >= p.index {
                     if cluster.committedTerm(at: p.index) == p.term {
                         checkCommittedCommand(p.index, p.term, p.command)
                         acknowledged.append((p.index, p.term, p.command))
@@ -377,7 +379,7 @@ extension Explorer {
                     pending.remove(at: k)
                     continue
                 }
-                if let held = node.term(at: p.index), held != p.term {
+                if let held = host.node.term(at: p.index), held != p.term {
                     pending.remove(at: k)
                     continue
                 }

@@ -15,8 +15,9 @@ extension InvariantChecker {
         guard index <= UInt64(committed.count), index < firstPlaceholder else { return nil }
         let values = store.values
         var present = 0
-        for key in writes.keys {
-            guard case .some(let expected) = committedValue(of: key, through: index) else { return nil }
+        // `index` is within the history (checked above), so each key has its value there.
+        for (key, list) in writes {
+            let expected = Self.value(in: list, through: index)
             let held = values[key]
             if held != nil { present += 1 }
             if held != expected { return "\(key)=\(held ?? "(absent)"), but the committed history gives \(key)=\(expected ?? "(absent)")" }

@@ -169,14 +169,19 @@ struct InvariantChecker {
     func committedValue(of key: String, through index: UInt64) -> String?? {
         guard index <= UInt64(committed.count) else { return nil }
         guard let list = writes[key] else { return .some(nil) }
-        // The last write at or below `index` (binary search).
+        return .some(Self.value(in: list, through: index))
+    }
+
+    /// The value the last write of `list` at or below `index` leaves (nil: absent).
+    static func value(in list: [(index: UInt64, value: String?)], through index: UInt64) -> String? {
+        // Binary search: the list is in index order.
         var low = 0
         var high = list.count
         while low < high {
             let mid = (low + high) / 2
             if list[mid].index <= index { low = mid + 1 } else { high = mid }
         }
-        return .some(low == 0 ? nil : list[low - 1].value)
+        return low == 0 ? nil : list[low - 1].value
     }
 
     /// The committed entry at `index` (a placeholder when it was known by its term only), or nil.

@@ -20,6 +20,8 @@ final class PowerCutFileSystem: FileSystem {
     private(set) var isPowerLost = false
     /// What the cut stopped, in words, once it fired.
     private(set) var cutNote: String?
+    /// Which files' synced-or-not state may have changed (`StorageDisk.durableLog` reads it).
+    var watch = SyncWatch()
 
     init(base: MemoryFileSystem) {
         self.base = base
@@ -61,7 +63,11 @@ final class PowerCutFileSystem: FileSystem {
     }
 
     func createDirectory(atPath path: String) throws(StorageError) {
-        if !base.isDirectory(atPath: path) { try spend("creating \(path)") }
+        if !base.isDirectory(atPath: path) {
+            try spend("creating \(path)")
+            // The memory disk syncs the parents of a new directory itself: walk the names anew.
+            watch.needsFullCheck = true
+        }
         try base.createDirectory(atPath: path)
     }
     func contentsOfDirectory(atPath path: String) throws(StorageError) -> [String] {
@@ -71,26 +77,36 @@ final class PowerCutFileSystem: FileSystem {
     func fileExists(atPath path: String) -> Bool { base.fileExists(atPath: path) }
     func isDirectory(atPath path: String) -> Bool { base.isDirectory(atPath: path) }
     func openFile(atPath path: String, create: Bool) throws(StorageError) -> StorageFile {
-        if create && !base.fileExists(atPath: path) { try spend("creating \(path)") } else { try checkPower() }
-        return PowerCutFile(fileSystem: self, file: try base.openFile(atPath: path, create: create), path: path)
+        if create && !base.fileExists(atPath: path) {
+            try spend("creating \(path)")
+            watch.noteNameChange(Path.normalized(path))
+        } else {
+            try checkPower()
+        }
+        return PowerCutFile(
+            fileSystem: self, file: try base.openFile(atPath: path, create: create), path: Path.normalized(path), openedAtRename: watch.renameCount)
     }
     func openFileForReading(atPath path: String) throws(StorageError) -> StorageFile {
         try checkPower()
-        return PowerCutFile(fileSystem: self, file: try base.openFileForReading(atPath: path), path: path)
+        return PowerCutFile(
+            fileSystem: self, file: try base.openFileForReading(atPath: path), path: Path.normalized(path), openedAtRename: watch.renameCount)
     }
     func syncDirectory(atPath path: String) throws(StorageError) {
         try spend("syncing the directory \(path)")
         try base.syncDirectory(atPath: path)
+        watch.noteDirectorySynced(Path.normalized(path))
     }
     func lockDirectory(atPath path: String) throws(StorageError) -> DirectoryLock? {
         try base.lockDirectory(atPath: path)
     }
     func rename(from: String, to: String) throws(StorageError) {
         try spend("renaming \(from)")
+        watch.noteRename(from: Path.normalized(from), to: Path.normalized(to))
         try base.rename(from: from, to: to)
     }
     func removeFile(atPath path: String) throws(StorageError) {
         try spend("removing \(path)")
+        watch.noteNameChange(Path.normalized(path))
         try base.removeFile(atPath: path)
     }
     func fileSize(atPath path: String) throws(StorageError) -> Int64 {
@@ -104,11 +120,19 @@ final class PowerCutFile: StorageFile {
     private let fileSystem: PowerCutFileSystem
     private let file: StorageFile
     private let path: String
+    /// What the watch knows of this handle.
+    private var mark: SyncWatch.HandleMark
 
-    init(fileSystem: PowerCutFileSystem, file: StorageFile, path: String) {
+    init(fileSystem: PowerCutFileSystem, file: StorageFile, path: String, openedAtRename: Int) {
         self.fileSystem = fileSystem
         self.file = file
         self.path = path
+        mark = SyncWatch.HandleMark(openedAtRename: openedAtRename)
+    }
+
+    /// Tells the watch that this file's bytes (current or synced) change.
+    private func noteChange() {
+        fileSystem.watch.noteFileChange(path, &mark)
     }
 
     func size() throws(StorageError) -> Int64 {
@@ -121,14 +145,17 @@ final class PowerCutFile: StorageFile {
     }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(StorageError) {
         try fileSystem.spend("writing \(bytes.count) bytes to \(path)")
+        noteChange()
         try file.write(bytes, at: offset)
     }
     func truncate(to size: Int64) throws(StorageError) {
         try fileSystem.spend("cutting \(path)")
+        noteChange()
         try file.truncate(to: size)
     }
     func sync() throws(StorageError) {
         try fileSystem.spend("syncing \(path)")
+        noteChange()
         try file.sync()
     }
     func close() { file.close() }

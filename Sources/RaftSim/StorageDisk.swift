@@ -13,6 +13,8 @@ final class StorageDisk: NodeDisk {
     private var backupFiles: [String: [UInt8]]?
     private let directory: String
     private var storage: LogStorage?
+    /// Which files hold unsynced bytes or names, as of the last question (simulated disks).
+    private var unsyncedFiles: UnsyncedFiles
     /// Draws log ids, so that the same seed writes the same bytes.
     private var idGenerator: SeededGenerator
     /// What a crash keeps of unsynced writes (simulated disks only).
@@ -40,6 +42,7 @@ final class StorageDisk: NodeDisk {
             powerCut = cut
             directory = "/" + name
         }
+        unsyncedFiles = UnsyncedFiles(directory: directory)
         storage = try open()
     }
 
@@ -72,7 +75,9 @@ final class StorageDisk: NodeDisk {
     /// scratch disk and recovered there (only runs with sync off pay for that). Nil on real files.
     func durableLog() -> DurableLog? {
         guard let memory, let storage else { return nil }
-        if !Self.hasUnsyncedFiles(memory, directory) {
+        let hasUnsynced = powerCut.map { unsyncedFiles.answer(memory, &$0.watch) } ?? UnsyncedFiles.walk(memory, directory)
+        assert(hasUnsynced == UnsyncedFiles.walk(memory, directory), "the watched answer is the walked one")
+        if !hasUnsynced {
             return DurableLog(
                 hardState: storage.hardState, snapshotIndex: storage.snapshotIndex,
                 snapshotTerm: storage.snapshotTerm, entries: storage.entries)
@@ -88,21 +93,6 @@ final class StorageDisk: NodeDisk {
         }
         defer { copy.close() }
         return DurableLog(hardState: copy.hardState, snapshotIndex: copy.snapshotIndex, snapshotTerm: copy.snapshotTerm, entries: copy.entries)
-    }
-
-    /// Whether a file under `directory` has bytes or a name a crash now would lose. (Comparing the
-    /// byte arrays is cheap when they are synced: they then share storage.)
-    private static func hasUnsyncedFiles(_ memory: MemoryFileSystem, _ directory: String) -> Bool {
-        guard let names = try? memory.contentsOfDirectory(atPath: directory) else { return false }
-        for name in names {
-            let path = Path.join(directory, name)
-            if memory.isDirectory(atPath: path) {
-                if hasUnsyncedFiles(memory, path) { return true }
-                continue
-            }
-            guard let durable = memory.durableContents(atPath: path), durable == memory.contents(atPath: path) else { return true }
-        }
-        return false
     }
 
     /// Copies the synced bytes of every file under `directory` to `scratch` (durably there).
@@ -126,6 +116,9 @@ final class StorageDisk: NodeDisk {
             var tearing: SeededGenerator? = generator
             memory.crash(tearingWith: &tearing)
             if let tearing { generator = tearing }
+            // A power loss leaves only what is on the platter: every name and byte is synced.
+            unsyncedFiles.forget()
+            powerCut?.watch.forgetNames(allSynced: true)
         }
         // The power comes back for the restart (an armed cut that did not fire is disarmed).
         powerCut?.reset()
@@ -241,6 +234,7 @@ extension StorageDisk {
         guard let backupFiles else { throw SimError("no backup of \(location) was taken") }
         storage?.close()
         storage = nil
+        powerCut?.watch.forgetNames(allSynced: false)
         do {
             let names = try fileSystem.contentsOfDirectory(atPath: directory)
             if let memory {
