@@ -67,6 +67,10 @@ extension ScanState {
                     record.le32(covered + 4) == StorageFormat.recordEndTag
                 else { return accepted }
                 let length = Int(record.le32(0))
+                if !wantsRecords, acceptPlainEntry(record, size: covered + StorageFormat.recordTrailerSize, cursor: &cursor) {
+                    accepted = true
+                    continue
+                }
                 let decoded = DecodedRecord(
                     kind: RecordKind(rawValue: record.load(fromByteOffset: 4, as: UInt8.self))!,
                     entryType: record.load(fromByteOffset: 5, as: UInt8.self), term: record.le64(8), index: record.le64(16),
@@ -80,6 +84,41 @@ extension ScanState {
             if count < SoundRunScratch.capacity { return accepted }
             position = at
         }
+    }
+
+    /// `accept` for the usual entry when nothing visits it — the next index, a term that does not
+    /// go down, a known type, order checks on, no supersede table — with exactly its effects;
+    /// false (nothing changed) for any other record, which `accept` then takes.
+    @inline(__always)
+    mutating func acceptPlainEntry(_ record: UnsafeRawPointer, size: Int, cursor: inout SegmentCursor) -> Bool {
+        let entryType = record.load(fromByteOffset: 5, as: UInt8.self)
+        let term = record.le64(8)
+        let index = record.le64(16)
+        guard record.load(fromByteOffset: 4, as: UInt8.self) == RecordKind.entry.rawValue, entryType <= 2, !semanticsSuspended,
+            supersedeTable == nil, index == lastIndex &+ 1, term >= lastTerm, term != 0, index < StorageFormat.plausibleLimit,
+            term < StorageFormat.plausibleLimit
+        else { return false }
+        // acceptEntry's counts.
+        cursor.summary.entryRecords += 1
+        cursor.summary.minIndex = min(cursor.summary.minIndex ?? index, index)
+        cursor.summary.maxIndex = max(cursor.summary.maxIndex ?? index, index)
+        result.entryRecords += 1
+        switch entryType {
+        case 0: knownTypeCounts.normal += 1
+        case 1: knownTypeCounts.noop += 1
+        default: knownTypeCounts.config += 1
+        }
+        cursor.pendingEntries += 1
+        // checkEntry's effects on an entry that passes every check.
+        if batchFirstIndex == nil { batchFirstIndex = index }
+        batchEntries &+= 1
+        lastIndex = index
+        if termRuns.last?.term != term { termRuns.append((index, term)) }
+        lastTerm = term
+        lastTermKnown = true
+        cursor.offset += Int64(size)
+        cursor.summary.validEnd = cursor.offset
+        return true
     }
 
     /// The size of the record whose header starts at `header` when the header is sound (a known
