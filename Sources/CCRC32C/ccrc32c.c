@@ -248,8 +248,3 @@ void ccrc32c_split_many(const void *const *starts, const size_t *lengths, size_t
 #endif
     portable_split_many(p, lengths, split, at_split, at_end, count);
 }
-
-void ccrc32c_prefetch(const void *data, size_t length) {
-    const char *p = (const char *)data;
-    for (size_t i = 0; i < length; i += 64) __builtin_prefetch(p + i, 0, 3);
-}

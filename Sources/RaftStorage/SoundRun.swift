@@ -6,8 +6,6 @@ import RaftCore
 final class SoundRunScratch {
     /// Records checked per call of the interleaved checksum.
     static let capacity = 32
-    /// Bytes ahead of a run that are prefetched (about the next run of small records).
-    static let prefetchBytes = 8192
     let starts = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: capacity)
     let covered = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
     let atSplit = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
@@ -56,8 +54,6 @@ extension ScanState {
                 at += total
             }
             guard count > 0 else { return accepted }
-            // The next run's bytes load while this one is checked.
-            ccrc32c_prefetch(base + at, min(available - at, SoundRunScratch.prefetchBytes))
             ccrc32c_split_many(scratch.starts, scratch.covered, 28, scratch.atSplit, scratch.atEnd, count, 0)
             for k in 0..<count {
                 let record = scratch.starts[k]!

@@ -27,9 +27,6 @@ int ccrc32c_hardware_available(void);
 /// instruction's latency; `portable` non-zero forces the table.
 void ccrc32c_split_many(const void *const *starts, const size_t *lengths, size_t split, uint32_t *at_split,
                         uint32_t *at_end, size_t count, int portable);
-/// Asks the CPU to bring `[data, data + length)` into its caches (a hint: nothing is read now), so
-/// that a walk which finds each record's start from the one before does not wait on every line.
-void ccrc32c_prefetch(const void *data, size_t length);
 
 #ifdef __cplusplus
 }
