@@ -138,6 +138,68 @@ uint32_t ccrc32c_update_hardware(uint32_t crc, const void *data, size_t length) 
     return hw_serial(crc, p, length);
 }
 
+// Several independent buffers at once: `crc32` has a latency of about three cycles but starts one
+// per cycle, so a lone short buffer (a 160-byte record) leaves two thirds of the unit idle. Four
+// streams advance in lockstep over their common length, then each finishes alone.
+__attribute__((target("sse4.2")))
+static void hw_split4(const unsigned char *const *starts, const size_t *lengths, size_t split,
+                      uint32_t *at_split, uint32_t *at_end) {
+    const unsigned char *p0 = starts[0], *p1 = starts[1], *p2 = starts[2], *p3 = starts[3];
+    uint64_t c0 = 0xFFFFFFFFu, c1 = 0xFFFFFFFFu, c2 = 0xFFFFFFFFu, c3 = 0xFFFFFFFFu;
+    size_t i = 0;
+    for (; i + 8 <= split; i += 8) {
+        uint64_t w0, w1, w2, w3;
+        memcpy(&w0, p0 + i, 8);
+        memcpy(&w1, p1 + i, 8);
+        memcpy(&w2, p2 + i, 8);
+        memcpy(&w3, p3 + i, 8);
+        c0 = __builtin_ia32_crc32di(c0, w0);
+        c1 = __builtin_ia32_crc32di(c1, w1);
+        c2 = __builtin_ia32_crc32di(c2, w2);
+        c3 = __builtin_ia32_crc32di(c3, w3);
+    }
+    uint32_t r0 = hw_serial((uint32_t)c0, p0 + i, split - i), r1 = hw_serial((uint32_t)c1, p1 + i, split - i);
+    uint32_t r2 = hw_serial((uint32_t)c2, p2 + i, split - i), r3 = hw_serial((uint32_t)c3, p3 + i, split - i);
+    at_split[0] = r0;
+    at_split[1] = r1;
+    at_split[2] = r2;
+    at_split[3] = r3;
+    size_t common = lengths[0];
+    for (int k = 1; k < 4; k++)
+        if (lengths[k] < common) common = lengths[k];
+    c0 = r0;
+    c1 = r1;
+    c2 = r2;
+    c3 = r3;
+    i = split;
+    for (; i + 8 <= common; i += 8) {
+        uint64_t w0, w1, w2, w3;
+        memcpy(&w0, p0 + i, 8);
+        memcpy(&w1, p1 + i, 8);
+        memcpy(&w2, p2 + i, 8);
+        memcpy(&w3, p3 + i, 8);
+        c0 = __builtin_ia32_crc32di(c0, w0);
+        c1 = __builtin_ia32_crc32di(c1, w1);
+        c2 = __builtin_ia32_crc32di(c2, w2);
+        c3 = __builtin_ia32_crc32di(c3, w3);
+    }
+    at_end[0] = hw_serial((uint32_t)c0, p0 + i, lengths[0] - i);
+    at_end[1] = hw_serial((uint32_t)c1, p1 + i, lengths[1] - i);
+    at_end[2] = hw_serial((uint32_t)c2, p2 + i, lengths[2] - i);
+    at_end[3] = hw_serial((uint32_t)c3, p3 + i, lengths[3] - i);
+}
+
+__attribute__((target("sse4.2")))
+static void hw_split_many(const unsigned char *const *starts, const size_t *lengths, size_t split,
+                          uint32_t *at_split, uint32_t *at_end, size_t count) {
+    size_t n = 0;
+    for (; n + 4 <= count; n += 4) hw_split4(starts + n, lengths + n, split, at_split + n, at_end + n);
+    for (; n < count; n++) {
+        at_split[n] = hw_serial(0xFFFFFFFFu, starts[n], split);
+        at_end[n] = ccrc32c_update_hardware(at_split[n], starts[n] + split, lengths[n] - split);
+    }
+}
+
 static int hw_checked = 0;
 static int hw_present = 0;
 
@@ -165,4 +227,24 @@ int ccrc32c_hardware_available(void) { return 0; }
 uint32_t ccrc32c_update(uint32_t crc, const void *data, size_t length) {
     if (ccrc32c_hardware_available()) return ccrc32c_update_hardware(crc, data, length);
     return ccrc32c_update_portable(crc, data, length);
+}
+
+static void portable_split_many(const unsigned char *const *starts, const size_t *lengths, size_t split,
+                                uint32_t *at_split, uint32_t *at_end, size_t count) {
+    for (size_t n = 0; n < count; n++) {
+        at_split[n] = ccrc32c_update_portable(0xFFFFFFFFu, starts[n], split);
+        at_end[n] = ccrc32c_update_portable(at_split[n], starts[n] + split, lengths[n] - split);
+    }
+}
+
+void ccrc32c_split_many(const void *const *starts, const size_t *lengths, size_t split, uint32_t *at_split,
+                        uint32_t *at_end, size_t count, int portable) {
+    const unsigned char *const *p = (const unsigned char *const *)starts;
+#if defined(__x86_64__)
+    if (!portable && ccrc32c_hardware_available()) {
+        hw_split_many(p, lengths, split, at_split, at_end, count);
+        return;
+    }
+#endif
+    portable_split_many(p, lengths, split, at_split, at_end, count);
 }

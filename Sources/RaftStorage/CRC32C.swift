@@ -43,4 +43,21 @@ public enum CRC32C {
                 : ccrc32c_update_portable(register, base, bytes.count)
         }
     }
+
+    /// The raw registers of independent buffers, each started from `0xFFFF_FFFF`: after the first
+    /// `split` bytes and after the whole buffer (every buffer holds at least `split` bytes). The
+    /// hardware path interleaves four buffers, so short ones do not wait on the instruction's
+    /// latency; a record's header checksum is the register at 28 bytes, its record checksum the end.
+    public static func splitRegisters(
+        _ buffers: [UnsafeRawBufferPointer], split: Int, using implementation: Implementation = .automatic
+    ) -> [(atSplit: UInt32, atEnd: UInt32)] {
+        precondition(buffers.allSatisfy { $0.count >= split && ($0.baseAddress != nil || $0.count == 0) }, "a buffer is shorter than split")
+        let placeholder = UnsafeRawPointer(bitPattern: 1)!  // never read: only for empty buffers
+        let starts: [UnsafeRawPointer?] = buffers.map { $0.baseAddress ?? placeholder }
+        let lengths = buffers.map(\.count)
+        var atSplit = [UInt32](repeating: 0, count: buffers.count)
+        var atEnd = [UInt32](repeating: 0, count: buffers.count)
+        ccrc32c_split_many(starts, lengths, split, &atSplit, &atEnd, buffers.count, implementation == .portable ? 1 : 0)
+        return zip(atSplit, atEnd).map { ($0, $1) }
+    }
 }

@@ -29,6 +29,9 @@ public final class LogScanner {
     /// Read segments through `mmap` when the file system offers it (faster: no copy). Off by
     /// default: if another process cut a segment while it is mapped, reading it would fault.
     public var memoryMap = false
+    /// Check runs of records that read back exactly through `ScanState.scanSoundRun` (the general
+    /// path still reads every other record). Tests turn it off to compare the two paths.
+    var fastPath = true
     /// Keep the chosen snapshot's data (`ScanResult.loadedSnapshot`): opening storage needs it, and
     /// reading the file once saves a second read. Off for verification, whose memory stays bounded.
     var keepsSnapshotData = false

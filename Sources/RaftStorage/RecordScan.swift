@@ -110,6 +110,7 @@ extension ScanState {
     }
 
     /// A valid record: counted, order-checked, handed to the visitor.
+    @inline(__always)
     mutating func accept(
         _ record: DecodedRecord, payload: UnsafeRawBufferPointer, cursor: inout SegmentCursor, wantsRecords: Bool,
         visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit
@@ -135,6 +136,7 @@ extension ScanState {
     }
 
     /// An entry record; returns whether a later conflict truncation supersedes it.
+    @inline(__always)
     mutating func acceptEntry(_ record: DecodedRecord, cursor: inout SegmentCursor) -> Bool {
         let index = record.index
         cursor.summary.entryRecords += 1

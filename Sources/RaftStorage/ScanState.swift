@@ -53,6 +53,8 @@ struct ScanState {
     var segmentName = ""
     /// The visitor asked to stop: nothing more is read.
     var stopped = false
+    /// The fast path's scratch space (`scanSoundRun`).
+    let soundRunScratch = SoundRunScratch()
 
     init(
         scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?,

@@ -47,17 +47,15 @@ public struct ScannedRecord: Sendable {
     }
 }
 
-/// A byte array with the contents of `bytes` (one allocation and one memcpy).
+/// A byte array with the contents of `bytes` (one allocation and one copy).
 @inline(__always)
 func copyBytes(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return [] }
-    // Not `init(unsafeUninitializedCapacity:)`: it allocates through a generic runtime function that
-    // looks up the array's metadata on every call (about 650 instructions, more than the copy and
-    // the allocation together for a 128-byte payload); `init(repeating:count:)` is inlined and
-    // specialized, and zeroing a payload first costs less than that lookup.
-    var array = [UInt8](repeating: 0, count: bytes.count)
-    array.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
-    return array
+    guard bytes.count > 0 else { return [] }
+    // `Array(bytes)` is specialized for a raw buffer down to the allocation; `init(repeating:count:)`
+    // and `init(unsafeUninitializedCapacity:)` reach `Array._allocateBufferUninitialized` in the
+    // runtime unspecialized, which looks up the array's metadata on every call (perf: that lookup
+    // cost more than the copy and the allocation together for a 128-byte payload).
+    return Array(bytes)
 }
 
 /// What a segment looked like.

@@ -44,7 +44,9 @@ extension ScanState {
         defer { result.segments.append(cursor.summary) }
         guard try readSegmentHeader(&cursor) else { return }
         cursor.summary.acknowledgedAtStart = result.lastAcknowledged
+        let fastPath = scanner.fastPath
         while cursor.offset < size && !stopped {
+            if fastPath, try scanSoundRun(&cursor, wantsRecords: wantsRecords, visit: visit) { continue }
             guard try scanRecord(&cursor, wantsRecords: wantsRecords, visit: visit) else { break }
         }
         // A batch cut short by a stop is not a batch without its marker.

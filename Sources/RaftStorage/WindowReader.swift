@@ -41,6 +41,20 @@ final class WindowReader {
         return UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count)
     }
 
+    /// The bytes from `offset` to the end of the window (at least `count` of them; the window is
+    /// moved to `offset` when fewer are loaded), or nil when `count` bytes from `offset` are not
+    /// all inside the file. Valid until the next call.
+    func window(at offset: Int64, minimum count: Int) throws(StorageError) -> UnsafeRawBufferPointer? {
+        guard offset >= 0, count >= 0, offset + Int64(count) <= size else { return nil }
+        if let mapped { return UnsafeRawBufferPointer(start: mapped.baseAddress! + Int(offset), count: Int(size - offset)) }
+        var rel = offset - windowStart
+        if !(rel >= 0 && rel + Int64(count) <= Int64(windowLength)) {
+            try load(at: offset, count: count)
+            rel = 0
+        }
+        return UnsafeRawBufferPointer(start: buffer.baseAddress! + Int(rel), count: windowLength - Int(rel))
+    }
+
     private func load(at offset: Int64, count: Int) throws(StorageError) {
         if count > buffer.count {
             buffer.deallocate()

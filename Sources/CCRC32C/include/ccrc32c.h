@@ -21,6 +21,12 @@ uint32_t ccrc32c_update_portable(uint32_t crc, const void *data, size_t length);
 uint32_t ccrc32c_update_hardware(uint32_t crc, const void *data, size_t length);
 /// 1 when this CPU has the SSE4.2 `crc32` instruction (x86-64) or the ARMv8 CRC extension.
 int ccrc32c_hardware_available(void);
+/// The raw registers of `count` independent buffers, each started from 0xFFFFFFFF: after the first
+/// `split` bytes (`at_split[i]`) and after all `lengths[i]` bytes (`at_end[i]`); every length must be
+/// at least `split`. The hardware path interleaves four buffers so short ones do not wait on the
+/// instruction's latency; `portable` non-zero forces the table.
+void ccrc32c_split_many(const void *const *starts, const size_t *lengths, size_t split, uint32_t *at_split,
+                        uint32_t *at_end, size_t count, int portable);
 
 #ifdef __cplusplus
 }
