@@ -1,0 +1,85 @@
+import RaftCore
+
+/// The benchmark's own driver of three `RaftNode`s, without a host: the Ready loop of
+/// `NodeHost` reduced to what a commit needs — persist to an in-memory log, queue the messages,
+/// apply the committed entries, advance — so that the figure is the core's, as etcd's
+/// BenchmarkProposal3Nodes uses its raw node with a MemoryStorage.
+///
+/// Messages wait in one FIFO queue, as in `LoopbackCluster`; a proposal's round ends when the
+/// queue is empty, which (with no faults) is when every node has applied it.
+struct CoreLoop {
+    /// A node's "disk": what its Readys asked to persist.
+    struct MemoryDisk {
+        var hardState = HardState.empty
+        var entries: [Entry] = []
+
+        /// Stores a Ready's entries: an entry at or below the stored last index replaces the
+        /// stored suffix from there (the Ready contract).
+        mutating func append(_ new: [Entry]) {
+            guard let first = new.first else { return }
+            if let firstStored = entries.first?.index, first.index <= firstStored + UInt64(entries.count) - 1 {
+                entries.removeSubrange(Int(first.index - firstStored)...)
+            }
+            entries.append(contentsOf: new)
+        }
+    }
+
+    private(set) var nodes: [RaftNode]
+    private var disks: [MemoryDisk]
+    /// Messages in flight, oldest at `head`.
+    private var queue: [Message] = []
+    private var head = 0
+    /// Entries each node's state machine applied, and the payload bytes it read.
+    private(set) var appliedCounts: [Int]
+    private(set) var appliedBytes = 0
+    /// Messages the receivers dropped (late vote answers after an election, for example).
+    private(set) var ignoredCount = 0
+
+    init(count: Int, seed: UInt64) {
+        let ids = (1...count).map { NodeID($0) }
+        let configuration = Configuration(voters: ids)
+        nodes = ids.map { id in
+            var config = Config(id: id)
+            config.seed = seed
+            return RaftNode(config: config, configuration: configuration)
+        }
+        disks = Array(repeating: MemoryDisk(), count: count)
+        appliedCounts = Array(repeating: 0, count: count)
+    }
+
+    /// Starts an election on `id` and delivers until the cluster is quiet.
+    mutating func elect(_ id: NodeID) {
+        nodes[Int(id) - 1].campaign()
+        handleReady(Int(id) - 1)
+        stabilize()
+    }
+
+    /// Proposes `data` on node `id` (its leader) and handles its Ready.
+    mutating func propose(_ id: NodeID, _ data: [UInt8]) throws(RaftError) {
+        try nodes[Int(id) - 1].propose(data)
+    }
+
+    /// Handles node `i`'s Ready: persist, send, apply, advance.
+    mutating func handleReady(_ i: Int) {
+        guard let ready = nodes[i].readyIfAny() else { return }
+        if let hard = ready.hardState { disks[i].hardState = hard }
+        disks[i].append(ready.entries)
+        queue.append(contentsOf: ready.messages)
+        appliedCounts[i] += ready.committedEntries.count
+        for entry in ready.committedEntries { appliedBytes &+= entry.data.count }
+        nodes[i].advance(ready)
+    }
+
+    /// Delivers messages, oldest first, handling each receiver's Ready, until none waits.
+    mutating func stabilize() {
+        while head < queue.count {
+            let message = queue[head]
+            head += 1
+            let to = Int(message.to) - 1
+            if case .ignored = nodes[to].step(message) { ignoredCount += 1 }
+            handleReady(to)
+        }
+        queue.removeAll(keepingCapacity: true)
+        head = 0
+    }
+}
