@@ -76,22 +76,28 @@ extension RaftNode {
     /// ever be elected. S counts votes in its latest configuration like any candidate (its own
     /// vote does not count there), so Election Safety holds; once S knows the entry committed
     /// it stays quiet, as a removed server must (dissertation §4.2.3).
+    /// (Inlined, as `previousConfiguration`: a call with a non-mutating `self` from `tick` or
+    /// `step` copied the whole node first.)
     var mayCampaign: Bool {
-        if configuration.isVoter(id) { return true }
-        guard configurationIndex > log.committed else { return false }
-        return previousConfiguration.isVoter(id)
+        @inline(__always) get {
+            if configuration.isVoter(id) { return true }
+            guard configurationIndex > log.committed else { return false }
+            return previousConfiguration.isVoter(id)
+        }
     }
 
     /// The configuration before the latest config entry: the one of the config entry before
     /// it, or the starting (or snapshot's) configuration.
     var previousConfiguration: Configuration {
-        let indexes = log.configIndexes
-        guard indexes.count >= 2 else { return baseConfiguration }
-        let index = indexes[indexes.count - 2]
-        guard index >= log.firstIndex, let data = log.entries(from: index, through: index).first?.data,
-            let decoded = ConfigurationCodec.decode(data)
-        else { return baseConfiguration }
-        return decoded
+        @inline(__always) get {
+            let indexes = log.configIndexes
+            guard indexes.count >= 2 else { return baseConfiguration }
+            let index = indexes[indexes.count - 2]
+            guard index >= log.firstIndex, let data = log.entries(from: index, through: index).first?.data,
+                let decoded = ConfigurationCodec.decode(data)
+            else { return baseConfiguration }
+            return decoded
+        }
     }
 
     /// Gives every member a progress entry and drops those of departed members. Runs on the

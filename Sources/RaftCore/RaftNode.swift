@@ -202,9 +202,11 @@ public struct RaftNode: Sendable {
 
     /// Whether `ready()` would return anything.
     @inlinable public var hasReady: Bool {
-        isBroadcastPending || pendingSnapshot != nil || !outbox.isEmpty || !readStates.isEmpty || hardState != lastHardState
-            || SoftState(role: role, leader: leader) != lastSoftState
-            || log.stableIndex < log.lastIndex || log.applied < log.committed
+        @inline(__always) get {
+            isBroadcastPending || pendingSnapshot != nil || !outbox.isEmpty || !readStates.isEmpty
+                || hardState != lastHardState || SoftState(role: role, leader: leader) != lastSoftState
+                || log.stableIndex < log.lastIndex || log.applied < log.committed
+        }
     }
 
     /// `ready()` when `hasReady`, else nil. Hosts keep the node in a class, where reading
@@ -216,24 +218,26 @@ public struct RaftNode: Sendable {
     /// Collects what the host must do now. Call `advance(_:)` with the result before the next input.
     public mutating func ready() -> Ready {
         flushBroadcast()
-        var ready = Ready()
+        // Each field is computed first and the Ready built once at the end: filling in a
+        // `var ready` field by field made the optimizer copy the whole value (retaining each of
+        // its arrays) on the way out, on every Ready of every node.
         let hard = hardState
-        if hard != lastHardState { ready.hardState = hard }
+        var hardState = hard != lastHardState ? hard : nil
         if config.unsafe.contains(.selfVoteNotPersisted), role == .candidate, hard.vote == id, lastHardState.term != hard.term {
-            ready.hardState?.vote = .none
+            hardState?.vote = .none
         }
         let soft = SoftState(role: role, leader: leader)
-        if soft != lastSoftState { ready.softState = soft }
-        ready.snapshot = pendingSnapshot
-        ready.entries = log.unstableEntries()
-        ready.mustSync = ready.snapshot != nil || !ready.entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
-        swap(&ready.messages, &outbox)
+        let entries = log.unstableEntries()
+        let mustSync = pendingSnapshot != nil || !entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
+        var messages: [Message] = []
+        swap(&messages, &outbox)
         let applyThrough = config.unsafe.contains(.applyBeyondCommit) ? min(log.lastIndex, log.committed + 1) : log.committed
-        if log.applied < applyThrough {
-            ready.committedEntries = log.copyOfEntries(from: log.applied + 1, through: applyThrough)
-        }
-        swap(&ready.readStates, &readStates)
-        return ready
+        let committedEntries = log.applied < applyThrough ? log.copyOfEntries(from: log.applied + 1, through: applyThrough) : []
+        var confirmedReads: [ReadState] = []
+        swap(&confirmedReads, &readStates)
+        return Ready(
+            hardState: hardState, snapshot: pendingSnapshot, entries: entries, mustSync: mustSync, messages: messages,
+            committedEntries: committedEntries, readStates: confirmedReads, softState: soft != lastSoftState ? soft : nil)
     }
 
     /// Tells the node that the host has handled `ready` (persisted, sent and applied it).

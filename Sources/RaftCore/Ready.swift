@@ -60,6 +60,21 @@ public struct Ready: Equatable, Sendable {
     /// Role and leader, when they changed since the last `advance`.
     public var softState: SoftState?
 
+    /// Creates a Ready with every field given: `RaftNode.ready()` builds it in one go.
+    init(
+        hardState: HardState?, snapshot: Snapshot?, entries: [Entry], mustSync: Bool, messages: [Message],
+        committedEntries: [Entry], readStates: [ReadState], softState: SoftState?
+    ) {
+        self.hardState = hardState
+        self.snapshot = snapshot
+        self.entries = entries
+        self.mustSync = mustSync
+        self.messages = messages
+        self.committedEntries = committedEntries
+        self.readStates = readStates
+        self.softState = softState
+    }
+
     /// Whether there is nothing to do.
     public var isEmpty: Bool {
         hardState == nil && snapshot == nil && entries.isEmpty && messages.isEmpty && committedEntries.isEmpty
