@@ -51,15 +51,18 @@ struct RaftLog: Sendable {
     /// indexes consecutive from `index + 1`, terms at least 1 and never decreasing. The one
     /// statement of the rule: messages are validated with it (`Validation.swift`) and the log
     /// asserts it.
-    static func sequenceProblem(_ entries: some Sequence<Entry>, after index: UInt64, term: UInt64) -> String? {
+    static func sequenceProblem(_ entries: some RandomAccessCollection<Entry>, after index: UInt64, term: UInt64) -> String? {
         var expected = index + 1
         var lastTerm = term
-        for entry in entries {
-            if entry.index != expected { return "entry index \(entry.index) where \(expected) was expected" }
-            if entry.term == 0 { return "entry \(entry.index) has term 0" }
-            if entry.term < lastTerm { return "entry \(entry.index) has term \(entry.term) below the previous \(lastTerm)" }
+        // By position, reading fields in place: iterating would copy each entry (and retain its payload).
+        for position in entries.indices {
+            let entryIndex = entries[position].index
+            let entryTerm = entries[position].term
+            if entryIndex != expected { return "entry index \(entryIndex) where \(expected) was expected" }
+            if entryTerm == 0 { return "entry \(entryIndex) has term 0" }
+            if entryTerm < lastTerm { return "entry \(entryIndex) has term \(entryTerm) below the previous \(lastTerm)" }
             expected += 1
-            lastTerm = entry.term
+            lastTerm = entryTerm
         }
         return nil
     }
@@ -146,13 +149,14 @@ struct RaftLog: Sendable {
             while let last = configIndexes.last, last >= first.index { configIndexes.removeLast() }
         }
         entries.append(contentsOf: new)
-        for entry in new where entry.kind == .config { configIndexes.append(entry.index) }
+        for position in new.indices where new[position].kind == .config { configIndexes.append(new[position].index) }
         assert(RaftLog.sequenceProblem(entries.suffix(new.count + 1), after: lastIndex - UInt64(min(entries.count, new.count + 1)), term: 0) == nil)
     }
 
     /// The first index of `new` whose term differs from ours (or which we lack); nil when all match.
     func firstConflict(in new: [Entry]) -> Int? {
-        for (position, entry) in new.enumerated() where !matchTerm(entry.index, entry.term) {
+        // By position, reading fields in place: iterating would copy each entry (and retain its payload).
+        for position in new.indices where !matchTerm(new[position].index, new[position].term) {
             return position
         }
         return nil

@@ -102,11 +102,12 @@ extension RaftNode {
         }
         let entries = log.entries(from: next, maxBytes: config.maxAppendBytes)
         if entries.isEmpty && !evenIfEmpty { return false }
-        if let last = entries.last {
+        if !entries.isEmpty {
+            let lastIndex = entries[entries.endIndex - 1].index
             switch progress[i].state {
             case .replicate:
-                progress[i].next = last.index + 1
-                progress[i].inflights.add(last.index)
+                progress[i].next = lastIndex + 1
+                progress[i].inflights.add(lastIndex)
             case .probe:
                 progress[i].isProbeSent = true
             case .snapshot:

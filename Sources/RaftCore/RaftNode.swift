@@ -203,7 +203,9 @@ public struct RaftNode: Sendable {
     /// Whether `ready()` would return anything.
     @inlinable public var hasReady: Bool {
         @inline(__always) get {
-            isBroadcastPending || pendingSnapshot != nil || !outbox.isEmpty || !readStates.isEmpty
+            // `pendingSnapshot != nil` copied the snapshot (retaining its four arrays) to compare it.
+            if case .some = pendingSnapshot { return true }
+            return isBroadcastPending || !outbox.isEmpty || !readStates.isEmpty
                 || hardState != lastHardState || SoftState(role: role, leader: leader) != lastSoftState
                 || log.stableIndex < log.lastIndex || log.applied < log.committed
         }
@@ -229,14 +231,14 @@ public struct RaftNode: Sendable {
         let soft = SoftState(role: role, leader: leader)
         let entries = log.unstableEntries()
         let mustSync = pendingSnapshot != nil || !entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
-        var messages: [Message] = []
-        swap(&messages, &outbox)
+        let messages = outbox
+        outbox = []
         let applyThrough = config.unsafe.contains(.applyBeyondCommit) ? min(log.lastIndex, log.committed + 1) : log.committed
         let committedEntries = log.applied < applyThrough ? log.copyOfEntries(from: log.applied + 1, through: applyThrough) : []
-        var confirmedReads: [ReadState] = []
-        swap(&confirmedReads, &readStates)
+        let confirmedReads = readStates
+        readStates = []
         return Ready(
-            hardState: hardState, snapshot: pendingSnapshot, entries: entries, mustSync: mustSync, messages: messages,
+            hardState: hardState, mustSync: mustSync, snapshot: pendingSnapshot, entries: entries, messages: messages,
             committedEntries: committedEntries, readStates: confirmedReads, softState: soft != lastSoftState ? soft : nil)
     }
 
@@ -248,8 +250,15 @@ public struct RaftNode: Sendable {
             log.applied(to: received.metadata.index)
             if pendingSnapshot == received { pendingSnapshot = nil }
         }
-        if let last = ready.entries.last { log.stable(to: last.index, term: last.term) }
-        if let last = ready.committedEntries.last { log.applied(to: last.index, unchecked: config.unsafe.contains(.applyBeyondCommit)) }
+        // The last entries' fields are read in place (`last` would copy the entry, retaining its payload).
+        if !ready.entries.isEmpty {
+            let last = ready.entries.endIndex - 1
+            log.stable(to: ready.entries[last].index, term: ready.entries[last].term)
+        }
+        if !ready.committedEntries.isEmpty {
+            let last = ready.committedEntries.endIndex - 1
+            log.applied(to: ready.committedEntries[last].index, unchecked: config.unsafe.contains(.applyBeyondCommit))
+        }
         if ready.messages.capacity > 0 && ready.messages.capacity <= 64 { spareOutbox = ready.messages }
     }
 

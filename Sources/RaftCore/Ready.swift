@@ -42,6 +42,10 @@ public struct ReadState: Equatable, Sendable {
 public struct Ready: Equatable, Sendable {
     /// The hard state to persist, when it changed since the last `advance`.
     public var hardState: HardState?
+    /// Whether the host must sync before sending: true when entries, term or vote changed.
+    /// (Declared here, in the padding after `hardState`, it keeps the Ready at 128 bytes, which
+    /// the compiler copies with a few moves instead of a call to `memcpy`.)
+    public var mustSync: Bool = false
     /// A snapshot received from the leader, replacing the log and the state machine through its
     /// index. Persist it before `entries` and restore the state machine from it before applying.
     public var snapshot: Snapshot?
@@ -49,8 +53,6 @@ public struct Ready: Equatable, Sendable {
     /// index supersedes the stored suffix from that index on.
     /// - Invariant: consecutive indexes.
     public var entries: [Entry] = []
-    /// Whether the host must sync before sending: true when entries, term or vote changed.
-    public var mustSync: Bool = false
     /// Messages to send after persisting.
     public var messages: [Message] = []
     /// Committed entries to apply to the state machine, in order.
@@ -59,21 +61,6 @@ public struct Ready: Equatable, Sendable {
     public var readStates: [ReadState] = []
     /// Role and leader, when they changed since the last `advance`.
     public var softState: SoftState?
-
-    /// Creates a Ready with every field given: `RaftNode.ready()` builds it in one go.
-    init(
-        hardState: HardState?, snapshot: Snapshot?, entries: [Entry], mustSync: Bool, messages: [Message],
-        committedEntries: [Entry], readStates: [ReadState], softState: SoftState?
-    ) {
-        self.hardState = hardState
-        self.snapshot = snapshot
-        self.entries = entries
-        self.mustSync = mustSync
-        self.messages = messages
-        self.committedEntries = committedEntries
-        self.readStates = readStates
-        self.softState = softState
-    }
 
     /// Whether there is nothing to do.
     public var isEmpty: Bool {

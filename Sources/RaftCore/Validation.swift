@@ -65,10 +65,13 @@ extension RaftNode {
         if let problem = RaftLog.sequenceProblem(append.entries, after: append.prevLogIndex, term: append.prevLogTerm) {
             return problem
         }
-        for entry in append.entries {
-            if entry.term > append.term { return "entry \(entry.index) has term \(entry.term) above the leader's \(append.term)" }
-            if entry.kind == .config && ConfigurationCodec.decode(entry.data) == nil {
-                return "entry \(entry.index) is a configuration entry that does not decode"
+        for position in append.entries.indices {
+            // Fields read in place: iterating would copy each entry (and retain its payload).
+            let index = append.entries[position].index
+            let term = append.entries[position].term
+            if term > append.term { return "entry \(index) has term \(term) above the leader's \(append.term)" }
+            if append.entries[position].kind == .config && ConfigurationCodec.decode(append.entries[position].data) == nil {
+                return "entry \(index) is a configuration entry that does not decode"
             }
         }
         return nil

@@ -26,9 +26,10 @@ struct CoreLoop {
 
     private(set) var nodes: [RaftNode]
     private var disks: [MemoryDisk]
-    /// Messages in flight, oldest at `head`.
+    /// Messages waiting, oldest first.
     private var queue: [Message] = []
-    private var head = 0
+    /// The batch of messages being delivered (empty between `stabilize` calls).
+    private var delivering: [Message] = []
     /// Entries each node's state machine applied, and the payload bytes it read.
     private(set) var appliedCounts: [Int]
     private(set) var appliedBytes = 0
@@ -72,14 +73,16 @@ struct CoreLoop {
 
     /// Delivers messages, oldest first, handling each receiver's Ready, until none waits.
     mutating func stabilize() {
-        while head < queue.count {
-            let message = queue[head]
-            head += 1
-            let to = Int(message.to) - 1
-            if case .ignored = nodes[to].step(message) { ignoredCount += 1 }
-            handleReady(to)
+        // The waiting messages are delivered as a batch while the ones they cause queue up
+        // behind them (FIFO overall); each is handed to its receiver in place, not copied out.
+        while !queue.isEmpty {
+            swap(&queue, &delivering)
+            for position in delivering.indices {
+                let to = Int(delivering[position].to) - 1
+                if case .ignored = nodes[to].step(delivering[position]) { ignoredCount += 1 }
+                handleReady(to)
+            }
+            delivering.removeAll(keepingCapacity: true)
         }
-        queue.removeAll(keepingCapacity: true)
-        head = 0
     }
 }
