@@ -230,7 +230,9 @@ public struct RaftNode: Sendable {
         }
         let soft = SoftState(role: role, leader: leader)
         let entries = log.unstableEntries()
-        let mustSync = pendingSnapshot != nil || !entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
+        var isSnapshotPending = false
+        if case .some = pendingSnapshot { isSnapshotPending = true }  // (`!= nil` would copy it)
+        let mustSync = isSnapshotPending || !entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
         let messages = outbox
         outbox = []
         let applyThrough = config.unsafe.contains(.applyBeyondCommit) ? min(log.lastIndex, log.committed + 1) : log.committed
@@ -246,10 +248,7 @@ public struct RaftNode: Sendable {
     public mutating func advance(_ ready: Ready) {
         if let hard = ready.hardState { lastHardState = hard }
         if let soft = ready.softState { lastSoftState = soft }
-        if let received = ready.snapshot {
-            log.applied(to: received.metadata.index)
-            if pendingSnapshot == received { pendingSnapshot = nil }
-        }
+        if case .some = ready.snapshot { advanceSnapshot(ready) }  // (`!= nil` would copy it)
         // The last entries' fields are read in place (`last` would copy the entry, retaining its payload).
         if !ready.entries.isEmpty {
             let last = ready.entries.endIndex - 1
@@ -260,6 +259,15 @@ public struct RaftNode: Sendable {
             log.applied(to: ready.committedEntries[last].index, unchecked: config.unsafe.contains(.applyBeyondCommit))
         }
         if ready.messages.capacity > 0 && ready.messages.capacity <= 64 { spareOutbox = ready.messages }
+    }
+
+    /// The host restored the state machine from `ready`'s snapshot (kept out of `advance`,
+    /// whose every call would otherwise pay for the comparison's copies).
+    @inline(never)
+    mutating func advanceSnapshot(_ ready: Ready) {
+        guard let received = ready.snapshot else { return }
+        log.applied(to: received.metadata.index)
+        if pendingSnapshot == received { pendingSnapshot = nil }
     }
 
     // MARK: Role changes
@@ -432,7 +440,7 @@ public struct RaftNode: Sendable {
 
     // MARK: Helpers
 
-    mutating func send(_ message: Message) {
+    mutating func send(_ message: consuming Message) {
         assert(message.from == id && message.to != id, "a node only sends its own messages to others")
         if outbox.capacity == 0 {
             // Reuse the last Ready's array (no allocation once the host has dropped it), or start

@@ -62,10 +62,16 @@ struct CoreLoop {
 
     /// Handles node `i`'s Ready: persist, send, apply, advance.
     mutating func handleReady(_ i: Int) {
-        guard let ready = nodes[i].readyIfAny() else { return }
+        guard var ready = nodes[i].readyIfAny() else { return }
         if let hard = ready.hardState { disks[i].hardState = hard }
         disks[i].append(ready.entries)
-        queue.append(contentsOf: ready.messages)
+        if queue.isEmpty {
+            // Take the messages' array as the queue (a transport that owns what it was handed);
+            // the node gets the queue's empty array back for its next messages.
+            swap(&queue, &ready.messages)
+        } else {
+            queue.append(contentsOf: ready.messages)
+        }
         appliedCounts[i] += ready.committedEntries.count
         for entry in ready.committedEntries { appliedBytes &+= entry.data.count }
         nodes[i].advance(ready)
@@ -74,15 +80,16 @@ struct CoreLoop {
     /// Delivers messages, oldest first, handling each receiver's Ready, until none waits.
     mutating func stabilize() {
         // The waiting messages are delivered as a batch while the ones they cause queue up
-        // behind them (FIFO overall); each is handed to its receiver in place, not copied out.
+        // behind them (FIFO overall). The batch is reversed so that `popLast` takes each
+        // message out of the array without copying it.
         while !queue.isEmpty {
             swap(&queue, &delivering)
-            for position in delivering.indices {
-                let to = Int(delivering[position].to) - 1
-                if case .ignored = nodes[to].step(delivering[position]) { ignoredCount += 1 }
+            delivering.reverse()
+            while let message = delivering.popLast() {
+                let to = Int(message.to) - 1
+                if case .ignored = nodes[to].step(message) { ignoredCount += 1 }
                 handleReady(to)
             }
-            delivering.removeAll(keepingCapacity: true)
         }
     }
 }
