@@ -69,7 +69,7 @@ struct RaftLog: Sendable {
 
     @inlinable var firstIndex: UInt64 { offset + 1 }
     @inlinable var lastIndex: UInt64 { offset + UInt64(entries.count) }
-    @inlinable var lastTerm: UInt64 { entries.last?.term ?? offsetTerm }
+    @inlinable var lastTerm: UInt64 { entries.isEmpty ? offsetTerm : entries[entries.endIndex - 1].term }
 
     /// The term of the entry at `index`: 0 for index 0, nil when compacted away or beyond the end.
     @inline(__always)
@@ -100,7 +100,8 @@ struct RaftLog: Sendable {
         let low = max(from, firstIndex)
         let high = min(through, lastIndex)
         if low > high { return [] }
-        if let first = lastCopy.first, first.index == low, UInt64(lastCopy.count) == high - low + 1 {
+        // (`lastCopy.first` would copy the entry, retaining its payload, on every call.)
+        if !lastCopy.isEmpty, lastCopy[0].index == low, UInt64(lastCopy.count) == high - low + 1 {
             return lastCopy
         }
         lastCopy = Array(entries[Int(low - offset - 1)...Int(high - offset - 1)])
@@ -139,14 +140,15 @@ struct RaftLog: Sendable {
     /// Appends entries; an entry whose index is at or below the last index replaces the suffix
     /// from that index on.
     mutating func append(_ new: ArraySlice<Entry>) {
-        guard let first = new.first else { return }
-        precondition(first.index > committed, "entry \(first.index) would overwrite a committed entry")
-        precondition(first.index <= lastIndex + 1, "gap before entry \(first.index)")
-        if first.index <= lastIndex {
+        guard !new.isEmpty else { return }
+        let first = new[new.startIndex].index  // (`new.first` would copy the entry)
+        precondition(first > committed, "entry \(first) would overwrite a committed entry")
+        precondition(first <= lastIndex + 1, "gap before entry \(first)")
+        if first <= lastIndex {
             lastCopy = []
-            entries.removeSubrange(Int(first.index - offset - 1)...)
-            stableIndex = min(stableIndex, first.index - 1)
-            while let last = configIndexes.last, last >= first.index { configIndexes.removeLast() }
+            entries.removeSubrange(Int(first - offset - 1)...)
+            stableIndex = min(stableIndex, first - 1)
+            while let last = configIndexes.last, last >= first { configIndexes.removeLast() }
         }
         entries.append(contentsOf: new)
         for position in new.indices where new[position].kind == .config { configIndexes.append(new[position].index) }

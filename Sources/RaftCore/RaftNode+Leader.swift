@@ -163,7 +163,8 @@ extension RaftNode {
     mutating func advanceCommitIndex() -> Bool {
         let held = progress
         let counted = Quorum.committedIndex(configuration) { id in
-            held.first(where: { $0.id == id })?.match ?? 0
+            // By index: `first(where:)` would copy the whole Progress (retaining its in-flight buffer) per voter.
+            held.firstIndex(where: { $0.id == id }).map { held[$0].match } ?? 0
         }
         let quorumIndex =
             config.unsafe.contains(.countLearnerAcks) && !configuration.isJoint

@@ -80,16 +80,21 @@ struct CoreLoop {
     /// Delivers messages, oldest first, handling each receiver's Ready, until none waits.
     mutating func stabilize() {
         // The waiting messages are delivered as a batch while the ones they cause queue up
-        // behind them (FIFO overall). The batch is reversed so that `popLast` takes each
-        // message out of the array without copying it.
+        // behind them (FIFO overall). Each message is swapped out of the batch (the previous
+        // one takes its place until the batch is emptied), so it is moved, never copied.
+        var message = Message.timeoutNow(TimeoutNow(from: .none, to: .none, term: 0))
+        var batch: [Message] = []
+        swap(&batch, &delivering)
         while !queue.isEmpty {
-            swap(&queue, &delivering)
-            delivering.reverse()
-            while let message = delivering.popLast() {
+            swap(&queue, &batch)
+            for position in batch.indices {
+                swap(&message, &batch[position])
                 let to = Int(message.to) - 1
                 if case .ignored = nodes[to].step(message) { ignoredCount += 1 }
                 handleReady(to)
             }
+            batch.removeAll(keepingCapacity: true)
         }
+        swap(&batch, &delivering)
     }
 }
