@@ -39,13 +39,20 @@ extension RaftNode {
     /// index alone nothing changed, and the node would keep counting votes and commits with the
     /// configuration of the entry it dropped; dissertation §4.1 says a server always uses the
     /// latest configuration in its log, so the replaced entry's configuration must go.
-    mutating func syncConfiguration() {
+    ///
+    /// `baseChanged`: the caller has just replaced `baseConfiguration` (a snapshot taken or
+    /// received). Only then can a configuration in effect from index 0 differ from the base, so
+    /// only then are the two compared (the comparison ran on every append before).
+    mutating func syncConfiguration(baseChanged: Bool = false) {
         let index = log.configIndexes.last ?? 0
         let entryTerm = index == 0 ? 0 : (log.term(at: index) ?? 0)
         let isSameEntry =
             index == configurationIndex
             && (entryTerm == configurationTerm || config.unsafe.contains(.configEntryByIndexOnly))
-        guard !isSameEntry || (index == 0 && configuration != baseConfiguration) else { return }
+        assert(
+            !isSameEntry || index != 0 || baseChanged || configuration == baseConfiguration,
+            "the configuration in effect from index 0 is the base one unless the base just changed")
+        guard !isSameEntry || (index == 0 && baseChanged && configuration != baseConfiguration) else { return }
         configurationIndex = index
         configurationTerm = entryTerm
         if index == 0 {

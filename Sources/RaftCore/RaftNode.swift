@@ -446,7 +446,7 @@ public struct RaftNode: Sendable {
             // Reuse the last Ready's array (no allocation once the host has dropped it), or start
             // one with room for a message to each peer.
             swap(&outbox, &spareOutbox)
-            outbox.removeAll(keepingCapacity: true)
+            if !outbox.isEmpty { outbox.removeAll(keepingCapacity: true) }
             if outbox.capacity < 4 { outbox.reserveCapacity(4) }
         }
         outbox.append(message)

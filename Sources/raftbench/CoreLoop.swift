@@ -73,7 +73,7 @@ struct CoreLoop {
             queue.append(contentsOf: ready.messages)
         }
         appliedCounts[i] += ready.committedEntries.count
-        for entry in ready.committedEntries { appliedBytes &+= entry.data.count }
+        for position in ready.committedEntries.indices { appliedBytes &+= ready.committedEntries[position].data.count }
         nodes[i].advance(ready)
     }
 
