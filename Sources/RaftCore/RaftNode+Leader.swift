@@ -148,8 +148,10 @@ extension RaftNode {
     /// configuration whose C_old,new is now committed (dissertation §4.3). Returns whether it moved.
     @discardableResult
     mutating func commitWhatAQuorumHolds() -> Bool {
-        let wasCurrentTermCommitted = log.term(at: log.committed) == term
+        let before = log.committed
         guard advanceCommitIndex() else { return false }
+        // (Entries do not change when the commit index moves: the term at `before` is what it was.)
+        let wasCurrentTermCommitted = log.term(at: before) == term
         if !wasCurrentTermCommitted && log.term(at: log.committed) == term {
             releaseReadsAwaitingCommit()
         }

@@ -16,9 +16,10 @@ struct CoreLoop {
         /// Stores a Ready's entries: an entry at or below the stored last index replaces the
         /// stored suffix from there (the Ready contract).
         mutating func append(_ new: [Entry]) {
-            guard let first = new.first else { return }
-            if let firstStored = entries.first?.index, first.index <= firstStored + UInt64(entries.count) - 1 {
-                entries.removeSubrange(Int(first.index - firstStored)...)
+            // Indexes read in place (`first` would copy an entry, retaining its payload).
+            guard !new.isEmpty else { return }
+            if !entries.isEmpty, new[0].index <= entries[0].index + UInt64(entries.count) - 1 {
+                entries.removeSubrange(Int(new[0].index - entries[0].index)...)
             }
             entries.append(contentsOf: new)
         }
