@@ -219,7 +219,7 @@ public struct RaftNode: Sendable {
 
     /// Collects what the host must do now. Call `advance(_:)` with the result before the next input.
     public mutating func ready() -> Ready {
-        flushBroadcast()
+        if isBroadcastPending { flushBroadcast() }
         // Each field is computed first and the Ready built once at the end: filling in a
         // `var ready` field by field made the optimizer copy the whole value (retaining each of
         // its arrays) on the way out, on every Ready of every node.
