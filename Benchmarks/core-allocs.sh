@@ -11,12 +11,16 @@ swift build -c release --product raftbench ${SCRATCH:+--scratch-path "$SCRATCH"}
 bin=$(mktemp /tmp/raftbench-allocs.XXXXXX)
 trap 'rm -f "$bin"' EXIT
 strip -o "$bin" "${SCRATCH:-.build}/release/raftbench"
-allocs() {
-    valgrind --tool=memcheck --leak-check=no "$bin" core --mode "$1" --proposals "$2" --repeats 1 2>&1 \
+allocs() { # MODE PROPOSALS DRIVER
+    valgrind --tool=memcheck --leak-check=no "$bin" core --mode "$1" --proposals "$2" --driver "$3" --repeats 1 2>&1 \
         | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
 }
-for mode in unbatched batched; do
-    small=$(allocs "$mode" 640)
-    large=$(allocs "$mode" 1920)
-    python3 -c "print(f'$mode: {($large - $small) / 1280:.1f} allocations per committed proposal')"
+# The core driver is the figure of issue 16 §7; the host driver (NodeHost, as in the simulator
+# and raftd) is shown beside it.
+for driver in core host; do
+    for mode in unbatched batched; do
+        small=$(allocs "$mode" 640 "$driver")
+        large=$(allocs "$mode" 1920 "$driver")
+        python3 -c "print(f'$mode ($driver driver): {($large - $small) / 1280:.1f} allocations per committed proposal')"
+    done
 done

@@ -51,22 +51,25 @@ struct RaftLog: Sendable {
     /// indexes consecutive from `index + 1`, terms at least 1 and never decreasing. The one
     /// statement of the rule: messages are validated with it (`Validation.swift`) and the log
     /// asserts it.
-    static func sequenceProblem(_ entries: some Sequence<Entry>, after index: UInt64, term: UInt64) -> String? {
+    static func sequenceProblem(_ entries: some RandomAccessCollection<Entry>, after index: UInt64, term: UInt64) -> String? {
         var expected = index + 1
         var lastTerm = term
-        for entry in entries {
-            if entry.index != expected { return "entry index \(entry.index) where \(expected) was expected" }
-            if entry.term == 0 { return "entry \(entry.index) has term 0" }
-            if entry.term < lastTerm { return "entry \(entry.index) has term \(entry.term) below the previous \(lastTerm)" }
+        // By position, reading fields in place: iterating would copy each entry (and retain its payload).
+        for position in entries.indices {
+            let entryIndex = entries[position].index
+            let entryTerm = entries[position].term
+            if entryIndex != expected { return "entry index \(entryIndex) where \(expected) was expected" }
+            if entryTerm == 0 { return "entry \(entryIndex) has term 0" }
+            if entryTerm < lastTerm { return "entry \(entryIndex) has term \(entryTerm) below the previous \(lastTerm)" }
             expected += 1
-            lastTerm = entry.term
+            lastTerm = entryTerm
         }
         return nil
     }
 
     @inlinable var firstIndex: UInt64 { offset + 1 }
     @inlinable var lastIndex: UInt64 { offset + UInt64(entries.count) }
-    @inlinable var lastTerm: UInt64 { entries.last?.term ?? offsetTerm }
+    @inlinable var lastTerm: UInt64 { entries.isEmpty ? offsetTerm : entries[entries.endIndex - 1].term }
 
     /// The term of the entry at `index`: 0 for index 0, nil when compacted away or beyond the end.
     @inline(__always)
@@ -97,7 +100,8 @@ struct RaftLog: Sendable {
         let low = max(from, firstIndex)
         let high = min(through, lastIndex)
         if low > high { return [] }
-        if let first = lastCopy.first, first.index == low, UInt64(lastCopy.count) == high - low + 1 {
+        // (`lastCopy.first` would copy the entry, retaining its payload, on every call.)
+        if !lastCopy.isEmpty, lastCopy[0].index == low, UInt64(lastCopy.count) == high - low + 1 {
             return lastCopy
         }
         lastCopy = Array(entries[Int(low - offset - 1)...Int(high - offset - 1)])
@@ -136,23 +140,25 @@ struct RaftLog: Sendable {
     /// Appends entries; an entry whose index is at or below the last index replaces the suffix
     /// from that index on.
     mutating func append(_ new: ArraySlice<Entry>) {
-        guard let first = new.first else { return }
-        precondition(first.index > committed, "entry \(first.index) would overwrite a committed entry")
-        precondition(first.index <= lastIndex + 1, "gap before entry \(first.index)")
-        if first.index <= lastIndex {
+        guard !new.isEmpty else { return }
+        let first = new[new.startIndex].index  // (`new.first` would copy the entry)
+        precondition(first > committed, "entry \(first) would overwrite a committed entry")
+        precondition(first <= lastIndex + 1, "gap before entry \(first)")
+        if first <= lastIndex {
             lastCopy = []
-            entries.removeSubrange(Int(first.index - offset - 1)...)
-            stableIndex = min(stableIndex, first.index - 1)
-            while let last = configIndexes.last, last >= first.index { configIndexes.removeLast() }
+            entries.removeSubrange(Int(first - offset - 1)...)
+            stableIndex = min(stableIndex, first - 1)
+            while let last = configIndexes.last, last >= first { configIndexes.removeLast() }
         }
         entries.append(contentsOf: new)
-        for entry in new where entry.kind == .config { configIndexes.append(entry.index) }
+        for position in new.indices where new[position].kind == .config { configIndexes.append(new[position].index) }
         assert(RaftLog.sequenceProblem(entries.suffix(new.count + 1), after: lastIndex - UInt64(min(entries.count, new.count + 1)), term: 0) == nil)
     }
 
     /// The first index of `new` whose term differs from ours (or which we lack); nil when all match.
     func firstConflict(in new: [Entry]) -> Int? {
-        for (position, entry) in new.enumerated() where !matchTerm(entry.index, entry.term) {
+        // By position, reading fields in place: iterating would copy each entry (and retain its payload).
+        for position in new.indices where !matchTerm(new[position].index, new[position].term) {
             return position
         }
         return nil

@@ -102,11 +102,12 @@ extension RaftNode {
         }
         let entries = log.entries(from: next, maxBytes: config.maxAppendBytes)
         if entries.isEmpty && !evenIfEmpty { return false }
-        if let last = entries.last {
+        if !entries.isEmpty {
+            let lastIndex = entries[entries.endIndex - 1].index
             switch progress[i].state {
             case .replicate:
-                progress[i].next = last.index + 1
-                progress[i].inflights.add(last.index)
+                progress[i].next = lastIndex + 1
+                progress[i].inflights.add(lastIndex)
             case .probe:
                 progress[i].isProbeSent = true
             case .snapshot:
@@ -147,8 +148,10 @@ extension RaftNode {
     /// configuration whose C_old,new is now committed (dissertation §4.3). Returns whether it moved.
     @discardableResult
     mutating func commitWhatAQuorumHolds() -> Bool {
-        let wasCurrentTermCommitted = log.term(at: log.committed) == term
+        let before = log.committed
         guard advanceCommitIndex() else { return false }
+        // (Entries do not change when the commit index moves: the term at `before` is what it was.)
+        let wasCurrentTermCommitted = log.term(at: before) == term
         if !wasCurrentTermCommitted && log.term(at: log.committed) == term {
             releaseReadsAwaitingCommit()
         }
@@ -162,7 +165,8 @@ extension RaftNode {
     mutating func advanceCommitIndex() -> Bool {
         let held = progress
         let counted = Quorum.committedIndex(configuration) { id in
-            held.first(where: { $0.id == id })?.match ?? 0
+            // By index: `first(where:)` would copy the whole Progress (retaining its in-flight buffer) per voter.
+            held.firstIndex(where: { $0.id == id }).map { held[$0].match } ?? 0
         }
         let quorumIndex =
             config.unsafe.contains(.countLearnerAcks) && !configuration.isJoint

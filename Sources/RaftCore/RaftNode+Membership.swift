@@ -39,13 +39,20 @@ extension RaftNode {
     /// index alone nothing changed, and the node would keep counting votes and commits with the
     /// configuration of the entry it dropped; dissertation §4.1 says a server always uses the
     /// latest configuration in its log, so the replaced entry's configuration must go.
-    mutating func syncConfiguration() {
+    ///
+    /// `baseChanged`: the caller has just replaced `baseConfiguration` (a snapshot taken or
+    /// received). Only then can a configuration in effect from index 0 differ from the base, so
+    /// only then are the two compared (the comparison ran on every append before).
+    mutating func syncConfiguration(baseChanged: Bool = false) {
         let index = log.configIndexes.last ?? 0
         let entryTerm = index == 0 ? 0 : (log.term(at: index) ?? 0)
         let isSameEntry =
             index == configurationIndex
             && (entryTerm == configurationTerm || config.unsafe.contains(.configEntryByIndexOnly))
-        guard !isSameEntry || (index == 0 && configuration != baseConfiguration) else { return }
+        assert(
+            !isSameEntry || index != 0 || baseChanged || configuration == baseConfiguration,
+            "the configuration in effect from index 0 is the base one unless the base just changed")
+        guard !isSameEntry || (index == 0 && baseChanged && configuration != baseConfiguration) else { return }
         configurationIndex = index
         configurationTerm = entryTerm
         if index == 0 {
@@ -76,22 +83,28 @@ extension RaftNode {
     /// ever be elected. S counts votes in its latest configuration like any candidate (its own
     /// vote does not count there), so Election Safety holds; once S knows the entry committed
     /// it stays quiet, as a removed server must (dissertation §4.2.3).
+    /// (Inlined, as `previousConfiguration`: a call with a non-mutating `self` from `tick` or
+    /// `step` copied the whole node first.)
     var mayCampaign: Bool {
-        if configuration.isVoter(id) { return true }
-        guard configurationIndex > log.committed else { return false }
-        return previousConfiguration.isVoter(id)
+        @inline(__always) get {
+            if configuration.isVoter(id) { return true }
+            guard configurationIndex > log.committed else { return false }
+            return previousConfiguration.isVoter(id)
+        }
     }
 
     /// The configuration before the latest config entry: the one of the config entry before
     /// it, or the starting (or snapshot's) configuration.
     var previousConfiguration: Configuration {
-        let indexes = log.configIndexes
-        guard indexes.count >= 2 else { return baseConfiguration }
-        let index = indexes[indexes.count - 2]
-        guard index >= log.firstIndex, let data = log.entries(from: index, through: index).first?.data,
-            let decoded = ConfigurationCodec.decode(data)
-        else { return baseConfiguration }
-        return decoded
+        @inline(__always) get {
+            let indexes = log.configIndexes
+            guard indexes.count >= 2 else { return baseConfiguration }
+            let index = indexes[indexes.count - 2]
+            guard index >= log.firstIndex, let data = log.entries(from: index, through: index).first?.data,
+                let decoded = ConfigurationCodec.decode(data)
+            else { return baseConfiguration }
+            return decoded
+        }
     }
 
     /// Gives every member a progress entry and drops those of departed members. Runs on the

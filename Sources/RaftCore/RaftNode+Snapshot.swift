@@ -13,7 +13,7 @@ extension RaftNode {
         log.compact(through: index)
         snapshot = taken
         baseConfiguration = metadata.configuration
-        syncConfiguration()
+        syncConfiguration(baseChanged: true)
         assertInvariants()
         return taken
     }

@@ -218,7 +218,7 @@ extension RaftNode {
         snapshot = install.snapshot
         pendingSnapshot = install.snapshot
         baseConfiguration = metadata.configuration
-        syncConfiguration()
+        syncConfiguration(baseChanged: true)
         send(.appendResponse(AppendResponse(from: id, to: install.from, term: term, index: metadata.index)))
     }
 

@@ -202,9 +202,13 @@ public struct RaftNode: Sendable {
 
     /// Whether `ready()` would return anything.
     @inlinable public var hasReady: Bool {
-        isBroadcastPending || pendingSnapshot != nil || !outbox.isEmpty || !readStates.isEmpty || hardState != lastHardState
-            || SoftState(role: role, leader: leader) != lastSoftState
-            || log.stableIndex < log.lastIndex || log.applied < log.committed
+        @inline(__always) get {
+            // `pendingSnapshot != nil` copied the snapshot (retaining its four arrays) to compare it.
+            if case .some = pendingSnapshot { return true }
+            return isBroadcastPending || !outbox.isEmpty || !readStates.isEmpty
+                || hardState != lastHardState || SoftState(role: role, leader: leader) != lastSoftState
+                || log.stableIndex < log.lastIndex || log.applied < log.committed
+        }
     }
 
     /// `ready()` when `hasReady`, else nil. Hosts keep the node in a class, where reading
@@ -215,38 +219,55 @@ public struct RaftNode: Sendable {
 
     /// Collects what the host must do now. Call `advance(_:)` with the result before the next input.
     public mutating func ready() -> Ready {
-        flushBroadcast()
-        var ready = Ready()
+        if isBroadcastPending { flushBroadcast() }
+        // Each field is computed first and the Ready built once at the end: filling in a
+        // `var ready` field by field made the optimizer copy the whole value (retaining each of
+        // its arrays) on the way out, on every Ready of every node.
         let hard = hardState
-        if hard != lastHardState { ready.hardState = hard }
+        var hardState = hard != lastHardState ? hard : nil
         if config.unsafe.contains(.selfVoteNotPersisted), role == .candidate, hard.vote == id, lastHardState.term != hard.term {
-            ready.hardState?.vote = .none
+            hardState?.vote = .none
         }
         let soft = SoftState(role: role, leader: leader)
-        if soft != lastSoftState { ready.softState = soft }
-        ready.snapshot = pendingSnapshot
-        ready.entries = log.unstableEntries()
-        ready.mustSync = ready.snapshot != nil || !ready.entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
-        swap(&ready.messages, &outbox)
+        let entries = log.unstableEntries()
+        var isSnapshotPending = false
+        if case .some = pendingSnapshot { isSnapshotPending = true }  // (`!= nil` would copy it)
+        let mustSync = isSnapshotPending || !entries.isEmpty || hard.term != lastHardState.term || hard.vote != lastHardState.vote
+        let messages = outbox
+        outbox = []
         let applyThrough = config.unsafe.contains(.applyBeyondCommit) ? min(log.lastIndex, log.committed + 1) : log.committed
-        if log.applied < applyThrough {
-            ready.committedEntries = log.copyOfEntries(from: log.applied + 1, through: applyThrough)
-        }
-        swap(&ready.readStates, &readStates)
-        return ready
+        let committedEntries = log.applied < applyThrough ? log.copyOfEntries(from: log.applied + 1, through: applyThrough) : []
+        let confirmedReads = readStates
+        readStates = []
+        return Ready(
+            hardState: hardState, mustSync: mustSync, snapshot: pendingSnapshot, entries: entries, messages: messages,
+            committedEntries: committedEntries, readStates: confirmedReads, softState: soft != lastSoftState ? soft : nil)
     }
 
     /// Tells the node that the host has handled `ready` (persisted, sent and applied it).
     public mutating func advance(_ ready: Ready) {
         if let hard = ready.hardState { lastHardState = hard }
         if let soft = ready.softState { lastSoftState = soft }
-        if let received = ready.snapshot {
-            log.applied(to: received.metadata.index)
-            if pendingSnapshot == received { pendingSnapshot = nil }
+        if case .some = ready.snapshot { advanceSnapshot(ready) }  // (`!= nil` would copy it)
+        // The last entries' fields are read in place (`last` would copy the entry, retaining its payload).
+        if !ready.entries.isEmpty {
+            let last = ready.entries.endIndex - 1
+            log.stable(to: ready.entries[last].index, term: ready.entries[last].term)
         }
-        if let last = ready.entries.last { log.stable(to: last.index, term: last.term) }
-        if let last = ready.committedEntries.last { log.applied(to: last.index, unchecked: config.unsafe.contains(.applyBeyondCommit)) }
+        if !ready.committedEntries.isEmpty {
+            let last = ready.committedEntries.endIndex - 1
+            log.applied(to: ready.committedEntries[last].index, unchecked: config.unsafe.contains(.applyBeyondCommit))
+        }
         if ready.messages.capacity > 0 && ready.messages.capacity <= 64 { spareOutbox = ready.messages }
+    }
+
+    /// The host restored the state machine from `ready`'s snapshot (kept out of `advance`,
+    /// whose every call would otherwise pay for the comparison's copies).
+    @inline(never)
+    mutating func advanceSnapshot(_ ready: Ready) {
+        guard let received = ready.snapshot else { return }
+        log.applied(to: received.metadata.index)
+        if pendingSnapshot == received { pendingSnapshot = nil }
     }
 
     // MARK: Role changes
@@ -419,13 +440,13 @@ public struct RaftNode: Sendable {
 
     // MARK: Helpers
 
-    mutating func send(_ message: Message) {
+    mutating func send(_ message: consuming Message) {
         assert(message.from == id && message.to != id, "a node only sends its own messages to others")
         if outbox.capacity == 0 {
             // Reuse the last Ready's array (no allocation once the host has dropped it), or start
             // one with room for a message to each peer.
             swap(&outbox, &spareOutbox)
-            outbox.removeAll(keepingCapacity: true)
+            if !outbox.isEmpty { outbox.removeAll(keepingCapacity: true) }
             if outbox.capacity < 4 { outbox.reserveCapacity(4) }
         }
         outbox.append(message)

@@ -42,6 +42,10 @@ public struct ReadState: Equatable, Sendable {
 public struct Ready: Equatable, Sendable {
     /// The hard state to persist, when it changed since the last `advance`.
     public var hardState: HardState?
+    /// Whether the host must sync before sending: true when entries, term or vote changed.
+    /// (Declared here, in the padding after `hardState`, it keeps the Ready at 128 bytes, which
+    /// the compiler copies with a few moves instead of a call to `memcpy`.)
+    public var mustSync: Bool = false
     /// A snapshot received from the leader, replacing the log and the state machine through its
     /// index. Persist it before `entries` and restore the state machine from it before applying.
     public var snapshot: Snapshot?
@@ -49,8 +53,6 @@ public struct Ready: Equatable, Sendable {
     /// index supersedes the stored suffix from that index on.
     /// - Invariant: consecutive indexes.
     public var entries: [Entry] = []
-    /// Whether the host must sync before sending: true when entries, term or vote changed.
-    public var mustSync: Bool = false
     /// Messages to send after persisting.
     public var messages: [Message] = []
     /// Committed entries to apply to the state machine, in order.

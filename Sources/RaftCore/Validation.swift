@@ -1,6 +1,10 @@
 /// Validation of messages as they enter the node: everything a peer sends is untrusted input.
 extension RaftNode {
     /// Why `message` must be dropped, or nil when it is well formed.
+    ///
+    /// Always inlined into `step`: called there as a function of a non-mutating `self`, it made
+    /// the caller copy the whole node (about 500 bytes) onto the stack for every message.
+    @inline(__always)
     func validationProblem(_ message: Message) -> String? {
         if message.to != id { return "addressed to n\(message.to), not n\(id)" }
         if message.from == id { return "a message from itself" }
@@ -61,10 +65,13 @@ extension RaftNode {
         if let problem = RaftLog.sequenceProblem(append.entries, after: append.prevLogIndex, term: append.prevLogTerm) {
             return problem
         }
-        for entry in append.entries {
-            if entry.term > append.term { return "entry \(entry.index) has term \(entry.term) above the leader's \(append.term)" }
-            if entry.kind == .config && ConfigurationCodec.decode(entry.data) == nil {
-                return "entry \(entry.index) is a configuration entry that does not decode"
+        for position in append.entries.indices {
+            // Fields read in place: iterating would copy each entry (and retain its payload).
+            let index = append.entries[position].index
+            let term = append.entries[position].term
+            if term > append.term { return "entry \(index) has term \(term) above the leader's \(append.term)" }
+            if append.entries[position].kind == .config && ConfigurationCodec.decode(append.entries[position].data) == nil {
+                return "entry \(index) is a configuration entry that does not decode"
             }
         }
         return nil

@@ -20,8 +20,14 @@ struct CoreBench: ParsableCommand {
         abstract: "Committed proposals/s of a 3-node cluster of the core alone (in-memory messages and storage).",
         discussion: """
             A round proposes on the leader and delivers every message until the proposals are applied on \
-            all three nodes. Compare the unbatched ns/proposal with etcd's BenchmarkProposal3Nodes, run in \
-            the same session on the same machine (Debian's golang-etcd-server-dev). Allocation counts: Benchmarks/core-allocs.sh.
+            all three nodes. The core driver (the default) runs the nodes' Ready loop itself: persist to an \
+            in-memory log, queue the messages, apply, advance; the host driver runs each node in a NodeHost, \
+            as the simulator and raftd do. Compare the unbatched ns/proposal with etcd's \
+            BenchmarkProposal3Nodes, run in the same session on the same machine (Debian's \
+            golang-etcd-server-dev). That benchmark times how fast the leader's raft goroutine accepts \
+            proposals (it does not wait for commits, and replication runs concurrently, batched by its \
+            Ready loop's 1 ms sleeps), so it is a looser bound than a full commit cycle per proposal. \
+            Allocation counts: Benchmarks/core-allocs.sh.
             """)
 
     @Option(help: "Proposals to commit in each mode.")
@@ -39,7 +45,13 @@ struct CoreBench: ParsableCommand {
     @Option(help: "Timed repetitions of each mode; the median is reported.")
     var repeats: Int = 5
 
+    @Option(help: "Which driver runs the nodes: core (the benchmark's own Ready loop) or host (NodeHost via LoopbackCluster).")
+    var driver: Driver = .core
+
     enum Mode: String, ExpressibleByArgument, CaseIterable { case unbatched, batched, both }
+
+    /// The core alone, or the core inside the hosts the simulator and raftd use.
+    enum Driver: String, ExpressibleByArgument, CaseIterable { case core, host }
 
     func validate() throws {
         guard proposals >= 1, batch >= 1, payloadBytes >= 0, repeats >= 1 else {
@@ -66,6 +78,39 @@ struct CoreBench: ParsableCommand {
 
     /// Runs the mode once and returns nanoseconds per committed proposal.
     func measure(perRound: Int) -> Double {
+        driver == .core ? measureCore(perRound: perRound) : measureHost(perRound: perRound)
+    }
+
+    /// `measure` with `CoreLoop`: the nodes driven directly.
+    func measureCore(perRound: Int) -> Double {
+        var cluster = CoreLoop(count: 3, seed: 7)
+        cluster.elect(1)
+        precondition(cluster.nodes[0].isLeader, "the benchmark cluster must elect n1")
+        let ignoredBefore = cluster.ignoredCount
+        let payload = [UInt8](repeating: 0x61, count: payloadBytes)
+        let rounds = max(1, proposals / perRound)
+        let start = nowNanoseconds()
+        for _ in 0..<rounds {
+            for _ in 0..<perRound {
+                do { try cluster.propose(1, payload) } catch { fatalError("proposal refused: \(error)") }
+            }
+            cluster.handleReady(0)
+            cluster.stabilize()
+        }
+        let elapsed = nowNanoseconds() - start
+        let committed = UInt64(rounds * perRound)
+        for i in 0..<3 {
+            precondition(cluster.nodes[i].appliedIndex == committed + 1, "n\(i + 1) did not apply every proposal")
+            // The election's no-op and every proposal, each applied once.
+            precondition(cluster.appliedCounts[i] == Int(committed) + 1, "n\(i + 1) applied \(cluster.appliedCounts[i]) entries")
+        }
+        precondition(cluster.ignoredCount == ignoredBefore, "a fault-free commit cycle drops no message")
+        precondition(cluster.appliedBytes == 3 * Int(committed) * payloadBytes, "the state machines read every payload")
+        return Double(elapsed) / Double(committed)
+    }
+
+    /// `measure` with `LoopbackCluster`: every node in a `NodeHost`, as in the simulator.
+    func measureHost(perRound: Int) -> Double {
         var cluster = LoopbackCluster(count: 3, seed: 7)
         cluster.isRecordingApplied = false
         cluster.campaign(1)
