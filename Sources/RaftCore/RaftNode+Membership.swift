@@ -66,7 +66,10 @@ extension RaftNode {
             }
             configuration = decoded
         }
-        if role == .leader { syncProgress() }
+        if role == .leader {
+            syncProgress()
+            recountPendingReads()
+        }
         if (role == .candidate || role == .preCandidate) && !mayCampaign {
             becomeFollower(term: term, leader: .none)
         }

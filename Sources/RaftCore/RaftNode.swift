@@ -420,13 +420,6 @@ public struct RaftNode: Sendable {
             // a quorum of answers to any later round confirms that read and every older one
             // (dissertation §6.4), so a read whose first round was lost is retried, not stuck.
             let isRetryOff = config.unsafe.contains(.readContextFirstRoundOnly)
-            if !isRetryOff, let newest = pendingReads.last?.context {
-                // The configuration may have shrunk since the reads began (the other voters
-                // removed): when the leader's own acknowledgement is now a quorum, no answer
-                // from anyone else would ever arrive to confirm them (explorer seed 667 of 2,000
-                // on 3 nodes with the network faults: a read stuck forever).
-                acknowledgeRead(newest, from: id)
-            }
             broadcastHeartbeat(readContext: isRetryOff ? nil : pendingReads.last?.context)
         }
     }
