@@ -141,52 +141,49 @@ uint32_t ccrc32c_update_hardware(uint32_t crc, const void *data, size_t length) 
 // Several independent buffers at once: `crc32` has a latency of about three cycles but starts one
 // per cycle, so a lone short buffer (a 160-byte record) leaves two thirds of the unit idle. Four
 // streams advance in lockstep over their common length, then each finishes alone.
+
+// Advances the four registers `c` over bytes [*at, end) of the four buffers, 8 bytes at a time;
+// leaves *at at the first byte not consumed.
+__attribute__((target("sse4.2")))
+static inline void hw_lockstep4(const unsigned char *const *p, size_t *at, size_t end, uint64_t *c) {
+    // Locals, so the loop keeps buffers and registers in CPU registers.
+    const unsigned char *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3];
+    uint64_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+    size_t i = *at;
+    for (; i + 8 <= end; i += 8) {
+        uint64_t w0, w1, w2, w3;
+        memcpy(&w0, p0 + i, 8);
+        memcpy(&w1, p1 + i, 8);
+        memcpy(&w2, p2 + i, 8);
+        memcpy(&w3, p3 + i, 8);
+        c0 = __builtin_ia32_crc32di(c0, w0);
+        c1 = __builtin_ia32_crc32di(c1, w1);
+        c2 = __builtin_ia32_crc32di(c2, w2);
+        c3 = __builtin_ia32_crc32di(c3, w3);
+    }
+    c[0] = c0;
+    c[1] = c1;
+    c[2] = c2;
+    c[3] = c3;
+    *at = i;
+}
+
 __attribute__((target("sse4.2")))
 static void hw_split4(const unsigned char *const *starts, const size_t *lengths, size_t split,
                       uint32_t *at_split, uint32_t *at_end) {
-    const unsigned char *p0 = starts[0], *p1 = starts[1], *p2 = starts[2], *p3 = starts[3];
-    uint64_t c0 = 0xFFFFFFFFu, c1 = 0xFFFFFFFFu, c2 = 0xFFFFFFFFu, c3 = 0xFFFFFFFFu;
+    uint64_t c[4] = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
     size_t i = 0;
-    for (; i + 8 <= split; i += 8) {
-        uint64_t w0, w1, w2, w3;
-        memcpy(&w0, p0 + i, 8);
-        memcpy(&w1, p1 + i, 8);
-        memcpy(&w2, p2 + i, 8);
-        memcpy(&w3, p3 + i, 8);
-        c0 = __builtin_ia32_crc32di(c0, w0);
-        c1 = __builtin_ia32_crc32di(c1, w1);
-        c2 = __builtin_ia32_crc32di(c2, w2);
-        c3 = __builtin_ia32_crc32di(c3, w3);
+    hw_lockstep4(starts, &i, split, c);
+    for (int k = 0; k < 4; k++) {
+        at_split[k] = hw_serial((uint32_t)c[k], starts[k] + i, split - i);
+        c[k] = at_split[k];
     }
-    uint32_t r0 = hw_serial((uint32_t)c0, p0 + i, split - i), r1 = hw_serial((uint32_t)c1, p1 + i, split - i);
-    uint32_t r2 = hw_serial((uint32_t)c2, p2 + i, split - i), r3 = hw_serial((uint32_t)c3, p3 + i, split - i);
-    at_split[0] = r0;
-    at_split[1] = r1;
-    at_split[2] = r2;
-    at_split[3] = r3;
     size_t common = lengths[0];
     for (int k = 1; k < 4; k++)
         if (lengths[k] < common) common = lengths[k];
-    c0 = r0;
-    c1 = r1;
-    c2 = r2;
-    c3 = r3;
     i = split;
-    for (; i + 8 <= common; i += 8) {
-        uint64_t w0, w1, w2, w3;
-        memcpy(&w0, p0 + i, 8);
-        memcpy(&w1, p1 + i, 8);
-        memcpy(&w2, p2 + i, 8);
-        memcpy(&w3, p3 + i, 8);
-        c0 = __builtin_ia32_crc32di(c0, w0);
-        c1 = __builtin_ia32_crc32di(c1, w1);
-        c2 = __builtin_ia32_crc32di(c2, w2);
-        c3 = __builtin_ia32_crc32di(c3, w3);
-    }
-    at_end[0] = hw_serial((uint32_t)c0, p0 + i, lengths[0] - i);
-    at_end[1] = hw_serial((uint32_t)c1, p1 + i, lengths[1] - i);
-    at_end[2] = hw_serial((uint32_t)c2, p2 + i, lengths[2] - i);
-    at_end[3] = hw_serial((uint32_t)c3, p3 + i, lengths[3] - i);
+    hw_lockstep4(starts, &i, common, c);
+    for (int k = 0; k < 4; k++) at_end[k] = hw_serial((uint32_t)c[k], starts[k] + i, lengths[k] - i);
 }
 
 __attribute__((target("sse4.2")))
