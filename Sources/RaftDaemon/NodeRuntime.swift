@@ -106,6 +106,8 @@ public final class NodeRuntime<Service: ClientService> {
         // The follower's fsync overlaps the leader's own (dissertation §10.2.1; see NodeHost).
         host.leaderSendsBeforePersisting = true
         host.writer = writer
+        // One client waiting: its write skips the two hops to the disk thread and back (see NodeHost).
+        host.leaderWritesInlineWhenIdle = true
         host.onWriteFinished = { [unowned self] report in writeFinished(report) }
     }
 
