@@ -130,6 +130,28 @@ final class MemoryCluster {
         #expect(cluster.failures.value.isEmpty)
     }
 
+    @Test func aWriteIsAnsweredBeforeTheCommitNoticesLeave() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        #expect(cluster.command(1, "SET", "a", "1") == .status("OK"))
+        let noticesAtAnswer = Box<Int?>(nil)
+        let shared = Box(cluster)  // the answer is given on the cluster's one thread
+        cluster.runtimes[0].handle([Array("SET".utf8), Array("k".utf8), Array("v".utf8)]) { reply in
+            #expect(reply == .status("OK"))
+            let index = shared.value.runtimes[0].host.appliedIndex
+            noticesAtAnswer.value =
+                shared.value.network.filter { message in
+                    guard case .append(let append) = message else { return false }
+                    return append.entries.isEmpty && append.leaderCommit >= index
+                }.count
+        }
+        cluster.settle()
+        // The empty appends that carry the new commit index were still waiting when the client
+        // got its answer; they left right after, and both followers applied the write.
+        #expect(noticesAtAnswer.value == 0)
+        for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["a": "1", "k": "v"]) }
+    }
+
     @Test func readsThatArriveDuringARoundShareTheNextOne() throws {
         let cluster = try MemoryCluster()
         cluster.elect(1)
