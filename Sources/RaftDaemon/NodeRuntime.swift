@@ -434,19 +434,25 @@ final class OutboundBuffer: Transport {
     /// have been written. Nothing waits for them: an answered write is committed and applied
     /// already, and a follower learns the commit a moment later, as on a slower network.
     var defersCommitNotices = false
-    /// Messages waiting for `releaseTrailing`, in the order they were sent. A later message to a
-    /// peer with one waiting waits too: each peer's messages leave in order.
+    /// Messages waiting for `releaseTrailing`, in the order they were sent. Any other message to
+    /// a peer with some waiting takes them along, ahead of it: each peer's messages leave in
+    /// order, and an append with entries never waits (its follower's fsync should overlap the
+    /// leader's own, which may run inline right after).
     private(set) var trailing: [Message] = []
 
     func send(_ messages: [Message]) {
         guard defersCommitNotices || !trailing.isEmpty else { return forward(messages) }
         var now: [Message] = []
         for message in messages {
-            if defersCommitNotices && Self.isCommitNotice(message) || trailing.contains(where: { $0.to == message.to }) {
+            if defersCommitNotices && Self.isCommitNotice(message) {
                 trailing.append(message)
-            } else {
-                now.append(message)
+                continue
             }
+            if trailing.contains(where: { $0.to == message.to }) {
+                now += trailing.filter { $0.to == message.to }
+                trailing.removeAll { $0.to == message.to }
+            }
+            now.append(message)
         }
         if !now.isEmpty { forward(now) }
     }
