@@ -60,7 +60,7 @@ public final class NodeHost<Machine: StateMachine> {
     /// (only when its term and vote are already on disk); see the type's comment.
     @exclusivity(unchecked) public var leaderSendsBeforePersisting = false
     /// Whether a leader with a `writer` writes inline when it is idle: nothing unfinished, and
-    /// every uncommitted entry in the Ready at hand (one client waiting, say). Its appends leave
+    /// its one uncommitted entry in the Ready at hand (one client waiting, say). Its appends leave
     /// first as usual, so the followers' fsyncs still overlap its own, and the two hand-overs to
     /// the writer's thread and back leave the write's path; a busy leader keeps the writer, so
     /// its loop reads and proposes while the fsync runs. Acknowledgements that arrive during an
@@ -249,12 +249,15 @@ public final class NodeHost<Machine: StateMachine> {
         return report
     }
 
-    /// Whether every entry the leader has not committed is in `ready`: no earlier write is waiting
-    /// for acknowledgements, so nothing else is pending that an inline write would hold up.
-    /// Read through an in-place access (see `hasReady`).
+    /// Whether `ready` appends at most one entry and holds every entry the leader has not
+    /// committed: no earlier write waits for acknowledgements, and one request came since the last
+    /// flush, so no other is likely to arrive during an inline write. (A batch of many arrived
+    /// together, from many clients or a pipeline: more are on their way, and the loop should read
+    /// and propose them while the fsync runs. Measured with 50 clients pipelining 16, writing such
+    /// batches inline cost about a seventh of the SETs per second.) Read in place (see `hasReady`).
     @inlinable
     static func isIdle(_ node: inout RaftNode, _ ready: Ready) -> Bool {
-        ready.snapshot == nil && node.lastIndex - node.commitIndex <= UInt64(ready.entries.count)
+        ready.snapshot == nil && ready.entries.count <= 1 && node.lastIndex - node.commitIndex <= UInt64(ready.entries.count)
     }
 
     /// Handles Readys until the core has none (at most `maxRounds`), or until one fails.

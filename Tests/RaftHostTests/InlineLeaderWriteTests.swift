@@ -29,6 +29,16 @@ import Testing
         #expect(host.machine.values == ["x": "1"])
     }
 
+    @Test func aBatchOfSeveralGoesToTheWriterEvenWhenNothingElseIsPending() throws {
+        let (host, writer, log) = try idleLeader()
+        // Many requests at once (clients, or a pipeline): more are likely on their way, and the
+        // loop should read and propose them while this fsync runs.
+        _ = try host.propose(batch: [BinaryCommand.set(key: "a", value: "1"), BinaryCommand.set(key: "b", value: "1")])
+        _ = host.handleAllReady()
+        #expect(writer.queued.count == 1)
+        #expect(log.events == ["send App to n2", "send App to n3"])
+    }
+
     @Test func aBusyLeaderKeepsTheWriterAndHoldsAcknowledgementsForIt() throws {
         let (host, writer, log) = try idleLeader()
         let first = try host.propose(BinaryCommand.set(key: "a", value: "1"))
