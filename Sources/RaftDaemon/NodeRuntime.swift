@@ -106,6 +106,8 @@ public final class NodeRuntime<Service: ClientService> {
         // The follower's fsync overlaps the leader's own (dissertation §10.2.1; see NodeHost).
         host.leaderSendsBeforePersisting = true
         host.writer = writer
+        // One client waiting: its write skips the two hops to the disk thread and back (see NodeHost).
+        host.leaderWritesInlineWhenIdle = true
         host.onWriteFinished = { [unowned self] report in writeFinished(report) }
     }
 
@@ -239,6 +241,13 @@ public final class NodeRuntime<Service: ClientService> {
         proposeQueued()
         startQueuedReads()
         publishOwnAddressAsLeader()
+        // The answers given below are written by tasks queued behind this flush; commit notices
+        // leave in a task queued after them, so no client waits for them (see OutboundBuffer).
+        outbound.defersCommitNotices = true
+        defer {
+            outbound.defersCommitNotices = false
+            if !outbound.trailing.isEmpty { schedule { [self] in outbound.releaseTrailing() } }
+        }
         var rounds = 0
         while rounds < options.maxReadyRounds, let report = host.handleReady() {
             rounds += 1
@@ -411,7 +420,8 @@ public final class NodeRuntime<Service: ClientService> {
     }
 }
 
-/// The host's transport: holds messages until the peer transport is connected.
+/// The host's transport: holds messages until the peer transport is connected, and during a
+/// flush lets the clients' answers go before the leader's commit notices (below).
 final class OutboundBuffer: Transport {
     var sender: (any PeerSender)? {
         didSet {
@@ -419,8 +429,48 @@ final class OutboundBuffer: Transport {
         }
     }
     private var held: [Message] = []
+    /// Set during a flush: appends without entries (they carry a new commit index to followers)
+    /// wait in `trailing` until `releaseTrailing`, which runs after the answers the flush gave
+    /// have been written. Nothing waits for them: an answered write is committed and applied
+    /// already, and a follower learns the commit a moment later, as on a slower network.
+    var defersCommitNotices = false
+    /// Messages waiting for `releaseTrailing`, in the order they were sent. Any other message to
+    /// a peer with some waiting takes them along, ahead of it: each peer's messages leave in
+    /// order, and an append with entries never waits (its follower's fsync should overlap the
+    /// leader's own, which may run inline right after).
+    private(set) var trailing: [Message] = []
 
     func send(_ messages: [Message]) {
+        guard defersCommitNotices || !trailing.isEmpty else { return forward(messages) }
+        var now: [Message] = []
+        for message in messages {
+            if defersCommitNotices && Self.isCommitNotice(message) {
+                trailing.append(message)
+                continue
+            }
+            if trailing.contains(where: { $0.to == message.to }) {
+                now += trailing.filter { $0.to == message.to }
+                trailing.removeAll { $0.to == message.to }
+            }
+            now.append(message)
+        }
+        if !now.isEmpty { forward(now) }
+    }
+
+    /// Sends the messages that waited, in order.
+    func releaseTrailing() {
+        guard !trailing.isEmpty else { return }
+        let messages = trailing
+        trailing.removeAll(keepingCapacity: true)
+        forward(messages)
+    }
+
+    static func isCommitNotice(_ message: Message) -> Bool {
+        if case .append(let append) = message { return append.entries.isEmpty }
+        return false
+    }
+
+    private func forward(_ messages: [Message]) {
         if let sender { sender.send(messages) } else { held.append(contentsOf: messages) }
     }
 }

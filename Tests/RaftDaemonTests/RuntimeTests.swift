@@ -130,6 +130,58 @@ final class MemoryCluster {
         #expect(cluster.failures.value.isEmpty)
     }
 
+    @Test func aWriteIsAnsweredBeforeTheCommitNoticesLeave() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        #expect(cluster.command(1, "SET", "a", "1") == .status("OK"))
+        let noticesAtAnswer = Box<Int?>(nil)
+        let shared = Box(cluster)  // the answer is given on the cluster's one thread
+        cluster.runtimes[0].handle([Array("SET".utf8), Array("k".utf8), Array("v".utf8)]) { reply in
+            #expect(reply == .status("OK"))
+            let index = shared.value.runtimes[0].host.appliedIndex
+            noticesAtAnswer.value =
+                shared.value.network.filter { message in
+                    guard case .append(let append) = message else { return false }
+                    return append.entries.isEmpty && append.leaderCommit >= index
+                }.count
+        }
+        cluster.settle()
+        // The empty appends that carry the new commit index were still waiting when the client
+        // got its answer; they left right after, and both followers applied the write.
+        #expect(noticesAtAnswer.value == 0)
+        for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["a": "1", "k": "v"]) }
+    }
+
+    @Test func anAppendWithEntriesTakesTheWaitingNoticesAlongInOrder() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        #expect(cluster.command(1, "SET", "a", "1") == .status("OK"))
+        let leader = cluster.runtimes[0]
+        // b is proposed and replicated; the followers' acknowledgements reach the leader together
+        // with a new write, c, so one flush both commits b and proposes c.
+        leader.handle([Array("SET".utf8), Array("b".utf8), Array("1".utf8)]) { _ in }
+        while !cluster.tasks.isEmpty { cluster.tasks.removeFirst()() }
+        let appends = cluster.network
+        cluster.network.removeAll()
+        for message in appends { cluster.runtimes[Int(message.to) - 1].receive(message) }
+        while !cluster.tasks.isEmpty { cluster.tasks.removeFirst()() }
+        let acks = cluster.network
+        cluster.network.removeAll()
+        leader.handle([Array("SET".utf8), Array("c".utf8), Array("1".utf8)]) { _ in }
+        for message in acks { leader.receive(message) }
+        cluster.tasks.removeFirst()()  // the leader's flush alone
+        // Right after the flush, each follower's append of c is out, behind the notice of b's commit.
+        for follower: NodeID in [2, 3] {
+            let kinds = cluster.network.filter { $0.to == follower }.map { message -> String in
+                guard case .append(let append) = message else { return message.kindName }
+                return append.entries.isEmpty ? "notice" : "entries"
+            }
+            #expect(kinds == ["notice", "entries"], "to n\(follower)")
+        }
+        cluster.settle()
+        for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["a": "1", "b": "1", "c": "1"]) }
+    }
+
     @Test func readsThatArriveDuringARoundShareTheNextOne() throws {
         let cluster = try MemoryCluster()
         cluster.elect(1)
