@@ -71,7 +71,8 @@ public final class NodeHost<Machine: StateMachine> {
     @usableFromInline @exclusivity(unchecked) var persistedTermVote: (term: UInt64, vote: NodeID)
     /// Set (before the first Ready) to run storage writes on another thread (`raftd`); nil: the
     /// host writes inline, as the simulator's do. See "Deferred writes" in the type's comment.
-    public var writer: (any StorageWriter)?
+    /// (Unchecked like the bookkeeping fields: every input reads it, through `isHoldingForWrite`.)
+    @exclusivity(unchecked) public var writer: (any StorageWriter)?
     /// Called, on the host's thread, with what a host with a `writer` did once a write finished:
     /// messages that waited for it, entries it let apply, reads then answered, or a failure.
     public var onWriteFinished: ((ReadyReport<Machine>) -> Void)?
