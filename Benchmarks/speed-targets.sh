@@ -35,8 +35,8 @@ rows=()
 # row WHAT OURS BASELINE RATIO TARGET MET
 row() { rows+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$@")"); }
 
-# field FILE PATTERN: the number just before the unit on the line that matches PATTERN.
-number_before() { # FILE LINE-PATTERN UNIT
+# number_before FILE LINE-PATTERN UNIT: the number just before UNIT on the first line matching LINE-PATTERN.
+number_before() {
     awk -v pat="$2" -v unit="$3" '$0 ~ pat { for (i = 2; i <= NF; i++) if ($i == unit) { print $(i - 1); exit } }' "$1"
 }
 
