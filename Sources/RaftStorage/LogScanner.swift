@@ -26,9 +26,14 @@ public final class LogScanner {
     /// At most this many problems are listed in a `ScanResult` (the rest are counted in
     /// `problemsNotListed`), so a log damaged everywhere cannot exhaust memory.
     public var maxProblems = 10_000
-    /// Read segments through `mmap` when the file system offers it (faster: no copy). Off by
-    /// default: if another process cut a segment while it is mapped, reading it would fault.
-    public var memoryMap = false
+    /// How segment files are read: copied through a window (`read`, the default) or mapped
+    /// (`mmap`; see `SegmentReading` for when that is safe).
+    public var segmentReading = SegmentReading.copy
+    /// Whether the pass in progress maps segments (decided once per scan from `segmentReading`).
+    var mapsSegments = false
+    /// Recovery's replay, which the visitor of `scan(visit:)` also feeds: the fast path appends
+    /// the usual entry to it directly (the visitor sees every other record). Only `recover` sets it.
+    var recoverySink: RecoveryReplay?
     /// Check runs of records that read back exactly through `ScanState.scanSoundRun` (the general
     /// path still reads every other record). Tests turn it off to compare the two paths.
     var fastPath = true
@@ -155,6 +160,12 @@ public final class LogScanner {
         computeSuperseded: Bool, wantsRecords: Bool,
         visit: (ScannedRecord, UnsafeRawBufferPointer) -> ScanVisit
     ) throws(StorageError) -> ScanResult {
+        let lock = lockForMapping()
+        mapsSegments = segmentReading == .map || lock != nil
+        defer {
+            lock?.release()
+            mapsSegments = false
+        }
         let snapshots = try inspectSnapshots()
         var live: [String] = []
         var obsolete: [String] = []
@@ -189,6 +200,12 @@ public final class LogScanner {
             table = t
         }
         var state = ScanState(scanner: self, truncationsWanted: false, supersedeTable: table, live: live, base: base)
+        if wantsRecords, let sink = recoverySink {
+            state.sink = sink
+            var bytes: Int64 = 0
+            for path in live { bytes += (try? fileSystem.fileSize(atPath: path)) ?? 0 }
+            sink.expectSegmentBytes(bytes)
+        }
         state.result.problems = snapshots.problems
         state.damagedSnapshotFiles = Set(snapshots.problems.map(\.file))
         try state.run(wantsRecords: wantsRecords, visit: visit)
@@ -227,7 +244,34 @@ public final class LogScanner {
         return result
     }
 
+    /// Under `.mapWhenLocked`, the directory's lock for the scan's duration when it is free (nil
+    /// otherwise: explicit files, a file system without locks, or a holder — a running node, a
+    /// repair — which may cut or rewrite a segment, so its files are copied, never mapped).
+    private func lockForMapping() -> DirectoryLock? {
+        guard segmentReading == .mapWhenLocked, let directory else { return nil }
+        do { return try fileSystem.lockDirectory(atPath: directory) } catch { return nil }
+    }
+
     /// Verifies without visiting records (what `logdump verify` runs).
     public func verify() throws(StorageError) -> ScanResult { try scan(computeSuperseded: false) }
 
+}
+
+/// How a scan reads segment files.
+///
+/// A mapping (`mmap`) is read in place: no copy, which is most of a scan's cost once checksums
+/// are fast. Its hazard is another process cutting a mapped file: reading a page past the new end
+/// raises SIGBUS, which would kill the process. Every writer of a data directory holds its lock
+/// (`FileSystem.lockDirectory`: `LogStorage` from `open` to `close`, `logdump repair --apply` and
+/// `--restore`), and those are the only code that cuts a segment, so a file is mapped only while
+/// the lock is held by the scan itself or by its caller. A file that cannot be mapped (empty, a
+/// file system without mappings, a size that changed between `fstat` and `mmap`) is read.
+public enum SegmentReading: Sendable, Equatable {
+    /// Always `read` into a window (never faults, one copy).
+    case copy
+    /// Scanning a directory: take its lock for the scan and map while holding it; when the lock is
+    /// held elsewhere (or the files were given one by one), `read`.
+    case mapWhenLocked
+    /// Map: the caller holds the directory's lock (or otherwise knows no process cuts the files).
+    case map
 }

@@ -19,9 +19,13 @@ extension LogStorage {
     static func recover(dir: String, fileSystem: FileSystem, options: StorageOptions, names: [String]) throws(StorageError) -> LogStorage {
         let scanner = LogScanner(directory: dir, fileSystem: fileSystem, names: names)
         scanner.keepsSnapshotData = true
-        var replay = RecoveryReplay()
+        // Segments are copied (`SegmentReading.copy`), not mapped, although `open` holds the
+        // directory's lock and mapping would be safe: on the machine measured (a VM), a mapped scan
+        // was not faster than `read` into a window (docs/storage-format.md, "Reading segments").
+        let replay = RecoveryReplay()
+        scanner.recoverySink = replay
         let result = try scanner.scan { record, payload in replay.apply(record, payload: payload) }
-        var log = replay.acknowledgedLog()
+        var log = replay.takeAcknowledgedLog()
         let damagedSnapshots = try refuseUnlessRecoverable(result, dir: dir)
         if let recreated = try recreateAfterInterruptedCreation(result, dir: dir, fileSystem: fileSystem, options: options) {
             return recreated

@@ -36,7 +36,7 @@ extension ScanState {
         let file = try scanner.fileSystem.openFileForReading(atPath: path)
         defer { file.close() }
         let size = try file.size()
-        let reader = WindowReader(file: file, size: size, chunk: scanner.chunkSize, map: scanner.memoryMap)
+        let reader = WindowReader(file: file, size: size, chunk: scanner.chunkSize, map: scanner.mapsSegments)
         defer { result.bytesScanned += reader.bytesRead }
         var summary = SegmentSummary(name: name, path: path, size: size, header: nil)
         summary.validEnd = min(size, Int64(StorageFormat.segmentHeaderSize))

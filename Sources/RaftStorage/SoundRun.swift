@@ -54,6 +54,10 @@ extension ScanState {
                 at += total
             }
             guard count > 0 else { return accepted }
+            if let sink, !reservedSink {
+                sink.reserve(averageRecordBytes: (at - position) / count)
+                reservedSink = true
+            }
             ccrc32c_split_many(scratch.starts, scratch.covered, 28, scratch.atSplit, scratch.atEnd, count, 0)
             for k in 0..<count {
                 let record = scratch.starts[k]!
@@ -63,7 +67,13 @@ extension ScanState {
                     record.le32(covered + 4) == StorageFormat.recordEndTag
                 else { return accepted }
                 let length = Int(record.le32(0))
-                if !wantsRecords, acceptPlainEntry(record, size: covered + StorageFormat.recordTrailerSize, cursor: &cursor) {
+                if !wantsRecords || sink != nil, acceptPlainEntry(record, size: covered + StorageFormat.recordTrailerSize, cursor: &cursor) {
+                    // What the visitor would do with it: recovery's replay appends it.
+                    if let sink {
+                        sink.applyEntry(
+                            term: record.le64(8), index: record.le64(16), kind: EntryKind(rawValue: record.load(fromByteOffset: 5, as: UInt8.self))!,
+                            payload: UnsafeRawBufferPointer(start: record + headerSize, count: length))
+                    }
                     accepted = true
                     continue
                 }

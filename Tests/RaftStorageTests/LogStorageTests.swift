@@ -189,7 +189,7 @@ import Testing
         // The scanner reads the same through a mapping.
         let plain = try LogScanner(directory: directory, fileSystem: fs).scan(computeSuperseded: true)
         let mappedScanner = try LogScanner(directory: directory, fileSystem: fs)
-        mappedScanner.memoryMap = true
+        mappedScanner.segmentReading = .map
         var mappedEntries: [Entry] = []
         let mapped = try mappedScanner.scan(computeSuperseded: true) { record, payload in
             if !record.superseded, let e = record.entry(payload: payload) { mappedEntries.append(e) }
