@@ -15,7 +15,7 @@ public protocol StorageFile: AnyObject {
     func close()
     /// A read-only view of the file's first `size()` bytes (`mmap`), when the file system offers one;
     /// nil otherwise. Valid until `close`. Reading it after another process cut the file would
-    /// fault, so scanners use it only when asked to (`LogScanner.memoryMap`).
+    /// fault (SIGBUS), so scanners map only under the directory's lock (`SegmentReading`).
     func mapForReading() -> UnsafeRawBufferPointer?
 }
 
