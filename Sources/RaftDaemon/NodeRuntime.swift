@@ -112,6 +112,9 @@ public final class NodeRuntime<Service: ClientService> {
         host.leaderWritesInlineWhenIdle = true
         host.onWriteFinished = { [unowned self] report in writeFinished(report) }
         (host.writer as? CountingWriter)?.onSubmit = { [unowned self] in counters.diskWrites += 1 }
+        (host.writer as? CountingWriter)?.onDone = { [unowned self] elapsed in
+            counters.diskWriteMicroseconds += Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+        }
     }
 
     /// A deferred write finished: answer what it let through, then handle the Readys its held
@@ -440,12 +443,18 @@ public final class NodeRuntime<Service: ClientService> {
 final class CountingWriter: StorageWriter {
     let base: any StorageWriter
     var onSubmit: (() -> Void)?
+    /// Called with how long a write took, from its submission until its completion reached the node's thread.
+    var onDone: ((Duration) -> Void)?
 
     init(base: any StorageWriter) { self.base = base }
 
     func submit(_ write: @escaping () throws -> Void, done: @escaping ((any Error)?) -> Void) {
         onSubmit?()
-        base.submit(write, done: done)
+        let started = ContinuousClock.now
+        base.submit(write) { [self] error in
+            onDone?(ContinuousClock.now - started)
+            done(error)
+        }
     }
 }
 

@@ -18,6 +18,9 @@ public struct RuntimeCounters: Sendable {
     public var proposedCommands = 0
     /// Writes handed to the disk thread (each one `fdatasync` when it has entries).
     public var diskWrites = 0
+    /// Time the disk thread's writes took, summed: from submission until the completion reached
+    /// the node's thread (the write, its `fdatasync` and the two hand-overs), in microseconds.
+    public var diskWriteMicroseconds = 0
     /// ReadIndex rounds started, and the reads they carried.
     public var readRounds = 0
     /// Reads carried by those rounds.
@@ -51,7 +54,7 @@ public struct RuntimeCounters: Sendable {
         [
             "flushes:\(flushes)", "readys:\(readys)", "entry_readys:\(entryReadys)", "entries:\(entries)",
             "proposal_batches:\(proposalBatches)", "proposed_commands:\(proposedCommands)",
-            "disk_writes:\(diskWrites)", "read_rounds:\(readRounds)", "reads:\(reads)",
+            "disk_writes:\(diskWrites)", "disk_write_us:\(diskWriteMicroseconds)", "read_rounds:\(readRounds)", "reads:\(reads)",
             "sent_appends:\(sentAppends)", "sent_empty_appends:\(sentEmptyAppends)",
             "sent_heartbeats:\(sentHeartbeats)", "sent_other:\(sentOther)", "received:\(received)",
         ]
