@@ -113,7 +113,7 @@ public final class NodeRuntime<Service: ClientService> {
         host.onWriteFinished = { [unowned self] report in writeFinished(report) }
         (host.writer as? CountingWriter)?.onSubmit = { [unowned self] in counters.diskWrites += 1 }
         (host.writer as? CountingWriter)?.onDone = { [unowned self] elapsed in
-            counters.diskWriteMicroseconds += Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+            counters.countDiskWrite(microseconds: elapsed.microseconds)
         }
     }
 
@@ -250,6 +250,8 @@ public final class NodeRuntime<Service: ClientService> {
     /// Handles every Ready, answers clients, starts the reads that queued up, compacts.
     func flush() {
         counters.flushes += 1
+        let started = ContinuousClock.now
+        defer { counters.countFlush(microseconds: (ContinuousClock.now - started).microseconds) }
         proposeQueued()
         startQueuedReads()
         publishOwnAddressAsLeader()
@@ -437,6 +439,11 @@ public final class NodeRuntime<Service: ClientService> {
         lines.append("client_addr:\(options.address.client)")
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+extension Duration {
+    /// Whole microseconds.
+    var microseconds: Int { Int(components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000) }
 }
 
 /// A writer that counts what it is handed (`RuntimeCounters.diskWrites`).

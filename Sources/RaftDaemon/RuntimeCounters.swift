@@ -21,6 +21,15 @@ public struct RuntimeCounters: Sendable {
     /// Time the disk thread's writes took, summed: from submission until the completion reached
     /// the node's thread (the write, its `fdatasync` and the two hand-overs), in microseconds.
     public var diskWriteMicroseconds = 0
+    /// Disk thread writes that took more than 5 ms, and the longest one (microseconds).
+    public var slowDiskWrites = 0
+    /// The longest disk thread write, in microseconds.
+    public var maxDiskWriteMicroseconds = 0
+    /// Flushes (the node's Ready loop, with a follower's inline writes and any compaction) that
+    /// held the node's thread more than 5 ms, and the longest one (microseconds).
+    public var slowFlushes = 0
+    /// The longest flush, in microseconds.
+    public var maxFlushMicroseconds = 0
     /// ReadIndex rounds started, and the reads they carried.
     public var readRounds = 0
     /// Reads carried by those rounds.
@@ -36,6 +45,19 @@ public struct RuntimeCounters: Sendable {
     public var sentOther = 0
     /// Messages received from peers.
     public var received = 0
+
+    /// Records a disk thread write that took `microseconds`.
+    mutating func countDiskWrite(microseconds: Int) {
+        diskWriteMicroseconds += microseconds
+        if microseconds > 5_000 { slowDiskWrites += 1 }
+        maxDiskWriteMicroseconds = max(maxDiskWriteMicroseconds, microseconds)
+    }
+
+    /// Records a flush that took `microseconds`.
+    mutating func countFlush(microseconds: Int) {
+        if microseconds > 5_000 { slowFlushes += 1 }
+        maxFlushMicroseconds = max(maxFlushMicroseconds, microseconds)
+    }
 
     /// Counts messages handed to the transport.
     mutating func countSent(_ messages: [Message]) {
@@ -54,7 +76,9 @@ public struct RuntimeCounters: Sendable {
         [
             "flushes:\(flushes)", "readys:\(readys)", "entry_readys:\(entryReadys)", "entries:\(entries)",
             "proposal_batches:\(proposalBatches)", "proposed_commands:\(proposedCommands)",
-            "disk_writes:\(diskWrites)", "disk_write_us:\(diskWriteMicroseconds)", "read_rounds:\(readRounds)", "reads:\(reads)",
+            "disk_writes:\(diskWrites)", "disk_write_us:\(diskWriteMicroseconds)",
+            "slow_disk_writes:\(slowDiskWrites)", "max_disk_write_us:\(maxDiskWriteMicroseconds)", "slow_flushes:\(slowFlushes)",
+            "max_flush_us:\(maxFlushMicroseconds)", "read_rounds:\(readRounds)", "reads:\(reads)",
             "sent_appends:\(sentAppends)", "sent_empty_appends:\(sentEmptyAppends)",
             "sent_heartbeats:\(sentHeartbeats)", "sent_other:\(sentOther)", "received:\(received)",
         ]
