@@ -284,6 +284,31 @@ final class MemoryCluster {
         #expect(cluster.runtimes[0].host.machine.inner.values["a"] == "2")
     }
 
+    @Test func raftStatsCountsWhatTheLeaderDid() throws {
+        let cluster = try MemoryCluster(deferredWrites: true)
+        cluster.elect(1)
+        func stats(_ id: NodeID) -> [String: Int] {
+            guard case .bulk(let bytes?)? = cluster.command(id, "RAFT", "STATS") else { return [:] }
+            var values: [String: Int] = [:]
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                let parts = line.split(separator: ":")
+                if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
+            }
+            return values
+        }
+        let before = stats(1)
+        #expect(before["proposed_commands"] == 0)
+        for key in ["a", "b", "c"] { #expect(cluster.command(1, "SET", key, "1") == .status("OK")) }
+        let after = stats(1)
+        #expect(after["proposed_commands"] == 3)
+        #expect(after["proposal_batches"] == 3)
+        #expect((after["entries"] ?? 0) - (before["entries"] ?? 0) == 3)
+        // Each SET went to both followers, and both answered.
+        #expect((after["sent_appends"] ?? 0) - (before["sent_appends"] ?? 0) == 6)
+        #expect((after["received"] ?? 0) - (before["received"] ?? 0) >= 6)
+        #expect(stats(2)["proposed_commands"] == 0)
+    }
+
     @Test func membershipIsAdministeredThroughRaftCommands() throws {
         let cluster = try MemoryCluster()
         cluster.elect(1)
