@@ -15,7 +15,9 @@
 #   RAFTD=path/to/raftd (another build, for a before/after in one session), RAFTD_ARGS="--threads 2"
 #   (more options for every node), REDIS=0 (skip the
 #   yardstick), PIPELINE=1 (skip the pipelined run), COST=1 (also CPU time and context switches
-#   per request, summed over the servers' threads: the figure the machine's load does not move)
+#   per request, summed over the servers' threads: the figure the machine's load does not move),
+#   STATS=1 (also the leader's `RAFT STATS` per request: entries per fsync, the disk thread's time,
+#   peer messages; builds without `RAFT STATS` print nothing)
 # Everything it starts listens on 127.0.0.1 and is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,16 +76,27 @@ cost() {
 }
 hz=$(getconf CLK_TCK)
 
+# The leader's `RAFT STATS` counters (key:value lines), or nothing when the build has none.
+raft_stats() { redis-cli -p "$1" RAFT STATS 2>/dev/null | tr -d '\r' | grep -E '^[a-z_]+:[0-9]+$' || true; }
+
 # One redis-benchmark run: prints "NAME TEST rps p50 p99", and with COST=1 the CPU and context
 # switches the servers spent per request (both tests together).
 run() {
   local name=$1 port=$2 clients=$3 pipeline=$4 n=$5; shift 5
-  local before after
+  local before after stats_before=""
+  [ "${STATS:-0}" = 1 ] && [ "$port" != $((BASE+79)) ] && stats_before=$(raft_stats "$port")
   before=$(cost "$@")
   redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -P "$pipeline" -n "$n" -r 10000 -t set,get --csv 2>/dev/null |
     tr -d '"' | awk -F, -v name="$name" -v c="$clients" -v p="$pipeline" \
       'NR > 1 { printf "%-28s %-4s %3d clients  P%-3d %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n", name, $1, c, p, $2, $5, $7 }'
   after=$(cost "$@")
+  if [ "${STATS:-0}" = 1 ] && [ -n "$stats_before" ]; then
+    paste -d: <(echo "$stats_before") <(raft_stats "$port") | awk -F: -v name="$name" -v c="$clients" -v p="$pipeline" -v n=$((2 * n)) '
+      { d[$1] = $4 - $2 }
+      END { printf "%-28s stats %3d clients  P%-3d %5.1f entries/fsync  disk thread %6.1f us/request  %4.2f peer messages sent, %4.2f received/request (leader)\n",
+              name, c, p, d["entries"] / (d["disk_writes"] > 0 ? d["disk_writes"] : 1), d["disk_write_us"] / n,
+              (d["sent_appends"] + d["sent_empty_appends"] - d["notices_replaced"] + d["sent_heartbeats"] + d["sent_other"]) / n, d["received"] / n }'
+  fi
   if [ "${COST:-0}" = 1 ]; then
     echo "$before $after" | awk -v name="$name" -v n=$((2 * n)) -v hz="$hz" -v c="$clients" -v p="$pipeline" \
       '{ printf "%-28s cost %3d clients  P%-3d %6.1f us CPU/request  %5.2f context switches/request (servers)\n", name, c, p, ($3 - $1) * 1e6 / hz / n, ($4 - $2) / n }'

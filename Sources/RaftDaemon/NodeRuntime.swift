@@ -73,6 +73,8 @@ public final class NodeRuntime<Service: ClientService> {
     private var publishedTerm: UInt64 = 0
     private var dialed: [NodeID: String] = [:]
     private var isFlushScheduled = false
+    /// What this runtime did since it started (`RAFT STATS`).
+    public private(set) var counters = RuntimeCounters()
     /// Runs a flush later on the same thread (after the inputs already queued).
     private let schedule: (@escaping () -> Void) -> Void
 
@@ -105,10 +107,14 @@ public final class NodeRuntime<Service: ClientService> {
         host = try NodeHost(node: node, storage: storage, transport: outbound)
         // The follower's fsync overlaps the leader's own (dissertation §10.2.1; see NodeHost).
         host.leaderSendsBeforePersisting = true
-        host.writer = writer
+        host.writer = writer.map { CountingWriter(base: $0) }
         // One client waiting: its write skips the two hops to the disk thread and back (see NodeHost).
         host.leaderWritesInlineWhenIdle = true
         host.onWriteFinished = { [unowned self] report in writeFinished(report) }
+        (host.writer as? CountingWriter)?.onSubmit = { [unowned self] in counters.diskWrites += 1 }
+        (host.writer as? CountingWriter)?.onDone = { [unowned self] elapsed in
+            counters.countDiskWrite(microseconds: elapsed.microseconds)
+        }
     }
 
     /// A deferred write finished: answer what it let through, then handle the Readys its held
@@ -118,6 +124,7 @@ public final class NodeRuntime<Service: ClientService> {
             fail("node \(options.id) \(failure); stopping (a node whose storage failed must not go on)")
             return
         }
+        counters.countSent(report.messages)
         answer(report)
         scheduleFlush()
     }
@@ -132,6 +139,7 @@ public final class NodeRuntime<Service: ClientService> {
 
     /// One tick of logical time.
     public func tick() {
+        outbound.releaseTrailing()
         host.tick()
         scheduleFlush()
     }
@@ -139,6 +147,7 @@ public final class NodeRuntime<Service: ClientService> {
     /// A message from a peer.
     public func receive(_ message: Message) {
         guard message.to == options.id else { return }
+        counters.received += 1
         host.step(message)
         scheduleFlush()
     }
@@ -192,6 +201,8 @@ public final class NodeRuntime<Service: ClientService> {
         guard !proposalQueue.isEmpty else { return }
         let batch = proposalQueue
         proposalQueue.removeAll(keepingCapacity: true)
+        counters.proposalBatches += 1
+        counters.proposedCommands += batch.count
         do {
             let last = try host.propose(batch: batch.lazy.map { $0.command })
             let term = host.node.term
@@ -238,19 +249,17 @@ public final class NodeRuntime<Service: ClientService> {
 
     /// Handles every Ready, answers clients, starts the reads that queued up, compacts.
     func flush() {
+        counters.flushes += 1
+        let started = ContinuousClock.now
+        defer { counters.countFlush(microseconds: (ContinuousClock.now - started).microseconds) }
         proposeQueued()
         startQueuedReads()
         publishOwnAddressAsLeader()
-        // The answers given below are written by tasks queued behind this flush; commit notices
-        // leave in a task queued after them, so no client waits for them (see OutboundBuffer).
-        outbound.defersCommitNotices = true
-        defer {
-            outbound.defersCommitNotices = false
-            if !outbound.trailing.isEmpty { schedule { [self] in outbound.releaseTrailing() } }
-        }
+        // Commit notices wait for the next append or tick (see OutboundBuffer): no client waits for them.
         var rounds = 0
         while rounds < options.maxReadyRounds, let report = host.handleReady() {
             rounds += 1
+            count(report)
             if let failure = report.failure {
                 fail("node \(options.id) \(failure); stopping (a node whose storage failed must not go on)")
                 return
@@ -262,6 +271,15 @@ public final class NodeRuntime<Service: ClientService> {
             log("compacted the log through \(index)")
         }
         if host.node.hasReady { scheduleFlush() }
+    }
+
+    private func count(_ report: ReadyReport<Machine>) {
+        counters.readys += 1
+        if !report.entries.isEmpty {
+            counters.entryReadys += 1
+            counters.entries += report.entries.count
+        }
+        counters.countSent(report.messages)
     }
 
     private func answer(_ report: ReadyReport<Machine>) {
@@ -315,6 +333,8 @@ public final class NodeRuntime<Service: ClientService> {
         nextReadContext += 1
         do {
             try host.read(batch.map(\.query), context: context)
+            counters.readRounds += 1
+            counters.reads += batch.count
             reads[context] = batch
             unconfirmedRound = (context, host.node.term)
         } catch {
@@ -346,6 +366,7 @@ public final class NodeRuntime<Service: ClientService> {
         let words = arguments.map { String(decoding: $0, as: UTF8.self) }
         switch (words.first?.uppercased(), words.count) {
         case ("STATUS", 1): respond(.text(status()))
+        case ("STATS", 1): respond(.text((counters.lines + ["notices_replaced:\(outbound.noticesReplaced)"]).joined(separator: "\n") + "\n"))
         case ("ADD", 3), ("ADD", 4):
             guard let id = NodeID(words[1]), id > 0, words.count == 3 || words[3].lowercased() == "learner",
                 AddressParser.split(words[2]) != nil
@@ -374,7 +395,7 @@ public final class NodeRuntime<Service: ClientService> {
             case .failure(let error): respond(.error("ERR \(error)"))
             }
         default:
-            respond(.error("ERR usage: RAFT STATUS | ADD ID HOST:PORT [learner] | REMOVE ID | PROMOTE ID | TRANSFER ID | COMPACT"))
+            respond(.error("ERR usage: RAFT STATUS | STATS | ADD ID HOST:PORT [learner] | REMOVE ID | PROMOTE ID | TRANSFER ID | COMPACT"))
         }
     }
 
@@ -420,8 +441,44 @@ public final class NodeRuntime<Service: ClientService> {
     }
 }
 
-/// The host's transport: holds messages until the peer transport is connected, and during a
-/// flush lets the clients' answers go before the leader's commit notices (below).
+extension Duration {
+    /// Whole microseconds.
+    var microseconds: Int { Int(components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000) }
+}
+
+/// A writer that counts what it is handed (`RuntimeCounters.diskWrites`).
+final class CountingWriter: StorageWriter {
+    let base: any StorageWriter
+    var onSubmit: (() -> Void)?
+    /// Called with how long a write took, from its submission until its completion reached the node's thread.
+    var onDone: ((Duration) -> Void)?
+
+    init(base: any StorageWriter) { self.base = base }
+
+    func submit(_ write: @escaping () throws -> Void, done: @escaping ((any Error)?) -> Void) {
+        onSubmit?()
+        let started = ContinuousClock.now
+        base.submit(write) { [self] error in
+            onDone?(ContinuousClock.now - started)
+            done(error)
+        }
+    }
+}
+
+/// The host's transport: holds messages until the peer transport is connected, and holds the
+/// leader's commit notices until something else goes to their follower or the next tick.
+///
+/// A commit notice is an append without entries: the core sends one to every follower when its
+/// commit index moves, and each follower answers it. Under load the next append with entries
+/// follows within a round and carries the same commit index (and more), so the notice and its
+/// answer are two messages and two wake-ups for nothing: measured with 50 clients, half of the
+/// leader's peer messages. Here a notice waits in `trailing`; an append with entries to the same
+/// follower that carries at least its commit index replaces it (the notice is dropped, as a
+/// network may drop it: Raft retries, and nothing waits for a follower to learn the commit);
+/// any other message to that follower takes it along, ahead of itself, so each peer's messages
+/// leave in order; `releaseTrailing` (every tick) sends what still waits, so an idle follower
+/// learns the commit within a tick. Nothing waits on a notice: an answered write is committed and
+/// applied already; a follower applies it a little later, as on a slower network.
 final class OutboundBuffer: Transport {
     var sender: (any PeerSender)? {
         didSet {
@@ -429,27 +486,24 @@ final class OutboundBuffer: Transport {
         }
     }
     private var held: [Message] = []
-    /// Set during a flush: appends without entries (they carry a new commit index to followers)
-    /// wait in `trailing` until `releaseTrailing`, which runs after the answers the flush gave
-    /// have been written. Nothing waits for them: an answered write is committed and applied
-    /// already, and a follower learns the commit a moment later, as on a slower network.
-    var defersCommitNotices = false
-    /// Messages waiting for `releaseTrailing`, in the order they were sent. Any other message to
-    /// a peer with some waiting takes them along, ahead of it: each peer's messages leave in
-    /// order, and an append with entries never waits (its follower's fsync should overlap the
-    /// leader's own, which may run inline right after).
+    /// Commit notices waiting, in the order they were sent.
     private(set) var trailing: [Message] = []
+    /// Notices replaced by a later append to the same follower (for `RAFT STATS`).
+    private(set) var noticesReplaced = 0
 
     func send(_ messages: [Message]) {
-        guard defersCommitNotices || !trailing.isEmpty else { return forward(messages) }
         var now: [Message] = []
         for message in messages {
-            if defersCommitNotices && Self.isCommitNotice(message) {
+            if Self.isCommitNotice(message) {
+                // A newer notice to the same follower supersedes an older one (same term, higher commit).
+                trailing.removeAll { Self.supersedes(message, $0) }
                 trailing.append(message)
                 continue
             }
-            if trailing.contains(where: { $0.to == message.to }) {
-                now += trailing.filter { $0.to == message.to }
+            if !trailing.isEmpty && trailing.contains(where: { $0.to == message.to }) {
+                for notice in trailing where notice.to == message.to {
+                    if Self.supersedes(message, notice) { noticesReplaced += 1 } else { now.append(notice) }
+                }
                 trailing.removeAll { $0.to == message.to }
             }
             now.append(message)
@@ -457,7 +511,7 @@ final class OutboundBuffer: Transport {
         if !now.isEmpty { forward(now) }
     }
 
-    /// Sends the messages that waited, in order.
+    /// Sends the notices that waited, in order.
     func releaseTrailing() {
         guard !trailing.isEmpty else { return }
         let messages = trailing
@@ -468,6 +522,14 @@ final class OutboundBuffer: Transport {
     static func isCommitNotice(_ message: Message) -> Bool {
         if case .append(let append) = message { return append.entries.isEmpty }
         return false
+    }
+
+    /// Whether `later`, an append to the same follower in the same term, tells it everything the
+    /// notice `earlier` would: a commit index at least as high, from a log position at least as far.
+    static func supersedes(_ later: Message, _ earlier: Message) -> Bool {
+        guard case .append(let new) = later, case .append(let old) = earlier else { return false }
+        return new.to == old.to && new.term == old.term && new.leaderCommit >= old.leaderCommit
+            && new.prevLogIndex + UInt64(new.entries.count) >= old.prevLogIndex
     }
 
     private func forward(_ messages: [Message]) {

@@ -59,6 +59,9 @@ struct DeferredWrites {
     var head = 0
     /// Queued `.apply` and `.restore` items: while there are any, later entries wait behind them.
     var queuedApplies = 0
+    /// A leader's acknowledgements of entries not yet durable here, in arrival order: each is
+    /// stepped once its index is durable, ahead of the other work that waits (see `NodeHost.step`).
+    var acks: [(index: UInt64, message: Message)] = []
 
     /// The term and vote of the latest request that wrote a hard state (or of the recovered node).
     var requestedTermVote: (term: UInt64, vote: NodeID)
@@ -196,6 +199,17 @@ extension NodeHost {
         return deferred.queuedApplies == 0 && last.index <= deferred.durableIndex
     }
 
+    /// Steps the held acknowledgements whose index is now durable here, in arrival order.
+    private func stepDurableAcks() {
+        guard !deferred.acks.isEmpty else { return }
+        let durable = deferred.durableIndex
+        var kept: [(index: UInt64, message: Message)] = []
+        for ack in deferred.acks {
+            if ack.index <= durable { storedNode.step(ack.message) } else { kept.append(ack) }
+        }
+        deferred.acks = kept
+    }
+
     private func submitWaitingWrites() {
         guard let writer, !deferred.isWriting, let batch = deferred.takeBatch() else { return }
         deferred.isWriting = true
@@ -224,6 +238,7 @@ extension NodeHost {
             return
         }
         if let written = deferred.finish(through: number) { persistedTermVote = written }
+        stepDurableAcks()
         while let work = deferred.nextReady() {
             switch work {
             case .send(let messages):

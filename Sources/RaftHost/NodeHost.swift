@@ -120,6 +120,17 @@ public final class NodeHost<Machine: StateMachine> {
         // had delayed it: a follower's acknowledgement is never counted before the leader's own
         // write of what it acknowledges is durable (see the type's comment).
         if isHoldingForWrite {
+            // A leader's acknowledgement need only wait for the write of what it acknowledges:
+            // stepped now when that is durable, else as soon as it is, ahead of later writes. It
+            // may then overtake other held inputs, as on a network that reorders; the leader still
+            // counts its own copy of an entry only once it is on disk. Without this, under load every
+            // acknowledgement waited for the latest write requested (entries proposed after it),
+            // one fsync more on every write's path.
+            if case .appendResponse(let response) = message, storedNode.role == .leader {
+                if response.index <= deferred.durableIndex { return storedNode.step(message) }
+                deferred.acks.append((response.index, message))
+                return .handled
+            }
             hold(.step(message))
             return .handled
         }

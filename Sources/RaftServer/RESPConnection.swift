@@ -64,7 +64,11 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// once) are flushed by a task queued behind it: one system call for all of them.
     private var isFlushQueued = false
 
-    init(connectionID: UInt64, handler: @escaping Handler, log: ServerLog, maxPendingReplies: Int) {
+    /// The connections on this loop waiting for a flush (one task flushes them all).
+    private let flushes: LoopFlushes
+
+    init(connectionID: UInt64, handler: @escaping Handler, log: ServerLog, maxPendingReplies: Int, flushes: LoopFlushes) {
+        self.flushes = flushes
         self.connectionID = connectionID
         self.handler = handler
         self.log = log
@@ -159,12 +163,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     private func queueFlush(_ context: ChannelHandlerContext) {
         guard !isFlushQueued else { return }
         isFlushQueued = true
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let connection = loopBound.value
-            connection.isFlushQueued = false
-            connection.context?.flush()
-        }
+        flushes.add(self)
+    }
+
+    /// Flushes what `deliver` wrote (called by the loop's `LoopFlushes`).
+    func flushQueued() {
+        isFlushQueued = false
+        context?.flush()
     }
 
     func answeredTwice(_ sequence: UInt64) {
@@ -184,5 +189,33 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         isReadingPaused = false
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         context.read()
+    }
+}
+
+/// The client connections of one event loop that have answers written but not flushed. The node
+/// answers many clients in one go (a flush of its Ready loop); one task queued behind it flushes
+/// them all, instead of a task per connection.
+/// `@unchecked Sendable`: its fields are touched only on `loop`.
+final class LoopFlushes: @unchecked Sendable {
+    private let loop: any EventLoop
+    private var waiting: [RESPConnectionHandler] = []
+    private var isScheduled = false
+
+    init(loop: any EventLoop) { self.loop = loop }
+
+    /// Queues `connection` for the next flush task (on the loop).
+    func add(_ connection: RESPConnectionHandler) {
+        loop.assertInEventLoop()
+        waiting.append(connection)
+        guard !isScheduled else { return }
+        isScheduled = true
+        loop.execute { [self] in flushAll() }
+    }
+
+    private func flushAll() {
+        isScheduled = false
+        var connections: [RESPConnectionHandler] = []
+        swap(&connections, &waiting)
+        for connection in connections { connection.flushQueued() }
     }
 }

@@ -22,6 +22,8 @@ public final class RESPServer: Sendable {
     private let listener = Mutex<(any Channel)?>(nil)
     private let connections = ChannelRegistry()
     private let nextConnectionID = Atomic<UInt64>(1)
+    /// One flush list per event loop, shared by the connections on it (see `LoopFlushes`).
+    private let flushLists = Mutex<[ObjectIdentifier: LoopFlushes]>([:])
 
     /// Redis's answer to a client above the connection limit (its `maxclients`).
     public static let tooManyClientsError = "ERR max number of clients reached"
@@ -63,16 +65,28 @@ public final class RESPServer: Sendable {
                     return channel.pipeline.addHandler(RefuseConnectionHandler(message: "-\(RESPServer.tooManyClientsError)\r\n"))
                 }
                 let id = ids.nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
+                let flushes = ids.flushList(for: channel.eventLoop)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPCommandDecoder(limits: limits)),
-                        RESPConnectionHandler(connectionID: id, handler: handler, log: log, maxPendingReplies: maxPending),
+                        RESPConnectionHandler(
+                            connectionID: id, handler: handler, log: log, maxPendingReplies: maxPending, flushes: flushes),
                     ])
                 }
             }
             .bind(to: listenAddress).get()
         listener.withLock { $0 = channel }
         log.info("serving clients on \(channel.localAddress?.hostPort ?? listenAddress.hostPort)")
+    }
+
+    /// The flush list of `loop`'s connections, made on first use.
+    private func flushList(for loop: any EventLoop) -> LoopFlushes {
+        flushLists.withLock { lists in
+            if let list = lists[ObjectIdentifier(loop)] { return list }
+            let list = LoopFlushes(loop: loop)
+            lists[ObjectIdentifier(loop)] = list
+            return list
+        }
     }
 
     /// The bound address (its port is the real one when started on port 0); nil before `start`.

@@ -30,7 +30,7 @@ struct RaftdCommand: ParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try Daemon<KeyValueService>(options: node).run()
+        try runKeyValueDaemon(options: node)
     }
 }
 

@@ -89,6 +89,10 @@ final class MemoryCluster {
         // A flush is scheduled by the next input; tick once to get one.
         runtimes[Int(id) - 1].tick()
         settle()
+        // The followers learn that the leader's first entries (its address) committed with the next
+        // tick: commit notices wait for the next append or tick (see `OutboundBuffer`).
+        runtimes[Int(id) - 1].tick()
+        settle()
     }
 
     /// Sends a command to node `id` and returns the reply once the cluster settled.
@@ -130,7 +134,7 @@ final class MemoryCluster {
         #expect(cluster.failures.value.isEmpty)
     }
 
-    @Test func aWriteIsAnsweredBeforeTheCommitNoticesLeave() throws {
+    @Test func aWriteIsAnsweredBeforeTheCommitNoticesLeaveWhichWaitForTheNextTick() throws {
         let cluster = try MemoryCluster()
         cluster.elect(1)
         #expect(cluster.command(1, "SET", "a", "1") == .status("OK"))
@@ -147,12 +151,16 @@ final class MemoryCluster {
         }
         cluster.settle()
         // The empty appends that carry the new commit index were still waiting when the client
-        // got its answer; they left right after, and both followers applied the write.
+        // got its answer, and still are: nothing else went to the followers.
         #expect(noticesAtAnswer.value == 0)
+        for runtime in cluster.runtimes[1...] { #expect(runtime.host.machine.inner.values == ["a": "1"]) }
+        // The next tick sends them: both followers apply the write.
+        cluster.runtimes[0].tick()
+        cluster.settle()
         for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["a": "1", "k": "v"]) }
     }
 
-    @Test func anAppendWithEntriesTakesTheWaitingNoticesAlongInOrder() throws {
+    @Test func anAppendWithEntriesReplacesTheWaitingNotice() throws {
         let cluster = try MemoryCluster()
         cluster.elect(1)
         #expect(cluster.command(1, "SET", "a", "1") == .status("OK"))
@@ -170,16 +178,23 @@ final class MemoryCluster {
         leader.handle([Array("SET".utf8), Array("c".utf8), Array("1".utf8)]) { _ in }
         for message in acks { leader.receive(message) }
         cluster.tasks.removeFirst()()  // the leader's flush alone
-        // Right after the flush, each follower's append of c is out, behind the notice of b's commit.
+        let bIndex = leader.host.appliedIndex
+        // Right after the flush, each follower's append of c is out, alone: it carries b's commit,
+        // so the notice of b's commit was dropped.
         for follower: NodeID in [2, 3] {
-            let kinds = cluster.network.filter { $0.to == follower }.map { message -> String in
-                guard case .append(let append) = message else { return message.kindName }
-                return append.entries.isEmpty ? "notice" : "entries"
+            let appends = cluster.network.filter { $0.to == follower }.map { message -> Append? in
+                guard case .append(let append) = message else { return nil }
+                return append
             }
-            #expect(kinds == ["notice", "entries"], "to n\(follower)")
+            #expect(appends.count == 1 && appends[0]?.entries.isEmpty == false, "to n\(follower)")
+            #expect((appends.first??.leaderCommit ?? 0) >= bIndex, "to n\(follower)")
         }
         cluster.settle()
+        for runtime in cluster.runtimes[1...] { #expect(runtime.host.machine.inner.values == ["a": "1", "b": "1"]) }
+        cluster.runtimes[0].tick()
+        cluster.settle()
         for runtime in cluster.runtimes { #expect(runtime.host.machine.inner.values == ["a": "1", "b": "1", "c": "1"]) }
+        #expect(leader.status().contains("role:leader"))
     }
 
     @Test func readsThatArriveDuringARoundShareTheNextOne() throws {
@@ -267,6 +282,31 @@ final class MemoryCluster {
         #expect(box.value == .error("ERR the write was lost to a leader change before it committed; retry"))
         #expect(cluster.command(NodeID(leader), "GET", "a") == .bulk(Array("2".utf8)))
         #expect(cluster.runtimes[0].host.machine.inner.values["a"] == "2")
+    }
+
+    @Test func raftStatsCountsWhatTheLeaderDid() throws {
+        let cluster = try MemoryCluster(deferredWrites: true)
+        cluster.elect(1)
+        func stats(_ id: NodeID) -> [String: Int] {
+            guard case .bulk(let bytes?)? = cluster.command(id, "RAFT", "STATS") else { return [:] }
+            var values: [String: Int] = [:]
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                let parts = line.split(separator: ":")
+                if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
+            }
+            return values
+        }
+        let before = stats(1)
+        #expect(before["proposed_commands"] == 0)
+        for key in ["a", "b", "c"] { #expect(cluster.command(1, "SET", key, "1") == .status("OK")) }
+        let after = stats(1)
+        #expect(after["proposed_commands"] == 3)
+        #expect(after["proposal_batches"] == 3)
+        #expect((after["entries"] ?? 0) - (before["entries"] ?? 0) == 3)
+        // Each SET went to both followers, and both answered.
+        #expect((after["sent_appends"] ?? 0) - (before["sent_appends"] ?? 0) == 6)
+        #expect((after["received"] ?? 0) - (before["received"] ?? 0) >= 6)
+        #expect(stats(2)["proposed_commands"] == 0)
     }
 
     @Test func membershipIsAdministeredThroughRaftCommands() throws {

@@ -132,6 +132,42 @@ final class DeferredLog: NodeStorage, Transport {
         #expect(reports.appliedIndexes.isEmpty, "committed by acknowledgements, the entry applied in a Ready, not after a write")
     }
 
+    @Test func anAcknowledgementWaitsOnlyForTheWriteOfWhatItAcknowledges() throws {
+        let (host, writer, _, _) = try leader()
+        let first = try host.propose(BinaryCommand.set(key: "x", value: "1"))
+        _ = host.handleAllReady()
+        // A second write is asked for while the first runs; then the followers acknowledge the first.
+        let second = try host.propose(BinaryCommand.set(key: "y", value: "1"))
+        _ = host.handleAllReady()
+        #expect(writer.queued.count == 1)
+        for follower: NodeID in [2, 3] { host.step(ack(first, from: follower)) }
+        _ = host.handleAllReady()
+        #expect(host.node.commitIndex < first, "not counted before the leader's own copy is durable")
+        writer.finishOne()
+        // The first write is durable: its acknowledgements count now, not after the second write.
+        #expect(host.node.commitIndex == first)
+        _ = host.handleAllReady()
+        #expect(host.appliedIndex == first)
+        #expect(writer.queued.count == 1, "the second write still runs")
+        // An acknowledgement of the second entry waits for the second write.
+        for follower: NodeID in [2, 3] { host.step(ack(second, from: follower)) }
+        _ = host.handleAllReady()
+        #expect(host.node.commitIndex == first)
+        writer.finishOne()
+        #expect(host.node.commitIndex == second)
+        // Once durable, an acknowledgement is stepped at once, though other inputs still wait.
+        let third = try host.propose(BinaryCommand.set(key: "z", value: "1"))
+        _ = host.handleAllReady()
+        let fourth = try host.propose(BinaryCommand.set(key: "w", value: "1"))
+        _ = host.handleAllReady()
+        writer.finishOne()
+        #expect(writer.queued.count == 1, "the fourth entry's write runs")
+        host.tick()
+        for follower: NodeID in [2, 3] { host.step(ack(third, from: follower)) }
+        #expect(host.node.commitIndex == third)
+        #expect(fourth == third + 1)
+    }
+
     @Test func aClusterOfOneAppliesOnlyOnceItsWriteFinished() throws {
         let (host, writer, _, reports) = try host(id: 1, voters: [1])
         host.campaign()
