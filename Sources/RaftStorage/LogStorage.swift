@@ -16,12 +16,17 @@ public struct StorageOptions: Sendable {
     public var syncPolicy: SyncPolicy
     /// The id of a log created by this open (random when nil). The simulator passes a seeded one.
     public var newLogID: LogID?
+    /// Zero bytes written (and synced) past the write position of the current segment, ahead of
+    /// use, so that a batch's sync overwrites data in place and does not change the file's size
+    /// (docs/storage-format.md §5.1, row R11); 0 (the default) appends without preallocation.
+    public var preallocateBytes: Int
 
-    /// Creates options; the defaults are 64 MiB segments synced every batch.
-    public init(segmentSizeBytes: Int = 64 << 20, syncPolicy: SyncPolicy = .everyBatch, newLogID: LogID? = nil) {
+    /// Creates options; the defaults are 64 MiB segments synced every batch, without preallocation.
+    public init(segmentSizeBytes: Int = 64 << 20, syncPolicy: SyncPolicy = .everyBatch, newLogID: LogID? = nil, preallocateBytes: Int = 0) {
         self.segmentSizeBytes = segmentSizeBytes
         self.syncPolicy = syncPolicy
         self.newLogID = newLogID
+        self.preallocateBytes = preallocateBytes
     }
 }
 
@@ -65,6 +70,9 @@ public final class LogStorage {
     var segmentSequence: UInt64
     var segmentOffset: Int64
     var segmentHasRecords: Bool
+    /// The current segment's size as far as this storage made it (the zero-filled space past
+    /// `segmentOffset` when preallocating; LogStorage+Preallocate.swift).
+    var segmentAllocatedEnd: Int64 = 0
     var batchSequence: UInt64
     var failed: StorageError?
     var directoryLock: DirectoryLock?
@@ -152,6 +160,7 @@ public final class LogStorage {
     /// in the report); throws a StorageError that points to `logdump verify` on corruption or inconsistency.
     public static func open(directory: String, fileSystem: FileSystem, options: StorageOptions = .init()) throws(StorageError) -> LogStorage {
         guard options.segmentSizeBytes > 0 else { throw StorageError(.invalidArgument, "segment size must be positive") }
+        guard options.preallocateBytes >= 0 else { throw StorageError(.invalidArgument, "preallocation must not be negative") }
         let dir = Path.normalized(directory)
         try fileSystem.createDirectory(atPath: dir)
         // One writer per directory: held until `close` (released if opening fails).
@@ -201,27 +210,34 @@ public final class LogStorage {
                 with: RecordCodec.hardStateSlot(.empty, sequence: 0, slot: 0, logID: logID, segmentSequence: 0))
             try fileSystem.writeFileAtomically(bytes, atPath: hardStatePath)
         }
-        let segment = try createSegment(dir: dir, fileSystem: fileSystem, logID: logID, sequence: 1, firstIndex: 1, sync: true)
+        let segment = try createSegment(
+            dir: dir, fileSystem: fileSystem, logID: logID, sequence: 1, firstIndex: 1, sync: true,
+            preallocateBytes: options.preallocateBytes)
         let hardStateFile = try fileSystem.openFile(atPath: hardStatePath, create: false)
         let report = RecoveryReport(
             problems: [], tornTailCut: false,
             summary: ["created a new log \(logID) in \(dir)"], created: true)
-        return LogStorage(
+        let created = LogStorage(
             directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: .empty,
             hardStateSequence: 0, entries: [], report: report, hardStateFile: hardStateFile, segment: segment,
             segmentSequence: 1, segmentOffset: Int64(StorageFormat.segmentHeaderSize), segmentHasRecords: false,
             batchSequence: 0)
+        created.segmentAllocatedEnd = Int64(StorageFormat.segmentHeaderSize + options.preallocateBytes)
+        return created
     }
 
+    /// A new segment: its header, then `preallocateBytes` zero bytes (row R11), in one write.
     static func createSegment(
         dir: String, fileSystem: FileSystem, logID: LogID, sequence: UInt64, firstIndex: UInt64,
-        sync: Bool
+        sync: Bool, preallocateBytes: Int = 0
     ) throws(StorageError) -> StorageFile {
         let path = Path.join(dir, StorageFormat.segmentFileName(sequence: sequence))
         let file = try fileSystem.openFile(atPath: path, create: true)
         do {
             try file.truncate(to: 0)
-            try file.write(RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: firstIndex), at: 0)
+            var bytes = RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: firstIndex)
+            bytes += repeatElement(0, count: preallocateBytes)
+            try file.write(bytes, at: 0)
             if sync {
                 try file.sync()
                 try fileSystem.syncDirectory(atPath: dir)
