@@ -99,13 +99,13 @@ extension LogStorage {
         undo = .remove(file: StorageFormat.segmentFileName(sequence: segmentSequence + 1))
         let next = try Self.createSegment(
             dir: directory, fileSystem: fileSystem, logID: logID, sequence: segmentSequence + 1,
-            firstIndex: lastIndex + 1, sync: syncPolicy == .everyBatch, preallocateBytes: options.preallocateBytes)
+            firstIndex: lastIndex + 1, sync: syncPolicy == .everyBatch)
         undo = nil
         current.close()
         segment = next
         segmentSequence += 1
         segmentOffset = Int64(StorageFormat.segmentHeaderSize)
-        segmentAllocatedEnd = segmentOffset + Int64(options.preallocateBytes)
+        segmentAllocatedEnd = segmentOffset  // the segment's first synced batch writes its zeros
         segmentHasRecords = false
         segmentStarts.append(SegmentStart(sequence: segmentSequence, firstIndex: lastIndex + 1, batchSequenceBefore: batchSequence))
         return next

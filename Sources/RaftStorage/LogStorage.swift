@@ -70,8 +70,8 @@ public final class LogStorage {
     var segmentSequence: UInt64
     var segmentOffset: Int64
     var segmentHasRecords: Bool
-    /// The current segment's size as far as this storage made it (the zero-filled space past
-    /// `segmentOffset` when preallocating; LogStorage+Preallocate.swift).
+    /// The end of the current segment's zero-filled space past `segmentOffset` when preallocating
+    /// (LogStorage+Preallocate.swift); at most `segmentOffset` when there is none.
     var segmentAllocatedEnd: Int64 = 0
     var batchSequence: UInt64
     var failed: StorageError?
@@ -210,34 +210,27 @@ public final class LogStorage {
                 with: RecordCodec.hardStateSlot(.empty, sequence: 0, slot: 0, logID: logID, segmentSequence: 0))
             try fileSystem.writeFileAtomically(bytes, atPath: hardStatePath)
         }
-        let segment = try createSegment(
-            dir: dir, fileSystem: fileSystem, logID: logID, sequence: 1, firstIndex: 1, sync: true,
-            preallocateBytes: options.preallocateBytes)
+        let segment = try createSegment(dir: dir, fileSystem: fileSystem, logID: logID, sequence: 1, firstIndex: 1, sync: true)
         let hardStateFile = try fileSystem.openFile(atPath: hardStatePath, create: false)
         let report = RecoveryReport(
             problems: [], tornTailCut: false,
             summary: ["created a new log \(logID) in \(dir)"], created: true)
-        let created = LogStorage(
+        return LogStorage(
             directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: .empty,
             hardStateSequence: 0, entries: [], report: report, hardStateFile: hardStateFile, segment: segment,
             segmentSequence: 1, segmentOffset: Int64(StorageFormat.segmentHeaderSize), segmentHasRecords: false,
             batchSequence: 0)
-        created.segmentAllocatedEnd = Int64(StorageFormat.segmentHeaderSize + options.preallocateBytes)
-        return created
     }
 
-    /// A new segment: its header, then `preallocateBytes` zero bytes (row R11), in one write.
     static func createSegment(
         dir: String, fileSystem: FileSystem, logID: LogID, sequence: UInt64, firstIndex: UInt64,
-        sync: Bool, preallocateBytes: Int = 0
+        sync: Bool
     ) throws(StorageError) -> StorageFile {
         let path = Path.join(dir, StorageFormat.segmentFileName(sequence: sequence))
         let file = try fileSystem.openFile(atPath: path, create: true)
         do {
             try file.truncate(to: 0)
-            var bytes = RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: firstIndex)
-            bytes += repeatElement(0, count: preallocateBytes)
-            try file.write(bytes, at: 0)
+            try file.write(RecordCodec.segmentHeader(logID: logID, sequence: sequence, firstIndex: firstIndex), at: 0)
             if sync {
                 try file.sync()
                 try fileSystem.syncDirectory(atPath: dir)
