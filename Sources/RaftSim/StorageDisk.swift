@@ -27,7 +27,11 @@ final class StorageDisk: NodeDisk {
     }
 
     /// Opens (creating) the node's storage.
-    init(name: String, realDirectory: String?, seed: UInt64) throws(SimError) {
+    /// Zeros the storage preallocates on a memory disk (none on a real directory).
+    let preallocateBytes: Int
+
+    init(name: String, realDirectory: String?, seed: UInt64, preallocateBytes: Int = 0) throws(SimError) {
+        self.preallocateBytes = realDirectory == nil ? preallocateBytes : 0
         idGenerator = SeededGenerator(seed: seed ^ 0xD15C_1D5E_ED00_0000 ^ UInt64(name.hashValueStable))
         if let realDirectory {
             fileSystem = PosixFileSystem()
@@ -49,12 +53,9 @@ final class StorageDisk: NodeDisk {
     var location: String { memory == nil ? directory : "memory:\(directory)" }
 
     private func open() throws(SimError) -> LogStorage {
-        // A memory disk preallocates a little (3,000 bytes: not a multiple of a sector or a page),
-        // so that power cuts land in preallocated zeros and recovery meets row R11 and lost writes
-        // inside zeros, at a small cost in memory; a real directory keeps raftd's way of writing off.
         let options = StorageOptions(
             segmentSizeBytes: memory == nil ? 64 << 20 : 64 << 10, syncPolicy: isSyncOn ? .everyBatch : .never,
-            newLogID: LogID(generator: &idGenerator), preallocateBytes: memory == nil ? 0 : 3_000)
+            newLogID: LogID(generator: &idGenerator), preallocateBytes: preallocateBytes)
         do {
             return try LogStorage.open(directory: directory, fileSystem: fileSystem, options: options)
         } catch {

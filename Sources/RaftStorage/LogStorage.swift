@@ -18,7 +18,7 @@ public struct StorageOptions: Sendable {
     public var newLogID: LogID?
     /// Zero bytes written (and synced) past the write position of the current segment, ahead of
     /// use, so that a batch's sync overwrites data in place and does not change the file's size
-    /// (docs/storage-format.md §5.1, row R11); 0 (the default) appends without preallocation.
+    /// (docs/storage-format.md §2.5, row R11); 0 (the default) appends without preallocation.
     public var preallocateBytes: Int
 
     /// Creates options; the defaults are 64 MiB segments synced every batch, without preallocation.
