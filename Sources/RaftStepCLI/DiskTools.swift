@@ -130,15 +130,20 @@ enum DiskTools {
     }
 
     /// Where the file's trailing zeros start (its size when its last byte is not zero).
-    static func dataEnd(of file: StorageFile, size: Int64) throws -> Int64 {
-        var bytes = [UInt8](repeating: 0, count: Int(size))
+    static func dataEnd(of file: StorageFile, size: Int64) throws(StorageError) -> Int64 {
+        // Read into a buffer of our own, not from inside `withUnsafeMutableBytes` (a typed throw
+        // out of that closure is what FileSystem.swift's `write(_:at:)` steers around too).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(size), alignment: 8)
+        defer { buffer.deallocate() }
         var filled = 0
-        while filled < bytes.count {
-            let n = try bytes.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]), at: Int64(filled)) }
+        while filled < buffer.count {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
             if n == 0 { break }
             filled += n
         }
-        return Int64((bytes[0..<filled].lastIndex { $0 != 0 } ?? -1) + 1)
+        var end = filled
+        while end > 0 && buffer[end - 1] == 0 { end -= 1 }
+        return Int64(end)
     }
 
     /// Flips one bit of one byte of a file in the directory.
