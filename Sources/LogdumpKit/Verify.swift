@@ -39,7 +39,11 @@ public struct Verifier {
             if let h = s.header {
                 line += "seq \(h.sequence), first index \(h.firstIndex), \(s.entryRecords) entries, \(s.batchRecords) batches"
                 if let lo = s.minIndex, let hi = s.maxIndex { line += ", indexes \(lo)…\(hi)" }
-                if s.validEnd != s.size { line += ", reads back to offset \(s.validEnd)" }
+                if s.unusedBytes > 0 && s.validEnd + s.unusedBytes == s.size {
+                    line += ", data to offset \(s.validEnd), then \(grouped(s.unusedBytes)) preallocated zero bytes (unused)"
+                } else if s.validEnd != s.size {
+                    line += ", reads back to offset \(s.validEnd)"
+                }
             } else {
                 line += "header does not decode"
             }
@@ -81,7 +85,8 @@ public struct Verifier {
         if r.problems.isEmpty {
             if let last = r.segments.last {
                 out.line(
-                    "problems: none. Every record reads back; the data ends at offset \(last.validEnd) of \(last.name), which is the normal end of written data."
+                    "problems: none. Every record reads back; the data ends at offset \(last.validEnd) of \(last.name), which is the normal end of written data"
+                        + (last.unusedBytes > 0 ? " (the zeros after it are space preallocated for records, row R11)." : ".")
                 )
             } else {
                 out.line("problems: none.")
@@ -136,6 +141,7 @@ public struct Verifier {
                 out.write(",\"max_index\":"); out.decimal(hi)
             }
             out.write(",\"valid_end\":"); out.decimal(s.validEnd)
+            if s.unusedBytes > 0 { out.write(",\"unused_bytes\":"); out.decimal(s.unusedBytes) }
             out.write("}")
         }
         out.write("]")

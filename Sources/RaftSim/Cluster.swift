@@ -30,6 +30,10 @@ public struct ClusterOptions: Sendable, Equatable {
     /// Automatic compaction: a node compacts through its applied index once it holds this many
     /// applied entries after its snapshot; 0 turns it off.
     public var compactThreshold: Int = 0
+    /// Bytes of zeros each memory disk's storage preallocates after its last record
+    /// (`StorageOptions.preallocateBytes`, as raftd does with 4 MiB); 0 (the REPL's default)
+    /// appends. The explorer turns it on so that its power cuts land in preallocated zeros.
+    public var preallocateBytes: Int = 0
 
     /// The largest cluster the simulator builds.
     public static let maxNodes = 25
@@ -131,7 +135,7 @@ public final class Cluster {
     public private(set) var startupLines: [String] = []
 
     private static func makeDisk(id: NodeID, options: ClusterOptions) throws(SimError) -> NodeDisk {
-        try StorageDisk(name: Describe.n(id), realDirectory: options.dataDirectory, seed: options.seed)
+        try StorageDisk(name: Describe.n(id), realDirectory: options.dataDirectory, seed: options.seed, preallocateBytes: options.preallocateBytes)
     }
 
     func nodeConfig(_ id: NodeID) -> Config {

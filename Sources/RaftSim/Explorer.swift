@@ -265,6 +265,9 @@ public enum Explorer {
         clusterOptions.checkQuorum = coin(options.checkQuorum)
         clusterOptions.leaderNoop = coin(options.leaderNoop)
         clusterOptions.unsafe = options.unsafe
+        // Power cuts into preallocated zeros (row R11, rule D inside zeros), as raftd writes: 3,000
+        // bytes, not a multiple of a sector or a page, a few KiB of memory per node.
+        clusterOptions.preallocateBytes = 3_000
         // Spare nodes outside the starting configuration give `add` something to add.
         if options.faults.contains(.membership), options.nodes > 1, rng.next(below: 2) == 0 {
             clusterOptions.voterCount = options.nodes - 1 - Int(rng.next(below: UInt64(min(2, options.nodes - 1))))
@@ -395,6 +398,11 @@ public enum Explorer {
             "reset nodes=\(clusterOptions.nodeCount)\(voters) seed=\(seed)",
         ]
         if options.pageCrashes { script.append("set crash-model pages") }
+        if clusterOptions.preallocateBytes > 0 {
+            script.append(
+                "# the explorer's disks preallocate \(clusterOptions.preallocateBytes) bytes (the REPL's do not): a failure that needs it replays with `raftstep explore --seeds \(seed)`"
+            )
+        }
         if clusterOptions.compactThreshold > 0 { script.append("set compact-threshold \(clusterOptions.compactThreshold)") }
         for (id, timing) in clusterOptions.nodeTiming.sorted(by: { $0.key < $1.key }) {
             if let ticks = timing.electionTicks { script.append(Command.set(.nodeElectionTicks(id, ticks)).description) }

@@ -27,7 +27,11 @@ final class StorageDisk: NodeDisk {
     }
 
     /// Opens (creating) the node's storage.
-    init(name: String, realDirectory: String?, seed: UInt64) throws(SimError) {
+    /// Zeros the storage preallocates on a memory disk (none on a real directory).
+    let preallocateBytes: Int
+
+    init(name: String, realDirectory: String?, seed: UInt64, preallocateBytes: Int = 0) throws(SimError) {
+        self.preallocateBytes = realDirectory == nil ? preallocateBytes : 0
         idGenerator = SeededGenerator(seed: seed ^ 0xD15C_1D5E_ED00_0000 ^ UInt64(name.hashValueStable))
         if let realDirectory {
             fileSystem = PosixFileSystem()
@@ -51,7 +55,7 @@ final class StorageDisk: NodeDisk {
     private func open() throws(SimError) -> LogStorage {
         let options = StorageOptions(
             segmentSizeBytes: memory == nil ? 64 << 20 : 64 << 10, syncPolicy: isSyncOn ? .everyBatch : .never,
-            newLogID: LogID(generator: &idGenerator))
+            newLogID: LogID(generator: &idGenerator), preallocateBytes: preallocateBytes)
         do {
             return try LogStorage.open(directory: directory, fileSystem: fileSystem, options: options)
         } catch {

@@ -110,6 +110,15 @@ enum DiskTools {
             guard bytes < size else { throw CommandError("\(last.0) holds only \(size) bytes", command: "disk") }
             let file = try fileSystem.openFile(atPath: path, create: false)
             defer { file.close() }
+            // A preallocated segment (storage-format §2.5) ends in zeros: its data ends before them,
+            // and a write lost there reads back as the zeros it was written over.
+            let dataEnd = try dataEnd(of: file, size: size)
+            if dataEnd < size {
+                guard bytes < dataEnd else { throw CommandError("\(last.0) holds only \(dataEnd) bytes of data", command: "disk") }
+                try file.write([UInt8](repeating: 0, count: Int(bytes)), at: dataEnd - bytes)
+                try file.sync()
+                return ["\(last.0): zeroed bytes \(dataEnd - bytes)..<\(dataEnd), the last \(bytes) of its data (they never reached the disk; preallocated zeros follow up to \(size))"]
+            }
             try file.truncate(to: size - bytes)
             try file.sync()
             return ["\(last.0): cut from \(size) to \(size - bytes) bytes (the last \(bytes) never reached the disk)"]
@@ -118,6 +127,23 @@ enum DiskTools {
         } catch {
             throw CommandError("\(error)", command: "disk")
         }
+    }
+
+    /// Where the file's trailing zeros start (its size when its last byte is not zero).
+    static func dataEnd(of file: StorageFile, size: Int64) throws(StorageError) -> Int64 {
+        // Read into a buffer of our own, not from inside `withUnsafeMutableBytes` (a typed throw
+        // out of that closure is what FileSystem.swift's `write(_:at:)` steers around too).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(size), alignment: 8)
+        defer { buffer.deallocate() }
+        var filled = 0
+        while filled < buffer.count {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
+            if n == 0 { break }
+            filled += n
+        }
+        var end = filled
+        while end > 0 && buffer[end - 1] == 0 { end -= 1 }
+        return Int64(end)
     }
 
     /// Flips one bit of one byte of a file in the directory.

@@ -56,8 +56,10 @@ extension LogStorage {
         summary.append(
             "hard state: term \(hardState.term), vote \(hardState.vote), commit \(hardState.commit) (sequence \(result.hardStateSequence)); last index \(result.lastIndex), last term \(result.lastTerm)"
         )
+        // Row R11: the zero-filled space after the last record stays, unless a cut removed it.
+        let unused = tornCut ? 0 : (result.segments.last.map { $0.path == end.path ? $0.unusedBytes : 0 } ?? 0)
         let segment = try openAppendSegment(
-            &end, result: result, logID: logID, snapshotIndex: snapshotIndex, dir: dir,
+            &end, unusedBytes: unused, result: result, logID: logID, snapshotIndex: snapshotIndex, dir: dir,
             fileSystem: fileSystem, summary: &summary)
         let hardStateSequence = try numberHardStatePastUnsyncedBatches(
             result, hardState: hardState, logID: logID,
@@ -65,12 +67,14 @@ extension LogStorage {
             fileSystem: fileSystem, summary: &summary)
         let hardStateFile = try fileSystem.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
         let report = RecoveryReport(problems: result.problems, tornTailCut: tornCut, summary: summary, created: false)
-        return LogStorage(
+        let storage = LogStorage(
             directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: hardState,
             hardStateSequence: hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,
             segment: segment, segmentSequence: end.sequence, segmentOffset: end.offset,
             segmentHasRecords: end.hasRecords, batchSequence: result.lastBatch?.batchSequence ?? (result.snapshot?.batchSequence ?? 0),
             snapshot: snapshot, segmentStarts: end.starts)
+        storage.segmentAllocatedEnd = try segment.size()
+        return storage
     }
 
     /// Only torn tails may be recovered from (§5.4 step 3) — and a damaged snapshot file newer than
@@ -202,14 +206,14 @@ extension LogStorage {
     /// The segment appending continues in: the last live one, or a new one when none is left (a
     /// received snapshot whose new segment was not created yet leaves this too, row S12).
     static func openAppendSegment(
-        _ end: inout AppendPoint, result: ScanResult, logID: LogID, snapshotIndex: UInt64, dir: String,
+        _ end: inout AppendPoint, unusedBytes: Int64, result: ScanResult, logID: LogID, snapshotIndex: UInt64, dir: String,
         fileSystem: FileSystem, summary: inout [String]
     ) throws(StorageError) -> StorageFile {
         guard end.path.isEmpty else {
             let segment = try fileSystem.openFile(atPath: end.path, create: false)
-            if try segment.size() != end.offset {
-                // Bytes past the last valid record that were not a torn tail cannot be here (the scan
-                // would have refused); sizes differ only after the cut. Make sure.
+            if try segment.size() != end.offset + unusedBytes {
+                // Bytes past the last valid record that were not a torn tail or preallocated zeros
+                // (R11) cannot be here (the scan would have refused); sizes differ only after the cut. Make sure.
                 try segment.truncate(to: end.offset)
                 try segment.sync()
             }

@@ -94,6 +94,7 @@ extension LogStorage {
     func rotateIfFull(_ current: StorageFile, appending: Bool, undo: inout FailureMarker.Undo?) throws(StorageError) -> StorageFile {
         guard appending && segmentHasRecords && segmentOffset >= Int64(options.segmentSizeBytes) else { return current }
         undo = .truncate(file: StorageFormat.segmentFileName(sequence: segmentSequence), length: segmentOffset)
+        try dropPreallocation(of: current)
         if syncPolicy == .everyBatch { try current.sync() }
         undo = .remove(file: StorageFormat.segmentFileName(sequence: segmentSequence + 1))
         let next = try Self.createSegment(
@@ -104,6 +105,7 @@ extension LogStorage {
         segment = next
         segmentSequence += 1
         segmentOffset = Int64(StorageFormat.segmentHeaderSize)
+        segmentAllocatedEnd = segmentOffset  // the segment's first synced batch writes its zeros
         segmentHasRecords = false
         segmentStarts.append(SegmentStart(sequence: segmentSequence, firstIndex: lastIndex + 1, batchSequenceBefore: batchSequence))
         return next
@@ -127,6 +129,8 @@ extension LogStorage {
 
     /// §5.1 step 4: the entries and the marker in one write, then one sync; only then does the log
     /// in memory take the entries (a conflict supersedes the suffix from the first one's index).
+    /// With preallocation the batch overwrites zeros already synced; the batch that reaches the
+    /// end of that space writes the next stretch of zeros after itself, under the same sync.
     func writeBatch(_ newEntries: [Entry], to file: StorageFile, undo: inout FailureMarker.Undo?) throws(StorageError) {
         buffer.removeAll(keepingCapacity: true)
         for e in newEntries { RecordCodec.appendEntry(e, to: &buffer) }
@@ -138,9 +142,13 @@ extension LogStorage {
         RecordCodec.appendBatch(marker, lastTerm: lastAfter.0, lastIndex: lastAfter.1, to: &buffer)
         undo = .truncate(file: StorageFormat.segmentFileName(sequence: segmentSequence), length: segmentOffset)
         try file.write(buffer, at: segmentOffset)
+        let batchEnd = segmentOffset + Int64(buffer.count)
+        let zeros = preallocationAfter(batchBytes: buffer.count)
+        if zeros > 0 { try writeZeros(zeros, at: batchEnd, to: file) }
         if syncPolicy == .everyBatch { try file.sync() }
         undo = nil
-        segmentOffset += Int64(buffer.count)
+        segmentOffset = batchEnd
+        segmentAllocatedEnd = max(segmentAllocatedEnd, batchEnd + Int64(zeros))
         segmentHasRecords = true
         batchSequence += 1
         if let first = newEntries.first {

@@ -136,6 +136,7 @@ extension LogStorage {
             segment = next
             segmentSequence = firstSegment.sequence
             segmentOffset = Int64(StorageFormat.segmentHeaderSize)
+            segmentAllocatedEnd = segmentOffset  // not preallocated: the first batch in it writes the zeros
             segmentHasRecords = false
             segmentStarts = [firstSegment]
             entries.removeAll()

@@ -16,12 +16,17 @@ public struct StorageOptions: Sendable {
     public var syncPolicy: SyncPolicy
     /// The id of a log created by this open (random when nil). The simulator passes a seeded one.
     public var newLogID: LogID?
+    /// Zero bytes written (and synced) past the write position of the current segment, ahead of
+    /// use, so that a batch's sync overwrites data in place and does not change the file's size
+    /// (docs/storage-format.md §2.5, row R11); 0 (the default) appends without preallocation.
+    public var preallocateBytes: Int
 
-    /// Creates options; the defaults are 64 MiB segments synced every batch.
-    public init(segmentSizeBytes: Int = 64 << 20, syncPolicy: SyncPolicy = .everyBatch, newLogID: LogID? = nil) {
+    /// Creates options; the defaults are 64 MiB segments synced every batch, without preallocation.
+    public init(segmentSizeBytes: Int = 64 << 20, syncPolicy: SyncPolicy = .everyBatch, newLogID: LogID? = nil, preallocateBytes: Int = 0) {
         self.segmentSizeBytes = segmentSizeBytes
         self.syncPolicy = syncPolicy
         self.newLogID = newLogID
+        self.preallocateBytes = preallocateBytes
     }
 }
 
@@ -65,6 +70,9 @@ public final class LogStorage {
     var segmentSequence: UInt64
     var segmentOffset: Int64
     var segmentHasRecords: Bool
+    /// The end of the current segment's zero-filled space past `segmentOffset` when preallocating
+    /// (LogStorage+Preallocate.swift); at most `segmentOffset` when there is none.
+    var segmentAllocatedEnd: Int64 = 0
     var batchSequence: UInt64
     var failed: StorageError?
     var directoryLock: DirectoryLock?
@@ -152,6 +160,7 @@ public final class LogStorage {
     /// in the report); throws a StorageError that points to `logdump verify` on corruption or inconsistency.
     public static func open(directory: String, fileSystem: FileSystem, options: StorageOptions = .init()) throws(StorageError) -> LogStorage {
         guard options.segmentSizeBytes > 0 else { throw StorageError(.invalidArgument, "segment size must be positive") }
+        guard options.preallocateBytes >= 0 else { throw StorageError(.invalidArgument, "preallocation must not be negative") }
         let dir = Path.normalized(directory)
         try fileSystem.createDirectory(atPath: dir)
         // One writer per directory: held until `close` (released if opening fails).

@@ -195,6 +195,7 @@ public final class MemoryFileSystem: FileSystem {
             return
         }
         let torn = lastUnsyncedWrite
+        let tornFileBefore = torn?.node.data ?? []
         loseUnsyncedNames()
         var live = Set<ObjectIdentifier>()
         for node in names.values where live.insert(ObjectIdentifier(node)).inserted {
@@ -209,6 +210,11 @@ public final class MemoryFileSystem: FileSystem {
         let end = torn.offset + keep
         if end > torn.node.data.count { torn.node.data.append(contentsOf: repeatElement(0, count: end - torn.node.data.count)) }
         torn.node.data.replaceSubrange(torn.offset..<end, with: torn.bytes[0..<keep])
+        // A sector is written whole: earlier unsynced bytes of the torn write's first sector reach
+        // the disk with it (they exist only where a write overwrote synced bytes, as in a
+        // preallocated segment, docs/storage-format.md §2.5).
+        let sectorStart = torn.offset / StorageFormat.sectorSize * StorageFormat.sectorSize
+        for i in sectorStart..<torn.offset where i < tornFileBefore.count { torn.node.data[i] = tornFileBefore[i] }
         // What survived a power loss is on the platter: it is durable now.
         torn.node.durable = torn.node.data
     }

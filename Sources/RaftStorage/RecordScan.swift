@@ -23,6 +23,7 @@ extension ScanState {
         let reader = cursor.reader
         let offset = cursor.offset
         guard let header = try reader.bytes(at: offset, count: StorageFormat.recordHeaderSize) else {
+            if try unusedSpace(&cursor) { return false }
             try damage(
                 cursor, row: .R1, at: offset, reason: "record header cut short by the end of the file",
                 expected: nil, computed: nil, term: nil, index: nil)
@@ -33,6 +34,7 @@ extension ScanState {
         let headerRegister = CRC32C.update(0xFFFF_FFFF, UnsafeRawBufferPointer(rebasing: header[0..<28]))
         guard storedHeaderCRC == ~headerRegister else {
             let allZero = header.allSatisfy { $0 == 0 }
+            if allZero, try unusedSpace(&cursor) { return false }
             try damage(
                 cursor, row: .R2, at: offset, reason: allZero ? "zero bytes where a record header should be" : "record header checksum mismatch",
                 expected: storedHeaderCRC, computed: ~headerRegister, term: nil, index: nil)

@@ -10,7 +10,7 @@ public enum RecoveryRow: String, Sendable, CaseIterable, Comparable, CustomStrin
     // Segment headers and the set of segments.
     case S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, S12, S13
     // Records and rule D.
-    case R1, R2, R3, R4, R5, R6, R7, R8, R9, R10
+    case R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11
     // Order of entries.
     case O1, O2, O3, O4, O5
     // Batch markers.

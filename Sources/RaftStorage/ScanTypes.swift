@@ -78,6 +78,8 @@ public struct SegmentSummary: Sendable {
     public var maxIndex: UInt64?
     /// End of the last valid record (where an appender would continue).
     public var validEnd: Int64 = 0
+    /// Zero bytes after the last record of the last segment: space preallocated for records (row R11).
+    public var unusedBytes: Int64 = 0
     /// The last valid batch marker before this segment (nil when there was none).
     public var acknowledgedAtStart: AcknowledgedPoint?
 }

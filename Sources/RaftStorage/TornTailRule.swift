@@ -1,4 +1,18 @@
 extension ScanState {
+    // MARK: Unused space (row R11)
+
+    /// Row R11: at a record boundary of the last segment, every byte from here to the end of the
+    /// file is zero. That is space preallocated for records (`StorageOptions.preallocateBytes`), not
+    /// damage: the segment's data ends here, as at the end of the file. A batch whose write never
+    /// reached the disk at all looks the same, and was not acknowledged (its sync did not return,
+    /// so no marker after it vouches for it). True when the segment's scan ends here.
+    mutating func unusedSpace(_ cursor: inout SegmentCursor) throws(StorageError) -> Bool {
+        guard cursor.isLast, try cursor.reader.zeroSuffixStart() <= cursor.offset else { return false }
+        cursor.summary.unusedBytes = cursor.size - cursor.offset
+        result.notedRows.insert(.R11)
+        return true
+    }
+
     // MARK: Damage
 
     /// Classifies damage at `offset` by rule D (docs/storage-format.md §5.2): a torn tail when it is
@@ -74,10 +88,13 @@ extension ScanState {
         syncedMarkerAllowed: Bool
     ) throws(StorageError) -> TailVerdict {
         let size = reader.size
+        // Zeros from a record boundary to the end are unused space or writes lost whole (R11): no
+        // damage to classify there. Nor is a damaged place taken to reach into them.
+        let dataEnd = try reader.zeroSuffixStart()
         var offset = from
         var entries = 0, records = 0
         var firstValid: Int64?
-        while offset < size {
+        while offset < size && (offset == from || offset < dataEnd) {
             if offset != from, let record = try recordInfo(reader, at: offset) {
                 firstValid = firstValid ?? offset
                 records += 1
@@ -105,7 +122,7 @@ extension ScanState {
             if let declared, offset + Int64(declared) <= size {
                 end = offset + Int64(declared)
             } else {
-                end = try resync(reader, from: offset + 8) ?? size
+                end = try resync(reader, from: offset + 8) ?? min(size, max(offset + Int64(StorageFormat.recordHeaderSize), dataEnd))
             }
             if end <= offset { end = size }
             guard try hasLostWriteShape(reader, from: offset, to: end, declaredSize: declared, batchStart: batchStart) else {

@@ -86,7 +86,7 @@ import Testing
         switch row {
         case .S1, .S2, .S3, .S4, .S5, .S6, .S7, .S8, .S9, .S13: return try produceSegmentRow(row, fs)
         case .S10, .S11, .S12, .L1, .L2, .P1, .P2, .P3, .P4, .P5: return try produceSnapshotRow(row, fs)
-        case .R1, .R2, .R3, .R4, .R5, .R6, .R7, .R8, .R9, .R10: return try produceRecordRow(row, fs)
+        case .R1, .R2, .R3, .R4, .R5, .R6, .R7, .R8, .R9, .R10, .R11: return try produceRecordRow(row, fs)
         case .O1, .O2, .O3, .O4, .O5, .M1, .M2: return try produceOrderRow(row, fs)
         case .H1, .H2, .H3, .H4, .H5, .H6, .H7, .H8, .H9, .H10, .H11, .H12, .H13, .H14, .H15, .F1: return try produceHardStateRow(row, fs)
         }
@@ -193,6 +193,13 @@ import Testing
         case .R1:
             mutate(fs, segmentPath(1)) { $0 += [UInt8](repeating: 0xAB, count: 16) }
         case .R2:
+            // The write's first sector never reached the disk, a later one did (a record cut short):
+            // zeros where a header should be, and not zero to the end (that would be R11).
+            mutate(fs, segmentPath(1)) { bytes in
+                bytes += [UInt8](repeating: 0, count: (bytes.count / 512 + 2) * 512 - bytes.count)
+                bytes += entry(12, term: 2)[0..<40]
+            }
+        case .R11:
             mutate(fs, segmentPath(1)) { $0 += [UInt8](repeating: 0, count: 64) }
         case .R3:
             var record = entry(11, term: 2)

@@ -23,11 +23,11 @@ let fixedLogID = LogID(bytes: Array(1...16))
 /// Opens, expecting success.
 func openLog(
     _ fs: FileSystem, _ directory: String = dir, segmentSize: Int = 64 << 20, policy: SyncPolicy = .everyBatch,
-    logID: LogID = fixedLogID
+    logID: LogID = fixedLogID, preallocate: Int = 0
 ) throws -> LogStorage {
     try LogStorage.open(
         directory: directory, fileSystem: fs,
-        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: policy, newLogID: logID))
+        options: StorageOptions(segmentSizeBytes: segmentSize, syncPolicy: policy, newLogID: logID, preallocateBytes: preallocate))
 }
 
 /// Opens, returning the error (nil when it opened).
