@@ -117,7 +117,9 @@ enum DiskTools {
                 guard bytes < dataEnd else { throw CommandError("\(last.0) holds only \(dataEnd) bytes of data", command: "disk") }
                 try file.write([UInt8](repeating: 0, count: Int(bytes)), at: dataEnd - bytes)
                 try file.sync()
-                return ["\(last.0): zeroed bytes \(dataEnd - bytes)..<\(dataEnd), the last \(bytes) of its data (they never reached the disk; preallocated zeros follow up to \(size))"]
+                return [
+                    "\(last.0): zeroed bytes \(dataEnd - bytes)..<\(dataEnd), the last \(bytes) of its data (they never reached the disk; preallocated zeros follow up to \(size))"
+                ]
             }
             try file.truncate(to: size - bytes)
             try file.sync()

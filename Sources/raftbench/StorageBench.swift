@@ -243,7 +243,8 @@ struct StorageBench: ParsableCommand {
         let mappedNs = median(mappedTimes)
         print(
             pad("  LogScanner.verify, mapped", 34)
-                + "\(fmt(Double(bytes) / mappedNs, 2)) GB/s  (\(fmt(mappedNs / 1e6, 1)) ms; segmentReading = .mapWhenLocked, mmap under the directory lock)")
+                + "\(fmt(Double(bytes) / mappedNs, 2)) GB/s  (\(fmt(mappedNs / 1e6, 1)) ms; segmentReading = .mapWhenLocked, mmap under the directory lock)"
+        )
         print(
             "  peak resident memory after writing and one verify: \(fmt(rssAfterVerify, 1)) MB (the log is \(fmt(Double(bytes) / 1e6, 1)) MB)"
         )
