@@ -69,10 +69,17 @@ import Testing
     }
 
     static func outcome(_ fs: FileSystem, fastPath: Bool, chunkSize: Int = 1 << 20) throws -> Outcome {
-        func scanner() throws -> LogScanner {
-            let scanner = try LogScanner(directory: dir, fileSystem: fs)
+        try outcome(fs, directory: dir) { scanner in
             scanner.fastPath = fastPath
             scanner.chunkSize = chunkSize
+        }
+    }
+
+    /// The `Outcome` of verifying and scanning `directory` with scanners set up by `configure`.
+    static func outcome(_ fs: FileSystem, directory: String, configure: (LogScanner) -> Void) throws -> Outcome {
+        func scanner() throws -> LogScanner {
+            let scanner = try LogScanner(directory: directory, fileSystem: fs)
+            configure(scanner)
             return scanner
         }
         let verified = try scanner().verify()

@@ -25,21 +25,10 @@ import Testing
     static func outcome(_ fs: FileSystem, _ directory: String, _ reading: SegmentReading, chunkSize: Int = 1 << 20) throws
         -> FastPathTests.Outcome
     {
-        func scanner() throws -> LogScanner {
-            let scanner = try LogScanner(directory: directory, fileSystem: fs)
+        try FastPathTests.outcome(fs, directory: directory) { scanner in
             scanner.segmentReading = reading
             scanner.chunkSize = chunkSize
-            return scanner
         }
-        let verified = try scanner().verify()
-        var records: [String] = []
-        let visited = try scanner().scan(computeSuperseded: true) { record, payload in
-            records.append(
-                "\(record.file) \(record.offset) \(record.size) \(record.kind) \(record.entryType) \(record.term) \(record.index) \(record.checksum) \(String(describing: record.batch)) \(record.superseded) \(Array(payload))"
-            )
-        }
-        return FastPathTests.Outcome(
-            verified: FastPathTests.summary(verified), visited: FastPathTests.summary(visited), records: records)
     }
 
     /// Writes `bytes` as the whole of `path` (created or cut to them).
