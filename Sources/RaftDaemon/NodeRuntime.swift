@@ -107,14 +107,15 @@ public final class NodeRuntime<Service: ClientService> {
         host = try NodeHost(node: node, storage: storage, transport: outbound)
         // The follower's fsync overlaps the leader's own (dissertation §10.2.1; see NodeHost).
         host.leaderSendsBeforePersisting = true
-        host.writer = writer.map { CountingWriter(base: $0) }
+        if let writer {
+            let counting = CountingWriter(base: writer)
+            counting.onSubmit = { [unowned self] in counters.diskWrites += 1 }
+            counting.onDone = { [unowned self] elapsed in counters.countDiskWrite(microseconds: elapsed.microseconds) }
+            host.writer = counting
+        }
         // One client waiting: its write skips the two hops to the disk thread and back (see NodeHost).
         host.leaderWritesInlineWhenIdle = true
         host.onWriteFinished = { [unowned self] report in writeFinished(report) }
-        (host.writer as? CountingWriter)?.onSubmit = { [unowned self] in counters.diskWrites += 1 }
-        (host.writer as? CountingWriter)?.onDone = { [unowned self] elapsed in
-            counters.countDiskWrite(microseconds: elapsed.microseconds)
-        }
     }
 
     /// A deferred write finished: answer what it let through, then handle the Readys its held
