@@ -146,6 +146,14 @@ final class StorageDisk: NodeDisk {
         } else if storage.report.tornTailCut {
             notes.append("a torn tail was cut")
         }
+        // Without preallocation, zeros after the last record are a lost write (row R11 keeps them as
+        // space to append over): say so, or a learner would not see that the crash cost anything.
+        if preallocateBytes == 0, storage.report.unusedBytes > 0 {
+            let bytes = storage.report.unusedBytes
+            notes.append(
+                "\(bytes) zero byte\(bytes == 1 ? "" : "s") after the last record: a write whose length reached the disk but whose data did not (never acknowledged); kept as unused space and written over"
+            )
+        }
         return RecoveredState(hardState: storage.hardState, entries: storage.entries, snapshot: storage.snapshot, notes: notes)
     }
 

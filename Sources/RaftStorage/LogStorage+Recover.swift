@@ -66,7 +66,8 @@ extension LogStorage {
             segmentSequence: end.sequence, dir: dir,
             fileSystem: fileSystem, summary: &summary)
         let hardStateFile = try fileSystem.openFile(atPath: Path.join(dir, StorageFormat.hardStateFileName), create: false)
-        let report = RecoveryReport(problems: result.problems, tornTailCut: tornCut, summary: summary, created: false)
+        let report = RecoveryReport(
+            problems: result.problems, tornTailCut: tornCut, summary: summary, created: false, unusedBytes: unused)
         let storage = LogStorage(
             directory: dir, fileSystem: fileSystem, options: options, logID: logID, hardState: hardState,
             hardStateSequence: hardStateSequence, entries: log, report: report, hardStateFile: hardStateFile,

@@ -85,12 +85,21 @@ public struct RecoveryReport: Sendable {
     public var summary: [String]
     /// True when the directory was empty and a new log was created.
     public var created: Bool
+    /// Zero bytes kept after the last record of the last segment as unused space (row R11). With
+    /// preallocation they are expected; without it they are a write whose length reached the disk
+    /// and whose data did not (never acknowledged: an acknowledged write was synced).
+    public var unusedBytes: Int64
 
     /// Creates a report.
-    public init(problems: [StorageProblem] = [], tornTailCut: Bool = false, summary: [String] = [], created: Bool = false) {
+    public init(
+        problems: [StorageProblem] = [], tornTailCut: Bool = false, summary: [String] = [], created: Bool = false,
+        unusedBytes: Int64 = 0
+    ) {
+        precondition(unusedBytes >= 0, "a byte count")
         self.problems = problems
         self.tornTailCut = tornTailCut
         self.summary = summary
         self.created = created
+        self.unusedBytes = unusedBytes
     }
 }

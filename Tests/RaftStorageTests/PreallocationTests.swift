@@ -23,9 +23,12 @@ import Testing
         let fs = MemoryFileSystem()
         var expected: [Entry] = []
         var sizeChanges = 0, saves = 0
+        var unusedAtClose: Int64 = 0
         for round in 0..<3 {
             let log = try openLog(fs, segmentSize: 4096, preallocate: Self.preallocate)
             #expect(log.report.problems.isEmpty && !log.report.tornTailCut, "round \(round): \(log.report.problems)")
+            // The report says how many zeros it kept: the ones the scan found at the last close.
+            #expect(log.report.unusedBytes == unusedAtClose, "round \(round)")
             #expect(log.entries == expected, "round \(round)")
             for _ in 0..<30 {
                 let path = segmentPath(log.currentSegmentSequence)
@@ -43,6 +46,7 @@ import Testing
             for s in scan.segments.dropLast() { #expect(s.unusedBytes == 0 && s.validEnd == s.size, "\(s.name)") }
             let last = try #require(scan.segments.last)
             #expect(last.unusedBytes > 0 && last.validEnd + last.unusedBytes == last.size)
+            unusedAtClose = last.unusedBytes
         }
         #expect(fs.contents(atPath: segmentPath(3)) != nil, "the log rotated")
         // A batch that fits in the zeros does not change the file's size (a rotation, or the
