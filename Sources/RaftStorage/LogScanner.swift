@@ -22,7 +22,9 @@ public final class LogScanner {
     /// Where the bytes come from.
     public let fileSystem: FileSystem
     /// Bytes read per system call.
-    public var chunkSize = 1 << 20
+    public var chunkSize = LogScanner.defaultChunkSize
+    /// The window a scan reads segments through unless told otherwise: 1 MiB.
+    public static let defaultChunkSize = 1 << 20
     /// At most this many problems are listed in a `ScanResult` (the rest are counted in
     /// `problemsNotListed`), so a log damaged everywhere cannot exhaust memory.
     public var maxProblems = 10_000
