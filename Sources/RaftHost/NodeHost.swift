@@ -67,6 +67,20 @@ public final class NodeHost<Machine: StateMachine> {
     /// inline write are read only after it returned: still never counted before the leader's own
     /// copy is durable. See "Deferred writes" in the type's comment.
     @exclusivity(unchecked) public var leaderWritesInlineWhenIdle = false
+    /// Whether a leader with a `writer` counts followers' acknowledgements at once, instead of
+    /// holding them until its own write of what they acknowledge is durable, and applies (answers)
+    /// committed entries before they are durable here. Its own copy then counts only once durable
+    /// (the host tells the core, `RaftNode.persisted(through:)`): an entry commits once any
+    /// majority holds it durably, with or without the leader (dissertation §10.2.1). Requires the
+    /// node's `Config.leaderCountsOwnCopyWhenPersisted` and a `writer`. Why a crash at any point
+    /// loses nothing committed: "Commit by any durable majority" in docs/raftd.md.
+    @exclusivity(unchecked) public var commitsWithoutOwnWrite = false {
+        didSet {
+            precondition(
+                !commitsWithoutOwnWrite || storedNode.config.leaderCountsOwnCopyWhenPersisted,
+                "commitsWithoutOwnWrite needs Config.leaderCountsOwnCopyWhenPersisted")
+        }
+    }
     /// The term and vote last written to storage: what a restart would find.
     @usableFromInline @exclusivity(unchecked) var persistedTermVote: (term: UInt64, vote: NodeID)
     /// Set (before the first Ready) to run storage writes on another thread (`raftd`); nil: the
@@ -127,7 +141,9 @@ public final class NodeHost<Machine: StateMachine> {
             // acknowledgement waited for the latest write requested (entries proposed after it),
             // one fsync more on every write's path.
             if case .appendResponse(let response) = message, storedNode.role == .leader {
-                if response.index <= deferred.durableIndex { return storedNode.step(message) }
+                // Counted at once when the leader's own copy counts only once durable (the core
+                // then needs a majority of durable copies, with or without the leader's).
+                if commitsWithoutOwnWrite || response.index <= deferred.durableIndex { return storedNode.step(message) }
                 deferred.acks.append((response.index, message))
                 return .handled
             }
@@ -256,6 +272,10 @@ public final class NodeHost<Machine: StateMachine> {
         answerReads(into: &report)
         // 5. Advance.
         storedNode.advance(ready)
+        // A leader that counts its own copy once durable learns how far it is (an inline write
+        // above, or a new leader's log, written before its vote requests left). A new commit
+        // index makes another Ready.
+        if commitsWithoutOwnWrite { storedNode.persisted(through: deferred.durableIndex) }
         assert(
             deferring || appliedIndex == storedNode.appliedIndex, "the machine applied exactly what the core handed over")
         return report
