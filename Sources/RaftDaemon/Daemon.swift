@@ -131,8 +131,6 @@ public final class Daemon<Service: ClientService> {
         config.heartbeatTicks = command.heartbeatTicks
         config.preVote = true
         config.checkQuorum = true
-        // Its host commits by any durable majority while its own write runs (NodeRuntime).
-        config.leaderCountsOwnCopyWhenPersisted = true
         // An append must fit in one peer frame (entries are not chunked, snapshots are): keep the
         // core's batches well under the frame limit.
         config.maxAppendBytes = min(config.maxAppendBytes, command.maxFrameBytes / 2)

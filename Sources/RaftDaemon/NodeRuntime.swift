@@ -115,8 +115,6 @@ public final class NodeRuntime<Service: ClientService> {
         }
         // One client waiting: its write skips the two hops to the disk thread and back (see NodeHost).
         host.leaderWritesInlineWhenIdle = true
-        // Commit by any durable majority, the leader's own write still running (docs/raftd.md).
-        host.commitsWithoutOwnWrite = writer != nil && node.config.leaderCountsOwnCopyWhenPersisted
         host.onWriteFinished = { [unowned self] report in writeFinished(report) }
     }
 
