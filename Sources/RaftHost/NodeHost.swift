@@ -28,6 +28,16 @@ import RaftCore
 /// the writer together, as one save and one fsync. Reports of what waited come through
 /// `onWriteFinished`.
 ///
+/// **Commit by any durable majority** (`commitsWithoutOwnWrite`, off by default). Instead of
+/// holding acknowledgements, the host steps them at once and the core counts the leader's own
+/// copy only through `RaftNode.persisted(through:)`, which the host calls with its durable index
+/// after every write. Why nothing committed is lost at any crash point: a committed entry is on a
+/// majority's disks (followers persist before they answer); the on-disk commit index never passes
+/// the durable log end, because it is written only with a term or vote change, behind the writes of
+/// the entries it names (the writer keeps request order; within one merged save `LogStorage` holds
+/// it back until the entries are synced); a compaction's snapshot is written behind the entries it
+/// covers. No recovery rule is added. The cases, one by one: docs/raftd.md.
+///
 /// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
 ///
 /// Its bookkeeping fields skip the run-time exclusivity check (`@exclusivity(unchecked)`): only
