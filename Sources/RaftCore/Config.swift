@@ -29,6 +29,13 @@ public struct Config: Sendable, Equatable {
     /// An append message carries entries of at most this many payload bytes (at least one entry).
     /// - Invariant: `>= 1`.
     public var maxAppendBytes: Int = 1 << 20
+    /// A leader counts its own copy of an entry toward the commit quorum only once its host says
+    /// that copy is durable (`RaftNode.persisted(through:)`), not as soon as it appends. A host
+    /// that writes the leader's entries on another thread and steps followers' acknowledgements
+    /// meanwhile sets it: a majority of durable copies then commits an entry with or without
+    /// the leader's own (dissertation §10.2.1). Off (the default), the host persists each Ready
+    /// before it steps anything later, so the leader's appended copy is durable when counted.
+    public var leaderCountsOwnCopyWhenPersisted: Bool = false
     /// Deliberately unsafe behaviours for teaching; empty in production.
     public var unsafe: UnsafeKnobs = []
 

@@ -70,9 +70,26 @@ extension RaftNode {
     mutating func didAppendLocally() {
         precondition(role == .leader)
         syncConfiguration()
-        if let me = progressIndex(of: id) { _ = progress[me].maybeUpdate(log.lastIndex) }
+        // The leader's own copy counts once durable: now, or when the host says so (`persisted(through:)`).
+        if !config.leaderCountsOwnCopyWhenPersisted, let me = progressIndex(of: id) { _ = progress[me].maybeUpdate(log.lastIndex) }
         // A cluster of one commits on its own.
         commitWhatAQuorumHolds()
+    }
+
+    /// Tells a leader that its own log is durable through `index`
+    /// (`Config.leaderCountsOwnCopyWhenPersisted`; ignored otherwise, and by other roles): its own
+    /// copy now counts toward the commit quorum through there. The host must name only entries of
+    /// the log as it is now: the core further caps `index` at what it has handed to the host for
+    /// writing (`Ready.entries`), since a change not yet handed over is not on disk.
+    public mutating func persisted(through index: UInt64) {
+        guard config.leaderCountsOwnCopyWhenPersisted, role == .leader, let me = progressIndex(of: id) else { return }
+        guard progress[me].maybeUpdate(min(index, log.stableIndex, log.lastIndex)) else { return }
+        if commitWhatAQuorumHolds() {
+            // As for a follower's answer that commits (`handleAppendResponse`).
+            broadcastAppend()
+            _ = stepDownIfRemoved()
+        }
+        assertInvariants()
     }
 
     /// Sends what each follower lacks (an empty append when it lacks nothing, to carry the commit).

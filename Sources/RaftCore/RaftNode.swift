@@ -319,7 +319,9 @@ public struct RaftNode: Sendable {
         let next = log.lastIndex + 1
         progress = configuration.members.map { Progress(id: $0, next: next, maxInflight: config.maxInflightAppends) }
         if let me = progressIndex(of: id) {
-            progress[me].match = log.lastIndex
+            // Its log is durable here when it leads: its vote requests left after its last write.
+            // With `leaderCountsOwnCopyWhenPersisted` the host says so anyway (`persisted(through:)`).
+            progress[me].match = config.leaderCountsOwnCopyWhenPersisted ? 0 : log.lastIndex
             progress[me].becomeReplicate()
             progress[me].isRecentActive = true
         }

@@ -53,7 +53,7 @@ struct DeferredWrites {
     /// The term and vote of requests, by number, applied to `persistedTermVote` when they finish.
     var termVotes: [(number: UInt64, term: UInt64, vote: NodeID)] = []
     /// Entries through this index are on disk and no unfinished request rewrites them.
-    var durableIndex: UInt64
+    @usableFromInline var durableIndex: UInt64
     /// Work waiting for the write numbered `ticket`, oldest first (from `head` on).
     var work: [(ticket: UInt64, work: Work)] = []
     var head = 0
@@ -192,11 +192,13 @@ extension NodeHost {
     func hold(_ work: DeferredWrites.Work) { deferred.hold(work) }
 
     /// Whether `entries` may be applied now: nothing applies ahead of them and they are durable
-    /// here (in deferred mode; inline, always).
+    /// here (in deferred mode; inline, always). With `commitsWithoutOwnWrite` committed means
+    /// durable on a majority, which is enough: a crash here loses only this node's copy, and its
+    /// snapshots are written after those entries (the writer keeps request order).
     @usableFromInline
     func mayApplyNow(_ entries: [Entry]) -> Bool {
         guard writer != nil, let last = entries.last else { return true }
-        return deferred.queuedApplies == 0 && last.index <= deferred.durableIndex
+        return deferred.queuedApplies == 0 && (commitsWithoutOwnWrite || last.index <= deferred.durableIndex)
     }
 
     /// Steps the held acknowledgements whose index is now durable here, in arrival order.
@@ -238,6 +240,7 @@ extension NodeHost {
             return
         }
         if let written = deferred.finish(through: number) { persistedTermVote = written }
+        if commitsWithoutOwnWrite { storedNode.persisted(through: deferred.durableIndex) }
         stepDurableAcks()
         while let work = deferred.nextReady() {
             switch work {

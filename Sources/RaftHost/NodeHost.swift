@@ -28,6 +28,16 @@ import RaftCore
 /// the writer together, as one save and one fsync. Reports of what waited come through
 /// `onWriteFinished`.
 ///
+/// **Commit by any durable majority** (`commitsWithoutOwnWrite`, off by default). Instead of
+/// holding acknowledgements, the host steps them at once and the core counts the leader's own
+/// copy only through `RaftNode.persisted(through:)`, which the host calls with its durable index
+/// after every write. Why nothing committed is lost at any crash point: a committed entry is on a
+/// majority's disks (followers persist before they answer); the on-disk commit index never passes
+/// the durable log end, because it is written only with a term or vote change, behind the writes of
+/// the entries it names (the writer keeps request order; within one merged save `LogStorage` holds
+/// it back until the entries are synced); a compaction's snapshot is written behind the entries it
+/// covers. No recovery rule is added. The cases, one by one: docs/raftd.md.
+///
 /// A host is not thread-safe: call it from one thread (the REPL's, or `raftd`'s event loop).
 ///
 /// Its bookkeeping fields skip the run-time exclusivity check (`@exclusivity(unchecked)`): only
@@ -67,6 +77,20 @@ public final class NodeHost<Machine: StateMachine> {
     /// inline write are read only after it returned: still never counted before the leader's own
     /// copy is durable. See "Deferred writes" in the type's comment.
     @exclusivity(unchecked) public var leaderWritesInlineWhenIdle = false
+    /// Whether a leader with a `writer` counts followers' acknowledgements at once, instead of
+    /// holding them until its own write of what they acknowledge is durable, and applies (answers)
+    /// committed entries before they are durable here. Its own copy then counts only once durable
+    /// (the host tells the core, `RaftNode.persisted(through:)`): an entry commits once any
+    /// majority holds it durably, with or without the leader (dissertation §10.2.1). Requires the
+    /// node's `Config.leaderCountsOwnCopyWhenPersisted` and a `writer`. Why a crash at any point
+    /// loses nothing committed: "Commit by any durable majority" in docs/raftd.md.
+    @exclusivity(unchecked) public var commitsWithoutOwnWrite = false {
+        didSet {
+            precondition(
+                !commitsWithoutOwnWrite || storedNode.config.leaderCountsOwnCopyWhenPersisted,
+                "commitsWithoutOwnWrite needs Config.leaderCountsOwnCopyWhenPersisted")
+        }
+    }
     /// The term and vote last written to storage: what a restart would find.
     @usableFromInline @exclusivity(unchecked) var persistedTermVote: (term: UInt64, vote: NodeID)
     /// Set (before the first Ready) to run storage writes on another thread (`raftd`); nil: the
@@ -127,7 +151,9 @@ public final class NodeHost<Machine: StateMachine> {
             // acknowledgement waited for the latest write requested (entries proposed after it),
             // one fsync more on every write's path.
             if case .appendResponse(let response) = message, storedNode.role == .leader {
-                if response.index <= deferred.durableIndex { return storedNode.step(message) }
+                // Counted at once when the leader's own copy counts only once durable (the core
+                // then needs a majority of durable copies, with or without the leader's).
+                if commitsWithoutOwnWrite || response.index <= deferred.durableIndex { return storedNode.step(message) }
                 deferred.acks.append((response.index, message))
                 return .handled
             }
@@ -256,6 +282,10 @@ public final class NodeHost<Machine: StateMachine> {
         answerReads(into: &report)
         // 5. Advance.
         storedNode.advance(ready)
+        // A leader that counts its own copy once durable learns how far it is (an inline write
+        // above, or a new leader's log, written before its vote requests left). A new commit
+        // index makes another Ready.
+        if commitsWithoutOwnWrite { storedNode.persisted(through: deferred.durableIndex) }
         assert(
             deferring || appliedIndex == storedNode.appliedIndex, "the machine applied exactly what the core handed over")
         return report
