@@ -23,6 +23,9 @@ struct Progress {
     var isProbeSent = false
     /// Whether the follower answered since the last check-quorum round.
     var isRecentActive = false
+    /// When the follower last answered an append or a heartbeat, as the leader's count of answers
+    /// (`RaftNode.answersReceived`; 0: never this term): read rounds ask the most recent first.
+    var lastAnswer: UInt64 = 0
     /// Appends in flight in replicate state, by the index of their last entry.
     var inflights: Inflights
 

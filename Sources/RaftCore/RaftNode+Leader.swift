@@ -133,14 +133,48 @@ extension RaftNode {
     }
 
     mutating func broadcastHeartbeat(readContext: UInt64?) {
-        for p in progress where p.id != id {
-            // Never tell a follower to commit beyond what it is known to hold.
-            send(
-                .heartbeat(
-                    Heartbeat(
-                        from: id, to: p.id, term: term, commit: min(p.match, log.committed),
-                        readContext: readContext)))
+        for i in progress.indices where progress[i].id != id { sendHeartbeat(to: i, readContext: readContext) }
+    }
+
+    mutating func sendHeartbeat(to i: Int, readContext: UInt64?) {
+        // Never tell a follower to commit beyond what it is known to hold.
+        send(
+            .heartbeat(
+                Heartbeat(
+                    from: id, to: progress[i].id, term: term, commit: min(progress[i].match, log.committed),
+                    readContext: readContext)))
+    }
+
+    /// Sends a read round's heartbeat to the fewest voters that make a quorum with the leader,
+    /// those that answered most recently first (`Config.readRoundsAskQuorumOnly`). Their answers
+    /// confirm the round exactly as a broadcast's would: a quorum acknowledged a heartbeat sent
+    /// after the read arrived. Should one of them not answer, the next periodic heartbeat (to
+    /// everyone, with the newest read's context) confirms it instead.
+    mutating func sendReadRoundToQuorum(readContext: UInt64) {
+        let order = progress.indices.filter { progress[$0].id != id && configuration.isVoter(progress[$0].id) }
+            .sorted { a, b in
+                progress[a].lastAnswer != progress[b].lastAnswer
+                    ? progress[a].lastAnswer > progress[b].lastAnswer : progress[a].id < progress[b].id
+            }
+        var asked = [id]
+        for i in order {
+            let incomingWon = Quorum.voteResult(voters: configuration.voters) { asked.contains($0) ? true : nil } == .won
+            let outgoingWon = Quorum.voteResult(voters: configuration.outgoingVoters) { asked.contains($0) ? true : nil } == .won
+            if incomingWon && outgoingWon { break }
+            // While joint, a voter of a half that already has its quorum would be asked for nothing.
+            let voter = progress[i].id
+            guard (!incomingWon && configuration.voters.contains(voter)) || (!outgoingWon && configuration.outgoingVoters.contains(voter))
+            else { continue }
+            asked.append(voter)
+            sendHeartbeat(to: i, readContext: readContext)
         }
+    }
+
+    /// Notes that follower `i` answered, for `sendReadRoundToQuorum`'s order.
+    mutating func noteAnswer(from i: Int) {
+        progress[i].isRecentActive = true
+        answersReceived += 1
+        progress[i].lastAnswer = answersReceived
     }
 
     /// Advances the commit index and does what a new commit index lets the leader do: answer the
@@ -197,7 +231,7 @@ extension RaftNode {
 
     mutating func handleAppendResponse(_ response: AppendResponse) {
         guard let i = progressIndex(of: response.from) else { return }
-        progress[i].isRecentActive = true
+        noteAnswer(from: i)
         if response.isRejected && response.index == progress[i].match && response.rejectHintIndex < progress[i].match {
             // The follower no longer holds entries it acknowledged: it lost unsynced writes in a
             // crash (possible only with sync off, as in the durability lesson). Forget what it
@@ -246,7 +280,7 @@ extension RaftNode {
 
     mutating func handleHeartbeatResponse(_ response: HeartbeatResponse) {
         guard let i = progressIndex(of: response.from) else { return }
-        progress[i].isRecentActive = true
+        noteAnswer(from: i)
         progress[i].isProbeSent = false
         if case .snapshot = progress[i].state {
             // The follower is alive but has not confirmed the snapshot (it may have been lost):
@@ -296,7 +330,11 @@ extension RaftNode {
             return
         }
         pendingReads.append(PendingRead(request: request, index: log.committed, acks: [id]))
-        broadcastHeartbeat(readContext: request.context)
+        if config.readRoundsAskQuorumOnly {
+            sendReadRoundToQuorum(readContext: request.context)
+        } else {
+            broadcastHeartbeat(readContext: request.context)
+        }
     }
 
     /// Hands a confirmed read to the host, or to the follower that forwarded it.
