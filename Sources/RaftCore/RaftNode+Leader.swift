@@ -146,15 +146,17 @@ extension RaftNode {
     }
 
     /// Sends a read round's heartbeat to the fewest voters that make a quorum with the leader,
-    /// those that answered most recently first (`Config.readRoundsAskQuorumOnly`). Their answers
-    /// confirm the round exactly as a broadcast's would: a quorum acknowledged a heartbeat sent
-    /// after the read arrived. Should one of them not answer, the next periodic heartbeat (to
-    /// everyone, with the newest read's context) confirms it instead.
+    /// those that most recently confirmed a read first (`Config.readRoundsAskQuorumOnly`): the
+    /// followers that answered while a read still waited, not a slower one whose answer came after
+    /// it was confirmed. Their answers confirm the round exactly as a broadcast's would: a quorum
+    /// acknowledged a heartbeat sent after the read arrived. Should one of them not answer, the
+    /// next periodic heartbeat (to everyone, with the newest read's context) confirms it through
+    /// the others, which later rounds then ask.
     mutating func sendReadRoundToQuorum(readContext: UInt64) {
         let order = progress.indices.filter { progress[$0].id != id && configuration.isVoter(progress[$0].id) }
             .sorted { a, b in
-                progress[a].lastAnswer != progress[b].lastAnswer
-                    ? progress[a].lastAnswer > progress[b].lastAnswer : progress[a].id < progress[b].id
+                let (first, second) = (progress[a].lastReadAcknowledgement, progress[b].lastReadAcknowledgement)
+                return first != second ? first > second : progress[a].id < progress[b].id
             }
         var asked = [id]
         for i in order {
@@ -168,13 +170,6 @@ extension RaftNode {
             asked.append(voter)
             sendHeartbeat(to: i, readContext: readContext)
         }
-    }
-
-    /// Notes that follower `i` answered, for `sendReadRoundToQuorum`'s order.
-    mutating func noteAnswer(from i: Int) {
-        progress[i].isRecentActive = true
-        answersReceived += 1
-        progress[i].lastAnswer = answersReceived
     }
 
     /// Advances the commit index and does what a new commit index lets the leader do: answer the
@@ -231,7 +226,7 @@ extension RaftNode {
 
     mutating func handleAppendResponse(_ response: AppendResponse) {
         guard let i = progressIndex(of: response.from) else { return }
-        noteAnswer(from: i)
+        progress[i].isRecentActive = true
         if response.isRejected && response.index == progress[i].match && response.rejectHintIndex < progress[i].match {
             // The follower no longer holds entries it acknowledged: it lost unsynced writes in a
             // crash (possible only with sync off, as in the durability lesson). Forget what it
@@ -280,7 +275,7 @@ extension RaftNode {
 
     mutating func handleHeartbeatResponse(_ response: HeartbeatResponse) {
         guard let i = progressIndex(of: response.from) else { return }
-        noteAnswer(from: i)
+        progress[i].isRecentActive = true
         progress[i].isProbeSent = false
         if case .snapshot = progress[i].state {
             // The follower is alive but has not confirmed the snapshot (it may have been lost):
@@ -358,6 +353,10 @@ extension RaftNode {
 
     mutating func acknowledgeRead(_ context: UInt64, from voter: NodeID) {
         guard let position = pendingReads.firstIndex(where: { $0.context == context }) else { return }
+        if let i = progressIndex(of: voter) {
+            readAcknowledgements += 1
+            progress[i].lastReadAcknowledgement = readAcknowledgements
+        }
         if !pendingReads[position].acks.contains(voter) { pendingReads[position].acks.append(voter) }
         if isConfirmedByQuorum(pendingReads[position]) { answerReads(through: position) }
     }
