@@ -36,6 +36,13 @@ public struct Config: Sendable, Equatable {
     /// the leader's own (dissertation §10.2.1). Off (the default), the host persists each Ready
     /// before it steps anything later, so the leader's appended copy is durable when counted.
     public var leaderCountsOwnCopyWhenPersisted: Bool = false
+    /// A ReadIndex round's heartbeat goes only to as many voters as make a quorum with the leader
+    /// (those that answered the leader most recently), not to every member: a round is confirmed
+    /// by a quorum's answers either way (dissertation §6.4), and the other members are spared a
+    /// message and an answer per round. The periodic heartbeat still goes to everyone and carries
+    /// the newest pending read, so a round whose voters fell silent is confirmed by the next one.
+    /// Off by default (the simulator and the lessons show every member's heartbeat); `raftd` turns it on.
+    public var readRoundsAskQuorumOnly: Bool = false
     /// Deliberately unsafe behaviours for teaching; empty in production.
     public var unsafe: UnsafeKnobs = []
 

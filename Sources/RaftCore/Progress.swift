@@ -23,6 +23,11 @@ struct Progress {
     var isProbeSent = false
     /// Whether the follower answered since the last check-quorum round.
     var isRecentActive = false
+    /// When the follower last confirmed a pending read (its answer came while the read still
+    /// waited, so it was among the first), as the leader's count of such answers
+    /// (`RaftNode.readAcknowledgements`; 0: never since this node leads): read rounds ask the most
+    /// recent first.
+    var lastReadAcknowledgement: UInt64 = 0
     /// Appends in flight in replicate state, by the index of their last entry.
     var inflights: Inflights
 

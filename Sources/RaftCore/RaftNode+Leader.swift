@@ -150,13 +150,42 @@ extension RaftNode {
     }
 
     mutating func broadcastHeartbeat(readContext: UInt64?) {
-        for p in progress where p.id != id {
-            // Never tell a follower to commit beyond what it is known to hold.
-            send(
-                .heartbeat(
-                    Heartbeat(
-                        from: id, to: p.id, term: term, commit: min(p.match, log.committed),
-                        readContext: readContext)))
+        for i in progress.indices where progress[i].id != id { sendHeartbeat(to: i, readContext: readContext) }
+    }
+
+    mutating func sendHeartbeat(to i: Int, readContext: UInt64?) {
+        // Never tell a follower to commit beyond what it is known to hold.
+        send(
+            .heartbeat(
+                Heartbeat(
+                    from: id, to: progress[i].id, term: term, commit: min(progress[i].match, log.committed),
+                    readContext: readContext)))
+    }
+
+    /// Sends a read round's heartbeat to the fewest voters that make a quorum with the leader,
+    /// those that most recently confirmed a read first (`Config.readRoundsAskQuorumOnly`): the
+    /// followers that answered while a read still waited, not a slower one whose answer came after
+    /// it was confirmed. Their answers confirm the round exactly as a broadcast's would: a quorum
+    /// acknowledged a heartbeat sent after the read arrived. Should one of them not answer, the
+    /// next periodic heartbeat (to everyone, with the newest read's context) confirms it through
+    /// the others, which later rounds then ask.
+    mutating func sendReadRoundToQuorum(readContext: UInt64) {
+        let order = progress.indices.filter { progress[$0].id != id && configuration.isVoter(progress[$0].id) }
+            .sorted { a, b in
+                let (first, second) = (progress[a].lastReadAcknowledgement, progress[b].lastReadAcknowledgement)
+                return first != second ? first > second : progress[a].id < progress[b].id
+            }
+        var asked = [id]
+        for i in order {
+            let incomingWon = Quorum.voteResult(voters: configuration.voters) { asked.contains($0) ? true : nil } == .won
+            let outgoingWon = Quorum.voteResult(voters: configuration.outgoingVoters) { asked.contains($0) ? true : nil } == .won
+            if incomingWon && outgoingWon { break }
+            // While joint, a voter of a half that already has its quorum would be asked for nothing.
+            let voter = progress[i].id
+            guard (!incomingWon && configuration.voters.contains(voter)) || (!outgoingWon && configuration.outgoingVoters.contains(voter))
+            else { continue }
+            asked.append(voter)
+            sendHeartbeat(to: i, readContext: readContext)
         }
     }
 
@@ -313,7 +342,11 @@ extension RaftNode {
             return
         }
         pendingReads.append(PendingRead(request: request, index: log.committed, acks: [id]))
-        broadcastHeartbeat(readContext: request.context)
+        if config.readRoundsAskQuorumOnly {
+            sendReadRoundToQuorum(readContext: request.context)
+        } else {
+            broadcastHeartbeat(readContext: request.context)
+        }
     }
 
     /// Hands a confirmed read to the host, or to the follower that forwarded it.
@@ -337,6 +370,10 @@ extension RaftNode {
 
     mutating func acknowledgeRead(_ context: UInt64, from voter: NodeID) {
         guard let position = pendingReads.firstIndex(where: { $0.context == context }) else { return }
+        if let i = progressIndex(of: voter) {
+            readAcknowledgements += 1
+            progress[i].lastReadAcknowledgement = readAcknowledgements
+        }
         if !pendingReads[position].acks.contains(voter) { pendingReads[position].acks.append(voter) }
         if isConfirmedByQuorum(pendingReads[position]) { answerReads(through: position) }
     }

@@ -54,6 +54,9 @@ public struct RaftNode: Sendable {
     var pendingReads: [PendingRead] = []
     /// Leader only: reads that arrived before the leader committed an entry of its term.
     var readsAwaitingCommit: [ReadRequest] = []
+    /// Leader only: answers that acknowledged a pending read, counted to order followers by how
+    /// recently they confirmed one (`Progress.lastReadAcknowledgement`).
+    var readAcknowledgements: UInt64 = 0
     /// Leader only: appends owed to followers, sent when the host takes the next `Ready`
     /// (so a burst of proposals leaves as one message per follower).
     @usableFromInline var isBroadcastPending = false

@@ -124,16 +124,9 @@ public final class Daemon<Service: ClientService> {
     }
 
     private func makeNode(storage: LogStorage, bootstrap: Bootstrap) throws -> RaftNode {
-        var config = Config(id: command.id)
+        var config = command.coreConfig()
         // Election timeouts are randomized from this seed; a real node draws it from the system.
         config.seed = UInt64.random(in: 1...UInt64.max)
-        config.electionTicks = command.electionTicks
-        config.heartbeatTicks = command.heartbeatTicks
-        config.preVote = true
-        config.checkQuorum = true
-        // An append must fit in one peer frame (entries are not chunked, snapshots are): keep the
-        // core's batches well under the frame limit.
-        config.maxAppendBytes = min(config.maxAppendBytes, command.maxFrameBytes / 2)
         if let problem = config.validationError() { throw fatal("bad timing: \(problem)") }
         let hardState = storage.hardState
         guard (storage.entries.last?.term ?? storage.snapshot?.metadata.term ?? 0) <= hardState.term else {

@@ -102,6 +102,23 @@ public struct NodeOptions: ParsableArguments {
         }
     }
 
+    /// The core's configuration for this node: timing from the options, pre-vote and check-quorum
+    /// on, read rounds that ask a quorum only (`Config.readRoundsAskQuorumOnly`: a follower not
+    /// needed to confirm a round is spared its heartbeat and answer), appends kept well under the
+    /// frame limit. The election seed is the daemon's to draw.
+    public func coreConfig() -> Config {
+        var config = Config(id: id)
+        config.electionTicks = electionTicks
+        config.heartbeatTicks = heartbeatTicks
+        config.preVote = true
+        config.checkQuorum = true
+        config.readRoundsAskQuorumOnly = true
+        // An append must fit in one peer frame (entries are not chunked, snapshots are): keep the
+        // core's batches well under the frame limit.
+        config.maxAppendBytes = min(config.maxAppendBytes, maxFrameBytes / 2)
+        return config
+    }
+
     /// Checks the options together.
     public func validate() throws {
         guard id > 0 else { throw ValidationError("--id must be a positive integer") }

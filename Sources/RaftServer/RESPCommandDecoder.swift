@@ -87,7 +87,11 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
                 guard let first = buffer.readableBytesView.first else { return nil }
                 if first == UInt8(ascii: "*") {
                     guard let count = try arrayHeader(&buffer) else { return nil }
-                    if count > 0 { state = .array(remaining: count, arguments: []) }
+                    if count > 0 {
+                        var arguments: [[UInt8]] = []
+                        arguments.reserveCapacity(Int(min(count, 16)))
+                        state = .array(remaining: count, arguments: arguments)
+                    }
                 } else {
                     guard
                         let line = try RESPLine.read(
@@ -102,6 +106,8 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
                 state = .bulk(length: length, remaining: remaining, arguments: arguments)
             case .bulk(let length, let remaining, var arguments):
                 guard buffer.readableBytes >= length + 2 else { return nil }
+                // `state` lets go of the array first, so that the append below does not copy it.
+                state = .idle
                 arguments.append(buffer.readBytes(length: length)!)
                 guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw RESPProtocolError.missingCRLF }
                 if remaining == 1 {
@@ -115,11 +121,11 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
 
     private mutating func arrayHeader(_ buffer: inout ByteBuffer) throws -> Int64? {
         guard
-            let line = try RESPLine.read(
+            let header = try RESPLine.readHeader(
                 &buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigMultibulkCountString,
                 scannedBytes: &scannedBytes)
         else { return nil }
-        guard let count = RESPLine.decimal(line.dropFirst()), count <= limits.maxArrayCount else {
+        guard let count = header, count <= limits.maxArrayCount else {
             throw RESPProtocolError.invalidMultibulkLength
         }
         return count
@@ -129,11 +135,11 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
         guard let first = buffer.readableBytesView.first else { return nil }
         guard first == UInt8(ascii: "$") else { throw RESPProtocolError.expectedDollar(got: first) }
         guard
-            let line = try RESPLine.read(
+            let header = try RESPLine.readHeader(
                 &buffer, maxBytes: limits.maxInlineBytes, tooLong: .tooBigBulkCountString,
                 scannedBytes: &scannedBytes)
         else { return nil }
-        guard let length = RESPLine.decimal(line.dropFirst()), length >= 0, length <= limits.maxBulkBytes else {
+        guard let length = header, length >= 0, length <= limits.maxBulkBytes else {
             throw RESPProtocolError.invalidBulkLength
         }
         return Int(length)

@@ -33,10 +33,17 @@ public final class ClientReply: Sendable {
     }
 }
 
-/// One client connection: hands each decoded command to the server's handler and writes the answers
-/// in request order. QUIT is answered here; a protocol error is answered, in turn, and closes.
+/// One client connection: decodes its requests, hands each command to the server's handler and
+/// writes the answers in request order. QUIT is answered here; a protocol error is answered, in
+/// turn, and closes.
+///
+/// It decodes the bytes NIO read itself (`RESPCommandDecoder.next`), not behind a
+/// `ByteToMessageHandler`: no command is wrapped, cast and passed along the pipeline, and NIO's
+/// receive buffer is let go at once (only the tail of a request split across reads is copied), so
+/// NIO reuses it for the next read. Answers are encoded into one buffer per connection, handed to
+/// NIO at each flush and reused once written.
 final class RESPConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = RESPCommand
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     typealias Handler = @Sendable (RESPCommand, ClientReply) -> Void
@@ -45,6 +52,11 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     private let handler: Handler
     private let log: ServerLog
     private let maxPendingReplies: Int
+    private var decoder: RESPCommandDecoder
+    /// The start of a request whose end has not arrived yet (a copy: NIO's buffer is not kept).
+    private var partial: ByteBuffer?
+    /// Answers encoded since the last flush, in request order.
+    private var output: ByteBuffer
     private var context: ChannelHandlerContext?
     private var remote = "?"
     /// The next request's number; replies are written in this order.
@@ -67,8 +79,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// The connections on this loop waiting for a flush (one task flushes them all).
     private let flushes: LoopFlushes
 
-    init(connectionID: UInt64, handler: @escaping Handler, log: ServerLog, maxPendingReplies: Int, flushes: LoopFlushes) {
+    init(
+        connectionID: UInt64, handler: @escaping Handler, log: ServerLog, maxPendingReplies: Int, flushes: LoopFlushes,
+        limits: RESPLimits = RESPLimits()
+    ) {
         self.flushes = flushes
+        self.decoder = RESPCommandDecoder(limits: limits)
+        self.output = ByteBufferAllocator().buffer(capacity: 256)
         self.connectionID = connectionID
         self.handler = handler
         self.log = log
@@ -95,7 +112,34 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         isInReadBurst = true
         guard !isClosing else { return }
-        let command = unwrapInboundIn(data)
+        var buffer = unwrapInboundIn(data)
+        let isOwn = partial != nil
+        if var held = partial {
+            // `partial` lets go first, so the bytes are appended in place.
+            partial = nil
+            held.writeBuffer(&buffer)
+            buffer = held
+        }
+        do {
+            while !isClosing, let command = try decoder.next(&buffer) { serve(command, context: context) }
+        } catch {
+            errorCaught(context: context, error: error)
+            return
+        }
+        guard !isClosing, buffer.readableBytes > 0 else { return }
+        if isOwn {
+            // Already this connection's buffer: keep it (a large request grows it in place).
+            if buffer.readerIndex > buffer.readableBytes { buffer.discardReadBytes() }
+            partial = buffer
+        } else {
+            var held = context.channel.allocator.buffer(capacity: max(buffer.readableBytes, 64))
+            held.writeBuffer(&buffer)
+            partial = held
+        }
+    }
+
+    /// Serves one decoded command in its turn.
+    private func serve(_ command: RESPCommand, context: ChannelHandlerContext) {
         let sequence = nextSequence
         nextSequence += 1
         if command.isNamed("QUIT") {
@@ -112,7 +156,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         isInReadBurst = false
         if needsFlush {
             needsFlush = false
-            context.flush()
+            flushOutput(context)
         }
         context.fireChannelReadComplete()
     }
@@ -131,26 +175,30 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Records an answer and writes every answer that is now next in order.
+    /// Records an answer and encodes every answer that is now next in order; they leave at the
+    /// next flush (the end of the read burst, or the loop's flush task).
     func deliver(_ sequence: UInt64, _ value: RESPValue, thenClose: Bool) {
         guard let context else { return }  // the connection is gone; nobody to answer
         precondition(sequence >= nextToWrite && sequence < nextSequence, "an answer to a request never made")
-        waiting[sequence] = (value, thenClose)
-        var buffer: ByteBuffer? = nil
-        var close = false
-        while !close, let next = waiting.removeValue(forKey: nextToWrite) {
-            if buffer == nil { buffer = context.channel.allocator.buffer(capacity: 64) }
-            next.value.write(into: &buffer!)
+        guard sequence == nextToWrite else {
+            waiting[sequence] = (value, thenClose)
+            return
+        }
+        // In order (the usual case): no detour through `waiting`.
+        value.write(into: &output)
+        nextToWrite += 1
+        var close = thenClose
+        while !close, !waiting.isEmpty, let next = waiting.removeValue(forKey: nextToWrite) {
+            next.value.write(into: &output)
             nextToWrite += 1
             close = next.close
         }
-        guard let buffer else { return }
         if close {
             isClosing = true
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(output)).whenComplete { _ in channel.close(promise: nil) }
+            output = context.channel.allocator.buffer(capacity: 0)
         } else {
-            context.write(wrapOutboundOut(buffer), promise: nil)
             if isInReadBurst {
                 needsFlush = true
             } else {
@@ -160,16 +208,33 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Hands the encoded answers to NIO and flushes them. Once NIO wrote them it lets go of the
+    /// buffer, and `clear` reuses it (while NIO still holds it, `clear` starts a new one).
+    private func flushOutput(_ context: ChannelHandlerContext) {
+        guard output.readableBytes > 0 else { return }
+        context.write(wrapOutboundOut(output), promise: nil)
+        context.flush()
+        if output.capacity > Self.maxKeptOutputBytes {
+            output = context.channel.allocator.buffer(capacity: 256)
+        } else {
+            output.clear()
+        }
+    }
+
+    /// An output buffer above this size (a large answer) is not kept for the next answers.
+    private static let maxKeptOutputBytes = 64 << 10
+
     private func queueFlush(_ context: ChannelHandlerContext) {
         guard !isFlushQueued else { return }
         isFlushQueued = true
         flushes.add(self)
     }
 
-    /// Flushes what `deliver` wrote (called by the loop's `LoopFlushes`).
+    /// Flushes what `deliver` encoded (called by the loop's `LoopFlushes`).
     func flushQueued() {
         isFlushQueued = false
-        context?.flush()
+        guard let context else { return }
+        flushOutput(context)
     }
 
     func answeredTwice(_ sequence: UInt64) {

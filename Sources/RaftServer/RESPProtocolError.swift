@@ -98,6 +98,28 @@ enum RESPLine {
         return line
     }
 
+    /// Reads a header line (`*N` or `$N`, CR LF ended) as `read` does, and parses the decimal after
+    /// its first byte in place, without copying the line. Returns nil when no line end is buffered
+    /// yet, and `.some(nil)` when the line holds no decimal (the caller names the error).
+    static func readHeader(
+        _ buffer: inout ByteBuffer, maxBytes: Int, tooLong: RESPProtocolError, scannedBytes: inout Int
+    ) throws -> Int64?? {
+        let view = buffer.readableBytesView
+        let start = view.startIndex + min(scannedBytes, view.count)
+        let window = view[start..<min(view.endIndex, view.startIndex + maxBytes + 2)]
+        guard let lf = window.firstIndex(of: 10) else {
+            if view.count > maxBytes + 1 { throw tooLong }
+            scannedBytes = view.count
+            return nil
+        }
+        guard lf > view.startIndex && view[lf - 1] == 13 else { throw RESPProtocolError.missingCRLF }
+        guard lf - 1 - view.startIndex <= maxBytes else { throw tooLong }
+        let value = decimal(view[(view.startIndex + 1)..<(lf - 1)])
+        buffer.moveReaderIndex(forwardBy: lf - view.startIndex + 1)
+        scannedBytes = 0
+        return .some(value)
+    }
+
     /// `read` without memory of earlier scans (for one-shot parsing of complete replies).
     static func read(_ buffer: inout ByteBuffer, maxBytes: Int, tooLong: RESPProtocolError) throws -> [UInt8]? {
         var scanned = 0

@@ -67,11 +67,10 @@ public final class RESPServer: Sendable {
                 let id = ids.nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
                 let flushes = ids.flushList(for: channel.eventLoop)
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(RESPCommandDecoder(limits: limits)),
+                    try channel.pipeline.syncOperations.addHandler(
                         RESPConnectionHandler(
-                            connectionID: id, handler: handler, log: log, maxPendingReplies: maxPending, flushes: flushes),
-                    ])
+                            connectionID: id, handler: handler, log: log, maxPendingReplies: maxPending, flushes: flushes,
+                            limits: limits))
                 }
             }
             .bind(to: listenAddress).get()

@@ -39,11 +39,13 @@ final class MemoryCluster {
     /// `deferredWrites`: every node writes through a `TaskWriter`, as raftd's do through its disk thread.
     init(
         count: Int = 3, name: String = #function, deferredWrites: Bool = false,
-        configure: (inout RuntimeOptions) -> Void = { _ in }
+        configure: (inout RuntimeOptions) -> Void = { _ in },
+        core: (inout Config) -> Void = { _ in }
     ) throws {
         let voters = (1...count).map { NodeID($0) }
         for id in voters {
             var config = Config(id: id)
+            core(&config)
             config.seed = 11
             let node = RaftNode(config: config, configuration: Configuration(voters: voters))
             let storage = try LogStorage.open(directory: "/\(name)/n\(id)", fileSystem: MemoryFileSystem())
@@ -67,6 +69,8 @@ final class MemoryCluster {
 
     /// The read contexts the leader's heartbeats carried, as delivered by `settle`.
     var readContexts: Set<UInt64> = []
+    /// How many heartbeats with a read context `settle` delivered (or dropped), by receiver.
+    var readHeartbeats: [NodeID: Int] = [:]
     /// How many ReadIndex rounds `settle` saw.
     var readRounds: Int { readContexts.count }
 
@@ -77,7 +81,10 @@ final class MemoryCluster {
             steps += 1
             if !tasks.isEmpty { tasks.removeFirst()(); continue }
             let message = network.removeFirst()
-            if case .heartbeat(let beat) = message, let context = beat.readContext { readContexts.insert(context) }
+            if case .heartbeat(let beat) = message, let context = beat.readContext {
+                readContexts.insert(context)
+                readHeartbeats[beat.to, default: 0] += 1
+            }
             guard !down.contains(message.to), !down.contains(message.from) else { continue }
             runtimes[Int(message.to) - 1].receive(message)
         }
