@@ -5,6 +5,7 @@
 #            and the floor under it: the same files read through the scanner's window and
 #            checksummed with CRC32C, no record walk (the most a verify can reach on this machine)
 #   open     LogStorage.open            GB/s (entries rebuilt in memory)           target ≥ 3 GB/s
+#            and the first touch of as much fresh memory as the log (a restart's entries need it)
 #   core     unbatched commit cycle     ns per proposal through three nodes, proposed on the leader
 #                                       and applied on all three (raftbench's own Ready loop; also
 #                                       through NodeHost), beside etcd's BenchmarkProposal3Nodes,
@@ -58,6 +59,8 @@ if [[ " $ONLY " == *" scan "* ]]; then
     floor_ratio=$(awk -v a="$floor_gbs" -v b="$cat_gbs" 'BEGIN { printf "%.2f", a / b }')
     row "read + CRC32C of the same files, no record walk (what verify could reach)" "$floor_gbs GB/s" "cat: $cat_gbs GB/s" "$floor_ratio× cat" "—" "—"
     row "LogStorage.open, ${OPEN_MB} MiB" "$open_gbs GB/s" "—" "—" "≥ 3 GB/s" "$(verdict "$open_gbs" ">=" 3)"
+    touch_gbs=$(number_before "$out/scan.txt" '^  first touch of as much fresh memory' GB/s)
+    row "first touch of as much fresh memory (what a restarted process pays for its entries)" "$touch_gbs GB/s" "—" "—" "—" "—"
 fi
 
 if [[ " $ONLY " == *" core "* ]]; then
