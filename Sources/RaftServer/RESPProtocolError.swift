@@ -82,13 +82,7 @@ enum RESPLine {
         allowBareLF: Bool = false, scannedBytes: inout Int
     ) throws -> [UInt8]? {
         let view = buffer.readableBytesView
-        let start = view.startIndex + min(scannedBytes, view.count)
-        let window = view[start..<min(view.endIndex, view.startIndex + maxBytes + 2)]
-        guard let lf = window.firstIndex(of: 10) else {
-            if view.count > maxBytes + 1 { throw tooLong }
-            scannedBytes = view.count
-            return nil
-        }
+        guard let lf = try lineEnd(view, maxBytes: maxBytes, tooLong: tooLong, scannedBytes: &scannedBytes) else { return nil }
         let hasCR = lf > view.startIndex && view[lf - 1] == 13
         guard hasCR || allowBareLF else { throw RESPProtocolError.missingCRLF }
         let line = Array(view[view.startIndex..<(hasCR ? lf - 1 : lf)])
@@ -98,13 +92,11 @@ enum RESPLine {
         return line
     }
 
-    /// Reads a header line (`*N` or `$N`, CR LF ended) as `read` does, and parses the decimal after
-    /// its first byte in place, without copying the line. Returns nil when no line end is buffered
-    /// yet, and `.some(nil)` when the line holds no decimal (the caller names the error).
-    static func readHeader(
-        _ buffer: inout ByteBuffer, maxBytes: Int, tooLong: RESPProtocolError, scannedBytes: inout Int
-    ) throws -> Int64?? {
-        let view = buffer.readableBytesView
+    /// Where the LF ending the next line is, looking only past what an earlier call scanned; nil
+    /// (remembering how far it looked) when none is buffered yet and the line may still fit.
+    private static func lineEnd(
+        _ view: ByteBufferView, maxBytes: Int, tooLong: RESPProtocolError, scannedBytes: inout Int
+    ) throws -> ByteBufferView.Index? {
         let start = view.startIndex + min(scannedBytes, view.count)
         let window = view[start..<min(view.endIndex, view.startIndex + maxBytes + 2)]
         guard let lf = window.firstIndex(of: 10) else {
@@ -112,6 +104,17 @@ enum RESPLine {
             scannedBytes = view.count
             return nil
         }
+        return lf
+    }
+
+    /// Reads a header line (`*N` or `$N`, CR LF ended) as `read` does, and parses the decimal after
+    /// its first byte in place, without copying the line. Returns nil when no line end is buffered
+    /// yet, and `.some(nil)` when the line holds no decimal (the caller names the error).
+    static func readHeader(
+        _ buffer: inout ByteBuffer, maxBytes: Int, tooLong: RESPProtocolError, scannedBytes: inout Int
+    ) throws -> Int64?? {
+        let view = buffer.readableBytesView
+        guard let lf = try lineEnd(view, maxBytes: maxBytes, tooLong: tooLong, scannedBytes: &scannedBytes) else { return nil }
         guard lf > view.startIndex && view[lf - 1] == 13 else { throw RESPProtocolError.missingCRLF }
         guard lf - 1 - view.startIndex <= maxBytes else { throw tooLong }
         let value = decimal(view[(view.startIndex + 1)..<(lf - 1)])
