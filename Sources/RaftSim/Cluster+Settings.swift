@@ -10,6 +10,7 @@ extension Cluster {
         case preVote = "prevote"
         case checkQuorum = "checkquorum"
         case leaderNoop = "leader-noop"
+        case readQuorum = "read-quorum"
     }
 
     /// Whether nothing has happened yet, so settings can apply to every node at once.
@@ -23,6 +24,7 @@ extension Cluster {
         case .preVote: settings.preVote = on
         case .checkQuorum: settings.checkQuorum = on
         case .leaderNoop: settings.leaderNoop = on
+        case .readQuorum: settings.readQuorum = on
         }
         return applySettings("\(setting.rawValue) \(on ? "on" : "off")")
     }
@@ -114,7 +116,7 @@ extension Cluster {
     /// A text that changes whenever anything observable about the cluster changes.
     public var fingerprint: String {
         var text =
-            "next #\(nextMessageID) steps \(stepCount) violations \(violations.count) cut \(partitionGroups) settings \(settings.preVote) \(settings.checkQuorum) \(settings.leaderNoop) \(settings.unsafe.rawValue) \(settings.electionTicks) \(settings.heartbeatTicks)\(settings.nodeTiming.isEmpty ? "" : " \(settings.nodeTiming.sorted { $0.key < $1.key }.map { "n\($0.key):\($0.value.electionTicks ?? 0)/\($0.value.heartbeatTicks ?? 0)" })")\n"
+            "next #\(nextMessageID) steps \(stepCount) violations \(violations.count) cut \(partitionGroups) settings \(settings.preVote) \(settings.checkQuorum) \(settings.leaderNoop) \(settings.readQuorum) \(settings.unsafe.rawValue) \(settings.electionTicks) \(settings.heartbeatTicks)\(settings.nodeTiming.isEmpty ? "" : " \(settings.nodeTiming.sorted { $0.key < $1.key }.map { "n\($0.key):\($0.value.electionTicks ?? 0)/\($0.value.heartbeatTicks ?? 0)" })")\n"
         for id in ids {
             let i = Int(id) - 1
             if let node = node(id) {

@@ -14,6 +14,9 @@ public struct ClusterOptions: Sendable, Equatable {
     public var checkQuorum: Bool = true
     /// A new leader appends a no-op entry.
     public var leaderNoop: Bool = true
+    /// A ReadIndex round's heartbeat goes only to a quorum's worth of voters
+    /// (`Config.readRoundsAskQuorumOnly`, as `raftd` runs); off, to every member.
+    public var readQuorum: Bool = false
     /// Teaching knobs that break one rule each.
     public var unsafe: UnsafeKnobs = []
     /// Base election timeout in ticks.
@@ -144,6 +147,7 @@ public final class Cluster {
         config.preVote = settings.preVote
         config.checkQuorum = settings.checkQuorum
         config.leaderNoop = settings.leaderNoop
+        config.readRoundsAskQuorumOnly = settings.readQuorum
         config.unsafe = settings.unsafe
         config.electionTicks = settings.electionTicks(of: id)
         config.heartbeatTicks = settings.heartbeatTicks(of: id)

@@ -363,7 +363,7 @@ struct CommandParser {
         let knobs = UnsafeKnobs.named.map(\.name).joined(separator: ", ")
         guard let option = args.first else { throw fail("name an option (\(CommandTable.setOptions.joined(separator: ", ")))") }
         switch option {
-        case "prevote", "checkquorum", "leader-noop":
+        case "prevote", "checkquorum", "leader-noop", "read-quorum":
             guard args.count == 2 else { throw fail("expected: set \(option) on|off") }
             return .protocol(Cluster.Setting(rawValue: option)!, try onOff(args[1]))
         case "unsafe":

@@ -102,7 +102,7 @@ public enum Command: Equatable, Sendable {
 
     /// What `set` changes.
     public enum Setting: Equatable, Sendable {
-        /// `set prevote|checkquorum|leader-noop on|off`.
+        /// `set prevote|checkquorum|leader-noop|read-quorum on|off`.
         case `protocol`(Cluster.Setting, Bool)
         /// `set unsafe KNOB on|off` (a name of `UnsafeKnobs.named`).
         case unsafe(knob: String, Bool)

@@ -239,7 +239,7 @@ public enum CommandTable {
         CommandInfo(
             name: "set",
             usage:
-                "set prevote|checkquorum|leader-noop on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks [NODE] N · set heartbeat-ticks [NODE] N · set on-violation stop|continue · set color on|off",
+                "set prevote|checkquorum|leader-noop|read-quorum on|off · set unsafe KNOB on|off · set sync NODE on|off · set local-reads on|off · set crash-model pages|last-write · set compact-threshold N · set election-ticks [NODE] N · set heartbeat-ticks [NODE] N · set on-violation stop|continue · set color on|off",
             summary: "change a setting (protocol settings apply at once on a fresh cluster, otherwise at each node's restart)",
             completion: CompletionRule.set),
         CommandInfo(
@@ -386,7 +386,7 @@ public enum CommandTable {
 
     /// Options of `set`.
     public static let setOptions = [
-        "prevote", "checkquorum", "leader-noop", "unsafe", "sync", "local-reads", "crash-model", "compact-threshold", "election-ticks",
+        "prevote", "checkquorum", "leader-noop", "read-quorum", "unsafe", "sync", "local-reads", "crash-model", "compact-threshold", "election-ticks",
         "heartbeat-ticks", "on-violation", "color",
     ]
     /// Forms of `expect`.

@@ -112,6 +112,8 @@ public enum Explorer {
         public var checkQuorum: Bool?
         /// The leader's no-op entry in every run, or drawn per run when nil.
         public var leaderNoop: Bool?
+        /// Read rounds asking only a quorum (`raftd`'s setting) in every run, or drawn per run when nil.
+        public var readQuorum: Bool?
         /// Tick rounds the liveness phase may take (each: one tick of every node, then deliver
         /// until nothing is in flight).
         /// 500: after a run full of membership changes with pre-vote and check-quorum off, a
@@ -264,6 +266,10 @@ public enum Explorer {
         clusterOptions.preVote = coin(options.preVote)
         clusterOptions.checkQuorum = coin(options.checkQuorum)
         clusterOptions.leaderNoop = coin(options.leaderNoop)
+        // Drawn from a generator of its own, so that every other choice of a seed stays what it was
+        // before this setting existed (the seeds' recorded outcomes and shortened scripts).
+        var readQuorumGenerator = SeededGenerator(seed: seed ^ 0x7265_6164_7175_6f72)  // "readquor"
+        clusterOptions.readQuorum = options.readQuorum ?? (readQuorumGenerator.next(below: 2) == 0)
         clusterOptions.unsafe = options.unsafe
         // Power cuts into preallocated zeros (row R11, rule D inside zeros), as raftd writes: 3,000
         // bytes, not a multiple of a sector or a page, a few KiB of memory per node.
@@ -411,6 +417,7 @@ public enum Explorer {
         if !clusterOptions.preVote { script.append("set prevote off") }
         if !clusterOptions.checkQuorum { script.append("set checkquorum off") }
         if !clusterOptions.leaderNoop { script.append("set leader-noop off") }
+        if clusterOptions.readQuorum { script.append("set read-quorum on") }
         for (name, knob) in UnsafeKnobs.named where clusterOptions.unsafe.contains(knob) { script.append("set unsafe \(name) on") }
         if options.faults.contains(.localReads) { script.append("set local-reads on") }
         script += outcome.lines

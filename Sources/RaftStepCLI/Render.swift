@@ -69,6 +69,7 @@ enum Render {
             parts.append("partition " + cluster.partitionGroups.map { $0.map(name).joined(separator: " ") }.joined(separator: " | "))
         }
         var settings = "prevote \(s.preVote ? "on" : "off"), checkquorum \(s.checkQuorum ? "on" : "off"), leader-noop \(s.leaderNoop ? "on" : "off")"
+        if s.readQuorum { settings += ", read-quorum on" }
         if !s.unsafe.isEmpty { settings += ", UNSAFE \(s.unsafe.names.joined(separator: " "))" }
         parts.append(settings)
         if !cluster.violations.isEmpty { parts.append("\(cluster.violations.count) VIOLATION\(cluster.violations.count == 1 ? "" : "S")") }

@@ -69,6 +69,10 @@ struct Explore: ParsableCommand {
     @Option(help: "Pre-vote in every run: on, off, or random (drawn per run).") var prevote: String = "random"
     @Option(help: "Check-quorum in every run: on, off, or random.") var checkquorum: String = "random"
     @Option(name: .customLong("leader-noop"), help: "The leader's no-op entry in every run: on, off, or random.") var leaderNoop: String = "random"
+    @Option(
+        name: .customLong("read-quorum"),
+        help: "Read rounds that ask only a quorum of voters (raftd's setting) in every run: on, off, or random.") var readQuorum: String =
+            "random"
     @Flag(help: "Print a JSON summary on stdout.") var json = false
     @Flag(help: "Stop at the first failing run.") var stopOnFailure = false
     @Option(help: "Without --seeds: the number of seeds from --seed on (default 100).") var runs: Int?
@@ -127,7 +131,7 @@ struct Explore: ParsableCommand {
         if steps < 0 { throw ValidationError("--steps must not be negative") }
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
         if nodes < 1 || nodes > ClusterOptions.maxNodes { throw ValidationError("--nodes must be between 1 and \(ClusterOptions.maxNodes)") }
-        for (name, value) in [("prevote", prevote), ("checkquorum", checkquorum), ("leader-noop", leaderNoop)]
+        for (name, value) in [("prevote", prevote), ("checkquorum", checkquorum), ("leader-noop", leaderNoop), ("read-quorum", readQuorum)]
         where !["on", "off", "random"].contains(value) {
             throw ValidationError("--\(name) takes on, off or random (got '\(value)')")
         }
@@ -160,6 +164,7 @@ struct Explore: ParsableCommand {
         options.preVote = setting(prevote)
         options.checkQuorum = setting(checkquorum)
         options.leaderNoop = setting(leaderNoop)
+        options.readQuorum = setting(readQuorum)
         options.liveness = !noLiveness
         guard crashModel == "pages" || crashModel == "last-write" else { throw ValidationError("--crash-model: pages or last-write") }
         options.pageCrashes = crashModel == "pages"

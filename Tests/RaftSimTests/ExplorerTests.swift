@@ -84,6 +84,24 @@ import Testing
         #expect(result.stats.livenessRounds > 0)
     }
 
+    /// raftd's read rounds (`Config.readRoundsAskQuorumOnly`) under every safe fault: reads are
+    /// answered, every answer agrees with the committed history, the liveness phase passes; and
+    /// the replay script turns the setting on, so a failing run replays as it ran.
+    @Test func readRoundsToAQuorumRunClean() {
+        var options = Self.options(nodes: 3, steps: 1200)
+        options.readQuorum = true
+        var reads = 0
+        for seed in 1...12 as ClosedRange<UInt64> {
+            let result = Explorer.run(seed: seed, options: options)
+            #expect(result.violation == nil, "\(Self.describe(result, options))")
+            reads += result.stats.reads
+            #expect(Explorer.script(for: result, options: options).contains("set read-quorum on"))
+        }
+        #expect(reads > 50, "reads were answered (\(reads))")
+        options.readQuorum = false
+        #expect(!Explorer.script(for: Explorer.run(seed: 1, options: options), options: options).contains("set read-quorum on"))
+    }
+
     @Test func sameSeedSameRun() {
         let options = Self.options(steps: 600)
         let a = Explorer.run(seed: 21, options: options)
