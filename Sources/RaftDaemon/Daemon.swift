@@ -187,11 +187,13 @@ extension Daemon {
         let server = RESPServer(
             listenAddress: try socketAddress(command.listen), group: group, log: log,
             maxConnections: command.maxClients
-        ) { command, reply in
+        ) { (command: consuming RESPCommand, reply) in
+            // The command is handed over whole: its arguments' only reference goes to the runtime.
+            let arguments = (consume command).arguments
             guard loop.inEventLoop else {
-                return loop.execute { runtime.value.handle(command.arguments) { answer in reply.send(answer.resp) } }
+                return loop.execute { runtime.value.handle(arguments) { answer in reply.send(answer.resp) } }
             }
-            runtime.value.handle(command.arguments) { answer in reply.send(answer.resp) }
+            runtime.value.handle(arguments) { answer in reply.send(answer.resp) }
         }
         try blockingWait { try await server.start() }
         return server

@@ -154,10 +154,14 @@ public final class NodeRuntime<Service: ClientService> {
     }
 
     /// A client command (its name upper-cased by the caller is not required).
-    public func handle(_ arguments: [[UInt8]], respond: @escaping Respond) {
-        guard let first = arguments.first else { return respond(.error("ERR empty command")) }
+    ///
+    /// `arguments` is taken over: when the caller hands over its only reference (the client
+    /// server does), the name is removed in place rather than the rest copied to a new array.
+    public func handle(_ arguments: consuming [[UInt8]], respond: @escaping Respond) {
+        var rest = arguments
+        guard !rest.isEmpty else { return respond(.error("ERR empty command")) }
+        let first = rest.removeFirst()
         let name = Self.commandName(first)
-        let rest = Array(arguments.dropFirst())
         if let reply = ConnectionCommands.reply(name, rest) { return respond(reply) }
         if name == "RAFT" { return handleRaft(rest, respond: respond) }
         switch Service.route(name, rest) {
@@ -336,7 +340,10 @@ public final class NodeRuntime<Service: ClientService> {
         guard !readQueue.isEmpty else { return }
         if let round = unconfirmedRound, host.node.isLeader, round.term == host.node.term { return }
         let batch = readQueue
-        readQueue.removeAll()
+        // The batch stays in `reads` until answered; the next queue starts at this round's size,
+        // so its reads are appended without regrowing it (about five allocations a round).
+        readQueue = []
+        readQueue.reserveCapacity(batch.count)
         let context = nextReadContext
         nextReadContext += 1
         do {

@@ -46,7 +46,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    typealias Handler = @Sendable (RESPCommand, ClientReply) -> Void
+    typealias Handler = RESPServer.Handler
 
     private let connectionID: UInt64
     private let handler: Handler
@@ -139,7 +139,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     }
 
     /// Serves one decoded command in its turn.
-    private func serve(_ command: RESPCommand, context: ChannelHandlerContext) {
+    private func serve(_ command: consuming RESPCommand, context: ChannelHandlerContext) {
         let sequence = nextSequence
         nextSequence += 1
         if command.isNamed("QUIT") {
@@ -264,6 +264,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 final class LoopFlushes: @unchecked Sendable {
     private let loop: any EventLoop
     private var waiting: [RESPConnectionHandler] = []
+    /// The list being flushed, kept between flushes with its capacity: swapped with `waiting`,
+    /// neither array is allocated again as the connections of each flush are appended.
+    private var flushing: [RESPConnectionHandler] = []
     private var isScheduled = false
 
     init(loop: any EventLoop) { self.loop = loop }
@@ -279,8 +282,10 @@ final class LoopFlushes: @unchecked Sendable {
 
     private func flushAll() {
         isScheduled = false
-        var connections: [RESPConnectionHandler] = []
-        swap(&connections, &waiting)
-        for connection in connections { connection.flushQueued() }
+        assert(flushing.isEmpty, "flushes do not nest")
+        swap(&flushing, &waiting)
+        // A connection flushed here may queue itself again: it goes to `waiting`, for the next task.
+        for connection in flushing { connection.flushQueued() }
+        flushing.removeAll(keepingCapacity: true)
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// its turn and the connection is closed; the server keeps serving others.
 public final class RESPServer: Sendable {
     /// Called on the connection's event loop for each request; it must not block. Answer through `reply`.
-    public typealias Handler = @Sendable (RESPCommand, ClientReply) -> Void
+    public typealias Handler = @Sendable (consuming RESPCommand, ClientReply) -> Void
 
     private let listenAddress: SocketAddress
     private let group: any EventLoopGroup
