@@ -57,8 +57,6 @@ struct ScanState {
     let soundRunScratch = SoundRunScratch()
     /// Where the fast path hands the usual entry when recovery replays the scan (`LogScanner.recoverySink`).
     var sink: RecoveryReplay?
-    /// The sink was told how much room to reserve (`RecoveryReplay.reserve`).
-    var reservedSink = false
 
     init(
         scanner: LogScanner, truncationsWanted: Bool, supersedeTable: [(position: UInt64, minIndex: UInt64)]?,

@@ -54,10 +54,8 @@ extension ScanState {
                 at += total
             }
             guard count > 0 else { return accepted }
-            if let sink, !reservedSink {
-                sink.reserve(averageRecordBytes: (at - position) / count)
-                reservedSink = true
-            }
+            // The sink reserves once, from the first run (it forgets the byte count then).
+            sink?.reserve(averageRecordBytes: (at - position) / count)
             ccrc32c_split_many(scratch.starts, scratch.covered, 28, scratch.atSplit, scratch.atEnd, count, 0)
             for k in 0..<count {
                 let record = scratch.starts[k]!

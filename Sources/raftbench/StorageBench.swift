@@ -213,8 +213,8 @@ struct StorageBench: ParsableCommand {
         _ = try catFiles(segments)  // warm the cache
         var catTimes: [Double] = [], verifyTimes: [Double] = [], mappedTimes: [Double] = [], floorTimes: [Double] = []
         var result: ScanResult?
-        // Alternating within each round (cat, the default scan, the mapped scan), so that neither
-        // reading gets the quieter moments of a shared machine.
+        // Alternating within each round (cat, the read + checksum floor, the default scan, the
+        // mapped scan), so that no reading gets the quieter moments of a shared machine.
         var rssAfterVerify = 0.0
         for round in 0..<scanRepeats {
             catTimes.append(try catFiles(segments))
