@@ -195,52 +195,55 @@ extension PeerWire {
 }
 
 /// Reads little-endian fields from a payload, naming the field in every error.
+///
+/// Field names are autoclosures: a name such as `entry[7].term` is built only when its error is,
+/// not once per field of every entry a follower reads (it was a tenth of a follower's decoding).
 struct FieldReader {
     var buffer: ByteBuffer
 
-    mutating func u8(_ field: String) throws -> UInt8 {
+    mutating func u8(_ field: @autoclosure () -> String) throws -> UInt8 {
         guard let value = buffer.readInteger(as: UInt8.self) else { throw missing(field, 1) }
         return value
     }
 
-    mutating func u32(_ field: String) throws -> UInt32 {
+    mutating func u32(_ field: @autoclosure () -> String) throws -> UInt32 {
         guard let value = buffer.readInteger(endianness: .little, as: UInt32.self) else { throw missing(field, 4) }
         return value
     }
 
-    mutating func u64(_ field: String) throws -> UInt64 {
+    mutating func u64(_ field: @autoclosure () -> String) throws -> UInt64 {
         guard let value = buffer.readInteger(endianness: .little, as: UInt64.self) else { throw missing(field, 8) }
         return value
     }
 
     /// A flags byte whose low `count` bits are booleans; any other bit set is an error.
-    mutating func flags(_ field: String, count: Int) throws -> [Bool] {
-        let value = try u8(field)
+    mutating func flags(_ field: @autoclosure () -> String, count: Int) throws -> [Bool] {
+        let value = try u8(field())
         guard value >> UInt8(count) == 0 else {
-            throw PeerWireError.badField("\(field) 0x\(String(value, radix: 16)) has unknown bits set")
+            throw PeerWireError.badField("\(field()) 0x\(String(value, radix: 16)) has unknown bits set")
         }
         return (0..<count).map { value & (1 << UInt8($0)) != 0 }
     }
 
     /// `present u8` (0 or 1), then the value when present.
-    mutating func optionalU64(_ field: String) throws -> UInt64? {
-        switch try u8("\(field) presence") {
+    mutating func optionalU64(_ field: @autoclosure () -> String) throws -> UInt64? {
+        switch try u8("\(field()) presence") {
         case 0: return nil
-        case 1: return try u64(field)
-        case let other: throw PeerWireError.badField("\(field) presence byte \(other) (must be 0 or 1)")
+        case 1: return try u64(field())
+        case let other: throw PeerWireError.badField("\(field()) presence byte \(other) (must be 0 or 1)")
         }
     }
 
     /// `length u32`, then that many bytes; the length is checked against what is left first.
-    mutating func bytes(_ field: String) throws -> [UInt8] {
-        let length = try u32("\(field) length")
+    mutating func bytes(_ field: @autoclosure () -> String) throws -> [UInt8] {
+        let length = try u32("\(field()) length")
         guard Int(length) <= buffer.readableBytes else {
-            throw PeerWireError.badField("\(field) length \(length) exceeds the \(buffer.readableBytes) bytes left")
+            throw PeerWireError.badField("\(field()) length \(length) exceeds the \(buffer.readableBytes) bytes left")
         }
         return buffer.readBytes(length: Int(length))!
     }
 
-    private func missing(_ field: String, _ size: Int) -> PeerWireError {
-        .badField("payload ends inside \(field) (needs \(size) bytes, \(buffer.readableBytes) left)")
+    private func missing(_ field: () -> String, _ size: Int) -> PeerWireError {
+        .badField("payload ends inside \(field()) (needs \(size) bytes, \(buffer.readableBytes) left)")
     }
 }
