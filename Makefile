@@ -29,9 +29,10 @@ bench: setup
 	$(SWIFT) build -c release --product raftbench
 	.build/release/raftbench $(ARGS)
 
-# raftd (3 nodes, loopback) under redis-benchmark beside a durable redis-server (Benchmarks/raftd-bench.sh; MEMORY=1 adds the 1M-SET memory run).
+# raftd (3 nodes, loopback) under redis-benchmark beside a durable redis-server (Benchmarks/raftd-bench.sh; MEMORY=1 adds the 1M-SET memory run, CEILING=1 what bounds it here).
 bench-raftd: setup
 	$(SWIFT) build -c release --product raftd
+	$(SWIFT) build -c release --product raftbench
 	Benchmarks/raftd-bench.sh
 
 # The speed targets of issue 16 §7 in one table, each beside its baseline from the same run (Benchmarks/speed-targets.sh).

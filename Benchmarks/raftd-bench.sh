@@ -6,7 +6,7 @@
 # clients pipelining 16 requests), then does the same to one redis-server with
 # `appendfsync always` (durable, not replicated) as the yardstick. Prints requests/s and
 # p50/p99 latency per run. With MEMORY=1 it also writes 1,000,000 SETs of 100-byte values over
-# 10,000 keys (50 clients, pipelining 16; compaction on, every 10,000 entries by default) and reports
+# 10,000 keys (50 clients, pipelining 16; compaction on, every 100,000 entries by default) and reports
 # each node's resident memory (VmRSS now, VmHWM the peak, from /proc/PID/status), its log on disk
 # (segments, snapshot files) and its indexes; MEMORY=only does just that (issue 12 §5: ≤ 100 MB per node).
 #
@@ -17,7 +17,11 @@
 #   yardstick), PIPELINE=1 (skip the pipelined run), COST=1 (also CPU time and context switches
 #   per request, summed over the servers' threads: the figure the machine's load does not move),
 #   STATS=1 (also the leader's `RAFT STATS` per request: entries per fsync, the disk thread's time,
-#   peer messages; builds without `RAFT STATS` print nothing)
+#   peer messages; builds without `RAFT STATS` print nothing), CEILING=1 (also what bounds the 50-client
+#   figures on this machine, in the same run: PING with 50 clients on raftd's leader and on the redis,
+#   the client path with no Raft in it; redis-benchmark's own CPU per request, since it shares the
+#   cores; and the disk's fdatasync rate for 1 and 3 writers at once, `raftbench disk`, which three
+#   nodes on one disk share)
 # Everything it starts listens on 127.0.0.1 and is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -113,6 +117,36 @@ if [ "$PIPELINE" -gt 1 ]; then
   run "raftd (3 nodes)" "$leader" 50 "$PIPELINE" $((REQUESTS * 4)) "${pids[@]:0:3}"
   [ "${REDIS:-1}" = 1 ] && run "redis appendfsync always" $((BASE+79)) 50 "$PIPELINE" $((REQUESTS * 4)) "${pids[3]}"
 fi
+
+# CEILING=1: the bounds that no change to raftd's Raft path moves (docs/raftd.md, Performance).
+# The CPU time (µs) this shell's finished children used, redis-benchmark among them: `times` runs in
+# this shell (a command substitution would ask a subshell, whose children are none).
+client_cpu_us() {
+  times >"$W/times"
+  CLIENT_US=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000000 }' "$W/times")
+}
+ceiling() {
+  local name port before after b_us a_us n=$((REQUESTS * 2)) spec
+  for spec in "raftd (3 nodes):$leader" "redis appendfsync always:$((BASE+79))"; do
+    name=${spec%%:*}; port=${spec##*:}
+    [ "$port" = $((BASE+79)) ] && [ "${REDIS:-1}" != 1 ] && continue
+    if [ "$port" = $((BASE+79)) ]; then before=$(cost "${pids[3]}"); else before=$(cost "${pids[@]:0:3}"); fi
+    client_cpu_us; b_us=$CLIENT_US
+    redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -t ping_mbulk --csv 2>/dev/null | tr -d '"' |
+      awk -F, -v name="$name" 'NR > 1 { printf "%-28s PING  50 clients  P1   %10.0f req/s  p50 %7.3f ms  (no Raft: the client path alone)\n", name, $2, $5 }'
+    client_cpu_us; a_us=$CLIENT_US
+    if [ "$port" = $((BASE+79)) ]; then after=$(cost "${pids[3]}"); else after=$(cost "${pids[@]:0:3}"); fi
+    echo "$before $after" | awk -v name="$name" -v n="$n" -v hz="$hz" -v c=$(( (a_us - b_us) )) \
+      '{ printf "%-28s cost  PING %6.1f us CPU/request (servers), %5.1f us (redis-benchmark itself)\n", name, ($3 - $1) * 1e6 / hz / n, c / n }'
+  done
+  local bench=${RAFTBENCH:-.build/release/raftbench}
+  if [ -x "$bench" ]; then
+    "$bench" disk --directory "$W/disk" --writers 1,3 --seconds 3
+  else
+    echo "no $bench: the disk's fdatasync rate is skipped (make bench-raftd builds it)"
+  fi
+}
+[ "${CEILING:-0}" = 1 ] && ceiling
 
 # One line per node: resident memory now and at its peak, the log on disk, and where the log stands.
 memory_report() {

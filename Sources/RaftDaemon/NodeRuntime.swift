@@ -18,8 +18,9 @@ public struct RuntimeOptions: Sendable {
     public var address: MemberAddress
     /// The peer addresses named at start (`--peers`), used until the directory knows better.
     public var initialPeers: [NodeID: String]
-    /// Compact once this many applied entries follow the snapshot (0: never).
-    public var snapshotEntries: Int = 10_000
+    /// Compact once this many applied entries follow the snapshot (0: never). The default is
+    /// etcd's (`--snapshot-count`); why not fewer, in `NodeOptions.snapshotEntries`.
+    public var snapshotEntries: Int = 100_000
     /// The most Readys handled in one flush before other inputs get their turn.
     public var maxReadyRounds: Int = 64
     /// The largest command proposed; a larger one is refused. An entry must fit in one peer frame
