@@ -83,27 +83,55 @@ hz=$(getconf CLK_TCK)
 # The leader's `RAFT STATS` counters (key:value lines), or nothing when the build has none.
 raft_stats() { redis-cli -p "$1" RAFT STATS 2>/dev/null | tr -d '\r' | grep -E '^[a-z_]+:[0-9]+$' || true; }
 
-# One redis-benchmark run: prints "NAME TEST rps p50 p99", and with COST=1 the CPU and context
-# switches the servers spent per request (both tests together).
+# The CPU time (µs) this shell's finished children used, redis-benchmark among them: `times` runs in
+# this shell (a command substitution would ask a subshell, whose children are none).
+client_cpu_us() {
+  times >"$W/times"
+  CLIENT_US=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000000 }' "$W/times")
+}
+
+# CPU ticks of each process named, in order, space-separated.
+ticks_each() { local p; for p in "$@"; do awk '{ printf "%d ", $14 + $15 }' /proc/$p/stat; done; }
+
+# One redis-benchmark run: prints "NAME TEST rps p50 p99". With COST=1 each test runs on its own
+# and is followed by the CPU and context switches the servers spent per request — per process too
+# (for raftd the leader first) — and redis-benchmark's own CPU per request, since it shares the cores.
 run() {
   local name=$1 port=$2 clients=$3 pipeline=$4 n=$5; shift 5
-  local before after stats_before=""
+  local tests="set,get" t requests
+  [ "${COST:-0}" = 1 ] && tests="set get"
+  for t in $tests; do
+    requests=$n; [ "$t" = "set,get" ] && requests=$((2 * n))
+    run_one "$name" "$port" "$clients" "$pipeline" "$n" "$t" "$requests" "$@"
+  done
+}
+run_one() {
+  local name=$1 port=$2 clients=$3 pipeline=$4 n=$5 tests=$6 requests=$7; shift 7
+  local before after stats_before="" each_before each_after b_us a_us
   [ "${STATS:-0}" = 1 ] && [ "$port" != $((BASE+79)) ] && stats_before=$(raft_stats "$port")
-  before=$(cost "$@")
-  redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -P "$pipeline" -n "$n" -r 10000 -t set,get --csv 2>/dev/null |
+  before=$(cost "$@"); each_before=$(ticks_each "$@"); client_cpu_us; b_us=$CLIENT_US
+  redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -P "$pipeline" -n "$n" -r 10000 -t "$tests" --csv 2>/dev/null |
     tr -d '"' | awk -F, -v name="$name" -v c="$clients" -v p="$pipeline" \
       'NR > 1 { printf "%-28s %-4s %3d clients  P%-3d %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n", name, $1, c, p, $2, $5, $7 }'
-  after=$(cost "$@")
+  client_cpu_us; a_us=$CLIENT_US; after=$(cost "$@"); each_after=$(ticks_each "$@")
   if [ "${STATS:-0}" = 1 ] && [ -n "$stats_before" ]; then
-    paste -d: <(echo "$stats_before") <(raft_stats "$port") | awk -F: -v name="$name" -v c="$clients" -v p="$pipeline" -v n=$((2 * n)) '
+    paste -d: <(echo "$stats_before") <(raft_stats "$port") | awk -F: -v name="$name" -v c="$clients" -v p="$pipeline" -v n="$requests" '
       { d[$1] = $4 - $2 }
       END { printf "%-28s stats %3d clients  P%-3d %5.1f entries/fsync  disk thread %6.1f us/request  %4.2f peer messages sent, %4.2f received/request (leader)\n",
               name, c, p, d["entries"] / (d["disk_writes"] > 0 ? d["disk_writes"] : 1), d["disk_write_us"] / n,
               (d["sent_appends"] + d["sent_empty_appends"] - d["notices_replaced"] + d["sent_heartbeats"] + d["sent_other"]) / n, d["received"] / n }'
   fi
   if [ "${COST:-0}" = 1 ]; then
-    echo "$before $after" | awk -v name="$name" -v n=$((2 * n)) -v hz="$hz" -v c="$clients" -v p="$pipeline" \
-      '{ printf "%-28s cost %3d clients  P%-3d %6.1f us CPU/request  %5.2f context switches/request (servers)\n", name, c, p, ($3 - $1) * 1e6 / hz / n, ($4 - $2) / n }'
+    echo "$before $after | $each_before| $each_after| $((a_us - b_us))" | awk -F'|' -v name="$name" -v n="$requests" -v hz="$hz" -v c="$clients" \
+      -v p="$pipeline" -v test="$(echo "$tests" | tr a-z A-Z)" -v leader="$((leader - BASE))" '{
+        split($1, t, " "); nb = split($2, b, " "); split($3, a, " ")
+        per = ""
+        if (nb == 3) {
+          per = sprintf(": leader %.1f, followers", (a[leader] - b[leader]) * 1e6 / hz / n)
+          for (i = 1; i <= 3; i++) if (i != leader) per = per sprintf(" %.1f", (a[i] - b[i]) * 1e6 / hz / n)
+        }
+        printf "%-28s cost %-4s %3d clients  P%-3d %6.1f us CPU/request (servers%s), %.1f us (redis-benchmark)  %5.2f context switches/request\n",
+          name, test, c, p, (t[3] - t[1]) * 1e6 / hz / n, per, $4 / n, (t[4] - t[2]) / n }'
   fi
 }
 echo "$(date -u +%H:%M:%S) load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
@@ -119,12 +147,6 @@ if [ "$PIPELINE" -gt 1 ]; then
 fi
 
 # CEILING=1: the bounds that no change to raftd's Raft path moves (docs/raftd.md, Performance).
-# The CPU time (µs) this shell's finished children used, redis-benchmark among them: `times` runs in
-# this shell (a command substitution would ask a subshell, whose children are none).
-client_cpu_us() {
-  times >"$W/times"
-  CLIENT_US=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000000 }' "$W/times")
-}
 ceiling() {
   local name port before after b_us a_us n=$((REQUESTS * 2)) spec
   for spec in "raftd (3 nodes):$leader" "redis appendfsync always:$((BASE+79))"; do
