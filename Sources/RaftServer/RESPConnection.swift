@@ -168,7 +168,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             needsFlush = false
             flushOutput(context)
         }
-        context.fireChannelReadComplete()
+        // Not passed on: this handler is the pipeline's last (the tail ignores it), and each pass costs retains.
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
