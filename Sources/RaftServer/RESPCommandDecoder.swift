@@ -38,8 +38,9 @@ public struct RESPCommand: Equatable, Sendable {
 /// commands (`PING\r\n`, words separated by spaces, with Redis's quoting rules).
 ///
 /// State is kept between calls, so a request split anywhere (even one byte at a time) costs time
-/// linear in its size, and each completed argument is consumed from the buffer at once. Empty
-/// lines and `*0` are skipped, as Redis does. A malformed request throws `RESPProtocolError`.
+/// linear in its size, and each completed argument is consumed from the buffer at once. A request
+/// that arrived whole (the usual case) is parsed in one pass instead (`wholeArray`), to the same
+/// command. Empty lines and `*0` are skipped, as Redis does. A malformed request throws `RESPProtocolError`.
 public struct RESPCommandDecoder: ByteToMessageDecoder {
     /// One command per request.
     public typealias InboundOut = RESPCommand
