@@ -91,7 +91,13 @@ public enum KeyValueService: ClientService {
 
     private static let notText = Reply.error("ERR raftd keeps keys and values as UTF-8 text; these bytes are not")
 
-    private static func text(_ bytes: [UInt8]) -> String? { String(validating: bytes, as: UTF8.self) }
+    /// The bytes as text, or nil when they are not UTF-8. ASCII (keys and values as clients
+    /// usually send them) is valid as it is and skips `String(validating:as:)`, which the standard
+    /// library runs unspecialized (generic metadata looked up on every call).
+    static func text(_ bytes: [UInt8]) -> String? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
+    }
 
     private static func increment(_ key: [UInt8], by amount: Int64) -> ClientRoute<KeyValueStore> {
         guard let key = text(key) else { return .reply(notText) }

@@ -81,8 +81,16 @@ public final class NodeRuntime<Service: ClientService> {
 
     private struct PendingWrite {
         var term: UInt64
-        var answer: (Machine.Response?) -> Reply
+        /// The service's reply to its machine's response; nil for a membership change (answered `+OK`).
+        var answer: ((Service.Machine.Response) -> Reply)?
         var respond: Respond
+
+        /// The reply once the entry is applied with `response` (the host's, for this runtime's machine).
+        func reply(to response: Machine.Response?) -> Reply {
+            guard let answer else { return .status("OK") }
+            guard let response = response ?? nil else { return .error("ERR internal: a write without a response") }
+            return answer(response)
+        }
     }
 
     private struct PendingQuery {
@@ -167,12 +175,8 @@ public final class NodeRuntime<Service: ClientService> {
         if name == "RAFT" { return handleRaft(rest, respond: respond) }
         switch Service.route(name, rest) {
         case .write(let command, let answer):
-            propose(
-                command,
-                answer: { response in
-                    guard let response = response ?? nil else { return .error("ERR internal: a write without a response") }
-                    return answer(response)
-                }, respond: respond)
+            // The route's answer is kept as it is (`PendingWrite.reply` unwraps the response): no closure per write.
+            propose(command, answer: answer, respond: respond)
         case .read(let query, let answer):
             if options.unsafeLocalReads { return respond(answer(host.machine.query([query])[0])) }
             guard host.node.isLeader else { return respond(notLeaderReply()) }
@@ -196,7 +200,7 @@ public final class NodeRuntime<Service: ClientService> {
     }
 
     /// Queues a command for the next flush's proposal; `respond` gets `answer`'s reply once it is applied.
-    func propose(_ command: [UInt8], answer: @escaping (Machine.Response?) -> Reply, respond: @escaping Respond) {
+    func propose(_ command: [UInt8], answer: @escaping (Service.Machine.Response) -> Reply, respond: @escaping Respond) {
         guard host.node.isLeader else { return respond(notLeaderReply()) }
         // Too large to replicate: it would stall every later entry behind it, or fail the write.
         guard command.count <= options.maxCommandBytes else {
@@ -301,7 +305,7 @@ public final class NodeRuntime<Service: ClientService> {
             if applied.entry.kind == .normal, applied.entry.data.first == Machine.directoryMarker { directoryChanged = true }
             guard let write = writes.removeValue(forKey: applied.entry.index) else { continue }
             if applied.entry.term == write.term {
-                write.respond(write.answer(applied.response ?? nil))
+                write.respond(write.reply(to: applied.response))
             } else {
                 // Another leader's entry took this index: the proposal is gone (Log Matching).
                 write.respond(.error("ERR the write was lost to a leader change before it committed; retry"))
@@ -429,7 +433,7 @@ public final class NodeRuntime<Service: ClientService> {
         proposeQueued()  // writes that arrived earlier stay earlier in the log
         do {
             let index = try host.proposeConfigChange(changes)
-            writes[index] = PendingWrite(term: host.node.term, answer: { _ in .status("OK") }, respond: respond)
+            writes[index] = PendingWrite(term: host.node.term, answer: nil, respond: respond)
             scheduleFlush()
         } catch {
             respond(refusal(error))
@@ -556,6 +560,8 @@ final class OutboundBuffer: Transport {
 /// Commands about the connection itself, answered without the cluster.
 enum ConnectionCommands {
     static func reply(_ name: String, _ arguments: [[UInt8]]) -> Reply? {
+        // Every name below has 4 to 7 bytes: GET, SET and DEL skip the seven string comparisons.
+        guard (4...7).contains(name.utf8.count) else { return nil }
         switch name {
         case "PING":
             if arguments.isEmpty { return .status("PONG") }

@@ -38,8 +38,9 @@ public struct RESPCommand: Equatable, Sendable {
 /// commands (`PING\r\n`, words separated by spaces, with Redis's quoting rules).
 ///
 /// State is kept between calls, so a request split anywhere (even one byte at a time) costs time
-/// linear in its size, and each completed argument is consumed from the buffer at once. Empty
-/// lines and `*0` are skipped, as Redis does. A malformed request throws `RESPProtocolError`.
+/// linear in its size, and each completed argument is consumed from the buffer at once. A request
+/// that arrived whole (the usual case) is parsed in one pass instead (`wholeArray`), to the same
+/// command. Empty lines and `*0` are skipped, as Redis does. A malformed request throws `RESPProtocolError`.
 public struct RESPCommandDecoder: ByteToMessageDecoder {
     /// One command per request.
     public typealias InboundOut = RESPCommand
@@ -86,6 +87,7 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
             case .idle:
                 guard let first = buffer.readableBytesView.first else { return nil }
                 if first == UInt8(ascii: "*") {
+                    if let command = wholeArray(&buffer) { return command }
                     guard let count = try arrayHeader(&buffer) else { return nil }
                     if count > 0 {
                         var arguments: [[UInt8]] = []
@@ -117,6 +119,61 @@ public struct RESPCommandDecoder: ByteToMessageDecoder {
                 state = .array(remaining: remaining - 1, arguments: arguments)
             }
         }
+    }
+
+    /// The request at the front of `buffer` in one pass over its bytes, when it is an array of
+    /// bulk strings that has fully arrived and that the step-by-step path would accept as it is;
+    /// nil otherwise, with nothing consumed, and that path takes the request (and names its error).
+    ///
+    /// The common request (a whole `GET` or `SET` in one read) then costs no header lines read
+    /// through buffer views, no state changes and no argument-by-argument consumption.
+    private mutating func wholeArray(_ buffer: inout ByteBuffer) -> RESPCommand? {
+        let limits = self.limits
+        let parsed = buffer.withUnsafeReadableBytes { bytes -> (arguments: [[UInt8]], usedBytes: Int)? in
+            // First pass: every header valid and every bulk string here, so nothing is built in vain.
+            guard let (count, start) = Self.header(bytes, at: 0, marker: UInt8(ascii: "*"), maxLineBytes: limits.maxInlineBytes),
+                count > 0, count <= limits.maxArrayCount
+            else { return nil }
+            var position = start
+            for _ in 0..<count {
+                guard let (length, data) = Self.header(bytes, at: position, marker: UInt8(ascii: "$"), maxLineBytes: limits.maxInlineBytes),
+                    length <= limits.maxBulkBytes, bytes.count - data >= Int(length) + 2,
+                    bytes[data + Int(length)] == 13, bytes[data + Int(length) + 1] == 10
+                else { return nil }
+                position = data + Int(length) + 2
+            }
+            // Second pass: the arguments, whose headers are known to be valid.
+            var arguments: [[UInt8]] = []
+            arguments.reserveCapacity(Int(count))
+            position = start
+            for _ in 0..<count {
+                let (length, data) = Self.header(bytes, at: position, marker: UInt8(ascii: "$"), maxLineBytes: limits.maxInlineBytes)!
+                arguments.append(Array(UnsafeRawBufferPointer(rebasing: bytes[data..<(data + Int(length))])))
+                position = data + Int(length) + 2
+            }
+            return (arguments, position)
+        }
+        guard let parsed else { return nil }
+        buffer.moveReaderIndex(forwardBy: parsed.usedBytes)
+        scannedBytes = 0
+        return RESPCommand(arguments: parsed.arguments)
+    }
+
+    /// A `*N` or `$N` line at `offset`: `marker`, 1 to 18 digits (no sign), CR LF, no longer than
+    /// `maxLineBytes` without its CR LF. Returns N and where the line's next byte is; nil for any
+    /// other line, including one not complete yet.
+    private static func header(_ bytes: UnsafeRawBufferPointer, at offset: Int, marker: UInt8, maxLineBytes: Int) -> (Int64, Int)? {
+        guard offset < bytes.count, bytes[offset] == marker else { return nil }
+        var value: Int64 = 0
+        var index = offset + 1
+        while index < bytes.count, index - offset <= 18, case let byte = bytes[index], byte >= 48, byte <= 57 {
+            value = value * 10 + Int64(byte - 48)
+            index += 1
+        }
+        guard index > offset + 1, index - offset <= maxLineBytes, bytes.count - index >= 2, bytes[index] == 13, bytes[index + 1] == 10 else {
+            return nil
+        }
+        return (value, index + 2)
     }
 
     private mutating func arrayHeader(_ buffer: inout ByteBuffer) throws -> Int64? {

@@ -9,27 +9,38 @@ public final class ClientReply: Sendable {
     /// Which connection asked (unique per server, for logs and per-client state).
     public let connectionID: UInt64
     private let sequence: UInt64
-    private let connection: NIOLoopBound<RESPConnectionHandler>
+    private let eventLoop: any EventLoop
+    private let connection: LoopOwned
     private let answered = Atomic<Bool>(false)
 
-    init(connectionID: UInt64, sequence: UInt64, connection: NIOLoopBound<RESPConnectionHandler>) {
+    /// Made on `eventLoop`, the connection's.
+    init(connectionID: UInt64, sequence: UInt64, connection: RESPConnectionHandler, eventLoop: any EventLoop) {
         self.connectionID = connectionID
         self.sequence = sequence
-        self.connection = connection
+        self.connection = LoopOwned(handler: connection)
+        self.eventLoop = eventLoop
     }
 
     /// Sends `value` as the answer; with `thenClose`, the connection closes once it is written.
     public func send(_ value: RESPValue, thenClose: Bool = false) {
+        let (connection, sequence) = (self.connection, self.sequence)
         guard !answered.exchange(true, ordering: .acquiringAndReleasing) else {
-            connection.eventLoop.execute { [connection, sequence] in connection.value.answeredTwice(sequence) }
+            eventLoop.execute { connection.handler.answeredTwice(sequence) }
             return
         }
-        let (connection, sequence) = (self.connection, self.sequence)
-        if connection.eventLoop.inEventLoop {
-            connection.value.deliver(sequence, value, thenClose: thenClose)
+        // One check of the thread per answer: the handler is reached only on its loop, here or in
+        // the task (NIO's `NIOLoopBound` would check again at each use).
+        if eventLoop.inEventLoop {
+            connection.handler.deliver(sequence, value, thenClose: thenClose)
         } else {
-            connection.eventLoop.execute { connection.value.deliver(sequence, value, thenClose: thenClose) }
+            eventLoop.execute { connection.handler.deliver(sequence, value, thenClose: thenClose) }
         }
+    }
+
+    /// The connection handler, carried across threads but used only on its event loop (`send`
+    /// checks the thread, or runs a task on the loop, before every use).
+    private struct LoopOwned: @unchecked Sendable {
+        let handler: RESPConnectionHandler
     }
 }
 
@@ -148,8 +159,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             return
         }
         pauseReadingIfBehind(context)
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        handler(command, ClientReply(connectionID: connectionID, sequence: sequence, connection: loopBound))
+        handler(command, ClientReply(connectionID: connectionID, sequence: sequence, connection: self, eventLoop: context.eventLoop))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -158,7 +168,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             needsFlush = false
             flushOutput(context)
         }
-        context.fireChannelReadComplete()
+        // Not passed on: this handler is the pipeline's last (the tail ignores it), and each pass costs retains.
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -212,8 +222,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// buffer, and `clear` reuses it (while NIO still holds it, `clear` starts a new one).
     private func flushOutput(_ context: ChannelHandlerContext) {
         guard output.readableBytes > 0 else { return }
-        context.write(wrapOutboundOut(output), promise: nil)
-        context.flush()
+        // One trip down the pipeline, not one for the write and another for the flush.
+        context.writeAndFlush(wrapOutboundOut(output), promise: nil)
         if output.capacity > Self.maxKeptOutputBytes {
             output = context.channel.allocator.buffer(capacity: 256)
         } else {

@@ -30,21 +30,22 @@ public enum RESPValue: Equatable, Sendable {
         switch self {
         case .simpleString(let text): writeLine(UInt8(ascii: "+"), text, into: &buffer)
         case .error(let text): writeLine(UInt8(ascii: "-"), text, into: &buffer)
-        case .integer(let value):
-            buffer.writeInteger(UInt8(ascii: ":"))
-            buffer.writeString(String(value))
-            buffer.writeStaticString("\r\n")
+        case .integer(let value): Self.writeHeader(UInt8(ascii: ":"), value, into: &buffer)
         case .bulkString(let bytes):
-            buffer.writeInteger(UInt8(ascii: "$"))
-            buffer.writeString(String(bytes.count))
-            buffer.writeStaticString("\r\n")
-            buffer.writeBytes(bytes)
-            buffer.writeStaticString("\r\n")
+            // Header, bytes and CR LF in one reservation (each ByteBuffer write checks capacity and uniqueness).
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maxHeaderBytes + bytes.count + 2) { out in
+                var index = Self.header(UInt8(ascii: "$"), Int64(bytes.count), into: out)
+                if !bytes.isEmpty {
+                    bytes.withUnsafeBytes { out.baseAddress!.advanced(by: index).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                }
+                index += bytes.count
+                out[index] = 13
+                out[index + 1] = 10
+                return index + 2
+            }
         case .nullBulkString: buffer.writeStaticString("$-1\r\n")
         case .array(let values):
-            buffer.writeInteger(UInt8(ascii: "*"))
-            buffer.writeString(String(values.count))
-            buffer.writeStaticString("\r\n")
+            Self.writeHeader(UInt8(ascii: "*"), Int64(values.count), into: &buffer)
             for value in values { value.write(into: &buffer) }
         case .nullArray: buffer.writeStaticString("*-1\r\n")
         }
@@ -58,9 +59,52 @@ public enum RESPValue: Equatable, Sendable {
     }
 
     private func writeLine(_ marker: UInt8, _ text: String, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(marker)
-        for byte in text.utf8 { buffer.writeInteger(byte == 13 || byte == 10 ? UInt8(ascii: " ") : byte) }
-        buffer.writeStaticString("\r\n")
+        let utf8 = text.utf8
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: utf8.count + 3) { out in
+            out[0] = marker
+            var index = 1
+            for byte in utf8 {
+                out[index] = byte == 13 || byte == 10 ? UInt8(ascii: " ") : byte
+                index += 1
+            }
+            out[index] = 13
+            out[index + 1] = 10
+            return index + 2
+        }
+    }
+
+    /// The longest header line: a marker, a sign, 19 digits, CR LF.
+    private static let maxHeaderBytes = 23
+
+    /// Writes `marker`, `value` in decimal and CR LF (`:42`, `$3`, `*2`), without building a string.
+    private static func writeHeader(_ marker: UInt8, _ value: Int64, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maxHeaderBytes) { header(marker, value, into: $0) }
+    }
+
+    /// Puts the header line at the start of `out` (at least `maxHeaderBytes` long); returns its length.
+    private static func header(_ marker: UInt8, _ value: Int64, into out: UnsafeMutableRawBufferPointer) -> Int {
+        assert(out.count >= maxHeaderBytes, "room for the longest header")
+        out[0] = marker
+        var start = 1
+        if value < 0 {
+            out[1] = UInt8(ascii: "-")
+            start = 2
+        }
+        var magnitude = value.magnitude
+        var digits = 1
+        var probe = magnitude
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
+        }
+        let end = start + digits
+        for index in stride(from: end - 1, through: start, by: -1) {
+            out[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
+            magnitude /= 10
+        }
+        out[end] = 13
+        out[end + 1] = 10
+        return end + 2
     }
 }
 

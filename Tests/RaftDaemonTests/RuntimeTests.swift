@@ -256,10 +256,35 @@ final class MemoryCluster {
         #expect(cluster.command(1, "CONFIG", "GET", "save") == .array([.text("save"), .text("")]))
         #expect(cluster.command(1, "COMMAND", "DOCS") == .array([]))
         #expect(cluster.command(1, "HELLO", "3") == .error("NOPROTO raftd speaks RESP2 only"))
+        #expect(cluster.command(1, "echo", "hi") == .bulk(Array("hi".utf8)))
+        #expect(cluster.command(1, "CLIENT", "SETNAME", "x") == .status("OK"))
         #expect(cluster.command(1, "GET") == .error("ERR wrong number of arguments for 'get' command"))
         #expect(cluster.command(1, "SET", "k", "v", "EX", "10") == .error("ERR syntax error (raftd's SET takes no options)"))
         #expect(cluster.command(1, "FLUSHALL")?.isError == true)
         #expect(cluster.command(1, "RAFT", "ADD", "x", "y") == .error("ERR usage: RAFT ADD ID HOST:PORT [learner]"))
+    }
+
+    @Test func keysAndValuesMustBeUTF8AndNonASCIITextRoundTrips() throws {
+        let cluster = try MemoryCluster()
+        cluster.elect(1)
+        let refusal = Reply.error("ERR raftd keeps keys and values as UTF-8 text; these bytes are not")
+        /// Sends a command of raw arguments to the leader (node 1).
+        func send(_ arguments: [[UInt8]]) -> Reply? {
+            let box = Box<Reply?>(nil)
+            cluster.runtimes[0].handle(arguments) { box.value = $0 }
+            cluster.settle()
+            return box.value
+        }
+        let (get, set) = (Array("GET".utf8), Array("SET".utf8))
+        for bad: [UInt8] in [[0xFF], [0x6B, 0xC3], [0xED, 0xA0, 0x80], [0x80, 0x61], [0x61, 0xF8, 0x88, 0x80, 0x80, 0x80]] {
+            #expect(send([get, bad]) == refusal)
+            #expect(send([set, bad, Array("v".utf8)]) == refusal)
+            #expect(send([set, Array("k".utf8), bad]) == refusal)
+        }
+        #expect(cluster.command(1, "SET", "clé", "valeur ∑ 🙂") == .status("OK"))
+        #expect(cluster.command(1, "GET", "clé") == .bulk(Array("valeur ∑ 🙂".utf8)))
+        #expect(cluster.command(1, "SET", "", "") == .status("OK"))
+        #expect(cluster.command(1, "GET", "") == .bulk([]))
     }
 
     @Test func aWriteOverwrittenByAnotherLeaderIsRefusedNotAcknowledged() throws {

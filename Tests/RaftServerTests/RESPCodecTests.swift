@@ -155,4 +155,60 @@ struct RESPCodecTests {
             #expect(parsed == values, "split at \(split)")
         }
     }
+
+    @Test("numbers and lengths are written in decimal, byte for byte, at every width and sign")
+    func exactEncoding() {
+        let numbers: [Int64] = [0, 1, 9, 10, 99, 100, 12_345, -1, -10, -987_654_321, .max, .min, .max - 1, .min + 1]
+        for number in numbers {
+            #expect(RESPValue.integer(number).encoded == Array(":\(number)\r\n".utf8))
+        }
+        for count in [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_536] {
+            let bytes: [UInt8] = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let expected: [UInt8] = Array("$\(count)\r\n".utf8) + bytes + [13, 10]
+            #expect(RESPValue.bulkString(bytes).encoded == expected)
+        }
+        let elements = (0..<12).map { RESPValue.integer(Int64($0)) }
+        #expect(RESPValue.array(elements).encoded == Array(("*12\r\n" + (0..<12).map { ":\($0)\r\n" }.joined()).utf8))
+        #expect(RESPValue.error("ERR a\nb\rc é").encoded == Array("-ERR a b c é\r\n".utf8))
+        #expect(RESPValue.simpleString("").encoded == Array("+\r\n".utf8))
+        // Many values into one buffer (the connection's): each lands after the last, whatever the capacity.
+        var buffer = ByteBufferAllocator().buffer(capacity: 1)
+        for count in 0..<40 { RESPValue.bulkString([UInt8](repeating: 7, count: count)).write(into: &buffer) }
+        var expected: [UInt8] = []
+        for count in 0..<40 { expected += Array("$\(count)\r\n".utf8) + [UInt8](repeating: 7, count: count) + [13, 10] }
+        #expect(Array(buffer.readableBytesView) == expected)
+    }
+
+    @Test("a request whole in one read and the same request in pieces decode alike, errors included")
+    func wholeAndPiecewiseAgree() throws {
+        let limits = RESPLimits(maxBulkBytes: 100, maxArrayCount: 5, maxInlineBytes: 8)
+        let requests: [String] = [
+            "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n", "*1\r\n$0\r\n\r\n", "*2\r\n$03\r\nGET\r\n$1\r\nk\r\n",
+            "*5\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n", "*0\r\n*1\r\n$4\r\nPING\r\n",
+            "*-1\r\n*1\r\n$4\r\nPING\r\n", "*6\r\n", "*1\r\n$101\r\n", "*1\r\n$-0\r\n", "*1\r\n$1\r\nab\r\n",
+            "*1\r\n:1\r\n", "*1\r\n$1\n", "*1 \r\n", "*+1\r\n", "*1\r\n$0000001\r\nx\r\n", "*1\r\n$00000001\r\nx\r\n",
+            "*0000002\r\n$1\r\na\r\n$1\r\nb\r\n", "*1\r\n$100\r\n" + String(repeating: "v", count: 100) + "\r\n",
+        ]
+        /// What the decoder yields for `bytes` fed at once, or a byte per call; then the error, if any.
+        func decode(_ bytes: [UInt8], whole: Bool) -> (commands: [RESPCommand], error: RESPProtocolError?) {
+            var decoder = RESPCommandDecoder(limits: limits)
+            var buffer = ByteBuffer()
+            var commands: [RESPCommand] = []
+            do {
+                for chunk in whole ? [bytes] : bytes.map({ [$0] }) {
+                    buffer.writeBytes(chunk)
+                    while let command = try decoder.next(&buffer) { commands.append(command) }
+                }
+            } catch { return (commands, error as? RESPProtocolError) }
+            return (commands, nil)
+        }
+        for request in requests {
+            let bytes = Array(request.utf8)
+            let whole = decode(bytes, whole: true)
+            let piecewise = decode(bytes, whole: false)
+            #expect(whole.commands == piecewise.commands && whole.error == piecewise.error, "\(request.debugDescription)")
+        }
+        #expect(decode(Array(requests[0].utf8), whole: true).commands == [RESPCommand("GET", "key")])
+        #expect(decode(Array("*1\r\n$00000001\r\nx\r\n".utf8), whole: true).error == .tooBigBulkCountString)
+    }
 }
