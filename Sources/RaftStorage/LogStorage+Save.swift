@@ -140,7 +140,7 @@ extension LogStorage {
             firstIndex: newEntries.first?.index ?? lastIndex + 1, entryCount: UInt32(newEntries.count),
             synced: syncPolicy == .everyBatch)
         RecordCodec.appendBatch(marker, lastTerm: lastAfter.0, lastIndex: lastAfter.1, to: &buffer)
-        undo = .truncate(file: StorageFormat.segmentFileName(sequence: segmentSequence), length: segmentOffset)
+        undo = .truncate(file: currentSegmentFileName(), length: segmentOffset)
         try file.write(buffer, at: segmentOffset)
         let batchEnd = segmentOffset + Int64(buffer.count)
         let zeros = preallocationAfter(batchBytes: buffer.count)
@@ -155,6 +155,14 @@ extension LogStorage {
             if first.index <= lastIndex { entries.removeSubrange(Int(first.index - firstIndex)...) }
             entries.append(contentsOf: newEntries)
         }
+    }
+
+    /// The current segment's file name (`StorageFormat.segmentFileName`), built once per segment.
+    func currentSegmentFileName() -> String {
+        if let cached = segmentNameCache, cached.sequence == segmentSequence { return cached.name }
+        let name = StorageFormat.segmentFileName(sequence: segmentSequence)
+        segmentNameCache = (segmentSequence, name)
+        return name
     }
 
     /// §5.1 step 5: the commit index held back in step 3, now that the entries it names are synced.
