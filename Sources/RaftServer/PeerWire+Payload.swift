@@ -159,6 +159,8 @@ extension PeerWire {
         guard UInt64(count) * UInt64(minimumEntrySizeBytes) <= UInt64(r.buffer.readableBytes) else {
             throw PeerWireError.badField("entry count \(count) exceeds what \(r.buffer.readableBytes) bytes can hold")
         }
+        if let entries = readWellFormedEntries(&r.buffer, count: Int(count)) { return entries }
+        // Something in the entries is wrong: read them again field by field to name it.
         var entries: [Entry] = []
         entries.reserveCapacity(Int(count))
         for position in 0..<Int(count) {
@@ -171,6 +173,34 @@ extension PeerWire {
             entries.append(Entry(term: term, index: index, kind: kind, data: data))
         }
         return entries
+    }
+
+    /// `count` entries read in one pass over the buffer's bytes, or nil (consuming nothing) when
+    /// any field would fail `readEntries`' checks. Every entry a follower receives comes this way;
+    /// read through `FieldReader`, each field paid the buffer's bounds and exclusivity checks.
+    private static func readWellFormedEntries(_ buffer: inout ByteBuffer, count: Int) -> [Entry]? {
+        let read = buffer.withUnsafeReadableBytes { raw -> (entries: [Entry], sizeBytes: Int)? in
+            var entries: [Entry] = []
+            entries.reserveCapacity(count)
+            var offset = 0
+            for _ in 0..<count {
+                guard raw.count - offset >= minimumEntrySizeBytes,
+                    let kind = EntryKind(rawValue: raw[offset + 16])
+                else { return nil }
+                let term = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                let index = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 17, as: UInt32.self)))
+                offset += minimumEntrySizeBytes
+                guard length <= raw.count - offset else { return nil }
+                let data = [UInt8](UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)]))
+                offset += length
+                entries.append(Entry(term: term, index: index, kind: kind, data: data))
+            }
+            return (entries, offset)
+        }
+        guard let read else { return nil }
+        buffer.moveReaderIndex(forwardBy: read.sizeBytes)
+        return read.entries
     }
 
     private static func flags(_ bits: Bool...) -> UInt8 {

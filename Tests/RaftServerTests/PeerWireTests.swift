@@ -153,6 +153,18 @@ struct PeerWireTests {
         #expect(throws: PeerWireError.badField("entry[0].data length 2147483647 exceeds the 0 bytes left")) {
             try PeerWire.decode(frame(payload: longData))
         }
+        // Entries before the bad one decode: the error names the bad one's position and field.
+        let goodEntry: [UInt8] = le(1) + le(1) + [0] + [2, 0, 0, 0] + [7, 8]
+        let thirdBad: [UInt8] = [1] + head + le(0) + le(0) + le(0) + [3, 0, 0, 0] + goodEntry + goodEntry
+        #expect(throws: PeerWireError.badField("entry[2].kind 9 is not normal (0), noop (1) or config (2)")) {
+            try PeerWire.decode(frame(payload: thirdBad + le(1) + le(3) + [9] + [0, 0, 0, 0]))
+        }
+        #expect(throws: PeerWireError.badField("payload ends inside entry[2].data length (needs 4 bytes, 2 left)")) {
+            try PeerWire.decode(frame(payload: thirdBad + le(1) + le(3) + [0] + [0, 0]))
+        }
+        #expect(throws: PeerWireError.badField("entry[2].data length 3 exceeds the 2 bytes left")) {
+            try PeerWire.decode(frame(payload: thirdBad + le(1) + le(3) + [0] + [3, 0, 0, 0] + [1, 2]))
+        }
         #expect(throws: PeerWireError.badField("vote flags 0x4 has unknown bits set")) {
             try PeerWire.decode(frame(payload: [3] + head + le(0) + le(0) + [4]))
         }
