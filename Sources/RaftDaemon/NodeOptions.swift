@@ -49,7 +49,9 @@ public struct NodeOptions: ParsableArguments {
     /// entry: every 10,000 entries, with 10,000 keys, it took 4–8 % of a follower's CPU under SETs.
     /// 100,000 is etcd's default (`--snapshot-count`); with 100-byte values the entries kept in
     /// memory between snapshots then cost about 30 MB (`docs/raftd.md`, Performance).
-    @Option(name: .customLong("snapshot-entries"), help: "Compact once this many applied entries follow the snapshot (0: never). 100000 is etcd's default too.")
+    @Option(
+        name: .customLong("snapshot-entries"),
+        help: "Compact once this many applied entries follow the snapshot (0: never). 100000 is etcd's default too.")
     public var snapshotEntries = 100_000
 
     /// Client connections accepted at once.

@@ -64,18 +64,32 @@ struct DiskBench: ParsableCommand {
         defer { for job in jobs { job.close() } }
         var threads: [pthread_t] = []
         for job in jobs {
-            var thread = pthread_t()
-            let box = Unmanaged.passRetained(job).toOpaque()
-            guard pthread_create(&thread, nil, { raw in
-                let job = Unmanaged<WriterJob>.fromOpaque(raw!).takeRetainedValue()
-                job.run()
-                return nil
-            }, box) == 0 else { throw ValidationError("cannot start a writer thread") }
-            threads.append(thread)
+            do { threads.append(try start(job)) } catch {
+                // The writers already started finish their seconds before their files close.
+                for thread in threads { pthread_join(thread, nil) }
+                throw error
+            }
         }
         for thread in threads { pthread_join(thread, nil) }
         if let failed = jobs.first(where: { $0.failure != nil }) { throw ValidationError(failed.failure!) }
         return jobs.map { WriterResult(syncs: $0.latenciesNanoseconds.count, latenciesNanoseconds: $0.latenciesNanoseconds) }
+    }
+
+    /// Runs `job` on a thread of its own (which keeps it alive until it has run).
+    private func start(_ job: WriterJob) throws -> pthread_t {
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(job).toOpaque()
+        let started = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<WriterJob>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, box)
+        guard started == 0 else {
+            Unmanaged<WriterJob>.fromOpaque(box).release()
+            throw ValidationError("cannot start a writer thread")
+        }
+        return thread
     }
 
     private func micro(_ sorted: [UInt64], _ quantile: Double) -> String {
