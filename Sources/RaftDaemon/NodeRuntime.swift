@@ -560,8 +560,6 @@ final class OutboundBuffer: Transport {
 /// Commands about the connection itself, answered without the cluster.
 enum ConnectionCommands {
     static func reply(_ name: String, _ arguments: [[UInt8]]) -> Reply? {
-        // Every name below has 4 to 7 bytes: GET, SET and DEL skip the seven string comparisons.
-        guard (4...7).contains(name.utf8.count) else { return nil }
         switch name {
         case "PING":
             if arguments.isEmpty { return .status("PONG") }
