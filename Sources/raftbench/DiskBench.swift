@@ -45,10 +45,10 @@ struct DiskBench: ParsableCommand {
         defer { if created { _ = rmdir(directory) } }
         print("disk: pwrite of \(writeBytes) B + fdatasync, each writer on a file of its own, \(fmtSeconds(seconds)) s per writer count")
         for count in writerCounts {
-            let results = try measure(writers: count)
-            let total = results.reduce(0) { $0 + $1.syncs }
-            let latencies = results.flatMap(\.latenciesNanoseconds).sorted()
-            let perWriter = results.map { String(Int((Double($0.syncs) / seconds).rounded())) }.joined(separator: " / ")
+            let perWriterLatencies = try measure(writers: count)
+            let total = perWriterLatencies.reduce(0) { $0 + $1.count }
+            let latencies = perWriterLatencies.joined().sorted()
+            let perWriter = perWriterLatencies.map { String(Int((Double($0.count) / seconds).rounded())) }.joined(separator: " / ")
             print(
                 "  \(count) writer\(count == 1 ? " " : "s"): \(Int((Double(total) / seconds).rounded())) syncs/s in all (\(perWriter) per writer), "
                     + "write+sync median \(micro(latencies, 0.5)) µs, p99 \(micro(latencies, 0.99)) µs")
@@ -56,7 +56,8 @@ struct DiskBench: ParsableCommand {
     }
 
     /// One round: `writers` threads started together, each on its own file, joined at the end.
-    func measure(writers: Int) throws -> [WriterResult] {
+    /// Returns each writer's write+sync times, one per sync, in ns.
+    func measure(writers: Int) throws -> [[UInt64]] {
         let writerBytes = 8 << 20
         let jobs = try (0..<writers).map { index in
             try WriterJob(path: "\(directory)/writer-\(index).dat", fileBytes: writerBytes, writeBytes: writeBytes, seconds: seconds)
@@ -72,7 +73,7 @@ struct DiskBench: ParsableCommand {
         }
         for thread in threads { pthread_join(thread, nil) }
         if let failed = jobs.first(where: { $0.failure != nil }) { throw ValidationError(failed.failure!) }
-        return jobs.map { WriterResult(syncs: $0.latenciesNanoseconds.count, latenciesNanoseconds: $0.latenciesNanoseconds) }
+        return jobs.map(\.latenciesNanoseconds)
     }
 
     /// Runs `job` on a thread of its own (which keeps it alive until it has run).
@@ -99,12 +100,6 @@ struct DiskBench: ParsableCommand {
     }
 
     private func fmtSeconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }
-}
-
-/// What one writer did: its syncs and the time each write+sync took.
-struct WriterResult {
-    var syncs: Int
-    var latenciesNanoseconds: [UInt64]
 }
 
 /// One writer thread's file and loop. Touched by its thread only between start and join.
